@@ -1,0 +1,78 @@
+"""The ASGI application: routes, middleware and the lifespan that opens the database."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.database import open_database
+from api.executor import Executor
+from api.graphql_http import GraphQLEndpoint
+from api.logs import RequestIdMiddleware
+from db import migrate
+from db.settings import Settings
+from schema import build_schema
+
+_log = logging.getLogger("markaz.app")
+
+
+def _graphiql_html() -> str:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return get_graphql_ide_html(graphql_ide="graphiql")
+
+
+def create_app(settings: Settings | None = None, *, sessionmaker=None, demo: bool = False) -> Starlette:
+    """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction)."""
+    settings = settings or Settings.from_env()
+    schema = build_schema()
+    executor = Executor(schema._schema)
+    endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
+                               graphiql_html=None if settings.production else _graphiql_html())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        if sessionmaker is not None:
+            yield
+            return
+        async with open_database(settings) as database:
+            app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
+            if demo:
+                from api.seeding import seed_demo_if_empty
+
+                await seed_demo_if_empty(database.sessionmaker)
+            _log.info("markaz ready", extra={"embedded_database": database.embedded})
+            yield
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            async with request.app.state.sessionmaker() as session:
+                version = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        except Exception as error:
+            return JSONResponse({"status": "unavailable", "reason": type(error).__name__}, status_code=503)
+        head = migrate.head_revision()
+        if version != head:
+            reason = f"schema at {version}, code needs {head}"
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready", "schema": version})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.sessionmaker = sessionmaker
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,156 @@
+"""The `markaz` command: serve, migrate, seed, stations import.
+
+Every command opens the database the same way as the server (`api.database`), so with no
+DATABASE_URL a command run beside a running server joins its embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from db.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as error:
+        raise SystemExit(f"markaz: {error}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.logs import configure
+
+    settings = _settings()
+    configure(settings.log_level, settings.log_format)
+    app = create_app(settings, demo=args.demo)
+    # In-flight requests get 20 s to finish on SIGTERM before the process exits.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True,
+                timeout_graceful_shutdown=20, server_header=False)
+    return 0
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    from api.database import open_database
+    from db import migrate
+
+    async with open_database(_settings()) as database:
+        if args.check:
+            await asyncio.to_thread(migrate.check, database.url)
+        print(f"database at revision {migrate.head_revision()}")
+    return 0
+
+
+async def _seed(args: argparse.Namespace) -> int:
+    from api.database import open_database
+    from api.seeding import seed_demo
+
+    if not args.demo:
+        print("markaz seed: only --demo is available; it loads the demo data set", file=sys.stderr)
+        return 2
+    if not 0 <= args.stations <= 1_000_000:
+        print("markaz seed: --stations must be between 0 and 1,000,000", file=sys.stderr)
+        return 2
+    async with open_database(_settings()) as database:
+        result = await seed_demo(database.sessionmaker, stations=args.stations, seed=args.seed)
+    print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items()))
+    return 0
+
+
+async def _stations_import(args: argparse.Namespace) -> int:
+    from api.database import open_database
+    from api.progress import Progress
+    from resolvers.station_import import parse_station_file
+    from resolvers.station_writer import write_stations
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"markaz stations import: no such file: {path}", file=sys.stderr)
+        return 2
+    parsed = parse_station_file(path)
+    unit = "line" if parsed.kind == "csv" else "feature"
+    for error in parsed.errors:
+        where = f"{unit} {error.row}" if error.row else "file"
+        print(f"{path.name}: {where}: {error.field}: {error.message}", file=sys.stderr)
+    good = len(parsed.records)
+    if parsed.errors and args.strict:
+        print(f"--strict: {len(parsed.errors)} problem(s); nothing imported", file=sys.stderr)
+        return 1
+    async with open_database(_settings()) as database, database.sessionmaker() as session:
+        counts = await write_stations(session, (r for _, r in parsed.records),
+                                      progress=Progress("import", good))
+        if args.dry_run:
+            await session.rollback()  # the writes ran, to count exactly, and are undone
+        else:
+            await session.commit()
+    verb = "would insert" if args.dry_run else "inserted"
+    verb2 = "would update" if args.dry_run else "updated"
+    print(f"{good} good row(s): {verb} {counts.inserted}, {verb2} {counts.updated}; "
+          f"{len(parsed.errors)} problem(s)" + (" (dry run: nothing written)" if args.dry_run else ""))
+    return 1 if parsed.errors else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from schema import build_schema
+
+    text = build_schema().as_str() + "\n"
+    if args.write:
+        Path(args.write).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="markaz", description="Markaz: GraphQL for community policing.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="migrate the database to the newest schema")
+    mig.add_argument("--check", action="store_true", help="also fail when models and migrations disagree")
+    mig.set_defaults(coro=_migrate)
+
+    seed = sub.add_parser("seed", help="load data sets")
+    seed.add_argument("--demo", action="store_true", help="the demo data set (model stations and more)")
+    seed.add_argument("--stations", type=int, default=300, help="generated stations besides the six models")
+    seed.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same data")
+    seed.set_defaults(coro=_seed)
+
+    stations = sub.add_parser("stations", help="station data")
+    stations_sub = stations.add_subparsers(dest="stations_command", required=True)
+    imp = stations_sub.add_parser("import", help="import stations from GeoJSON or CSV")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
+    imp.set_defaults(coro=_stations_import)
+
+    schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "coro", None) is not None:
+        from api.logs import configure
+
+        settings = _settings()
+        configure("WARNING", settings.log_format)
+        return asyncio.run(args.coro(args))
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

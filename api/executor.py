@@ -1,0 +1,93 @@
+"""Running GraphQL documents: parse and validate once per distinct document, then execute.
+
+Parsing and validation dominate the cost of a small query (see PERFORMANCE.md), so both results are
+kept in a bounded LRU keyed by the document text. The HTTP and WebSocket transports share this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    specified_rules,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import validate_document
+
+MAX_TOKENS = 5000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Prepared:
+    """A parsed and validated document, or the errors that stopped it."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    operations: dict[str | None, OperationDefinitionNode]
+
+
+class Executor:
+    """Executes operations against one schema, caching parse + validation per document text."""
+
+    def __init__(self, schema: GraphQLSchema, *, cache_size: int = 1000) -> None:
+        self.schema = schema
+        self._cache: OrderedDict[str, Prepared] = OrderedDict()
+        self._cache_size = cache_size
+
+    def prepare(self, query: str) -> Prepared:
+        found = self._cache.get(query)
+        if found is not None:
+            self._cache.move_to_end(query)
+            return found
+        try:
+            document = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            prepared = Prepared(None, (error,), {})
+        else:
+            errors = validate_document(self.schema, document, tuple(specified_rules))
+            operations: dict[str | None, OperationDefinitionNode] = {}
+            for definition in document.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    operations[definition.name.value if definition.name else None] = definition
+            prepared = Prepared(document, tuple(errors), operations)
+        self._cache[query] = prepared
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    @staticmethod
+    def operation(prepared: Prepared, name: str | None) -> OperationDefinitionNode | None:
+        if name is None:
+            return next(iter(prepared.operations.values())) if len(prepared.operations) == 1 else None
+        return prepared.operations.get(name)
+
+    def coerce_variables(self, op: OperationDefinitionNode, variables: dict[str, Any] | None
+                         ) -> list[GraphQLError] | None:
+        """Errors of variable coercion, which are request errors (HTTP 400), or None."""
+        coerced = get_variable_values(self.schema, op.variable_definitions or (), variables or {})
+        return coerced if isinstance(coerced, list) else None
+
+    async def execute(self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None,
+                      context: Any) -> ExecutionResult:
+        result = execute(
+            self.schema, prepared.document, variable_values=variables,  # type: ignore[arg-type]
+            operation_name=op.name.value if op.name else None, context_value=context,
+            is_awaitable=optimized_is_awaitable)
+        if optimized_is_awaitable(result):
+            result = await result  # type: ignore[misc]
+        return result  # type: ignore[return-value]
+
+
+def operation_type(op: OperationDefinitionNode) -> OperationType:
+    return op.operation

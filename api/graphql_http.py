@@ -1,0 +1,198 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP specification), POST and GET at /graphql.
+
+Media types: `application/graphql-response+json` when the client accepts it, with the status codes
+the specification gives (400 for a document that does not parse or validate or for variables that do
+not coerce; 200 once execution starts), else `application/json` with 200 for every well-formed request.
+GET runs queries only (405 for a mutation). Unsupported Accept: 406; unsupported Content-Type: 415.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, GraphQLError, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from api.executor import Executor
+from resolvers.context import Context
+from resolvers.lang import pick_language
+from resolvers.messages import message
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY_BYTES = 1 << 20
+_log = logging.getLogger("markaz.graphql")
+
+
+class RequestError(Exception):
+    """A request that is not a well-formed GraphQL-over-HTTP request."""
+
+    def __init__(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(text)
+        self.status = status
+        self.headers = headers or {}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when we can produce none it accepts."""
+    if not accept:
+        return JSON  # legacy clients that send no Accept get JSON (spec, "Legacy watershed")
+    best, best_q = None, 0.0
+    for part in accept.split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if media == GRAPHQL_RESPONSE:
+            candidate = GRAPHQL_RESPONSE
+        elif media in (JSON, "application/*", "*/*"):
+            candidate = JSON
+        else:
+            continue
+        # Prefer graphql-response+json on equal q: it is the specification's own type.
+        if q > best_q or (q == best_q and candidate == GRAPHQL_RESPONSE and q > 0):
+            best, best_q = candidate, q
+    return best
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        query = request.query_params
+        params: dict[str, Any] = {"query": query.get("query"), "operationName": query.get("operationName")}
+        for key in ("variables", "extensions"):
+            raw = query.get(key)
+            if raw:
+                try:
+                    params[key] = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    raise RequestError(400, f"`{key}` is not valid JSON.") from None
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestError(415, "POST bodies must be application/json.")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise RequestError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        params = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, "The body is not valid JSON.") from None
+    if not isinstance(params, dict):
+        raise RequestError(400, "The body must be a JSON object with `query`.")
+    return params
+
+
+def check_params(params: dict[str, Any]) -> tuple[str, str | None, dict[str, Any] | None]:
+    query, name, variables = params.get("query"), params.get("operationName"), params.get("variables")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "`query` must be a non-empty string.")
+    if name is not None and not isinstance(name, str):
+        raise RequestError(400, "`operationName` must be a string.")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "`variables` must be an object.")
+    if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
+        raise RequestError(400, "`extensions` must be an object.")
+    return query, name, variables
+
+
+def format_error(error: GraphQLError, ctx: Context) -> dict[str, Any]:
+    """An error for the client. Unexpected exceptions are logged and, in production, masked."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        _log.error("unexpected error in %s", error.path, exc_info=original,
+                   extra={"request_id": ctx.request_id})
+        text = message("internal", ctx.lang, request_id=ctx.request_id) if ctx.production else str(original)
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": ctx.request_id}
+        formatted: dict[str, Any] = {"message": text, "extensions": extensions}
+        if error.locations:
+            formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        if error.path:
+            formatted["path"] = error.path
+        return formatted
+    return error.formatted  # type: ignore[return-value]
+
+
+class GraphQLEndpoint:
+    """The /graphql endpoint: one Starlette route handler around an `Executor`."""
+
+    def __init__(self, executor: Executor, *, sessionmaker, production: bool, graphiql_html: str | None):
+        self.executor = executor
+        self.sessionmaker = sessionmaker
+        self.production = production
+        self.graphiql_html = graphiql_html
+
+    def _response(self, body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None):
+        return Response(orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8",
+                        headers=headers)
+
+    async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return Response("Use GET or POST.", status_code=405, headers={"Allow": "GET, POST"})
+        accept = request.headers.get("accept")
+        if (request.method == "GET" and self.graphiql_html and "query" not in request.query_params
+                and accept and "text/html" in accept):
+            return HTMLResponse(self.graphiql_html)
+        media = negotiate(accept)
+        if media is None:
+            return Response(f"Accept {GRAPHQL_RESPONSE} or {JSON}.", status_code=406)
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        lang = pick_language(request.headers.get("accept-language"))
+        ctx = Context(sessionmaker=self.sessionmaker, lang=lang, request_id=request_id,
+                      production=self.production, request=request)
+        try:
+            params = await read_params(request)
+            query, name, variables = check_params(params)
+        except RequestError as error:
+            return self._response({"errors": [{"message": str(error)}]}, error.status, media, error.headers)
+        request.scope.setdefault("state", {})["operation_name"] = name
+        request_errors = self._request_errors(query, name, variables, request.method)
+        if isinstance(request_errors, Response):
+            return request_errors
+        prepared, op, errors = request_errors
+        if errors:
+            status = 400 if media == GRAPHQL_RESPONSE else 200
+            return self._response({"errors": [e.formatted for e in errors]}, status, media)
+        result = await self._execute(prepared, op, variables, ctx)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [format_error(e, ctx) for e in result.errors]
+        return self._response(body, 200, media)
+
+    def _request_errors(self, query, name, variables, method):
+        prepared = self.executor.prepare(query)
+        op = self.executor.operation(prepared, name) if prepared.document is not None else None
+        # A GET never runs a mutation, valid or not (the request may have been made by a link or a cache).
+        if method == "GET" and op is not None and op.operation != OperationType.QUERY:
+            return Response("Mutations must be sent with POST.", status_code=405, headers={"Allow": "POST"})
+        if prepared.errors:
+            return prepared, None, list(prepared.errors)
+        if op is None:
+            text = (f"Unknown operation named '{name}'." if name
+                    else "The document holds several operations: give `operationName`.")
+            return prepared, None, [GraphQLError(text)]
+        if op.operation == OperationType.SUBSCRIPTION:
+            return prepared, op, [GraphQLError("Subscriptions run over WebSocket (graphql-transport-ws).")]
+        return prepared, op, self.executor.coerce_variables(op, variables)
+
+    async def _execute(self, prepared, op, variables, ctx: Context) -> ExecutionResult:
+        ok = False
+        try:
+            result = await self.executor.execute(prepared, op, variables, ctx)
+            ok = True
+            return result
+        finally:
+            # One commit per request, at the end; nothing is committed when execution itself failed.
+            await ctx.close(commit=ok and op.operation == OperationType.MUTATION)

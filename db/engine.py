@@ -1,0 +1,24 @@
+"""Engine and session factory. Made by the app's lifespan or a CLI command, never at import time."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from db.settings import async_url
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        echo=echo,
+        connect_args={"server_settings": {"jit": "off", "application_name": "markaz"}},
+    )
+
+
+def make_sessionmaker(bind) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)

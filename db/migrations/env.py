@@ -1,0 +1,48 @@
+"""Alembic environment: runs migrations over asyncpg, with the URL given by `db.migrate`."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from db.models import Base
+from db.settings import async_url
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    # The k-nearest index is an expression index on a function; autogenerate cannot compare those.
+    return not (type_ == "index" and name == "ix_stations_ecef")
+
+
+# Several processes may start at once (two API servers, a CLI command): one migrates, the others wait.
+_MIGRATION_LOCK = 7_272_001
+
+
+def _run(connection) -> None:
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_object=_include_object,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _main() -> None:
+    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url")))
+    async with engine.connect() as conn:
+        await conn.run_sync(_run)
+        await conn.commit()
+    await engine.dispose()
+
+
+# Alembic calls this module synchronously; `db.migrate` runs it in a worker thread when an event loop
+# is already running, so this loop never nests in another.
+asyncio.run(_main())

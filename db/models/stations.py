@@ -1,0 +1,88 @@
+"""Governorates, stations and their dated closures.
+
+A station's weekly hours are one JSONB value (`hours`), because they are always read and written
+as a whole; closures are rows, because each is added, listed and ended on its own.
+The k-nearest index is an expression index on `markaz_ecef(latitude, longitude)`, a 3-D point on
+the WGS-84 ellipsoid (see the first migration): the straight-line distance it orders by is a lower
+bound of the geodesic distance, which lets the nearest-station search stop exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+
+
+class Governorate(Base):
+    __tablename__ = "governorates"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO 3166-2:IQ
+    name_ar: Mapped[str] = mapped_column(Text)
+    name_ku: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float] = mapped_column(Double)
+    longitude: Mapped[float] = mapped_column(Double)
+
+
+class Station(Base):
+    __tablename__ = "stations"
+    __table_args__ = (
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        Index("ix_stations_search_key_trgm", "search_key", postgresql_using="gin",
+              postgresql_ops={"search_key": "gin_trgm_ops"}),
+        Index("ix_stations_governorate_code", "governorate_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    governorate_code: Mapped[str] = mapped_column(ForeignKey("governorates.code"))
+    name_ar: Mapped[str | None] = mapped_column(Text)
+    name_ku: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    search_key: Mapped[str] = mapped_column(Text)  # names folded for forgiving search
+    is_model_station: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    latitude: Mapped[float] = mapped_column(Double)
+    longitude: Mapped[float] = mapped_column(Double)
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    always_open: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    timezone: Mapped[str] = mapped_column(Text, server_default=text("'Asia/Baghdad'"))
+    hours: Mapped[list[dict]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StationClosure(Base):
+    __tablename__ = "station_closures"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        Index("ix_station_closures_station_id_ends_at", "station_id", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # None: the whole station

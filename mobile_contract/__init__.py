@@ -1,0 +1,1 @@
+"""What the mobile apps ship: their operations, persisted-query manifests and the schema snapshot."""

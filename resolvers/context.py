@@ -1,0 +1,47 @@
+"""The per-request context every resolver receives as `info.context`.
+
+Made by the transport (HTTP or WebSocket) for each request. The database session is opened on first
+use and committed or rolled back once by the transport, never by a resolver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+@dataclasses.dataclass(slots=True)
+class Context:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    lang: str = "ar"
+    request_id: str = ""
+    production: bool = False
+    request: Any = None
+    loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
+    _session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.sessionmaker()
+        return self._session
+
+    def loader(self, name: str, factory):
+        """The request's one loader of that name: loaders never outlive the request (no cross-user cache)."""
+        found = self.loaders.get(name)
+        if found is None:
+            found = self.loaders[name] = factory(self)
+        return found
+
+    async def close(self, *, commit: bool) -> None:
+        if self._session is None:
+            return
+        try:
+            if commit:
+                await self._session.commit()
+            else:
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None

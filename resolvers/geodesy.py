@@ -1,0 +1,33 @@
+"""Geodesy on the WGS-84 ellipsoid: geodesic distances (geopy, Karney's algorithm) and ECEF chords.
+
+The database orders candidates by the straight-line (chord) distance between earth-centred points;
+`chord_m` here is the same computation, used by tests to check the SQL and by the search to know
+that a chord never exceeds the geodesic between the same two points.
+"""
+
+from __future__ import annotations
+
+import math
+
+from geopy.distance import geodesic as _geodesic
+
+_A = 6378137.0
+_E2 = 0.00669437999014
+
+
+def geodesic_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic distance in metres between two WGS-84 points."""
+    return _geodesic((lat1, lon1), (lat2, lon2)).meters
+
+
+def ecef(lat: float, lon: float) -> tuple[float, float, float]:
+    """Earth-centred, earth-fixed coordinates in metres (the same formula as SQL `markaz_ecef`)."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    n = _A / math.sqrt(1 - _E2 * math.sin(phi) ** 2)
+    across = n * math.cos(phi)
+    return (across * math.cos(lam), across * math.sin(lam), n * (1 - _E2) * math.sin(phi))
+
+
+def chord_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Straight-line distance through the earth; never more than the geodesic."""
+    return math.dist(ecef(lat1, lon1), ecef(lat2, lon2))

@@ -1,0 +1,242 @@
+"""Opening hours: whether a station, or one of its service desks, is open at an instant, and when that flips.
+
+Pure logic over the `Period` and `Closure` records of `resolvers.station_records`; no I/O, no database.
+Weekly periods are read in the station's local wall time (an IANA zone, whatever the server's zone is);
+closures are absolute instants. A `Schedule` is built once per station and evaluated many times, so the
+periods are folded into sorted minute-of-week intervals up front.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from resolvers.station_records import Closure, Period
+
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+_HHMM = re.compile(r"([0-9]{2}):([0-9]{2})")  # ASCII digits only: str.isdigit would accept Arabic-Indic ones
+# UTC-offset changes are looked for at this spacing; tzdata never has two changes this close together.
+_OFFSET_PROBE = timedelta(hours=6)
+
+# Merged, sorted, non-overlapping [start, end) minute-of-week intervals, as parallel tuples for bisect.
+_Intervals = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def parse_hhmm(text: str) -> int:
+    """Minutes after midnight for "HH:MM" ("08:30" -> 510); "24:00" (end of day) -> 1440."""
+    match = _HHMM.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f'time must be written "HH:MM" (e.g. "08:30"), got {text!r}')
+    hours, minutes = int(match[1]), int(match[2])
+    if (hours, minutes) == (24, 0):
+        return MINUTES_PER_DAY
+    if hours > 23 or minutes > 59:
+        raise ValueError(f'time must be between "00:00" and "23:59", or "24:00" for end of day, got {text!r}')
+    return hours * 60 + minutes
+
+
+def validate_periods(periods: Iterable[Period]) -> list[str]:
+    """Human-readable problems with `periods`, [] when fine. Overlapping periods are allowed (merged)."""
+    problems: list[str] = []
+    for number, period in enumerate(periods, start=1):
+        where = f"period {number} (weekday {period.weekday!r}, {period.opens!r}-{period.closes!r})"
+        weekday = period.weekday
+        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            problems.append(f"{where}: weekday must be 0 (Monday) to 6 (Sunday)")
+        times: list[int] = []
+        for label, text in (("opening", period.opens), ("closing", period.closes)):
+            try:
+                times.append(parse_hhmm(text))
+            except ValueError as exc:
+                problems.append(f"{where}: bad {label} time: {exc}")
+        if len(times) == 2:
+            opens, closes = times
+            if opens == MINUTES_PER_DAY:
+                problems.append(f'{where}: "24:00" can only be a closing time')
+            elif opens == closes and opens != 0:
+                # Only "00:00"-"00:00" means a whole day; "08:00"-"08:00" is more likely a typo than 24 hours.
+                problems.append(f'{where}: zero-length period (use "00:00"-"00:00" for a whole day)')
+        if period.service is not None and (not isinstance(period.service, str) or not period.service):
+            problems.append(f"{where}: service must be a service name or None")
+    return problems
+
+
+def _span(period: Period) -> tuple[int, int]:
+    """[start, end) in minutes from Monday 00:00; end may pass the end of the week."""
+    opens, closes = parse_hhmm(period.opens), parse_hhmm(period.closes)
+    if closes <= opens:  # runs past midnight; "00:00"-"00:00" is the whole day
+        closes += MINUTES_PER_DAY
+    start = period.weekday * MINUTES_PER_DAY + opens
+    return start, start + closes - opens
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> _Intervals:
+    pieces: list[tuple[int, int]] = []
+    for start, end in spans:
+        if end > MINUTES_PER_WEEK:  # a Sunday period past midnight continues on Monday
+            pieces += [(start, MINUTES_PER_WEEK), (0, end - MINUTES_PER_WEEK)]
+        else:
+            pieces.append((start, end))
+    merged: list[list[int]] = []
+    for start, end in sorted(pieces):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(s for s, _ in merged), tuple(e for _, e in merged)
+
+
+def _require_aware(value: datetime, what: str = "at") -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime, got naive {value.isoformat()}")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A station's opening hours, ready to evaluate. Raises ValueError on invalid periods or zone."""
+
+    timezone: str  # IANA name
+    always_open: bool
+    services: frozenset[str]  # services the station offers
+    periods: tuple[Period, ...] = ()  # weekly periods (service None = the station itself)
+    closures: tuple[Closure, ...] = ()  # dated closures (aware datetimes)
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _hours: dict[str | None, _Intervals] = field(init=False, repr=False, compare=False)
+    _closures: tuple[tuple[datetime, datetime, tuple[str, ...] | None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # Accept any iterables but keep the instance hashable.
+        object.__setattr__(self, "services", frozenset(self.services))
+        object.__setattr__(self, "periods", tuple(self.periods))
+        object.__setattr__(self, "closures", tuple(self.closures))
+        if problems := validate_periods(self.periods):
+            raise ValueError("invalid opening hours: " + "; ".join(problems))
+        for closure in self.closures:
+            _require_aware(closure.starts_at, "closure starts_at")
+            _require_aware(closure.ends_at, "closure ends_at")
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        spans: dict[str | None, list[tuple[int, int]]] = {None: []}
+        for period in self.periods:
+            spans.setdefault(period.service, []).append(_span(period))
+        if self.always_open:
+            spans[None] = [(0, MINUTES_PER_WEEK)]
+        object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_hours", {key: _merge(value) for key, value in spans.items()})
+        # In UTC: aware datetimes sharing one tzinfo compare by wall time, which is wrong in a repeated hour.
+        utc = tuple(
+            (c.starts_at.astimezone(UTC), c.ends_at.astimezone(UTC), c.services) for c in self.closures
+        )
+        object.__setattr__(self, "_closures", utc)
+
+    def _hours_for(self, service: str | None) -> _Intervals | None:
+        """Weekly intervals governing `service`; None when the station does not offer it."""
+        if service is None:
+            return self._hours[None]
+        if service not in self.services:
+            return None
+        # A desk without its own periods keeps the station's hours.
+        return self._hours.get(service, self._hours[None])
+
+
+def _in_hours(hours: _Intervals, local: datetime) -> bool:
+    minute = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
+    starts, ends = hours
+    index = bisect_right(starts, minute) - 1
+    return index >= 0 and minute < ends[index]
+
+
+def _closed_by(schedule: Schedule, at_utc: datetime, service: str | None) -> bool:
+    return any(
+        starts <= at_utc < ends and (services is None or (service is not None and service in services))
+        for starts, ends, services in schedule._closures
+    )
+
+
+def is_open(schedule: Schedule, at: datetime, service: str | None = None) -> bool:
+    """Whether the station (service None) or its `service` desk is open at the aware instant `at`."""
+    _require_aware(at)
+    hours = schedule._hours_for(service)
+    if hours is None or not _in_hours(hours, at.astimezone(schedule._zone)):
+        return False
+    return not _closed_by(schedule, at.astimezone(UTC), service)
+
+
+def is_open_for_all(schedule: Schedule, at: datetime, services: Iterable[str]) -> bool:
+    """Open for every listed service; an empty list asks about the station itself."""
+    wanted = list(services)
+    if not wanted:
+        return is_open(schedule, at)
+    return all(is_open(schedule, at, service) for service in wanted)
+
+
+def _offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta]]:
+    """(segment start, UTC offset) for each stretch of constant offset in [start, end] (UTC instants)."""
+
+    def offset(seconds: int) -> timedelta:
+        return datetime.fromtimestamp(seconds, zone).utcoffset() or timedelta(0)
+
+    segments = [(start, offset(int(start.timestamp())))]
+    probe = start
+    while probe < end:
+        step = min(probe + _OFFSET_PROBE, end)
+        lo, hi = int(probe.timestamp()), int(step.timestamp()) + 1
+        if offset(hi) == segments[-1][1]:
+            probe = step
+            continue
+        while hi - lo > 1:  # tzdata changes fall on whole UTC seconds
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if offset(mid) == segments[-1][1] else (lo, mid)
+        probe = datetime.fromtimestamp(hi, UTC)
+        segments.append((probe, offset(hi)))
+    return segments
+
+
+def next_change(
+    schedule: Schedule,
+    at: datetime,
+    service: str | None = None,
+    horizon: timedelta = timedelta(days=14),
+) -> datetime | None:
+    """First instant strictly after `at`, and at most `horizon` later, where `is_open` flips; else None.
+
+    `horizon` is elapsed time, not wall time. The result is in UTC: aware datetimes sharing the station's
+    zone compare by wall time, which would misorder instants in a repeated (fall-back) hour.
+    """
+    _require_aware(at)
+    hours = schedule._hours_for(service)
+    if hours is None or not hours[0]:
+        return None  # never open, whatever the closures say
+    start = at.astimezone(UTC)
+    end = start + horizon
+    boundaries = {minute % MINUTES_PER_WEEK for minute in (*hours[0], *hours[1])}
+    candidates = {edge for starts, ends, _ in schedule._closures for edge in (starts, ends)}
+    segments = _offset_segments(schedule._zone, start, end)
+    for index, (seg_start, offset) in enumerate(segments):
+        seg_end = segments[index + 1][0] if index + 1 < len(segments) else end
+        candidates.add(seg_start)  # wall clock jumps at an offset change
+        # Within a segment wall time = UTC + offset, so each weekly boundary maps to one instant.
+        wall_start = (seg_start + offset).replace(tzinfo=None)
+        wall_end = (seg_end + offset).replace(tzinfo=None)
+        week = datetime.combine(wall_start.date() - timedelta(days=wall_start.weekday()), time())
+        while week <= wall_end:
+            for minute in boundaries:
+                wall = week + timedelta(minutes=minute)
+                if wall_start <= wall <= wall_end:
+                    candidates.add((wall - offset).replace(tzinfo=UTC))
+            week += timedelta(weeks=1)
+    state = is_open(schedule, at, service)
+    for candidate in sorted(c for c in candidates if start < c <= end):
+        if is_open(schedule, candidate, service) != state:
+            return candidate
+    return None

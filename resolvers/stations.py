@@ -1,0 +1,174 @@
+"""Station logic: the nearest-station search, listing and search, and schedules from stored rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from db import stations as repo
+from resolvers import errors, hours
+from resolvers.context import Context
+from resolvers.geodesy import geodesic_m
+from resolvers.station_records import Closure, Period
+from resolvers.text_fold import fold
+
+# Rounding in the chord (computed in SQL) could make it a hair longer than the true one; the stop
+# rule keeps this margin so that it never stops early.
+_CHORD_SLACK_M = 0.01
+MAX_WITHIN_M = 20_000_000.0
+
+
+@dataclasses.dataclass(slots=True)
+class Nearby:
+    station: Any  # a station row
+    distance_m: float
+    is_open: bool
+
+
+def _period(item: dict[str, Any]) -> Period:
+    return Period(item["weekday"], item["opens"], item["closes"], item.get("service"))
+
+
+# Compiled weekly schedules by (station id, updated_at): every write bumps updated_at, so a changed
+# station misses the cache. Bounded: cleared when full rather than growing with the station count.
+_weekly: dict[tuple[int, datetime], hours.Schedule] = {}
+_WEEKLY_MAX = 50_000
+
+
+def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
+    """The schedule of a station row, with the given closures."""
+    key = (row.id, row.updated_at)
+    weekly = _weekly.get(key)
+    if weekly is None:
+        if len(_weekly) >= _WEEKLY_MAX:
+            _weekly.clear()
+        weekly = _weekly[key] = hours.Schedule(
+            row.timezone, row.always_open, frozenset(row.services), tuple(_period(p) for p in row.hours))
+    if not closures:
+        return weekly
+    return dataclasses.replace(weekly, closures=tuple(closures))
+
+
+def closures_from_json(items: Sequence[Sequence[Any]]) -> list[Closure]:
+    """Closures as the nearest query aggregates them: [starts_at, ends_at, services]."""
+    return [
+        Closure(datetime.fromisoformat(s), datetime.fromisoformat(e), None, tuple(v) if v else None)
+        for s, e, v in items
+    ]
+
+
+def closure_of(row: Any) -> Closure:
+    return Closure(row.starts_at, row.ends_at, row.reason, tuple(row.services) if row.services else None)
+
+
+async def nearest(
+    ctx: Context,
+    *,
+    latitude: float,
+    longitude: float,
+    first: int | None,
+    at: datetime,
+    open_now: bool = False,
+    services: Sequence[str] = (),
+    within_m: float | None = None,
+) -> list[Nearby]:
+    """The `first` stations nearest to the point by geodesic distance, after every filter.
+
+    Candidates come from the database in increasing chord distance, in growing batches. Each is
+    filtered (open at `at` for all requested services, within `within_m`) and ranked by its true
+    geodesic distance. Since a chord is never longer than the geodesic, once the k-th best distance
+    found is no longer than the chord of the last candidate fetched, no station not yet fetched can
+    come closer, and the answer is exact. Filters therefore never shrink the answer below `first`.
+    """
+    lang = ctx.lang
+    errors.check_range(latitude, "near.latitude", -90, 90, lang)
+    errors.check_range(longitude, "near.longitude", -180, 180, lang)
+    first = errors.check_first(first, lang, default=5)
+    if within_m is not None:
+        errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
+    session = await ctx.session()
+    found: list[tuple[float, int, Nearby]] = []
+    batch, offset = first + 8, 0
+    while True:
+        rows = await repo.nearest_candidates(
+            session, latitude=latitude, longitude=longitude, at=at, services=services,
+            within_m=within_m, limit=batch, offset=offset)
+        for row in rows:
+            distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
+            if within_m is not None and distance > within_m:
+                continue
+            closures = closures_from_json(row.closures_now) if row.closures_now else ()
+            schedule = schedule_of(row, closures)
+            open_ = hours.is_open_for_all(schedule, at, services)
+            if open_now and not open_:
+                continue
+            found.append((distance, row.id, Nearby(row, distance, open_)))
+        if len(rows) < batch:
+            break  # no more candidates
+        found.sort(key=lambda item: (item[0], item[1]))
+        if len(found) >= first and found[first - 1][0] <= rows[-1].chord - _CHORD_SLACK_M:
+            break
+        offset += batch
+        batch = min(batch * 2, 4096)
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in found[:first]]
+
+
+@dataclasses.dataclass(slots=True)
+class StationPage:
+    rows: list[Any]
+    has_next: bool
+    count_args: dict[str, Any]
+
+
+async def list_stations(
+    ctx: Context,
+    *,
+    first: int | None,
+    after_id: int | None,
+    governorate: str | None,
+    services: Sequence[str],
+    model_only: bool,
+    search: str | None,
+) -> StationPage:
+    first = errors.check_first(first, ctx.lang, default=20)
+    search_key = None
+    if search is not None:
+        if len(search) > 200:
+            raise errors.InputError("search", errors.message("too_long", ctx.lang, field="search", high=200))
+        search_key = fold(search) or None
+    args = {"governorate": governorate, "services": list(services), "model_only": model_only,
+            "search_key": search_key}
+    rows = list(await repo.list_stations(await ctx.session(), after_id=after_id, limit=first + 1, **args))
+    return StationPage(rows[:first], len(rows) > first, args)
+
+
+async def count_stations(ctx: Context, args: dict[str, Any]) -> int:
+    return await repo.count_stations(await ctx.session(), **args)
+
+
+# Governorates are reference data (18 rows, changed only by `markaz migrate`): one process-wide copy,
+# refreshed every minute, saves a round trip on every station that shows its governorate.
+_GOVERNORATES_TTL_S = 60.0
+_governorates: tuple[float, dict[str, Any]] = (0.0, {})
+
+
+async def governorates(ctx: Context) -> dict[str, Any]:
+    global _governorates
+    loaded_at, rows = _governorates
+    now = time.monotonic()
+    if not rows or now - loaded_at > _GOVERNORATES_TTL_S:
+        rows = {row.code: row for row in await repo.governorates(await ctx.session())}
+        _governorates = (now, rows)
+    return rows
+
+
+async def stations_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    return await repo.stations_by_ids(await ctx.session(), ids)
+
+
+async def closures_for(ctx: Context, ids: Sequence[int], ending_after: datetime) -> dict[int, list[Any]]:
+    return await repo.closures_for_stations(await ctx.session(), ids, ending_after=ending_after)

@@ -1,0 +1,22 @@
+"""The GraphQL schema: Strawberry types per domain, assembled in `root`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema import root
+from schema.scalars import SCALARS
+from schema.stations import Governorate, Station
+
+
+@cache
+def build_schema() -> strawberry.Schema:
+    """The one schema of the service, built once per process."""
+    return strawberry.Schema(
+        query=root.Query,
+        types=[Station, Governorate],
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
+    )

@@ -1,0 +1,45 @@
+"""Types shared by every domain: points, localized text, mutation errors."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+
+@strawberry.type(description="A WGS-84 point in degrees.")
+class GeoPoint:
+    latitude: float = strawberry.field(description="Degrees north, -90 to 90.")
+    longitude: float = strawberry.field(description="Degrees east, -180 to 180.")
+
+
+@strawberry.input(description="A WGS-84 point in degrees, with the device's accuracy when known.")
+class GeoPointInput:
+    latitude: float = strawberry.field(description="Degrees north, -90 to 90.")
+    longitude: float = strawberry.field(description="Degrees east, -180 to 180.")
+    accuracy_meters: float | None = strawberry.field(
+        default=None, description="Radius of 68% confidence reported by the device, in metres.")
+
+
+@strawberry.type(description="A text in each of Markaz's languages.")
+class LocalizedText:
+    ar: str | None = strawberry.field(description="Arabic.")
+    ku: str | None = strawberry.field(description="Kurdish (Sorani, Arabic script).")
+    en: str | None = strawberry.field(description="English.")
+
+
+@strawberry.enum(description="What went wrong, for clients to branch on.")
+class ErrorCode(enum.Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+
+
+@strawberry.type(description="A problem with a mutation's input, naming the field.")
+class UserError:
+    field: list[str] | None = strawberry.field(description="Path to the input field: [location, latitude].")
+    code: ErrorCode = strawberry.field(description="What went wrong.")
+    message: str = strawberry.field(description="Explanation in the client's language.")

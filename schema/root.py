@@ -1,0 +1,52 @@
+"""The root types, assembled from each domain's part, and `node`/`nodes` over every Node type."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+from resolvers.context import Context
+from schema import stations
+from schema.node import Node, from_global_id
+
+# Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
+NODE_LOADERS = {
+    "Station": stations.resolve_station_nodes,
+    "Governorate": stations.resolve_governorate_nodes,
+}
+
+
+async def _load_nodes(ctx: Context, ids: list[strawberry.ID], argument: str) -> list[Any]:
+    parsed = [from_global_id(value, argument, ctx.lang) for value in ids]
+    keys: dict[str, list[str]] = defaultdict(list)
+    for type_name, key in parsed:
+        keys[type_name].append(key)
+    found: dict[tuple[str, str], Any] = {}
+    for type_name, wanted in keys.items():
+        loader = NODE_LOADERS.get(type_name)
+        if loader is not None:
+            for key, node in (await loader(ctx, wanted)).items():
+                found[(type_name, key)] = node
+    return [found.get(item) for item in parsed]
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null when none (or not yours).")
+    async def node(self, info: strawberry.Info[Context], id: strawberry.ID) -> Node | None:
+        return (await _load_nodes(info.context, [id], "id"))[0]
+
+    @strawberry.field(description="Objects by global IDs, in the same order; null for each one not found.")
+    async def nodes(self, info: strawberry.Info[Context], ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > 100:
+            from resolvers.errors import InputError
+            from resolvers.messages import message
+
+            raise InputError("ids", message("too_many", info.context.lang, field="ids", high=100))
+        return await _load_nodes(info.context, ids, "ids")
+
+
+Query = merge_types("Query", (stations.StationQuery, NodeQuery))

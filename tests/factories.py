@@ -1,0 +1,47 @@
+"""Plain async factories for test data."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.station_records import Period, StationRecord
+from resolvers.station_writer import write_stations
+
+_numbers = itertools.count(1)
+ALL_SERVICES = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "JUVENILE_POLICE", "WOMEN_OFFICERS_DESK",
+                "CRIME_REPORTING", "TRAFFIC", "CIVIL_DOCUMENTS")
+
+
+def station_record(**overrides: Any) -> StationRecord:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "names": {"ar": f"مركز اختبار {n}", "ku": f"بنکەی تاقیکردنەوە {n}", "en": f"Test Station {n}"},
+        "governorate": "IQ-NI", "latitude": 36.35, "longitude": 43.15, "external_id": f"test-{n}",
+        "services": ("COMMUNITY_POLICING", "CRIME_REPORTING"), "always_open": True,
+    }
+    values.update(overrides)
+    return StationRecord(**values)
+
+
+async def make_stations(session: AsyncSession, records: list[StationRecord]) -> list[int]:
+    """Write the records and return their ids, in order."""
+    await write_stations(session, records)
+    return [await _id_of(session, record.external_id) for record in records]
+
+
+async def _id_of(session: AsyncSession, external_id: str | None) -> int:
+    from sqlalchemy import text
+
+    return (await session.execute(text("SELECT id FROM stations WHERE external_id = :e"),
+                                  {"e": external_id})).scalar_one()
+
+
+async def make_station(session: AsyncSession, **overrides: Any) -> int:
+    return (await make_stations(session, [station_record(**overrides)]))[0]
+
+
+def weekly(opens: str, closes: str, days=range(7), service: str | None = None) -> tuple[Period, ...]:
+    return tuple(Period(d, opens, closes, service) for d in days)

@@ -1,0 +1,193 @@
+"""nearestStations: exact geodesic order, filters that never shrink the answer, the index, bad input."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from resolvers import stations as logic
+from resolvers.context import Context
+from resolvers.geodesy import chord_m, geodesic_m
+from tests.factories import ALL_SERVICES, make_station, make_stations, station_record, weekly
+
+NEAREST = """
+query Nearest($near: GeoPointInput!, $first: Int, $openNow: Boolean, $at: DateTime,
+              $services: [StationService!], $within: Float) {
+  nearestStations(near: $near, first: $first, openNow: $openNow, at: $at, services: $services,
+                  withinMeters: $within) {
+    distanceMeters isOpen
+    station { id name isModelStation location { latitude longitude } services }
+  }
+}
+"""
+EAST_MOSUL = {"latitude": 36.3800, "longitude": 43.1500}
+
+
+async def test_nearest_orders_by_geodesic_distance_with_the_distance(gql, sessionmaker):
+    # given three stations around East Mosul
+    async with sessionmaker() as session:
+        await make_stations(session, [
+            station_record(names={"en": "Far"}, latitude=36.45, longitude=43.30),
+            station_record(names={"en": "Near"}, latitude=36.382, longitude=43.152),
+            station_record(names={"en": "Middle"}, latitude=36.36, longitude=43.10),
+        ])
+        await session.commit()
+    # when
+    body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 3}, headers={"accept-language": "en"})
+    # then
+    found = body["data"]["nearestStations"]
+    assert [n["station"]["name"] for n in found][:1] == ["Near"]
+    distances = [n["distanceMeters"] for n in found]
+    assert distances == sorted(distances)
+    first = found[0]["station"]["location"]
+    here = (EAST_MOSUL["latitude"], EAST_MOSUL["longitude"])
+    expected = geodesic_m(*here, first["latitude"], first["longitude"])
+    assert abs(distances[0] - expected) < 1e-6
+
+
+async def test_open_now_and_services_still_return_first_results(gql, sessionmaker):
+    # given: the five nearest stations are closed at night; farther ones are open and offer the service
+    at = "2026-11-29T23:30:00+03:00"  # a Sunday night in Baghdad time
+    async with sessionmaker() as session:
+        closed = [station_record(latitude=36.38 + i * 0.001, longitude=43.15, always_open=False,
+                                 hours=weekly("08:00", "14:00"), services=ALL_SERVICES) for i in range(5)]
+        desk = ("FAMILY_AND_CHILD_PROTECTION", "CRIME_REPORTING")
+        open_ = [station_record(latitude=36.40 + i * 0.01, longitude=43.15, always_open=True, services=desk)
+                 for i in range(4)]
+        other = [station_record(latitude=36.385, longitude=43.15, always_open=True,
+                                services=("TRAFFIC",))]
+        await make_stations(session, closed + open_ + other)
+        await session.commit()
+    # when
+    body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 3, "openNow": True, "at": at,
+                               "services": ["FAMILY_AND_CHILD_PROTECTION"]})
+    # then
+    found = body["data"]["nearestStations"]
+    assert len(found) == 3
+    assert all(n["isOpen"] for n in found)
+    assert all("FAMILY_AND_CHILD_PROTECTION" in n["station"]["services"] for n in found)
+    latitudes = [n["station"]["location"]["latitude"] for n in found]
+    assert latitudes == [36.40, 36.41, 36.42]
+
+
+async def test_service_desk_hours_decide_open_now_for_that_service(gql, sessionmaker):
+    # given an always-open station whose family-protection desk is staffed 08:00-14:00
+    async with sessionmaker() as session:
+        await make_station(session, latitude=36.381, longitude=43.151, always_open=True,
+                           services=("FAMILY_AND_CHILD_PROTECTION", "CRIME_REPORTING"),
+                           hours=weekly("08:00", "14:00", service="FAMILY_AND_CHILD_PROTECTION"))
+        await session.commit()
+    variables = {"near": EAST_MOSUL, "first": 1, "openNow": True, "services": ["FAMILY_AND_CHILD_PROTECTION"],
+                 "within": 2000.0}
+    # when / then: at 10:00 the desk is open, at 15:00 it is not (the station still is)
+    morning = await gql(NEAREST, {**variables, "at": "2026-11-30T10:00:00+03:00"})
+    afternoon = await gql(NEAREST, {**variables, "at": "2026-11-30T15:00:00+03:00"})
+    station_only = await gql(NEAREST, {**variables, "services": None, "at": "2026-11-30T15:00:00+03:00"})
+    assert len(morning["data"]["nearestStations"]) == 1
+    assert afternoon["data"]["nearestStations"] == []
+    assert len(station_only["data"]["nearestStations"]) == 1
+
+
+async def test_within_meters_limits_by_geodesic_distance(gql, sessionmaker):
+    async with sessionmaker() as session:
+        await make_stations(session, [station_record(latitude=36.38 + 0.009 * i, longitude=43.15)
+                                      for i in range(1, 6)])  # about 1 km apart, northwards
+        await session.commit()
+    body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 10, "within": 2500.0})
+    distances = [n["distanceMeters"] for n in body["data"]["nearestStations"]]
+    assert len(distances) == 2
+    assert all(d <= 2500 for d in distances)
+
+
+async def test_the_search_walks_the_gist_index(sessionmaker):
+    async with sessionmaker() as session:
+        await make_stations(session, [station_record(latitude=30 + random.random() * 7,
+                                                     longitude=39 + random.random() * 9) for _ in range(50)])
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in (await session.execute(text(
+            "EXPLAIN SELECT id FROM stations WHERE active ORDER BY markaz_ecef(latitude, longitude) "
+            "<-> markaz_ecef(36.38, 43.15) LIMIT 5"))).all())
+    assert "ix_stations_ecef" in plan
+
+
+def test_chord_never_exceeds_geodesic():
+    rng = random.Random(7)
+    for _ in range(2000):
+        a = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        step = 10 ** rng.uniform(-6, 1.5)
+        b = (a[0] + rng.uniform(-1, 1) * step, a[1] + rng.uniform(-1, 1) * step * 3)
+        b = (max(-90.0, min(90.0, b[0])), (b[1] + 180) % 360 - 180)
+        assert chord_m(*a, *b) <= geodesic_m(*a, *b) + 1e-6
+
+
+_point = st.tuples(st.floats(34.0, 37.0), st.floats(42.0, 45.0))
+_station = st.tuples(_point, st.sets(st.sampled_from(ALL_SERVICES[:3]), min_size=1), st.booleans())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stations=st.lists(_station, min_size=1, max_size=40), query=_point, first=st.integers(1, 8),
+       service=st.none() | st.sampled_from(ALL_SERVICES[:3]), open_now=st.booleans(),
+       within=st.none() | st.floats(1_000, 200_000))
+async def test_nearest_equals_brute_force_geodesic_ranking(sessionmaker, stations, query, first, service,
+                                                           open_now, within):
+    at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 23:00 in Baghdad: day-shift stations are closed
+    async with sessionmaker() as session:
+        records = [station_record(latitude=lat, longitude=lon, services=tuple(sorted(services)),
+                                  always_open=always, hours=() if always else weekly("08:00", "16:00"))
+                   for (lat, lon), services, always in stations]
+        ids = await make_stations(session, records)
+        ctx = Context(sessionmaker=sessionmaker, lang="en")
+        ctx._session = session
+        try:
+            got = await logic.nearest(ctx, latitude=query[0], longitude=query[1], first=first, at=at,
+                                      open_now=open_now, services=[service] if service else [],
+                                      within_m=within)
+        finally:
+            await session.rollback()
+    expected = []
+    for station_id, ((lat, lon), services, always) in zip(ids, stations, strict=True):
+        distance = geodesic_m(query[0], query[1], lat, lon)
+        if service and service not in services:
+            continue
+        if within is not None and distance > within:
+            continue
+        if open_now and not always:
+            continue
+        expected.append((distance, station_id))
+    expected.sort()
+    assert [n.station.id for n in got] == [i for _, i in expected[:first]]
+    assert [round(n.distance_m, 6) for n in got] == [round(d, 6) for d, _ in expected[:first]]
+
+
+async def test_bad_arguments_are_refused_naming_the_argument(gql):
+    cases = [
+        ({"near": {"latitude": 91, "longitude": 43}}, "near.latitude"),
+        ({"near": {"latitude": 36, "longitude": -200}}, "near.longitude"),
+        ({"near": EAST_MOSUL, "first": 0}, "first"),
+        ({"near": EAST_MOSUL, "first": 100000}, "first"),
+        ({"near": EAST_MOSUL, "within": -5.0}, "withinMeters"),
+    ]
+    for variables, argument in cases:
+        body = await gql(NEAREST, variables, headers={"accept-language": "en"})
+        assert body["data"] is None
+        (error,) = body["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}, error
+        assert argument in error["message"]
+
+
+async def test_unknown_service_and_malformed_datetime_are_request_errors(gql):
+    unknown = await gql(NEAREST, {"near": EAST_MOSUL, "services": ["BAKERY"]}, status=400)
+    assert "$services" in unknown["errors"][0]["message"] and "BAKERY" in unknown["errors"][0]["message"]
+    assert "data" not in unknown
+    for bad in ("yesterday", "2026-13-01T00:00:00+03:00", "2026-11-29T10:00:00"):
+        body = await gql(NEAREST, {"near": EAST_MOSUL, "at": bad}, status=400)
+        assert "$at" in body["errors"][0]["message"], body
+
+
+async def test_errors_follow_accept_language(gql):
+    body = await gql(NEAREST, {"near": {"latitude": 91, "longitude": 43}}, headers={"accept-language": "ar"})
+    assert "بين" in body["errors"][0]["message"]
