@@ -6,7 +6,10 @@ use and committed or rolled back once by the transport, never by a resolver.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,11 +24,19 @@ class Context:
     request: Any = None
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     _session: AsyncSession | None = None
+    _lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            self._session = self.sessionmaker()
-        return self._session
+    @contextlib.asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The request's session, one user at a time.
+
+        GraphQL resolves sibling fields concurrently, and an AsyncSession allows one operation at a
+        time; the lock turns concurrent resolvers into a queue instead of an error. Never nest it.
+        """
+        async with self._lock:
+            if self._session is None:
+                self._session = self.sessionmaker()
+            yield self._session
 
     def loader(self, name: str, factory):
         """The request's one loader of that name: loaders never outlive the request (no cross-user cache)."""

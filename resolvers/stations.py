@@ -89,13 +89,13 @@ async def nearest(
     first = errors.check_first(first, lang, default=5)
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
-    session = await ctx.session()
     found: list[tuple[float, int, Nearby]] = []
     batch, offset = first + 8, 0
     while True:
-        rows = await repo.nearest_candidates(
-            session, latitude=latitude, longitude=longitude, at=at, services=services,
-            within_m=within_m, limit=batch, offset=offset)
+        async with ctx.db() as session:
+            rows = await repo.nearest_candidates(
+                session, latitude=latitude, longitude=longitude, at=at, services=services,
+                within_m=within_m, limit=batch, offset=offset)
         for row in rows:
             distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
             if within_m is not None and distance > within_m:
@@ -142,12 +142,14 @@ async def list_stations(
         search_key = fold(search) or None
     args = {"governorate": governorate, "services": list(services), "model_only": model_only,
             "search_key": search_key}
-    rows = list(await repo.list_stations(await ctx.session(), after_id=after_id, limit=first + 1, **args))
+    async with ctx.db() as session:
+        rows = list(await repo.list_stations(session, after_id=after_id, limit=first + 1, **args))
     return StationPage(rows[:first], len(rows) > first, args)
 
 
 async def count_stations(ctx: Context, args: dict[str, Any]) -> int:
-    return await repo.count_stations(await ctx.session(), **args)
+    async with ctx.db() as session:
+        return await repo.count_stations(session, **args)
 
 
 # Governorates are reference data (18 rows, changed only by `markaz migrate`): one process-wide copy,
@@ -161,14 +163,17 @@ async def governorates(ctx: Context) -> dict[str, Any]:
     loaded_at, rows = _governorates
     now = time.monotonic()
     if not rows or now - loaded_at > _GOVERNORATES_TTL_S:
-        rows = {row.code: row for row in await repo.governorates(await ctx.session())}
+        async with ctx.db() as session:
+            rows = {row.code: row for row in await repo.governorates(session)}
         _governorates = (now, rows)
     return rows
 
 
 async def stations_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
-    return await repo.stations_by_ids(await ctx.session(), ids)
+    async with ctx.db() as session:
+        return await repo.stations_by_ids(session, ids)
 
 
 async def closures_for(ctx: Context, ids: Sequence[int], ending_after: datetime) -> dict[int, list[Any]]:
-    return await repo.closures_for_stations(await ctx.session(), ids, ending_after=ending_after)
+    async with ctx.db() as session:
+        return await repo.closures_for_stations(session, ids, ending_after=ending_after)
