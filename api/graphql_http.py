@@ -194,5 +194,6 @@ class GraphQLEndpoint:
             ok = True
             return result
         finally:
-            # One commit per request, at the end; nothing is committed when execution itself failed.
-            await ctx.close(commit=ok and op.operation == OperationType.MUTATION)
+            # One commit per request, at the end; nothing is committed when execution itself failed. A query
+            # commits too when it read a sensitive record, because that read must be audited.
+            await ctx.close(commit=ok and (op.operation == OperationType.MUTATION or bool(ctx.audit)))

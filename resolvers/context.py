@@ -22,7 +22,12 @@ class Context:
     request_id: str = ""
     production: bool = False
     request: Any = None
+    viewer: Any = None  # resolvers.policy.Viewer of the signed-in officer, None for a citizen
+    device_id: str | None = None
+    client_ip: str | None = None
+    secret_key: str = ""
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
+    audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
@@ -46,10 +51,14 @@ class Context:
         return found
 
     async def close(self, *, commit: bool) -> None:
+        """End the request's transaction: write the audit entries and commit, or roll everything back."""
+        from resolvers import audit
+
         if self._session is None:
             return
         try:
             if commit:
+                await audit.flush(self._session, self.audit)
                 await self._session.commit()
             else:
                 await self._session.rollback()

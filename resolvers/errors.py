@@ -32,3 +32,17 @@ def check_first(first: int | None, lang: str, *, default: int, argument: str = "
     if not 1 <= first <= 100:
         raise InputError(argument, message("range", lang, field=argument, low=1, high=100))
     return first
+
+
+class Unauthenticated(GraphQLError):
+    """No valid sign-in where one is needed."""
+
+    def __init__(self, text: str = "Sign in to do this.") -> None:
+        super().__init__(text, extensions={"code": "UNAUTHENTICATED"})
+
+
+class Forbidden(GraphQLError):
+    """Signed in, but this is not yours to read or change."""
+
+    def __init__(self, text: str = "You may not do this.") -> None:
+        super().__init__(text, extensions={"code": "FORBIDDEN"})

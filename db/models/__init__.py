@@ -1,6 +1,21 @@
 """SQLAlchemy models. Alembic migrations create the tables; these describe them for queries."""
 
 from db.models.base import Base
+from db.models.fieldwork import (
+    AuditEntry,
+    ClientRequest,
+    Engagement,
+    FollowUpAction,
+    Incident,
+    IncidentStatusChange,
+    Patrol,
+    PatrolFix,
+)
+from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.stations import Governorate, Station, StationClosure
 
-__all__ = ["Base", "Governorate", "Station", "StationClosure"]
+__all__ = [
+    "AuditEntry", "AuthSession", "Base", "ClientRequest", "Engagement", "FollowUpAction", "Governorate",
+    "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol", "PatrolFix", "RefreshToken",
+    "Station", "StationClosure",
+]

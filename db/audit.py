@@ -1,0 +1,42 @@
+"""The audit log's SQL: appending entries to the hash chain, and reading it back in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AuditEntry
+
+_AUDIT_LOCK = 7_272_002
+GENESIS = "0" * 64
+
+
+async def last_hash_locked(session: AsyncSession) -> str:
+    """The chain's last hash, holding the chain's lock until the transaction ends.
+
+    Appends are serialized so that each entry's `prev_hash` really is the entry before it. The lock is
+    taken as late as possible (entries are buffered per request and written just before commit).
+    """
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+    found = (await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))).scalar()
+    return found or GENESIS
+
+
+async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(AuditEntry), list(rows))
+
+
+async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Any]:
+    last_id = 0
+    while True:
+        rows = (await session.execute(select(AuditEntry.__table__).where(AuditEntry.id > last_id)
+                                      .order_by(AuditEntry.id).limit(batch))).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        last_id = rows[-1].id

@@ -1,0 +1,106 @@
+"""Who may read and write what: every permission decision of Markaz is made here.
+
+Roles, from the narrowest: an OFFICER and a STATION_COMMANDER work on their own station's records;
+a SUPERVISOR on the records of stations in their governorates; an ADMIN on everything. Citizens (no
+token) see public station data only. Sensitive incidents (domestic violence, child protection,
+juveniles, or marked sensitive) show their description and the people involved only to the owning
+station's commander, the reporting and assigned officers, and admins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from resolvers.errors import Forbidden, Unauthenticated
+
+OFFICER, COMMANDER, SUPERVISOR, ADMIN = "OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN"
+ROLES = (OFFICER, COMMANDER, SUPERVISOR, ADMIN)
+SENSITIVE_CATEGORIES = frozenset({"DOMESTIC_VIOLENCE", "CHILD_PROTECTION", "JUVENILE"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in officer of a request."""
+
+    officer_id: int
+    role: str
+    station_id: int | None
+    station_governorate: str | None
+    governorates: frozenset[str]
+    session_id: uuid.UUID
+    device_id: str | None = None
+    name: str = ""
+    gender: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scope:
+    """The stations whose records a viewer may see: all, those in some governorates, or one station."""
+
+    everything: bool = False
+    governorates: frozenset[str] = frozenset()
+    station_ids: frozenset[int] = frozenset()
+
+
+def require_officer(viewer: Viewer | None) -> Viewer:
+    if viewer is None:
+        raise Unauthenticated()
+    return viewer
+
+
+def record_scope(viewer: Viewer) -> Scope:
+    if viewer.role == ADMIN:
+        return Scope(everything=True)
+    if viewer.role == SUPERVISOR:
+        return Scope(governorates=viewer.governorates)
+    return Scope(station_ids=frozenset({viewer.station_id}) if viewer.station_id else frozenset())
+
+
+def can_access_station(viewer: Viewer, station_id: int, station_governorate: str) -> bool:
+    """Read and write the records of this station (field work is read and written by the same people)."""
+    scope = record_scope(viewer)
+    return scope.everything or station_id in scope.station_ids or station_governorate in scope.governorates
+
+
+def require_station(viewer: Viewer, station_id: int, station_governorate: str) -> None:
+    if not can_access_station(viewer, station_id, station_governorate):
+        raise Forbidden("This station's records are not yours.")
+
+
+def is_sensitive(category: str, marked: bool) -> bool:
+    return marked or category in SENSITIVE_CATEGORIES
+
+
+def sees_sensitive_details(viewer: Viewer, incident: Any) -> bool:
+    """Description and people of a sensitive incident: commander of its station, its officers, admins."""
+    if not is_sensitive(incident.category, incident.sensitive):
+        return True
+    if viewer.role == ADMIN:
+        return True
+    if viewer.role == COMMANDER and viewer.station_id == incident.station_id:
+        return True
+    assigned = incident.assigned_officer_ids or ()
+    return viewer.officer_id == incident.reported_by_id or viewer.officer_id in assigned
+
+
+def can_assign(viewer: Viewer) -> bool:
+    """Assigning incidents to officers is for commanders, supervisors and admins."""
+    return viewer.role in (COMMANDER, SUPERVISOR, ADMIN)
+
+
+def require_admin(viewer: Viewer | None) -> Viewer:
+    viewer = require_officer(viewer)
+    if viewer.role != ADMIN:
+        raise Forbidden("Only administrators may do this.")
+    return viewer
+
+
+def can_read_officer(viewer: Viewer, officer: Any, officer_governorate: str | None) -> bool:
+    """Officers' profiles: oneself, and the officers of the stations one may see."""
+    if viewer.officer_id == officer.id or viewer.role == ADMIN:
+        return True
+    if officer.station_id is None:
+        return False
+    return can_access_station(viewer, officer.station_id, officer_governorate or "")
