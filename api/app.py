@@ -17,6 +17,7 @@ from api.graphql_http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from db import migrate
 from db.settings import Settings
+from resolvers.tokens import development_key
 from schema import build_schema
 
 _log = logging.getLogger("markaz.app")
@@ -28,13 +29,25 @@ def _graphiql_html() -> str:
     return get_graphql_ide_html(graphql_ide="graphiql")
 
 
+def secret_key(settings: Settings) -> str:
+    """The signing key: MARKAZ_SECRET_KEY, or in development a key made once in the data directory."""
+    if settings.secret_key:
+        if len(settings.secret_key) < 32:
+            raise RuntimeError("MARKAZ_SECRET_KEY must be at least 32 characters")
+        return settings.secret_key
+    if settings.production:
+        raise RuntimeError("MARKAZ_SECRET_KEY must be set in production (32 or more random characters)")
+    return development_key(settings.data_dir)
+
+
 def create_app(settings: Settings | None = None, *, sessionmaker=None, demo: bool = False) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction)."""
     settings = settings or Settings.from_env()
     schema = build_schema()
     executor = Executor(schema._schema)
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
-                               graphiql_html=None if settings.production else _graphiql_html())
+                               graphiql_html=None if settings.production else _graphiql_html(),
+                               secret_key=secret_key(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -96,6 +96,51 @@ async def _stations_import(args: argparse.Namespace) -> int:
     return 1 if parsed.errors else 0
 
 
+def _read_password() -> str:
+    """The new password, from MARKAZ_PASSWORD or standard input: never an argument, which `ps` would show."""
+    import getpass
+    import os
+
+    if os.environ.get("MARKAZ_PASSWORD"):
+        return os.environ["MARKAZ_PASSWORD"]
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("markaz: the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+async def _users(args: argparse.Namespace) -> int:
+    from api.database import open_database
+    from resolvers import officers
+
+    async with open_database(_settings()) as database, database.sessionmaker() as session:
+        try:
+            if args.users_command == "add":
+                officer_id = await officers.add_officer(
+                    session, badge=args.badge, name=args.name, role=args.role, password=_read_password(),
+                    gender=args.gender, rank=args.rank, station_id=args.station,
+                    governorates=args.governorate or ())
+                print(f"officer {officer_id} added (badge {args.badge.strip()}, {args.role})")
+            elif args.users_command == "list":
+                for row in await officers.list_officers(session):
+                    where = row.station_id if row.station_id is not None else ",".join(row.governorates)
+                    state = "active" if row.active else "disabled"
+                    print(f"{row.badge_number}\t{row.role}\t{where}\t{state}\t{row.name}")
+            elif args.users_command == "disable":
+                ended = await officers.disable_officer(session, args.badge)
+                print(f"{args.badge} disabled; {ended} session(s) ended")
+            else:
+                ended = await officers.reset_password(session, args.badge, _read_password())
+                print(f"password of {args.badge} changed; {ended} session(s) ended")
+        except officers.AccountError as error:
+            print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
+            return 2
+        await session.commit()
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -134,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
     imp.set_defaults(coro=_stations_import)
+
+    users = sub.add_parser("users", help="officer accounts (passwords from stdin or MARKAZ_PASSWORD)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add an officer")
+    add.add_argument("--badge", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN"])
+    add.add_argument("--station", type=int, help="station id (officers and commanders)")
+    add.add_argument("--governorate", action="append", help="governorate code, repeatable (supervisors)")
+    add.add_argument("--gender", default="MALE", choices=["FEMALE", "MALE"])
+    add.add_argument("--rank")
+    users_sub.add_parser("list", help="list officers")
+    for name, text in (("disable", "disable an officer and end their sessions"),
+                       ("reset-password", "set a new password and end their sessions")):
+        cmd = users_sub.add_parser(name, help=text)
+        cmd.add_argument("--badge", required=True)
+    users.set_defaults(coro=_users)
 
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")

@@ -17,9 +17,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api.executor import Executor
+from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
+from resolvers.tokens import TokenError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -128,8 +130,10 @@ def format_error(error: GraphQLError, ctx: Context) -> dict[str, Any]:
 class GraphQLEndpoint:
     """The /graphql endpoint: one Starlette route handler around an `Executor`."""
 
-    def __init__(self, executor: Executor, *, sessionmaker, production: bool, graphiql_html: str | None):
+    def __init__(self, executor: Executor, *, sessionmaker, production: bool, graphiql_html: str | None,
+                 secret_key: str):
         self.executor = executor
+        self.secret_key = secret_key
         self.sessionmaker = sessionmaker
         self.production = production
         self.graphiql_html = graphiql_html
@@ -150,8 +154,16 @@ class GraphQLEndpoint:
             return Response(f"Accept {GRAPHQL_RESPONSE} or {JSON}.", status_code=406)
         request_id = request.scope.get("state", {}).get("request_id", "")
         lang = pick_language(request.headers.get("accept-language"))
+        device = request.headers.get("x-device-id")
         ctx = Context(sessionmaker=self.sessionmaker, lang=lang, request_id=request_id,
-                      production=self.production, request=request)
+                      production=self.production, request=request, secret_key=self.secret_key,
+                      device_id=device[:128] if device else None,
+                      client_ip=request.client.host if request.client else None)
+        authorization = request.headers.get("authorization")
+        if authorization:
+            refused = await self._authenticate(ctx, authorization, media)
+            if refused is not None:
+                return refused
         try:
             params = await read_params(request)
             query, name, variables = check_params(params)
@@ -170,6 +182,23 @@ class GraphQLEndpoint:
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
         return self._response(body, 200, media)
+
+    async def _authenticate(self, ctx: Context, authorization: str, media: str) -> Response | None:
+        """Set the request's viewer from its bearer token; a 401 when the token is not good.
+
+        A bad token is refused rather than treated as a citizen: the app must know to refresh it.
+        """
+        scheme, _, token = authorization.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise TokenError("not a bearer token")
+            ctx.viewer = await viewer_for_token(ctx, token.strip())
+        except TokenError:
+            await ctx.close(commit=False)
+            body = {"errors": [{"message": message("session_ended", ctx.lang),
+                                "extensions": {"code": "UNAUTHENTICATED"}}]}
+            return self._response(body, 401, media, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return None
 
     def _request_errors(self, query, name, variables, method):
         prepared = self.executor.prepare(query)

@@ -18,10 +18,13 @@ class FieldError:
 class MutationFailed(Exception):
     """Raised by logic to stop a mutation; the resolver turns it into payload errors, nothing is written."""
 
-    def __init__(self, errors: list[FieldError], *, current_version: int | None = None) -> None:
+    def __init__(self, errors: list[FieldError], *, current_version: int | None = None,
+                 keep_writes: bool = False) -> None:
         super().__init__("; ".join(e.message for e in errors))
         self.errors = errors
         self.current_version = current_version
+        # Some failures must leave a trace that outlives them: a counted failed login, a revoked session.
+        self.keep_writes = keep_writes
 
 
 class Collector:
@@ -41,6 +44,35 @@ class Collector:
             raise MutationFailed(self.errors)
 
 
-def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID", **params: object):
+def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID", *,
+         keep_writes: bool = False, current_version: int | None = None, **params: object):
     field = ".".join(path) if path else ""
-    raise MutationFailed([FieldError(path, code, message(key, lang, field=field, **params))])
+    raise MutationFailed([FieldError(path, code, message(key, lang, field=field, **params))],
+                         keep_writes=keep_writes, current_version=current_version)
+
+
+async def applied_whole(ctx, operation):
+    """Run a mutation's logic in a savepoint: on MutationFailed its writes and audit entries are undone
+    (unless the failure keeps them), so a mutation applies whole or not at all."""
+    async with ctx.db() as session:
+        savepoint = await session.begin_nested()
+    audited = len(ctx.audit)
+    try:
+        result = await operation()
+    except MutationFailed as failure:
+        if not failure.keep_writes:
+            async with ctx.db():
+                await savepoint.rollback()
+            del ctx.audit[audited:]
+        else:
+            async with ctx.db():
+                await savepoint.commit()
+        raise
+    except BaseException:
+        async with ctx.db():
+            await savepoint.rollback()
+        del ctx.audit[audited:]
+        raise
+    async with ctx.db():
+        await savepoint.commit()
+    return result

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema import root
+from schema.officers import Officer
 from schema.scalars import SCALARS
 from schema.stations import Governorate, Station
 
@@ -17,6 +18,7 @@ def build_schema() -> strawberry.Schema:
     """The one schema of the service, built once per process."""
     return strawberry.Schema(
         query=root.Query,
-        types=[Station, Governorate],
+        mutation=root.Mutation,
+        types=[Station, Governorate, Officer],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

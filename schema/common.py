@@ -43,3 +43,9 @@ class UserError:
     field: list[str] | None = strawberry.field(description="Path to the input field: [location, latitude].")
     code: ErrorCode = strawberry.field(description="What went wrong.")
     message: str = strawberry.field(description="Explanation in the client's language.")
+
+
+def user_errors(failure) -> list[UserError]:
+    """Payload errors of a resolvers.user_errors.MutationFailed."""
+    return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message)
+            for e in failure.errors]

@@ -9,13 +9,14 @@ import strawberry
 from strawberry.tools import merge_types
 
 from resolvers.context import Context
-from schema import stations
+from schema import officers, stations
 from schema.node import Node, from_global_id
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
 NODE_LOADERS = {
     "Station": stations.resolve_station_nodes,
     "Governorate": stations.resolve_governorate_nodes,
+    "Officer": officers.resolve_officer_nodes,
 }
 
 
@@ -49,4 +50,5 @@ class NodeQuery:
         return await _load_nodes(info.context, ids, "ids")
 
 
-Query = merge_types("Query", (stations.StationQuery, NodeQuery))
+Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, NodeQuery))
+Mutation = merge_types("Mutation", (officers.OfficerMutation,))

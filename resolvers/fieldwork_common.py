@@ -1,0 +1,149 @@
+"""Rules shared by every field-work write: validation of points, times and text; authenticity flags;
+and idempotency by the device-made client id.
+
+Offline phones send records hours after they were made, so times are checked against generous
+bounds, and what might make a record less trustworthy is flagged for supervisors, not refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from db import client_requests as repo
+from resolvers.context import Context
+from resolvers.messages import message
+from resolvers.user_errors import Collector, FieldError, MutationFailed
+
+# A phone's clock may run a little fast; beyond this a time "in the future" is refused.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+# Offline work is synced within days, not years.
+MAX_AGE = timedelta(days=365)
+# |recordedAt - receivedAt| beyond this, with recordedAt in the future, means the phone's clock is wrong.
+CLOCK_SKEW = timedelta(minutes=2)
+POOR_ACCURACY_M = 100.0
+MAX_ACCURACY_M = 100_000.0
+
+FLAG_CLOCK_SKEW = "CLOCK_SKEW"
+FLAG_POOR_ACCURACY = "POOR_GPS_ACCURACY"
+FLAG_MOCK_LOCATION = "MOCK_LOCATION"
+FLAG_LATE_SYNC = "LATE_SYNC"  # received more than a day after it was recorded
+
+
+def check_point(errors: Collector, path: tuple[str, ...], latitude: float, longitude: float,
+                accuracy: float | None) -> None:
+    for name, value, low, high in (("latitude", latitude, -90, 90), ("longitude", longitude, -180, 180)):
+        if not math.isfinite(value):
+            errors.add((*path, name), "not_finite")
+        elif not low <= value <= high:
+            errors.add((*path, name), "range", low=low, high=high)
+    if accuracy is not None and (not math.isfinite(accuracy) or not 0 <= accuracy <= MAX_ACCURACY_M):
+        errors.add((*path, "accuracyMeters"), "range", low=0, high=int(MAX_ACCURACY_M))
+
+
+def check_time(errors: Collector, path: tuple[str, ...], value: datetime | None, now: datetime, *,
+               required: bool = True) -> None:
+    if value is None:
+        if required:
+            errors.add(path, "required")
+        return
+    if value > now + FUTURE_TOLERANCE:
+        errors.add(path, "in_future")
+    elif value < now - MAX_AGE:
+        errors.add(path, "too_old")
+
+
+def check_text(errors: Collector, path: tuple[str, ...], value: str | None, *, max_length: int,
+               required: bool = False) -> str | None:
+    """The text trimmed, or None; problems go to `errors`."""
+    if value is None:
+        if required:
+            errors.add(path, "required")
+        return None
+    text = value.strip()
+    if not text:
+        if required:
+            errors.add(path, "empty")
+        return None
+    if len(text) > max_length:
+        errors.add(path, "too_long", high=max_length)
+    return text
+
+
+def authenticity_flags(*, recorded_at: datetime | None, received_at: datetime, accuracy: float | None,
+                       mocked: bool | None) -> list[str]:
+    """What a supervisor should know before trusting a logged visit's time and place."""
+    flags = []
+    if recorded_at is not None:
+        if recorded_at - received_at > CLOCK_SKEW:
+            flags.append(FLAG_CLOCK_SKEW)
+        elif received_at - recorded_at > timedelta(days=1):
+            flags.append(FLAG_LATE_SYNC)
+    if accuracy is not None and accuracy > POOR_ACCURACY_M:
+        flags.append(FLAG_POOR_ACCURACY)
+    if mocked:
+        flags.append(FLAG_MOCK_LOCATION)
+    return flags
+
+
+def content_hash(kind: str, content: Any) -> str:
+    """A stable hash of an input, to tell a retry (same content) from a clash (other content)."""
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
+            return plain(value.value)  # enums
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        return value
+
+    text = json.dumps([kind, plain(content)], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclasses.dataclass(slots=True)
+class Claim:
+    """The outcome of claiming a client id: new work, or the earlier result of the same request."""
+
+    new: bool
+    result_type: str | None = None
+    result_id: int | None = None
+
+
+async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
+                path: tuple[str, ...] = ("clientId",)) -> Claim:
+    """Claim `client_id` for this request, or find what it already did.
+
+    The same id with the same content is a duplicate (answered with the first result); the same id
+    with other content, or for another kind of request or officer, is a CONFLICT.
+    """
+    officer_id = ctx.viewer.officer_id
+    async with ctx.db() as session:
+        if await repo.claim(session, client_id=client_id, officer_id=officer_id, kind=kind,
+                            content_hash=digest):
+            return Claim(new=True)
+        found = await repo.find(session, client_id)
+    if found is None or found.kind != kind or found.content_hash != digest or found.officer_id != officer_id:
+        text = message("conflict_client_id", ctx.lang, field=".".join(path))
+        raise MutationFailed([FieldError(path, "CONFLICT", text)])
+    return Claim(new=False, result_type=found.result_type, result_id=found.result_id)
+
+
+async def complete(ctx: Context, client_id: uuid.UUID, result_type: str, result_id: int) -> None:
+    async with ctx.db() as session:
+        await repo.complete(session, client_id, result_type, result_id)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,105 @@
+"""Officer accounts: reading profiles (within the viewer's scope) and the administration behind
+`markaz users` (add, list, disable, reset-password)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import officers as repo
+from db import stations as station_repo
+from resolvers import policy
+from resolvers.context import Context
+from resolvers.passwords import hash_password, password_problem
+
+
+async def me(ctx: Context) -> Any | None:
+    if ctx.viewer is None:
+        return None
+    async with ctx.db() as session:
+        return (await repo.officers_by_ids(session, [ctx.viewer.officer_id])).get(ctx.viewer.officer_id)
+
+
+async def visible_officers(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Officers by id that the viewer may see; citizens see none."""
+    if ctx.viewer is None or not ids:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.officers_by_ids(session, ids)
+        station_ids = [r.station_id for r in rows.values() if r.station_id is not None]
+        stations = await station_repo.stations_by_ids(session, station_ids) if station_ids else {}
+    return {
+        i: r for i, r in rows.items()
+        if policy.can_read_officer(ctx.viewer, r, stations[r.station_id].governorate_code
+                                   if r.station_id in stations else None)
+    }
+
+
+class AccountError(ValueError):
+    """A `markaz users` command that cannot be carried out, with the reason for the administrator."""
+
+
+async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str, password: str,
+                      gender: str = "MALE", rank: str | None = None, station_id: int | None = None,
+                      governorates: Sequence[str] = ()) -> int:
+    badge, name = badge.strip(), name.strip()
+    if not badge or len(badge) > 32:
+        raise AccountError("--badge must be 1 to 32 characters")
+    if not name or len(name) > 200:
+        raise AccountError("--name must be 1 to 200 characters")
+    if role not in policy.ROLES:
+        raise AccountError(f"--role must be one of {', '.join(policy.ROLES)}")
+    if gender not in ("FEMALE", "MALE"):
+        raise AccountError("--gender must be FEMALE or MALE")
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    if role in (policy.OFFICER, policy.COMMANDER):
+        if station_id is None:
+            raise AccountError(f"a {role} needs --station")
+        if not await station_repo.stations_by_ids(session, [station_id]):
+            raise AccountError(f"--station {station_id}: no such station")
+    if role == policy.SUPERVISOR:
+        if not governorates:
+            raise AccountError("a SUPERVISOR needs at least one --governorate")
+        known = await station_repo.governorates_by_codes(session, list(governorates))
+        unknown = sorted(set(governorates) - set(known))
+        if unknown:
+            raise AccountError(f"--governorate: unknown {', '.join(unknown)} (use codes like IQ-NI)")
+    if await repo.officer_by_badge(session, badge) is not None:
+        raise AccountError(f"--badge {badge}: an officer with this badge exists")
+    return await repo.create_officer(session, {
+        "badge_number": badge, "name": name, "rank": rank, "gender": gender, "role": role,
+        "station_id": station_id if role in (policy.OFFICER, policy.COMMANDER) else None,
+        "governorates": sorted(set(governorates)) if role == policy.SUPERVISOR else [],
+        "password_hash": hash_password(password),
+    })
+
+
+async def _by_badge(session: AsyncSession, badge: str) -> Any:
+    row = await repo.officer_by_badge(session, badge.strip())
+    if row is None:
+        raise AccountError(f"no officer with badge {badge}")
+    return row
+
+
+async def disable_officer(session: AsyncSession, badge: str) -> int:
+    """Disable the account and end all its sessions at once; returns the number of sessions ended."""
+    row = await _by_badge(session, badge)
+    await repo.set_active(session, row.id, False)
+    return await repo.revoke_officer_sessions(session, row.id, "officer disabled")
+
+
+async def reset_password(session: AsyncSession, badge: str, password: str) -> int:
+    """Set a new password and end all the officer's sessions; returns the number ended."""
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    row = await _by_badge(session, badge)
+    await repo.set_password(session, row.id, hash_password(password))
+    await repo.clear_failures(session, badge.strip().casefold()[:64])
+    return await repo.revoke_officer_sessions(session, row.id, "password changed")
+
+
+async def list_officers(session: AsyncSession) -> Sequence[Any]:
+    return await repo.list_officers(session)
