@@ -113,6 +113,14 @@ def content_hash(kind: str, content: Any) -> str:
 
 
 @dataclasses.dataclass(slots=True)
+class Applied:
+    """What a field-work write did: the record as stored, and whether it was a replay of an earlier one."""
+
+    row: Any
+    duplicate: bool = False
+
+
+@dataclasses.dataclass(slots=True)
 class Claim:
     """The outcome of claiming a client id: new work, or the earlier result of the same request."""
 

@@ -19,6 +19,8 @@ class GeoPointInput:
     longitude: float = strawberry.field(description="Degrees east, -180 to 180.")
     accuracy_meters: float | None = strawberry.field(
         default=None, description="Radius of 68% confidence reported by the device, in metres.")
+    mocked: bool | None = strawberry.field(
+        default=None, description="True when the device reports a mock (simulated) location provider.")
 
 
 @strawberry.type(description="A text in each of Markaz's languages.")

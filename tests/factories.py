@@ -45,3 +45,36 @@ async def make_station(session: AsyncSession, **overrides: Any) -> int:
 
 def weekly(opens: str, closes: str, days=range(7), service: str | None = None) -> tuple[Period, ...]:
     return tuple(Period(d, opens, closes, service) for d in days)
+
+
+PASSWORD = "correct horse battery"
+
+
+async def make_officer(session: AsyncSession, *, role: str = "OFFICER", station_id: int | None = None,
+                       governorates: tuple[str, ...] = (), gender: str = "MALE", badge: str | None = None,
+                       password: str = PASSWORD) -> tuple[int, str]:
+    """An officer account; returns (id, badge number)."""
+    from resolvers.officers import add_officer
+
+    badge = badge or f"B{next(_numbers):05d}"
+    officer_id = await add_officer(session, badge=badge, name=f"Officer {badge}", role=role,
+                                   password=password, gender=gender, station_id=station_id,
+                                   governorates=governorates)
+    return officer_id, badge
+
+
+LOGIN = """
+mutation Login($badge: String!, $password: String!) {
+  login(input: {badgeNumber: $badge, password: $password}) {
+    accessToken refreshToken expiresAt officer { id role } errors { field code message }
+  }
+}
+"""
+
+
+async def sign_in(gql, badge: str, password: str = PASSWORD) -> dict[str, str]:
+    """Headers of a signed-in officer (for gql(..., headers=...))."""
+    body = await gql(LOGIN, {"badge": badge, "password": password})
+    payload = body["data"]["login"]
+    assert payload["errors"] == [], payload
+    return {"authorization": f"Bearer {payload['accessToken']}"}
