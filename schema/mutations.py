@@ -4,7 +4,7 @@ permission failures as top-level errors (API.md)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from resolvers.context import Context
 from resolvers.errors import Forbidden
@@ -30,7 +30,3 @@ async def run(ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in:
         if forbidden:
             raise Forbidden(forbidden[0].message) from None
         return None, user_errors(failure), failure
-
-
-def first_error_field(errors: list[UserError]) -> Any:
-    return errors[0].field if errors else None
