@@ -141,6 +141,20 @@ async def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _audit_verify(args: argparse.Namespace) -> int:
+    from api.database import open_database
+    from resolvers import audit
+
+    async with open_database(_settings()) as database, database.sessionmaker() as session:
+        result = await audit.verify(session)
+    if result.first_bad_id is None:
+        print(f"audit log intact: {result.entries} entries, every link verified")
+        return 0
+    print(f"audit log TAMPERED: entry {result.first_bad_id}: {result.reason} "
+          f"({result.entries} entries read)", file=sys.stderr)
+    return 1
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -196,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = users_sub.add_parser(name, help=text)
         cmd.add_argument("--badge", required=True)
     users.set_defaults(coro=_users)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 when an entry was changed or removed")
+    audit.set_defaults(coro=_audit_verify)
 
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
