@@ -49,7 +49,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 async def _seed(args: argparse.Namespace) -> int:
     from api.database import open_database
-    from api.seeding import seed_demo
+    from api.seeding import credentials_text, seed_demo
 
     if not args.demo:
         print("markaz seed: only --demo is available; it loads the demo data set", file=sys.stderr)
@@ -58,8 +58,9 @@ async def _seed(args: argparse.Namespace) -> int:
         print("markaz seed: --stations must be between 0 and 1,000,000", file=sys.stderr)
         return 2
     async with open_database(_settings()) as database:
-        result = await seed_demo(database.sessionmaker, stations=args.stations, seed=args.seed)
+        result, credentials = await seed_demo(database.sessionmaker, stations=args.stations, seed=args.seed)
     print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items()))
+    print(credentials_text(credentials))
     return 0
 
 

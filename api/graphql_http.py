@@ -174,6 +174,8 @@ class GraphQLEndpoint:
         if isinstance(request_errors, Response):
             return request_errors
         prepared, op, errors = request_errors
+        if op is not None and op.name is not None:
+            request.scope["state"]["operation_name"] = op.name.value
         if errors:
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return self._response({"errors": [e.formatted for e in errors]}, status, media)

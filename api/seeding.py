@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 
-from resolvers.demo_stations import MODEL_STATIONS, generate_stations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.progress import Progress
 from db import stations as station_repo
+from resolvers.demo_fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
+from resolvers.demo_stations import MODEL_STATIONS, generate_stations
 from resolvers.station_writer import write_stations
 
 DEFAULT_STATIONS = 300
@@ -17,23 +19,34 @@ _log = logging.getLogger("markaz.seed")
 
 
 async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], *, stations: int = DEFAULT_STATIONS,
-                    seed: int = 2026, show_progress: bool = True) -> dict[str, int]:
-    """Write the six model stations and `stations` generated ones, in one transaction.
+                    seed: int = 2026, show_progress: bool = True) -> tuple[dict[str, int], list[Credential]]:
+    """Write the model stations, `stations` generated ones, the demo officers and their field work.
 
-    External ids make it idempotent: seeding again updates the same stations instead of adding more.
+    One transaction. External ids and badge numbers make it idempotent: seeding again updates the same
+    stations and adds no officers or field work twice.
     """
     total = len(MODEL_STATIONS) + stations
     progress = Progress("stations", total) if show_progress else None
     records = itertools.chain(MODEL_STATIONS, generate_stations(stations, seed=seed))
     async with sessionmaker() as session:
         counts = await write_stations(session, records, progress=progress)
+        if show_progress:
+            print("officers and 90 days of field work...", file=sys.stderr, flush=True)
+        credentials, activity = await seed_fieldwork(session, seed=seed)
         await session.commit()
-    return {"stations_inserted": counts.inserted, "stations_updated": counts.updated}
+    return {"stations_inserted": counts.inserted, "stations_updated": counts.updated, **activity}, credentials
+
+
+def credentials_text(credentials: list[Credential]) -> str:
+    lines = [f"Demo accounts (password for all: {DEMO_PASSWORD}; demo only):"]
+    lines += [f"  {c.badge:<16} {c.role:<18} {c.where}" for c in credentials]
+    return "\n".join(lines)
 
 
 async def seed_demo_if_empty(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker() as session:
         empty = await station_repo.station_count(session) == 0
     if empty:
-        result = await seed_demo(sessionmaker, show_progress=False)
+        result, credentials = await seed_demo(sessionmaker, show_progress=False)
         _log.info("demo data seeded", extra=result)
+        print(credentials_text(credentials), file=sys.stderr, flush=True)

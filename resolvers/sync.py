@@ -1,0 +1,71 @@
+"""Offline sync: a batch of actions queued on a phone, applied in order, each on its own.
+
+Each entry runs in its own savepoint: a bad entry is rolled back and answered REJECTED (or CONFLICT)
+while the others stand. A replayed entry (same client id, same content) is a DUPLICATE answered with
+the record it made the first time, so resending a whole batch after a lost response changes nothing.
+Entries may name records made earlier in the same batch by their client ids (see the design note).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from resolvers.context import Context
+from resolvers.fieldwork_common import Applied
+from resolvers.messages import message
+from resolvers.user_errors import FieldError, MutationFailed, applied_whole
+
+MAX_ENTRIES = 500
+APPLIED, DUPLICATE, CONFLICT, REJECTED = "APPLIED", "DUPLICATE", "CONFLICT", "REJECTED"
+_log = logging.getLogger("markaz.sync")
+
+
+@dataclasses.dataclass(slots=True)
+class Entry:
+    kind: str  # the mutation it replays, e.g. "startPatrol"
+    client_id: uuid.UUID | None
+    run: Callable[[], Awaitable[Applied]]
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    kind: str
+    client_id: uuid.UUID | None
+    status: str
+    row: Any = None
+    errors: list[FieldError] = dataclasses.field(default_factory=list)
+
+
+async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
+    """Apply the entries in order; every entry gets an outcome, whatever happened to the others."""
+    outcomes = []
+    for index, entry in enumerate(entries):
+        if entry.client_id is None:
+            text = message("required", ctx.lang, field=f"entries.{index}.{entry.kind}.clientId")
+            outcomes.append(Outcome(entry.kind, None, REJECTED, errors=[
+                FieldError((entry.kind, "clientId"), "INVALID", text)]))
+            continue
+        try:
+            applied = await applied_whole(ctx, entry.run)
+        except MutationFailed as failure:
+            conflict = any(e.code == "CONFLICT" for e in failure.errors)
+            outcomes.append(Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
+                                    errors=_prefixed(entry.kind, failure.errors)))
+        except Exception:  # one broken entry must not lose the rest of the batch
+            _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
+            text = message("internal", ctx.lang, request_id=ctx.request_id)
+            outcomes.append(Outcome(entry.kind, entry.client_id, REJECTED,
+                                    errors=[FieldError((entry.kind,), "INVALID", text)]))
+        else:
+            outcomes.append(Outcome(entry.kind, entry.client_id, DUPLICATE if applied.duplicate else APPLIED,
+                                    row=applied.row))
+    return outcomes
+
+
+def _prefixed(kind: str, errors: list[FieldError]) -> list[FieldError]:
+    """Field paths inside the entry: ["reportIncident", "location", "latitude"]."""
+    return [dataclasses.replace(e, field=(kind, *e.field) if e.field else (kind,)) for e in errors]
