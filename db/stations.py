@@ -30,8 +30,10 @@ async def nearest_candidates(
     within_m: float | None = None,
     limit: int,
     offset: int = 0,
+    governorate: str | None = None,
 ) -> Sequence[Row[Any]]:
-    """Active stations in increasing chord distance from the point, with closures in force at `at`.
+    """Active stations in increasing chord distance from the point, with closures in force at `at`;
+    only those of `governorate` when it is given.
 
     The ORDER BY and the optional box both use the GiST index on `markaz_ecef(latitude, longitude)`,
     so this walks the index from the point outwards and never scans the table.
@@ -49,6 +51,8 @@ async def nearest_candidates(
     query = select(*_COLUMNS, chord.label("chord"), closures.label("closures_now")).where(_STATIONS.c.active)
     if services:
         query = query.where(_STATIONS.c.services.contains(list(services)))
+    if governorate is not None:
+        query = query.where(_STATIONS.c.governorate_code == governorate)
     if within_m is not None:
         # A cube around the point, `within_m` on each side: every station within that geodesic
         # distance has a chord at most that long, so it lies inside. The index answers `<@`.

@@ -133,6 +133,87 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "حدث خطأ من جهتنا. اذكر رقم الطلب {request_id} عند الإبلاغ عنه.",
         "ku": "هەڵەیەک لە لای ئێمە ڕوویدا. ژمارەی داواکاری {request_id} بنووسە کاتێک ڕاپۆرتی دەکەیت.",
     },
+    "one_of": {
+        "en": "Give exactly one of {field} and {other}.",
+        "ar": "حدّد واحداً فقط من {field} و{other}.",
+        "ku": "تەنها یەکێک لە {field} و {other} دیاری بکە.",
+    },
+    "outside_iraq": {
+        "en": "{field}: the location is outside Iraq; give stationId.",
+        "ar": "{field}: الموقع خارج العراق؛ حدّد stationId.",
+        "ku": "{field}: شوێنەکە لە دەرەوەی عێراقە؛ stationId دیاری بکە.",
+    },
+    "not_station_officer": {
+        "en": "{field}: not an active officer of the incident's station.",
+        "ar": "{field}: ليس منتسباً فعّالاً في مركز البلاغ.",
+        "ku": "{field}: ئەفسەرێکی چالاکی بنکەی ڕووداوەکە نییە.",
+    },
+    "incident_closed": {
+        "en": "{field}: the incident is closed.",
+        "ar": "{field}: البلاغ مغلق.",
+        "ku": "{field}: ڕووداوەکە داخراوە.",
+    },
+    "officer_not_here": {
+        "en": "{field}: not an active officer of this station.",
+        "ar": "{field}: ليس منتسباً فعّالاً في هذا المركز.",
+        "ku": "{field}: ئەفسەرێکی چالاکی ئەم بنکەیە نییە.",
+    },
+    "geojson_polygon": {
+        "en": "{field} must be a GeoJSON Polygon or MultiPolygon.",
+        "ar": "يجب أن يكون {field} مضلعاً بصيغة GeoJSON (Polygon أو MultiPolygon).",
+        "ku": "{field} دەبێت فرەگۆشەیەکی GeoJSON بێت (Polygon یان MultiPolygon).",
+    },
+    "geojson_ring": {
+        "en": "{field}: a ring needs at least 4 positions and must end where it starts.",
+        "ar": "{field}: تحتاج الحلقة إلى 4 نقاط على الأقل ويجب أن تنتهي حيث تبدأ.",
+        "ku": "{field}: ئەڵقە پێویستی بە لانیکەم 4 خاڵ هەیە و دەبێت لەو شوێنە کۆتایی بێت کە دەستی پێکردووە.",
+    },
+    "geojson_position": {
+        "en": "{field} must be a position [longitude, latitude].",
+        "ar": "يجب أن يكون {field} نقطة بالصيغة [خط الطول، خط العرض].",
+        "ku": "{field} دەبێت خاڵێک بێت بە شێوەی [درێژی، پانی].",
+    },
+    "geojson_vertices": {
+        "en": "{field} may have at most {high} vertices.",
+        "ar": "يجب ألا يتجاوز عدد رؤوس {field} {high} رأساً.",
+        "ku": "{field} نابێت لە {high} گۆشە زیاتری هەبێت.",
+    },
+    "not_before": {
+        "en": "{field} cannot be before {other}.",
+        "ar": "لا يمكن أن يكون {field} قبل {other}.",
+        "ku": "{field} ناتوانێت پێش {other} بێت.",
+    },
+    "patrol_ended_at": {
+        "en": "{field}: the patrol already ended at {at}.",
+        "ar": "{field}: انتهت الدورية بالفعل في {at}.",
+        "ku": "{field}: پاسەوانییەکە پێشتر لە {at} کۆتایی هاتووە.",
+    },
+    "before_last_fix": {
+        "en": "{field} cannot be before the patrol's last GPS fix ({at}).",
+        "ar": "لا يمكن أن يكون {field} قبل آخر موقع GPS مسجّل للدورية ({at}).",
+        "ku": "{field} ناتوانێت پێش دوایین شوێنی GPSی پاسەوانییەکە بێت ({at}).",
+    },
+    "at_most_one_of": {
+        "en": "Give at most one of {field} and {other}.",
+        "ar": "حدّد واحداً على الأكثر من {field} و{other}.",
+        "ku": "لانیزۆر یەکێک لە {field} و {other} دیاری بکە.",
+    },
+    "too_far_ahead": {
+        "en": "{field} cannot be more than {years} years ahead.",
+        "ar": "لا يمكن أن يكون {field} بعد أكثر من {years} سنة من الآن.",
+        "ku": "{field} ناتوانێت زیاتر لە {years} ساڵ لە داهاتوودا بێت.",
+    },
+    "patrol_other_station": {
+        "en": "{field}: the patrol belongs to another station than the engagement.",
+        "ar": "{field}: الدورية تابعة لمركز غير مركز النشاط.",
+        "ku": "{field}: پاسەوانییەکە سەر بە بنکەیەکی ترە، نەک بنکەی چالاکییەکە.",
+    },
+    "not_follow_up_owner": {
+        "en": "{field}: only the action's owner, the station's commander, supervisors and administrators "
+              "may change it.",
+        "ar": "{field}: لا يغيّر هذا الإجراء إلا المكلّف به أو آمر المركز أو المشرفون أو المدراء.",
+        "ku": "{field}: تەنها خاوەنی کارەکە، فەرماندەی بنکە، سەرپەرشتیاران و بەڕێوەبەران دەتوانن بیگۆڕن.",
+    },
 }
 
 

@@ -66,6 +66,13 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
     return outcomes
 
 
+@dataclasses.dataclass(slots=True)
+class Failure:
+    """Errors of an entry, in the shape `schema.common.user_errors` reads."""
+
+    errors: list[FieldError]
+
+
 def _prefixed(kind: str, errors: list[FieldError]) -> list[FieldError]:
     """Field paths inside the entry: ["reportIncident", "location", "latitude"]."""
     return [dataclasses.replace(e, field=(kind, *e.field) if e.field else (kind,)) for e in errors]

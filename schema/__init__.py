@@ -8,7 +8,10 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema import root
+from schema.engagements import Engagement, FollowUpAction
+from schema.incidents import Incident
 from schema.officers import Officer
+from schema.patrols import Patrol
 from schema.scalars import SCALARS
 from schema.stations import Governorate, Station
 
@@ -19,6 +22,6 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=root.Query,
         mutation=root.Mutation,
-        types=[Station, Governorate, Officer],
+        types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

@@ -51,3 +51,17 @@ def user_errors(failure) -> list[UserError]:
     """Payload errors of a resolvers.user_errors.MutationFailed."""
     return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message)
             for e in failure.errors]
+
+
+@strawberry.enum(description="What a supervisor should know before trusting a field record's time and place.")
+class RecordFlag(enum.Enum):
+    CLOCK_SKEW = strawberry.enum_value(
+        "CLOCK_SKEW", description="The device's clock was ahead of the server's when it was recorded.")
+    LATE_SYNC = strawberry.enum_value(
+        "LATE_SYNC", description="Received more than a day after it was recorded (offline work).")
+    POOR_GPS_ACCURACY = strawberry.enum_value(
+        "POOR_GPS_ACCURACY", description="The device reported a location accuracy worse than 100 m.")
+    MOCK_LOCATION = strawberry.enum_value(
+        "MOCK_LOCATION", description="The device reported a mock (simulated) location provider.")
+    IMPOSSIBLE_SPEED = strawberry.enum_value(
+        "IMPOSSIBLE_SPEED", description="A GPS fix that could only be reached faster than about 200 km/h.")

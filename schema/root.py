@@ -9,7 +9,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from resolvers.context import Context
-from schema import officers, stations
+from schema import engagements, incidents, officers, patrols, stations, sync
 from schema.node import Node, from_global_id
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -17,6 +17,10 @@ NODE_LOADERS = {
     "Station": stations.resolve_station_nodes,
     "Governorate": stations.resolve_governorate_nodes,
     "Officer": officers.resolve_officer_nodes,
+    "Patrol": patrols.resolve_patrol_nodes,
+    "Incident": incidents.resolve_incident_nodes,
+    "Engagement": engagements.resolve_engagement_nodes,
+    "FollowUpAction": engagements.resolve_follow_up_action_nodes,
 }
 
 
@@ -50,5 +54,8 @@ class NodeQuery:
         return await _load_nodes(info.context, ids, "ids")
 
 
-Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, NodeQuery))
-Mutation = merge_types("Mutation", (officers.OfficerMutation,))
+Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, patrols.PatrolQuery,
+                              incidents.IncidentQuery, engagements.EngagementQuery, NodeQuery))
+Mutation = merge_types("Mutation", (officers.OfficerMutation, patrols.PatrolMutation,
+                                    incidents.IncidentMutation, engagements.EngagementMutation,
+                                    sync.SyncMutation))

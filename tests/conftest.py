@@ -103,3 +103,30 @@ class GraphQL:
 @pytest.fixture
 def gql(client) -> GraphQL:
     return GraphQL(client)
+
+
+# Tables a committed test may write, children first, emptied after it (the audit log is append-only,
+# and its entries are valid ones, so it is left as it is).
+_COMMITTED_TABLES = ("client_requests", "incident_status_changes", "incidents", "follow_up_actions",
+                     "engagements", "patrol_fixes", "patrols", "refresh_tokens", "auth_sessions",
+                     "login_throttle", "officers", "station_closures", "stations")
+
+
+@pytest.fixture
+async def committed_sessionmaker(engine) -> Any:
+    """Real transactions that commit, one connection per session: for tests of concurrency.
+
+    Everything such a test wrote is deleted afterwards, so the rolled-back tests see an empty database.
+    """
+    yield async_sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    async with engine.begin() as conn:
+        for table in _COMMITTED_TABLES:
+            await conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+@pytest.fixture
+async def committed_client(committed_sessionmaker, settings) -> Any:
+    app = create_app(settings, sessionmaker=committed_sessionmaker)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://markaz.test") as c:
+        yield c

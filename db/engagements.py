@@ -1,0 +1,157 @@
+"""Every SQL statement about community engagements and their follow-up actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Row, and_, cast, false, func, literal, or_, select, true, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Engagement, FollowUpAction, Patrol, Station
+
+_ENGAGEMENTS = Engagement.__table__
+_ACTIONS = FollowUpAction.__table__
+OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
+# Actions without a due date sort after every real one (due dates are at most two years ahead).
+NO_DUE_DATE = date(9999, 12, 31)
+
+# An action is overdue once its due date has passed in its station's own time zone and it is not done.
+_TODAY_AT_STATION = cast(func.timezone(Station.timezone, func.now()), Date)
+_OVERDUE = and_(FollowUpAction.due_on.is_not(None), FollowUpAction.due_on < _TODAY_AT_STATION,
+                FollowUpAction.status.in_(OPEN_STATUSES))
+_DUE_KEY = func.coalesce(FollowUpAction.due_on, literal(NO_DUE_DATE, Date))
+# Actions are read with their engagement's station and governorate (permissions depend on them).
+_ACTIONS_READ = (
+    select(_ACTIONS, Engagement.station_id, Station.governorate_code.label("station_governorate"),
+           _OVERDUE.label("overdue"))
+    .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
+    .join(Station, Station.id == Engagement.station_id)
+)
+
+
+async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
+    return (await session.execute(insert(Engagement).values(**values).returning(*_ENGAGEMENTS.c))).one()
+
+
+async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(FollowUpAction).values(list(rows)))
+
+
+async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    query = (select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
+             .join(Station, Station.id == Engagement.station_id).where(Engagement.id.in_(list(ids))))
+    return {row.id: row for row in (await session.execute(query)).all()}
+
+
+async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
+    """A patrol an engagement links to: its id, station and officers."""
+    query = select(Patrol.id, Patrol.station_id, Patrol.officer_ids).where(Patrol.id == patrol_id)
+    return (await session.execute(query)).first()
+
+
+def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
+           scope_governorates: Sequence[str]):
+    """`column` (a station id) within the viewer's scope: all, some stations, or stations of governorates."""
+    if scope_everything:
+        return true()
+    allowed = []
+    if scope_station_ids:
+        allowed.append(column.in_(list(scope_station_ids)))
+    if scope_governorates:
+        allowed.append(column.in_(select(Station.id).where(Station.governorate_code.in_(list(scope_governorates)))))
+    return or_(*allowed) if allowed else false()
+
+
+def _engagement_conditions(*, station_id: int | None = None, governorate: str | None = None,
+                           kinds: Sequence[str] = (), from_: datetime | None = None,
+                           to: datetime | None = None, patrol_id: int | None = None, **scope: Any):
+    conditions = [_scope(Engagement.station_id, **scope)]
+    if station_id is not None:
+        conditions.append(Engagement.station_id == station_id)
+    if governorate is not None:
+        conditions.append(Engagement.station_id.in_(
+            select(Station.id).where(Station.governorate_code == governorate)))
+    if kinds:
+        conditions.append(Engagement.kind.in_(list(kinds)))
+    if from_ is not None:
+        conditions.append(Engagement.occurred_at >= from_)
+    if to is not None:
+        conditions.append(Engagement.occurred_at < to)
+    if patrol_id is not None:
+        conditions.append(Engagement.patrol_id == patrol_id)
+    return and_(*conditions)
+
+
+async def list_engagements(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
+                           **filters: Any) -> Sequence[Row[Any]]:
+    """A page of engagements, newest first; `after` is the (occurred_at, id) of the last one seen."""
+    query = select(_ENGAGEMENTS).where(_engagement_conditions(**filters))
+    if after is not None:
+        query = query.where(tuple_(Engagement.occurred_at, Engagement.id) < tuple_(*after))
+    query = query.order_by(Engagement.occurred_at.desc(), Engagement.id.desc()).limit(limit)
+    return (await session.execute(query)).all()
+
+
+async def count_engagements(session: AsyncSession, **filters: Any) -> int:
+    query = select(func.count()).select_from(_ENGAGEMENTS).where(_engagement_conditions(**filters))
+    return int((await session.execute(query)).scalar_one())
+
+
+async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
+                                       ) -> dict[int, list[Row[Any]]]:
+    """Each engagement's actions, in the order they were promised."""
+    query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
+    found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
+    for row in (await session.execute(query)).all():
+        found[row.engagement_id].append(row)
+    return found
+
+
+async def follow_ups_by_ids(session: AsyncSession, ids: Sequence[int], *, lock: bool = False
+                            ) -> dict[int, Row[Any]]:
+    query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
+    if lock:  # status changes of one action queue up
+        query = query.with_for_update(of=FollowUpAction)
+    return {row.id: row for row in (await session.execute(query)).all()}
+
+
+async def update_follow_up(session: AsyncSession, action_id: int, values: dict[str, Any]) -> None:
+    await session.execute(update(FollowUpAction).where(FollowUpAction.id == action_id)
+                          .values(**values, updated_at=func.now()))
+
+
+def _action_conditions(*, station_id: int | None = None, owner_id: int | None = None,
+                       status: str | None = None, overdue: bool | None = None, **scope: Any):
+    conditions = [_scope(Engagement.station_id, **scope)]
+    if station_id is not None:
+        conditions.append(Engagement.station_id == station_id)
+    if owner_id is not None:
+        conditions.append(FollowUpAction.owner_id == owner_id)
+    if status is not None:
+        conditions.append(FollowUpAction.status == status)
+    if overdue is not None:
+        conditions.append(_OVERDUE if overdue else ~_OVERDUE)
+    return and_(*conditions)
+
+
+async def list_follow_ups(session: AsyncSession, *, after: tuple[date, int] | None, limit: int,
+                          **filters: Any) -> Sequence[Row[Any]]:
+    """A page of actions, the soonest due first and those without a due date last; `after` is the
+    (due date or NO_DUE_DATE, id) of the last one seen."""
+    query = _ACTIONS_READ.where(_action_conditions(**filters))
+    if after is not None:
+        query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
+    query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
+    return (await session.execute(query)).all()
+
+
+async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
+    query = (select(func.count()).select_from(_ACTIONS)
+             .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
+             .join(Station, Station.id == Engagement.station_id)
+             .where(_action_conditions(**filters)))
+    return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,115 @@
+"""Every SQL statement about incidents and their status history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Incident, IncidentStatusChange, Station
+
+_INCIDENTS = Incident.__table__
+_CHANGES = IncidentStatusChange.__table__
+# Incidents are read with their station's governorate: permissions depend on it.
+_WITH_GOVERNORATE = (
+    select(_INCIDENTS, Station.governorate_code.label("station_governorate"))
+    .join(Station, Station.id == _INCIDENTS.c.station_id)
+)
+
+
+async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
+    return (await session.execute(insert(Incident).values(**values).returning(*_INCIDENTS.c))).one()
+
+
+async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    rows = (await session.execute(_WITH_GOVERNORATE.where(_INCIDENTS.c.id.in_(list(ids))))).all()
+    return {row.id: row for row in rows}
+
+
+async def update_if_version(session: AsyncSession, incident_id: int, expected_version: int,
+                            values: dict[str, Any]) -> Row[Any] | None:
+    """Apply `values` and bump the version, only if the incident is still at `expected_version`.
+
+    The condition is checked by the UPDATE itself: of two transactions updating from the same version,
+    the second waits for the first's row lock, then re-checks the row it now sees and matches nothing.
+    None when the incident has moved on (or does not exist).
+    """
+    stmt = (
+        update(Incident)
+        .where(Incident.id == incident_id, Incident.version == expected_version)
+        .values(**values, version=Incident.version + 1, updated_at=func.now())
+        .returning(*_INCIDENTS.c)
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(IncidentStatusChange).values(**values))
+
+
+async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:
+    """The change that brought the incident to `version`."""
+    query = (select(_CHANGES).where(_CHANGES.c.incident_id == incident_id, _CHANGES.c.version == version)
+             .order_by(_CHANGES.c.id.desc()).limit(1))
+    return (await session.execute(query)).first()
+
+
+async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Each incident's status changes, oldest first."""
+    query = (select(_CHANGES).where(_CHANGES.c.incident_id.in_(list(incident_ids)))
+             .order_by(_CHANGES.c.incident_id, _CHANGES.c.version, _CHANGES.c.id))
+    result: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
+    for row in (await session.execute(query)).all():
+        result[row.incident_id].append(row)
+    return result
+
+
+def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str],
+                station_id: int | None, governorate: str | None, categories: Sequence[str],
+                statuses: Sequence[str], occurred_from: datetime | None, occurred_to: datetime | None,
+                assigned_to: int | None) -> ColumnElement[bool]:
+    c = _INCIDENTS.c
+    conditions: list[ColumnElement[bool]] = []
+    if not everything:
+        in_scope: list[ColumnElement[bool]] = []
+        if scope_station_ids:
+            in_scope.append(c.station_id.in_(list(scope_station_ids)))
+        if scope_governorates:
+            in_scope.append(Station.governorate_code.in_(list(scope_governorates)))
+        conditions.append(or_(*in_scope) if in_scope else false())
+    if station_id is not None:
+        conditions.append(c.station_id == station_id)
+    if governorate is not None:
+        conditions.append(Station.governorate_code == governorate)
+    if categories:
+        conditions.append(c.category.in_(list(categories)))
+    if statuses:
+        conditions.append(c.status.in_(list(statuses)))
+    if occurred_from is not None:
+        conditions.append(c.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        conditions.append(c.occurred_at < occurred_to)
+    if assigned_to is not None:
+        conditions.append(c.assigned_officer_ids.contains([assigned_to]))
+    return and_(true(), *conditions)
+
+
+async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
+                         **filters: Any) -> Sequence[Row[Any]]:
+    """A page of incidents, newest first (by occurrence, then id), after the cursor's position."""
+    c = _INCIDENTS.c
+    query = _WITH_GOVERNORATE.where(_conditions(**filters))
+    if after is not None:
+        query = query.where(tuple_(c.occurred_at, c.id) < tuple_(*after))
+    query = query.order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
+    return (await session.execute(query)).all()
+
+
+async def count_incidents(session: AsyncSession, **filters: Any) -> int:
+    query = (select(func.count()).select_from(_INCIDENTS)
+             .join(Station, Station.id == _INCIDENTS.c.station_id).where(_conditions(**filters)))
+    return int((await session.execute(query)).scalar_one())

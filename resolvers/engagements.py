@@ -1,0 +1,436 @@
+"""Community engagements: log one (with the follow-up actions promised there), move those actions along
+(the issue-then-action loop), and read both within the viewer's scope.
+
+`log_engagement` and `update_follow_up_action` take the GraphQL inputs and serve both the mutations and
+`syncFieldLog` (docs/fieldwork-design.md). Every problem of an input is reported at once, with a path
+relative to the input (["attendees", "women"], ["followUps", "2", "dueOn"]).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from db import client_requests as client_repo
+from db import engagements as repo
+from db import officers as officer_repo
+from db import stations as station_repo
+from resolvers import audit, policy
+from resolvers.context import Context
+from resolvers.errors import check_first
+from resolvers.fieldwork_common import (
+    Applied,
+    authenticity_flags,
+    check_point,
+    check_text,
+    check_time,
+    claim,
+    complete,
+    content_hash,
+    now_utc,
+)
+from resolvers.user_errors import Collector, fail
+
+KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
+KIND_START_PATROL = "startPatrol"  # the client-request kind a patrol is started with (resolvers.patrols)
+ENTITY, ACTION_ENTITY = "Engagement", "FollowUpAction"
+MAX_DURATION_MINUTES = 24 * 60
+MAX_ATTENDEES = 100_000
+MAX_TOPICS, MAX_TOPIC = 30, 200
+MAX_NOTES = 4000
+MAX_FOLLOW_UPS, MAX_DESCRIPTION = 20, 1000
+MAX_STATUS_NOTE = 2000
+# A due date at most this far after today (the station's today): promises are for months, not decades.
+MAX_DUE_AHEAD = timedelta(days=2 * 365)
+MAX_DUE_AHEAD_YEARS = 2
+NO_DUE_DATE = repo.NO_DUE_DATE  # where actions without a due date sort
+
+
+def _value(item: Any) -> Any:
+    """The plain value of an enum member (Strawberry inputs carry enums)."""
+    return getattr(item, "value", item)
+
+
+def record_key(errors: Collector, path: tuple[str, ...], value: str, kind: str) -> int | None:
+    """The integer key of a global ID of `kind` ("Type:key" in base64), or None with an error at `path`."""
+    try:
+        type_name, key = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8").split(":", 1)
+    except (ValueError, UnicodeError, binascii.Error):
+        type_name, key = "", ""
+    if type_name != kind or not key.isdigit() or len(key) > 18:
+        errors.add(path, "bad_id", kind=kind)
+        return None
+    return int(key)
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar day of an instant at a station (its own IANA time zone)."""
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+# --- logEngagement ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(slots=True)
+class _FollowUp:
+    index: int
+    description: str | None
+    owner_id: int | None
+    due_on: date | None
+
+
+def _check_counts(errors: Collector, attendees: Any) -> tuple[int, int, int]:
+    """(total, women, youth); women and youth are part of the total."""
+    if attendees is None:
+        return 0, 0, 0
+    counts = {}
+    for name in ("total", "women", "youth"):
+        value = getattr(attendees, name)
+        if value is not None and not 0 <= value <= MAX_ATTENDEES:
+            errors.add(("attendees", name), "range", low=0, high=MAX_ATTENDEES)
+            value = None
+        counts[name] = value
+    total = counts["total"]
+    for name in ("women", "youth"):
+        if total is not None and counts[name] is not None and counts[name] > total:
+            errors.add(("attendees", name), "not_more_than", other="attendees.total")
+    return total or 0, counts["women"] or 0, counts["youth"] or 0
+
+
+def _check_topics(errors: Collector, topics: Sequence[str] | None) -> list[str]:
+    if not topics:
+        return []
+    if len(topics) > MAX_TOPICS:
+        errors.add(("topics",), "too_many", high=MAX_TOPICS)
+        return []
+    clean = []
+    for i, topic in enumerate(topics):
+        text = check_text(errors, ("topics", str(i)), topic, max_length=MAX_TOPIC, required=True)
+        if text is not None:
+            clean.append(text)
+    return clean
+
+
+def _check_follow_ups(errors: Collector, items: Sequence[Any] | None) -> list[_FollowUp]:
+    """The follow-ups as given (owners and due dates are checked once the station is known)."""
+    if not items:
+        return []
+    if len(items) > MAX_FOLLOW_UPS:
+        errors.add(("followUps",), "too_many", high=MAX_FOLLOW_UPS)
+        return []
+    found = []
+    for i, item in enumerate(items):
+        path = ("followUps", str(i))
+        description = check_text(errors, (*path, "description"), item.description, max_length=MAX_DESCRIPTION,
+                                 required=True)
+        owner_id = record_key(errors, (*path, "ownerId"), item.owner_id, "Officer") \
+            if item.owner_id is not None else None
+        found.append(_FollowUp(i, description, owner_id, item.due_on))
+    return found
+
+
+async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[tuple[str, ...], Any] | None:
+    """The patrol the engagement happened on, by global ID or by the device's id of it; None when none
+    is named or it cannot be found (then with an error). A patrol the viewer may not see is not found."""
+    if input.patrol_id is not None and input.patrol_client_id is not None:
+        errors.add(("patrolId",), "at_most_one_of", other="patrolClientId")
+        return None
+    patrol_id = None
+    if input.patrol_id is not None:
+        path: tuple[str, ...] = ("patrolId",)
+        patrol_id = record_key(errors, path, input.patrol_id, "Patrol")
+        if patrol_id is None:
+            return None
+    elif input.patrol_client_id is not None:
+        path = ("patrolClientId",)
+    else:
+        return None
+    async with ctx.db() as session:
+        if patrol_id is None:
+            started = await client_repo.find(session, input.patrol_client_id)
+            if started is not None and started.kind == KIND_START_PATROL:
+                patrol_id = started.result_id
+        patrol = await repo.patrol_station(session, patrol_id) if patrol_id is not None else None
+        stations = await station_repo.stations_by_ids(session, [patrol.station_id]) if patrol else {}
+    viewer = ctx.viewer
+    if patrol is None or not (viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
+            viewer, patrol.station_id, stations[patrol.station_id].governorate_code)):
+        errors.add(path, "not_found", "NOT_FOUND", kind="patrol")
+        return None
+    return path, patrol
+
+
+async def _station(ctx: Context, errors: Collector, input: Any, patrol: Any) -> Any:
+    """The engagement's station: the one given, else the viewer's own, else the linked patrol's.
+    A station outside the viewer's scope fails the whole request (FORBIDDEN)."""
+    viewer = ctx.viewer
+    if input.station_id is not None:
+        station_id = record_key(errors, ("stationId",), input.station_id, "Station")
+    elif viewer.station_id is not None:
+        station_id = viewer.station_id
+    elif patrol is not None:
+        station_id = patrol.station_id
+    else:
+        errors.add(("stationId",), "required")
+        station_id = None
+    if station_id is None:
+        return None
+    async with ctx.db() as session:
+        station = (await station_repo.stations_by_ids(session, [station_id])).get(station_id)
+    if station is None or not station.active:
+        errors.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
+        return None
+    if not policy.can_access_station(viewer, station.id, station.governorate_code):
+        fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
+    return station
+
+
+async def _check_owners_and_dates(ctx: Context, errors: Collector, follow_ups: list[_FollowUp], station: Any,
+                                  occurred_at: datetime | None, now: datetime) -> None:
+    """Owners are active officers of the station (default: the viewer, when one); a due date falls
+    between the engagement's day and two years after today, both in the station's time zone."""
+    viewer = ctx.viewer
+    named = [f.owner_id for f in follow_ups if f.owner_id is not None]
+    async with ctx.db() as session:
+        officers = await officer_repo.officers_by_ids(session, named) if named else {}
+    earliest = local_date(occurred_at, station.timezone) if occurred_at is not None else None
+    latest = local_date(now, station.timezone) + MAX_DUE_AHEAD
+    for item in follow_ups:
+        path = ("followUps", str(item.index))
+        if item.owner_id is None:
+            if viewer.station_id == station.id:
+                item.owner_id = viewer.officer_id
+        else:
+            officer = officers.get(item.owner_id)
+            if officer is None:
+                errors.add((*path, "ownerId"), "not_found", "NOT_FOUND", kind="officer")
+            elif not officer.active or officer.station_id != station.id:
+                errors.add((*path, "ownerId"), "officer_not_here")
+        if item.due_on is not None:
+            if earliest is not None and item.due_on < earliest:
+                errors.add((*path, "dueOn"), "not_before", other="occurredAt")
+            elif item.due_on > latest:
+                errors.add((*path, "dueOn"), "too_far_ahead", years=MAX_DUE_AHEAD_YEARS)
+
+
+async def log_engagement(ctx: Context, input: Any) -> Applied:
+    """Log a community engagement with its follow-up actions; the same `clientId` again is a replay."""
+    viewer = policy.require_officer(ctx.viewer)
+    claimed = await claim(ctx, input.client_id, KIND_LOG, content_hash(KIND_LOG, input))
+    if not claimed.new:
+        return Applied(await _engagement(ctx, claimed.result_id), duplicate=True)
+    now = now_utc()
+    errors = Collector(ctx.lang)
+    point = input.location
+    check_point(errors, ("location",), point.latitude, point.longitude, point.accuracy_meters)
+    check_time(errors, ("occurredAt",), input.occurred_at, now)
+    check_time(errors, ("recordedAt",), input.recorded_at, now, required=False)
+    occurred_ok = not any(e.field == ("occurredAt",) for e in errors.errors)
+    duration = input.duration_minutes
+    if duration is not None and not 1 <= duration <= MAX_DURATION_MINUTES:
+        errors.add(("durationMinutes",), "range", low=1, high=MAX_DURATION_MINUTES)
+    total, women, youth = _check_counts(errors, input.attendees)
+    topics = _check_topics(errors, input.topics)
+    notes = check_text(errors, ("notes",), input.notes, max_length=MAX_NOTES)
+    follow_ups = _check_follow_ups(errors, input.follow_ups)
+    linked = await _linked_patrol(ctx, errors, input)
+    patrol = linked[1] if linked else None
+    station = await _station(ctx, errors, input, patrol)
+    if station is not None:
+        if linked is not None and patrol.station_id != station.id:
+            errors.add(linked[0], "patrol_other_station")
+        await _check_owners_and_dates(ctx, errors, follow_ups, station,
+                                      input.occurred_at if occurred_ok else None, now)
+    errors.check()
+
+    values = {
+        "client_id": input.client_id, "station_id": station.id, "officer_id": viewer.officer_id,
+        "kind": _value(input.kind), "latitude": point.latitude, "longitude": point.longitude,
+        "accuracy_m": point.accuracy_meters, "occurred_at": input.occurred_at, "duration_minutes": duration,
+        "attendees_total": total, "attendees_women": women, "attendees_youth": youth, "topics": topics,
+        "notes": notes, "patrol_id": patrol.id if patrol else None, "recorded_at": input.recorded_at,
+        "received_at": now,
+        "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
+                                    accuracy=point.accuracy_meters, mocked=point.mocked),
+    }
+    async with ctx.db() as session:
+        row = await repo.insert_engagement(session, values)
+        await repo.insert_follow_ups(session, [
+            {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
+             "due_on": f.due_on} for f in follow_ups])
+    await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(ctx, KIND_LOG, ENTITY, row.id, after={
+        **audit_view(row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
+                                          "dueOn": f.due_on} for f in follow_ups]})
+    return Applied(row)
+
+
+async def _engagement(ctx: Context, engagement_id: int | None) -> Any:
+    async with ctx.db() as session:
+        row = (await repo.engagements_by_ids(session, [engagement_id])).get(engagement_id) \
+            if engagement_id is not None else None
+    if row is None:  # cannot happen: a claim completes in the transaction that made the engagement
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return row
+
+
+def audit_view(row: Any) -> dict[str, Any]:
+    """What the audit log keeps of an engagement."""
+    return {"stationId": row.station_id, "officerId": row.officer_id, "kind": row.kind,
+            "latitude": row.latitude, "longitude": row.longitude, "occurredAt": row.occurred_at,
+            "durationMinutes": row.duration_minutes,
+            "attendees": [row.attendees_total, row.attendees_women, row.attendees_youth],
+            "topics": list(row.topics), "notes": row.notes, "patrolId": row.patrol_id,
+            "flags": list(row.flags)}
+
+
+# --- updateFollowUpAction ---------------------------------------------------------------------------
+
+def may_update_follow_up(viewer: policy.Viewer, action: Any) -> bool:
+    """An action's status: its owner, the commander of its station, supervisors over it, admins."""
+    if viewer.role == policy.ADMIN or viewer.officer_id == action.owner_id:
+        return True
+    if viewer.role == policy.COMMANDER:
+        return viewer.station_id == action.station_id
+    if viewer.role == policy.SUPERVISOR:
+        return action.station_governorate in viewer.governorates
+    return False
+
+
+def _sees_follow_up(viewer: policy.Viewer, action: Any) -> bool:
+    return viewer.officer_id == action.owner_id or policy.can_access_station(
+        viewer, action.station_id, action.station_governorate)
+
+
+async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
+    """Move a follow-up action to another status; the same status again changes nothing."""
+    viewer = policy.require_officer(ctx.viewer)
+    errors = Collector(ctx.lang)
+    action_id = record_key(errors, ("followUpActionId",), input.follow_up_action_id, ACTION_ENTITY)
+    note = check_text(errors, ("note",), input.note, max_length=MAX_STATUS_NOTE)
+    errors.check()
+    if input.client_id is not None:
+        claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, content_hash(KIND_FOLLOW_UP, input))
+        if not claimed.new:
+            return Applied(await _action(ctx, claimed.result_id), duplicate=True)
+    async with ctx.db() as session:
+        action = (await repo.follow_ups_by_ids(session, [action_id], lock=True)).get(action_id)
+    if action is None or not _sees_follow_up(viewer, action):
+        fail(ctx.lang, ("followUpActionId",), "not_found", "NOT_FOUND", kind="follow-up action")
+    if not may_update_follow_up(viewer, action):
+        fail(ctx.lang, ("followUpActionId",), "not_follow_up_owner", "FORBIDDEN")
+    status = _value(input.status)
+    if status == action.status:  # already there: a resent change
+        if input.client_id is not None:
+            await complete(ctx, input.client_id, ACTION_ENTITY, action.id)
+        return Applied(action, duplicate=True)
+    async with ctx.db() as session:
+        await repo.update_follow_up(session, action.id, {"status": status})
+        updated = (await repo.follow_ups_by_ids(session, [action.id]))[action.id]
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, ACTION_ENTITY, action.id)
+    audit.record(ctx, KIND_FOLLOW_UP, ACTION_ENTITY, action.id,
+                 before={"status": action.status, "engagementId": action.engagement_id},
+                 after={"status": status, "engagementId": action.engagement_id, "note": note})
+    return Applied(updated)
+
+
+async def _action(ctx: Context, action_id: int | None) -> Any:
+    async with ctx.db() as session:
+        row = (await repo.follow_ups_by_ids(session, [action_id])).get(action_id) \
+            if action_id is not None else None
+    if row is None:
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return row
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(slots=True)
+class Page:
+    rows: list[Any]
+    has_next: bool
+    count_args: dict[str, Any]
+
+
+def _scope_args(viewer: policy.Viewer) -> dict[str, Any]:
+    scope = policy.record_scope(viewer)
+    return {"scope_everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
+            "scope_governorates": sorted(scope.governorates)}
+
+
+async def list_engagements(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
+                           station_id: int | None = None, governorate: str | None = None,
+                           kinds: Sequence[str] = (), from_: datetime | None = None,
+                           to: datetime | None = None, patrol_id: int | None = None) -> Page:
+    """A page of the engagements the viewer may see, newest first; citizens are refused."""
+    viewer = policy.require_officer(ctx.viewer)
+    first = check_first(first, ctx.lang, default=20)
+    args = {**_scope_args(viewer), "station_id": station_id, "governorate": governorate,
+            "kinds": sorted(set(kinds)), "from_": from_, "to": to, "patrol_id": patrol_id}
+    async with ctx.db() as session:
+        rows = list(await repo.list_engagements(session, after=after, limit=first + 1, **args))
+    return Page(rows[:first], len(rows) > first, args)
+
+
+async def count_engagements(ctx: Context, args: dict[str, Any]) -> int:
+    async with ctx.db() as session:
+        return await repo.count_engagements(session, **args)
+
+
+async def list_follow_ups(ctx: Context, *, first: int | None, after: tuple[date, int] | None,
+                          station_id: int | None = None, owner_id: int | None = None,
+                          status: str | None = None, overdue: bool | None = None) -> Page:
+    """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused."""
+    viewer = policy.require_officer(ctx.viewer)
+    first = check_first(first, ctx.lang, default=20)
+    args = {**_scope_args(viewer), "station_id": station_id, "owner_id": owner_id, "status": status,
+            "overdue": overdue}
+    async with ctx.db() as session:
+        rows = list(await repo.list_follow_ups(session, after=after, limit=first + 1, **args))
+    return Page(rows[:first], len(rows) > first, args)
+
+
+async def count_follow_ups(ctx: Context, args: dict[str, Any]) -> int:
+    async with ctx.db() as session:
+        return await repo.count_follow_ups(session, **args)
+
+
+async def visible_engagements(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Engagements by id that the viewer may see; citizens see none."""
+    if ctx.viewer is None or not ids:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.engagements_by_ids(session, ids)
+    return {i: r for i, r in rows.items()
+            if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)}
+
+
+async def visible_follow_ups(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Follow-up actions by id that the viewer may see (their owner too); citizens see none."""
+    if ctx.viewer is None or not ids:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.follow_ups_by_ids(session, ids)
+    return {i: r for i, r in rows.items() if _sees_follow_up(ctx.viewer, r)}
+
+
+async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Engagements of follow-up actions the viewer already sees."""
+    async with ctx.db() as session:
+        return await repo.engagements_by_ids(session, ids)
+
+
+async def follow_ups_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
+    async with ctx.db() as session:
+        return await repo.follow_ups_by_engagement_ids(session, engagement_ids)
+
+
+async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Officers named on records the viewer already sees (who logged it, who owns an action)."""
+    async with ctx.db() as session:
+        return await officer_repo.officers_by_ids(session, ids)

@@ -1,0 +1,461 @@
+"""Incidents: reporting (with the station found automatically), status changes under optimistic
+concurrency, assignment to officers, and reading them with sensitive details kept to those allowed.
+
+The entry points `report_incident`, `update_incident_status` and `assign_incident` take the GraphQL
+inputs and serve both the direct mutations and `syncFieldLog`. Whether a viewer sees the description
+and people of a sensitive incident is decided by `resolvers.policy`; others get a coarse location.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from db import client_requests as client_repo
+from db import incidents as repo
+from db import officers as officer_repo
+from db import stations as station_repo
+from resolvers import audit, errors, policy
+from resolvers.context import Context
+from resolvers.fieldwork_common import (
+    Applied,
+    authenticity_flags,
+    check_point,
+    check_text,
+    check_time,
+    claim,
+    complete,
+    content_hash,
+    now_utc,
+)
+from resolvers.geodesy import geodesic_m
+from resolvers.governorates import governorate_for_point
+from resolvers.user_errors import Collector, fail
+
+KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
+ENTITY = "Incident"
+READ_SENSITIVE = "read_sensitive"
+
+# Status -> statuses it may move to by updateIncidentStatus. CLOSED is final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "REPORTED": frozenset({"ASSIGNED", "IN_PROGRESS", "CLOSED"}),
+    "ASSIGNED": frozenset({"IN_PROGRESS", "REPORTED", "CLOSED"}),
+    "IN_PROGRESS": frozenset({"RESOLVED", "ASSIGNED"}),
+    "RESOLVED": frozenset({"CLOSED", "IN_PROGRESS"}),
+    "CLOSED": frozenset(),
+}
+MAX_DESCRIPTION, MAX_NOTE, MAX_PEOPLE, MAX_NAME, MAX_PHONE = 4000, 2000, 50, 200, 40
+MAX_ASSIGNEES = 10
+# Whoever may not see a sensitive incident's details sees its place rounded to this (about 1 km).
+COARSE_DEGREES = 0.01
+_CHORD_SLACK_M = 0.01  # as in resolvers.stations: keeps the nearest-station stop rule exact
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def _value(item: Any) -> Any:
+    """The plain value of an enum member (Strawberry inputs carry enums)."""
+    return getattr(item, "value", item)
+
+
+def decode_id(value: str, expected: str) -> int | None:
+    """The integer key of a global ID of type `expected`, or None when it is not one."""
+    try:
+        decoded = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
+    except (ValueError, UnicodeError, binascii.Error):
+        return None
+    type_name, _, key = decoded.partition(":")
+    return int(key) if type_name == expected and key.isdigit() and len(key) <= 18 else None
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+
+async def report_incident(ctx: Context, input: Any) -> Applied:
+    """File an incident at the given station, or at the nearest active one in the point's governorate."""
+    viewer = policy.require_officer(ctx.viewer)
+    claimed = await claim(ctx, input.client_id, KIND_REPORT, content_hash(KIND_REPORT, input))
+    if not claimed.new:
+        return Applied(await _replayed(ctx, claimed.result_id), duplicate=True)
+    now = now_utc()
+    problems = Collector(ctx.lang)
+    point = input.location
+    check_point(problems, ("location",), point.latitude, point.longitude, point.accuracy_meters)
+    point_ok = not problems.errors
+    check_time(problems, ("occurredAt",), input.occurred_at, now)
+    check_time(problems, ("recordedAt",), input.recorded_at, now, required=False)
+    description = check_text(problems, ("description",), input.description, max_length=MAX_DESCRIPTION,
+                             required=True)
+    people = _people(problems, input.people)
+    station = await _station_for_report(ctx, problems, input, point_ok, now)
+    problems.check()
+    if not policy.can_access_station(viewer, station.id, station.governorate_code):
+        fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
+    category = _value(input.category)
+    values = {
+        "client_id": input.client_id, "station_id": station.id, "category": category,
+        "sensitive": policy.is_sensitive(category, bool(input.sensitive)),
+        "latitude": point.latitude, "longitude": point.longitude, "accuracy_m": point.accuracy_meters,
+        "occurred_at": input.occurred_at, "description": description, "people": people,
+        "reported_by_id": viewer.officer_id, "recorded_at": input.recorded_at,
+        "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
+                                    accuracy=point.accuracy_meters, mocked=point.mocked),
+    }
+    async with ctx.db() as session:
+        row = await repo.insert_incident(session, values)
+        await repo.insert_status_change(session, {
+            "incident_id": row.id, "from_status": None, "to_status": row.status, "version": row.version,
+            "changed_by_id": viewer.officer_id})
+    await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(ctx, KIND_REPORT, ENTITY, row.id, after=audit_view(row))
+    return Applied(row)
+
+
+async def update_incident_status(ctx: Context, input: Any) -> Applied:
+    """Move an incident along its allowed transitions, if nobody changed it since `expectedVersion`."""
+    viewer = policy.require_officer(ctx.viewer)
+    problems = Collector(ctx.lang)
+    incident_id, path = await _incident_ref(ctx, problems, input)
+    note = check_text(problems, ("note",), input.note, max_length=MAX_NOTE)
+    problems.check()
+    if input.client_id is not None:
+        claimed = await claim(ctx, input.client_id, KIND_STATUS, content_hash(KIND_STATUS, input))
+        if not claimed.new:
+            return Applied(await _replayed(ctx, claimed.result_id), duplicate=True)
+    row = await _incident_in_scope(ctx, incident_id, path)
+    target = _value(input.status)
+    if row.version != input.expected_version:
+        change = await _change_at(ctx, row.id, input.expected_version + 1)
+        if (change is not None and change.changed_by_id == viewer.officer_id and change.to_status == target
+                and change.note == note):
+            return Applied(row, duplicate=True)  # the same change sent again: it is already applied
+        _stale(ctx, input.expected_version, row.version)
+    if not can_transition(row.status, target):
+        fail(ctx.lang, ("status",), "bad_transition", current=row.status, target=target)
+    values: dict[str, Any] = {"status": target}
+    if target == "RESOLVED":
+        values["resolved_at"] = now_utc()
+    elif target == "IN_PROGRESS":
+        values["resolved_at"] = None  # reopened
+    updated = await _apply(ctx, row, input.expected_version, values, note)
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(ctx, KIND_STATUS, ENTITY, row.id, before=audit_view(row), after=audit_view(updated))
+    return Applied(updated)
+
+
+async def assign_incident(ctx: Context, input: Any) -> Applied:
+    """Give an incident to officers of its station (replacing those assigned); REPORTED becomes ASSIGNED."""
+    viewer = policy.require_officer(ctx.viewer)
+    if not policy.can_assign(viewer):
+        fail(ctx.lang, ("officerIds",), "forbidden", "FORBIDDEN")
+    problems = Collector(ctx.lang)
+    incident_id, path = await _incident_ref(ctx, problems, input)
+    officer_ids = _officer_ids(problems, input.officer_ids)
+    problems.check()
+    if input.client_id is not None:
+        claimed = await claim(ctx, input.client_id, KIND_ASSIGN, content_hash(KIND_ASSIGN, input))
+        if not claimed.new:
+            return Applied(await _replayed(ctx, claimed.result_id), duplicate=True)
+    row = await _incident_in_scope(ctx, incident_id, path)
+    if row.version != input.expected_version:
+        change = await _change_at(ctx, row.id, input.expected_version + 1)
+        if (change is not None and change.changed_by_id == viewer.officer_id
+                and sorted(row.assigned_officer_ids) == sorted(officer_ids)):
+            return Applied(row, duplicate=True)
+        _stale(ctx, input.expected_version, row.version)
+    if row.status == "CLOSED":
+        fail(ctx.lang, path, "incident_closed")
+    async with ctx.db() as session:
+        officers = await officer_repo.officers_by_ids(session, officer_ids)
+    for index, officer_id in enumerate(officer_ids):
+        found = officers.get(officer_id)
+        if found is None:
+            problems.add(("officerIds", str(index)), "not_found", "NOT_FOUND", kind="officer")
+        elif not found.active or found.station_id != row.station_id:
+            problems.add(("officerIds", str(index)), "not_station_officer")
+    problems.check()
+    status = "ASSIGNED" if row.status == "REPORTED" else row.status
+    updated = await _apply(ctx, row, input.expected_version,
+                           {"assigned_officer_ids": officer_ids, "status": status}, None)
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(ctx, KIND_ASSIGN, ENTITY, row.id, before=audit_view(row), after=audit_view(updated))
+    return Applied(updated)
+
+
+async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], note: str | None) -> Any:
+    """The conditional update and its history row; CONFLICT when another change won the race."""
+    async with ctx.db() as session:
+        updated = await repo.update_if_version(session, row.id, expected, values)
+        if updated is None:
+            current = (await repo.incidents_by_ids(session, [row.id]))[row.id]
+        else:
+            await repo.insert_status_change(session, {
+                "incident_id": row.id, "from_status": row.status, "to_status": updated.status,
+                "version": updated.version, "changed_by_id": ctx.viewer.officer_id, "note": note})
+    if updated is None:
+        _stale(ctx, expected, current.version)
+    return updated
+
+
+def _stale(ctx: Context, given: int, current: int) -> None:
+    fail(ctx.lang, ("expectedVersion",), "stale_version", "CONFLICT", current_version=current, given=given,
+         current=current)
+
+
+async def _change_at(ctx: Context, incident_id: int, version: int) -> Any:
+    async with ctx.db() as session:
+        return await repo.status_change_at(session, incident_id, version)
+
+
+async def _replayed(ctx: Context, incident_id: int | None) -> Any:
+    """The incident an earlier request with the same client id made or changed."""
+    async with ctx.db() as session:
+        row = (await repo.incidents_by_ids(session, [incident_id])).get(incident_id) if incident_id else None
+    if row is None:  # cannot happen: a claim is completed in the transaction that does the work
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return row
+
+
+def _people(problems: Collector, people: Sequence[Any] | None) -> list[dict[str, Any]]:
+    if not people:
+        return []
+    if len(people) > MAX_PEOPLE:
+        problems.add(("people",), "too_many", high=MAX_PEOPLE)
+        return []
+    result = []
+    for index, person in enumerate(people):
+        at = ("people", str(index))
+        name = check_text(problems, (*at, "name"), person.name, max_length=MAX_NAME, required=True)
+        if person.age is not None and not 0 <= person.age <= 120:
+            problems.add((*at, "age"), "range", low=0, high=120)
+        phone = check_text(problems, (*at, "phone"), person.phone, max_length=MAX_PHONE)
+        gender = _value(person.gender) if person.gender is not None else None
+        result.append({"name": name, "role": _value(person.role), "age": person.age, "gender": gender,
+                       "phone": phone})
+    return result
+
+
+def _officer_ids(problems: Collector, values: Sequence[str]) -> list[int]:
+    if not values:
+        problems.add(("officerIds",), "required")
+        return []
+    if len(values) > MAX_ASSIGNEES:
+        problems.add(("officerIds",), "too_many", high=MAX_ASSIGNEES)
+        return []
+    ids: list[int] = []
+    for index, value in enumerate(values):
+        key = decode_id(value, "Officer")
+        if key is None:
+            problems.add(("officerIds", str(index)), "bad_id", kind="Officer")
+        elif key not in ids:
+            ids.append(key)
+    return ids
+
+
+async def _incident_ref(ctx: Context, problems: Collector, input: Any) -> tuple[int | None, tuple[str, ...]]:
+    """The incident an update names, by global ID or by the client id it was reported with."""
+    if (input.incident_id is None) == (input.incident_client_id is None):
+        problems.add(("incidentId",), "one_of", other="incidentClientId")
+        return None, ("incidentId",)
+    if input.incident_id is not None:
+        key = decode_id(input.incident_id, ENTITY)
+        if key is None:
+            problems.add(("incidentId",), "bad_id", kind=ENTITY)
+        return key, ("incidentId",)
+    path = ("incidentClientId",)
+    async with ctx.db() as session:
+        found = await client_repo.find(session, input.incident_client_id)
+    if found is None or found.result_type != ENTITY or found.kind != KIND_REPORT or found.result_id is None:
+        problems.add(path, "not_found", "NOT_FOUND", kind="incident")
+        return None, path
+    return found.result_id, path
+
+
+async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[str, ...]) -> Any:
+    async with ctx.db() as session:
+        row = (await repo.incidents_by_ids(session, [incident_id])).get(incident_id) if incident_id else None
+    if row is None:
+        fail(ctx.lang, path, "not_found", "NOT_FOUND", kind="incident")
+    if not policy.can_access_station(ctx.viewer, row.station_id, row.station_governorate):
+        fail(ctx.lang, path, "not_your_station", "FORBIDDEN")
+    return row
+
+
+async def _station_for_report(ctx: Context, problems: Collector, input: Any, point_ok: bool,
+                              now: datetime) -> Any:
+    if input.station_id is not None:
+        key = decode_id(input.station_id, "Station")
+        if key is None:
+            problems.add(("stationId",), "bad_id", kind="Station")
+            return None
+        async with ctx.db() as session:
+            row = (await station_repo.stations_by_ids(session, [key])).get(key)
+        if row is None or not row.active:
+            problems.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
+            return None
+        return row
+    if not point_ok:
+        return None
+    latitude, longitude = input.location.latitude, input.location.longitude
+    governorate = governorate_for_point(latitude, longitude)
+    if governorate is None:
+        problems.add(("stationId",), "outside_iraq")
+        return None
+    row = await nearest_station_in(ctx, latitude, longitude, governorate, now)
+    if row is None:
+        problems.add(("stationId",), "no_station_near")
+    return row
+
+
+async def nearest_station_in(ctx: Context, latitude: float, longitude: float, governorate: str,
+                             at: datetime) -> Any:
+    """The active station of `governorate` nearest to the point by geodesic distance, or None.
+
+    Candidates come in chord order; a chord never exceeds the geodesic, so once the best distance
+    found is within the last candidate's chord, no station further down the list can beat it.
+    """
+    best: tuple[float, int, Any] | None = None
+    batch, offset = 8, 0
+    while True:
+        async with ctx.db() as session:
+            rows = await station_repo.nearest_candidates(
+                session, latitude=latitude, longitude=longitude, at=at, limit=batch, offset=offset,
+                governorate=governorate)
+        for row in rows:
+            candidate = (geodesic_m(latitude, longitude, row.latitude, row.longitude), row.id, row)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+        if len(rows) < batch or (best is not None and best[0] <= rows[-1].chord - _CHORD_SLACK_M):
+            return best[2] if best else None
+        offset += batch
+        batch = min(batch * 2, 4096)
+
+
+def audit_view(row: Any) -> dict[str, Any]:
+    """What the audit log keeps of an incident. The description and people stay out of the log (it is
+    read by administrators and kept forever); a digest shows whether they changed."""
+    content = json.dumps([row.description, row.people], sort_keys=True, ensure_ascii=False, default=str)
+    return {
+        "client_id": str(row.client_id), "station_id": row.station_id, "category": row.category,
+        "status": row.status, "version": row.version, "sensitive": row.sensitive,
+        "latitude": row.latitude, "longitude": row.longitude, "occurred_at": row.occurred_at,
+        "reported_by_id": row.reported_by_id, "assigned_officer_ids": list(row.assigned_officer_ids or ()),
+        "resolved_at": row.resolved_at, "flags": list(row.flags or ()),
+        "content_sha256": hashlib.sha256(content.encode()).hexdigest(),
+    }
+
+
+# --- reads --------------------------------------------------------------------------------------------
+
+
+async def visible_incidents(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Incidents by id whose station the viewer may see; citizens see none."""
+    if ctx.viewer is None or not ids:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.incidents_by_ids(session, ids)
+    return {i: r for i, r in rows.items()
+            if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)}
+
+
+async def current_incident(ctx: Context, input: Any) -> Any | None:
+    """The incident an update named, as it is now (for the payload of a CONFLICT)."""
+    incident_id, _ = await _incident_ref(ctx, Collector(ctx.lang), input)
+    if incident_id is None:
+        return None
+    return (await visible_incidents(ctx, [incident_id])).get(incident_id)
+
+
+@dataclasses.dataclass(slots=True)
+class IncidentPage:
+    rows: list[Any]
+    has_next: bool
+    count_args: dict[str, Any]
+
+
+async def list_incidents(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
+                         station_id: int | None = None, governorate: str | None = None,
+                         categories: Sequence[str] = (), statuses: Sequence[str] = (),
+                         occurred_from: datetime | None = None, occurred_to: datetime | None = None,
+                         assigned_to_me: bool = False) -> IncidentPage:
+    """A page of the incidents the viewer may see, newest first, narrowed by the filter."""
+    viewer = policy.require_officer(ctx.viewer)
+    first = errors.check_first(first, ctx.lang, default=20)
+    scope = policy.record_scope(viewer)
+    args = {
+        "everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
+        "scope_governorates": sorted(scope.governorates), "station_id": station_id,
+        "governorate": governorate, "categories": sorted(set(categories)), "statuses": sorted(set(statuses)),
+        "occurred_from": occurred_from, "occurred_to": occurred_to,
+        "assigned_to": viewer.officer_id if assigned_to_me else None,
+    }
+    async with ctx.db() as session:
+        rows = list(await repo.list_incidents(session, after=after, limit=first + 1, **args))
+    return IncidentPage(rows[:first], len(rows) > first, args)
+
+
+async def count_incidents(ctx: Context, args: dict[str, Any]) -> int:
+    async with ctx.db() as session:
+        return await repo.count_incidents(session, **args)
+
+
+async def status_history(ctx: Context, incident_ids: Sequence[int]) -> dict[int, list[Any]]:
+    async with ctx.db() as session:
+        return await repo.status_changes_for(session, incident_ids)
+
+
+def effective_sensitive(row: Any) -> bool:
+    return policy.is_sensitive(row.category, row.sensitive)
+
+
+def details_hidden(viewer: Any, row: Any) -> bool:
+    return viewer is None or not policy.sees_sensitive_details(viewer, row)
+
+
+def read_details(ctx: Context, row: Any) -> bool:
+    """Whether the viewer may read this incident's details; a permitted read of a sensitive incident is
+    audited (once per incident per request)."""
+    if details_hidden(ctx.viewer, row):
+        return False
+    if effective_sensitive(row):
+        seen = ctx.loader("incidents.sensitive_reads", lambda _ctx: set())
+        if row.id not in seen:
+            seen.add(row.id)
+            audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
+    return True
+
+
+def coarse(latitude: float, longitude: float) -> tuple[float, float, float]:
+    """A point rounded to the 0.01-degree grid, and how far the rounding may have moved it (metres)."""
+    shown = (round(latitude, 2), round(longitude, 2))
+    half = COARSE_DEGREES / 2
+    return shown[0], shown[1], geodesic_m(latitude, longitude, min(latitude + half, 90.0), longitude + half)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_key(row: Any) -> str:
+    """The position of an incident in the newest-first order, as text: microseconds and id."""
+    return f"{(row.occurred_at - _EPOCH) // timedelta(microseconds=1)}.{row.id}"
+
+
+def parse_cursor_key(key: str) -> tuple[datetime, int] | None:
+    micros, _, incident_id = key.partition(".")
+    if not incident_id.isdigit() or len(incident_id) > 18 or not micros.lstrip("-").isdigit() \
+            or len(micros) > 20:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(micros)), int(incident_id)
+    except OverflowError:
+        return None

@@ -1,0 +1,531 @@
+"""Patrols: start one, append its GPS track in batches, end it; list and read them within the viewer's scope.
+
+Phones upload tracks when they find a network: batches arrive late, repeated and out of order. Fixes
+are keyed by (patrol, recordedAt), so a resent fix is ignored, and every append walks the whole track
+again in time order, so a late fix takes its place as if it had come on time. A fix implying a speed
+above `MAX_SPEED_MPS` from the previous kept fix (after allowing for both fixes' accuracy) is kept with
+the flag IMPOSSIBLE_SPEED, and left out of the distance, the track and the last position.
+
+The logic entry points (`start_patrol`, `append_patrol_track`, `end_patrol`) take the GraphQL input
+objects and serve both the mutations and `syncFieldLog` (docs/fieldwork-design.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import math
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from db import officers as officer_repo
+from db import patrols as repo
+from db import stations as station_repo
+from resolvers import audit, policy
+from resolvers.context import Context
+from resolvers.errors import check_first
+from resolvers.fieldwork_common import (
+    FLAG_CLOCK_SKEW,
+    FLAG_LATE_SYNC,
+    FLAG_MOCK_LOCATION,
+    FLAG_POOR_ACCURACY,
+    Applied,
+    authenticity_flags,
+    check_point,
+    check_time,
+    claim,
+    complete,
+    content_hash,
+    now_utc,
+)
+from resolvers.geodesy import geodesic_m
+from resolvers.user_errors import Collector, fail
+
+# About 200 km/h: faster than any patrol moves, slower than a GPS jump across town.
+MAX_SPEED_MPS = 55.0
+MAX_FIXES = 1000
+MAX_OFFICERS = 10
+MAX_AREA_VERTICES = 1000
+MAX_REPORTED_SPEED_MPS = 1000.0
+FLAG_IMPOSSIBLE_SPEED = repo.IMPOSSIBLE_SPEED
+# The order flags are stored and served in (the RecordFlag enum's order).
+FLAG_ORDER = (FLAG_CLOCK_SKEW, FLAG_LATE_SYNC, FLAG_POOR_ACCURACY, FLAG_MOCK_LOCATION, FLAG_IMPOSSIBLE_SPEED)
+# Fix flags that also mark the whole patrol; a single poorly located fix is common and only counted.
+_PATROL_WIDE = frozenset({FLAG_CLOCK_SKEW, FLAG_MOCK_LOCATION, FLAG_IMPOSSIBLE_SPEED})
+ACTIVE, ENDED = "ACTIVE", "ENDED"
+RESULT_TYPE = "Patrol"
+KIND_START, KIND_APPEND, KIND_END = "startPatrol", "appendPatrolTrack", "endPatrol"
+
+
+def ordered_flags(flags: set[str] | frozenset[str] | Sequence[str]) -> list[str]:
+    return [f for f in FLAG_ORDER if f in flags]
+
+
+# --- The track, without I/O -------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TrackFix:
+    """One GPS fix with the flags it carries by itself (speed aside: that depends on its neighbours)."""
+
+    recorded_at: datetime
+    latitude: float
+    longitude: float
+    accuracy_m: float | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TrackWalk:
+    distance_m: float
+    impossible: frozenset[datetime]  # recorded_at of the fixes that imply an impossible speed
+
+
+def walk_track(fixes: Sequence[TrackFix]) -> TrackWalk:
+    """The geodesic length of the track in time order, leaving out each fix that could only be reached
+    from the previous kept fix faster than MAX_SPEED_MPS, even with both fixes at the edge of their
+    accuracy toward each other. The first fix is always kept."""
+    distance, impossible, last = 0.0, set(), None
+    for fix in sorted(fixes, key=lambda f: f.recorded_at):
+        if last is not None:
+            step = geodesic_m(last.latitude, last.longitude, fix.latitude, fix.longitude)
+            slack = (last.accuracy_m or 0.0) + (fix.accuracy_m or 0.0)
+            seconds = (fix.recorded_at - last.recorded_at).total_seconds()
+            if step - slack > MAX_SPEED_MPS * seconds:
+                impossible.add(fix.recorded_at)
+                continue
+            distance += step
+        last = fix
+    return TrackWalk(distance, frozenset(impossible))
+
+
+def track_geojson(points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
+    """The kept fixes as a GeoJSON LineString, [longitude, latitude]; None below two positions, which
+    RFC 7946 does not allow in a LineString."""
+    if len(points) < 2:
+        return None
+    return {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]}
+
+
+def check_area(errors: Collector, path: tuple[str, ...], value: Any) -> dict[str, Any] | None:
+    """The planned area as a clean GeoJSON Polygon or MultiPolygon of [longitude, latitude] positions;
+    None when absent or bad (the first problem goes to `errors`: one bad vertex says enough)."""
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    coordinates = value.get("coordinates") if isinstance(value, dict) else None
+    if kind not in ("Polygon", "MultiPolygon") or not isinstance(coordinates, list) or not coordinates:
+        errors.add(path, "geojson_polygon")
+        return None
+    multi = kind == "MultiPolygon"
+    polygons, clean, vertices = (coordinates if multi else [coordinates]), [], 0
+    for p, polygon in enumerate(polygons):
+        polygon_path = (*path, "coordinates", *((str(p),) if multi else ()))
+        if not isinstance(polygon, list) or not polygon:
+            errors.add(polygon_path, "geojson_ring")
+            return None
+        rings = []
+        for r, ring in enumerate(polygon):
+            ring_path = (*polygon_path, str(r))
+            if not isinstance(ring, list) or len(ring) < 4:
+                errors.add(ring_path, "geojson_ring")
+                return None
+            vertices += len(ring)
+            if vertices > MAX_AREA_VERTICES:
+                errors.add(path, "geojson_vertices", high=MAX_AREA_VERTICES)
+                return None
+            positions = []
+            for v, position in enumerate(ring):
+                position_path = (*ring_path, str(v))
+                if not (isinstance(position, list) and 2 <= len(position) <= 3
+                        and all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)):
+                    errors.add(position_path, "geojson_position")
+                    return None
+                lon, lat = float(position[0]), float(position[1])
+                for index, number, low, high in ((0, lon, -180, 180), (1, lat, -90, 90)):
+                    if not math.isfinite(number) or not low <= number <= high:
+                        errors.add((*position_path, str(index)), "range", low=low, high=high)
+                        return None
+                positions.append([lon, lat])
+            if positions[0] != positions[-1]:
+                errors.add(ring_path, "geojson_ring")
+                return None
+            rings.append(positions)
+        clean.append(rings)
+    return {"type": kind, "coordinates": clean if multi else clean[0]}
+
+
+def record_key(errors: Collector, path: tuple[str, ...], value: str, kind: str) -> int | None:
+    """The integer key of a global ID of `kind` ("Type:key" in base64), or None with an error at `path`."""
+    try:
+        type_name, key = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8").split(":", 1)
+    except (ValueError, UnicodeError, binascii.Error):
+        type_name, key = "", ""
+    if type_name != kind or not key.isdigit() or len(key) > 18:
+        errors.add(path, "bad_id", kind=kind)
+        return None
+    return int(key)
+
+
+# --- Shared steps -----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Reference:
+    path: tuple[str, ...]
+    patrol_id: int | None
+    client_id: uuid.UUID | None
+
+
+def _reference(errors: Collector, input: Any) -> _Reference | None:
+    """The patrol an update names: by global ID or by the device's id of it (exactly one)."""
+    if (input.patrol_id is None) == (input.patrol_client_id is None):
+        errors.add(("patrolId",), "one_of", other="patrolClientId")
+        return None
+    if input.patrol_client_id is not None:
+        return _Reference(("patrolClientId",), None, input.patrol_client_id)
+    key = record_key(errors, ("patrolId",), input.patrol_id, RESULT_TYPE)
+    return _Reference(("patrolId",), key, None) if key is not None else None
+
+
+async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
+    """The named patrol, locked for this transaction, once the viewer may write to it."""
+    async with ctx.db() as session:
+        patrol = await repo.patrol_locked(session, patrol_id=ref.patrol_id, client_id=ref.client_id)
+        if patrol is None:
+            fail(ctx.lang, ref.path, "not_found", "NOT_FOUND", kind="patrol")
+        stations = await station_repo.stations_by_ids(session, [patrol.station_id])
+    if not _may_access(ctx.viewer, patrol, stations[patrol.station_id].governorate_code):
+        fail(ctx.lang, ref.path, "not_your_station", "FORBIDDEN")
+    return patrol
+
+
+def _may_access(viewer: policy.Viewer, patrol: Any, governorate: str) -> bool:
+    """The patrol's own officers, and whoever may access its station."""
+    return viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
+        viewer, patrol.station_id, governorate)
+
+
+async def _replayed(ctx: Context, result_id: int | None) -> Applied:
+    async with ctx.db() as session:
+        row = (await repo.patrols_by_ids(session, [result_id])).get(result_id) if result_id else None
+    if row is None:  # the first request made no patrol: cannot happen, claims complete in its transaction
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return Applied(row, duplicate=True)
+
+
+async def _claimed(ctx: Context, client_id: uuid.UUID | None, kind: str, input: Any) -> Applied | None:
+    """Claim an optional client id: None to go on, or the earlier result of the same request."""
+    if client_id is None:
+        return None
+    found = await claim(ctx, client_id, kind, content_hash(kind, input))
+    return None if found.new else await _replayed(ctx, found.result_id)
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    """What the audit log keeps of a patrol (never the track itself)."""
+    return {"status": row.status, "stationId": row.station_id, "officerIds": list(row.officer_ids),
+            "startedAt": row.started_at, "endedAt": row.ended_at, "distanceMeters": round(row.distance_m, 1),
+            "fixCount": row.fix_count, "flaggedFixCount": row.flagged_fix_count, "flags": list(row.flags)}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# --- startPatrol ------------------------------------------------------------------------------------
+
+async def start_patrol(ctx: Context, input: Any) -> Applied:
+    """Start a patrol at a station, with its officers, optional planned area and starting fix."""
+    viewer = policy.require_officer(ctx.viewer)
+    now = now_utc()
+    errors = Collector(ctx.lang)
+    station_id = viewer.station_id
+    if input.station_id is not None:
+        station_id = record_key(errors, ("stationId",), input.station_id, "Station")
+    elif station_id is None:
+        errors.add(("stationId",), "required")
+    officer_ids = _officer_keys(errors, input.officer_ids)
+    check_time(errors, ("startedAt",), input.started_at, now)
+    check_time(errors, ("recordedAt",), input.recorded_at, now, required=False)
+    location = input.location
+    if location is not None:
+        check_point(errors, ("location",), location.latitude, location.longitude, location.accuracy_meters)
+    area = check_area(errors, ("plannedArea",), input.planned_area)
+    errors.check()
+
+    replay = await _claimed(ctx, input.client_id, KIND_START, input)
+    if replay is not None:
+        return replay
+    async with ctx.db() as session:
+        station = (await station_repo.stations_by_ids(session, [station_id])).get(station_id)
+        if station is None or not station.active:
+            fail(ctx.lang, ("stationId",), "not_found", "NOT_FOUND", kind="station")
+        if not policy.can_access_station(viewer, station.id, station.governorate_code):
+            fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
+        if officer_ids is None:  # default: the viewer, who must then be an officer of that station
+            if viewer.station_id != station.id:
+                fail(ctx.lang, ("officerIds",), "required")
+            officer_ids = [(("officerIds",), viewer.officer_id)]
+        found = await officer_repo.officers_by_ids(session, [key for _, key in officer_ids])
+        for path, key in officer_ids:
+            officer = found.get(key)
+            if officer is None or not officer.active or officer.station_id != station.id:
+                errors.add(path, "officer_not_here")
+        errors.check()
+
+        device_time = input.recorded_at or input.started_at
+        start_fix = _start_fix(input, now)
+        flags = authenticity_flags(recorded_at=device_time, received_at=now,
+                                   accuracy=location.accuracy_meters if location else None,
+                                   mocked=location.mocked if location else None)
+        row = await repo.insert_patrol(session, {
+            "client_id": input.client_id, "station_id": station.id, "started_by_id": viewer.officer_id,
+            "officer_ids": [key for _, key in officer_ids], "planned_area": area, "status": ACTIVE,
+            "started_at": input.started_at, "recorded_at": input.recorded_at, "received_at": now,
+            "flags": ordered_flags(set(flags)), "distance_m": 0.0,
+            "fix_count": 1 if start_fix else 0,
+            "flagged_fix_count": 1 if start_fix and start_fix.flags else 0,
+        })
+        if start_fix is not None:
+            await repo.insert_fixes(session, [_fix_values(row.id, start_fix, start_fix.flags)])
+    await complete(ctx, input.client_id, RESULT_TYPE, row.id)
+    audit.record(ctx, KIND_START, RESULT_TYPE, row.id, after=_summary(row))
+    return Applied(row)
+
+
+def _officer_keys(errors: Collector, values: list[str] | None) -> list[tuple[tuple[str, ...], int]] | None:
+    """(path, officer id) of each named officer, once each; None when none were named (the default)."""
+    if values is None:
+        return None
+    if not values:
+        errors.add(("officerIds",), "empty")
+        return []
+    if len(values) > MAX_OFFICERS:
+        errors.add(("officerIds",), "too_many", high=MAX_OFFICERS)
+        return []
+    keys, seen = [], set()
+    for i, value in enumerate(values):
+        key = record_key(errors, ("officerIds", str(i)), value, "Officer")
+        if key is not None and key not in seen:
+            seen.add(key)
+            keys.append((("officerIds", str(i)), key))
+    return keys
+
+
+def _start_fix(input: Any, now: datetime) -> TrackFix | None:
+    """The starting location as the track's first fix, at startedAt."""
+    location = input.location
+    if location is None:
+        return None
+    flags = authenticity_flags(recorded_at=None, received_at=now, accuracy=location.accuracy_meters,
+                               mocked=location.mocked)
+    return TrackFix(_utc(input.started_at), location.latitude, location.longitude, location.accuracy_meters,
+                    tuple(flags))
+
+
+def _fix_values(patrol_id: int, fix: TrackFix, flags: Sequence[str]) -> dict[str, Any]:
+    return {"patrol_id": patrol_id, "recorded_at": fix.recorded_at, "latitude": fix.latitude,
+            "longitude": fix.longitude, "accuracy_m": fix.accuracy_m, "flags": ordered_flags(set(flags))}
+
+
+# --- appendPatrolTrack ------------------------------------------------------------------------------
+
+def _batch(errors: Collector, fixes: Sequence[Any], now: datetime) -> list[tuple[int, TrackFix]]:
+    """The batch's valid fixes as (index, fix), the first of each instant only; problems go to `errors`."""
+    if not fixes:
+        errors.add(("fixes",), "empty")
+        return []
+    if len(fixes) > MAX_FIXES:
+        errors.add(("fixes",), "too_many", high=MAX_FIXES)
+        return []
+    batch: dict[datetime, tuple[int, TrackFix]] = {}
+    for i, fix in enumerate(fixes):
+        path = ("fixes", str(i))
+        before = len(errors.errors)
+        check_point(errors, path, fix.latitude, fix.longitude, fix.accuracy_meters)
+        check_time(errors, (*path, "recordedAt"), fix.recorded_at, now)
+        speed = fix.speed_meters_per_second
+        if speed is not None and (not math.isfinite(speed) or not 0 <= speed <= MAX_REPORTED_SPEED_MPS):
+            errors.add((*path, "speedMetersPerSecond"), "range", low=0, high=int(MAX_REPORTED_SPEED_MPS))
+        if len(errors.errors) > before:
+            continue
+        # A fix's own flags; LATE_SYNC is left out: uploading a track late is what offline phones do.
+        flags = [f for f in authenticity_flags(recorded_at=fix.recorded_at, received_at=now,
+                                               accuracy=fix.accuracy_meters, mocked=fix.mocked)
+                 if f != FLAG_LATE_SYNC]
+        at = _utc(fix.recorded_at)
+        batch.setdefault(at, (i, TrackFix(at, fix.latitude, fix.longitude, fix.accuracy_meters,
+                                          tuple(flags))))
+    return list(batch.values())
+
+
+async def append_patrol_track(ctx: Context, input: Any) -> Applied:
+    """Add a batch of GPS fixes; resent fixes are ignored, late ones take their place in time order."""
+    policy.require_officer(ctx.viewer)
+    now = now_utc()
+    errors = Collector(ctx.lang)
+    ref = _reference(errors, input)
+    batch = _batch(errors, input.fixes, now)
+    errors.check()
+    replay = await _claimed(ctx, input.client_id, KIND_APPEND, input)
+    if replay is not None:
+        return replay
+    patrol = await _locked_patrol(ctx, ref)
+    for i, fix in batch:
+        if fix.recorded_at < patrol.started_at:
+            errors.add(("fixes", str(i), "recordedAt"), "not_before", other="startedAt")
+    errors.check()
+    if patrol.status == ENDED and any(fix.recorded_at > patrol.ended_at for _, fix in batch):
+        fail(ctx.lang, ref.path, "patrol_ended")  # fixes up to the end are a late upload: welcome
+
+    async with ctx.db() as session:
+        rows = await repo.track(session, patrol.id)
+        known = {r.recorded_at for r in rows}
+        new = [fix for _, fix in batch if fix.recorded_at not in known]
+        row = await _apply_batch(session, patrol, rows, new) if new else patrol
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
+    if not new:  # every fix was already stored: a replay, nothing written
+        return Applied(patrol, duplicate=True)
+    audit.record(ctx, KIND_APPEND, RESULT_TYPE, patrol.id, before=_summary(patrol), after={
+        **_summary(row), "added": len(new), "addedFrom": min(f.recorded_at for f in new),
+        "addedTo": max(f.recorded_at for f in new)})
+    return Applied(row)
+
+
+async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list[TrackFix]) -> Any:
+    """Store the new fixes and walk the whole track again: flags of stored fixes may change when a late
+    fix lands between them. A bounded number of statements, whatever the batch and track sizes."""
+    stored = [TrackFix(r.recorded_at, r.latitude, r.longitude, r.accuracy_m,
+                       tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows]
+    walk = walk_track(stored + new)
+    was_impossible = {r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags}
+    speeding = (FLAG_IMPOSSIBLE_SPEED,)
+    await repo.insert_fixes(session, [
+        _fix_values(patrol.id, fix, fix.flags + (speeding if fix.recorded_at in walk.impossible else ()))
+        for fix in new])
+    stored_times = {f.recorded_at for f in stored}
+    await repo.set_impossible_speed(
+        session, patrol.id, add=sorted((walk.impossible & stored_times) - was_impossible),
+        remove=sorted(was_impossible - walk.impossible))
+    every = stored + new
+    flagged = sum(1 for f in every if f.flags or f.recorded_at in walk.impossible)
+    flags = (set(patrol.flags) - {FLAG_IMPOSSIBLE_SPEED}) | {f for fix in new for f in fix.flags
+                                                            if f in _PATROL_WIDE}
+    if walk.impossible:
+        flags.add(FLAG_IMPOSSIBLE_SPEED)
+    return await repo.update_patrol(session, patrol.id, {
+        "distance_m": walk.distance_m, "fix_count": len(every), "flagged_fix_count": flagged,
+        "flags": ordered_flags(flags), "version": patrol.version + 1})
+
+
+# --- endPatrol --------------------------------------------------------------------------------------
+
+async def end_patrol(ctx: Context, input: Any) -> Applied:
+    """End a patrol at `endedAt`; ending again at the same instant is a replay, at another a CONFLICT."""
+    policy.require_officer(ctx.viewer)
+    now = now_utc()
+    errors = Collector(ctx.lang)
+    ref = _reference(errors, input)
+    check_time(errors, ("endedAt",), input.ended_at, now)
+    check_time(errors, ("recordedAt",), input.recorded_at, now, required=False)
+    errors.check()
+    replay = await _claimed(ctx, input.client_id, KIND_END, input)
+    if replay is not None:
+        return replay
+    patrol = await _locked_patrol(ctx, ref)
+    ended_at = _utc(input.ended_at)
+    if patrol.status == ENDED:
+        if patrol.ended_at != ended_at:
+            fail(ctx.lang, ("endedAt",), "patrol_ended_at", "CONFLICT", at=patrol.ended_at.isoformat())
+        if input.client_id is not None:
+            await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
+        return Applied(patrol, duplicate=True)
+    if ended_at < patrol.started_at:
+        fail(ctx.lang, ("endedAt",), "not_before", other="startedAt")
+    async with ctx.db() as session:
+        last = (await repo.track_ends(session, [patrol.id]))[patrol.id].last_fix_at
+        if last is not None and ended_at < last:
+            fail(ctx.lang, ("endedAt",), "before_last_fix", at=last.isoformat())
+        flags = set(patrol.flags) | ({FLAG_CLOCK_SKEW} & set(authenticity_flags(
+            recorded_at=input.recorded_at or input.ended_at, received_at=now, accuracy=None, mocked=None)))
+        row = await repo.update_patrol(session, patrol.id, {"status": ENDED, "ended_at": ended_at,
+                                                            "flags": ordered_flags(flags),
+                                                            "version": patrol.version + 1})
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
+    audit.record(ctx, KIND_END, RESULT_TYPE, patrol.id, before=_summary(patrol), after=_summary(row))
+    return Applied(row)
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(slots=True)
+class PatrolPage:
+    rows: list[Any]
+    has_next: bool
+    count_args: dict[str, Any]
+
+
+def _scope_args(viewer: policy.Viewer) -> dict[str, Any]:
+    scope = policy.record_scope(viewer)
+    return {"scope_everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
+            "scope_governorates": sorted(scope.governorates)}
+
+
+async def list_patrols(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
+                       station_id: int | None = None, governorate: str | None = None,
+                       status: str | None = None, officer_id: int | None = None,
+                       from_: datetime | None = None, to: datetime | None = None) -> PatrolPage:
+    """A page of the patrols the viewer may see, newest start first; citizens are refused."""
+    viewer = policy.require_officer(ctx.viewer)
+    first = check_first(first, ctx.lang, default=20)
+    args = {**_scope_args(viewer), "station_id": station_id, "governorate": governorate, "status": status,
+            "officer_id": officer_id, "from_": from_, "to": to}
+    async with ctx.db() as session:
+        rows = list(await repo.list_patrols(session, after=after, limit=first + 1, **args))
+    return PatrolPage(rows[:first], len(rows) > first, args)
+
+
+async def count_patrols(ctx: Context, args: dict[str, Any]) -> int:
+    async with ctx.db() as session:
+        return await repo.count_patrols(session, **args)
+
+
+async def visible_patrols(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Patrols by id that the viewer may see; citizens see none."""
+    if ctx.viewer is None or not ids:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.patrols_by_ids(session, ids)
+        station_ids = sorted({r.station_id for r in rows.values()})
+        stations = await station_repo.stations_by_ids(session, station_ids) if station_ids else {}
+    return {i: r for i, r in rows.items()
+            if _may_access(ctx.viewer, r, stations[r.station_id].governorate_code)}
+
+
+async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """The officers of patrols the viewer already sees (a patrol names who walked it)."""
+    async with ctx.db() as session:
+        return await officer_repo.officers_by_ids(session, ids)
+
+
+async def kept_tracks(ctx: Context, patrol_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
+    """Each patrol's track as a GeoJSON LineString of its kept fixes, or None below two fixes."""
+    async with ctx.db() as session:
+        tracks = await repo.kept_tracks(session, patrol_ids)
+    return {pid: track_geojson([(r.latitude, r.longitude) for r in rows]) for pid, rows in tracks.items()}
+
+
+async def track_ends(ctx: Context, patrol_ids: Sequence[int]) -> dict[int, Any]:
+    """Each patrol's last fix time and last kept position (None values when it has none)."""
+    async with ctx.db() as session:
+        return await repo.track_ends(session, patrol_ids)
+
+
+def duration_seconds(patrol: Any, last_fix_at: datetime | None) -> float:
+    """From the start to the end, or, while the patrol goes on, to its last fix (0 before any)."""
+    end = patrol.ended_at or last_fix_at
+    return max(0.0, (end - patrol.started_at).total_seconds()) if end else 0.0
