@@ -8,8 +8,6 @@ relative to the input (["attendees", "women"], ["followUps", "2", "dueOn"]).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -34,6 +32,7 @@ from resolvers.fieldwork_common import (
     content_hash,
     now_utc,
 )
+from resolvers.ids import plain, record_key
 from resolvers.user_errors import Collector, fail
 
 KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
@@ -49,23 +48,6 @@ MAX_STATUS_NOTE = 2000
 MAX_DUE_AHEAD = timedelta(days=2 * 365)
 MAX_DUE_AHEAD_YEARS = 2
 NO_DUE_DATE = repo.NO_DUE_DATE  # where actions without a due date sort
-
-
-def _value(item: Any) -> Any:
-    """The plain value of an enum member (Strawberry inputs carry enums)."""
-    return getattr(item, "value", item)
-
-
-def record_key(errors: Collector, path: tuple[str, ...], value: str, kind: str) -> int | None:
-    """The integer key of a global ID of `kind` ("Type:key" in base64), or None with an error at `path`."""
-    try:
-        type_name, key = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8").split(":", 1)
-    except (ValueError, UnicodeError, binascii.Error):
-        type_name, key = "", ""
-    if type_name != kind or not key.isdigit() or len(key) > 18:
-        errors.add(path, "bad_id", kind=kind)
-        return None
-    return int(key)
 
 
 def local_date(at: datetime, timezone: str) -> date:
@@ -249,7 +231,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
 
     values = {
         "client_id": input.client_id, "station_id": station.id, "officer_id": viewer.officer_id,
-        "kind": _value(input.kind), "latitude": point.latitude, "longitude": point.longitude,
+        "kind": plain(input.kind), "latitude": point.latitude, "longitude": point.longitude,
         "accuracy_m": point.accuracy_meters, "occurred_at": input.occurred_at, "duration_minutes": duration,
         "attendees_total": total, "attendees_women": women, "attendees_youth": youth, "topics": topics,
         "notes": notes, "patrol_id": patrol.id if patrol else None, "recorded_at": input.recorded_at,
@@ -290,17 +272,6 @@ def audit_view(row: Any) -> dict[str, Any]:
 
 # --- updateFollowUpAction ---------------------------------------------------------------------------
 
-def may_update_follow_up(viewer: policy.Viewer, action: Any) -> bool:
-    """An action's status: its owner, the commander of its station, supervisors over it, admins."""
-    if viewer.role == policy.ADMIN or viewer.officer_id == action.owner_id:
-        return True
-    if viewer.role == policy.COMMANDER:
-        return viewer.station_id == action.station_id
-    if viewer.role == policy.SUPERVISOR:
-        return action.station_governorate in viewer.governorates
-    return False
-
-
 def _sees_follow_up(viewer: policy.Viewer, action: Any) -> bool:
     return viewer.officer_id == action.owner_id or policy.can_access_station(
         viewer, action.station_id, action.station_governorate)
@@ -321,9 +292,9 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
         action = (await repo.follow_ups_by_ids(session, [action_id], lock=True)).get(action_id)
     if action is None or not _sees_follow_up(viewer, action):
         fail(ctx.lang, ("followUpActionId",), "not_found", "NOT_FOUND", kind="follow-up action")
-    if not may_update_follow_up(viewer, action):
+    if not policy.may_update_follow_up(viewer, action):
         fail(ctx.lang, ("followUpActionId",), "not_follow_up_owner", "FORBIDDEN")
-    status = _value(input.status)
+    status = plain(input.status)
     if status == action.status:  # already there: a resent change
         if input.client_id is not None:
             await complete(ctx, input.client_id, ACTION_ENTITY, action.id)

@@ -8,8 +8,6 @@ and people of a sensitive incident is decided by `resolvers.policy`; others get 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import hashlib
 import json
@@ -36,6 +34,7 @@ from resolvers.fieldwork_common import (
 )
 from resolvers.geodesy import geodesic_m
 from resolvers.governorates import governorate_for_point
+from resolvers.ids import int_key, plain
 from resolvers.user_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
@@ -61,21 +60,6 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
-def _value(item: Any) -> Any:
-    """The plain value of an enum member (Strawberry inputs carry enums)."""
-    return getattr(item, "value", item)
-
-
-def decode_id(value: str, expected: str) -> int | None:
-    """The integer key of a global ID of type `expected`, or None when it is not one."""
-    try:
-        decoded = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
-    except (ValueError, UnicodeError, binascii.Error):
-        return None
-    type_name, _, key = decoded.partition(":")
-    return int(key) if type_name == expected and key.isdigit() and len(key) <= 18 else None
-
-
 # --- writes -------------------------------------------------------------------------------------------
 
 
@@ -99,7 +83,7 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
     problems.check()
     if not policy.can_access_station(viewer, station.id, station.governorate_code):
         fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
-    category = _value(input.category)
+    category = plain(input.category)
     values = {
         "client_id": input.client_id, "station_id": station.id, "category": category,
         "sensitive": policy.is_sensitive(category, bool(input.sensitive)),
@@ -131,7 +115,7 @@ async def update_incident_status(ctx: Context, input: Any) -> Applied:
         if not claimed.new:
             return Applied(await _replayed(ctx, claimed.result_id), duplicate=True)
     row = await _incident_in_scope(ctx, incident_id, path)
-    target = _value(input.status)
+    target = plain(input.status)
     if row.version != input.expected_version:
         change = await _change_at(ctx, row.id, input.expected_version + 1)
         if (change is not None and change.changed_by_id == viewer.officer_id and change.to_status == target
@@ -239,8 +223,8 @@ def _people(problems: Collector, people: Sequence[Any] | None) -> list[dict[str,
         if person.age is not None and not 0 <= person.age <= 120:
             problems.add((*at, "age"), "range", low=0, high=120)
         phone = check_text(problems, (*at, "phone"), person.phone, max_length=MAX_PHONE)
-        gender = _value(person.gender) if person.gender is not None else None
-        result.append({"name": name, "role": _value(person.role), "age": person.age, "gender": gender,
+        gender = plain(person.gender) if person.gender is not None else None
+        result.append({"name": name, "role": plain(person.role), "age": person.age, "gender": gender,
                        "phone": phone})
     return result
 
@@ -254,7 +238,7 @@ def _officer_ids(problems: Collector, values: Sequence[str]) -> list[int]:
         return []
     ids: list[int] = []
     for index, value in enumerate(values):
-        key = decode_id(value, "Officer")
+        key = int_key(value, "Officer")
         if key is None:
             problems.add(("officerIds", str(index)), "bad_id", kind="Officer")
         elif key not in ids:
@@ -268,7 +252,7 @@ async def _incident_ref(ctx: Context, problems: Collector, input: Any) -> tuple[
         problems.add(("incidentId",), "one_of", other="incidentClientId")
         return None, ("incidentId",)
     if input.incident_id is not None:
-        key = decode_id(input.incident_id, ENTITY)
+        key = int_key(input.incident_id, ENTITY)
         if key is None:
             problems.add(("incidentId",), "bad_id", kind=ENTITY)
         return key, ("incidentId",)
@@ -294,7 +278,7 @@ async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[
 async def _station_for_report(ctx: Context, problems: Collector, input: Any, point_ok: bool,
                               now: datetime) -> Any:
     if input.station_id is not None:
-        key = decode_id(input.station_id, "Station")
+        key = int_key(input.station_id, "Station")
         if key is None:
             problems.add(("stationId",), "bad_id", kind="Station")
             return None

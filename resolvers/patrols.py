@@ -12,8 +12,6 @@ objects and serve both the mutations and `syncFieldLog` (docs/fieldwork-design.m
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import math
 import uuid
@@ -42,6 +40,7 @@ from resolvers.fieldwork_common import (
     now_utc,
 )
 from resolvers.geodesy import geodesic_m
+from resolvers.ids import record_key
 from resolvers.user_errors import Collector, fail
 
 # About 200 km/h: faster than any patrol moves, slower than a GPS jump across town.
@@ -155,18 +154,6 @@ def check_area(errors: Collector, path: tuple[str, ...], value: Any) -> dict[str
             rings.append(positions)
         clean.append(rings)
     return {"type": kind, "coordinates": clean if multi else clean[0]}
-
-
-def record_key(errors: Collector, path: tuple[str, ...], value: str, kind: str) -> int | None:
-    """The integer key of a global ID of `kind` ("Type:key" in base64), or None with an error at `path`."""
-    try:
-        type_name, key = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8").split(":", 1)
-    except (ValueError, UnicodeError, binascii.Error):
-        type_name, key = "", ""
-    if type_name != kind or not key.isdigit() or len(key) > 18:
-        errors.add(path, "bad_id", kind=kind)
-        return None
-    return int(key)
 
 
 # --- Shared steps -----------------------------------------------------------------------------------

@@ -90,6 +90,17 @@ def can_assign(viewer: Viewer) -> bool:
     return viewer.role in (COMMANDER, SUPERVISOR, ADMIN)
 
 
+def may_update_follow_up(viewer: Viewer, action: Any) -> bool:
+    """A follow-up action's status: its owner, the commander of its station, supervisors over it, admins."""
+    if viewer.role == ADMIN or viewer.officer_id == action.owner_id:
+        return True
+    if viewer.role == COMMANDER:
+        return viewer.station_id == action.station_id
+    if viewer.role == SUPERVISOR:
+        return action.station_governorate in viewer.governorates
+    return False
+
+
 def require_admin(viewer: Viewer | None) -> Viewer:
     viewer = require_officer(viewer)
     if viewer.role != ADMIN:
