@@ -22,7 +22,13 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
     import uvicorn
+
+    # uvicorn re-raises the SIGTERM it shut down gracefully on, which would end the process by the signal
+    # (exit status 143); a graceful stop exits 0 instead.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     from api.app import create_app
     from api.logs import configure
