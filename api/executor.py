@@ -11,15 +11,20 @@ from collections import OrderedDict
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
+    Node,
+    ObjectFieldNode,
     OperationDefinitionNode,
-    OperationType,
+    ValueNode,
+    Visitor,
     execute,
     parse,
     specified_rules,
+    visit,
 )
 from graphql.execution.values import get_variable_values
 from strawberry.execution import optimized_is_awaitable
@@ -56,6 +61,7 @@ class Executor:
             prepared = Prepared(None, (error,), {})
         else:
             errors = validate_document(self.schema, document, tuple(specified_rules))
+            errors = _name_arguments(document, errors)
             operations: dict[str | None, OperationDefinitionNode] = {}
             for definition in document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
@@ -89,5 +95,45 @@ class Executor:
         return result  # type: ignore[return-value]
 
 
-def operation_type(op: OperationDefinitionNode) -> OperationType:
-    return op.operation
+class _ArgumentPaths(Visitor):
+    """Records, for every value written inline in a document, the argument path it belongs to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: dict[int, str] = {}
+        self._stack: list[str] = []
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        self._stack.append(node.name.value)
+
+    def leave_argument(self, *_: Any) -> None:
+        self._stack.pop()
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+        self._stack.append(node.name.value)
+
+    def leave_object_field(self, *_: Any) -> None:
+        self._stack.pop()
+
+    def enter(self, node: Node, *_: Any) -> None:
+        if self._stack and isinstance(node, ValueNode):
+            self.paths[id(node)] = ".".join(self._stack)
+
+
+def _name_arguments(document: DocumentNode, errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Validation errors about an inline value name the argument it was given for, like `near.latitude`:
+    graphql-core says what is wrong with the value but not where it went."""
+    if not errors:
+        return errors
+    visitor = _ArgumentPaths()
+    visit(document, visitor)
+    named = []
+    for error in errors:
+        path = visitor.paths.get(id(error.nodes[0])) if error.nodes else None
+        if path is None:
+            named.append(error)
+            continue
+        named.append(GraphQLError(f"Argument '{path}': {error.message}", error.nodes, error.source,
+                                  error.positions, error.path, error.original_error,
+                                  {**(error.extensions or {}), "code": "BAD_USER_INPUT", "argument": path}))
+    return named

@@ -93,3 +93,22 @@ async def test_oversized_body_is_413(client):
     response = await client.post("/graphql", content=body,
                                  headers={"content-type": "application/json", "accept": GQL})
     assert response.status_code == 413
+
+
+async def test_graphiql_is_off_in_production_and_production_needs_a_key(sessionmaker, tmp_path):
+    import httpx
+    import pytest
+
+    from api.app import create_app
+    from db.settings import Settings
+
+    with pytest.raises(RuntimeError, match="MARKAZ_SECRET_KEY"):
+        create_app(Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}),
+                   sessionmaker=sessionmaker)
+    settings = Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path),
+                                  "MARKAZ_SECRET_KEY": "p" * 40})
+    app = create_app(settings, sessionmaker=sessionmaker)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m.test") as prod:
+        page = await prod.get("/graphql", headers={"accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+        assert page.status_code == 406

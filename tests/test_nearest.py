@@ -191,3 +191,12 @@ async def test_unknown_service_and_malformed_datetime_are_request_errors(gql):
 async def test_errors_follow_accept_language(gql):
     body = await gql(NEAREST, {"near": {"latitude": 91, "longitude": 43}}, headers={"accept-language": "ar"})
     assert "بين" in body["errors"][0]["message"]
+
+
+async def test_inline_bad_values_name_their_argument(gql):
+    query = """{ nearestStations(near: {latitude: 36, longitude: "x"}, services: [BAKERY], at: "yesterday",
+                 first: 1.5) { distanceMeters } }"""
+    body = await gql(query, status=400)
+    arguments = sorted(e["extensions"]["argument"] for e in body["errors"])
+    assert arguments == ["at", "first", "near.longitude", "services"]
+    assert all(e["message"].startswith(f"Argument '{e['extensions']['argument']}'") for e in body["errors"])
