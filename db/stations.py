@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, literal, select, text, update
+from sqlalchemy import Row, Select, and_, bindparam, delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,12 @@ def _ecef(lat, lon):
     return func.markaz_ecef(lat, lon)
 
 
-async def nearest_candidates(
-    session: AsyncSession,
+async def nearest_candidates(session: AsyncSession, **arguments: Any) -> Sequence[Row[Any]]:
+    """Run `nearest_query`: active stations in increasing chord distance from the point."""
+    return (await session.execute(nearest_query(**arguments))).all()
+
+
+def nearest_query(
     *,
     latitude: float,
     longitude: float,
@@ -29,14 +33,15 @@ async def nearest_candidates(
     services: Sequence[str] = (),
     within_m: float | None = None,
     limit: int,
-    offset: int = 0,
+    exclude_ids: Sequence[int] = (),
     governorate: str | None = None,
-) -> Sequence[Row[Any]]:
+) -> Select[Any]:
     """Active stations in increasing chord distance from the point, with closures in force at `at`;
-    only those of `governorate` when it is given.
+    only those of `governorate` when it is given, and none of `exclude_ids` (those already seen).
 
     The ORDER BY and the optional box both use the GiST index on `markaz_ecef(latitude, longitude)`,
-    so this walks the index from the point outwards and never scans the table.
+    so this walks the index from the point outwards and never scans the table. The ORDER BY must be
+    the distance alone: a tie-breaker column makes PostgreSQL sort the whole table instead.
     """
     here = _ecef(bindparam("lat", latitude), bindparam("lon", longitude))
     position = _ecef(_STATIONS.c.latitude, _STATIONS.c.longitude)
@@ -58,8 +63,9 @@ async def nearest_candidates(
         # distance has a chord at most that long, so it lies inside. The index answers `<@`.
         box = func.cube_enlarge(here, literal(within_m), 3)
         query = query.where(position.op("<@")(box))
-    query = query.order_by(chord, _STATIONS.c.id).limit(limit).offset(offset)
-    return (await session.execute(query)).all()
+    if exclude_ids:
+        query = query.where(_STATIONS.c.id.not_in(list(exclude_ids)))
+    return query.order_by(chord).limit(limit)
 
 
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:

@@ -20,6 +20,7 @@ from db import incidents as repo
 from db import officers as officer_repo
 from db import stations as station_repo
 from resolvers import audit, errors, policy
+from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.fieldwork_common import (
     Applied,
@@ -53,7 +54,6 @@ MAX_DESCRIPTION, MAX_NOTE, MAX_PEOPLE, MAX_NAME, MAX_PHONE = 4000, 2000, 50, 200
 MAX_ASSIGNEES = 10
 # Whoever may not see a sensitive incident's details sees its place rounded to this (about 1 km).
 COARSE_DEGREES = 0.01
-_CHORD_SLACK_M = 0.01  # as in resolvers.stations: keeps the nearest-station stop rule exact
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -303,26 +303,11 @@ async def _station_for_report(ctx: Context, problems: Collector, input: Any, poi
 
 async def nearest_station_in(ctx: Context, latitude: float, longitude: float, governorate: str,
                              at: datetime) -> Any:
-    """The active station of `governorate` nearest to the point by geodesic distance, or None.
-
-    Candidates come in chord order; a chord never exceeds the geodesic, so once the best distance
-    found is within the last candidate's chord, no station further down the list can beat it.
-    """
-    best: tuple[float, int, Any] | None = None
-    batch, offset = 8, 0
-    while True:
-        async with ctx.db() as session:
-            rows = await station_repo.nearest_candidates(
-                session, latitude=latitude, longitude=longitude, at=at, limit=batch, offset=offset,
-                governorate=governorate)
-        for row in rows:
-            candidate = (geodesic_m(latitude, longitude, row.latitude, row.longitude), row.id, row)
-            if best is None or candidate[:2] < best[:2]:
-                best = candidate
-        if len(rows) < batch or (best is not None and best[0] <= rows[-1].chord - _CHORD_SLACK_M):
-            return best[2] if best else None
-        offset += batch
-        batch = min(batch * 2, 4096)
+    """The active station of `governorate` nearest to the point by geodesic distance, or None
+    (the citizens' exact nearest-station search, restricted to one governorate)."""
+    found = await station_logic.nearest(ctx, latitude=latitude, longitude=longitude, first=1, at=at,
+                                        governorate=governorate)
+    return found[0].station if found else None
 
 
 def audit_view(row: Any) -> dict[str, Any]:

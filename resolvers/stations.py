@@ -74,6 +74,7 @@ async def nearest(
     open_now: bool = False,
     services: Sequence[str] = (),
     within_m: float | None = None,
+    governorate: str | None = None,
 ) -> list[Nearby]:
     """The `first` stations nearest to the point by geodesic distance, after every filter.
 
@@ -90,12 +91,13 @@ async def nearest(
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
     found: list[tuple[float, int, Nearby]] = []
-    batch, offset = first + 8, 0
+    batch, seen = first + 8, []
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
                 session, latitude=latitude, longitude=longitude, at=at, services=services,
-                within_m=within_m, limit=batch, offset=offset)
+                within_m=within_m, limit=batch, exclude_ids=seen, governorate=governorate)
+        seen.extend(row.id for row in rows)
         for row in rows:
             distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
             if within_m is not None and distance > within_m:
@@ -111,7 +113,6 @@ async def nearest(
         found.sort(key=lambda item: (item[0], item[1]))
         if len(found) >= first and found[first - 1][0] <= rows[-1].chord - _CHORD_SLACK_M:
             break
-        offset += batch
         batch = min(batch * 2, 4096)
     found.sort(key=lambda item: (item[0], item[1]))
     return [item[2] for item in found[:first]]

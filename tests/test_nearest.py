@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from db import stations as repo
 from resolvers import stations as logic
 from resolvers.context import Context
 from resolvers.geodesy import chord_m, geodesic_m
@@ -103,15 +104,25 @@ async def test_within_meters_limits_by_geodesic_distance(gql, sessionmaker):
     assert all(d <= 2500 for d in distances)
 
 
-async def test_the_search_walks_the_gist_index(sessionmaker):
+async def test_the_search_walks_the_gist_index_whatever_the_filters(sessionmaker):
+    # given enough stations, offering services about as often as real ones, for the planner to weigh
+    rng = random.Random(3)
     async with sessionmaker() as session:
-        await make_stations(session, [station_record(latitude=30 + random.random() * 7,
-                                                     longitude=39 + random.random() * 9) for _ in range(50)])
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(r[0] for r in (await session.execute(text(
-            "EXPLAIN SELECT id FROM stations WHERE active ORDER BY markaz_ecef(latitude, longitude) "
-            "<-> markaz_ecef(36.38, 43.15) LIMIT 5"))).all())
-    assert "ix_stations_ecef" in plan
+        await make_stations(session, [
+            station_record(latitude=rng.uniform(30, 37), longitude=rng.uniform(39, 48),
+                           services=tuple(s for s in ALL_SERVICES if rng.random() < 0.4) or ("TRAFFIC",))
+            for _ in range(400)])
+        await session.execute(text("ANALYZE stations"))
+        at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+        for extra in ({}, {"services": ["TRAFFIC"]}, {"within_m": 5000.0}, {"governorate": "IQ-NI"},
+                      {"exclude_ids": [1, 2, 3]}):
+            # when the planner explains the very statement the search runs
+            query = repo.nearest_query(latitude=36.38, longitude=43.15, at=at, limit=13, **extra)
+            compiled = query.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(r[0] for r in (await session.execute(text(f"EXPLAIN {compiled}"))).all())
+            # then it walks the k-nearest index and sorts nothing
+            assert "ix_stations_ecef" in plan, (extra, plan)
+            assert "Sort" not in plan and "Seq Scan on stations" not in plan, (extra, plan)
 
 
 def test_chord_never_exceeds_geodesic():

@@ -17,16 +17,15 @@ depends_on = None
 # Earth-centred, earth-fixed coordinates on the WGS-84 ellipsoid, in metres. The straight line between
 # two such points is never longer than the geodesic between them, so ordering by it (with a GiST index
 # on `cube`) and stopping once the k-th geodesic distance is within the next chord is exact.
-# The search path is pinned because PostgreSQL 17+ builds indexes with a restricted one.
+# The body is one expression with `cube` named by its schema: PostgreSQL 17+ builds indexes with a
+# restricted search path, and a function with its own SET search_path could not be inlined into queries.
 ECEF_FUNCTION = """
-CREATE FUNCTION markaz_ecef(lat double precision, lon double precision) RETURNS cube
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path FROM CURRENT AS $$
-  SELECT cube(ARRAY[
-    n * cos(radians(lat)) * cos(radians(lon)),
-    n * cos(radians(lat)) * sin(radians(lon)),
-    n * (1 - 0.00669437999014) * sin(radians(lat))])
-  FROM (SELECT 6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) AS n) AS v
+CREATE FUNCTION markaz_ecef(lat double precision, lon double precision) RETURNS {cube}.cube
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT {cube}.cube(ARRAY[
+    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * cos(radians(lat)) * cos(radians(lon)),
+    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * cos(radians(lat)) * sin(radians(lon)),
+    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * (1 - 0.00669437999014) * sin(radians(lat))])
 $$
 """
 
@@ -34,7 +33,9 @@ $$
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS cube")
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.execute(ECEF_FUNCTION)
+    cube_schema = op.get_bind().exec_driver_sql(
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'cube'").scalar()
+    op.execute(ECEF_FUNCTION.replace("{cube}", cube_schema))
     op.create_table(
         "governorates",
         sa.Column("code", sa.String(8), primary_key=True),
