@@ -6,8 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, func, literal, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    all_,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Governorate, Station, StationClosure
@@ -64,7 +77,10 @@ def nearest_query(
         box = func.cube_enlarge(here, literal(within_m), 3)
         query = query.where(position.op("<@")(box))
     if exclude_ids:
-        query = query.where(_STATIONS.c.id.not_in(list(exclude_ids)))
+        # One array parameter, not a list of them: the statement stays the same (and cached) whatever
+        # the number of stations already seen.
+        seen = bindparam("exclude_ids", list(exclude_ids), type_=ARRAY(BigInteger))
+        query = query.where(_STATIONS.c.id != all_(seen))
     return query.order_by(chord).limit(limit)
 
 

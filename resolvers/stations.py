@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ async def nearest(
     first = errors.check_first(first, lang, default=5)
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
-    found: list[tuple[float, int, Nearby]] = []
+    found: list[tuple[float, int, Nearby]] = []  # kept sorted by (distance, id)
     batch, seen = first + 8, []
     while True:
         async with ctx.db() as session:
@@ -99,22 +100,21 @@ async def nearest(
                 within_m=within_m, limit=batch, exclude_ids=seen, governorate=governorate)
         seen.extend(row.id for row in rows)
         for row in rows:
+            # The stop rule, candidate by candidate: this one and every later one (in chord order) is at
+            # least its chord away, so none of them can enter the answer. It saves the geodesics.
+            if len(found) >= first and found[first - 1][0] <= row.chord - _CHORD_SLACK_M:
+                return [item[2] for item in found[:first]]
+            closures = closures_from_json(row.closures_now) if row.closures_now else ()
+            open_ = hours.is_open_for_all(schedule_of(row, closures), at, services)
+            if open_now and not open_:
+                continue
             distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
             if within_m is not None and distance > within_m:
                 continue
-            closures = closures_from_json(row.closures_now) if row.closures_now else ()
-            schedule = schedule_of(row, closures)
-            open_ = hours.is_open_for_all(schedule, at, services)
-            if open_now and not open_:
-                continue
-            found.append((distance, row.id, Nearby(row, distance, open_)))
+            bisect.insort(found, (distance, row.id, Nearby(row, distance, open_)), key=lambda item: item[:2])
         if len(rows) < batch:
             break  # no more candidates
-        found.sort(key=lambda item: (item[0], item[1]))
-        if len(found) >= first and found[first - 1][0] <= rows[-1].chord - _CHORD_SLACK_M:
-            break
         batch = min(batch * 2, 4096)
-    found.sort(key=lambda item: (item[0], item[1]))
     return [item[2] for item in found[:first]]
 
 

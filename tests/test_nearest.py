@@ -211,3 +211,13 @@ async def test_inline_bad_values_name_their_argument(gql):
     arguments = sorted(e["extensions"]["argument"] for e in body["errors"])
     assert arguments == ["at", "first", "near.longitude", "services"]
     assert all(e["message"].startswith(f"Argument '{e['extensions']['argument']}'") for e in body["errors"])
+
+
+def test_geodesic_distance_is_geopys():
+    from geopy.distance import geodesic
+
+    rng = random.Random(11)
+    for _ in range(200):
+        a = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        b = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        assert abs(geodesic_m(*a, *b) - geodesic(a, b).meters) < 1e-6
