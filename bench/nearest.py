@@ -127,41 +127,27 @@ def run_async(coro: Awaitable[T]) -> T:
 
 # --- the floor's SQL: Markaz's own statement ----------------------------------------------------------
 
-# Arguments of nearest_candidates, with values no real call uses: each bind parameter of the compiled
-# statement is recognised by its value.
-_SENTINELS: dict[str, Any] = {
-    "latitude": 11.25, "longitude": 22.5, "at": datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC),
-    "services": ["--services--"], "limit": 777_001, "exclude_ids": [777_002],
-}
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class CandidateSql:
-    """A compiled statement and, for each $n, the argument of nearest_candidates it takes (or a constant)."""
+    """A compiled statement and, for each $n, the name of the parameter it takes."""
 
     text: str
-    slots: tuple[str | tuple[Any], ...]
+    slots: tuple[str, ...]
 
     def args(self, **values: Any) -> list[Any]:
-        return [values[slot] if isinstance(slot, str) else slot[0] for slot in self.slots]
+        return [values[slot] for slot in self.slots]
 
 
 def candidate_sql() -> CandidateSql:
-    """The SQL `db.stations.nearest_candidates` sends through asyncpg, read from `nearest_query` itself."""
+    """The SQL `db.stations.nearest_candidates` sends through asyncpg with a services filter and the
+    stations already seen, read from `db.stations.nearest_query` itself."""
     from sqlalchemy.dialects.postgresql.asyncpg import dialect
 
     from db.stations import nearest_query
 
-    statement = nearest_query(**_SENTINELS)
-    compiled = statement.compile(dialect=dialect())
-    slots: list[str | tuple[Any]] = []
-    for name in compiled.positiontup or ():
-        value = compiled.params[name]
-        slots.append(next((key for key, sentinel in _SENTINELS.items() if value == sentinel), (value,)))
-    missing = set(_SENTINELS) - {slot for slot in slots if isinstance(slot, str)}
-    if missing:
-        raise BenchError(f"nearest_candidates no longer binds {sorted(missing)}: update bench/nearest.py")
-    return CandidateSql(compiled.string, tuple(slots))
+    compiled = nearest_query(services=True, within=False, exclude=True, governorate=False).compile(
+        dialect=dialect())
+    return CandidateSql(compiled.string, tuple(compiled.positiontup or ()))
 
 
 # --- the floor ------------------------------------------------------------------------------------
@@ -234,7 +220,7 @@ def floor_app(database_url: str):
             async with state["pool"].acquire() as conn:
                 while True:  # the loop of resolvers.stations.nearest, without within_m
                     records = await conn.fetch(sql.text, *sql.args(
-                        latitude=latitude, longitude=longitude, at=at, services=services, limit=batch,
+                        lat=latitude, lon=longitude, at=at, services=services, limit=batch,
                         exclude_ids=seen or [0]))
                     seen.extend(record["id"] for record in records)
                     count["queries"] += 1

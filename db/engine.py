@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from db.settings import async_url
@@ -17,6 +18,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         pool_recycle=1800,
         echo=echo,
         connect_args={"server_settings": {"jit": "off", "application_name": "markaz"}},
+        # JSONB (opening hours, closures, people) is decoded on every station read: orjson is faster.
+        json_deserializer=orjson.loads,
+        json_serializer=lambda value: orjson.dumps(value).decode(),
     )
 
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
+    Double,
+    Integer,
     Row,
     Select,
+    Text,
     all_,
     and_,
     bindparam,
     delete,
     func,
-    literal,
+    literal_column,
     select,
     text,
     update,
@@ -33,12 +38,8 @@ def _ecef(lat, lon):
     return func.markaz_ecef(lat, lon)
 
 
-async def nearest_candidates(session: AsyncSession, **arguments: Any) -> Sequence[Row[Any]]:
-    """Run `nearest_query`: active stations in increasing chord distance from the point."""
-    return (await session.execute(nearest_query(**arguments))).all()
-
-
-def nearest_query(
+async def nearest_candidates(
+    session: AsyncSession,
     *,
     latitude: float,
     longitude: float,
@@ -48,17 +49,37 @@ def nearest_query(
     limit: int,
     exclude_ids: Sequence[int] = (),
     governorate: str | None = None,
-) -> Select[Any]:
+) -> Sequence[Row[Any]]:
     """Active stations in increasing chord distance from the point, with closures in force at `at`;
-    only those of `governorate` when it is given, and none of `exclude_ids` (those already seen).
+    only those of `governorate` when it is given, and none of `exclude_ids` (those already seen)."""
+    query = nearest_query(bool(services), within_m is not None, bool(exclude_ids), governorate is not None)
+    params: dict[str, Any] = {"lat": latitude, "lon": longitude, "at": at, "limit": limit}
+    if services:
+        params["services"] = list(services)
+    if within_m is not None:
+        params["within"] = within_m
+    if exclude_ids:
+        params["exclude_ids"] = list(exclude_ids)
+    if governorate is not None:
+        params["governorate"] = governorate
+    return (await session.execute(query, params)).all()
+
+
+@functools.cache
+def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool) -> Select[Any]:
+    """The statement of `nearest_candidates`, one per combination of filters, built once.
+
+    Building a SQLAlchemy statement costs about as much as the k-nearest search itself, and this one
+    runs on every citizen's query, so each shape is made once and run with new parameters.
 
     The ORDER BY and the optional box both use the GiST index on `markaz_ecef(latitude, longitude)`,
     so this walks the index from the point outwards and never scans the table. The ORDER BY must be
     the distance alone: a tie-breaker column makes PostgreSQL sort the whole table instead.
     """
-    here = _ecef(bindparam("lat", latitude), bindparam("lon", longitude))
+    here = _ecef(bindparam("lat", type_=Double), bindparam("lon", type_=Double))
     position = _ecef(_STATIONS.c.latitude, _STATIONS.c.longitude)
-    chord = position.op("<->", return_type=_STATIONS.c.latitude.type)(here)
+    chord = position.op("<->", return_type=Double)(here)
+    at = bindparam("at", type_=DateTime(timezone=True))
     closures = (
         select(func.coalesce(func.jsonb_agg(func.jsonb_build_array(
             StationClosure.starts_at, StationClosure.ends_at, StationClosure.services)), text("'[]'::jsonb")))
@@ -68,20 +89,19 @@ def nearest_query(
     )
     query = select(*_COLUMNS, chord.label("chord"), closures.label("closures_now")).where(_STATIONS.c.active)
     if services:
-        query = query.where(_STATIONS.c.services.contains(list(services)))
-    if governorate is not None:
-        query = query.where(_STATIONS.c.governorate_code == governorate)
-    if within_m is not None:
-        # A cube around the point, `within_m` on each side: every station within that geodesic
+        query = query.where(_STATIONS.c.services.contains(bindparam("services", type_=ARRAY(Text))))
+    if governorate:
+        query = query.where(_STATIONS.c.governorate_code == bindparam("governorate", type_=Text))
+    if within:
+        # A cube around the point, `within` metres on each side: every station within that geodesic
         # distance has a chord at most that long, so it lies inside. The index answers `<@`.
-        box = func.cube_enlarge(here, literal(within_m), 3)
+        box = func.cube_enlarge(here, bindparam("within", type_=Double), literal_column("3"))
         query = query.where(position.op("<@")(box))
-    if exclude_ids:
+    if exclude:
         # One array parameter, not a list of them: the statement stays the same (and cached) whatever
         # the number of stations already seen.
-        seen = bindparam("exclude_ids", list(exclude_ids), type_=ARRAY(BigInteger))
-        query = query.where(_STATIONS.c.id != all_(seen))
-    return query.order_by(chord).limit(limit)
+        query = query.where(_STATIONS.c.id != all_(bindparam("exclude_ids", type_=ARRAY(BigInteger))))
+    return query.order_by(chord).limit(bindparam("limit", type_=Integer))
 
 
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
