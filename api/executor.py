@@ -26,7 +26,6 @@ from graphql import (
     specified_rules,
     visit,
 )
-from graphql.execution.values import get_variable_values
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import validate_document
 
@@ -77,12 +76,6 @@ class Executor:
         if name is None:
             return next(iter(prepared.operations.values())) if len(prepared.operations) == 1 else None
         return prepared.operations.get(name)
-
-    def coerce_variables(self, op: OperationDefinitionNode, variables: dict[str, Any] | None
-                         ) -> list[GraphQLError] | None:
-        """Errors of variable coercion, which are request errors (HTTP 400), or None."""
-        coerced = get_variable_values(self.schema, op.variable_definitions or (), variables or {})
-        return coerced if isinstance(coerced, list) else None
 
     async def execute(self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None,
                       context: Any) -> ExecutionResult:

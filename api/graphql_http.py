@@ -180,6 +180,10 @@ class GraphQLEndpoint:
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return self._response({"errors": [e.formatted for e in errors]}, status, media)
         result = await self._execute(prepared, op, variables, ctx)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # Errors with no field path before any data: variables that did not coerce, a request error.
+            status = 400 if media == GRAPHQL_RESPONSE else 200
+            return self._response({"errors": [e.formatted for e in result.errors]}, status, media)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
@@ -216,7 +220,7 @@ class GraphQLEndpoint:
             return prepared, None, [GraphQLError(text)]
         if op.operation == OperationType.SUBSCRIPTION:
             return prepared, op, [GraphQLError("Subscriptions run over WebSocket (graphql-transport-ws).")]
-        return prepared, op, self.executor.coerce_variables(op, variables)
+        return prepared, op, None
 
     async def _execute(self, prepared, op, variables, ctx: Context) -> ExecutionResult:
         ok = False

@@ -27,7 +27,9 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     renderer = (structlog.dev.ConsoleRenderer() if fmt == "console"
                 else structlog.processors.JSONRenderer(ensure_ascii=False))
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Dropping events below the level first keeps a quiet server from formatting lines it never prints.
+        processors=[structlog.stdlib.filter_by_level, *shared,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
