@@ -40,14 +40,16 @@ def secret_key(settings: Settings) -> str:
     return development_key(settings.data_dir)
 
 
-def create_app(settings: Settings | None = None, *, sessionmaker=None, demo: bool = False) -> Starlette:
-    """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction)."""
+def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=None, demo: bool = False
+               ) -> Starlette:
+    """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
+    pass a `reader` (autocommit sessions for queries) as the server makes one."""
     settings = settings or Settings.from_env()
     schema = build_schema()
     executor = Executor(schema._schema)
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
                                graphiql_html=None if settings.production else _graphiql_html(),
-                               secret_key=secret_key(settings))
+                               secret_key=secret_key(settings), reader=reader)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, demo: boo
             return
         async with open_database(settings) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
+            endpoint.reader = database.reader
             if demo:
                 from api.seeding import seed_demo_if_empty
 

@@ -16,7 +16,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db import embedded, migrate
-from db.engine import make_engine, make_sessionmaker
+from db.engine import make_engine, make_reader, make_sessionmaker
 from db.settings import Settings
 from resolvers.reference import sync_reference_data
 
@@ -28,6 +28,7 @@ class Database:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    reader: async_sessionmaker[AsyncSession]
     embedded: bool
 
 
@@ -75,7 +76,7 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             await prepare(url)
         engine = make_engine(url, pool_size=pool_size)
         try:
-            yield Database(url, engine, make_sessionmaker(engine), server is not None)
+            yield Database(url, engine, make_sessionmaker(engine), make_reader(engine), server is not None)
         finally:
             await engine.dispose()
     finally:

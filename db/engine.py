@@ -14,7 +14,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping before every checkout: it costs a round trip per request. A connection broken by a
+        # database restart fails its request and SQLAlchemy then replaces the pool's connections.
+        pool_pre_ping=False,
         pool_recycle=1800,
         echo=echo,
         connect_args={"server_settings": {"jit": "off", "application_name": "markaz"}},
@@ -26,3 +28,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
 
 def make_sessionmaker(bind) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+def make_reader(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for read-only requests, in autocommit: no BEGIN and ROLLBACK around a single SELECT."""
+    return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 @dataclasses.dataclass(slots=True)
 class Context:
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Sessions in autocommit for a read-only request (no BEGIN/ROLLBACK); None: use `sessionmaker`.
+    reader: async_sessionmaker[AsyncSession] | None = None
     lang: str = "ar"
     request_id: str = ""
     production: bool = False
@@ -40,7 +42,7 @@ class Context:
         """
         async with self._lock:
             if self._session is None:
-                self._session = self.sessionmaker()
+                self._session = (self.reader or self.sessionmaker)()
             yield self._session
 
     def loader(self, name: str, factory):
@@ -57,7 +59,14 @@ class Context:
         if self._session is None:
             return
         try:
-            if commit:
+            if self.reader is not None:
+                # An autocommit reader wrote nothing; its audit entries (reads of sensitive records) go
+                # into the chain in a transaction of their own.
+                if commit and self.audit:
+                    async with self.sessionmaker() as writer:
+                        await audit.flush(writer, self.audit)
+                        await writer.commit()
+            elif commit:
                 await audit.flush(self._session, self.audit)
                 await self._session.commit()
             else:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.app import create_app
 from api.database import prepare
 from db import embedded
-from db.engine import make_engine
+from db.engine import make_engine, make_reader
 from db.settings import Settings
 
 
@@ -125,8 +125,9 @@ async def committed_sessionmaker(engine) -> Any:
 
 
 @pytest.fixture
-async def committed_client(committed_sessionmaker, settings) -> Any:
-    app = create_app(settings, sessionmaker=committed_sessionmaker)
+async def committed_client(committed_sessionmaker, engine, settings) -> Any:
+    """The app as the server runs it: real commits, and queries on autocommit sessions."""
+    app = create_app(settings, sessionmaker=committed_sessionmaker, reader=make_reader(engine))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://markaz.test") as c:
         yield c

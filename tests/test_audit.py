@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -54,3 +56,36 @@ async def test_an_edited_or_deleted_entry_is_detected(gql, sessionmaker, tamper)
         result = await audit.verify(session)
     assert result.first_bad_id is not None
     assert result.reason
+
+
+async def test_a_sensitive_read_on_an_autocommit_reader_is_audited(committed_client, committed_sessionmaker):
+    # given a domestic-violence incident reported by an officer, through the app as the server runs it
+    from tests.conftest import GraphQL
+
+    gql = GraphQL(committed_client)
+    async with committed_sessionmaker() as session:
+        station = await make_station(session)
+        _, badge = await make_officer(session, station_id=station)
+        await session.commit()
+    headers = await sign_in(gql, badge)
+    report = """mutation R($input: ReportIncidentInput!) { reportIncident(input: $input) {
+        incident { id } errors { code } } }"""
+    import uuid
+
+    occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    body = await gql(report, {"input": {"clientId": str(uuid.uuid4()), "category": "DOMESTIC_VIOLENCE",
+                                        "location": {"latitude": 36.35, "longitude": 43.15},
+                                        "occurredAt": occurred, "description": "A private matter."}},
+                     headers=headers)
+    incident_id = body["data"]["reportIncident"]["incident"]["id"]
+    # when the reporting officer reads its description with a query (no transaction of its own)
+    read = await gql("query Q($id: ID!) { node(id: $id) { ... on Incident { description } } }",
+                     {"id": incident_id}, headers=headers)
+    # then the read is answered and audited, and the chain still verifies
+    assert read["data"]["node"]["description"] == "A private matter."
+    async with committed_sessionmaker() as session:
+        reads = (await session.execute(text(
+            "SELECT count(*) FROM audit_log WHERE action = 'read_sensitive' AND entity_type = 'Incident'"
+        ))).scalar()
+        assert reads >= 1
+        assert (await audit.verify(session)).first_bad_id is None

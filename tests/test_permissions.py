@@ -1,0 +1,522 @@
+"""The permission matrix: who may read and write what, through the real app (resolvers/policy.py decides).
+
+How to read MATRIX below: one row per operation, one column per role, and in each cell the outcome that
+role must get. Every cell is its own test (`test_permission[<operation>-<role>]`): the row's check runs
+the operation as that role, names what it observed with one of the words below, and the test compares
+that word with the cell. Writes are rolled back after each cell, so every cell starts from the same world.
+
+The world (built once for the module, rolled back at its end): stations A and B in Nineveh, C in Basra.
+  offA  officer of A (male), who made A's records     offA2  another officer of A (female), assigned nothing
+  cmdA  commander of A    offB  officer of B          cmdC   commander of C
+  supNI supervisor of Nineveh    supBA supervisor of Basra    admin    citizen = a request without a token
+Records, all made through the mutations: at A by offA a patrol, an engagement with a follow-up action
+(owned by offA), a THEFT incident and a DOMESTIC_VIOLENCE one (sensitive, with people); at C by cmdC the
+same minus the DOMESTIC_VIOLENCE one, as a control: an out-of-scope list must be empty for A's records
+and still show the viewer's own.
+
+Outcomes:
+  A, C, AC, -   a list shows exactly the records of station A, of C, of both, or none (checked by id)
+  OK            a read shows the record; a write is applied (payload errors == [], stored)
+  NO            node(id) is null (in the `dv` rows: and the incidents list leaves it out)
+  SELF / NULL   `me` is the signed-in officer with their role / null
+  PUBLIC        the station data, the same for everyone
+  DETAILS       the sensitive incident with its description, people and exact place (node and list)
+  HIDDEN        ... with detailsHidden, sensitive, no description or people, the place rounded to 0.01°
+  FORBIDDEN     top-level error extensions.code FORBIDDEN, data null, nothing stored
+  UNAUTH        top-level error UNAUTHENTICATED, nothing stored (in the `dv` rows: the list refused and
+                node(id) null)
+  NOT_FOUND     payload error NOT_FOUND (the record is not yours to see), nothing stored
+  APPLIED / REJECTED   syncFieldLog's result for the entry: stored / REJECTED with code FORBIDDEN and
+                nothing stored, no top-level error
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from db.settings import Settings
+from schema.node import to_global_id
+from tests.conftest import GraphQL
+from tests.factories import make_officer, make_station, sign_in
+
+MATRIX = """
+operation            offA      offA2     cmdA      offB      cmdC      supNI     supBA     admin     citizen
+# reads: lists (whose records appear), node(id) of each record, me, public station data
+incidents            A         A         A         -         C         A         C         AC        UNAUTH
+patrols              A         A         A         -         C         A         C         AC        UNAUTH
+engagements          A         A         A         -         C         A         C         AC        UNAUTH
+followUpActions      A         A         A         -         C         A         C         AC        UNAUTH
+node(patrol A)       OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(engagement A)   OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(followUp A)     OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(theft A)        OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(dv A)           OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(records C)      NO        NO        NO        NO        OK        NO        OK        OK        NO
+me                   SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      NULL
+nearestStations      PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
+stations             PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
+station              PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
+# the DOMESTIC_VIOLENCE incident's details; then again once cmdA has assigned it to offA2
+dv details           DETAILS   HIDDEN    DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
+dv, offA2 assigned   DETAILS   DETAILS   DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
+# writes at station A (the incident ones on the THEFT incident; assigning it to offA2)
+reportIncident       OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+updateIncidentStatus OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+assignIncident       FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+startPatrol          OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+logEngagement        OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+syncFieldLog         APPLIED   APPLIED   APPLIED   REJECTED  REJECTED  APPLIED   REJECTED  APPLIED   UNAUTH
+updateFollowUpAction OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+"""
+
+
+def _parse(table: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    """The roles (header) and {operation: {role: outcome}}; an operation's name may contain spaces."""
+    lines = [line for line in table.strip().splitlines() if line.strip() and not line.startswith("#")]
+    roles = tuple(lines[0].split()[1:])
+    rows = {}
+    for line in lines[1:]:
+        words = line.split()
+        name, cells = " ".join(words[:-len(roles)]), words[-len(roles):]
+        assert name not in rows, name
+        rows[name] = dict(zip(roles, cells, strict=True))
+    return roles, rows
+
+
+ROLES, EXPECTED = _parse(MATRIX)
+OFFICERS = [r for r in ROLES if r != "citizen"]
+
+# Where things happen: station A's incidents are at HERE, C's near Basra.
+HERE = {"latitude": 36.40123, "longitude": 43.20456}
+HERE_COARSE = {"latitude": 36.40, "longitude": 43.20}
+BASRA = {"latitude": 30.51, "longitude": 47.81}
+DV_TEXT = "Beaten by her husband at home; the neighbours called."
+DV_PEOPLE = [{"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE",
+              "phone": "0770 000 0000"}]
+
+INCIDENT_FIELDS = """
+  id sensitive detailsHidden description location { latitude longitude } locationPrecisionMeters
+  people { name role age gender phone }
+"""
+REPORT = """
+mutation Report($input: ReportIncidentInput!) {
+  reportIncident(input: $input) { incident { id station { id } } errors { field code } }
+}"""
+UPDATE_STATUS = """
+mutation Update($input: UpdateIncidentStatusInput!) {
+  updateIncidentStatus(input: $input) { incident { id status version } errors { field code } }
+}"""
+ASSIGN = """
+mutation Assign($input: AssignIncidentInput!) {
+  assignIncident(input: $input) { incident { id status version } errors { field code } }
+}"""
+START_PATROL = """
+mutation Start($input: StartPatrolInput!) {
+  startPatrol(input: $input) { patrol { id station { id } } errors { field code } }
+}"""
+LOG_ENGAGEMENT = """
+mutation Log($input: LogEngagementInput!) {
+  logEngagement(input: $input) { engagement { id station { id } followUps { id } } errors { field code } }
+}"""
+SYNC = """
+mutation Sync($input: SyncFieldLogInput!) {
+  syncFieldLog(input: $input) { results { status errors { code } node { id } } errors { code } }
+}"""
+UPDATE_FOLLOW_UP = """
+mutation Follow($input: UpdateFollowUpActionInput!) {
+  updateFollowUpAction(input: $input) { followUpAction { id status } errors { field code } }
+}"""
+LISTS = {name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
+         for name in ("incidents", "patrols", "engagements", "followUpActions")}
+NODE = "query Node($id: ID!) { node(id: $id) { id } }"
+INCIDENT_NODE = f"query Node($id: ID!) {{ node(id: $id) {{ ... on Incident {{ {INCIDENT_FIELDS} }} }} }}"
+INCIDENT_LIST = f"query {{ incidents(first: 100) {{ edges {{ node {{ {INCIDENT_FIELDS} }} }} }} }}"
+ME = "query { me { id role } }"
+NEAREST = """
+query Near($near: GeoPointInput!) { nearestStations(near: $near, first: 5) { station { id } } }"""
+STATIONS = "query { stations(first: 100) { totalCount edges { node { id } } } }"
+STATION = "query Station($id: ID!) { station(id: $id) { id governorate { code } } }"
+
+
+def gid(type_name: str, key: object) -> str:
+    return to_global_id(type_name, key)
+
+
+def _key(global_id: str) -> int:
+    """The database id inside one of our global IDs."""
+    return int(base64.b64decode(global_id).decode().split(":", 1)[1])
+
+
+def _ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+# --- the world --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class World:
+    gql: GraphQL
+    conn: AsyncConnection
+    stations: dict[str, int]  # "A", "B", "C" -> id
+    officers: dict[str, int]  # role column -> officer id
+    headers: dict[str, dict[str, str]]  # role column -> request headers (the citizen's: none)
+    records: dict[str, dict[str, str]]  # station letter -> record name -> global ID
+
+    def ids(self, names: tuple[str, ...], stations: str) -> set[str]:
+        """Global IDs of the records of those names at the stations given ("A", "C", "AC", "-")."""
+        return {self.records[s][n] for s in stations.strip("-") for n in names if n in self.records[s]}
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        return (await self.conn.execute(text(sql), params)).scalar()
+
+
+async def _ok(gql: GraphQL, query: str, field: str, values: dict, headers: dict) -> dict:
+    body = await gql(query, {"input": values}, headers=headers)
+    assert "errors" not in body and body["data"][field]["errors"] == [], body
+    return body["data"][field]
+
+
+async def _records_of(gql: GraphQL, headers: dict, station: int, *, place: dict, dv: bool) -> dict[str, str]:
+    """A patrol, an engagement with one follow-up action (owned by its logger), a THEFT incident and,
+    when `dv`, a DOMESTIC_VIOLENCE incident with people: made by the officer signed in with `headers`."""
+    station_id = gid("Station", station)
+    patrol = await _ok(gql, START_PATROL, "startPatrol", {"clientId": str(uuid.uuid4()),
+                                                          "startedAt": _ago(hours=3)}, headers)
+    engagement = await _ok(gql, LOG_ENGAGEMENT, "logEngagement", {
+        "clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "location": place,
+        "occurredAt": _ago(hours=2), "followUps": [{"description": "Ask the council for street lights."}]},
+        headers)
+    theft = await _ok(gql, REPORT, "reportIncident", {
+        "clientId": str(uuid.uuid4()), "category": "THEFT", "location": place, "occurredAt": _ago(hours=1),
+        "description": "A motorcycle taken from outside the market.", "stationId": station_id}, headers)
+    made = {"patrol": patrol["patrol"], "engagement": engagement["engagement"], "theft": theft["incident"]}
+    if dv:
+        made["dv"] = (await _ok(gql, REPORT, "reportIncident", {
+            "clientId": str(uuid.uuid4()), "category": "DOMESTIC_VIOLENCE", "location": HERE,
+            "occurredAt": _ago(hours=1), "description": DV_TEXT, "people": DV_PEOPLE,
+            "stationId": station_id}, headers))["incident"]
+    assert {r["station"]["id"] for r in made.values()} == {station_id}
+    (follow_up,) = engagement["engagement"]["followUps"]
+    return {**{name: r["id"] for name, r in made.items()}, "followUp": follow_up["id"]}
+
+
+async def _accounts(maker: async_sessionmaker) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
+    """The three stations and the eight accounts: ({letter: station id}, {role: (officer id, badge)})."""
+    async with maker() as session:
+        stations = {letter: await make_station(session, governorate=code, latitude=lat, longitude=lon)
+                    for letter, code, lat, lon in (("A", "IQ-NI", 36.40, 43.10), ("B", "IQ-NI", 36.34, 43.12),
+                                                   ("C", "IQ-BA", 30.50, 47.80))}
+        a, b, c = stations["A"], stations["B"], stations["C"]
+        accounts = {
+            "offA": await make_officer(session, station_id=a, gender="MALE"),
+            "offA2": await make_officer(session, station_id=a, gender="FEMALE"),
+            "cmdA": await make_officer(session, role="STATION_COMMANDER", station_id=a),
+            "offB": await make_officer(session, station_id=b),
+            "cmdC": await make_officer(session, role="STATION_COMMANDER", station_id=c),
+            "supNI": await make_officer(session, role="SUPERVISOR", governorates=("IQ-NI",)),
+            "supBA": await make_officer(session, role="SUPERVISOR", governorates=("IQ-BA",)),
+            "admin": await make_officer(session, role="ADMIN"),
+        }
+        await session.commit()
+    assert sorted(accounts) == sorted(OFFICERS)
+    return stations, accounts
+
+
+@pytest.fixture(scope="module")
+async def world(engine, tmp_path_factory) -> Any:
+    """The world of the module docstring, on one connection whose transaction is rolled back at the end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        maker = async_sessionmaker(bind=conn, expire_on_commit=False, autoflush=False,
+                                   join_transaction_mode="create_savepoint", class_=AsyncSession)
+        settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path_factory.mktemp("permissions")),
+                                      "MARKAZ_ENV": "development"})
+        transport = httpx.ASGITransport(app=create_app(settings, sessionmaker=maker))
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://markaz.test") as client:
+                gql = GraphQL(client)
+                stations, accounts = await _accounts(maker)
+                headers = {role: await sign_in(gql, badge) for role, (_, badge) in accounts.items()}
+                headers["citizen"] = {}
+                records = {
+                    "A": await _records_of(gql, headers["offA"], stations["A"], place=HERE, dv=True),
+                    "C": await _records_of(gql, headers["cmdC"], stations["C"], place=BASRA, dv=False),
+                }
+                yield World(gql=gql, conn=conn, stations=stations, headers=headers, records=records,
+                            officers={role: officer_id for role, (officer_id, _) in accounts.items()})
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def w(world: World) -> Any:
+    """The world, with whatever a cell writes undone afterwards."""
+    savepoint = await world.conn.begin_nested()
+    try:
+        yield world
+    finally:
+        await savepoint.rollback()
+
+
+# --- observing an outcome -----------------------------------------------------------------------------
+
+
+def _top_level(body: dict) -> str | None:
+    """The code of a top-level error (data null; UNAUTHENTICATED as UNAUTH), or None when there is none."""
+    if "errors" not in body:
+        return None
+    codes = {e.get("extensions", {}).get("code") for e in body["errors"]}
+    if len(codes) != 1 or body.get("data") is not None:
+        return f"odd errors: {body}"
+    code = codes.pop()
+    return "UNAUTH" if code == "UNAUTHENTICATED" else code
+
+
+def _list_check(name: str, *records: str) -> Callable[[World, str], Awaitable[str]]:
+    async def check(w: World, role: str) -> str:
+        body = await w.gql(LISTS[name], headers=w.headers[role])
+        if (code := _top_level(body)) is not None:
+            return code
+        listed = [e["node"]["id"] for e in body["data"][name]["edges"]]
+        for label in ("-", "A", "C", "AC"):
+            if len(listed) == len(set(listed)) and set(listed) == w.ids(records, label):
+                return label
+        names = {i: f"{s}.{n}" for s, made in w.records.items() for n, i in made.items()}
+        return f"listed {sorted(names.get(i, i) for i in listed)}"
+    return check
+
+
+def _node_check(station: str, names: tuple[str, ...]) -> Callable[[World, str], Awaitable[str]]:
+    async def check(w: World, role: str) -> str:
+        seen = []
+        for name in names:
+            wanted = w.records[station][name]
+            body = await w.gql(NODE, {"id": wanted}, headers=w.headers[role])
+            assert "errors" not in body, body
+            node = body["data"]["node"]
+            assert node is None or node["id"] == wanted, body
+            seen.append(node is not None)
+        if all(seen) or not any(seen):
+            return "OK" if all(seen) else "NO"
+        return f"mixed {dict(zip(names, seen, strict=True))}"
+    return check
+
+
+async def check_me(w: World, role: str) -> str:
+    body = await w.gql(ME, headers=w.headers[role])
+    assert "errors" not in body, body
+    me = body["data"]["me"]
+    if me is None:
+        return "NULL"
+    roles = {"off": "OFFICER", "cmd": "STATION_COMMANDER", "sup": "SUPERVISOR", "adm": "ADMIN"}
+    if role != "citizen" and me == {"id": gid("Officer", w.officers[role]), "role": roles[role[:3]]}:
+        return "SELF"
+    return f"me {me}"
+
+
+async def check_nearest(w: World, role: str) -> str:
+    body = await w.gql(NEAREST, {"near": {"latitude": 36.40, "longitude": 43.10}}, headers=w.headers[role])
+    found = [n["station"]["id"] for n in body["data"]["nearestStations"]] if "errors" not in body else body
+    nearest_first = [gid("Station", w.stations[s]) for s in "ABC"]
+    return "PUBLIC" if found == nearest_first else f"nearest {found}"
+
+
+async def check_stations(w: World, role: str) -> str:
+    body = await w.gql(STATIONS, headers=w.headers[role])
+    if "errors" in body:
+        return f"errors {body['errors']}"
+    page = body["data"]["stations"]
+    listed = {e["node"]["id"] for e in page["edges"]}
+    everything = {gid("Station", i) for i in w.stations.values()}
+    return "PUBLIC" if listed == everything and page["totalCount"] == 3 else f"stations {page}"
+
+
+async def check_station(w: World, role: str) -> str:
+    wanted = gid("Station", w.stations["C"])
+    body = await w.gql(STATION, {"id": wanted}, headers=w.headers[role])
+    expected = {"station": {"id": wanted, "governorate": {"code": "IQ-BA"}}}
+    return "PUBLIC" if body.get("data") == expected and "errors" not in body else f"station {body}"
+
+
+def _incident_view(node: dict) -> str:
+    if (not node["detailsHidden"] and node["sensitive"] and node["description"] == DV_TEXT
+            and node["people"] == DV_PEOPLE and node["location"] == HERE
+            and node["locationPrecisionMeters"] == 0):
+        return "DETAILS"
+    if (node["detailsHidden"] and node["sensitive"] and node["description"] is None
+            and node["people"] is None
+            and node["location"] == HERE_COARSE and 500 < node["locationPrecisionMeters"] < 1000):
+        return "HIDDEN"
+    return f"view {node}"
+
+
+async def _dv_seen_by(w: World, role: str) -> str:
+    """How the DOMESTIC_VIOLENCE incident looks to `role` by node(id) and in the list (which must agree)."""
+    dv = w.records["A"]["dv"]
+    body = await w.gql(INCIDENT_NODE, {"id": dv}, headers=w.headers[role])
+    assert "errors" not in body, body
+    node = body["data"]["node"]
+    by_node = "NO" if node is None else _incident_view(node)
+    body = await w.gql(INCIDENT_LIST, headers=w.headers[role])
+    if (code := _top_level(body)) is not None:
+        by_list = code
+    else:
+        listed = [e["node"] for e in body["data"]["incidents"]["edges"] if e["node"]["id"] == dv]
+        by_list = "NO" if not listed else _incident_view(listed[0])
+    if by_list == "UNAUTH" and by_node == "NO":
+        return "UNAUTH"
+    return by_node if by_node == by_list else f"node {by_node} / list {by_list}"
+
+
+async def check_dv_assigned(w: World, role: str) -> str:
+    await _ok(w.gql, ASSIGN, "assignIncident", {
+        "incidentId": w.records["A"]["dv"], "officerIds": [gid("Officer", w.officers["offA2"])],
+        "expectedVersion": 1}, w.headers["cmdA"])
+    return await _dv_seen_by(w, role)
+
+
+async def _write(w: World, role: str, query: str, field: str, values: dict, stored: str,
+                 done: Callable[[dict], bool]) -> str:
+    """Run a write as `role`: OK when the payload is clean, `done(payload)` and the SQL `stored` (a count
+    or a state) changed; the error code when refused and `stored` did not change."""
+    before = await w.scalar(stored, a=w.stations["A"])
+    body = await w.gql(query, {"input": values}, headers=w.headers[role])
+    changed = await w.scalar(stored, a=w.stations["A"]) != before
+    if (code := _top_level(body)) is not None:
+        return code if not changed else f"{code}, yet stored"
+    payload = body["data"][field]
+    if not payload["errors"]:
+        return "OK" if changed and done(payload) else f"applied? {payload} (stored changed: {changed})"
+    codes = {e["code"] for e in payload["errors"]}
+    if len(codes) == 1 and not changed:
+        return codes.pop()
+    return f"payload {payload} (stored changed: {changed})"
+
+
+INCIDENTS_AT_A = "SELECT count(*) FROM incidents WHERE station_id = :a"
+
+
+async def check_report(w: World, role: str) -> str:
+    values = {"clientId": str(uuid.uuid4()), "category": "THEFT", "location": HERE,
+              "occurredAt": _ago(minutes=5), "description": "A phone snatched in the street.",
+              "stationId": gid("Station", w.stations["A"])}
+    return await _write(w, role, REPORT, "reportIncident", values, INCIDENTS_AT_A,
+                        lambda p: p["incident"]["station"]["id"] == gid("Station", w.stations["A"]))
+
+
+def _theft_state(w: World) -> str:
+    """SQL for the THEFT incident's "status version assignees"."""
+    return ("SELECT status || ' ' || version || ' ' || array_to_string(assigned_officer_ids, ',') "  # noqa: S608
+            f"FROM incidents WHERE id = {_key(w.records['A']['theft'])} AND station_id = :a")
+
+
+async def check_update_status(w: World, role: str) -> str:
+    values = {"incidentId": w.records["A"]["theft"], "status": "IN_PROGRESS", "expectedVersion": 1}
+    return await _write(w, role, UPDATE_STATUS, "updateIncidentStatus", values, _theft_state(w),
+                        lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("IN_PROGRESS", 2))
+
+
+async def check_assign(w: World, role: str) -> str:
+    values = {"incidentId": w.records["A"]["theft"], "officerIds": [gid("Officer", w.officers["offA2"])],
+              "expectedVersion": 1}
+    state = _theft_state(w)
+    outcome = await _write(w, role, ASSIGN, "assignIncident", values, state,
+                           lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("ASSIGNED", 2))
+    if outcome == "OK":
+        assert await w.scalar(state, a=w.stations["A"]) == f"ASSIGNED 2 {w.officers['offA2']}"
+    return outcome
+
+
+async def check_start_patrol(w: World, role: str) -> str:
+    station = gid("Station", w.stations["A"])
+    values = {"clientId": str(uuid.uuid4()), "stationId": station, "startedAt": _ago(minutes=5),
+              "officerIds": [gid("Officer", w.officers["offA"])]}
+    return await _write(w, role, START_PATROL, "startPatrol", values,
+                        "SELECT count(*) FROM patrols WHERE station_id = :a",
+                        lambda p: p["patrol"]["station"]["id"] == station)
+
+
+async def check_log_engagement(w: World, role: str) -> str:
+    station = gid("Station", w.stations["A"])
+    values = {"clientId": str(uuid.uuid4()), "kind": "MARKET_WALK", "location": HERE,
+              "occurredAt": _ago(minutes=30), "stationId": station}
+    return await _write(w, role, LOG_ENGAGEMENT, "logEngagement", values,
+                        "SELECT count(*) FROM engagements WHERE station_id = :a",
+                        lambda p: p["engagement"]["station"]["id"] == station)
+
+
+async def check_sync(w: World, role: str) -> str:
+    entry = {"reportIncident": {
+        "clientId": str(uuid.uuid4()), "category": "FRAUD", "location": HERE, "occurredAt": _ago(hours=6),
+        "description": "A fake fuel coupon sold at the market.",
+        "stationId": gid("Station", w.stations["A"])}}
+    before = await w.scalar(INCIDENTS_AT_A, a=w.stations["A"])
+    body = await w.gql(SYNC, {"input": {"entries": [entry]}}, headers=w.headers[role])
+    changed = await w.scalar(INCIDENTS_AT_A, a=w.stations["A"]) != before
+    if (code := _top_level(body)) is not None:
+        return code if not changed else f"{code}, yet stored"
+    payload = body["data"]["syncFieldLog"]
+    (result,) = payload["results"]
+    if payload["errors"] == [] and result["status"] == "APPLIED" and result["errors"] == [] and changed:
+        return "APPLIED"
+    if (payload["errors"] == [] and result["status"] == "REJECTED" and not changed
+            and [e["code"] for e in result["errors"]] == ["FORBIDDEN"] and result["node"] is None):
+        return "REJECTED"
+    return f"sync {payload} (stored changed: {changed})"
+
+
+async def check_update_follow_up(w: World, role: str) -> str:
+    action = w.records["A"]["followUp"]
+    values = {"followUpActionId": action, "status": "DONE"}
+    return await _write(w, role, UPDATE_FOLLOW_UP, "updateFollowUpAction", values,
+                        f"SELECT status FROM follow_up_actions WHERE id = {_key(action)}",  # noqa: S608
+                        lambda p: p["followUpAction"] == {"id": action, "status": "DONE"})
+
+
+CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
+    "incidents": _list_check("incidents", "theft", "dv"),
+    "patrols": _list_check("patrols", "patrol"),
+    "engagements": _list_check("engagements", "engagement"),
+    "followUpActions": _list_check("followUpActions", "followUp"),
+    "node(patrol A)": _node_check("A", ("patrol",)),
+    "node(engagement A)": _node_check("A", ("engagement",)),
+    "node(followUp A)": _node_check("A", ("followUp",)),
+    "node(theft A)": _node_check("A", ("theft",)),
+    "node(dv A)": _node_check("A", ("dv",)),
+    "node(records C)": _node_check("C", ("patrol", "engagement", "followUp", "theft")),
+    "me": check_me,
+    "nearestStations": check_nearest,
+    "stations": check_stations,
+    "station": check_station,
+    "dv details": _dv_seen_by,
+    "dv, offA2 assigned": check_dv_assigned,
+    "reportIncident": check_report,
+    "updateIncidentStatus": check_update_status,
+    "assignIncident": check_assign,
+    "startPatrol": check_start_patrol,
+    "logEngagement": check_log_engagement,
+    "syncFieldLog": check_sync,
+    "updateFollowUpAction": check_update_follow_up,
+}
+
+
+def test_the_matrix_is_complete():
+    assert ROLES == ("offA", "offA2", "cmdA", "offB", "cmdC", "supNI", "supBA", "admin", "citizen")
+    assert list(EXPECTED) == list(CHECKS)
+
+
+@pytest.mark.parametrize(("operation", "role"), [(o, r) for o in EXPECTED for r in ROLES])
+async def test_permission(w: World, operation: str, role: str):
+    assert await CHECKS[operation](w, role) == EXPECTED[operation][role]
