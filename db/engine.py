@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.settings import async_url
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
     return create_async_engine(
         async_url(url),
