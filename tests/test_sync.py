@@ -244,12 +244,13 @@ async def test_a_bad_entry_is_rejected_alone_and_the_others_stand(gql, sessionma
     # given a batch whose middle entry has a latitude of 91
     station, _, headers = await _officer(sessionmaker, gql)
     at = _now() - timedelta(hours=1)
-    good_before, bad, good_after, update_after = _new_id(), _new_id(), _new_id(), _new_id()
+    good_before, bad, good_after, update_after, update_bad = (_new_id() for _ in range(5))
     entries = [
         report_incident(good_before, at, station),
         report_incident(bad, at, station, location={"latitude": 91.0, "longitude": 43.15}),
         log_engagement(good_after, at),
         update_status(good_before, "CLOSED", 1, update_after),
+        update_status(bad, "CLOSED", 1, update_bad),  # names the rejected report: there is no such incident
     ]
     before = await _counts(sessionmaker)
     # when
@@ -258,17 +259,20 @@ async def test_a_bad_entry_is_rejected_alone_and_the_others_stand(gql, sessionma
     results = payload["results"]
     assert payload["errors"] == []
     assert _summary(results) == [("reportIncident", "APPLIED"), ("reportIncident", "REJECTED"),
-                                 ("logEngagement", "APPLIED"), ("updateIncidentStatus", "APPLIED")]
+                                 ("logEngagement", "APPLIED"), ("updateIncidentStatus", "APPLIED"),
+                                 ("updateIncidentStatus", "REJECTED")]
     rejected = results[1]
     assert rejected["clientId"] == bad and rejected["node"] is None
     assert _errors(rejected) == [(["reportIncident", "location", "latitude"], "INVALID")]
     assert "location.latitude" in rejected["errors"][0]["message"]
     assert results[3]["node"]["incidentStatus"] == "CLOSED"
+    assert _errors(results[4]) == [(["updateIncidentStatus", "incidentClientId"], "NOT_FOUND")]
     # and what came before and after it is stored, and nothing of it
     assert await _stored(sessionmaker, "incidents", good_before) == 1
     assert await _stored(sessionmaker, "engagements", good_after) == 1
     assert await _stored(sessionmaker, "incidents", bad) == 0
     assert await _stored(sessionmaker, "client_requests", bad) == 0
+    assert await _stored(sessionmaker, "client_requests", update_bad) == 0
     after = await _counts(sessionmaker)
     assert after["incidents"] - before["incidents"] == 1
     assert after["client_requests"] - before["client_requests"] == 3
@@ -296,10 +300,15 @@ async def test_replaying_a_whole_batch_changes_nothing(gql, sessionmaker):
     assert await _counts(sessionmaker) == before
     incident = again["results"][4]["node"]
     assert (incident["incidentStatus"], incident["version"]) == ("IN_PROGRESS", 2)
-    # and the same entries sent one at a time are duplicates too
+    # and the same entries sent one at a time are duplicates too, as is an entry repeated within a batch
     one_by_one = [(await sync(gql, headers, [entry]))["results"][0]["status"] for entry in entries]
     assert one_by_one == ["DUPLICATE"] * len(entries)
     assert await _counts(sessionmaker) == before
+    twice = report_incident(_new_id(), _now() - timedelta(hours=1), station)
+    repeated = (await sync(gql, headers, [twice, twice]))["results"]
+    assert [r["status"] for r in repeated] == ["APPLIED", "DUPLICATE"]
+    assert repeated[0]["node"]["id"] == repeated[1]["node"]["id"]
+    assert (await _counts(sessionmaker))["incidents"] == before["incidents"] + 1
 
 
 async def test_a_reused_client_id_or_a_stale_version_is_a_conflict(gql, sessionmaker):
