@@ -100,6 +100,19 @@ def walk_track(fixes: Sequence[TrackFix]) -> TrackWalk:
     return TrackWalk(distance, frozenset(impossible))
 
 
+def extend_walk(stored: Sequence[TrackFix], walked: TrackWalk, new: Sequence[TrackFix]) -> TrackWalk:
+    """`walk_track(stored + new)`, given `walked` = `walk_track(stored)`.
+
+    In the usual case, fixes arriving after the stored track, the walk goes on from the last kept fix
+    (it is sequential); walking the whole track again on every append would make a patrol quadratic.
+    """
+    kept = [f for f in stored if f.recorded_at not in walked.impossible]
+    if not kept or not new or min(f.recorded_at for f in new) <= max(f.recorded_at for f in stored):
+        return walk_track([*stored, *new])
+    tail = walk_track([max(kept, key=lambda f: f.recorded_at), *new])
+    return TrackWalk(walked.distance_m + tail.distance_m, walked.impossible | tail.impossible)
+
+
 def track_geojson(points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
     """The kept fixes as a GeoJSON LineString, [longitude, latitude]; None below two positions, which
     RFC 7946 does not allow in a LineString."""
@@ -387,8 +400,8 @@ async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list
     fix lands between them. A bounded number of statements, whatever the batch and track sizes."""
     stored = [TrackFix(r.recorded_at, r.latitude, r.longitude, r.accuracy_m,
                        tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows]
-    walk = walk_track(stored + new)
     was_impossible = {r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags}
+    walk = extend_walk(stored, TrackWalk(patrol.distance_m, frozenset(was_impossible)), new)
     speeding = (FLAG_IMPOSSIBLE_SPEED,)
     await repo.insert_fixes(session, [
         _fix_values(patrol.id, fix, fix.flags + (speeding if fix.recorded_at in walk.impossible else ()))

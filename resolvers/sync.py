@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from resolvers.context import Context
 from resolvers.fieldwork_common import Applied
 from resolvers.messages import message
@@ -50,7 +52,7 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
                 FieldError((entry.kind, "clientId"), "INVALID", text)]))
             continue
         try:
-            applied = await applied_whole(ctx, entry.run)
+            applied = await _with_retries(ctx, entry)
         except MutationFailed as failure:
             conflict = any(e.code == "CONFLICT" for e in failure.errors)
             outcomes.append(Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
@@ -71,6 +73,25 @@ class Failure:
     """Errors of an entry, in the shape `schema.common.user_errors` reads."""
 
     errors: list[FieldError]
+
+
+# Deadlocks and serialization failures are transient: two phones' batches touching the same records in
+# different orders. The entry's savepoint is rolled back and the entry tried again, rather than answered
+# REJECTED, which a phone would take as final.
+_TRANSIENT = frozenset({"40P01", "40001"})
+_ATTEMPTS = 3
+
+
+async def _with_retries(ctx: Context, entry: Entry) -> Applied:
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return await applied_whole(ctx, entry.run)
+        except DBAPIError as error:
+            code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            if code not in _TRANSIENT or attempt == _ATTEMPTS:
+                raise
+            _log.info("sync entry %s retried after %s", entry.kind, code)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _prefixed(kind: str, errors: list[FieldError]) -> list[FieldError]:

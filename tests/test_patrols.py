@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, text
 
 from resolvers.geodesy import geodesic_m
-from resolvers.patrols import TrackFix, walk_track
+from resolvers.patrols import TrackFix, extend_walk, walk_track
 from resolvers.user_errors import Collector
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in
@@ -563,3 +563,21 @@ def test_planned_area_checks_report_the_first_problem():
     with_altitude = {"type": "Polygon", "coordinates": [[[43.1, 36.3, 12.0], *SQUARE[1:]]]}
     clean = check_area(Collector("en"), ("plannedArea",), with_altitude)
     assert clean == {"type": "Polygon", "coordinates": [SQUARE]}
+
+
+def _fixes(draw_points, start):
+    return [TrackFix(start + timedelta(seconds=t), lat, lon, acc) for t, lat, lon, acc in draw_points]
+
+
+@settings(max_examples=60, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(1, 10_000), st.floats(36.0, 36.2), st.floats(43.0, 43.2),
+                                 st.none() | st.floats(0, 50)),
+                       min_size=2, max_size=40, unique_by=lambda p: p[0]),
+       cut=st.integers(1, 39))
+def test_extending_a_walk_equals_walking_the_whole_track(points, cut):
+    fixes = sorted(_fixes(points, datetime(2026, 11, 29, tzinfo=UTC)), key=lambda f: f.recorded_at)
+    stored, new = fixes[:cut], fixes[cut:]
+    whole = walk_track(fixes)
+    extended = extend_walk(stored, walk_track(stored), new)
+    assert extended.impossible == whole.impossible
+    assert abs(extended.distance_m - whole.distance_m) < 1e-6 * max(1.0, whole.distance_m)
