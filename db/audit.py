@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import AuditEntry
 
 _AUDIT_LOCK = 7_272_002
@@ -20,20 +21,21 @@ async def last_hash_locked(session: AsyncSession) -> str:
     Appends are serialized so that each entry's `prev_hash` really is the entry before it. The lock is
     taken as late as possible (entries are buffered per request and written just before commit).
     """
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
-    found = (await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))).scalar()
+    await core.execute(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+    last = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    found = (await core.execute(session, last)).scalar()
     return found or GENESIS
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(AuditEntry), list(rows))
+        await core.execute(session, insert(AuditEntry), list(rows))
 
 
 async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Any]:
     last_id = 0
     while True:
-        rows = (await session.execute(select(AuditEntry.__table__).where(AuditEntry.id > last_id)
+        rows = (await core.execute(session, select(AuditEntry.__table__).where(AuditEntry.id > last_id)
                                       .order_by(AuditEntry.id).limit(batch))).all()
         if not rows:
             return

@@ -9,6 +9,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import ClientRequest
 
 
@@ -21,15 +22,15 @@ async def claim(session: AsyncSession, *, client_id: uuid.UUID, officer_id: int,
     """
     stmt = insert(ClientRequest).values(client_id=client_id, officer_id=officer_id, kind=kind,
                                         content_hash=content_hash).on_conflict_do_nothing()
-    result = await session.execute(stmt.returning(ClientRequest.client_id))
+    result = await core.execute(session, stmt.returning(ClientRequest.client_id))
     return result.first() is not None
 
 
 async def find(session: AsyncSession, client_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(ClientRequest.__table__)
+    return (await core.execute(session, select(ClientRequest.__table__)
                                   .where(ClientRequest.client_id == client_id))).first()
 
 
 async def complete(session: AsyncSession, client_id: uuid.UUID, result_type: str, result_id: int) -> None:
-    await session.execute(update(ClientRequest).where(ClientRequest.client_id == client_id)
+    await core.execute(session, update(ClientRequest).where(ClientRequest.client_id == client_id)
                           .values(result_type=result_type, result_id=result_id))

@@ -10,6 +10,7 @@ from sqlalchemy import Date, Row, and_, cast, false, func, literal, or_, select,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import Engagement, FollowUpAction, Patrol, Station
 
 _ENGAGEMENTS = Engagement.__table__
@@ -33,24 +34,24 @@ _ACTIONS_READ = (
 
 
 async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await session.execute(insert(Engagement).values(**values).returning(*_ENGAGEMENTS.c))).one()
+    return (await core.execute(session, insert(Engagement).values(**values).returning(*_ENGAGEMENTS.c))).one()
 
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(FollowUpAction).values(list(rows)))
+        await core.execute(session, insert(FollowUpAction).values(list(rows)))
 
 
 async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
     query = (select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
              .join(Station, Station.id == Engagement.station_id).where(Engagement.id.in_(list(ids))))
-    return {row.id: row for row in (await session.execute(query)).all()}
+    return {row.id: row for row in (await core.execute(session, query)).all()}
 
 
 async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
     """A patrol an engagement links to: its id, station and officers."""
     query = select(Patrol.id, Patrol.station_id, Patrol.officer_ids).where(Patrol.id == patrol_id)
-    return (await session.execute(query)).first()
+    return (await core.execute(session, query)).first()
 
 
 def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
@@ -93,12 +94,12 @@ async def list_engagements(session: AsyncSession, *, after: tuple[datetime, int]
     if after is not None:
         query = query.where(tuple_(Engagement.occurred_at, Engagement.id) < tuple_(*after))
     query = query.order_by(Engagement.occurred_at.desc(), Engagement.id.desc()).limit(limit)
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def count_engagements(session: AsyncSession, **filters: Any) -> int:
     query = select(func.count()).select_from(_ENGAGEMENTS).where(_engagement_conditions(**filters))
-    return int((await session.execute(query)).scalar_one())
+    return int((await core.execute(session, query)).scalar_one())
 
 
 async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
@@ -106,7 +107,7 @@ async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
     """Each engagement's actions, in the order they were promised."""
     query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
     found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
-    for row in (await session.execute(query)).all():
+    for row in (await core.execute(session, query)).all():
         found[row.engagement_id].append(row)
     return found
 
@@ -116,11 +117,11 @@ async def follow_ups_by_ids(session: AsyncSession, ids: Sequence[int], *, lock: 
     query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
     if lock:  # status changes of one action queue up
         query = query.with_for_update(of=FollowUpAction)
-    return {row.id: row for row in (await session.execute(query)).all()}
+    return {row.id: row for row in (await core.execute(session, query)).all()}
 
 
 async def update_follow_up(session: AsyncSession, action_id: int, values: dict[str, Any]) -> None:
-    await session.execute(update(FollowUpAction).where(FollowUpAction.id == action_id)
+    await core.execute(session, update(FollowUpAction).where(FollowUpAction.id == action_id)
                           .values(**values, updated_at=func.now()))
 
 
@@ -146,7 +147,7 @@ async def list_follow_ups(session: AsyncSession, *, after: tuple[date, int] | No
     if after is not None:
         query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
     query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
@@ -154,4 +155,4 @@ async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
              .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
              .join(Station, Station.id == Engagement.station_id)
              .where(_action_conditions(**filters)))
-    return int((await session.execute(query)).scalar_one())
+    return int((await core.execute(session, query)).scalar_one())

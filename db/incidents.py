@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import Incident, IncidentStatusChange, Station
 
 _INCIDENTS = Incident.__table__
@@ -22,11 +23,11 @@ _WITH_GOVERNORATE = (
 
 
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await session.execute(insert(Incident).values(**values).returning(*_INCIDENTS.c))).one()
+    return (await core.execute(session, insert(Incident).values(**values).returning(*_INCIDENTS.c))).one()
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await session.execute(_WITH_GOVERNORATE.where(_INCIDENTS.c.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, _WITH_GOVERNORATE.where(_INCIDENTS.c.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -44,18 +45,18 @@ async def update_if_version(session: AsyncSession, incident_id: int, expected_ve
         .values(**values, version=Incident.version + 1, updated_at=func.now())
         .returning(*_INCIDENTS.c)
     )
-    return (await session.execute(stmt)).first()
+    return (await core.execute(session, stmt)).first()
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(IncidentStatusChange).values(**values))
+    await core.execute(session, insert(IncidentStatusChange).values(**values))
 
 
 async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:
     """The change that brought the incident to `version`."""
     query = (select(_CHANGES).where(_CHANGES.c.incident_id == incident_id, _CHANGES.c.version == version)
              .order_by(_CHANGES.c.id.desc()).limit(1))
-    return (await session.execute(query)).first()
+    return (await core.execute(session, query)).first()
 
 
 async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
@@ -63,7 +64,7 @@ async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int])
     query = (select(_CHANGES).where(_CHANGES.c.incident_id.in_(list(incident_ids)))
              .order_by(_CHANGES.c.incident_id, _CHANGES.c.version, _CHANGES.c.id))
     result: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
-    for row in (await session.execute(query)).all():
+    for row in (await core.execute(session, query)).all():
         result[row.incident_id].append(row)
     return result
 
@@ -106,10 +107,10 @@ async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] |
     if after is not None:
         query = query.where(tuple_(c.occurred_at, c.id) < tuple_(*after))
     query = query.order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def count_incidents(session: AsyncSession, **filters: Any) -> int:
     query = (select(func.count()).select_from(_INCIDENTS)
              .join(Station, Station.id == _INCIDENTS.c.station_id).where(_conditions(**filters)))
-    return int((await session.execute(query)).scalar_one())
+    return int((await core.execute(session, query)).scalar_one())

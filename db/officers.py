@@ -11,22 +11,23 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import AuthSession, LoginThrottle, Officer, RefreshToken, Station
 
 _OFFICERS = Officer.__table__
 
 
 async def create_officer(session: AsyncSession, values: dict[str, Any]) -> int:
-    result = await session.execute(insert(Officer).values(**values).returning(Officer.id))
+    result = await core.execute(session, insert(Officer).values(**values).returning(Officer.id))
     return int(result.scalar_one())
 
 
 async def officer_by_badge(session: AsyncSession, badge: str) -> Row[Any] | None:
-    return (await session.execute(select(_OFFICERS).where(Officer.badge_number == badge))).first()
+    return (await core.execute(session, select(_OFFICERS).where(Officer.badge_number == badge))).first()
 
 
 async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await session.execute(select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -34,20 +35,20 @@ async def list_officers(session: AsyncSession, *, station_id: int | None = None)
     query = select(_OFFICERS).order_by(Officer.id)
     if station_id is not None:
         query = query.where(Officer.station_id == station_id)
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def set_active(session: AsyncSession, officer_id: int, active: bool) -> None:
-    await session.execute(update(Officer).where(Officer.id == officer_id).values(active=active))
+    await core.execute(session, update(Officer).where(Officer.id == officer_id).values(active=active))
 
 
 async def set_password(session: AsyncSession, officer_id: int, password_hash: str) -> None:
-    await session.execute(update(Officer).where(Officer.id == officer_id)
+    await core.execute(session, update(Officer).where(Officer.id == officer_id)
                           .values(password_hash=password_hash, password_changed_at=func.now()))
 
 
 async def throttle(session: AsyncSession, badge_key: str) -> Row[Any] | None:
-    return (await session.execute(
+    return (await core.execute(session,
         select(LoginThrottle.__table__).where(LoginThrottle.badge_key == badge_key))).first()
 
 
@@ -59,23 +60,23 @@ async def record_failure(session: AsyncSession, badge_key: str, now: datetime, l
         index_elements=[LoginThrottle.badge_key],
         set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
     ).returning(LoginThrottle.failures)
-    failures = int((await session.execute(stmt)).scalar_one())
+    failures = int((await core.execute(session, stmt)).scalar_one())
     if failures >= lock_after:
-        await session.execute(update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
+        await core.execute(session, update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
                               .values(locked_until=lock_until, failures=0))
     return failures
 
 
 async def clear_failures(session: AsyncSession, badge_key: str) -> None:
-    await session.execute(update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
+    await core.execute(session, update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
                           .values(failures=0, locked_until=None))
 
 
 async def create_session(session: AsyncSession, *, session_id: uuid.UUID, officer_id: int,
                          device_id: str | None, expires_at: datetime, token_hash: bytes) -> None:
-    await session.execute(insert(AuthSession).values(
+    await core.execute(session, insert(AuthSession).values(
         id=session_id, officer_id=officer_id, device_id=device_id, expires_at=expires_at))
-    await session.execute(insert(RefreshToken).values(token_hash=token_hash, session_id=session_id))
+    await core.execute(session, insert(RefreshToken).values(token_hash=token_hash, session_id=session_id))
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> Row[Any] | None:
@@ -87,23 +88,24 @@ async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> 
         .where(RefreshToken.token_hash == token_hash)
         .with_for_update(of=RefreshToken)
     )
-    return (await session.execute(query)).first()
+    return (await core.execute(session, query)).first()
 
 
 async def rotate_refresh_token(session: AsyncSession, old_hash: bytes, new_hash: bytes,
                                session_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(update(RefreshToken).where(RefreshToken.token_hash == old_hash).values(used_at=now))
-    await session.execute(insert(RefreshToken).values(token_hash=new_hash, session_id=session_id))
+    used = update(RefreshToken).where(RefreshToken.token_hash == old_hash).values(used_at=now)
+    await core.execute(session, used)
+    await core.execute(session, insert(RefreshToken).values(token_hash=new_hash, session_id=session_id))
 
 
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID, reason: str) -> None:
-    await session.execute(
+    await core.execute(session,
         update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=func.now(), revoked_reason=reason))
 
 
 async def revoke_officer_sessions(session: AsyncSession, officer_id: int, reason: str) -> int:
-    result = await session.execute(
+    result = await core.execute(session,
         update(AuthSession).where(AuthSession.officer_id == officer_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=func.now(), revoked_reason=reason))
     return result.rowcount or 0
@@ -121,4 +123,4 @@ async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.U
         .where(AuthSession.id == session_id, AuthSession.officer_id == officer_id,
                AuthSession.revoked_at.is_(None), AuthSession.expires_at > func.now(), Officer.active)
     )
-    return (await session.execute(query)).first()
+    return (await core.execute(session, query)).first()

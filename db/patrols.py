@@ -11,6 +11,7 @@ from sqlalchemy import Row, and_, false, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import Patrol, PatrolFix, Station
 
 _PATROLS = Patrol.__table__
@@ -19,12 +20,12 @@ IMPOSSIBLE_SPEED = "IMPOSSIBLE_SPEED"
 
 
 async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await session.execute(insert(Patrol).values(**values).returning(*_PATROLS.c))).one()
+    return (await core.execute(session, insert(Patrol).values(**values).returning(*_PATROLS.c))).one()
 
 
 async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str, Any]) -> Row[Any]:
     stmt = update(Patrol).where(Patrol.id == patrol_id).values(**values).returning(*_PATROLS.c)
-    return (await session.execute(stmt)).one()
+    return (await core.execute(session, stmt)).one()
 
 
 async def patrol_locked(session: AsyncSession, *, patrol_id: int | None = None,
@@ -33,11 +34,11 @@ async def patrol_locked(session: AsyncSession, *, patrol_id: int | None = None,
     query = select(_PATROLS).with_for_update()
     query = query.where(Patrol.id == patrol_id) if patrol_id is not None else query.where(
         Patrol.client_id == client_id)
-    return (await session.execute(query)).first()
+    return (await core.execute(session, query)).first()
 
 
 async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await session.execute(select(_PATROLS).where(Patrol.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, select(_PATROLS).where(Patrol.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -46,7 +47,7 @@ async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
     query = (select(PatrolFix.recorded_at, PatrolFix.latitude, PatrolFix.longitude, PatrolFix.accuracy_m,
                     PatrolFix.flags)
              .where(PatrolFix.patrol_id == patrol_id).order_by(PatrolFix.recorded_at))
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -54,7 +55,7 @@ async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return 0
     stmt = insert(PatrolFix).values(list(rows)).on_conflict_do_nothing().returning(PatrolFix.recorded_at)
-    return len((await session.execute(stmt)).all())
+    return len((await core.execute(session, stmt)).all())
 
 
 async def set_impossible_speed(session: AsyncSession, patrol_id: int, *, add: Sequence[datetime],
@@ -62,10 +63,10 @@ async def set_impossible_speed(session: AsyncSession, patrol_id: int, *, add: Se
     """Flag (or clear) IMPOSSIBLE_SPEED on stored fixes: at most two statements whatever the counts."""
     where = PatrolFix.patrol_id == patrol_id
     if add:
-        await session.execute(update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(add)))
+        await core.execute(session, update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(add)))
                               .values(flags=func.array_append(PatrolFix.flags, IMPOSSIBLE_SPEED)))
     if remove:
-        await session.execute(update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(remove)))
+        await core.execute(session, update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(remove)))
                               .values(flags=func.array_remove(PatrolFix.flags, IMPOSSIBLE_SPEED)))
 
 
@@ -79,7 +80,7 @@ async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[
              .where(PatrolFix.patrol_id.in_(list(patrol_ids)), _kept())
              .order_by(PatrolFix.patrol_id, PatrolFix.recorded_at))
     result: dict[int, list[Row[Any]]] = {pid: [] for pid in patrol_ids}
-    for row in (await session.execute(query)).all():
+    for row in (await core.execute(session, query)).all():
         result[row.patrol_id].append(row)
     return result
 
@@ -96,7 +97,7 @@ async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[i
     query = (select(ids.c.id, last_any.c.recorded_at.label("last_fix_at"), last_kept.c.latitude,
                     last_kept.c.longitude)
              .select_from(ids.outerjoin(last_any, true()).outerjoin(last_kept, true())))
-    rows = (await session.execute(query)).all()
+    rows = (await core.execute(session, query)).all()
     return {row.id: row for row in rows}
 
 
@@ -137,9 +138,9 @@ async def list_patrols(session: AsyncSession, *, after: tuple[datetime, int] | N
     if after is not None:
         query = query.where(tuple_(Patrol.started_at, Patrol.id) < tuple_(*after))
     query = query.order_by(Patrol.started_at.desc(), Patrol.id.desc()).limit(limit)
-    return (await session.execute(query)).all()
+    return (await core.execute(session, query)).all()
 
 
 async def count_patrols(session: AsyncSession, **filters: Any) -> int:
     query = select(func.count()).select_from(_PATROLS).where(_conditions(**filters))
-    return int((await session.execute(query)).scalar_one())
+    return int((await core.execute(session, query)).scalar_one())

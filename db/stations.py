@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import core
 from db.models import Governorate, Station, StationClosure
 
 _STATIONS = Station.__table__
@@ -62,10 +63,7 @@ async def nearest_candidates(
         params["exclude_ids"] = list(exclude_ids)
     if governorate is not None:
         params["governorate"] = governorate
-    # Through the session's connection: a Core statement needs none of the ORM's result machinery,
-    # which costs a tenth of this hot path.
-    connection = await session.connection()
-    return (await connection.execute(query, params)).all()
+    return (await core.execute(session, query, params)).all()
 
 
 @functools.cache
@@ -108,7 +106,7 @@ def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool
 
 
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await session.execute(select(*_COLUMNS).where(_STATIONS.c.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, select(*_COLUMNS).where(_STATIONS.c.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -140,7 +138,7 @@ async def list_stations(
     query = select(*_COLUMNS).where(_list_filter(governorate, services, model_only, search_key))
     if after_id is not None:
         query = query.where(_STATIONS.c.id > after_id)
-    return (await session.execute(query.order_by(_STATIONS.c.id).limit(limit))).all()
+    return (await core.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
 
 
 async def count_stations(
@@ -153,7 +151,7 @@ async def count_stations(
 ) -> int:
     query = select(func.count()).select_from(_STATIONS).where(
         _list_filter(governorate, services, model_only, search_key))
-    return int((await session.execute(query)).scalar_one())
+    return int((await core.execute(session, query)).scalar_one())
 
 
 async def closures_for_stations(
@@ -166,17 +164,17 @@ async def closures_for_stations(
         .order_by(StationClosure.station_id, StationClosure.starts_at)
     )
     result: dict[int, list[Row[Any]]] = {sid: [] for sid in station_ids}
-    for row in (await session.execute(query)).all():
+    for row in (await core.execute(session, query)).all():
         result[row.station_id].append(row)
     return result
 
 
 async def governorates(session: AsyncSession) -> Sequence[Row[Any]]:
-    return (await session.execute(select(Governorate.__table__).order_by(Governorate.code))).all()
+    return (await core.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
 
 
 async def governorates_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Row[Any]]:
-    rows = (await session.execute(
+    rows = (await core.execute(session,
         select(Governorate.__table__).where(Governorate.code.in_(list(codes))))).all()
     return {row.code: row for row in rows}
 
@@ -188,7 +186,7 @@ async def upsert_governorates(session: AsyncSession, rows: Sequence[dict[str, An
         index_elements=[Governorate.code],
         set_={c: stmt.excluded[c] for c in ("name_ar", "name_ku", "name_en", "latitude", "longitude")},
     )
-    await session.execute(stmt)
+    await core.execute(session, stmt)
 
 
 _UPDATABLE = [c.name for c in _COLUMNS if c.name not in ("id", "external_id", "created_at")]
@@ -210,21 +208,22 @@ async def upsert_stations(
         set_={name: (func.clock_timestamp() if name == "updated_at" else stmt.excluded[name])
               for name in _UPDATABLE if name in rows[0] or name == "updated_at"},
     ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
-    return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+    return [(r[0], r[1], r[2]) for r in (await core.execute(session, stmt)).all()]
 
 
 async def replace_closures(
     session: AsyncSession, station_ids: Sequence[int], closures: Sequence[dict[str, Any]]
 ) -> None:
     """Make the listed closures the stations' only closures (an import states them in full)."""
-    await session.execute(delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids))))
+    old = delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids)))
+    await core.execute(session, old)
     if closures:
-        await session.execute(insert(StationClosure).values(list(closures)))
+        await core.execute(session, insert(StationClosure).values(list(closures)))
 
 
 async def station_count(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(_STATIONS))).scalar_one())
+    return int((await core.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
 
 
 async def set_station_active(session: AsyncSession, station_id: int, active: bool) -> None:
-    await session.execute(update(Station).where(Station.id == station_id).values(active=active))
+    await core.execute(session, update(Station).where(Station.id == station_id).values(active=active))

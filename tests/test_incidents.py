@@ -145,8 +145,8 @@ async def test_report_at_a_given_station(gql, sessionmaker):
                                           "note": None}]
     async with sessionmaker() as session:
         actions = (await session.execute(text(
-            "SELECT action, entity_id, after->>'status' FROM audit_log WHERE entity_type = 'Incident'"
-        ))).all()
+            "SELECT action, entity_id, after->>'status' FROM audit_log WHERE entity_type = 'Incident' "
+            "AND entity_id = :id"), {"id": _key_of(incident["id"])})).all()
     assert [tuple(r) for r in actions] == [("reportIncident", _key_of(incident["id"]), "REPORTED")]
 
 
