@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from db import client_requests as client_repo
@@ -409,22 +409,3 @@ def coarse(latitude: float, longitude: float) -> tuple[float, float, float]:
     shown = (round(latitude, 2), round(longitude, 2))
     half = COARSE_DEGREES / 2
     return shown[0], shown[1], geodesic_m(latitude, longitude, min(latitude + half, 90.0), longitude + half)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def cursor_key(row: Any) -> str:
-    """The position of an incident in the newest-first order, as text: microseconds and id."""
-    return f"{(row.occurred_at - _EPOCH) // timedelta(microseconds=1)}.{row.id}"
-
-
-def parse_cursor_key(key: str) -> tuple[datetime, int] | None:
-    micros, _, incident_id = key.partition(".")
-    if not incident_id.isdigit() or len(incident_id) > 18 or not micros.lstrip("-").isdigit() \
-            or len(micros) > 20:
-        return None
-    try:
-        return _EPOCH + timedelta(microseconds=int(micros)), int(incident_id)
-    except OverflowError:
-        return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -20,7 +20,7 @@ from resolvers.errors import InputError
 from resolvers.messages import message
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
-from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
+from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
 from schema.officers import Officer
 from schema.patrols import Patrol
 from schema.stations import Station
@@ -284,23 +284,6 @@ class FollowUpActionConnection:
         return await logic.count_follow_ups(info.context, self.count_args)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _engagement_cursor(row: Any) -> str:
-    return to_global_id("EngagementCursor", f"{(row.occurred_at - _EPOCH) // _MICROSECOND}_{row.id}")
-
-
-def _engagement_after(cursor: str, lang: str) -> tuple[datetime, int]:
-    try:
-        _, key = from_global_id(cursor, "after", lang, "EngagementCursor")
-        micros, _, engagement_id = key.partition("_")
-        return _EPOCH + int(micros) * _MICROSECOND, int(engagement_id)
-    except (InputError, ValueError, OverflowError):
-        raise InputError("after", message("bad_cursor", lang, field="after")) from None
-
-
 def _action_cursor(row: Any) -> str:
     due = row.due_on or logic.NO_DUE_DATE
     return to_global_id("FollowUpActionCursor", f"{due.toordinal()}_{row.id}")
@@ -349,9 +332,11 @@ class EngagementQuery:
                           first: int | None = None, after: str | None = None) -> EngagementConnection:
         ctx = info.context
         page = await logic.list_engagements(
-            ctx, first=first, after=_engagement_after(after, ctx.lang) if after else None,
+            ctx, first=first,
+            after=parse_time_cursor(after, ctx.lang, "EngagementCursor") if after else None,
             **_engagement_filter(filter, ctx.lang))
-        edges = [EngagementEdge(cursor=_engagement_cursor(r), node=Engagement.from_row(r)) for r in page.rows]
+        edges = [EngagementEdge(cursor=time_cursor("EngagementCursor", r.occurred_at, r.id),
+                                node=Engagement.from_row(r)) for r in page.rows]
         return EngagementConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),

@@ -16,13 +16,11 @@ from resolvers import officers as officer_logic
 from resolvers import policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.errors import InputError
 from resolvers.fieldwork_common import Applied
-from resolvers.messages import message
 from resolvers.user_errors import MutationFailed
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
-from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
+from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
 from schema.officers import Gender, Officer
 from schema.stations import Station
 
@@ -360,17 +358,9 @@ class IncidentQuery:
                         first: int | None = None, after: str | None = None) -> IncidentConnection:
         ctx = info.context
         policy.require_officer(ctx.viewer)
-        position = None
-        if after is not None:
-            try:
-                _, key = from_global_id(after, "after", ctx.lang, "IncidentCursor")
-                position = logic.parse_cursor_key(key)
-            except InputError:
-                position = None
-            if position is None:
-                raise InputError("after", message("bad_cursor", ctx.lang, field="after"))
+        position = parse_time_cursor(after, ctx.lang, "IncidentCursor") if after is not None else None
         page = await logic.list_incidents(ctx, first=first, after=position, **_filter_args(filter, ctx.lang))
-        edges = [IncidentEdge(cursor=to_global_id("IncidentCursor", logic.cursor_key(r)),
+        edges = [IncidentEdge(cursor=time_cursor("IncidentCursor", r.occurred_at, r.id),
                               node=Incident.from_row(r, ctx.viewer)) for r in page.rows]
         return IncidentConnection(
             edges=edges,

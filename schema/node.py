@@ -5,6 +5,8 @@ A global ID is base64 of "Type:key". Clients treat it as opaque; the server deco
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import strawberry
 
 from resolvers import ids
@@ -29,6 +31,27 @@ def int_key(value: str, argument: str, lang: str, expected: str) -> int:
     if key is None:
         raise InputError(argument, message("bad_id", lang, field=argument, kind=expected))
     return key
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def time_cursor(kind: str, at: datetime, key: int) -> str:
+    """A cursor for lists in time order: the instant (to the microsecond) and the id that breaks ties."""
+    return to_global_id(kind, f"{(at - _EPOCH) // _MICROSECOND}_{key}")
+
+
+def parse_time_cursor(cursor: str, lang: str, kind: str) -> tuple[datetime, int]:
+    """(instant, id) of a `time_cursor`; an InputError on `after` when it is not one this list gave out."""
+    try:
+        _, key = from_global_id(cursor, "after", lang, kind)
+        micros, _, record_id = key.partition("_")
+        if not record_id.isdigit() or len(record_id) > 18 or len(micros) > 20:
+            raise ValueError(key)
+        return _EPOCH + int(micros) * _MICROSECOND, int(record_id)
+    except (InputError, ValueError, OverflowError):
+        raise InputError("after", message("bad_cursor", lang, field="after")) from None
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -14,11 +14,9 @@ from strawberry.dataloader import DataLoader
 from resolvers import patrols as logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.errors import InputError
-from resolvers.messages import message
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
-from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
+from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
 from schema.officers import Officer
 from schema.scalars import GeoJSON
 from schema.stations import Station
@@ -205,21 +203,6 @@ class PatrolConnection:
         return await logic.count_patrols(info.context, self.count_args)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _cursor(row: Any) -> str:
-    return to_global_id("PatrolCursor", f"{(row.started_at - _EPOCH) // _MICROSECOND}_{row.id}")
-
-
-def _after(cursor: str, lang: str) -> tuple[datetime, int]:
-    try:
-        _, key = from_global_id(cursor, "after", lang, "PatrolCursor")
-        micros, _, patrol_id = key.partition("_")
-        return _EPOCH + int(micros) * _MICROSECOND, int(patrol_id)
-    except (InputError, ValueError, OverflowError):
-        raise InputError("after", message("bad_cursor", lang, field="after")) from None
 
 
 def _filter_args(given: PatrolFilter | None, lang: str) -> dict[str, Any]:
@@ -244,9 +227,10 @@ class PatrolQuery:
     async def patrols(self, info: strawberry.Info[Context], filter: PatrolFilter | None = None,
                       first: int | None = None, after: str | None = None) -> PatrolConnection:
         ctx = info.context
-        page = await logic.list_patrols(ctx, first=first, after=_after(after, ctx.lang) if after else None,
-                                        **_filter_args(filter, ctx.lang))
-        edges = [PatrolEdge(cursor=_cursor(r), node=Patrol.from_row(r)) for r in page.rows]
+        position = parse_time_cursor(after, ctx.lang, "PatrolCursor") if after else None
+        page = await logic.list_patrols(ctx, first=first, after=position, **_filter_args(filter, ctx.lang))
+        edges = [PatrolEdge(cursor=time_cursor("PatrolCursor", r.started_at, r.id), node=Patrol.from_row(r))
+                 for r in page.rows]
         return PatrolConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),

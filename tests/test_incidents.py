@@ -561,9 +561,17 @@ def test_transition_table_is_the_documented_one():
 
 
 def test_cursor_keys_round_trip():
-    row = SimpleNamespace(occurred_at=datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=UTC), id=42)
-    assert logic.parse_cursor_key(logic.cursor_key(row)) == (row.occurred_at, 42)
-    assert logic.parse_cursor_key("x.1") is None and logic.parse_cursor_key("1") is None
+    import pytest
+
+    from resolvers.errors import InputError
+    from schema.node import parse_time_cursor, time_cursor, to_global_id
+
+    at = datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=UTC)
+    assert parse_time_cursor(time_cursor("IncidentCursor", at, 42), "en", "IncidentCursor") == (at, 42)
+    for bad in (to_global_id("IncidentCursor", "x_1"), to_global_id("IncidentCursor", "1"),
+                time_cursor("PatrolCursor", at, 42), "nonsense"):
+        with pytest.raises(InputError):
+            parse_time_cursor(bad, "en", "IncidentCursor")
 
 
 
