@@ -22,8 +22,13 @@ _WITH_GOVERNORATE = (
 )
 
 
+# Built once, run with the values as parameters: statement building is the dear part of a sync entry.
+_INSERT_INCIDENT = insert(_INCIDENTS).returning(*_INCIDENTS.c)
+_INSERT_CHANGE = insert(_CHANGES)
+
+
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, insert(Incident).values(**values).returning(*_INCIDENTS.c))).one()
+    return (await core.execute(session, _INSERT_INCIDENT, values)).one()
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
@@ -49,7 +54,7 @@ async def update_if_version(session: AsyncSession, incident_id: int, expected_ve
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
-    await core.execute(session, insert(IncidentStatusChange).values(**values))
+    await core.execute(session, _INSERT_CHANGE, values)
 
 
 async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:

@@ -15,12 +15,13 @@ from db import core
 from db.models import Patrol, PatrolFix, Station
 
 _PATROLS = Patrol.__table__
+_INSERT_PATROL = insert(_PATROLS).returning(*_PATROLS.c)  # built once; values go as parameters
 _FIXES = PatrolFix.__table__
 IMPOSSIBLE_SPEED = "IMPOSSIBLE_SPEED"
 
 
 async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, insert(Patrol).values(**values).returning(*_PATROLS.c))).one()
+    return (await core.execute(session, _INSERT_PATROL, values)).one()
 
 
 async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str, Any]) -> Row[Any]:

@@ -3,6 +3,7 @@ permissions on both sides, the issue-then-action loop (status changes, overdue),
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import uuid
@@ -104,6 +105,11 @@ async def _world(sessionmaker) -> World:
     return world
 
 
+def _key(global_id: str) -> str:
+    """The database id inside a global ID ("Engagement:12" in base64)."""
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
+
+
 def _gid(kind: str, key: int) -> str:
     return to_global_id(kind, key)
 
@@ -180,8 +186,8 @@ async def test_log_engagement_with_follow_ups_on_a_patrol(gql, sessionmaker):
     # and it is audited, and readable as a node
     async with sessionmaker() as session:
         audited = (await session.execute(text(
-            "SELECT count(*) FROM audit_log WHERE action = 'logEngagement' AND entity_type = 'Engagement'"
-        ))).scalar_one()
+            "SELECT count(*) FROM audit_log WHERE action = 'logEngagement' AND entity_type = 'Engagement' "
+            "AND entity_id = :id"), {"id": _key(engagement["id"])})).scalar_one()
     assert audited == 1
     node = (await gql(NODE, {"id": engagement["id"]}, headers=headers))["data"]["node"]
     assert node["kind"] == "WOMEN_OUTREACH" and len(node["followUps"]) == 2
