@@ -55,7 +55,9 @@ async def applied_whole(ctx, operation):
     """Run a mutation's logic in a savepoint: on MutationFailed its writes and audit entries are undone
     (unless the failure keeps them), so a mutation applies whole or not at all."""
     async with ctx.db() as session:
-        savepoint = await session.begin_nested()
+        # A savepoint on the connection itself: the repositories write through it (Core), and the
+        # session's own nested-transaction bookkeeping would cost more than the SAVEPOINT round trip.
+        savepoint = await (await session.connection()).begin_nested()
     audited = len(ctx.audit)
     try:
         result = await operation()
