@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 
 from sqlalchemy import text
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
 
                 await seed_demo_if_empty(database.sessionmaker)
             _log.info("markaz ready", extra={"embedded_database": database.embedded})
+            # What start-up made (modules, the schema, reference data) lives as long as the process: out
+            # of the collector's sight, full collections stay short and requests do not stall on them.
+            gc.freeze()
             yield
 
     async def healthz(request: Request) -> Response:

@@ -62,7 +62,7 @@ async def prepare(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 20
+async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40
                         ) -> AsyncIterator[Database]:
     server = None
     url = settings.database_url

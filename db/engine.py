@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.settings import async_url
 
 
-def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # Connections beyond the pool are closed when returned: with more concurrent requests than the
+        # pool holds, every request would open and close one. A pool as large as the usual concurrency
+        # (PostgreSQL's default max_connections is 100) and a small overflow avoid that churn.
+        max_overflow=10,
         # No ping before every checkout: it costs a round trip per request. A connection broken by a
         # database restart fails its request and SQLAlchemy then replaces the pool's connections.
         pool_pre_ping=False,
