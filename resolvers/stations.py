@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -34,9 +35,10 @@ def _period(item: dict[str, Any]) -> Period:
 
 
 # Compiled weekly schedules by (station id, updated_at): every write bumps updated_at, so a changed
-# station misses the cache. Bounded: cleared when full rather than growing with the station count.
-_weekly: dict[tuple[int, datetime], hours.Schedule] = {}
-_WEEKLY_MAX = 50_000
+# station misses the cache. Least recently used first out, sized for the largest station sets we serve
+# (a cache cleared whole when full would recompile a burst of schedules and stall requests).
+_weekly: OrderedDict[tuple[int, datetime], hours.Schedule] = OrderedDict()
+_WEEKLY_MAX = 200_000
 
 
 def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
@@ -44,10 +46,12 @@ def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
     key = (row.id, row.updated_at)
     weekly = _weekly.get(key)
     if weekly is None:
-        if len(_weekly) >= _WEEKLY_MAX:
-            _weekly.clear()
         weekly = _weekly[key] = hours.Schedule(
             row.timezone, row.always_open, frozenset(row.services), tuple(_period(p) for p in row.hours))
+        if len(_weekly) > _WEEKLY_MAX:
+            _weekly.popitem(last=False)
+    else:
+        _weekly.move_to_end(key)
     if not closures:
         return weekly
     return dataclasses.replace(weekly, closures=tuple(closures))
