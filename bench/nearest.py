@@ -63,14 +63,13 @@ import os
 import random
 import shutil
 import signal
-import socket
 import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +78,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
+
+# The scripts run as `python bench/<name>.py`, so their own folder is on the path.
+from common import (
+    BenchError,
+    drop_database,
+    free_port,
+    postmaster_pid,
+    recreate_database,
+    run_async,
+    say,
+    stat_fields,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -104,25 +115,14 @@ HEADERS = {"content-type": "application/json", "accept-language": "ar"}
 GRAPHQL_HEADERS = {**HEADERS, "accept": "application/graphql-response+json"}
 FLOOR_HEADERS = {**HEADERS, "accept": "application/json"}
 
+
 T = TypeVar("T")
 
 
-class BenchError(Exception):
-    """A step of the benchmark failed; the message says which and why."""
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
-def run_async(coro: Awaitable[T]) -> T:
-    """Run a coroutine on uvloop when it is installed (as uvicorn[standard] installs it): a cheaper client."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)  # type: ignore[arg-type]
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coro)  # type: ignore[arg-type]
 
 
 # --- the floor's SQL: Markaz's own statement ----------------------------------------------------------
@@ -308,30 +308,23 @@ def floor_body(lat: float, lon: float) -> bytes:
 _TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (field 3, the state, comes first)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2:].split()
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) * _TICK_S if fields else 0.0
 
 
 def postgres_seconds(postmaster: int | None) -> float:
     """CPU seconds of PostgreSQL: the postmaster, its children that have exited (which it has waited for,
     so their time is in its cutime and cstime) and those still running (backends, checkpointer, ...)."""
-    fields = _stat_fields(postmaster) if postmaster is not None else None
+    fields = stat_fields(postmaster) if postmaster is not None else None
     if not fields:
         return 0.0
     ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
-            child = _stat_fields(int(entry.name))
+            child = stat_fields(int(entry.name))
             if child and int(child[1]) == postmaster:
                 ticks += int(child[11]) + int(child[12])
     return ticks * _TICK_S
@@ -707,31 +700,10 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-async def recreate_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
-async def drop_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def station_count(url: str) -> int | None:
@@ -760,16 +732,6 @@ async def vacuum_analyze(url: str) -> None:
         await conn.close()
 
 
-async def postmaster_pid(url: str) -> int | None:
-    """The postmaster's pid, as the parent of one of its backends; None when it is not on this machine."""
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        fields = _stat_fields(await conn.fetchval("SELECT pg_backend_pid()"))
-    finally:
-        await conn.close()
-    return int(fields[1]) if fields else None
 
 
 class PostgresMonitor:

@@ -39,7 +39,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,6 +53,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import orjson
+
+# The scripts run as `python bench/<name>.py`, so their own folder is on the path.
+from common import (
+    BenchError,
+    drop_database,
+    free_port,
+    postmaster_pid,
+    recreate_database,
+    run_async,
+    say,
+    stat_fields,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -100,25 +110,14 @@ DESCRIPTIONS = ("A motorcycle taken from outside the market.", "Two neighbours f
                 "A shop window broken during the night.", "A child found alone near the river road.",
                 "A collision at the roundabout, no one hurt.", "A phone scam asking for a transfer.")
 
+
 T = TypeVar("T")
 
 
-class BenchError(Exception):
-    """A step of the benchmark failed; the message says which and why."""
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
-def run_async(coro: Awaitable[T]) -> T:
-    """Run on uvloop when installed (uvicorn[standard] brings it): a cheaper load generator."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)  # type: ignore[arg-type]
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coro)  # type: ignore[arg-type]
 
 
 # --- a day of field work, as a phone queues it ---------------------------------------------------------
@@ -252,31 +251,10 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-async def recreate_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
-async def drop_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def seed(url: str, officers: int) -> list[Officer]:
@@ -322,46 +300,29 @@ async def row_counts(url: str) -> dict[str, int]:
         await conn.close()
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (the state first); None where there is none."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2:].split()
 
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process, from /proc (0 where there is no /proc)."""
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def postgres_seconds(postmaster: int | None) -> float:
     """CPU time of the whole PostgreSQL server (every database on it): the postmaster, its children that
     have exited (in its cutime and cstime) and those still running. 0 when it is not on this machine."""
-    fields = _stat_fields(postmaster) if postmaster else None
+    fields = stat_fields(postmaster) if postmaster else None
     if not fields:
         return 0.0
     ticks = sum(int(v) for v in fields[11:15])
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
-            child = _stat_fields(int(entry.name))
+            child = stat_fields(int(entry.name))
             if child and int(child[1]) == postmaster:
                 ticks += int(child[11]) + int(child[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def postmaster_pid(url: str) -> int | None:
-    """The postmaster's pid, as the parent of one of its backends."""
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        fields = _stat_fields(await conn.fetchval("SELECT pg_backend_pid()"))
-    finally:
-        await conn.close()
-    return int(fields[1]) if fields else None
 
 
 def busy_seconds() -> float:
