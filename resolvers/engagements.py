@@ -33,6 +33,7 @@ from resolvers.fieldwork_common import (
     now_utc,
 )
 from resolvers.ids import plain, record_key
+from resolvers.listing import Page, page_of, scope_args
 from resolvers.user_errors import Collector, fail
 
 KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
@@ -321,19 +322,6 @@ async def _action(ctx: Context, action_id: int | None) -> Any:
 
 # --- Reading ----------------------------------------------------------------------------------------
 
-@dataclasses.dataclass(slots=True)
-class Page:
-    rows: list[Any]
-    has_next: bool
-    count_args: dict[str, Any]
-
-
-def _scope_args(viewer: policy.Viewer) -> dict[str, Any]:
-    scope = policy.record_scope(viewer)
-    return {"scope_everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
-            "scope_governorates": sorted(scope.governorates)}
-
-
 async def list_engagements(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
                            station_id: int | None = None, governorate: str | None = None,
                            kinds: Sequence[str] = (), from_: datetime | None = None,
@@ -341,11 +329,11 @@ async def list_engagements(ctx: Context, *, first: int | None, after: tuple[date
     """A page of the engagements the viewer may see, newest first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**_scope_args(viewer), "station_id": station_id, "governorate": governorate,
+    args = {**scope_args(viewer), "station_id": station_id, "governorate": governorate,
             "kinds": sorted(set(kinds)), "from_": from_, "to": to, "patrol_id": patrol_id}
     async with ctx.db() as session:
         rows = list(await repo.list_engagements(session, after=after, limit=first + 1, **args))
-    return Page(rows[:first], len(rows) > first, args)
+    return page_of(rows, first, args)
 
 
 async def count_engagements(ctx: Context, args: dict[str, Any]) -> int:
@@ -359,11 +347,11 @@ async def list_follow_ups(ctx: Context, *, first: int | None, after: tuple[date,
     """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**_scope_args(viewer), "station_id": station_id, "owner_id": owner_id, "status": status,
+    args = {**scope_args(viewer), "station_id": station_id, "owner_id": owner_id, "status": status,
             "overdue": overdue}
     async with ctx.db() as session:
         rows = list(await repo.list_follow_ups(session, after=after, limit=first + 1, **args))
-    return Page(rows[:first], len(rows) > first, args)
+    return page_of(rows, first, args)
 
 
 async def count_follow_ups(ctx: Context, args: dict[str, Any]) -> int:

@@ -8,7 +8,6 @@ and people of a sensitive incident is decided by `resolvers.policy`; others get 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from resolvers.fieldwork_common import (
 from resolvers.geodesy import geodesic_m
 from resolvers.governorates import governorate_for_point
 from resolvers.ids import int_key, plain
+from resolvers.listing import Page, page_of
 from resolvers.user_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
@@ -345,18 +345,11 @@ async def current_incident(ctx: Context, input: Any) -> Any | None:
     return (await visible_incidents(ctx, [incident_id])).get(incident_id)
 
 
-@dataclasses.dataclass(slots=True)
-class IncidentPage:
-    rows: list[Any]
-    has_next: bool
-    count_args: dict[str, Any]
-
-
 async def list_incidents(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
                          station_id: int | None = None, governorate: str | None = None,
                          categories: Sequence[str] = (), statuses: Sequence[str] = (),
                          occurred_from: datetime | None = None, occurred_to: datetime | None = None,
-                         assigned_to_me: bool = False) -> IncidentPage:
+                         assigned_to_me: bool = False) -> Page:
     """A page of the incidents the viewer may see, newest first, narrowed by the filter."""
     viewer = policy.require_officer(ctx.viewer)
     first = errors.check_first(first, ctx.lang, default=20)
@@ -370,7 +363,7 @@ async def list_incidents(ctx: Context, *, first: int | None, after: tuple[dateti
     }
     async with ctx.db() as session:
         rows = list(await repo.list_incidents(session, after=after, limit=first + 1, **args))
-    return IncidentPage(rows[:first], len(rows) > first, args)
+    return page_of(rows, first, args)
 
 
 async def count_incidents(ctx: Context, args: dict[str, Any]) -> int:

@@ -41,6 +41,7 @@ from resolvers.fieldwork_common import (
 )
 from resolvers.geodesy import geodesic_m
 from resolvers.ids import record_key
+from resolvers.listing import Page, page_of, scope_args
 from resolvers.user_errors import Collector, fail
 
 # About 200 km/h: faster than any patrol moves, slower than a GPS jump across town.
@@ -462,31 +463,18 @@ async def end_patrol(ctx: Context, input: Any) -> Applied:
 
 # --- Reading ----------------------------------------------------------------------------------------
 
-@dataclasses.dataclass(slots=True)
-class PatrolPage:
-    rows: list[Any]
-    has_next: bool
-    count_args: dict[str, Any]
-
-
-def _scope_args(viewer: policy.Viewer) -> dict[str, Any]:
-    scope = policy.record_scope(viewer)
-    return {"scope_everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
-            "scope_governorates": sorted(scope.governorates)}
-
-
 async def list_patrols(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
                        station_id: int | None = None, governorate: str | None = None,
                        status: str | None = None, officer_id: int | None = None,
-                       from_: datetime | None = None, to: datetime | None = None) -> PatrolPage:
+                       from_: datetime | None = None, to: datetime | None = None) -> Page:
     """A page of the patrols the viewer may see, newest start first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**_scope_args(viewer), "station_id": station_id, "governorate": governorate, "status": status,
+    args = {**scope_args(viewer), "station_id": station_id, "governorate": governorate, "status": status,
             "officer_id": officer_id, "from_": from_, "to": to}
     async with ctx.db() as session:
         rows = list(await repo.list_patrols(session, after=after, limit=first + 1, **args))
-    return PatrolPage(rows[:first], len(rows) > first, args)
+    return page_of(rows, first, args)
 
 
 async def count_patrols(ctx: Context, args: dict[str, Any]) -> int:

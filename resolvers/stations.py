@@ -14,6 +14,7 @@ from db import stations as repo
 from resolvers import errors, hours
 from resolvers.context import Context
 from resolvers.geodesy import geodesic_m
+from resolvers.listing import Page, page_of
 from resolvers.station_records import Closure, Period
 from resolvers.text_fold import fold
 
@@ -122,13 +123,6 @@ async def nearest(
     return [item[2] for item in found[:first]]
 
 
-@dataclasses.dataclass(slots=True)
-class StationPage:
-    rows: list[Any]
-    has_next: bool
-    count_args: dict[str, Any]
-
-
 async def list_stations(
     ctx: Context,
     *,
@@ -138,7 +132,7 @@ async def list_stations(
     services: Sequence[str],
     model_only: bool,
     search: str | None,
-) -> StationPage:
+) -> Page:
     first = errors.check_first(first, ctx.lang, default=20)
     search_key = None
     if search is not None:
@@ -149,7 +143,7 @@ async def list_stations(
             "search_key": search_key}
     async with ctx.db() as session:
         rows = list(await repo.list_stations(session, after_id=after_id, limit=first + 1, **args))
-    return StationPage(rows[:first], len(rows) > first, args)
+    return page_of(rows, first, args)
 
 
 async def count_stations(ctx: Context, args: dict[str, Any]) -> int:
