@@ -40,6 +40,7 @@ class Outcome:
     status: str
     row: Any = None
     errors: list[FieldError] = dataclasses.field(default_factory=list)
+    current_version: int | None = None  # of the record, when the entry was stale
 
 
 async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
@@ -56,7 +57,8 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
         except MutationFailed as failure:
             conflict = any(e.code == "CONFLICT" for e in failure.errors)
             outcomes.append(Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
-                                    errors=_prefixed(entry.kind, failure.errors)))
+                                    errors=_prefixed(entry.kind, failure.errors),
+                                    current_version=failure.current_version))
         except Exception:  # one broken entry must not lose the rest of the batch
             _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
             text = message("internal", ctx.lang, request_id=ctx.request_id)

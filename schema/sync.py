@@ -64,6 +64,8 @@ class FieldLogResult:
                     "for other content, or a stale version), REJECTED (invalid or not allowed: see errors).")
     node: Node | None = strawberry.field(description="The record the entry made or changed (also DUPLICATE).")
     errors: list[UserError] = strawberry.field(description="Why the entry was not applied, naming the field.")
+    current_version: int | None = strawberry.field(
+        default=None, description="For a stale expectedVersion: the record's version now, to retry with.")
 
 
 @strawberry.type(description="The outcome of a sync batch, one result per entry in the same order.")
@@ -120,6 +122,7 @@ class SyncMutation:
         results = [
             FieldLogResult(client_id=o.client_id or uuid.UUID(int=0), kind=o.kind,
                            status=SyncStatus(o.status), node=_node(ctx, node_type, o.row),
+                           current_version=o.current_version,
                            errors=user_errors(sync.Failure(o.errors)) if o.errors else [])
             for o, (_, node_type) in zip(outcomes, prepared, strict=True)
         ]

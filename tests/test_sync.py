@@ -18,7 +18,7 @@ SYNC = """
 mutation Sync($input: SyncFieldLogInput!) {
   syncFieldLog(input: $input) {
     results {
-      clientId kind status errors { field code message }
+      clientId kind status currentVersion errors { field code message }
       node {
         __typename id
         ... on Patrol { clientId patrolStatus: status fixCount endedAt flags recordedAt receivedAt }
@@ -337,6 +337,7 @@ async def test_a_reused_client_id_or_a_stale_version_is_a_conflict(gql, sessionm
     assert _errors(results[2]) == [(["logEngagement", "clientId"], "CONFLICT")]
     assert _errors(results[3]) == [(["updateIncidentStatus", "expectedVersion"], "CONFLICT")]
     assert "2" in results[3]["errors"][0]["message"]
+    assert results[3]["currentVersion"] == 2 and results[0]["currentVersion"] is None
     assert all(r["node"] is None for r in results[:4])
     # and nothing but the last entry was written
     after = await _counts(sessionmaker)
