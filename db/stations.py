@@ -23,7 +23,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -223,7 +222,3 @@ async def replace_closures(
 
 async def station_count(session: AsyncSession) -> int:
     return int((await core.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
-
-
-async def set_station_active(session: AsyncSession, station_id: int, active: bool) -> None:
-    await core.execute(session, update(Station).where(Station.id == station_id).values(active=active))

@@ -70,13 +70,6 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
     return outcomes
 
 
-@dataclasses.dataclass(slots=True)
-class Failure:
-    """Errors of an entry, in the shape `schema.common.user_errors` reads."""
-
-    errors: list[FieldError]
-
-
 # Deadlocks and serialization failures are transient: two phones' batches touching the same records in
 # different orders. The entry's savepoint is rolled back and the entry tried again, rather than answered
 # REJECTED, which a phone would take as final.

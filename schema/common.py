@@ -47,10 +47,10 @@ class UserError:
     message: str = strawberry.field(description="Explanation in the client's language.")
 
 
-def user_errors(failure) -> list[UserError]:
-    """Payload errors of a resolvers.user_errors.MutationFailed."""
+def user_errors(errors) -> list[UserError]:
+    """Payload errors of resolvers.user_errors.FieldError values (a MutationFailed's `errors`)."""
     return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message)
-            for e in failure.errors]
+            for e in errors]
 
 
 @strawberry.enum(description="What a supervisor should know before trusting a field record's time and place.")

@@ -29,4 +29,4 @@ async def run(ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in:
         forbidden = [e for e in failure.errors if e.code == "FORBIDDEN"]
         if forbidden:
             raise Forbidden(forbidden[0].message) from None
-        return None, user_errors(failure), failure
+        return None, user_errors(failure.errors), failure

@@ -101,7 +101,7 @@ def _login_payload(result: auth.Tokens) -> LoginPayload:
 
 def _failed(failure: MutationFailed) -> LoginPayload:
     return LoginPayload(access_token=None, refresh_token=None, expires_at=None, officer=None,
-                        errors=user_errors(failure))
+                        errors=user_errors(failure.errors))
 
 
 @strawberry.type
@@ -138,7 +138,7 @@ class OfficerMutation:
         try:
             await applied_whole(ctx, lambda: auth.logout(ctx, input.refresh_token))
         except MutationFailed as failure:
-            return LogoutPayload(ok=False, errors=user_errors(failure))
+            return LogoutPayload(ok=False, errors=user_errors(failure.errors))
         return LogoutPayload(ok=True, errors=[])
 
 

@@ -123,7 +123,7 @@ class SyncMutation:
             FieldLogResult(client_id=o.client_id or uuid.UUID(int=0), kind=o.kind,
                            status=SyncStatus(o.status), node=_node(ctx, node_type, o.row),
                            current_version=o.current_version,
-                           errors=user_errors(sync.Failure(o.errors)) if o.errors else [])
+                           errors=user_errors(o.errors))
             for o, (_, node_type) in zip(outcomes, prepared, strict=True)
         ]
         return SyncFieldLogPayload(results=results, errors=[])
