@@ -214,6 +214,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field}: لا يغيّر هذا الإجراء إلا المكلّف به أو آمر المركز أو المشرفون أو المدراء.",
         "ku": "{field}: تەنها خاوەنی کارەکە، فەرماندەی بنکە، سەرپەرشتیاران و بەڕێوەبەران دەتوانن بیگۆڕن.",
     },
+    "area_too_large": {
+        "en": "{field} is too large for this resolution: it would need more than {high} cells; choose a "
+              "coarser resolution or a smaller area.",
+        "ar": "{field} كبيرة جداً لهذه الدقة: تحتاج إلى أكثر من {high} خلية؛ اختر دقة أخشن أو منطقة أصغر.",
+        "ku": "{field} بۆ ئەم وردییە زۆر گەورەیە: پێویستی بە زیاتر لە {high} خانە هەیە؛ وردییەکی "
+              "نزمتر یان ناوچەیەکی بچووکتر هەڵبژێرە.",
+    },
+    "whole_hour": {
+        "en": "{field} must fall on a whole hour (minutes and seconds zero).",
+        "ar": "يجب أن يقع {field} على ساعة كاملة (الدقائق والثواني صفر).",
+        "ku": "{field} دەبێت لەسەر کاتژمێرێکی تەواو بێت (خولەک و چرکە سفر).",
+    },
+    "period_too_long": {
+        "en": "{field} may cover at most {high}.",
+        "ar": "يجب ألا تتجاوز مدة {field} {high}.",
+        "ku": "{field} نابێت لە {high} زیاتر بێت.",
+    },
 }
 
 
