@@ -174,6 +174,32 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contract(args: argparse.Namespace) -> int:
+    from mobile_contract import compat, releases
+    from schema import build_schema
+
+    schema = build_schema()
+    try:
+        if args.contract_command == "build":
+            manifest = releases.build(args.app, args.version, schema.as_str() + "\n",
+                                      directory=Path(args.manifests), replace=args.replace)
+            print(f"{manifest.path}: {len(manifest.operations)} operation(s) of {manifest.release}")
+            return 0
+        manifests = releases.load_all(Path(args.manifests))
+    except releases.ContractError as error:
+        print(f"markaz contract {args.contract_command}: {error}", file=sys.stderr)
+        return 2
+    snapshot = releases.SNAPSHOT.read_text(encoding="utf-8") if releases.SNAPSHOT.exists() else None
+    findings = compat.check(schema._schema, manifests, snapshot, strict=args.strict)
+    for finding in findings:
+        print(finding, file=sys.stderr if finding.level == "error" else sys.stdout)
+    errors = sum(f.level == "error" for f in findings)
+    operations = sum(len(m.operations) for m in manifests)
+    print(f"{len(manifests)} release(s), {operations} operation(s) checked: {errors} error(s), "
+          f"{len(findings) - errors} warning(s)")
+    return 1 if errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="markaz", description="Markaz: GraphQL for community policing.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")
     schema.set_defaults(func=cmd_schema)
+
+    from mobile_contract.releases import APPS, MANIFESTS
+
+    contract = sub.add_parser("contract", help="the mobile apps' operations: release manifests and checks")
+    contract_sub = contract.add_subparsers(dest="contract_command", required=True)
+    build = contract_sub.add_parser("build", help="write the manifest of an app release")
+    build.add_argument("--app", required=True, choices=APPS)
+    build.add_argument("--version", required=True, help="the app release, like 1.4.0")
+    build.add_argument("--replace", action="store_true",
+                       help="rewrite an existing manifest (only before the release ships)")
+    check = contract_sub.add_parser("check", help="fail when the schema can no longer serve a kept release")
+    check.add_argument("--strict", action="store_true", help="dangerous changes fail too")
+    for cmd in (build, check):
+        cmd.add_argument("--manifests", default=str(MANIFESTS), help="directory of the kept manifests")
+    contract.set_defaults(func=cmd_contract)
     return parser
 
 

@@ -19,7 +19,12 @@ from schema.stations import Governorate, Station
 @cache
 def build_schema() -> strawberry.Schema:
     """The one schema of the service, built once per process."""
-    return strawberry.Schema(
+    return make_schema()
+
+
+def make_schema(schema_class: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
+    """A new schema of the service's types; the contract tests pass a subclass that changes one."""
+    return schema_class(
         query=root.Query,
         mutation=root.Mutation,
         types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction],
