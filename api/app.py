@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
 from api.graphql_http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
+from api.persisted import PersistedQueries
 from db import migrate
 from db.settings import Settings
 from resolvers.tokens import development_key
@@ -50,7 +52,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     executor = Executor(schema._schema)
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
                                graphiql_html=None if settings.production else _graphiql_html(),
-                               secret_key=secret_key(settings), reader=reader)
+                               secret_key=secret_key(settings), reader=reader,
+                               persisted=PersistedQueries.from_manifests(production=settings.production))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -94,5 +97,6 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
         lifespan=lifespan,
     )
     app.state.sessionmaker = sessionmaker
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

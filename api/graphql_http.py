@@ -16,7 +16,9 @@ from graphql import ExecutionResult, GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from api import http_cache
 from api.executor import Executor
+from api.persisted import PersistedQueries, PersistedQueryError
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
@@ -131,8 +133,10 @@ class GraphQLEndpoint:
     """The /graphql endpoint: one Starlette route handler around an `Executor`."""
 
     def __init__(self, executor: Executor, *, sessionmaker, production: bool, graphiql_html: str | None,
-                 secret_key: str, reader=None):
+                 secret_key: str, reader=None, persisted: PersistedQueries | None = None):
         self.executor = executor
+        # Persisted queries and the production safelist (api/persisted.py); none known when not given.
+        self.persisted = persisted or PersistedQueries({}, production=production)
         self.secret_key = secret_key
         self.sessionmaker = sessionmaker
         self.reader = reader
@@ -144,6 +148,12 @@ class GraphQLEndpoint:
                         headers=headers)
 
     async def handle(self, request: Request) -> Response:
+        response = await self._handle(request)
+        # Cache-Control, ETag and 304 for GETs of public data (api/http_cache.py).
+        op, ok = request.scope.get("state", {}).get("graphql_answer", (None, False))
+        return http_cache.finish(request, op, response, ok=ok)
+
+    async def _handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
             return Response("Use GET or POST.", status_code=405, headers={"Allow": "GET, POST"})
         accept = request.headers.get("accept")
@@ -155,9 +165,12 @@ class GraphQLEndpoint:
             return Response(f"Accept {GRAPHQL_RESPONSE} or {JSON}.", status_code=406)
         try:
             params = await read_params(request)
+            persisted = await self.persisted.resolve(params, self.sessionmaker)  # may fill in `query`
             query, name, variables = check_params(params)
         except RequestError as error:
             return self._response({"errors": [{"message": str(error)}]}, error.status, media, error.headers)
+        except PersistedQueryError as error:
+            return self._response(error.body(), error.status, media)
         request.scope.setdefault("state", {})["operation_name"] = name
         request_errors = self._request_errors(query, name, variables, request.method)
         if isinstance(request_errors, Response):
@@ -182,6 +195,12 @@ class GraphQLEndpoint:
             refused = await self._authenticate(ctx, authorization, media)
             if refused is not None:
                 return refused
+        if not self.persisted.allowed(query, ctx.viewer):
+            await ctx.close(commit=False)
+            body = {"errors": [{"message": message("operation_not_allowed", ctx.lang),
+                                "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
+            return self._response(body, 403, media)
+        await self.persisted.remember(persisted, query, self.sessionmaker)
         result = await self._execute(prepared, op, variables, ctx)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Errors with no field path before any data: variables that did not coerce, a request error.
@@ -190,6 +209,7 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
+        request.scope["state"]["graphql_answer"] = (op, not result.errors)
         return self._response(body, 200, media)
 
     async def _authenticate(self, ctx: Context, authorization: str, media: str) -> Response | None:

@@ -53,6 +53,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "محاولات فاشلة كثيرة. حاول مرة أخرى بعد {minutes} دقيقة.",
         "ku": "هەوڵی شکستخواردووی زۆر. دوای {minutes} خولەک دووبارە هەوڵ بدەرەوە.",
     },
+    "operation_not_allowed": {
+        "en": "This request is not one of the app's released operations. Update the app.",
+        "ar": "هذا الطلب ليس من عمليات التطبيق المعتمدة. حدّث التطبيق.",
+        "ku": "ئەم داواکارییە یەکێک نییە لە کارە بڵاوکراوەکانی ئەپەکە. ئەپەکە نوێ بکەرەوە.",
+    },
     "session_ended": {
         "en": "This sign-in has ended. Sign in again.",
         "ar": "انتهت جلسة الدخول هذه. سجّل الدخول مرة أخرى.",

@@ -115,3 +115,13 @@ def can_read_officer(viewer: Viewer, officer: Any, officer_governorate: str | No
     if officer.station_id is None:
         return False
     return can_access_station(viewer, officer.station_id, officer_governorate or "")
+
+
+def may_send_documents(viewer: Viewer | None, *, production: bool) -> bool:
+    """Whether a request may run a document that is not an operation of a kept app release.
+
+    In production the apps run only their releases' operations (the safelist), so a stolen token or an
+    altered app cannot run arbitrary queries; admins still may, for support and investigation. In
+    development anyone may (GraphiQL).
+    """
+    return not production or (viewer is not None and viewer.role == ADMIN)

@@ -12,10 +12,12 @@ from db.models.fieldwork import (
     PatrolFix,
 )
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
+from db.models.persisted import PersistedQuery
 from db.models.stations import Governorate, Station, StationClosure
 
 __all__ = [
     "AuditEntry", "AuthSession", "Base", "ClientRequest", "Engagement", "FollowUpAction", "Governorate",
-    "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol", "PatrolFix", "RefreshToken",
+    "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol", "PatrolFix", "PersistedQuery",
+    "RefreshToken",
     "Station", "StationClosure",
 ]

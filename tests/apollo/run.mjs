@@ -1,0 +1,124 @@
+// Runs the citizen and officer apps' operations against a live Markaz with Apollo Client and its
+// persisted-queries link, hash first, as the apps do. Usage:
+//   node run.mjs <graphql url> <officer badge> <password> <operations dir>
+// Prints one JSON report on standard output: each operation's outcome and every HTTP request made.
+import { createHash, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+import { ApolloClient, HttpLink, InMemoryCache } from "@apollo/client";
+import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
+import { parse } from "graphql";
+
+const [url, badge, password, operationsDir] = process.argv.slice(2);
+const requests = [];
+
+// Every request the client sends, as the server sees it: was there a hash, was there a document?
+async function loggedFetch(input, init = {}) {
+  const target = new URL(typeof input === "string" ? input : input.url);
+  let sent = {};
+  if (init.method === "GET") {
+    sent = Object.fromEntries(target.searchParams);
+    if (sent.extensions) sent.extensions = JSON.parse(sent.extensions);
+  } else if (init.body) {
+    sent = JSON.parse(init.body);
+  }
+  const response = await fetch(input, init);
+  requests.push({
+    method: init.method ?? "GET",
+    operationName: sent.operationName ?? null,
+    hash: sent.extensions?.persistedQuery?.sha256Hash ?? null,
+    withDocument: typeof sent.query === "string",
+    status: response.status,
+    cacheControl: response.headers.get("cache-control"),
+    contentEncoding: response.headers.get("content-encoding"),
+  });
+  return response;
+}
+
+const link = new PersistedQueryLink({
+  sha256: (text) => createHash("sha256").update(text).digest("hex"),
+  useGETForHashedQueries: true,  // queries as GET with the hash: cacheable by the phone and proxies
+}).concat(new HttpLink({ uri: url, fetch: loggedFetch,
+                         headers: { "accept-language": "en", "accept-encoding": "br, gzip" } }));
+const client = new ApolloClient({ link, cache: new InMemoryCache(), defaultOptions: {
+  query: { fetchPolicy: "network-only" }, watchQuery: { fetchPolicy: "network-only" } } });
+
+const documents = {};
+for (const app of ["citizen", "officer"]) {
+  for (const file of fs.readdirSync(path.join(operationsDir, app)).sort()) {
+    documents[path.basename(file, ".graphql")] = parse(fs.readFileSync(path.join(operationsDir, app, file), "utf8"));
+  }
+}
+
+const results = [];
+let token = null;
+const auth = () => ({ headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+async function run(app, name, variables = {}) {
+  const query = documents[name];
+  const isMutation = query.definitions[0].operation === "mutation";
+  try {
+    const { data } = isMutation
+      ? await client.mutate({ mutation: query, variables, context: auth() })
+      : await client.query({ query, variables, context: auth() });
+    const root = Object.values(data)[0];
+    const userErrors = root && Array.isArray(root.errors) ? root.errors : [];
+    results.push({ app, name, ok: userErrors.length === 0, userErrors });
+    return data;
+  } catch (error) {
+    results.push({ app, name, ok: false, error: String(error.message ?? error) });
+    return null;
+  }
+}
+
+const now = Date.now();
+const iso = (minutesAgo) => new Date(now - minutesAgo * 60_000).toISOString();
+const here = { latitude: 36.3795, longitude: 43.148, accuracyMeters: 8 };
+
+// The citizen app.
+await run("citizen", "Governorates");
+const nearest = await run("citizen", "NearestStations", { near: here, first: 3, openNow: false });
+const stationId = nearest?.nearestStations?.[0]?.station?.id;
+await run("citizen", "NearestStations", { near: here, first: 3, openNow: false });  // the same again: GET, cacheable
+await run("citizen", "SearchStations", { search: "Apollo", first: 5 });
+await run("citizen", "Station", { id: stationId });
+
+// The officer app: sign in, a patrol with a track, an engagement, an incident, a sync batch, sign out.
+const login = await run("officer", "Login", { badgeNumber: badge, password });
+token = login?.login?.accessToken;
+await run("officer", "Me");
+const patrolClientId = randomUUID();
+const started = await run("officer", "StartPatrol", { input: { clientId: patrolClientId, startedAt: iso(60) } });
+const patrolId = started?.startPatrol?.patrol?.id;
+await run("officer", "AppendPatrolTrack", { input: { clientId: randomUUID(), patrolId, fixes: [
+  { latitude: 36.3800, longitude: 43.1480, accuracyMeters: 8, recordedAt: iso(50) },
+  { latitude: 36.3830, longitude: 43.1520, accuracyMeters: 9, recordedAt: iso(40) }] } });
+await run("officer", "LogEngagement", { input: { clientId: randomUUID(), kind: "COMMUNITY_MEETING", patrolId,
+  location: here, occurredAt: iso(35), durationMinutes: 30, attendees: { total: 12, women: 5, youth: 3 } } });
+const reported = await run("officer", "ReportIncident", { input: { clientId: randomUUID(), category: "THEFT",
+  location: here, occurredAt: iso(30), description: "A bicycle taken from the market" } });
+const incident = reported?.reportIncident?.incident;
+await run("officer", "UpdateIncidentStatus", { input: { incidentId: incident?.id, status: "IN_PROGRESS",
+  expectedVersion: incident?.version ?? 1 } });
+await run("officer", "MyIncidents", { first: 5 });
+await run("officer", "SyncFieldLog", { input: { entries: [
+  { reportIncident: { clientId: randomUUID(), category: "DISPUTE", location: here, occurredAt: iso(20),
+                      description: "Neighbours argue over a wall" } },
+  { endPatrol: { clientId: randomUUID(), patrolClientId, endedAt: iso(10) } }] } });
+await run("officer", "EndPatrol", { input: { patrolId, endedAt: iso(10) } });  // already ended by the sync: same answer
+const refreshed = await run("officer", "RefreshSession", { refreshToken: login?.login?.refreshToken });
+token = refreshed?.refreshSession?.accessToken ?? token;
+await run("officer", "Logout");
+
+// A document no release ships: the server has never seen its hash, the link resends it in full, and in
+// production the safelist refuses it.
+token = null;
+let refused = null;
+try {
+  await client.query({ query: parse("query Sneaky { governorates { code name } }") });
+} catch (error) {
+  refused = { message: String(error.message ?? error), codes: (error.errors ?? []).map((e) => e.extensions?.code) };
+}
+
+console.log(JSON.stringify({ results, requests, refused }));
