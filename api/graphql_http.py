@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api import http_cache
+from api.compression import BodyError, decode_body
 from api.executor import Executor
 from api.persisted import PersistedQueries, PersistedQueryError
 from resolvers.auth import viewer_for_token
@@ -90,6 +91,10 @@ async def read_params(request: Request) -> dict[str, Any]:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise RequestError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:  # a gzip or brotli body (api/compression.py), bounded like a plain one
+        body = decode_body(bytes(body), request.headers.get("content-encoding"), MAX_BODY_BYTES)
+    except BodyError as error:
+        raise RequestError(error.status, str(error), error.headers) from None
     try:
         params = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -233,3 +233,29 @@ async def test_responses_are_compressed_by_accept_encoding(client, sessionmaker)
     small = await client.post("/graphql", json={"query": "{ __typename }"},
                               headers={**ACCEPT, "accept-encoding": "br, gzip"})
     assert "content-encoding" not in small.headers and small.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_request_bodies_may_be_compressed_within_the_body_limit(client):
+    from api.graphql_http import MAX_BODY_BYTES
+
+    body = json.dumps({"query": GOVERNORATES}).encode()
+    for coding, encode in (("gzip", gzip.compress), ("br", brotli.compress)):
+        response = await client.post("/graphql", content=encode(body),
+                                     headers={**ACCEPT, "content-type": "application/json",
+                                              "content-encoding": coding})
+        assert response.status_code == 200 and len(response.json()["data"]["governorates"]) == 18
+    # A bomb: a few kilobytes that would inflate past the body limit are refused, not inflated.
+    bomb = gzip.compress(b'{"query": "' + b" " * (MAX_BODY_BYTES * 4) + b'"}')
+    assert len(bomb) < 10_000
+    refused = await client.post("/graphql", content=bomb, headers={
+        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    assert refused.status_code == 413
+    corrupt = await client.post("/graphql", content=b"not gzip", headers={
+        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    assert corrupt.status_code == 400 and "gzip" in corrupt.json()["errors"][0]["message"]
+    truncated = await client.post("/graphql", content=gzip.compress(body)[:-12], headers={
+        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    assert truncated.status_code == 400
+    unknown = await client.post("/graphql", content=body, headers={
+        **ACCEPT, "content-type": "application/json", "content-encoding": "compress"})
+    assert unknown.status_code == 415 and unknown.headers["accept-encoding"] == "gzip, br"
