@@ -2,9 +2,10 @@
 
 Brotli, where the client accepts it: on the apps' answers it is 5-10% smaller than gzip (bench/bytes.py),
 and Android (OkHttp), iOS (URLSession) and every browser read it. At quality 5 (gzip: level 6) it costs
-about 0.2 ms for the largest answer the apps get (7 KB; gzip 0.08 ms). Bodies under `MINIMUM_SIZE` are sent as they
-are: the headers and framing would eat what compression saves. Only whole (non-streamed) bodies are
-compressed, which is every GraphQL response; `Vary: Accept-Encoding` tells caches the body depends on it.
+about 0.2 ms for the largest answer the apps get (7 KB; gzip 0.08 ms). Bodies under `MINIMUM_SIZE` are
+sent as they are: the headers and framing would eat what compression saves. Only whole (non-streamed)
+bodies are compressed, which is every GraphQL response; `Vary: Accept-Encoding` tells caches the body
+depends on it.
 
 An app may gzip or brotli its request bodies too (`Content-Encoding`), which matters for the offline
 queue: a synced batch is mostly variables, which persisted queries do not shrink. Decompression is bounded
