@@ -15,10 +15,11 @@ from starlette.routing import Route
 from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
-from api.graphql_http import GraphQLEndpoint
+from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.persisted import PersistedQueries
 from db import migrate
+from db.faults import is_unavailable
 from db.settings import Settings
 from resolvers.tokens import development_key
 from schema import build_schema
@@ -81,7 +82,11 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             async with request.app.state.sessionmaker() as session:
                 version = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         except Exception as error:
-            return JSONResponse({"status": "unavailable", "reason": type(error).__name__}, status_code=503)
+            # Unreachable (restarting, down, pool exhausted) or broken: either way not ready; load
+            # balancers take the process out of rotation and put it back once this answers 200 again.
+            reason = "database unavailable" if is_unavailable(error) else type(error).__name__
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER_S)})
         head = migrate.head_revision()
         if version != head:
             reason = f"schema at {version}, code needs {head}"

@@ -8,11 +8,12 @@ GET runs queries only (405 for a mutation). Unsupported Accept: 406; unsupported
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult, GraphQLError, OperationType
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -20,6 +21,7 @@ from api import http_cache
 from api.compression import BodyError, decode_body
 from api.executor import Executor
 from api.persisted import PersistedQueries, PersistedQueryError
+from db.faults import is_stale_connection, is_unavailable
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
@@ -29,6 +31,8 @@ from resolvers.tokens import TokenError
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
+# Seconds a client should wait after a 503 for an unavailable database: a restart takes a few.
+RETRY_AFTER_S = 5
 _log = logging.getLogger("markaz.graphql")
 
 
@@ -134,6 +138,18 @@ def format_error(error: GraphQLError, ctx: Context) -> dict[str, Any]:
     return error.formatted  # type: ignore[return-value]
 
 
+class CommitLost(Exception):
+    """The connection died during COMMIT: the writes may or may not have been applied."""
+
+
+def _unavailable_error(result: ExecutionResult) -> BaseException | None:
+    """The first error of the result that says the database cannot be reached, if any."""
+    for error in result.errors or ():
+        if error.original_error is not None and is_unavailable(error.original_error):
+            return error.original_error
+    return None
+
+
 class GraphQLEndpoint:
     """The /graphql endpoint: one Starlette route handler around an `Executor`."""
 
@@ -176,6 +192,10 @@ class GraphQLEndpoint:
             return self._response({"errors": [{"message": str(error)}]}, error.status, media, error.headers)
         except PersistedQueryError as error:
             return self._response(error.body(), error.status, media)
+        except Exception as error:  # a persisted query looked up while the database is down
+            if not is_unavailable(error):
+                raise
+            return self._unavailable(self._context(request, None), media, error)
         request.scope.setdefault("state", {})["operation_name"] = name
         request_errors = self._request_errors(query, name, variables, request.method)
         if isinstance(request_errors, Response):
@@ -186,27 +206,39 @@ class GraphQLEndpoint:
         if errors:
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return self._response({"errors": [e.formatted for e in errors]}, status, media)
-        device = request.headers.get("x-device-id")
-        lang = pick_language(request.headers.get("accept-language"))
-        ctx = Context(sessionmaker=self.sessionmaker, lang=lang,
-                      request_id=request.scope.get("state", {}).get("request_id", ""),
-                      production=self.production, request=request, secret_key=self.secret_key,
-                      device_id=device[:128] if device else None,
-                      client_ip=request.client.host if request.client else None,
-                      # Queries read without BEGIN/ROLLBACK: two round trips less on the citizens' hot path.
-                      reader=self.reader if op.operation == OperationType.QUERY else None)
-        authorization = request.headers.get("authorization")
-        if authorization:
-            refused = await self._authenticate(ctx, authorization, media)
-            if refused is not None:
-                return refused
-        if not self.persisted.allowed(query, ctx.viewer):
-            await ctx.close(commit=False)
-            body = {"errors": [{"message": message("operation_not_allowed", ctx.lang),
-                                "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
-            return self._response(body, 403, media)
-        await self.persisted.remember(persisted, query, self.sessionmaker)
-        result = await self._execute(prepared, op, variables, ctx)
+        for attempt in (1, 2):
+            ctx = self._context(request, op)
+            try:
+                authorization = request.headers.get("authorization")
+                if authorization:
+                    refused = await self._authenticate(ctx, authorization, media)
+                    if refused is not None:
+                        return refused
+                if not self.persisted.allowed(query, ctx.viewer):
+                    await ctx.close(commit=False)
+                    body = {"errors": [{"message": message("operation_not_allowed", ctx.lang),
+                                        "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
+                    return self._response(body, 403, media)
+                await self.persisted.remember(persisted, query, self.sessionmaker)
+                result = await self._execute(prepared, op, variables, ctx)
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                failure: BaseException | None = error
+                with contextlib.suppress(Exception):
+                    await ctx.close(commit=False)  # the connection is gone; only the session is let go
+            else:
+                failure = _unavailable_error(result)
+            if failure is None:
+                break
+            # A request that met a connection the database had closed (it restarted while the connection
+            # sat in the pool) runs once more: SQLAlchemy has by then dropped the pool's old connections,
+            # so the retry connects afresh. It is safe because nothing was committed: a transaction on a
+            # dead connection is rolled back by the server. Not when the commit itself was cut off: it may
+            # have been applied, and only the client, resending with the same clientId, can tell.
+            if attempt == 1 and not isinstance(failure, CommitLost) and is_stale_connection(failure):
+                continue
+            return self._unavailable(ctx, media, failure)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Errors with no field path before any data: variables that did not coerce, a request error.
             status = 400 if media == GRAPHQL_RESPONSE else 200
@@ -216,6 +248,26 @@ class GraphQLEndpoint:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
         request.scope["state"]["graphql_answer"] = (op, not result.errors)
         return self._response(body, 200, media)
+
+    def _context(self, request: Request, op: OperationDefinitionNode | None) -> Context:
+        device = request.headers.get("x-device-id")
+        lang = pick_language(request.headers.get("accept-language"))
+        return Context(sessionmaker=self.sessionmaker, lang=lang,
+                       request_id=request.scope.get("state", {}).get("request_id", ""),
+                       production=self.production, request=request, secret_key=self.secret_key,
+                       device_id=device[:128] if device else None,
+                       client_ip=request.client.host if request.client else None,
+                       # Queries read without BEGIN/ROLLBACK: two round trips less on the citizens' hot path.
+                       reader=self.reader if op is not None and op.operation == OperationType.QUERY else None)
+
+    def _unavailable(self, ctx: Context, media: str, failure: BaseException) -> Response:
+        """503 with Retry-After: the database is restarting or unreachable. Nothing of the request is
+        described (no driver text, no SQL); the log has the error's type for the operator."""
+        _log.warning("database unavailable: %s", type(failure).__name__, extra={"request_id": ctx.request_id})
+        error = {"message": message("database_unavailable", ctx.lang),
+                 "extensions": {"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id}}
+        return self._response({"data": None, "errors": [error]}, 503, media,
+                              {"Retry-After": str(RETRY_AFTER_S)})
 
     async def _authenticate(self, ctx: Context, authorization: str, media: str) -> Response | None:
         """Set the request's viewer from its bearer token; a 401 when the token is not good.
@@ -251,12 +303,24 @@ class GraphQLEndpoint:
         return prepared, op, None
 
     async def _execute(self, prepared, op, variables, ctx: Context) -> ExecutionResult:
-        ok = False
         try:
             result = await self.executor.execute(prepared, op, variables, ctx)
-            ok = True
+        except BaseException:
+            await ctx.close(commit=False)
+            raise
+        if _unavailable_error(result) is not None:
+            # The database went away during the request: nothing is committed, and the session is only
+            # let go (its connection is dead, a rollback could only fail).
+            with contextlib.suppress(Exception):
+                await ctx.close(commit=False)
             return result
-        finally:
-            # One commit per request, at the end; nothing is committed when execution itself failed. A query
-            # commits too when it read a sensitive record, because that read must be audited.
-            await ctx.close(commit=ok and (op.operation == OperationType.MUTATION or bool(ctx.audit)))
+        # One commit per request, at the end. A query commits too when it read a sensitive record,
+        # because that read must be audited.
+        commit = op.operation == OperationType.MUTATION or bool(ctx.audit)
+        try:
+            await ctx.close(commit=commit)
+        except Exception as error:
+            if commit and is_unavailable(error):
+                raise CommitLost from error
+            raise
+        return result

@@ -7,6 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.settings import async_url
 
+POOL_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 5
+
 
 def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
@@ -18,11 +21,16 @@ def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEn
         # (PostgreSQL's default max_connections is 100) and a small overflow avoid that churn.
         max_overflow=10,
         # No ping before every checkout: it costs a round trip per request. A connection broken by a
-        # database restart fails its request and SQLAlchemy then replaces the pool's connections.
+        # database restart fails its statement, SQLAlchemy sees a disconnect and drops every pooled
+        # connection made before it, and a query is run once more (api/graphql_http.py, db/faults.py).
         pool_pre_ping=False,
+        # Fail fast while the database is down or swamped: a request waits at most this long for a
+        # connection from a full pool, and a new connection at most CONNECT_TIMEOUT_S, then gets a 503.
+        pool_timeout=POOL_TIMEOUT_S,
         pool_recycle=1800,
         echo=echo,
-        connect_args={"server_settings": {"jit": "off", "application_name": "markaz"}},
+        connect_args={"server_settings": {"jit": "off", "application_name": "markaz"},
+                      "timeout": CONNECT_TIMEOUT_S},
         # JSONB (opening hours, closures, people) is decoded on every station read: orjson is faster.
         json_deserializer=orjson.loads,
         json_serializer=lambda value: orjson.dumps(value).decode(),

@@ -133,6 +133,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field}: لا يوجد مركز فعّال في هذه المحافظة؛ حدّد stationId.",
         "ku": "{field}: هیچ بنکەیەکی چالاک لەم پارێزگایە نییە؛ stationId دیاری بکە.",
     },
+    "database_unavailable": {
+        "en": "The service cannot reach its database just now. Try again in a few seconds.",
+        "ar": "تعذّر على الخدمة الوصول إلى قاعدة بياناتها الآن. حاول مرة أخرى بعد بضع ثوانٍ.",
+        "ku": "خزمەتگوزارییەکە ئێستا ناگاتە بنکەی زانیارییەکانی. چەند چرکەیەکی تر دووبارە هەوڵ بدەرەوە.",
+    },
     "internal": {
         "en": "Something went wrong on our side. Quote request id {request_id} when reporting it.",
         "ar": "حدث خطأ من جهتنا. اذكر رقم الطلب {request_id} عند الإبلاغ عنه.",

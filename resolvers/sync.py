@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from db.faults import is_unavailable
 from resolvers.context import Context
 from resolvers.fieldwork_common import Applied
 from resolvers.messages import message
@@ -59,7 +60,11 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
             outcomes.append(Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
                                     errors=_prefixed(entry.kind, failure.errors),
                                     current_version=failure.current_version))
-        except Exception:  # one broken entry must not lose the rest of the batch
+        except Exception as error:  # one broken entry must not lose the rest of the batch
+            if is_unavailable(error):
+                # Not this entry's fault, and not final: the whole request fails with 503 and nothing
+                # is committed, so the phone keeps its queue and sends the batch again.
+                raise
             _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
             text = message("internal", ctx.lang, request_id=ctx.request_id)
             outcomes.append(Outcome(entry.kind, entry.client_id, REJECTED,
