@@ -51,30 +51,41 @@ def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID
                          keep_writes=keep_writes, current_version=current_version)
 
 
+# One savepoint name for every write. SQLAlchemy names each savepoint anew (sa_savepoint_1, _2, ...), so
+# every SAVEPOINT and RELEASE was a new statement text: a prepare and an execute each, and the names
+# pushed the real statements out of the driver's statement cache. Savepoints here nest properly, and
+# PostgreSQL then releases or rolls back to the innermost one of a name, so one name is enough.
+_SAVEPOINT = "SAVEPOINT markaz_write"
+_RELEASE = "RELEASE SAVEPOINT markaz_write"
+_UNDO = "ROLLBACK TO SAVEPOINT markaz_write; RELEASE SAVEPOINT markaz_write"
+
+
 async def applied_whole(ctx, operation):
     """Run a mutation's logic in a savepoint: on MutationFailed its writes and audit entries are undone
     (unless the failure keeps them), so a mutation applies whole or not at all."""
     async with ctx.db() as session:
-        # A savepoint on the connection itself: the repositories write through it (Core), and the
-        # session's own nested-transaction bookkeeping would cost more than the SAVEPOINT round trip.
-        savepoint = await (await session.connection()).begin_nested()
+        # On the connection itself: the repositories write through it (Core). Through SQLAlchemy, which
+        # begins the transaction first if nothing has yet; the statement text never changes, so the
+        # driver prepares it once per connection.
+        connection = await session.connection()
+        await connection.exec_driver_sql(_SAVEPOINT)
+        # The transaction is open now: ending the savepoint goes to the driver directly, as a simple
+        # query (no prepare), and undoing it is one round trip for both statements.
+        driver = (await connection.get_raw_connection()).driver_connection
     audited = len(ctx.audit)
     try:
         result = await operation()
     except MutationFailed as failure:
+        async with ctx.db():
+            await driver.execute(_RELEASE if failure.keep_writes else _UNDO)
         if not failure.keep_writes:
-            async with ctx.db():
-                await savepoint.rollback()
             del ctx.audit[audited:]
-        else:
-            async with ctx.db():
-                await savepoint.commit()
         raise
     except BaseException:
         async with ctx.db():
-            await savepoint.rollback()
+            await driver.execute(_UNDO)
         del ctx.audit[audited:]
         raise
     async with ctx.db():
-        await savepoint.commit()
+        await driver.execute(_RELEASE)
     return result
