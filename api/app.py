@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 
@@ -23,6 +24,7 @@ from db.faults import is_unavailable
 from db.settings import Settings
 from resolvers.tokens import development_key
 from schema import build_schema
+from schema.plans import make_plan
 
 _log = logging.getLogger("markaz.app")
 
@@ -44,13 +46,14 @@ def secret_key(settings: Settings) -> str:
     return development_key(settings.data_dir)
 
 
-def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=None, demo: bool = False
-               ) -> Starlette:
+def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=None, demo: bool = False,
+               plans: bool = True) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
-    pass a `reader` (autocommit sessions for queries) as the server makes one."""
+    pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
+    off (schema/plans.py) to compare with ordinary execution."""
     settings = settings or Settings.from_env()
     schema = build_schema()
-    executor = Executor(schema._schema)
+    executor = Executor(schema._schema, planner=functools.partial(make_plan, schema) if plans else None)
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
                                graphiql_html=None if settings.production else _graphiql_html(),
                                secret_key=secret_key(settings), reader=reader,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
@@ -39,13 +40,19 @@ class Prepared:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     operations: dict[str | None, OperationDefinitionNode]
+    # Execution plans by operation name (schema/plans.py), made on first use; None: ordinary execution.
+    plans: dict[str | None, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
 class Executor:
     """Executes operations against one schema, caching parse + validation per document text."""
 
-    def __init__(self, schema: GraphQLSchema, *, cache_size: int = 1000) -> None:
+    def __init__(self, schema: GraphQLSchema, *, cache_size: int = 1000,
+                 planner: Callable[[OperationDefinitionNode], Any] | None = None) -> None:
         self.schema = schema
+        # Makes an execution plan for an operation (or None); without one, every operation is executed
+        # field by field.
+        self.planner = planner
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._cache_size = cache_size
 
@@ -79,6 +86,16 @@ class Executor:
 
     async def execute(self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None,
                       context: Any) -> ExecutionResult:
+        if self.planner is not None:
+            name = op.name.value if op.name else None
+            if name in prepared.plans:
+                plan = prepared.plans[name]
+            else:
+                plan = prepared.plans[name] = self.planner(op)
+            if plan is not None:
+                answered = await plan.run(variables, context)
+                if answered is not None:
+                    return answered
         result = execute(
             self.schema, prepared.document, variable_values=variables,  # type: ignore[arg-type]
             operation_name=op.name.value if op.name else None, context_value=context,

@@ -1,8 +1,9 @@
 """Benchmark: what one request costs the server, measured in-process: CPU time and database round trips.
 
 Run by hand: `.venv/bin/python bench/cost.py --database-url postgresql://.../db nearest|sync [...]`.
-`nearest` needs stations (`markaz seed --demo --stations 10000` on that database); `sync` recreates its database
-(named markaz_bench_* or perf_*), seeds stations and two officers, and sends them a day of field work.
+`nearest` needs stations (`markaz seed --demo --stations 10000` on that database); `sync`
+recreates its database (named markaz_bench_* or perf_*), seeds stations and two officers, and sends
+them a day of field work.
 
 Wall-clock figures on a shared 2-core machine swing with what else runs; the CPU time the server spends
 per request and the number of round trips to PostgreSQL barely do, so changes are judged on these. The
@@ -17,8 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import cProfile
 import contextlib
+import cProfile
 import os
 import random
 import sys
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from common import run_async, say
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,7 +194,8 @@ async def bench_nearest(args: argparse.Namespace, trips: RoundTrips) -> None:
     async with App(args.database_url) as app:
         async def one(index: int) -> None:
             lat, lon = points[index % len(points)]
-            answer = await graphql(app, NEAREST, {"near": {"latitude": lat, "longitude": lon}}, name="Nearest")
+            variables = {"near": {"latitude": lat, "longitude": lon}}
+            answer = await graphql(app, NEAREST, variables, name="Nearest")
             if len(answer["data"]["nearestStations"]) != 5:
                 raise RuntimeError(f"not five stations: {answer}")
 
@@ -208,15 +209,15 @@ async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
     from datetime import UTC, datetime
 
     sys.path.insert(0, str(Path(__file__).parent))
-    import sync as day
-
     from urllib.parse import urlsplit
 
+    import sync as day
     from common import recreate_database
 
     name = urlsplit(args.database_url).path.lstrip("/")
     if not name.startswith(("markaz_bench", "perf_")):
-        raise SystemExit("sync writes: give a scratch database named markaz_bench_* or perf_* (it is recreated)")
+        raise SystemExit("sync writes: give a scratch database named markaz_bench_* or perf_* "
+                         "(it is recreated)")
     await recreate_database(day.with_database(args.database_url, "postgres"), name)
     officers = await day.seed(args.database_url, 2)
     async with App(args.database_url) as app:
@@ -239,8 +240,8 @@ async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
             return one
 
         await measure("warm-up batch", args.warmup_batches, sender("APPLIED", 0), None, trips)
-        await measure(f"{args.size}-entry batch, APPLIED", args.requests, sender("APPLIED", args.warmup_batches),
-                      args.profile, trips)
+        await measure(f"{args.size}-entry batch, APPLIED", args.requests,
+                      sender("APPLIED", args.warmup_batches), args.profile, trips)
         await measure(f"{args.size}-entry batch resent, DUPLICATE", args.requests,
                       sender("DUPLICATE", args.warmup_batches), None, trips)
 

@@ -62,7 +62,7 @@ async def nearest_candidates(
         params["exclude_ids"] = list(exclude_ids)
     if governorate is not None:
         params["governorate"] = governorate
-    return (await core.execute(session, query, params)).all()
+    return await core.fetch(session, query, params)
 
 
 @functools.cache

@@ -172,16 +172,8 @@ class StationQuery:
         services: list[StationService] | None = None,
         within_meters: float | None = None,
     ) -> list[NearbyStation]:
-        ctx = info.context
-        when = at or datetime.now(UTC)
-        found = await logic.nearest(
-            ctx, latitude=near.latitude, longitude=near.longitude, first=first, at=when,
-            open_now=bool(open_now), services=_service_values(services), within_m=within_meters)
-        return [
-            NearbyStation(station=Station.from_row(n.station, ctx.lang), distance_meters=n.distance_m,
-                          is_open=n.is_open)
-            for n in found
-        ]
+        return await nearest_stations(info.context, near=near, first=first, open_now=open_now, at=at,
+                                      services=services, within_meters=within_meters)
 
     @strawberry.field(description="Stations page by page; `search` forgives Arabic spelling.")
     async def stations(
@@ -218,6 +210,21 @@ class StationQuery:
     async def governorates(self, info: strawberry.Info[Context]) -> list[Governorate]:
         rows = await logic.governorates(info.context)
         return [Governorate.from_row(r, info.context.lang) for r in rows.values()]
+
+
+async def nearest_stations(ctx: Context, *, near: GeoPointInput, first: int | None = 5,
+                           open_now: bool | None = False, at: datetime | None = None,
+                           services: list[_StationService] | None = None,
+                           within_meters: float | None = None) -> list[NearbyStation]:
+    """`nearestStations`, for the field's resolver and for its execution plan (schema/plans.py)."""
+    when = at or datetime.now(UTC)
+    found = await logic.nearest(
+        ctx, latitude=near.latitude, longitude=near.longitude, first=first, at=when,
+        open_now=bool(open_now), services=_service_values(services), within_m=within_meters)
+    lang = ctx.lang
+    return [NearbyStation(station=Station.from_row(n.station, lang), distance_meters=n.distance_m,
+                          is_open=n.is_open)
+            for n in found]
 
 
 def _cursor_id(cursor: str, lang: str) -> int:

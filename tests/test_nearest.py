@@ -222,7 +222,48 @@ def test_geodesic_distance_is_geopys():
     from geopy.distance import geodesic
 
     rng = random.Random(11)
-    for _ in range(200):
+    for index in range(400):
         a = (rng.uniform(-89, 89), rng.uniform(-180, 180))
         b = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        if index % 2:  # as near as stations and track fixes are
+            b = (max(-89.0, min(89.0, a[0] + rng.uniform(-0.5, 0.5))), a[1] + rng.uniform(-0.5, 0.5))
         assert abs(geodesic_m(*a, *b) - geodesic(a, b).meters) < 1e-6
+
+
+async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
+    # given stations with closures in force and not, hours, services, names in some languages
+    now = datetime.now(UTC)
+    from datetime import timedelta
+
+    from resolvers.station_records import Closure
+
+    async with sessionmaker() as session:
+        await make_stations(session, [
+            station_record(latitude=36.38 + i * 0.002, longitude=43.15, services=ALL_SERVICES[: 1 + i % 7],
+                           hours=weekly("08:00", "14:00") if i % 2 else (), always_open=not i % 2,
+                           names={"ar": f"م {i}"} if i % 3 == 0 else {"ar": f"م {i}", "en": f"S {i}"},
+                           closures=(Closure(now - timedelta(hours=1), now + timedelta(hours=1), "x",
+                                             ("TRAFFIC",) if i % 4 == 1 else None),) if i % 4 < 2 else ())
+            for i in range(12)])
+        await session.commit()
+    from db import core
+
+    async with sessionmaker() as session:
+        for services, exclude, within in (((), (), None), (["COMMUNITY_POLICING"], (), 5000.0),
+                                          ((), (1, 2, 3), None)):
+            # when the same candidates are read by the driver and through SQLAlchemy
+            fetched = await repo.nearest_candidates(
+                session, latitude=36.38, longitude=43.15, at=now, services=services, within_m=within,
+                limit=20, exclude_ids=exclude)
+            params = {"lat": 36.38, "lon": 43.15, "at": now, "limit": 20}
+            if services:
+                params["services"] = list(services)
+            if within is not None:
+                params["within"] = within
+            if exclude:
+                params["exclude_ids"] = list(exclude)
+            query = repo.nearest_query(bool(services), within is not None, bool(exclude), False)
+            expected = (await core.execute(session, query, params)).all()
+            # then they are the same rows, column by column
+            assert fetched and [tuple(r) for r in fetched] == [tuple(r) for r in expected]
+            assert fetched[0]._fields == tuple(expected[0]._fields)
