@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Executable, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
 async def execute(session: AsyncSession, statement: Executable, params: Any = None) -> CursorResult[Any]:
@@ -57,6 +57,25 @@ async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str,
     compiled = _compile(statement)
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
-    records = await driver.fetch(compiled.text, *[params[name] for name in compiled.names])
+    try:
+        records = await driver.fetch(compiled.text, *[params[name] for name in compiled.names])
+    except Exception:
+        # Failures go through SQLAlchemy, which knows them: a connection closed by a database restart is
+        # thrown away with the pool's others (db/faults.py then answers 503 or retries the request).
+        return list((await connection.execute(statement, params)).all())
     make = compiled.row._make
     return [make(record) for record in records]
+
+
+async def simple(connection: AsyncConnection, *statements: str) -> None:
+    """Statements without parameters (transaction control), sent by the driver as one simple query: one
+    round trip for all, no prepared statement. The connection's transaction must have begun.
+
+    On failure they are sent again through SQLAlchemy, one by one, so that it sees the failure as its
+    own (a closed connection is thrown away, and the error is the usual DBAPIError)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    try:
+        await driver.execute("; ".join(statements))
+    except Exception:
+        for statement in statements:
+            await connection.exec_driver_sql(statement)

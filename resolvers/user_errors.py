@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from db import core
 from resolvers.messages import message
 
 
@@ -57,7 +58,7 @@ def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID
 # PostgreSQL then releases or rolls back to the innermost one of a name, so one name is enough.
 _SAVEPOINT = "SAVEPOINT markaz_write"
 _RELEASE = "RELEASE SAVEPOINT markaz_write"
-_UNDO = "ROLLBACK TO SAVEPOINT markaz_write; RELEASE SAVEPOINT markaz_write"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT markaz_write"
 
 
 async def applied_whole(ctx, operation):
@@ -69,23 +70,20 @@ async def applied_whole(ctx, operation):
         # driver prepares it once per connection.
         connection = await session.connection()
         await connection.exec_driver_sql(_SAVEPOINT)
-        # The transaction is open now: ending the savepoint goes to the driver directly, as a simple
-        # query (no prepare), and undoing it is one round trip for both statements.
-        driver = (await connection.get_raw_connection()).driver_connection
     audited = len(ctx.audit)
     try:
         result = await operation()
     except MutationFailed as failure:
         async with ctx.db():
-            await driver.execute(_RELEASE if failure.keep_writes else _UNDO)
+            await core.simple(connection, _RELEASE if failure.keep_writes else _ROLLBACK_TO, _RELEASE)
         if not failure.keep_writes:
             del ctx.audit[audited:]
         raise
     except BaseException:
         async with ctx.db():
-            await driver.execute(_UNDO)
+            await core.simple(connection, _ROLLBACK_TO, _RELEASE)
         del ctx.audit[audited:]
         raise
     async with ctx.db():
-        await driver.execute(_RELEASE)
+        await core.simple(connection, _RELEASE)
     return result

@@ -24,6 +24,7 @@ and viewer) is the same for both; tests/test_plans.py checks that both answer al
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -84,7 +85,10 @@ class Plan:
                                        .scalar_registry, config=self.strawberry.config)
             value = await self.resolve(context, **kwargs)
             return ExecutionResult({self.key: self.complete(value)})
-        except Exception:
+        except Exception:  # any failure: ordinary execution runs and reports it as it always does,
+            # from a clean slate: a new session, not one whose connection may just have failed
+            with contextlib.suppress(Exception):
+                await context.close(commit=False)
             return None
 
 
