@@ -75,7 +75,10 @@ async def applied_whole(ctx, operation):
         result = await operation()
     except MutationFailed as failure:
         async with ctx.db():
-            await core.simple(connection, _RELEASE if failure.keep_writes else _ROLLBACK_TO, _RELEASE)
+            if failure.keep_writes:
+                await core.simple(connection, _RELEASE)
+            else:
+                await core.simple(connection, _ROLLBACK_TO, _RELEASE)
         if not failure.keep_writes:
             del ctx.audit[audited:]
         raise
