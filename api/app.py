@@ -11,17 +11,19 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
 from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
+from api.graphql_ws import GraphQLWebSocket
 from api.logs import RequestIdMiddleware
 from api.persisted import PersistedQueries
 from db import migrate
 from db.faults import is_unavailable
 from db.settings import Settings
+from resolvers.feed import FeedHub
 from resolvers.tokens import development_key
 from schema import build_schema
 from schema.plans import make_plan
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
                                graphiql_html=None if settings.production else _graphiql_html(),
                                secret_key=secret_key(settings), reader=reader,
                                persisted=PersistedQueries.from_manifests(production=settings.production))
+    websocket = GraphQLWebSocket(schema, endpoint,
+                                 max_subscriptions=settings.feed_subscriptions_per_connection)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -71,11 +75,17 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
                 from api.seeding import seed_demo_if_empty
 
                 await seed_demo_if_empty(database.sessionmaker)
+            # One LISTEN connection per process feeds every subscription of the process.
+            hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
+            await hub.start()
             _log.info("markaz ready", extra={"embedded_database": database.embedded})
             # What start-up made (modules, the schema, reference data) lives as long as the process: out
             # of the collector's sight, full collections stay short and requests do not stall on them.
             gc.freeze()
-            yield
+            try:
+                yield
+            finally:
+                await hub.stop()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -99,6 +109,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", websocket),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

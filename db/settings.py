@@ -19,6 +19,12 @@ class Settings:
     secret_key: str | None
     log_level: str
     log_format: str
+    # The live feed: subscriptions one WebSocket may hold, and events a subscriber may fall behind by
+    # before it is ended with FEED_TOO_SLOW (and resumes from its cursor).
+    feed_subscriptions_per_connection: int = 10
+    feed_queue: int = 1000
+    # The /map page's base-map tiles ({z}/{x}/{y} URL template); none: a plain background.
+    map_tiles: str | None = None
 
     @property
     def production(self) -> bool:
@@ -38,7 +44,19 @@ class Settings:
             secret_key=env.get("MARKAZ_SECRET_KEY") or None,
             log_level=env.get("MARKAZ_LOG_LEVEL", "INFO").upper(),
             log_format=env.get("MARKAZ_LOG_FORMAT", "json").lower(),
+            feed_subscriptions_per_connection=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS", 10),
+            feed_queue=_positive(env, "MARKAZ_FEED_QUEUE", 1000),
+            map_tiles=env.get("MARKAZ_MAP_TILES") or None,
         )
+
+
+def _positive(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
 
 def async_url(url: str) -> str:

@@ -122,3 +122,10 @@ async def viewer_for_token(ctx: Context, token: str) -> Viewer:
     if row is None:
         raise tokens.TokenError("session ended or officer disabled")
     return _viewer_of(row, session_id, ctx.device_id or row.device_id, row.station_governorate)
+
+
+async def still_signed_in(ctx: Context, viewer: Viewer) -> bool:
+    """Whether a viewer's sign-in session is still live and the officer active (long-lived connections ask
+    this from time to time: their token was checked once, when they connected)."""
+    async with ctx.db() as session:
+        return await repo.live_viewer(session, viewer.officer_id, viewer.session_id) is not None

@@ -28,6 +28,7 @@ class Context:
     device_id: str | None = None
     client_ip: str | None = None
     secret_key: str = ""
+    feed: Any = None  # resolvers.feed.FeedHub of the process (subscriptions only)
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
     _session: AsyncSession | None = None

@@ -73,6 +73,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "لا يحق لك القيام بذلك.",
         "ku": "ڕێگەت پێنەدراوە ئەمە بکەیت.",
     },
+    "feed_too_slow": {
+        "en": "The feed was ended because events arrived faster than they were read. Subscribe again with "
+              "after: {cursor} to receive everything from there.",
+        "ar": "أُنهي البث لأن الأحداث وصلت أسرع مما قُرئت. اشترك مجدداً مع after: {cursor} لتصلك كل الأحداث من "
+              "هناك.",
+        "ku": "پەخشەکە ڕاگیرا چونکە ڕووداوەکان خێراتر لە خوێندنەوەیان گەیشتن. دووبارە بەشداربە لەگەڵ after: "
+              "{cursor} بۆ وەرگرتنی هەموو شتێک لەوێوە.",
+    },
+    "feed_closing": {
+        "en": "The server is restarting. Subscribe again with after: {cursor} to continue from there.",
+        "ar": "الخادم يعيد التشغيل. اشترك مجدداً مع after: {cursor} للمتابعة من هناك.",
+        "ku": "ڕاژەکار دەستپێدەکاتەوە. دووبارە بەشداربە لەگەڵ after: {cursor} بۆ بەردەوامبوون لەوێوە.",
+    },
     "required": {
         "en": "{field} is required.",
         "ar": "{field} مطلوب.",

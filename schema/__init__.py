@@ -27,6 +27,7 @@ def make_schema(schema_class: type[strawberry.Schema] = strawberry.Schema) -> st
     return schema_class(
         query=root.Query,
         mutation=root.Mutation,
+        subscription=root.Subscription,
         types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )

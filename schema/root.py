@@ -9,7 +9,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from resolvers.context import Context
-from schema import engagements, incidents, officers, patrols, stations, sync
+from schema import activity_feed, engagements, incidents, officers, patrols, stations, sync
 from schema.node import Node, from_global_id
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -59,3 +59,4 @@ Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, patr
 Mutation = merge_types("Mutation", (officers.OfficerMutation, patrols.PatrolMutation,
                                     incidents.IncidentMutation, engagements.EngagementMutation,
                                     sync.SyncMutation))
+Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

@@ -1,5 +1,6 @@
 """SQLAlchemy models. Alembic migrations create the tables; these describe them for queries."""
 
+from db.models.activity_feed import ActivityCommit, ActivityEvent
 from db.models.base import Base
 from db.models.fieldwork import (
     AuditEntry,
@@ -16,8 +17,7 @@ from db.models.persisted import PersistedQuery
 from db.models.stations import Governorate, Station, StationClosure
 
 __all__ = [
-    "AuditEntry", "AuthSession", "Base", "ClientRequest", "Engagement", "FollowUpAction", "Governorate",
-    "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol", "PatrolFix", "PersistedQuery",
-    "RefreshToken",
-    "Station", "StationClosure",
+    "ActivityCommit", "ActivityEvent", "AuditEntry", "AuthSession", "Base", "ClientRequest", "Engagement",
+    "FollowUpAction", "Governorate", "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol",
+    "PatrolFix", "PersistedQuery", "RefreshToken", "Station", "StationClosure",
 ]

@@ -1,0 +1,287 @@
+"""The live activity feed: one hub per process fans the event log out to its subscribers.
+
+    hub = FeedHub(reader, url, queue_size=1000)       # the app's lifespan starts and stops it
+    async for event in follow(ctx, hub, interest, after=cursor):
+        ...                                            # replay after `cursor`, then live, in log order
+
+Guarantees: every event of the log that the subscriber may see, within its area and layers, in the
+log's order, exactly once per subscription; with `after`, everything after that cursor. A subscriber that
+falls `queue_size` events behind is ended with a FEED_TOO_SLOW error carrying its last cursor, never
+silently skipped. How the log's order is made safe to resume from: the activity_feed migration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from graphql import GraphQLError
+
+from db import activity_feed as repo
+from resolvers import ids, policy
+from resolvers import incidents as incident_logic
+from resolvers.errors import InputError
+from resolvers.messages import message
+
+Cursor = tuple[int, int]
+INCIDENTS, ENGAGEMENTS, PATROLS = "INCIDENTS", "ENGAGEMENTS", "PATROLS"
+LAYERS = frozenset({INCIDENTS, ENGAGEMENTS, PATROLS})
+REPLAY_BATCH = 500
+_CURSOR_KIND = "ActivityCursor"
+_log = logging.getLogger("markaz.feed")
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return ids.global_id(_CURSOR_KIND, f"{cursor[0]}_{cursor[1]}")
+
+
+def decode_cursor(value: str, lang: str, argument: str = "after") -> Cursor:
+    parsed = ids.parse_global_id(value)
+    if parsed is not None and parsed[0] == _CURSOR_KIND:
+        position, _, event_id = parsed[1].partition("_")
+        if position.isdigit() and event_id.isdigit() and len(position) <= 18 and len(event_id) <= 18:
+            return int(position), int(event_id)
+    raise InputError(argument, message("bad_cursor", lang, field=argument))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One entry of the log: a new incident or engagement, or a patrol's newest position."""
+
+    position: int
+    id: int
+    layer: str
+    record_id: int
+    station_id: int
+    governorate: str
+    latitude: float
+    longitude: float
+    occurred_at: datetime
+    recorded_at: datetime
+    category: str | None  # incident category, or engagement kind
+    sensitive: bool
+    officer_ids: tuple[int, ...]
+
+    @property
+    def cursor(self) -> Cursor:
+        return (self.position, self.id)
+
+    @classmethod
+    def from_row(cls, row: Any) -> FeedEvent:
+        return cls(position=row.position, id=row.id, layer=row.layer, record_id=row.record_id,
+                   station_id=row.station_id, governorate=row.governorate, latitude=row.latitude,
+                   longitude=row.longitude, occurred_at=row.occurred_at, recorded_at=row.committed_at,
+                   category=row.category, sensitive=row.sensitive, officer_ids=tuple(row.officer_ids or ()))
+
+
+def details_hidden(viewer: policy.Viewer, event: FeedEvent) -> bool:
+    """For an incident: whether the viewer may not see its details (resolvers.incidents decides, on the
+    incident as written; the officers on it are its reporter and those assigned when reported)."""
+    if event.layer != INCIDENTS:
+        return False
+    incident = SimpleNamespace(category=event.category, sensitive=event.sensitive,
+                               station_id=event.station_id, reported_by_id=None,
+                               assigned_officer_ids=event.officer_ids)
+    return incident_logic.details_hidden(viewer, incident)
+
+
+def visible_point(viewer: policy.Viewer, event: FeedEvent) -> tuple[float, float]:
+    """Where the viewer may see it happened: coarse for a sensitive incident whose details are hidden."""
+    if details_hidden(viewer, event):
+        latitude, longitude, _ = incident_logic.coarse(event.latitude, event.longitude)
+        return latitude, longitude
+    return event.latitude, event.longitude
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Interest:
+    """What a subscriber asked for, and who it is. `area` is a resolvers.areas.Area or None (everything
+    the viewer may see)."""
+
+    viewer: policy.Viewer
+    layers: frozenset[str] = LAYERS
+    area: Any = None
+
+    def accepts(self, event: FeedEvent) -> bool:
+        if event.layer not in self.layers:
+            return False
+        if not policy.can_access_station(self.viewer, event.station_id, event.governorate):
+            return False
+        if self.area is None:
+            return True
+        # A drawn area is tested against the point as the viewer sees it: asking with ever smaller boxes
+        # must not reveal more of a hidden incident's place than its coarse location does.
+        latitude, longitude = visible_point(self.viewer, event)
+        return self.area.matches(latitude, longitude, event.station_id, event.governorate)
+
+    def scope_filter(self) -> dict[str, Any]:
+        """The same narrowing as SQL arguments (for replays), by the viewer's record scope and layers."""
+        scope = policy.record_scope(self.viewer)
+        found: dict[str, Any] = {"layers": sorted(self.layers)}
+        if not scope.everything:
+            found["governorates"] = sorted(scope.governorates)
+            found["station_ids"] = sorted(scope.station_ids)
+        return found
+
+
+class FeedError(GraphQLError):
+    """Ends a subscription; the client resubscribes with `after: lastCursor`."""
+
+    def __init__(self, code: str, text: str, cursor: Cursor | None) -> None:
+        super().__init__(text, extensions={"code": code,
+                                           "lastCursor": encode_cursor(cursor) if cursor else None})
+
+
+class Subscriber:
+    """A subscriber's bounded queue. The hub never blocks on it: when it is full the subscriber is marked
+    too slow, keeps what is queued (all in order) and is then ended with an error."""
+
+    def __init__(self, interest: Interest, size: int, start: Cursor) -> None:
+        self.interest = interest
+        self.start = start  # the hub had delivered up to here when this subscriber joined
+        self.queue: asyncio.Queue[FeedEvent | None] = asyncio.Queue(size)
+        self.too_slow = False
+        self.closed = False
+
+    def offer(self, event: FeedEvent) -> None:
+        if self.too_slow or self.closed or not self.interest.accepts(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.too_slow = True
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)  # wakes a waiting reader; a full queue is read to its end anyway
+
+
+class FeedHub:
+    """Reads the log as it grows and offers each event to every subscriber of this process.
+
+    Woken by NOTIFY (through db.activity_feed.Listener), after each reconnection, and every few seconds;
+    each wake reads everything after the last event it delivered, so a lost notification only delays.
+    """
+
+    def __init__(self, reader: Any, url: str, *, queue_size: int = 1000, check_every: float = 5.0) -> None:
+        self.reader = reader
+        self.queue_size = queue_size
+        self.position: Cursor = (0, repo.LAST)
+        self.subscribers: set[Subscriber] = set()
+        self.delivered = 0
+        self._wake = asyncio.Event()
+        self._listener = repo.Listener(url, self._wake.set, check_every=check_every)
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        async with self.reader() as session:
+            self.position = await repo.head(session)
+        self._tasks = [asyncio.create_task(self._listener.run(), name="feed-listener"),
+                       asyncio.create_task(self._pump(), name="feed-pump")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subscriber in list(self.subscribers):
+            subscriber.close()
+
+    async def wait_connected(self) -> None:
+        await self._listener.connected.wait()
+
+    def subscribe(self, interest: Interest) -> Subscriber:
+        # No await between reading the position and joining: every event after `start` reaches the queue.
+        subscriber = Subscriber(interest, self.queue_size, self.position)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    async def _pump(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # The database is away; the listener's reconnection (or its next check) wakes us again.
+                _log.warning("feed could not read the log",
+                             extra={"error": f"{type(error).__name__}: {error}"})
+                await asyncio.sleep(0.5)
+
+    async def _drain(self) -> None:
+        while True:
+            async with self.reader() as session:
+                rows = await repo.events_after(session, self.position, limit=REPLAY_BATCH)
+            for row in rows:
+                event = FeedEvent.from_row(row)
+                self.position = event.cursor
+                self.delivered += 1
+                for subscriber in list(self.subscribers):
+                    subscriber.offer(event)
+            if len(rows) < REPLAY_BATCH:
+                return
+
+
+async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor | None, lang: str,
+                 idle: float = 60.0, still_allowed: Any = None) -> AsyncIterator[FeedEvent]:
+    """The events a subscriber should receive: after `after` (replayed from the log), then live.
+
+    `still_allowed` (an async callable) is asked at least every `idle` seconds whether the subscriber's
+    sign-in is still live; when it is not, the feed ends with UNAUTHENTICATED.
+    """
+    subscriber = hub.subscribe(interest)
+    last: Cursor | None = after
+    try:
+        floor = subscriber.start
+        if after is not None and after < subscriber.start:
+            cursor = after
+            narrowing = interest.scope_filter()
+            while True:
+                async with reader() as session:
+                    rows = await repo.events_after(session, cursor, limit=REPLAY_BATCH,
+                                                   up_to=subscriber.start, **narrowing)
+                for row in rows:
+                    event = FeedEvent.from_row(row)
+                    cursor = event.cursor
+                    if interest.accepts(event):
+                        last = event.cursor
+                        yield event
+                if len(rows) < REPLAY_BATCH:
+                    break
+        elif after is not None:
+            floor = after
+        loop = asyncio.get_running_loop()
+        checked = loop.time()
+        while True:
+            if subscriber.queue.empty() and (subscriber.too_slow or subscriber.closed):
+                key, code = ("feed_too_slow", "FEED_TOO_SLOW") if subscriber.too_slow else (
+                    "feed_closing", "FEED_CLOSING")
+                cursor_text = encode_cursor(last) if last else "null"
+                raise FeedError(code, message(key, lang, cursor=cursor_text), last)
+            event: FeedEvent | None = None
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(idle):
+                    event = await subscriber.queue.get()
+            if still_allowed is not None and loop.time() - checked >= idle:
+                checked = loop.time()
+                if not await still_allowed():
+                    raise FeedError("UNAUTHENTICATED", message("session_ended", lang), last)
+            if event is None or event.cursor <= floor:
+                continue
+            last = event.cursor
+            yield event
+    finally:
+        hub.unsubscribe(subscriber)
