@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
@@ -25,6 +25,11 @@ CHANNEL = "markaz_activity"
 LAST = (1 << 63) - 1
 _EVENTS = ActivityEvent.__table__
 _log = logging.getLogger("markaz.feed")
+
+
+async def without_live_feed(session: AsyncSession) -> None:
+    """Leave the rest of this transaction's writes out of the feed: for bulk loads of past activity."""
+    await core.execute(session, text("SET LOCAL markaz.activity_feed = 'off'"))
 
 
 async def head(session: AsyncSession) -> tuple[int, int]:

@@ -107,7 +107,8 @@ def gql(client) -> GraphQL:
 
 # Tables a committed test may write, children first, emptied after it (the audit log is append-only,
 # and its entries are valid ones, so it is left as it is).
-_COMMITTED_TABLES = ("client_requests", "incident_status_changes", "incidents", "follow_up_actions",
+_COMMITTED_TABLES = ("activity_events", "activity_commits", "client_requests", "incident_status_changes",
+                     "incidents", "follow_up_actions",
                      "engagements", "patrol_fixes", "patrols", "refresh_tokens", "auth_sessions",
                      "login_throttle", "officers", "station_closures", "stations")
 

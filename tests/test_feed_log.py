@@ -1,0 +1,161 @@
+"""The feed's log and hub against real PostgreSQL, in this process: order under concurrent commits, slow
+subscribers, a lost LISTEN connection, and the switch for bulk loads."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from db import activity_feed as repo
+from db.engine import make_reader
+from resolvers import feed
+from resolvers.policy import ADMIN, Viewer
+from tests.factories import make_station
+
+INSERT_INCIDENT = """INSERT INTO incidents (client_id, station_id, category, latitude, longitude, occurred_at,
+                                            description)
+                     VALUES ($1, $2, 'THEFT', 30.5, 47.8, now(), 'x') RETURNING id"""
+ADMIN_VIEWER = Viewer(officer_id=1, role=ADMIN, station_id=None, station_governorate=None,
+                      governorates=frozenset(), session_id=uuid.uuid4())
+
+
+@pytest.fixture
+async def station(committed_sessionmaker) -> int:
+    async with committed_sessionmaker() as session:
+        station_id = await make_station(session, governorate="IQ-BA", latitude=30.5, longitude=47.8)
+        await session.commit()
+    return station_id
+
+
+@pytest.fixture
+async def reader(engine):
+    return make_reader(engine)
+
+
+async def _incident(conn: asyncpg.Connection, station: int) -> int:
+    return await conn.fetchval(INSERT_INCIDENT, uuid.uuid4(), station)
+
+
+async def _log_after(reader, cursor) -> list:
+    async with reader() as session:
+        return list(await repo.events_after(session, cursor, limit=1000))
+
+
+async def test_an_event_committed_late_still_comes_after_a_cursor_given_out_earlier(database_url, station,
+                                                                                   reader):
+    early, late = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        start = (await _log_after(reader, (0, 0)) or [None])[-1]
+        start_cursor = (start.position, start.id) if start else (0, 0)
+        # given a transaction that wrote first but has not committed
+        await early.execute("BEGIN")
+        first = await _incident(early, station)
+        # when a later writer commits before it
+        await late.execute("BEGIN")
+        second = await _incident(late, station)
+        await late.execute("COMMIT")
+        seen = await _log_after(reader, start_cursor)
+        assert [row.record_id for row in seen] == [second]
+        cursor = (seen[-1].position, seen[-1].id)
+        await early.execute("COMMIT")
+        # then a reader resuming after the late writer's event still receives the early one
+        resumed = await _log_after(reader, cursor)
+        assert [row.record_id for row in resumed] == [first]
+        # although its event id is the smaller: ordering by id alone would have lost it
+        assert resumed[0].id < seen[-1].id and resumed[0].position > seen[-1].position
+    finally:
+        await early.close()
+        await late.close()
+
+
+async def test_a_rolled_back_write_leaves_nothing_in_the_log(database_url, station, reader):
+    conn = await asyncpg.connect(database_url)
+    try:
+        before = await _log_after(reader, (0, 0))
+        await conn.execute("BEGIN")
+        await _incident(conn, station)
+        await conn.execute("ROLLBACK")
+        assert await _log_after(reader, (0, 0)) == before
+    finally:
+        await conn.close()
+
+
+async def test_bulk_loads_may_switch_the_feed_off(database_url, station, reader):
+    conn = await asyncpg.connect(database_url)
+    try:
+        before = len(await _log_after(reader, (0, 0)))
+        async with conn.transaction():
+            await conn.execute("SET LOCAL markaz.activity_feed = 'off'")
+            await _incident(conn, station)
+        assert len(await _log_after(reader, (0, 0))) == before
+    finally:
+        await conn.close()
+
+
+async def _next(events, wait: float = 5.0):
+    return await asyncio.wait_for(anext(events), wait)
+
+
+async def test_a_slow_subscriber_is_ended_with_its_cursor_and_resumes_from_it(database_url, station, reader):
+    hub = feed.FeedHub(reader, database_url, queue_size=2)
+    await hub.start()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await asyncio.wait_for(hub.wait_connected(), 10)
+        interest = feed.Interest(viewer=ADMIN_VIEWER)
+        events = feed.follow(reader, hub, interest, after=None, lang="en")
+        pending = asyncio.ensure_future(_next(events))  # subscribes, then waits for the first event
+        await asyncio.sleep(0.2)
+        async with conn.transaction():  # one commit: the hub offers all five at once
+            written = [await _incident(conn, station) for _ in range(5)]
+        # given a subscriber whose queue holds two, offered five at once
+        first = await pending
+        received = [first.record_id, (await _next(events)).record_id]
+        # when it reads on, it is ended with FEED_TOO_SLOW and the cursor of the last event it got
+        with pytest.raises(feed.FeedError) as ended:
+            await _next(events)
+        assert ended.value.extensions["code"] == "FEED_TOO_SLOW"
+        last = feed.decode_cursor(ended.value.extensions["lastCursor"], "en")
+        # then resuming from that cursor gives the rest, in order, nothing twice
+        resumed = feed.follow(reader, hub, interest, after=last, lang="en")
+        received += [(await _next(resumed)).record_id for _ in range(len(written) - len(received))]
+        assert received == written
+        await resumed.aclose()
+    finally:
+        await conn.close()
+        await hub.stop()
+
+
+async def test_the_hub_catches_up_after_its_listen_connection_is_lost(database_url, station, reader):
+    hub = feed.FeedHub(reader, database_url, queue_size=100, check_every=0.5)
+    await hub.start()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await asyncio.wait_for(hub.wait_connected(), 10)
+        events = feed.follow(reader, hub, feed.Interest(viewer=ADMIN_VIEWER), after=None, lang="en")
+        pending = asyncio.ensure_future(_next(events, 15))
+        await asyncio.sleep(0.2)
+        # given the listener's connection is cut by the server
+        killed = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'markaz-feed' AND datname = current_database()")
+        assert killed >= 1
+        # when an incident is written while it is away
+        written = await _incident(conn, station)
+        # then the hub reconnects and delivers it
+        assert (await pending).record_id == written
+        await events.aclose()
+    finally:
+        await conn.close()
+        await hub.stop()
+
+
+def test_cursors_are_opaque_and_checked():
+    cursor = (12, 345)
+    assert feed.decode_cursor(feed.encode_cursor(cursor), "en") == cursor
+    for bad in ("", "abc", feed.encode_cursor((1, 2))[:-2], "SW5jaWRlbnQ6MTYyMQ=="):
+        with pytest.raises(feed.InputError):
+            feed.decode_cursor(bad, "en")
