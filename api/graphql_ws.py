@@ -8,7 +8,8 @@ The client sends `{"type": "connection_init", "payload": {"Authorization": "Bear
 No token, or one that is not valid (expired, ended session, disabled officer): the socket is closed with
 4403 Forbidden, as the protocol says for a refused connection_init (a `subscribe` before the server's
 `connection_ack` is closed with 4401 by the protocol handler). Only subscriptions run here; queries and
-mutations go over HTTP, where a request commits once. There is no Origin check: a browser cannot borrow
+mutations go over HTTP, where a request commits once. In production the safelist of api/persisted.py
+applies here too. There is no Origin check: a browser cannot borrow
 someone's sign-in here, since the token travels in the message, never in a cookie.
 """
 
@@ -19,6 +20,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -33,6 +35,7 @@ from strawberry.utils.aio import aclosing
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
+from resolvers.messages import message
 from resolvers.tokens import TokenError
 
 _log = logging.getLogger("markaz.ws")
@@ -58,6 +61,12 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
         view: GraphQLWebSocket = self.view  # type: ignore[assignment]
         ctx = view.operation_context(self.context)
         try:
+            if not view.endpoint.persisted.allowed(operation.query, ctx.viewer):
+                # The production safelist holds here as over HTTP.
+                refusal = GraphQLError(message("operation_not_allowed", ctx.lang),
+                                       extensions={"code": "OPERATION_NOT_ALLOWED"})
+                await operation.send_initial_errors([refusal])
+                return
             result_source = await self.schema.stream(
                 operation.query, variable_values=operation.variables, context_value=ctx,
                 operation_name=operation.operation_name,
