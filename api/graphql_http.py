@@ -197,6 +197,9 @@ class GraphQLEndpoint:
                 raise
             return self._unavailable(self._context(request, None), media, error)
         request.scope.setdefault("state", {})["operation_name"] = name
+        if "authorization" not in request.headers and not self.persisted.allowed(query, None):
+            # Refused before validation: outside the safelist, a citizen learns nothing about the schema.
+            return self._not_allowed(pick_language(request.headers.get("accept-language")), media)
         request_errors = self._request_errors(query, name, variables, request.method)
         if isinstance(request_errors, Response):
             return request_errors
@@ -216,9 +219,7 @@ class GraphQLEndpoint:
                         return refused
                 if not self.persisted.allowed(query, ctx.viewer):
                     await ctx.close(commit=False)
-                    body = {"errors": [{"message": message("operation_not_allowed", ctx.lang),
-                                        "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
-                    return self._response(body, 403, media)
+                    return self._not_allowed(ctx.lang, media)
                 await self.persisted.remember(persisted, query, self.sessionmaker)
                 result = await self._execute(prepared, op, variables, ctx)
             except Exception as error:
@@ -268,6 +269,11 @@ class GraphQLEndpoint:
                  "extensions": {"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id}}
         return self._response({"data": None, "errors": [error]}, 503, media,
                               {"Retry-After": str(RETRY_AFTER_S)})
+
+    def _not_allowed(self, lang: str, media: str) -> Response:
+        body = {"errors": [{"message": message("operation_not_allowed", lang),
+                            "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
+        return self._response(body, 403, media)
 
     async def _authenticate(self, ctx: Context, authorization: str, media: str) -> Response | None:
         """Set the request's viewer from its bearer token; a 401 when the token is not good.

@@ -157,6 +157,9 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
     assert (await production.post("/graphql", json=apq(sha), headers=admin)).status_code == 200
     # What an admin stored is still not an app operation.
     assert (await production.post("/graphql", json=apq(sha), headers=officer)).status_code == 403
+    # Outside the safelist a citizen learns nothing about the schema: refused before validation.
+    probe = await production.post("/graphql", json={"query": "{ secretThing }"}, headers=ACCEPT)
+    assert probe.status_code == 403 and "secretThing" not in probe.text
     # A citizen cannot store a document either: refused before anything is kept.
     other = "query H { governorates { code } }"
     refused = await production.post("/graphql", json=apq(sha256_hex(other), other), headers=ACCEPT)
