@@ -16,6 +16,7 @@ admin, send any document. Development has no safelist, so GraphiQL works as usua
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from collections import OrderedDict
 from typing import Any
@@ -29,6 +30,7 @@ from resolvers import policy
 # table cannot be made to hold much; PostgreSQL enforces the same bound.
 MAX_DOCUMENT_BYTES = 32 * 1024
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+_log = logging.getLogger("markaz.persisted")
 
 
 class PersistedQueryError(Exception):
@@ -107,6 +109,11 @@ class PersistedQueries:
             self._safelisted[query] = found
             if len(self._safelisted) > self._cache_size:
                 self._safelisted.popitem(last=False)
+        if not found:
+            # An old app whose release was retired, a developer build, or someone trying the API.
+            officer = viewer.officer_id if viewer else None
+            _log.warning("operation outside the safelist refused",
+                         extra={"sha256": sha256_hex(query), "officer_id": officer})
         return found
 
     async def remember(self, persisted: Persisted, query: str, sessionmaker) -> None:
@@ -117,6 +124,7 @@ class PersistedQueries:
             await persisted_queries.store(session, persisted.sha256, query)
             await session.commit()
         self._keep(persisted.sha256, query)
+        _log.info("persisted query stored", extra={"sha256": persisted.sha256, "bytes": len(query)})
 
     async def _lookup(self, sha: str, sessionmaker) -> str | None:
         document = self.manifest.get(sha)

@@ -161,6 +161,7 @@ def test_cli_build_and_check(tmp_path):
     checked = markaz("check")
     assert checked.returncode == 0, checked.stderr
     assert "1 release(s), 12 operation(s) checked: 0 error(s)" in checked.stdout
+    assert "note: citizen: not in any kept release yet: Governorates, NearestStations" in checked.stdout
     # A release built against an older schema, whose operation reads a field the schema no longer has.
     old = tmp_path / "officer-2.0.0.schema.graphql"
     shutil.copy(tmp_path / "officer-3.0.0.schema.graphql", old)
