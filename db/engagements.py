@@ -10,6 +10,7 @@ from sqlalchemy import Date, Row, and_, cast, false, func, literal, or_, select,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import client_requests as client_repo
 from db import core
 from db.models import Engagement, FollowUpAction, Patrol, Station
 
@@ -40,6 +41,12 @@ _INSERT_ACTION = insert(_ACTIONS)
 
 async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
     return (await core.execute(session, _INSERT_ENGAGEMENT, values)).one()
+
+
+async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any], result_type: str
+                                   ) -> Row[Any]:
+    """A new engagement, recorded as the result of its client id, in one statement."""
+    return await client_repo.insert_completed(session, _ENGAGEMENTS, values, result_type)
 
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true, tuple_, update
+from sqlalchemy import CTE, ColumnElement, Row, and_, false, func, null, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import client_requests as client_repo
 from db import core
 from db.models import Incident, IncidentStatusChange, Station
 
@@ -29,6 +30,20 @@ _INSERT_CHANGE = insert(_CHANGES)
 
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
     return (await core.execute(session, _INSERT_INCIDENT, values)).one()
+
+
+def _first_change(made: CTE) -> list[CTE]:
+    """The status history's first row for an incident just made (by its reporter, to its first status)."""
+    columns = ["incident_id", "from_status", "to_status", "version", "changed_by_id"]
+    rows = select(made.c.id, null(), made.c.status, made.c.version, made.c.reported_by_id)
+    return [insert(_CHANGES).from_select(columns, rows).cte("first_change")]
+
+
+async def insert_reported_incident(session: AsyncSession, values: dict[str, Any], result_type: str
+                                   ) -> Row[Any]:
+    """A new incident with its first status change, recorded as the result of its client id: one round
+    trip for what was three statements."""
+    return await client_repo.insert_completed(session, _INCIDENTS, values, result_type, _first_change)
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     all_,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -104,8 +105,13 @@ def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool
     return query.order_by(chord).limit(bindparam("limit", type_=Integer))
 
 
+# Built once: field-work writes read their station on every entry. One array parameter, so the text is
+# the same whatever the number of ids.
+_BY_IDS = select(*_COLUMNS).where(_STATIONS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+
+
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, select(*_COLUMNS).where(_STATIONS.c.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from db import client_requests as client_repo
 from db import engagements as repo
 from db import officers as officer_repo
-from db import stations as station_repo
 from resolvers import audit, policy
+from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
 from resolvers.fieldwork_common import (
@@ -138,7 +138,7 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
             if started is not None and started.kind == KIND_START_PATROL:
                 patrol_id = started.result_id
         patrol = await repo.patrol_station(session, patrol_id) if patrol_id is not None else None
-        stations = await station_repo.stations_by_ids(session, [patrol.station_id]) if patrol else {}
+    stations = await station_logic.station_rows(ctx, [patrol.station_id]) if patrol else {}
     viewer = ctx.viewer
     if patrol is None or not (viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
             viewer, patrol.station_id, stations[patrol.station_id].governorate_code)):
@@ -162,8 +162,7 @@ async def _station(ctx: Context, errors: Collector, input: Any, patrol: Any) -> 
         station_id = None
     if station_id is None:
         return None
-    async with ctx.db() as session:
-        station = (await station_repo.stations_by_ids(session, [station_id])).get(station_id)
+    station = (await station_logic.station_rows(ctx, [station_id])).get(station_id)
     if station is None or not station.active:
         errors.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
         return None
@@ -241,11 +240,10 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
                                     accuracy=point.accuracy_meters, mocked=point.mocked),
     }
     async with ctx.db() as session:
-        row = await repo.insert_engagement(session, values)
+        row = await repo.insert_logged_engagement(session, values, ENTITY)  # and the claim's result
         await repo.insert_follow_ups(session, [
             {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
              "due_on": f.due_on} for f in follow_ups])
-    await complete(ctx, input.client_id, ENTITY, row.id)
     audit.record(ctx, KIND_LOG, ENTITY, row.id, after={
         **audit_view(row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
                                           "dueOn": f.due_on} for f in follow_ups]})

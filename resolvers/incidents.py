@@ -17,7 +17,6 @@ from typing import Any
 from db import client_requests as client_repo
 from db import incidents as repo
 from db import officers as officer_repo
-from db import stations as station_repo
 from resolvers import audit, errors, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
@@ -94,11 +93,8 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
                                     accuracy=point.accuracy_meters, mocked=point.mocked),
     }
     async with ctx.db() as session:
-        row = await repo.insert_incident(session, values)
-        await repo.insert_status_change(session, {
-            "incident_id": row.id, "from_status": None, "to_status": row.status, "version": row.version,
-            "changed_by_id": viewer.officer_id})
-    await complete(ctx, input.client_id, ENTITY, row.id)
+        # the incident, its first status change (REPORTED, by the reporter), and the claim's result
+        row = await repo.insert_reported_incident(session, values, ENTITY)
     audit.record(ctx, KIND_REPORT, ENTITY, row.id, after=audit_view(row))
     return Applied(row)
 
@@ -282,8 +278,7 @@ async def _station_for_report(ctx: Context, problems: Collector, input: Any, poi
         if key is None:
             problems.add(("stationId",), "bad_id", kind="Station")
             return None
-        async with ctx.db() as session:
-            row = (await station_repo.stations_by_ids(session, [key])).get(key)
+        row = (await station_logic.station_rows(ctx, [key])).get(key)
         if row is None or not row.active:
             problems.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
             return None

@@ -23,6 +23,7 @@ from db import officers as officer_repo
 from db import patrols as repo
 from db import stations as station_repo
 from resolvers import audit, policy
+from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
 from resolvers.fieldwork_common import (
@@ -196,7 +197,7 @@ async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
         patrol = await repo.patrol_locked(session, patrol_id=ref.patrol_id, client_id=ref.client_id)
         if patrol is None:
             fail(ctx.lang, ref.path, "not_found", "NOT_FOUND", kind="patrol")
-        stations = await station_repo.stations_by_ids(session, [patrol.station_id])
+    stations = await station_logic.station_rows(ctx, [patrol.station_id])
     if not _may_access(ctx.viewer, patrol, stations[patrol.station_id].governorate_code):
         fail(ctx.lang, ref.path, "not_your_station", "FORBIDDEN")
     return patrol

@@ -173,6 +173,20 @@ async def stations_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         return await repo.stations_by_ids(session, ids)
 
 
+async def station_rows(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Station rows for the writes of one request, each read once in it: a sync batch names the officer's
+    station in nearly every entry, and rereading it cost a round trip per entry. The rows live as long as
+    the request (its transaction), like its loaders; a station missing then stays missing."""
+    known: dict[int, Any] = ctx.loaders.setdefault("station_rows", {})
+    wanted = [i for i in dict.fromkeys(ids) if i not in known]
+    if wanted:
+        async with ctx.db() as session:
+            found = await repo.stations_by_ids(session, wanted)
+        for station_id in wanted:
+            known[station_id] = found.get(station_id)
+    return {i: known[i] for i in ids if known[i] is not None}
+
+
 async def closures_for(ctx: Context, ids: Sequence[int], ending_after: datetime) -> dict[int, list[Any]]:
     async with ctx.db() as session:
         return await repo.closures_for_stations(session, ids, ending_after=ending_after)
