@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api import map_page
 from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websocket),
+            *map_page.routes(settings.map_tiles),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
