@@ -47,6 +47,10 @@ class Page:
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
         async for raw in self.socket:
             message = json.loads(raw)
             if "id" in message and message["id"] in self._waiting:

@@ -57,7 +57,9 @@ async def _seed(server: Server, committed_sessionmaker) -> tuple[str, set[str]]:
         spread = 0.012 if rng.random() < 0.7 else 0.05
         lat = STATIONS[k][0] + rng.gauss(0, spread)
         lon = STATIONS[k][1] + rng.gauss(0, spread)
-        cells.add(h3.latlng_to_cell(lat, lon, 8))
+        # Records keep their resolution-10 cell and maps count its ancestors (H3 children do not nest
+        # exactly, so near an edge this can differ from the resolution-8 cell of the point itself).
+        cells.add(h3.cell_to_parent(h3.latlng_to_cell(lat, lon, 10), 8))
         write = report_incident if n % 3 else log_engagement
         writes.append(write(server, tokens[k], stations[k], lat, lon))
     for start in range(0, len(writes), 10):
