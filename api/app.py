@@ -24,6 +24,7 @@ from api.persisted import PersistedQueries
 from db import migrate
 from db.faults import is_unavailable
 from db.settings import Settings
+from mobile_contract import releases
 from resolvers.feed import FeedHub
 from resolvers.tokens import development_key
 from schema import build_schema
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
                                graphiql_html=None if settings.production else _graphiql_html(),
                                secret_key=secret_key(settings), reader=reader,
-                               persisted=PersistedQueries.from_manifests(production=settings.production))
+                               persisted=PersistedQueries(
+                                   {**releases.known_documents(), **map_page.known_documents()},
+                                   production=settings.production))
     websocket = GraphQLWebSocket(schema, endpoint,
                                  max_subscriptions=settings.feed_subscriptions_per_connection)
 

@@ -14,11 +14,30 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mobile_contract.documents import normalise, sha256_hex
+
 STATIC = Path(__file__).parent / "static" / "map"
+
+
+def operations() -> dict[str, str]:
+    """The page's GraphQL operations by name: api/static/map/operations/<Name>.graphql."""
+    return {path.stem: path.read_text(encoding="utf-8")
+            for path in sorted((STATIC / "operations").glob("*.graphql"))}
+
+
+def known_documents() -> dict[str, str]:
+    """sha256 -> wire form of the page's operations. The server ships the page, so it knows exactly these
+    documents: with the app releases' operations they make the production safelist, and the page works
+    there for supervisors as the apps do (no other document is let through for it)."""
+    found = {}
+    for document in operations().values():
+        wire = normalise(document)
+        found[sha256_hex(wire)] = wire
+    return found
 
 
 def tile_origin(template: str | None) -> str | None:
@@ -49,8 +68,14 @@ def routes(tiles: str | None) -> list[BaseRoute]:
     headers = {"content-security-policy": policy, "x-content-type-options": "nosniff",
                "referrer-policy": "no-referrer", "cache-control": "no-cache"}
 
+    documents = operations()
+
     async def map_page(request: Request) -> Response:
         return HTMLResponse(page, headers=headers)
 
+    async def map_operations(request: Request) -> Response:
+        return JSONResponse(documents, headers={"cache-control": "no-cache"})
+
     return [Route("/map", map_page, methods=["GET"]),
+            Route("/map/operations.json", map_operations, methods=["GET"]),
             Mount("/map/static", StaticFiles(directory=STATIC), name="map-static")]

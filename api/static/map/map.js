@@ -10,30 +10,9 @@
   const LAYER_COLOURS = { INCIDENTS: "#c0392b", ENGAGEMENTS: "#1f77b4", PATROLS: "#2e8b57" };
   const FEED_LIMIT = 50;
 
-  const LOGIN = `mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      accessToken refreshToken expiresAt errors { code message }
-      officer { name role governorates { id name } station { id name governorate { id name } } }
-    }
-  }`;
-  const REFRESH = `mutation Refresh($input: RefreshSessionInput!) {
-    refreshSession(input: $input) { accessToken refreshToken expiresAt errors { code message } }
-  }`;
-  const GOVERNORATES = `query Governorates { governorates { id name } }`;
-  const STATIONS = `query Stations($governorateId: ID) {
-    stations(first: 100, governorateId: $governorateId) { edges { node { id name } } }
-  }`;
-  const MAP = `query ActivityMap($area: AreaInput!, $from: DateTime!, $to: DateTime!, $resolution: Int) {
-    activityMap(area: $area, from: $from, to: $to, resolution: $resolution) {
-      resolution totals { incidents engagements patrolMinutes } geojson
-    }
-  }`;
-  const FEED = `subscription Feed($area: AreaInput, $after: String) {
-    activityFeed(area: $area, after: $after) {
-      cursor layer occurredAt location { latitude longitude } station { name }
-      incident { category } engagement { kind } patrol { id }
-    }
-  }`;
+  // The page's operations are api/static/map/operations/*.graphql, served as /map/operations.json; the
+  // server knows exactly these documents, so in production they pass its safelist like an app release's.
+  const operations = fetch("/map/operations.json").then((response) => response.json());
 
   const $ = (selector) => document.querySelector(selector);
   const session = { token: null, refresh: null, expires: 0 };
@@ -57,7 +36,8 @@
   }
 
   // --- GraphQL over HTTP -----------------------------------------------------------------------------
-  async function graphql(query, variables, authenticated = true) {
+  async function graphql(name, variables, authenticated = true) {
+    const query = (await operations)[name];
     const headers = { "content-type": "application/json", accept: "application/graphql-response+json" };
     if (authenticated) headers.authorization = "Bearer " + (await freshToken());
     const response = await fetch("/graphql", {
@@ -81,7 +61,7 @@
   async function freshToken() {
     // Access tokens live 15 minutes: renew one that ends within the next minute.
     if (session.refresh && session.expires - Date.now() < 60_000) {
-      const data = await graphql(REFRESH, { input: { refreshToken: session.refresh } }, false);
+      const data = await graphql("Refresh", { input: { refreshToken: session.refresh } }, false);
       const payload = data.refreshSession;
       if (payload.errors.length) throw new Error(payload.errors[0].message);
       keep(payload);
@@ -95,7 +75,7 @@
     const form = event.target;
     status("Signing in…");
     try {
-      const data = await graphql(LOGIN, {
+      const data = await graphql("Login", {
         input: { badgeNumber: form.badge.value, password: form.password.value },
       }, false);
       const payload = data.login;
@@ -117,7 +97,7 @@
   async function fillGovernorates(officer) {
     let choices = officer.governorates;
     if (officer.station) choices = [officer.station.governorate];
-    if (!choices.length) choices = (await graphql(GOVERNORATES, {})).governorates; // an admin: all of them
+    if (!choices.length) choices = (await graphql("Governorates", {})).governorates; // an admin: all of them
     const select = $("#query").governorate;
     select.replaceChildren(...choices.map((g) => new Option(g.name, g.id)));
     await fillStations();
@@ -125,7 +105,7 @@
 
   async function fillStations() {
     const form = $("#query");
-    const data = await graphql(STATIONS, { governorateId: form.governorate.value || null });
+    const data = await graphql("Stations", { governorateId: form.governorate.value || null });
     form.station.replaceChildren(...data.stations.edges.map((e) => new Option(e.node.name, e.node.id)));
   }
 
@@ -194,7 +174,7 @@
     const to = new Date(new Date(form.to.value + "T00:00:00Z").getTime() + 86_400_000);
     status("Counting…");
     try {
-      const data = await graphql(MAP, {
+      const data = await graphql("ActivityMap", {
         area, from: from.toISOString(), to: to.toISOString(), resolution: Number(form.resolution.value),
       });
       draw(data.activityMap, form.measure.value);
@@ -282,10 +262,10 @@
     };
   }
 
-  function subscribe(socket) {
+  async function subscribe(socket) {
+    const query = (await operations).Feed;
     socket.send(JSON.stringify({
-      id: "feed", type: "subscribe",
-      payload: { query: FEED, variables: { area: feed.area, after: feed.cursor } },
+      id: "feed", type: "subscribe", payload: { query, variables: { area: feed.area, after: feed.cursor } },
     }));
   }
 
