@@ -58,3 +58,21 @@ async def test_in_production_a_supervisor_runs_the_page_operations_and_nothing_e
         refused = await _post(production, "query { stations(first: 100) { totalCount } }", {}, sender)
         assert refused.status_code == 403
         assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
+
+
+def test_tile_urls_are_checked_and_allowed_by_the_page_policy():
+    assert map_page.tile_origin(None) is None
+    assert map_page.tile_origin("https://tiles.example.org/{z}/{x}/{y}.png") == "https://tiles.example.org"
+    assert map_page.tile_origin("https://{s}.tiles.example.org/{z}/{x}/{y}.png") == "https://*.tiles.example.org"
+    for bad in ("javascript:alert(1)", "tiles/{z}/{x}/{y}.png", "ftp://example.org/{z}/{x}/{y}"):
+        with pytest.raises(ValueError):
+            map_page.tile_origin(bad)
+
+
+def test_feed_settings_must_be_positive_whole_numbers(tmp_path):
+    base = {"MARKAZ_DATA_DIR": str(tmp_path)}
+    settings = Settings.from_env({**base, "MARKAZ_FEED_QUEUE": "50", "MARKAZ_FEED_SUBSCRIPTIONS": "3"})
+    assert (settings.feed_queue, settings.feed_subscriptions_per_connection) == (50, 3)
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(ValueError, match="MARKAZ_FEED_QUEUE"):
+            Settings.from_env({**base, "MARKAZ_FEED_QUEUE": bad})
