@@ -159,3 +159,31 @@ def test_cursors_are_opaque_and_checked():
     for bad in ("", "abc", feed.encode_cursor((1, 2))[:-2], "SW5jaWRlbnQ6MTYyMQ=="):
         with pytest.raises(feed.InputError):
             feed.decode_cursor(bad, "en")
+
+
+async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(database_url, station, reader,
+                                                                         committed_sessionmaker):
+    from tests.factories import make_officer
+
+    async with committed_sessionmaker() as session:
+        officer, _ = await make_officer(session, station_id=station)
+        await session.commit()
+    conn = await asyncpg.connect(database_url)
+    try:
+        patrols = [await conn.fetchval(
+            "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
+            "VALUES ($1, $2, $3, ARRAY[$3::bigint], now()) RETURNING id", uuid.uuid4(), station, officer)
+            for _ in range(2)]
+        head = (await _log_after(reader, (0, 0)) or [None])[-1]
+        after = (head.position, head.id) if head else (0, 0)
+        # when one statement stores three fixes of one patrol and two of the other
+        await conn.execute(
+            "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude) SELECT p, "
+            "now() - make_interval(secs => n), 30.5 + n / 1000.0, 47.8 FROM unnest($1::bigint[]) p, "
+            "generate_series(0, 2) n WHERE NOT (p = $2 AND n = 2)", patrols, patrols[1])
+        events = await _log_after(reader, after)
+        # then the feed has one position per patrol: its newest fix (n = 0)
+        assert sorted((e.layer, e.record_id, e.latitude) for e in events) == [
+            ("PATROLS", patrols[0], 30.5), ("PATROLS", patrols[1], 30.5)]
+    finally:
+        await conn.close()
