@@ -20,6 +20,8 @@ from graphql import (
     Node,
     ObjectFieldNode,
     OperationDefinitionNode,
+    StringValueNode,
+    ValidationRule,
     ValueNode,
     Visitor,
     execute,
@@ -66,7 +68,7 @@ class Executor:
         except GraphQLError as error:
             prepared = Prepared(None, (error,), {})
         else:
-            errors = validate_document(self.schema, document, tuple(specified_rules))
+            errors = validate_document(self.schema, document, (*specified_rules, NoNulCharacter))
             errors = _name_arguments(document, errors)
             operations: dict[str | None, OperationDefinitionNode] = {}
             for definition in document.definitions:
@@ -103,6 +105,29 @@ class Executor:
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
         return result  # type: ignore[return-value]
+
+
+NUL_TEXT = "Text may not contain the NUL character (U+0000)."
+
+
+class NoNulCharacter(ValidationRule):
+    """PostgreSQL cannot store or compare text holding U+0000: a string with one is refused here, as a
+    bad argument, instead of failing in the database."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(GraphQLError(NUL_TEXT, node))
+
+
+def has_nul(value: Any) -> bool:
+    """True when a decoded JSON value (variables) holds U+0000 in any string, key or value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 class _ArgumentPaths(Visitor):

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api import http_cache
 from api.compression import BodyError, decode_body
-from api.executor import Executor
+from api.executor import NUL_TEXT, Executor, has_nul
 from api.persisted import PersistedQueries, PersistedQueryError
 from db.faults import is_stale_connection, is_unavailable
 from resolvers.auth import viewer_for_token
@@ -116,6 +116,8 @@ def check_params(params: dict[str, Any]) -> tuple[str, str | None, dict[str, Any
         raise RequestError(400, "`operationName` must be a string.")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "`variables` must be an object.")
+    if variables and has_nul(variables):
+        raise RequestError(400, f"`variables`: {NUL_TEXT}")
     if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
         raise RequestError(400, "`extensions` must be an object.")
     return query, name, variables

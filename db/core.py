@@ -7,18 +7,40 @@ same transaction and savepoints as the session.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import dataclasses
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, Executable, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+T = TypeVar("T")
+
+
+async def to_the_end(statement: Awaitable[T]) -> T:
+    """Run a statement to its end even when the caller is cancelled; the cancellation is delivered once
+    the statement is done.
+
+    GraphQL cancels a field's siblings when one of them fails in a non-null position. A statement cut
+    off half-way leaves the connection unusable (SQLAlchemy then invalidates it, and the transaction
+    with it); letting it finish first keeps the connection and the request's other work sound.
+    """
+    running = asyncio.ensure_future(statement)
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+        raise
+
 
 async def execute(session: AsyncSession, statement: Executable, params: Any = None) -> CursorResult[Any]:
     connection = await session.connection()
-    return await connection.execute(statement, params)
+    return await to_the_end(connection.execute(statement, params))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,11 +80,11 @@ async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str,
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     try:
-        records = await driver.fetch(compiled.text, *[params[name] for name in compiled.names])
+        records = await to_the_end(driver.fetch(compiled.text, *[params[name] for name in compiled.names]))
     except Exception:
         # Failures go through SQLAlchemy, which knows them: a connection closed by a database restart is
         # thrown away with the pool's others (db/faults.py then answers 503 or retries the request).
-        return list((await connection.execute(statement, params)).all())
+        return list((await to_the_end(connection.execute(statement, params))).all())
     make = compiled.row._make
     return [make(record) for record in records]
 
@@ -75,7 +97,7 @@ async def simple(connection: AsyncConnection, *statements: str) -> None:
     own (a closed connection is thrown away, and the error is the usual DBAPIError)."""
     driver = (await connection.get_raw_connection()).driver_connection
     try:
-        await driver.execute("; ".join(statements))
+        await to_the_end(driver.execute("; ".join(statements)))
     except Exception:
         for statement in statements:
-            await connection.exec_driver_sql(statement)
+            await to_the_end(connection.exec_driver_sql(statement))

@@ -19,6 +19,16 @@ OFFICER, COMMANDER, SUPERVISOR, ADMIN = "OFFICER", "STATION_COMMANDER", "SUPERVI
 ROLES = (OFFICER, COMMANDER, SUPERVISOR, ADMIN)
 SENSITIVE_CATEGORIES = frozenset({"DOMESTIC_VIOLENCE", "CHILD_PROTECTION", "JUVENILE"})
 
+# What a citizen (no token) may reach: these root queries, answering with objects of these types only
+# (`me` is null, `node`/`nodes` null for anything else). Signing in is open to all, through the
+# mutations below; every other mutation needs an officer. tests/test_security.py runs every root field
+# of the live schema as a citizen and holds the answers to these lists, so a new field that is not
+# refused fails there until it is refused or added here on purpose.
+CITIZEN_QUERIES = frozenset({"nearestStations", "stations", "station", "governorates", "me", "node", "nodes"})
+CITIZEN_TYPES = frozenset({"Station", "NearbyStation", "StationConnection", "StationEdge", "PageInfo",
+                           "Governorate", "LocalizedText", "GeoPoint", "OpeningPeriod", "StationClosure"})
+CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout"})
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Viewer:

@@ -70,11 +70,14 @@ station              PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC   
 # the DOMESTIC_VIOLENCE incident's details; then again once cmdA has assigned it to offA2
 dv details           DETAILS   HIDDEN    DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
 dv, offA2 assigned   DETAILS   DETAILS   DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
-# writes at station A (the incident ones on the THEFT incident; assigning it to offA2)
+# writes at station A (the incident ones on the THEFT incident; assigning it to offA2; the patrol ones on
+# A's patrol)
 reportIncident       OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 updateIncidentStatus OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 assignIncident       FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 startPatrol          OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+appendPatrolTrack    OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+endPatrol            OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 logEngagement        OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 syncFieldLog         APPLIED   APPLIED   APPLIED   REJECTED  REJECTED  APPLIED   REJECTED  APPLIED   UNAUTH
 updateFollowUpAction OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
@@ -124,6 +127,14 @@ mutation Assign($input: AssignIncidentInput!) {
 START_PATROL = """
 mutation Start($input: StartPatrolInput!) {
   startPatrol(input: $input) { patrol { id station { id } } errors { field code } }
+}"""
+APPEND_TRACK = """
+mutation Append($input: AppendPatrolTrackInput!) {
+  appendPatrolTrack(input: $input) { patrol { id } errors { field code } }
+}"""
+END_PATROL = """
+mutation End($input: EndPatrolInput!) {
+  endPatrol(input: $input) { patrol { id } errors { field code } }
 }"""
 LOG_ENGAGEMENT = """
 mutation Log($input: LogEngagementInput!) {
@@ -448,6 +459,23 @@ async def check_start_patrol(w: World, role: str) -> str:
                         lambda p: p["patrol"]["station"]["id"] == station)
 
 
+async def check_append_track(w: World, role: str) -> str:
+    patrol = w.records["A"]["patrol"]
+    values = {"clientId": str(uuid.uuid4()), "patrolId": patrol,
+              "fixes": [{**HERE, "accuracyMeters": 6.0, "recordedAt": _ago(minutes=20)}]}
+    return await _write(w, role, APPEND_TRACK, "appendPatrolTrack", values,
+                        f"SELECT count(*) FROM patrol_fixes WHERE patrol_id = {_key(patrol)}",  # noqa: S608
+                        lambda p: p["patrol"]["id"] == patrol)
+
+
+async def check_end_patrol(w: World, role: str) -> str:
+    patrol = w.records["A"]["patrol"]
+    values = {"clientId": str(uuid.uuid4()), "patrolId": patrol, "endedAt": _ago(minutes=10)}
+    return await _write(w, role, END_PATROL, "endPatrol", values,
+                        f"SELECT count(ended_at) FROM patrols WHERE id = {_key(patrol)}",  # noqa: S608
+                        lambda p: p["patrol"]["id"] == patrol)
+
+
 async def check_log_engagement(w: World, role: str) -> str:
     station = gid("Station", w.stations["A"])
     values = {"clientId": str(uuid.uuid4()), "kind": "MARKET_WALK", "location": HERE,
@@ -506,6 +534,8 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "updateIncidentStatus": check_update_status,
     "assignIncident": check_assign,
     "startPatrol": check_start_patrol,
+    "appendPatrolTrack": check_append_track,
+    "endPatrol": check_end_patrol,
     "logEngagement": check_log_engagement,
     "syncFieldLog": check_sync,
     "updateFollowUpAction": check_update_follow_up,
