@@ -11,7 +11,7 @@ POOL_TIMEOUT_S = 10
 CONNECT_TIMEOUT_S = 5
 
 
-def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
     return create_async_engine(
         async_url(url),
@@ -22,8 +22,10 @@ def make_engine(url: str, *, pool_size: int = 40, echo: bool = False) -> AsyncEn
         max_overflow=10,
         # No ping before every checkout: it costs a round trip per request. A connection broken by a
         # database restart fails its statement, SQLAlchemy sees a disconnect and drops every pooled
-        # connection made before it, and a query is run once more (api/graphql_http.py, db/faults.py).
-        pool_pre_ping=False,
+        # connection made before it, and the request is run once more when nothing was committed
+        # (api/graphql_http.py, db/faults.py).
+        # bench/pre_ping.py measures what the ping would cost (`pre_ping=True`).
+        pool_pre_ping=pre_ping,
         # Fail fast while the database is down or swamped: a request waits at most this long for a
         # connection from a full pool, and a new connection at most CONNECT_TIMEOUT_S, then gets a 503.
         pool_timeout=POOL_TIMEOUT_S,
