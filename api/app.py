@@ -9,6 +9,7 @@ import logging
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -19,14 +20,18 @@ from api.database import open_database
 from api.executor import Executor
 from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
 from api.graphql_ws import GraphQLWebSocket
+from api.limits import Limits
 from api.logs import RequestIdMiddleware
+from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.persisted import PersistedQueries
+from api.ratelimit import RateLimit, limiter_for
+from api.security import ClientAddress, SecurityHeaders, secret_key, trusted_networks
+from api.tracing import TracingMiddleware, trace_statements, tracer_provider
 from db import migrate
 from db.faults import is_unavailable
 from db.settings import Settings
 from mobile_contract import releases
 from resolvers.feed import FeedHub
-from resolvers.tokens import development_key
 from schema import build_schema
 from schema.plans import make_plan
 
@@ -39,17 +44,6 @@ def _graphiql_html() -> str:
     return get_graphql_ide_html(graphql_ide="graphiql")
 
 
-def secret_key(settings: Settings) -> str:
-    """The signing key: MARKAZ_SECRET_KEY, or in development a key made once in the data directory."""
-    if settings.secret_key:
-        if len(settings.secret_key) < 32:
-            raise RuntimeError("MARKAZ_SECRET_KEY must be at least 32 characters")
-        return settings.secret_key
-    if settings.production:
-        raise RuntimeError("MARKAZ_SECRET_KEY must be set in production (32 or more random characters)")
-    return development_key(settings.data_dir)
-
-
 def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=None, demo: bool = False,
                plans: bool = True) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
@@ -57,10 +51,16 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     off (schema/plans.py) to compare with ordinary execution."""
     settings = settings or Settings.from_env()
     schema = build_schema()
-    executor = Executor(schema._schema, planner=functools.partial(make_plan, schema) if plans else None)
+    executor = Executor(schema._schema, planner=functools.partial(make_plan, schema) if plans else None,
+                        limits=Limits.from_settings(settings))
+    key = secret_key(settings)
+    limiter = limiter_for(settings, sessionmaker) if settings.rate_limit else None
+    metrics = Metrics()
+    tracing = tracer_provider(settings)
+    tracer = tracing.get_tracer("markaz") if tracing is not None else None
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
                                graphiql_html=None if settings.production else _graphiql_html(),
-                               secret_key=secret_key(settings), reader=reader,
+                               secret_key=key, reader=reader,
                                persisted=PersistedQueries(
                                    {**releases.known_documents(), **map_page.known_documents()},
                                    production=settings.production))
@@ -75,6 +75,11 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
         async with open_database(settings) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
             endpoint.reader = database.reader
+            if limiter is not None and hasattr(limiter.store, "sessionmaker"):
+                limiter.store.sessionmaker = database.reader  # one statement, its own transaction
+            metrics.engine = database.engine
+            if tracer is not None:
+                trace_statements(database.engine, tracer)
             if demo:
                 from api.seeding import seed_demo_if_empty
 
@@ -90,6 +95,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
                 yield
             finally:
                 await hub.stop()
+                if tracing is not None:
+                    tracing.shutdown()  # sends the spans still batched
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -117,10 +124,37 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             *map_page.routes(settings.map_tiles),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(metrics, production=settings.production,
+                                               token=settings.metrics_token), methods=["GET"]),
         ],
         lifespan=lifespan,
     )
     app.state.sessionmaker = sessionmaker
+    app.state.rate_limiter, app.state.metrics = limiter, metrics
+    # Added innermost first. Rate limits come before any work; CORS and the security headers wrap their
+    # 429s too; metrics and traces see every outcome; the client's address is settled before all.
     app.add_middleware(CompressionMiddleware)
+    if limiter is not None:
+        app.add_middleware(RateLimit, limiter=limiter, secret_key=key,
+                           citizen=(settings.citizen_rate, settings.citizen_burst),
+                           officer=(settings.officer_rate, settings.officer_burst))
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], max_age=600,
+                           allow_headers=["authorization", "content-type", "accept-language", "x-device-id",
+                                          "x-request-id"], expose_headers=["x-request-id", "retry-after"])
+    tiles = getattr(settings, "map_tiles", None)
+    app.add_middleware(SecurityHeaders, production=settings.production,
+                       img_sources=(_origin(tiles),) if tiles else ())
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if tracer is not None:
+        app.add_middleware(TracingMiddleware, tracer=tracer)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ClientAddress, networks=trusted_networks(settings.trusted_proxies))
     return app
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL template, for the page policy's image sources."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -38,7 +38,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure(settings.log_level, settings.log_format)
     app = create_app(settings, demo=args.demo)
     # In-flight requests get 20 s to finish on SIGTERM before the process exits.
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=True,
+    # X-Forwarded-For is read by the app itself, from MARKAZ_TRUSTED_PROXIES only (api/security.py);
+    # uvicorn's own reading would trust 127.0.0.1 by default.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=False,
                 timeout_graceful_shutdown=20, server_header=False)
     return 0
 

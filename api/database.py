@@ -74,7 +74,7 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             await wait_for_server(url)
         if migrate_first:
             await prepare(url)
-        engine = make_engine(url, pool_size=pool_size)
+        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms)
         try:
             yield Database(url, engine, make_sessionmaker(engine), make_reader(engine), server is not None)
         finally:

@@ -1,7 +1,9 @@
 """Running GraphQL documents: parse and validate once per distinct document, then execute.
 
 Parsing and validation dominate the cost of a small query (see PERFORMANCE.md), so both results are
-kept in a bounded LRU keyed by the document text. The HTTP and WebSocket transports share this.
+kept in a bounded LRU keyed by the document text. The HTTP and WebSocket transports share this. The
+shape of each operation (api/limits.py: depth, aliases, cost plan) is worked out once too, before
+validation, and documents beyond the limits are refused with the limit named.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from graphql import (
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import validate_document
 
-MAX_TOKENS = 5000
+from api.limits import LimitExceeded, Limits, Shape, check_shape, shape_of
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,17 +46,20 @@ class Prepared:
     operations: dict[str | None, OperationDefinitionNode]
     # Execution plans by operation name (schema/plans.py), made on first use; None: ordinary execution.
     plans: dict[str | None, Any] = dataclasses.field(default_factory=dict, compare=False)
+    shapes: dict[str | None, Shape] = dataclasses.field(default_factory=dict)
 
 
 class Executor:
     """Executes operations against one schema, caching parse + validation per document text."""
 
     def __init__(self, schema: GraphQLSchema, *, cache_size: int = 1000,
-                 planner: Callable[[OperationDefinitionNode], Any] | None = None) -> None:
+                 planner: Callable[[OperationDefinitionNode], Any] | None = None, limits: Limits | None = None
+                 ) -> None:
         self.schema = schema
         # Makes an execution plan for an operation (or None); without one, every operation is executed
         # field by field.
         self.planner = planner
+        self.limits = limits or Limits()
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._cache_size = cache_size
 
@@ -63,22 +68,35 @@ class Executor:
         if found is not None:
             self._cache.move_to_end(query)
             return found
-        try:
-            document = parse(query, max_tokens=MAX_TOKENS)
-        except GraphQLError as error:
-            prepared = Prepared(None, (error,), {})
-        else:
-            errors = validate_document(self.schema, document, (*specified_rules, NoNulCharacter))
-            errors = _name_arguments(document, errors)
-            operations: dict[str | None, OperationDefinitionNode] = {}
-            for definition in document.definitions:
-                if isinstance(definition, OperationDefinitionNode):
-                    operations[definition.name.value if definition.name else None] = definition
-            prepared = Prepared(document, tuple(errors), operations)
+        prepared = self._prepare(query)
         self._cache[query] = prepared
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return prepared
+
+    def _prepare(self, query: str) -> Prepared:
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens)
+        except GraphQLError as error:
+            if "tokens" in error.message:  # graphql-core's "Document contains more than N tokens"
+                error = LimitExceeded("tokens", None, self.limits.max_tokens)
+            return Prepared(None, (error,), {})
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        shapes: dict[str | None, Shape] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                name = definition.name.value if definition.name else None
+                operations[name] = definition
+                # Before validation: validating a document that expands to millions of fields is itself
+                # the attack the limits are there to stop.
+                shape = shape_of(self.schema, document, definition, self.limits)
+                refused = shape if isinstance(shape, LimitExceeded) else check_shape(shape, self.limits)
+                if refused is not None:
+                    return Prepared(document, (refused,), operations)
+                shapes[name] = shape  # type: ignore[assignment]
+        errors = validate_document(self.schema, document, (*specified_rules, NoNulCharacter))
+        errors = _name_arguments(document, errors)
+        return Prepared(document, tuple(errors), operations, shapes=shapes)
 
     @staticmethod
     def operation(prepared: Prepared, name: str | None) -> OperationDefinitionNode | None:

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import orjson
+import structlog
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -20,6 +21,7 @@ from starlette.responses import HTMLResponse, Response
 from api import http_cache
 from api.compression import BodyError, decode_body
 from api.executor import NUL_TEXT, Executor, has_nul
+from api.limits import check_request
 from api.persisted import PersistedQueries, PersistedQueryError
 from db.faults import is_stale_connection, is_unavailable
 from resolvers.auth import viewer_for_token
@@ -222,6 +224,13 @@ class GraphQLEndpoint:
                 if not self.persisted.allowed(query, ctx.viewer):
                     await ctx.close(commit=False)
                     return self._not_allowed(ctx.lang, media)
+                shape = prepared.shapes[op.name.value if op.name else None]
+                cost, refused_by = check_request(shape, variables, self.executor.limits, viewer=ctx.viewer,
+                                                 production=self.production)
+                if refused_by is not None:
+                    await ctx.close(commit=False)
+                    status = 400 if media == GRAPHQL_RESPONSE else 200
+                    return self._response({"errors": [refused_by.formatted]}, status, media)
                 await self.persisted.remember(persisted, query, self.sessionmaker)
                 result = await self._execute(prepared, op, variables, ctx)
             except Exception as error:
@@ -250,6 +259,7 @@ class GraphQLEndpoint:
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
         request.scope["state"]["graphql_answer"] = (op, not result.errors)
+        body["extensions"] = {"cost": {"requested": cost, "limit": self.executor.limits.max_cost}}
         return self._response(body, 200, media)
 
     def _context(self, request: Request, op: OperationDefinitionNode | None) -> Context:
@@ -287,6 +297,7 @@ class GraphQLEndpoint:
             if scheme.lower() != "bearer" or not token.strip():
                 raise TokenError("not a bearer token")
             ctx.viewer = await viewer_for_token(ctx, token.strip())
+            structlog.contextvars.bind_contextvars(officer_id=ctx.viewer.officer_id)  # on every log line
         except TokenError:
             await ctx.close(commit=False)
             body = {"errors": [{"message": message("session_ended", ctx.lang),

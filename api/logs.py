@@ -1,7 +1,10 @@
 """Structured logs: one JSON object a line, with the request id of the request being served.
 
 Standard-library loggers (uvicorn, SQLAlchemy, ours) go through the same structlog formatter, so
-every line has the same shape. `MARKAZ_LOG_FORMAT=console` prints them for people instead.
+every line has the same shape. `MARKAZ_LOG_FORMAT=console` prints them for people instead. Each line of
+a request carries its request id, and once signed in, the officer's id; the request line also the
+operation name. `redact` runs last on every line: no password, token or sensitive incident text is
+written, whatever a caller passed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,42 @@ import uuid
 import structlog
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Keys whose values are never logged (compared lower-case, without `_` and `-`): credentials, and the
+# free text and people of incidents, which may describe domestic violence or children.
+SECRET_KEYS = frozenset({"password", "newpassword", "currentpassword", "token", "accesstoken",
+                         "refreshtoken", "authorization", "cookie", "secret", "secretkey", "description",
+                         "people", "notes", "note", "variables", "phone"})
+_SCRUB = (
+    (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}"), "[token]"),  # a JWT anywhere in a text
+    (re.compile(r"(?i)\b(bearer)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
+    (re.compile(r"(?i)\b(password|passwd|secret|token)(\W{1,3})[^\s,;&'\"]+"), r"\1\2[redacted]"),
+    (re.compile(r"\[parameters: .*?\](?=\s|$)", re.S), "[parameters: redacted]"),  # SQLAlchemy errors
+)
+
+
+def _clean(value, depth: int = 0):
+    if isinstance(value, str):
+        for pattern, replacement in _SCRUB:
+            value = pattern.sub(replacement, value)
+        return value
+    if depth > 5:
+        return value
+    if isinstance(value, dict):
+        return {k: "[redacted]" if _secret(k) else _clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, depth + 1) for v in value]
+    return value
+
+
+def _secret(key) -> bool:
+    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in SECRET_KEYS
+
+
+def redact(_logger, _method, event_dict: dict) -> dict:
+    """A structlog processor: values under secret keys replaced, tokens and passwords cut out of text."""
+    for key, value in event_dict.items():
+        event_dict[key] = "[redacted]" if _secret(key) else _clean(value)
+    return event_dict
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
@@ -37,7 +76,7 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer],
+                    structlog.processors.format_exc_info, redact, renderer],
     ))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -79,4 +118,4 @@ class RequestIdMiddleware:
                 self.log.info("request", method=scope["method"], path=scope["path"], status=status,
                               duration_ms=round((time.perf_counter() - started) * 1000, 2),
                               operation=state.get("operation_name"))
-            structlog.contextvars.unbind_contextvars("request_id")
+            structlog.contextvars.unbind_contextvars("request_id", "officer_id")

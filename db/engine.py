@@ -11,8 +11,16 @@ POOL_TIMEOUT_S = 10
 CONNECT_TIMEOUT_S = 5
 
 
-def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
-    """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves."""
+def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: bool = False,
+                statement_timeout_ms: int = 0) -> AsyncEngine:
+    """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves.
+
+    `statement_timeout_ms` (0: none) makes PostgreSQL cancel any statement that runs longer, so one slow
+    query cannot hold a connection of the pool (and the request waiting on it) indefinitely.
+    """
+    server_settings = {"jit": "off", "application_name": "markaz"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
@@ -31,8 +39,10 @@ def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: 
         pool_timeout=POOL_TIMEOUT_S,
         pool_recycle=1800,
         echo=echo,
-        connect_args={"server_settings": {"jit": "off", "application_name": "markaz"},
-                      "timeout": CONNECT_TIMEOUT_S},
+        # Statement parameters (passwords' hashes, incident descriptions) stay out of error messages, and
+        # so out of logs.
+        hide_parameters=True,
+        connect_args={"server_settings": server_settings, "timeout": CONNECT_TIMEOUT_S},
         # JSONB (opening hours, closures, people) is decoded on every station read: orjson is faster.
         json_deserializer=orjson.loads,
         json_serializer=lambda value: orjson.dumps(value).decode(),

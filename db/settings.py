@@ -11,7 +11,10 @@ import platformdirs
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything Markaz reads from its environment. See the README for each variable."""
+    """Everything Markaz reads from its environment. See the README for each variable.
+
+    Fields after `log_format` have defaults, so a test may build Settings with only what it cares about.
+    """
 
     database_url: str | None
     data_dir: Path
@@ -25,6 +28,32 @@ class Settings:
     feed_queue: int = 1000
     # The /map page's base-map tiles ({z}/{x}/{y} URL template); none: a plain background.
     map_tiles: str | None = None
+    # Browser origins allowed to call the API (CORS); none: no cross-origin browser access.
+    cors_origins: tuple[str, ...] = ()
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    # Query limits, checked before execution (api/limits.py).
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_cost: int = 10_000
+    # PostgreSQL cancels any one statement running longer than this (0: no limit).
+    statement_timeout_ms: int = 10_000
+    # Rate limits (api/ratelimit.py): a token bucket per client address (citizens) and per officer. On in
+    # production; off in development, where one address (the developer's, or the tests') does everything.
+    rate_limit: bool = False
+    citizen_rate: float = 15.0
+    citizen_burst: int = 30
+    officer_rate: float = 15.0
+    # An officer's app empties its offline queue in a burst when the network comes back.
+    officer_burst: int = 60
+    # How often a process settles its rate-limit buckets with the shared store; 0: every request.
+    rate_sync_ms: int = 200
+    redis_url: str | None = None
+    # Bearer token that /metrics asks for; in production without it /metrics answers loopback only.
+    metrics_token: str | None = None
+    # OpenTelemetry: traces are exported over OTLP/HTTP when this is set (needs the `otel` extra).
+    otel_endpoint: str | None = None
 
     @property
     def production(self) -> bool:
@@ -37,6 +66,7 @@ class Settings:
         mode = env.get("MARKAZ_ENV", "development").strip().lower()
         if mode not in ("development", "production"):
             raise ValueError(f"MARKAZ_ENV must be 'development' or 'production', not {mode!r}")
+        defaults = cls(None, Path(), "", None, "", "")
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(data_dir).expanduser(),
@@ -47,6 +77,23 @@ class Settings:
             feed_subscriptions_per_connection=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS", 10),
             feed_queue=_positive(env, "MARKAZ_FEED_QUEUE", 1000),
             map_tiles=env.get("MARKAZ_MAP_TILES") or None,
+            cors_origins=_list(env, "MARKAZ_CORS_ORIGINS"),
+            trusted_proxies=_list(env, "MARKAZ_TRUSTED_PROXIES"),
+            max_depth=_number(env, "MARKAZ_MAX_DEPTH", defaults.max_depth),
+            max_aliases=_number(env, "MARKAZ_MAX_ALIASES", defaults.max_aliases),
+            max_tokens=_number(env, "MARKAZ_MAX_TOKENS", defaults.max_tokens),
+            max_cost=_number(env, "MARKAZ_MAX_COST", defaults.max_cost),
+            statement_timeout_ms=_number(env, "MARKAZ_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms,
+                                         low=0),
+            rate_limit=_switch(env, "MARKAZ_RATE_LIMIT", default=mode == "production"),
+            citizen_rate=_number(env, "MARKAZ_RATE_CITIZEN", defaults.citizen_rate, kind=float, low=0.001),
+            citizen_burst=_number(env, "MARKAZ_RATE_CITIZEN_BURST", defaults.citizen_burst),
+            officer_rate=_number(env, "MARKAZ_RATE_OFFICER", defaults.officer_rate, kind=float, low=0.001),
+            officer_burst=_number(env, "MARKAZ_RATE_OFFICER_BURST", defaults.officer_burst),
+            rate_sync_ms=_number(env, "MARKAZ_RATE_SYNC_MS", defaults.rate_sync_ms, low=0),
+            redis_url=env.get("REDIS_URL") or None,
+            metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
         )
 
 
@@ -57,6 +104,33 @@ def _positive(env, name: str, default: int) -> int:
     if not raw.strip().isdigit() or int(raw) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return int(raw)
+
+
+def _list(env, name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _switch(env, name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off", "true", "false", "1", "0"):
+        raise ValueError(f"{name} must be 'on' or 'off', not {raw!r}")
+    return raw in ("on", "true", "1")
+
+
+def _number(env, name: str, default, *, kind=int, low: float = 1):
+    """A whole (or real) number of at least `low` from the environment, naming the variable when bad."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value != value or value < low:
+        raise ValueError(f"{name} must be a number of at least {low}, not {raw!r}")
+    return value
 
 
 def async_url(url: str) -> str:

@@ -151,6 +151,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "تعذّر على الخدمة الوصول إلى قاعدة بياناتها الآن. حاول مرة أخرى بعد بضع ثوانٍ.",
         "ku": "خزمەتگوزارییەکە ئێستا ناگاتە بنکەی زانیارییەکانی. چەند چرکەیەکی تر دووبارە هەوڵ بدەرەوە.",
     },
+    "rate_limited": {
+        "en": "Too many requests. Try again in {seconds} s.",
+        "ar": "طلبات كثيرة جداً. أعد المحاولة بعد {seconds} ثانية.",
+        "ku": "داواکاری زۆر. دوای {seconds} چرکە هەوڵ بدەرەوە.",
+    },
     "internal": {
         "en": "Something went wrong on our side. Quote request id {request_id} when reporting it.",
         "ar": "حدث خطأ من جهتنا. اذكر رقم الطلب {request_id} عند الإبلاغ عنه.",

@@ -118,6 +118,12 @@ def require_admin(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
+def may_introspect(viewer: Viewer | None, *, production: bool) -> bool:
+    """The schema is open to everyone in development (GraphiQL needs it), only to admins in production:
+    it maps the attack surface, and the apps ship their operations already built."""
+    return not production or (viewer is not None and viewer.role == ADMIN)
+
+
 def can_read_officer(viewer: Viewer, officer: Any, officer_governorate: str | None) -> bool:
     """Officers' profiles: oneself, and the officers of the stations one may see."""
     if viewer.officer_id == officer.id or viewer.role == ADMIN:

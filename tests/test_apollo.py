@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def live_server(seeded_database: str, tmp_path: Path) -> Any:
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": seeded_database, "MARKAZ_ENV": "production",
-           "MARKAZ_SECRET_KEY": "apollo-test-" + "s" * 40, "MARKAZ_DATA_DIR": str(tmp_path),
+           "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48), "MARKAZ_DATA_DIR": str(tmp_path),
            "MARKAZ_LOG_LEVEL": "WARNING"}
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],  # noqa: S603

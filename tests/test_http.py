@@ -106,7 +106,7 @@ async def test_graphiql_is_off_in_production_and_production_needs_a_key(sessionm
         create_app(Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}),
                    sessionmaker=sessionmaker)
     settings = Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path),
-                                  "MARKAZ_SECRET_KEY": "p" * 40})
+                                  "MARKAZ_SECRET_KEY": "Zq8-rT2vLx9KmW4nPb7YcE1uHs6Dg3JfA5"})
     app = create_app(settings, sessionmaker=sessionmaker)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m.test") as prod:
         page = await prod.get("/graphql", headers={"accept": "text/html"})

@@ -14,10 +14,11 @@ from db.models.fieldwork import (
 )
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
+from db.models.rate_limits import RateLimitBucket
 from db.models.stations import Governorate, Station, StationClosure
 
 __all__ = [
     "ActivityCommit", "ActivityEvent", "AuditEntry", "AuthSession", "Base", "ClientRequest", "Engagement",
     "FollowUpAction", "Governorate", "Incident", "IncidentStatusChange", "LoginThrottle", "Officer", "Patrol",
-    "PatrolFix", "PersistedQuery", "RefreshToken", "Station", "StationClosure",
+    "PatrolFix", "PersistedQuery", "RateLimitBucket", "RefreshToken", "Station", "StationClosure",
 ]
