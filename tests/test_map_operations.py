@@ -3,6 +3,8 @@ may send besides the app releases' (the safelist), for a supervisor as for anyon
 
 from __future__ import annotations
 
+import secrets
+
 import httpx
 import pytest
 from graphql import parse, validate
@@ -28,7 +30,7 @@ def test_every_page_operation_is_valid_against_the_schema():
 @pytest.fixture
 async def production(sessionmaker, tmp_path):
     settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "production",
-                                  "MARKAZ_SECRET_KEY": "production-tests-key-" * 3})
+                                  "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48)})
     app = create_app(settings, sessionmaker=sessionmaker)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test") as c:
         yield c

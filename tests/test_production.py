@@ -247,3 +247,13 @@ async def test_trusted_proxy_addresses(sessionmaker, tmp_path):
     assert await ask(("10.0.0.5",), "10.0.0.5", "not-an-ip") == "10.0.0.5"
     with pytest.raises(ValueError, match="MARKAZ_TRUSTED_PROXIES"):
         trusted_networks(("nonsense",))
+
+
+async def test_a_page_with_its_own_policy_keeps_it(client):
+    """The /map page sends a stricter policy of its own; the app's default is not added beside it."""
+    page = await client.get("/map")
+    assert page.status_code == 200
+    policies = page.headers.get_list("content-security-policy")
+    assert len(policies) == 1 and "form-action 'none'" in policies[0]
+    assert page.headers.get_list("x-content-type-options") == ["nosniff"]
+    assert page.headers["x-frame-options"] == "DENY"  # what the page does not set is still added
