@@ -18,6 +18,7 @@ from api import map_page
 from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
+from api.exports import make_endpoint as make_export_endpoint
 from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
 from api.graphql_ws import GraphQLWebSocket
 from api.limits import Limits
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics, production=settings.production,
                                                token=settings.metrics_token), methods=["GET"]),
+            Route("/exports/activity", make_export_endpoint(secret_key(settings)), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -165,6 +165,52 @@ async def _audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+async def _export_activity(args: argparse.Namespace) -> int:
+    """Write the activity export to --output (or standard output), with progress on standard error."""
+    import uuid
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from api.database import open_database
+    from api.progress import Progress
+    from resolvers import activity_export, policy
+    from resolvers.context import Context
+    from resolvers.errors import InputError
+    from resolvers.ids import global_id
+
+    bbox = None
+    if args.bbox:
+        south, west, north, east = (float(v) for v in args.bbox.split(","))
+        bbox = SimpleNamespace(south=south, west=west, north=north, east=east)
+    area = SimpleNamespace(
+        bbox=bbox, polygon=None,
+        governorate_id=global_id("Governorate", args.governorate) if args.governorate else None,
+        station_id=global_id("Station", args.station) if args.station else None)
+    # Whoever runs the command holds the database: it exports as an administrator would see it.
+    operator = policy.Viewer(officer_id=0, role=policy.ADMIN, station_id=None, station_governorate=None,
+                             governorates=frozenset(), session_id=uuid.uuid4(), name="markaz export")
+    async with open_database(_settings(), migrate_first=False) as database:
+        ctx = Context(sessionmaker=database.sessionmaker, lang="en", viewer=operator)
+        try:
+            export = await activity_export.prepare(
+                ctx, area, datetime.fromisoformat(args.from_), datetime.fromisoformat(args.to),
+                args.resolution, args.format)
+        except (InputError, ValueError) as error:
+            print(f"markaz export activity: {error}", file=sys.stderr)
+            return 2
+        progress = Progress("months", len(export.windows))
+        # The command's one output file; nothing else runs concurrently with it.
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: ASYNC230
+        try:
+            async for chunk in export.chunks(progress):
+                out.write(chunk)
+        finally:
+            await ctx.close(commit=False)
+            if args.output:
+                out.close()
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -262,6 +308,20 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; exit 1 when an entry was changed or removed")
     audit.set_defaults(coro=_audit_verify)
+
+    export = sub.add_parser("export", help="export data")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    act = export_sub.add_parser("activity", help="activity per H3 cell and month, as CSV or GeoJSON")
+    act.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    act.add_argument("--from", dest="from_", required=True, help="start, ISO 8601 with offset, on the hour")
+    act.add_argument("--to", required=True, help="end (exclusive), ISO 8601 with offset, on the hour")
+    act.add_argument("--resolution", type=int, default=8, help="H3 resolution, 5 to 10")
+    where = act.add_mutually_exclusive_group(required=True)
+    where.add_argument("--governorate", help="an ISO 3166-2:IQ code, e.g. IQ-NI")
+    where.add_argument("--station", type=int, help="a station's id")
+    where.add_argument("--bbox", help="south,west,north,east in degrees")
+    act.add_argument("--output", help="file to write (default: standard output)")
+    act.set_defaults(coro=_export_activity)
 
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.add_argument("--write", metavar="FILE", help="write it to FILE instead")

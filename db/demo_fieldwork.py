@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Officer, Patrol, Station
+from db.cells import with_cells
+from db.models import Officer, Patrol, PatrolFix, Station
+
+
+def _located(model: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a located table (one with an H3 cell) get their cell; others go as they are."""
+    return with_cells(rows) if "h3_cell" in model.__table__.c else list(rows)
 
 
 async def stations_by_external_ids(session: AsyncSession, external_ids: Sequence[str]) -> dict[str, Any]:
@@ -33,10 +39,31 @@ async def insert_returning_ids(session: AsyncSession, model: Any, rows: Sequence
     if not rows:
         return []
     stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    result = await session.execute(stmt, list(rows))
+    result = await session.execute(stmt, _located(model, rows))
     return [r[0] for r in result.all()]
 
 
 async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(model), list(rows))
+    if model is PatrolFix:
+        await _insert_fixes(session, rows)
+    elif rows:
+        await session.execute(insert(model), _located(model, rows))
+
+
+_INSERT_FIXES = text(
+    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, accuracy_m, h3_cell) "
+    "SELECT * FROM unnest(CAST(:patrol_ids AS bigint[]), CAST(:times AS timestamptz[]), "
+    "CAST(:latitudes AS float8[]), CAST(:longitudes AS float8[]), CAST(:accuracies AS float8[]), "
+    "CAST(:cells AS bigint[]))")
+
+
+async def _insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Fixes in statements of 5,000 rows: the activity rollups fold patrol fixes once per statement, and
+    tens of thousands of one-row statements would make seeding minutes long."""
+    rows = with_cells(rows)
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start:start + 5000]
+        await session.execute(_INSERT_FIXES, {
+            "patrol_ids": [r["patrol_id"] for r in chunk], "times": [r["recorded_at"] for r in chunk],
+            "latitudes": [r["latitude"] for r in chunk], "longitudes": [r["longitude"] for r in chunk],
+            "accuracies": [r.get("accuracy_m") for r in chunk], "cells": [r["h3_cell"] for r in chunk]})

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
 from db import core
+from db.cells import with_cells
 from db.models import Engagement, FollowUpAction, Patrol, Station
 
 _ENGAGEMENTS = Engagement.__table__
@@ -40,7 +41,7 @@ _INSERT_ACTION = insert(_ACTIONS)
 
 
 async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, _INSERT_ENGAGEMENT, values)).one()
+    return (await core.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
 
 
 async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any], result_type: str

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
 from db import core
+from db.cells import with_cells
 from db.models import Incident, IncidentStatusChange, Station
 
 _INCIDENTS = Incident.__table__
@@ -29,7 +30,8 @@ _INSERT_CHANGE = insert(_CHANGES)
 
 
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, _INSERT_INCIDENT, values)).one()
+    # The H3 cell goes with the point, whoever writes it: the activity rollups are keyed by it.
+    return (await core.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
 
 
 def _first_change(made: CTE) -> list[CTE]:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
+from db.cells import with_cells
 from db.models import Patrol, PatrolFix, Station
 
 _PATROLS = Patrol.__table__
@@ -55,7 +56,8 @@ async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     """Insert fixes in one statement; one already stored at the same instant is left as it is."""
     if not rows:
         return 0
-    stmt = insert(PatrolFix).values(list(rows)).on_conflict_do_nothing().returning(PatrolFix.recorded_at)
+    stmt = (insert(PatrolFix).values(with_cells(rows)).on_conflict_do_nothing()
+            .returning(PatrolFix.recorded_at))
     return len((await core.execute(session, stmt)).all())
 
 

@@ -249,6 +249,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ku": "{field} بۆ ئەم وردییە زۆر گەورەیە: پێویستی بە زیاتر لە {high} خانە هەیە؛ وردییەکی "
               "نزمتر یان ناوچەیەکی بچووکتر هەڵبژێرە.",
     },
+    "choice": {
+        "en": "{field} must be one of: {choices}.",
+        "ar": "يجب أن تكون قيمة {field} إحدى القيم: {choices}.",
+        "ku": "{field} دەبێت یەکێک بێت لەمانە: {choices}.",
+    },
     "whole_hour": {
         "en": "{field} must fall on a whole hour (minutes and seconds zero).",
         "ar": "يجب أن يقع {field} على ساعة كاملة (الدقائق والثواني صفر).",

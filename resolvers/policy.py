@@ -155,3 +155,50 @@ def can_view_area(viewer: Viewer, station_id: int | None, governorate: str | Non
     if governorate is not None:
         return governorate in scope.governorates
     return True
+
+
+# --- Activity (maps, timelines, summaries, exports) -------------------------------------------------
+
+# Hexagons finer than this (resolution 7: about 5 km², 1.2 km across) are where a single sensitive
+# incident could point at a household. Viewers who may not read sensitive details (supervisors,
+# officers) get sensitive incidents in cells of 7 or coarser only; at finer resolutions they are counted
+# in the totals (which must equal the incident list's count, where those incidents appear with their
+# details hidden) but not placed. This matches the coarse (~1 km) location the Incident type gives them.
+SENSITIVE_CELL_MAX_RESOLUTION = 7
+# The citizens' map: coarse hexagons, only completed months, no sensitive incidents, no small counts.
+PUBLIC_MAX_RESOLUTION = 7
+PUBLIC_MIN_INCIDENTS = 5
+
+
+def activity_scope(viewer: Viewer | None, *, station_id: int | None = None, governorate: str | None = None,
+                   station_governorate: str | None = None) -> Scope:
+    """The records a signed-in officer may count on activity maps, after checking the area asked about.
+
+    A station area must be a station whose records the viewer may read; a governorate area must be one
+    of a supervisor's governorates (any, for admins; their own station's, for commanders and officers,
+    who then see only their station). Drawn areas are not checked: the scope filters them.
+    """
+    viewer = require_officer(viewer)
+    if station_id is not None:
+        require_station(viewer, station_id, station_governorate or "")
+    elif governorate is not None:
+        scope = record_scope(viewer)
+        mine = scope.everything or governorate in scope.governorates or (
+            bool(scope.station_ids) and viewer.station_governorate == governorate)
+        if not mine:
+            raise Forbidden("This governorate's records are not yours.")
+    return record_scope(viewer)
+
+
+def sees_sensitive_cells(viewer: Viewer) -> bool:
+    """Whether sensitive incidents are placed in fine cells for this viewer: admins, and commanders
+    (whose scope is their own station, whose sensitive details they may read)."""
+    return viewer.role in (ADMIN, COMMANDER)
+
+
+def may_export_activity(viewer: Viewer | None) -> Viewer:
+    """Exports of activity (all of one's scope at once) are for commanders, supervisors and admins."""
+    viewer = require_officer(viewer)
+    if viewer.role not in (COMMANDER, SUPERVISOR, ADMIN):
+        raise Forbidden("Only commanders, supervisors and administrators may export activity.")
+    return viewer

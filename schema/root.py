@@ -9,7 +9,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from resolvers.context import Context
-from schema import activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
 from schema.node import Node, from_global_id
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -55,7 +55,8 @@ class NodeQuery:
 
 
 Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, patrols.PatrolQuery,
-                              incidents.IncidentQuery, engagements.EngagementQuery, NodeQuery))
+                              incidents.IncidentQuery, engagements.EngagementQuery, activity.ActivityQuery,
+                              NodeQuery))
 Mutation = merge_types("Mutation", (officers.OfficerMutation, patrols.PatrolMutation,
                                     incidents.IncidentMutation, engagements.EngagementMutation,
                                     sync.SyncMutation))

@@ -66,6 +66,7 @@ class PatrolFix(Base):
     longitude: Mapped[float] = mapped_column(Double)
     accuracy_m: Mapped[float | None] = mapped_column(Double)
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    h3_cell: Mapped[int] = mapped_column(BigInteger)  # db.cells.fine_cell: resolution 10
 
 
 class Engagement(Base):
@@ -85,6 +86,7 @@ class Engagement(Base):
     latitude: Mapped[float] = mapped_column(Double)
     longitude: Mapped[float] = mapped_column(Double)
     accuracy_m: Mapped[float | None] = mapped_column(Double)
+    h3_cell: Mapped[int] = mapped_column(BigInteger)  # db.cells.fine_cell: resolution 10
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     attendees_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
@@ -134,6 +136,7 @@ class Incident(Base):
     latitude: Mapped[float] = mapped_column(Double)
     longitude: Mapped[float] = mapped_column(Double)
     accuracy_m: Mapped[float | None] = mapped_column(Double)
+    h3_cell: Mapped[int] = mapped_column(BigInteger)  # db.cells.fine_cell: resolution 10
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     description: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,222 @@
+"""Every SQL statement about activity: reads of the rollups (maps, timelines, counts) and the few reads
+of raw rows that counts cannot answer (medians, distinct officers), for summaries.
+
+Filters are passed as a `Filter`. The SQL is assembled from fixed fragments chosen by which filters are
+set (never from values: those always go as parameters), so each shape gets a plan that uses its index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import core
+from db.models.activity import ENGAGEMENTS, INCIDENTS, PATROLS
+
+__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Filter", "cells", "counts", "raw_summary", "timeline"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Filter:
+    """What to count. `stretches` are (grain, res, start, end) from resolvers.activity_plan."""
+
+    stretches: Sequence[tuple[str, int, datetime, datetime]]
+    resolution: int  # cells are reported at this resolution (and `cover` is of it)
+    scope_everything: bool
+    scope_station_ids: Sequence[int] = ()
+    scope_governorates: Sequence[str] = ()
+    station_id: int | None = None  # a station area
+    governorate: str | None = None  # a governorate area
+    cover: Sequence[int] | None = None  # a drawn area: cells of `resolution` whose centre is inside
+    layers: Sequence[int] = (INCIDENTS, ENGAGEMENTS, PATROLS)
+    categories: Sequence[str] | None = None  # incident categories; None: all
+    public: bool = False  # only incidents neither sensitive nor of an excluded category
+    excluded_categories: Sequence[str] = ()
+
+
+_COVER = "(SELECT unnest(CAST(:cover AS bigint[])))"  # hashed: covers hold up to 100,000 cells
+
+
+def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
+    params.update(res=f.resolution, layers=list(f.layers))
+    # One range of the primary key per stretch (at most five), OR-ed: PostgreSQL scans each range of the
+    # index, where a join with the stretches as a set made it read the whole table.
+    ranges = []
+    for i, (grain, res, start, end) in enumerate(f.stretches):
+        params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
+        ranges.append(f"({alias}.grain = CAST(:grain{i} AS char(1)) AND {alias}.res = :res{i} "
+                      f"AND {alias}.bucket >= :start{i} AND {alias}.bucket < :end{i})")
+    conditions = ["(" + (" OR ".join(ranges) or "false") + ")",
+                  f"{alias}.layer = ANY(CAST(:layers AS smallint[]))"]
+    if not f.scope_everything:
+        allowed = ["false"]
+        if f.scope_station_ids:
+            params["scope_station_ids"] = list(f.scope_station_ids)
+            allowed.append(f"{alias}.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
+        if f.scope_governorates:
+            params["scope_governorates"] = list(f.scope_governorates)
+            allowed.append(f"{alias}.governorate = ANY(CAST(:scope_governorates AS text[]))")
+        conditions.append("(" + " OR ".join(allowed) + ")")
+    if f.station_id is not None:
+        params["station_id"] = f.station_id
+        conditions.append(f"{alias}.station_id = :station_id")
+    if f.governorate is not None:
+        params["governorate"] = f.governorate
+        conditions.append(f"{alias}.governorate = :governorate")
+    if f.categories is not None:
+        params["categories"] = list(f.categories)
+        conditions.append(f"({alias}.layer <> {INCIDENTS} "
+                          f"OR {alias}.category = ANY(CAST(:categories AS text[])))")
+    if f.public:
+        params["excluded"] = list(f.excluded_categories)
+        conditions.append(f"{alias}.layer = {INCIDENTS} AND NOT {alias}.sensitive "
+                          f"AND {alias}.category <> ALL(CAST(:excluded AS text[]))")
+    if f.cover is not None:
+        params["cover"] = list(f.cover)
+        conditions.append(f"activity_h3_parent({alias}.cell, :res) IN {_COVER}")
+    return " AND ".join(conditions)
+
+
+_STRETCHES = "FROM activity_rollups r"
+
+
+async def cells(session: AsyncSession, f: Filter, *, min_incidents: int | None = None) -> Sequence[Row[Any]]:
+    """Per cell of `f.resolution`: incidents (not sensitive, sensitive), engagements, patrol minutes."""
+    params: dict[str, Any] = {}
+    having = ""
+    if min_incidents is not None:
+        params["min_incidents"] = min_incidents
+        having = f"HAVING coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS}), 0) >= :min_incidents"
+    sql = f"""
+      SELECT activity_h3_parent(r.cell, :res) AS cell,
+             coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS} AND NOT r.sensitive), 0)::bigint
+               AS incidents,
+             coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS} AND r.sensitive), 0)::bigint AS sensitive,
+             coalesce(sum(r.n) FILTER (WHERE r.layer = {ENGAGEMENTS}), 0)::bigint AS engagements,
+             coalesce(sum(r.minutes) FILTER (WHERE r.layer = {PATROLS}), 0)::float8 AS patrol_minutes
+      {_STRETCHES}
+      WHERE {_where(f, params)}
+      GROUP BY 1 {having}
+      ORDER BY 1"""
+    return (await core.execute(session, text(sql), params)).all()
+
+
+async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
+    """Per (layer, category): records, sensitive records, patrol minutes and metres, attendees."""
+    params: dict[str, Any] = {}
+    sql = f"""
+      SELECT r.layer, r.category, sum(r.n)::bigint AS n,
+             coalesce(sum(r.n) FILTER (WHERE r.sensitive), 0)::bigint AS sensitive,
+             sum(r.minutes)::float8 AS minutes, sum(r.meters)::float8 AS meters,
+             sum(r.attendees)::bigint AS attendees, sum(r.women)::bigint AS women,
+             sum(r.youth)::bigint AS youth
+      {_STRETCHES}
+      WHERE {_where(f, params)}
+      GROUP BY 1, 2"""
+    return (await core.execute(session, text(sql), params)).all()
+
+
+_UNITS = {"HOUR": "hour", "DAY": "day", "WEEK": "week"}
+
+
+async def timeline(session: AsyncSession, f: Filter, unit: str) -> Sequence[Row[Any]]:
+    """Per bucket of `unit` (HOUR, DAY, WEEK on Baghdad's calendar, weeks from Monday) and layer."""
+    params: dict[str, Any] = {"unit": _UNITS[unit]}
+    sql = f"""
+      SELECT date_trunc(:unit, r.bucket AT TIME ZONE 'Asia/Baghdad') AT TIME ZONE 'Asia/Baghdad' AS bucket,
+             coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS}), 0)::bigint AS incidents,
+             coalesce(sum(r.n) FILTER (WHERE r.layer = {ENGAGEMENTS}), 0)::bigint AS engagements,
+             coalesce(sum(r.minutes) FILTER (WHERE r.layer = {PATROLS}), 0)::float8 AS patrol_minutes
+      {_STRETCHES}
+      WHERE {_where(f, params)}
+      GROUP BY 1 ORDER BY 1"""
+    return (await core.execute(session, text(sql), params)).all()
+
+
+def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, start: datetime,
+               end: datetime) -> str:
+    params.update(start=start, end=end, res=f.resolution)
+    conditions = [f"{table}.{time_column} >= :start", f"{table}.{time_column} < :end"]
+    if not f.scope_everything:
+        allowed = ["false"]
+        if f.scope_station_ids:
+            params["scope_station_ids"] = list(f.scope_station_ids)
+            allowed.append(f"{table}.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
+        if f.scope_governorates:
+            params["scope_governorates"] = list(f.scope_governorates)
+            allowed.append("st.governorate_code = ANY(CAST(:scope_governorates AS text[]))")
+        conditions.append("(" + " OR ".join(allowed) + ")")
+    if f.station_id is not None:
+        params["station_id"] = f.station_id
+        conditions.append(f"{table}.station_id = :station_id")
+    if f.governorate is not None:
+        params["governorate"] = f.governorate
+        conditions.append("st.governorate_code = :governorate")
+    if f.cover is not None:
+        params["cover"] = list(f.cover)
+        conditions.append(f"activity_h3_parent({table}.h3_cell, :res) IN {_COVER}")
+    return " AND ".join(conditions)
+
+
+async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> Row[Any]:
+    """What counts cannot tell, from the period's records (read through the (station, time) indexes):
+    incidents by status, the median hours from report to resolution, the officers who reported or
+    engaged, and the engagements logged by women officers."""
+    params: dict[str, Any] = {}
+    incidents = _raw_where(f, params, "i", "occurred_at", start, end)
+    engagements = _raw_where(f, params, "e", "occurred_at", start, end)
+    sql = f"""
+      WITH inc AS (
+        SELECT i.status, i.reported_by_id, i.reported_at, i.resolved_at FROM incidents i
+        JOIN stations st ON st.id = i.station_id WHERE {incidents}
+      ), eng AS (
+        SELECT e.officer_id, o.gender FROM engagements e JOIN stations st ON st.id = e.station_id
+        JOIN officers o ON o.id = e.officer_id WHERE {engagements}
+      )
+      SELECT
+        (SELECT coalesce(jsonb_object_agg(status, n), '{{}}'::jsonb)
+           FROM (SELECT status, count(*) AS n FROM inc GROUP BY status) s) AS statuses,
+        (SELECT percentile_cont(0.5) WITHIN GROUP (
+                  ORDER BY extract(epoch FROM resolved_at - reported_at) / 3600)
+           FROM inc WHERE resolved_at IS NOT NULL AND resolved_at >= reported_at) AS median_hours_to_resolve,
+        (SELECT count(*) FROM inc WHERE resolved_at IS NOT NULL) AS resolved,
+        (SELECT coalesce(array_agg(DISTINCT officer), '{{}}') FROM (SELECT reported_by_id AS officer FROM inc
+                                                               UNION ALL SELECT officer_id FROM eng) a
+           WHERE officer IS NOT NULL) AS officer_ids,
+        (SELECT count(*) FROM eng WHERE gender = 'FEMALE') AS engagements_by_women,
+        (SELECT count(*) FROM eng) AS engagements"""  # noqa: S608 - fixed fragments; values are parameters
+    return (await core.execute(session, text(sql), params)).one()
+
+
+async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> set[int]:
+    """Officers on patrols of the scope that went on during [start, end)."""
+    params: dict[str, Any] = {"start": start, "end": end}
+    conditions = ["p.started_at < :end", "(p.ended_at IS NULL OR p.ended_at >= :start)"]
+    if not f.scope_everything:
+        allowed = ["false"]
+        if f.scope_station_ids:
+            params["scope_station_ids"] = list(f.scope_station_ids)
+            allowed.append("p.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
+        if f.scope_governorates:
+            params["scope_governorates"] = list(f.scope_governorates)
+            allowed.append("st.governorate_code = ANY(CAST(:scope_governorates AS text[]))")
+        conditions.append("(" + " OR ".join(allowed) + ")")
+    if f.station_id is not None:
+        params["station_id"] = f.station_id
+        conditions.append("p.station_id = :station_id")
+    if f.governorate is not None:
+        params["governorate"] = f.governorate
+        conditions.append("st.governorate_code = :governorate")
+    if f.cover is not None:  # a drawn area: patrols with a fix in it during the period
+        params.update(cover=list(f.cover), res=f.resolution)
+        conditions.append("EXISTS (SELECT 1 FROM patrol_fixes x WHERE x.patrol_id = p.id "  # noqa: S608
+                          "AND x.recorded_at >= :start AND x.recorded_at < :end "
+                          f"AND activity_h3_parent(x.h3_cell, :res) IN {_COVER})")
+    sql = f"""SELECT DISTINCT unnest(p.officer_ids) FROM patrols p JOIN stations st ON st.id = p.station_id
+              WHERE {" AND ".join(conditions)}"""  # noqa: S608 - fixed fragments; values are parameters
+    return {row[0] for row in (await core.execute(session, text(sql), params)).all()}

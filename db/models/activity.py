@@ -1,0 +1,58 @@
+"""Activity rollups: counts per H3 cell, time bucket, layer, category and station, kept by triggers.
+
+Each row is a delta (inserted, never updated): a key's count is the sum of its rows, and
+`activity_compact()` merges them from time to time without changing any sum.
+
+Maps, timelines and CompStat changes read these, never the raw rows, so their cost grows with cells
+times buckets, not with the number of incidents. Migration 0005 creates the triggers on incidents,
+engagements and patrol_fixes that fold every insert, delete and relevant update into them in the same
+transaction (`activity_fold`), so a committed record is always counted and a rolled-back one never is.
+
+Each record is folded into five (grain, resolution) pairs: hours at resolution 10; days at 10 and 8;
+months at 8 and 6. A query picks, for each stretch of its period, the coarsest pair at least as fine as
+the resolution asked and aggregates to it with `activity_h3_parent` (see resolvers.activity_plan).
+Buckets of days and months follow Baghdad's calendar (Asia/Baghdad); hours are the same everywhere in
+Iraq (whole-hour offsets).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Double, Index, SmallInteger, Text, text
+from sqlalchemy.dialects.postgresql import CHAR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+
+INCIDENTS, ENGAGEMENTS, PATROLS = 1, 2, 3  # activity_rollups.layer
+
+
+class ActivityRollup(Base):
+    __tablename__ = "activity_rollups"
+    __table_args__ = (
+        Index("ix_activity_rollups_key", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
+              "station_id"),
+        Index("ix_activity_rollups_governorate", "grain", "res", "governorate", "bucket"),
+        Index("ix_activity_rollups_station", "grain", "res", "station_id", "bucket"),
+    )
+    # Rows are deltas, only inserted, so the table has no primary key (a unique key would make writers of
+    # the same cell and hour wait for each other, and deadlock across sync batches); the mapper needs one.
+    __mapper_args__ = {"primary_key": [  # noqa: RUF012 - SQLAlchemy's declarative configuration"grain", "res", "bucket", "cell", "layer", "category", "sensitive",
+                                       "station_id"]}
+
+    grain: Mapped[str] = mapped_column(CHAR(1))  # 'h' hour, 'd' day, 'm' month
+    res: Mapped[int] = mapped_column(SmallInteger)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cell: Mapped[int] = mapped_column(BigInteger)
+    layer: Mapped[int] = mapped_column(SmallInteger)
+    category: Mapped[str] = mapped_column(Text)  # incident category, engagement kind, ''
+    sensitive: Mapped[bool] = mapped_column(Boolean)
+    station_id: Mapped[int] = mapped_column(BigInteger)
+    governorate: Mapped[str] = mapped_column(Text)  # the station's, for supervisors' scope
+    n: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # incidents, engagements
+    minutes: Mapped[float] = mapped_column(Double, server_default=text("0"))  # patrol time
+    meters: Mapped[float] = mapped_column(Double, server_default=text("0"))  # patrol distance
+    attendees: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    women: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    youth: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

@@ -1,0 +1,371 @@
+"""Activity for supervisors and citizens: maps of H3 cells, timelines, summaries with CompStat changes,
+coverage gaps, and the citizens' public safety map. Everything is counted from the rollups (db.activity)
+except what counts cannot give a summary (medians, distinct officers); permissions come from
+resolvers.policy, areas from resolvers.areas, which rollup rows answer a period from
+resolvers.activity_plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import h3
+
+from db import activity as repo
+from resolvers import activity_plan, policy
+from resolvers.areas import MAX_RESOLUTION, MIN_RESOLUTION, Area, resolve_area
+from resolvers.context import Context
+from resolvers.errors import InputError
+from resolvers.messages import message
+
+LAYERS = {"INCIDENTS": repo.INCIDENTS, "ENGAGEMENTS": repo.ENGAGEMENTS, "PATROLS": repo.PATROLS}
+MAX_PERIOD = timedelta(days=3 * 366)  # CompStat looks back a year; three make a trend
+MAX_BUCKETS = 2000  # a timeline longer than this is unreadable on any screen
+# Coarsest resolution with day rows: counts without cells (summaries, timelines of scope areas) read it.
+COUNT_RESOLUTION = 6
+
+
+@dataclasses.dataclass(slots=True)
+class Cell:
+    h3_index: int
+    incidents: int
+    engagements: int
+    patrol_minutes: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return h3.cell_to_latlng(h3.int_to_str(self.h3_index))
+
+
+@dataclasses.dataclass(slots=True)
+class Totals:
+    incidents: int = 0
+    engagements: int = 0
+    patrol_minutes: float = 0.0
+    # Counted in `incidents`, placed in no cell (see policy.SENSITIVE_CELL_MAX_RESOLUTION).
+    sensitive_withheld: int = 0
+
+
+@dataclasses.dataclass(slots=True)
+class ActivityMap:
+    resolution: int
+    start: datetime
+    end: datetime
+    cells: list[Cell]
+    totals: Totals
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def check_resolution(resolution: int, lang: str, high: int = MAX_RESOLUTION) -> int:
+    if not MIN_RESOLUTION <= resolution <= high:
+        raise InputError("resolution", message("range", lang, field="resolution", low=MIN_RESOLUTION,
+                                               high=high))
+    return resolution
+
+
+def check_period(start: datetime, end: datetime, lang: str) -> tuple[datetime, datetime]:
+    """[from, to) on whole hours, from before to, at most MAX_PERIOD long."""
+    for name, value in (("from", start), ("to", end)):
+        if not activity_plan.is_whole_hour(value):
+            raise InputError(name, message("whole_hour", lang, field=name))
+    if end <= start:
+        raise InputError("to", message("not_more_than", lang, field="from", other="to"))
+    if end - start > MAX_PERIOD:
+        raise InputError("to", message("period_too_long", lang, field="from..to", high="3 years"))
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _layers(layers: Sequence[Any] | None) -> list[int]:
+    if not layers:
+        return list(LAYERS.values())
+    return sorted({LAYERS[getattr(layer, "value", layer)] for layer in layers})
+
+
+def _categories(categories: Sequence[Any] | None) -> list[str] | None:
+    return None if categories is None else sorted({getattr(c, "value", c) for c in categories})
+
+
+async def _scoped(ctx: Context, area_input: Any) -> tuple[Area, policy.Scope]:
+    area = await resolve_area(ctx, area_input)
+    return area, check_area_scope(ctx, area)
+
+
+def check_area_scope(ctx: Context, area: Area) -> policy.Scope:
+    """The viewer's scope, once policy has allowed them the area (FORBIDDEN otherwise)."""
+    if area.kind == "station":
+        return policy.activity_scope(ctx.viewer, station_id=area.station_id,
+                                     station_governorate=area.governorate)
+    return policy.activity_scope(ctx.viewer, governorate=area.governorate)
+
+
+def _filter(area: Area, scope: policy.Scope | None, start: datetime, end: datetime, resolution: int,
+            ctx: Context, **extra: Any) -> repo.Filter:
+    stretches = [(s.grain, s.res, s.start, s.end) for s in activity_plan.plan(start, end, resolution)]
+    cover = area.cells(resolution, lang=ctx.lang) if area.is_place else None
+    return repo.Filter(
+        stretches=stretches, resolution=resolution, scope_everything=scope is None or scope.everything,
+        scope_station_ids=sorted(scope.station_ids) if scope else (),
+        scope_governorates=sorted(scope.governorates) if scope else (),
+        station_id=area.station_id if area.kind == "station" else None,
+        governorate=area.governorate if area.kind == "governorate" else None, cover=cover, **extra)
+
+
+# --- maps ---------------------------------------------------------------------------------------------
+
+
+async def activity_map(ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int,
+                       layers: Sequence[Any] | None, categories: Sequence[Any] | None) -> ActivityMap:
+    """Incidents, engagements and patrol time per H3 cell of the viewer's records in the area."""
+    policy.require_officer(ctx.viewer)
+    check_resolution(resolution, ctx.lang)
+    start, end = check_period(start, end, ctx.lang)
+    area, scope = await _scoped(ctx, area_input)
+    f = _filter(area, scope, start, end, resolution, ctx, layers=_layers(layers),
+                categories=_categories(categories))
+    async with ctx.db() as session:
+        rows = await repo.cells(session, f)
+    place_sensitive = policy.sees_sensitive_cells(ctx.viewer) or \
+        resolution <= policy.SENSITIVE_CELL_MAX_RESOLUTION
+    return _map(rows, resolution, start, end, place_sensitive)
+
+
+def _map(rows: Sequence[Any], resolution: int, start: datetime, end: datetime,
+         place_sensitive: bool) -> ActivityMap:
+    totals, cells = Totals(), []
+    for row in rows:
+        incidents = row.incidents + (row.sensitive if place_sensitive else 0)
+        totals.incidents += row.incidents + row.sensitive
+        totals.sensitive_withheld += 0 if place_sensitive else row.sensitive
+        totals.engagements += row.engagements
+        totals.patrol_minutes += row.patrol_minutes
+        if incidents or row.engagements or row.patrol_minutes > 0:
+            cells.append(Cell(row.cell, incidents, row.engagements, row.patrol_minutes))
+    return ActivityMap(resolution, start, end, cells, totals)
+
+
+async def public_safety_map(ctx: Context, area_input: Any, start: datetime, end: datetime,
+                            resolution: int) -> ActivityMap:
+    """Incidents per coarse cell for anyone: completed months only, no sensitive incidents, no cell with
+    fewer than PUBLIC_MIN_INCIDENTS. The period is narrowed to whole months (from the first month
+    `from` touches to the last month that has ended by `to`), so the map never changes as a new incident
+    comes in: nobody can tell one incident from the difference between two looks."""
+    check_resolution(resolution, ctx.lang, policy.PUBLIC_MAX_RESOLUTION)
+    for name, value in (("from", start), ("to", end)):
+        if value.utcoffset() is None:
+            raise InputError(name, message("required", ctx.lang, field=name))
+    area = await resolve_area(ctx, area_input)
+    now = datetime.now(UTC)
+    start = activity_plan.month_floor(start)
+    end = min(activity_plan.month_floor(end), activity_plan.month_floor(now))
+    if end <= start:
+        return ActivityMap(resolution, start.astimezone(UTC), start.astimezone(UTC), [], Totals())
+    if end - start > MAX_PERIOD:
+        raise InputError("to", message("period_too_long", ctx.lang, field="from..to", high="3 years"))
+    f = _filter(area, None, start.astimezone(UTC), end.astimezone(UTC), resolution, ctx,
+                layers=[repo.INCIDENTS], public=True,
+                excluded_categories=sorted(policy.SENSITIVE_CATEGORIES))
+    async with ctx.db() as session:
+        rows = await repo.cells(session, f, min_incidents=policy.PUBLIC_MIN_INCIDENTS)
+    result = _map(rows, resolution, start.astimezone(UTC), end.astimezone(UTC), place_sensitive=False)
+    result.totals.patrol_minutes = 0.0
+    return result
+
+
+async def coverage_gaps(ctx: Context, area_input: Any, days: int, end: datetime | None,
+                        resolution: int) -> ActivityMap:
+    """Cells with incidents but neither an engagement nor a minute of patrol in the last `days` days."""
+    policy.require_officer(ctx.viewer)
+    if not 1 <= days <= 366:
+        raise InputError("days", message("range", ctx.lang, field="days", low=1, high=366))
+    if end is None:
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(days=days)
+    found = await activity_map(ctx, area_input, start, end, resolution, None, None)
+    found.cells = [c for c in found.cells if c.incidents and not c.engagements and c.patrol_minutes == 0]
+    gaps = Totals()
+    for cell in found.cells:
+        gaps.incidents += cell.incidents
+    return dataclasses.replace(found, totals=gaps)
+
+
+def feature_collection(cells: Sequence[Cell]) -> dict[str, Any]:
+    """The cells as a GeoJSON FeatureCollection of hexagons ([longitude, latitude], closed rings)."""
+    features = []
+    for cell in cells:
+        index = h3.int_to_str(cell.h3_index)
+        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(index)]
+        ring.append(ring[0])
+        features.append({
+            "type": "Feature", "id": index, "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"h3Index": index, "incidents": cell.incidents, "engagements": cell.engagements,
+                           "patrolMinutes": round(cell.patrol_minutes, 2)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- timelines ------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class TimelinePoint:
+    start: datetime
+    incidents: int = 0
+    engagements: int = 0
+    patrol_minutes: float = 0.0
+
+
+_STEP = {"HOUR": timedelta(hours=1), "DAY": timedelta(days=1), "WEEK": timedelta(weeks=1)}
+
+
+async def activity_timeline(ctx: Context, area_input: Any, start: datetime, end: datetime, unit: str,
+                            resolution: int, layers: Sequence[Any] | None,
+                            categories: Sequence[Any] | None) -> list[TimelinePoint]:
+    """Counts per hour, day or week (Baghdad's calendar; weeks from Monday), every bucket present."""
+    policy.require_officer(ctx.viewer)
+    check_resolution(resolution, ctx.lang)
+    start, end = check_period(start, end, ctx.lang)
+    if (end - start) / _STEP[unit] > MAX_BUCKETS:
+        raise InputError("bucket", message("too_many", ctx.lang, field="bucket", high=MAX_BUCKETS))
+    area, scope = await _scoped(ctx, area_input)
+    # Hours come from hour rows only, days and weeks from days (months do not split into weeks).
+    coarsest = activity_plan.HOUR if unit == "HOUR" else activity_plan.DAY
+    res = resolution if area.is_place else COUNT_RESOLUTION
+    f = _filter(area, scope, start, end, res, ctx, layers=_layers(layers), categories=_categories(categories))
+    f = dataclasses.replace(f, stretches=[(s.grain, s.res, s.start, s.end) for s in activity_plan.plan(
+        start, end, res, coarsest=coarsest)])
+    async with ctx.db() as session:
+        rows = await repo.timeline(session, f, unit)
+    found = {row.bucket: row for row in rows}
+    points, at = [], _bucket_start(start, unit)
+    while at < end:
+        row = found.get(at)
+        points.append(TimelinePoint(at, row.incidents, row.engagements, row.patrol_minutes) if row
+                      else TimelinePoint(at))
+        # An hour past the next start, floored: a calendar day or week, whatever the clock did.
+        step = at + _STEP[unit]
+        at = step if unit == "HOUR" else _bucket_start(step + timedelta(hours=1), unit)
+    return points
+
+
+def _bucket_start(at: datetime, unit: str) -> datetime:
+    if unit == "HOUR":
+        return at
+    day = activity_plan.day_floor(at)
+    if unit == "WEEK":
+        day = activity_plan.day_floor(day - timedelta(days=day.weekday()))
+    return day.astimezone(UTC)
+
+
+# --- summaries ------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class Change:
+    window: str  # LAST_28_DAYS or YEAR_TO_DATE
+    layer: str
+    category: str | None  # incident category or engagement kind; None: the whole layer
+    current: float
+    previous: float
+
+    @property
+    def change_percent(self) -> float | None:
+        if self.previous == 0:
+            return None
+        return round(100.0 * (self.current - self.previous) / self.previous, 1)
+
+
+@dataclasses.dataclass(slots=True)
+class Summary:
+    start: datetime
+    end: datetime
+    incidents_by_category: dict[str, int]
+    incidents_by_status: dict[str, int]
+    median_hours_to_resolve: float | None
+    resolved: int
+    engagements_by_kind: dict[str, int]
+    attendees: int
+    women_attendees: int
+    youth_attendees: int
+    patrol_minutes: float
+    patrol_meters: float
+    active_officers: int
+    engagements_by_women_officers: int
+    changes: list[Change]
+
+
+async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: datetime,
+                           resolution: int) -> Summary:
+    policy.require_officer(ctx.viewer)
+    check_resolution(resolution, ctx.lang)
+    start, end = check_period(start, end, ctx.lang)
+    area, scope = await _scoped(ctx, area_input)
+    res = resolution if area.is_place else COUNT_RESOLUTION
+    f = _filter(area, scope, start, end, res, ctx)
+    async with ctx.db() as session:
+        rows = await repo.counts(session, f)
+        raw = await repo.raw_summary(session, f, start, end)
+        patrollers = await repo.patrol_officers(session, f, start, end)
+        changes = await _changes(session, f, end)
+    incidents = {r.category: int(r.n) for r in rows if r.layer == repo.INCIDENTS and r.n}
+    engagements = [r for r in rows if r.layer == repo.ENGAGEMENTS]
+    patrols = [r for r in rows if r.layer == repo.PATROLS]
+    officers = len(patrollers | set(raw.officer_ids or ()))
+    return Summary(
+        start=start, end=end, incidents_by_category=incidents,
+        incidents_by_status={k: int(v) for k, v in (raw.statuses or {}).items()},
+        median_hours_to_resolve=None if raw.median_hours_to_resolve is None
+        else round(float(raw.median_hours_to_resolve), 2),
+        resolved=int(raw.resolved),
+        engagements_by_kind={r.category: int(r.n) for r in engagements if r.n},
+        attendees=sum(int(r.attendees) for r in engagements),
+        women_attendees=sum(int(r.women) for r in engagements),
+        youth_attendees=sum(int(r.youth) for r in engagements),
+        patrol_minutes=sum(float(r.minutes) for r in patrols),
+        patrol_meters=sum(float(r.meters) for r in patrols),
+        active_officers=officers, engagements_by_women_officers=int(raw.engagements_by_women),
+        changes=changes)
+
+
+def _year_start(at: datetime) -> datetime:
+    local = at.astimezone(activity_plan.BAGHDAD)
+    return datetime(local.year, 1, 1, tzinfo=activity_plan.BAGHDAD).astimezone(UTC)
+
+
+def _year_before(at: datetime) -> datetime:
+    local = at.astimezone(activity_plan.BAGHDAD)
+    try:
+        return local.replace(year=local.year - 1).astimezone(UTC)
+    except ValueError:  # 29 February
+        return local.replace(year=local.year - 1, day=28).astimezone(UTC)
+
+
+async def _changes(session: Any, f: repo.Filter, end: datetime) -> list[Change]:
+    """CompStat: the 28 days to `end` against the 28 before, and the year to date against the same
+    stretch of last year; per layer, and per incident category and engagement kind."""
+    windows = {
+        "LAST_28_DAYS": ((end - timedelta(days=28), end),
+                         (end - timedelta(days=56), end - timedelta(days=28))),
+        "YEAR_TO_DATE": ((_year_start(end), end), (_year_start(_year_before(end)), _year_before(end))),
+    }
+    changes: list[Change] = []
+    for window, (current, previous) in windows.items():
+        sums: list[dict[tuple[str, str | None], float]] = []
+        for low, high in (current, previous):
+            plan = activity_plan.plan(low, high, f.resolution) if low < high else []
+            rows = await repo.counts(session, dataclasses.replace(
+                f, stretches=[(s.grain, s.res, s.start, s.end) for s in plan])) if plan else []
+            found: dict[tuple[str, str | None], float] = {}
+            for row in rows:
+                layer = {v: k for k, v in LAYERS.items()}[row.layer]
+                value = float(row.minutes) / 60 if row.layer == repo.PATROLS else float(row.n)
+                found[(layer, None)] = found.get((layer, None), 0.0) + value
+                if row.layer != repo.PATROLS:
+                    found[(layer, row.category)] = found.get((layer, row.category), 0.0) + value
+            sums.append(found)
+        for key in sorted(set(sums[0]) | set(sums[1]), key=lambda k: (k[0], k[1] or "")):
+            changes.append(Change(window, key[0], key[1], sums[0].get(key, 0.0), sums[1].get(key, 0.0)))
+    return changes

@@ -1,0 +1,81 @@
+"""Migration 0005 on a database that already holds field work: cells and rollups backfilled exactly, and
+the downgrade undoes it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from db import embedded
+from db.engine import make_engine
+from db.migrate import alembic_config, upgrade_async
+from resolvers.reference import sync_reference_data
+from tests.factories import make_officer, make_station
+from tests.test_activity import _brute_force, _rollups
+
+
+async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
+    # given: a database at 0002 with incidents, engagements and a patrol track written before 0003
+    name = f"markaz_migration_{uuid.uuid4().hex[:10]}"
+    url = await embedded.ensure_database(server_url, name)
+    engine = make_engine(url, pool_size=2)
+    try:
+        await upgrade_async(url, "0004")
+        maker = async_sessionmaker(bind=engine, expire_on_commit=False)
+        start = datetime(2026, 5, 31, 20, tzinfo=UTC)
+        async with maker() as session:
+            await sync_reference_data(session)
+            station = await make_station(session, governorate="IQ-NI")
+            officer, _ = await make_officer(session, station_id=station)
+            for i in range(30):
+                await session.execute(text(
+                    "INSERT INTO incidents (client_id, station_id, category, sensitive, latitude, longitude, "
+                    "occurred_at, description) VALUES (:c, :s, :cat, :sens, :lat, :lon, :at, 'x')"),
+                    {"c": uuid.uuid4(), "s": station, "cat": ("THEFT", "JUVENILE")[i % 2], "sens": i % 2 == 1,
+                     "lat": 36.3 + i / 1000, "lon": 43.1 + i / 700, "at": start + timedelta(hours=7 * i)})
+                await session.execute(text(
+                    "INSERT INTO engagements (client_id, station_id, officer_id, kind, latitude, longitude, "
+                    "occurred_at, attendees_total, attendees_women) VALUES (:c, :s, :o, 'HOME_VISIT', :lat, "
+                    ":lon, :at, 5, 2)"),
+                    {"c": uuid.uuid4(), "s": station, "o": officer, "lat": 36.35 - i / 900,
+                     "lon": 43.12, "at": start + timedelta(hours=11 * i)})
+            patrol = (await session.execute(text(
+                "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
+                "VALUES (:c, :s, :o, ARRAY[:o]::bigint[], :at) RETURNING id"),
+                {"c": uuid.uuid4(), "s": station, "o": officer, "at": start})).scalar_one()
+            for k in range(40):
+                await session.execute(text(
+                    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude) "
+                    "VALUES (:p, :at, :lat, :lon)"),
+                    {"p": patrol, "at": start + timedelta(minutes=3 * k + (20 if k == 20 else 0)),
+                     "lat": 36.33 + k / 3000, "lon": 43.11})
+            await session.commit()
+        # when
+        await upgrade_async(url, "head")
+        # then
+        async with maker() as session:
+            rollups = await _rollups(session)
+            assert rollups == await _brute_force(session)
+            assert {key[4] for key in rollups} == {1, 2, 3}
+        # and the downgrade removes it all, after which the upgrade gives the same rollups again
+        await engine.dispose()
+        cfg = alembic_config(url)
+        await asyncio.to_thread(command.downgrade, cfg, "0004")
+        async with maker() as session:
+            assert (await session.execute(text("SELECT to_regclass('activity_rollups')"))).scalar() is None
+        await upgrade_async(url, "head")
+        async with maker() as session:
+            assert await _rollups(session) == rollups
+    finally:
+        await engine.dispose()
+        conn = await asyncpg.connect(embedded.with_database(server_url, "postgres"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
