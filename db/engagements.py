@@ -47,7 +47,7 @@ async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Ro
 async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any], result_type: str
                                    ) -> Row[Any]:
     """A new engagement, recorded as the result of its client id, in one statement."""
-    return await client_repo.insert_completed(session, _ENGAGEMENTS, values, result_type)
+    return await client_repo.insert_completed(session, _ENGAGEMENTS, with_cells([values])[0], result_type)
 
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

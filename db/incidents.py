@@ -45,7 +45,8 @@ async def insert_reported_incident(session: AsyncSession, values: dict[str, Any]
                                    ) -> Row[Any]:
     """A new incident with its first status change, recorded as the result of its client id: one round
     trip for what was three statements."""
-    return await client_repo.insert_completed(session, _INCIDENTS, values, result_type, _first_change)
+    return await client_repo.insert_completed(session, _INCIDENTS, with_cells([values])[0], result_type,
+                                              _first_change)
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
