@@ -10,14 +10,16 @@ import asyncpg
 import pytest
 
 from db import activity_feed as repo
+from db.cells import fine_cell
 from db.engine import make_reader
 from resolvers import feed
 from resolvers.policy import ADMIN, Viewer
 from tests.factories import make_station
 
-INSERT_INCIDENT = """INSERT INTO incidents (client_id, station_id, category, latitude, longitude, occurred_at,
-                                            description)
-                     VALUES ($1, $2, 'THEFT', 30.5, 47.8, now(), 'x') RETURNING id"""
+# Every located record carries its H3 cell (db.cells), which the activity rollups are keyed by.
+INSERT_INCIDENT = f"""INSERT INTO incidents (client_id, station_id, category, latitude, longitude, h3_cell,
+                                             occurred_at, description)
+                      VALUES ($1, $2, 'THEFT', 30.5, 47.8, {fine_cell(30.5, 47.8)}, now(), 'x') RETURNING id"""
 ADMIN_VIEWER = Viewer(officer_id=1, role=ADMIN, station_id=None, station_governorate=None,
                       governorates=frozenset(), session_id=uuid.uuid4())
 
