@@ -17,9 +17,9 @@ from resolvers.policy import ADMIN, Viewer
 from tests.factories import make_station
 
 # Every located record carries its H3 cell (db.cells), which the activity rollups are keyed by.
-INSERT_INCIDENT = f"""INSERT INTO incidents (client_id, station_id, category, latitude, longitude, h3_cell,
-                                             occurred_at, description)
-                      VALUES ($1, $2, 'THEFT', 30.5, 47.8, {fine_cell(30.5, 47.8)}, now(), 'x') RETURNING id"""
+INSERT_INCIDENT = """INSERT INTO incidents (client_id, station_id, category, latitude, longitude, h3_cell,
+                                            occurred_at, description)
+                     VALUES ($1, $2, 'THEFT', 30.5, 47.8, $3, now(), 'x') RETURNING id"""
 ADMIN_VIEWER = Viewer(officer_id=1, role=ADMIN, station_id=None, station_governorate=None,
                       governorates=frozenset(), session_id=uuid.uuid4())
 
@@ -38,7 +38,7 @@ async def reader(engine):
 
 
 async def _incident(conn: asyncpg.Connection, station: int) -> int:
-    return await conn.fetchval(INSERT_INCIDENT, uuid.uuid4(), station)
+    return await conn.fetchval(INSERT_INCIDENT, uuid.uuid4(), station, fine_cell(30.5, 47.8))
 
 
 async def _log_after(reader, cursor) -> list:
