@@ -180,9 +180,10 @@ async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(databas
         after = (head.position, head.id) if head else (0, 0)
         # when one statement stores three fixes of one patrol and two of the other
         await conn.execute(
-            "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude) SELECT p, "
-            "now() - make_interval(secs => n), 30.5 + n / 1000.0, 47.8 FROM unnest($1::bigint[]) p, "
-            "generate_series(0, 2) n WHERE NOT (p = $2 AND n = 2)", patrols, patrols[1])
+            "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, h3_cell) SELECT p, "
+            "now() - make_interval(secs => n), 30.5 + n / 1000.0, 47.8, ($3::bigint[])[n + 1] "
+            "FROM unnest($1::bigint[]) p, generate_series(0, 2) n WHERE NOT (p = $2 AND n = 2)",
+            patrols, patrols[1], [fine_cell(30.5 + n / 1000.0, 47.8) for n in range(3)])
         events = await _log_after(reader, after)
         # then the feed has one position per patrol: its newest fix (n = 0)
         assert sorted((e.layer, e.record_id, e.latitude) for e in events) == [
