@@ -92,10 +92,15 @@ class Area:
         if estimate > 4 * MAX_CELLS:
             raise InputError(argument, message("area_too_large", lang, field=argument, high=MAX_CELLS))
         if self.kind == BBOX:
+            if south == north or west == east:  # a line has no cell centres in it
+                return []
             shape: Any = h3.LatLngPoly([(south, west), (south, east), (north, east), (north, west)])
         else:
             shape = h3.geo_to_h3shape(self.geometry)
-        found = h3.h3shape_to_cells(shape, resolution)
+        try:
+            found = h3.h3shape_to_cells(shape, resolution)
+        except (h3.H3BaseException, ValueError):  # a degenerate shape (no area, crossed edges) H3 refuses
+            raise InputError(argument, message("geojson_polygon", lang, field=argument)) from None
         if len(found) > MAX_CELLS:
             raise InputError(argument, message("area_too_large", lang, field=argument, high=MAX_CELLS))
         return [h3.str_to_int(c) for c in found]

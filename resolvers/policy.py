@@ -24,9 +24,11 @@ SENSITIVE_CATEGORIES = frozenset({"DOMESTIC_VIOLENCE", "CHILD_PROTECTION", "JUVE
 # mutations below; every other mutation needs an officer. tests/test_security.py runs every root field
 # of the live schema as a citizen and holds the answers to these lists, so a new field that is not
 # refused fails there until it is refused or added here on purpose.
-CITIZEN_QUERIES = frozenset({"nearestStations", "stations", "station", "governorates", "me", "node", "nodes"})
+CITIZEN_QUERIES = frozenset({"nearestStations", "stations", "station", "governorates", "me", "node", "nodes",
+                             "publicSafetyMap"})
 CITIZEN_TYPES = frozenset({"Station", "NearbyStation", "StationConnection", "StationEdge", "PageInfo",
-                           "Governorate", "LocalizedText", "GeoPoint", "OpeningPeriod", "StationClosure"})
+                           "Governorate", "LocalizedText", "GeoPoint", "OpeningPeriod", "StationClosure",
+                           "ActivityMap", "ActivityCell", "ActivityCounts"})
 CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout"})
 
 
