@@ -2,7 +2,7 @@
 
 Resolution 10 (hexagons of about 15,000 m², 66 m across an edge): fine enough for any map Markaz draws
 (5 to 10), and every coarser cell is a parent computable from the 64-bit index in SQL
-(`activity_h3_parent`, created by migration 0005), so one stored cell serves every resolution.
+(`activity_h3_parent`, created by migration 0006), so one stored cell serves every resolution.
 Computed here, at write time, because PostgreSQL has no H3 without an extension we do not require.
 """
 

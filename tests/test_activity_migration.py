@@ -1,4 +1,4 @@
-"""Migration 0005 on a database that already holds field work: cells and rollups backfilled exactly, and
+"""Migration 0006 on a database that already holds field work: cells and rollups backfilled exactly, and
 the downgrade undoes it."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
     url = await embedded.ensure_database(server_url, name)
     engine = make_engine(url, pool_size=2)
     try:
-        await upgrade_async(url, "0004")
+        await upgrade_async(url, "0005")
         maker = async_sessionmaker(bind=engine, expire_on_commit=False)
         start = datetime(2026, 5, 31, 20, tzinfo=UTC)
         async with maker() as session:
@@ -66,7 +66,7 @@ async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
         # and the downgrade removes it all, after which the upgrade gives the same rollups again
         await engine.dispose()
         cfg = alembic_config(url)
-        await asyncio.to_thread(command.downgrade, cfg, "0004")
+        await asyncio.to_thread(command.downgrade, cfg, "0005")
         async with maker() as session:
             assert (await session.execute(text("SELECT to_regclass('activity_rollups')"))).scalar() is None
         await upgrade_async(url, "head")

@@ -4,7 +4,7 @@ Each row is a delta (inserted, never updated): a key's count is the sum of its r
 `activity_compact()` merges them from time to time without changing any sum.
 
 Maps, timelines and CompStat changes read these, never the raw rows, so their cost grows with cells
-times buckets, not with the number of incidents. Migration 0005 creates the triggers on incidents,
+times buckets, not with the number of incidents. Migration 0006 creates the triggers on incidents,
 engagements and patrol_fixes that fold every insert, delete and relevant update into them in the same
 transaction (`activity_fold`), so a committed record is always counted and a rolled-back one never is.
 

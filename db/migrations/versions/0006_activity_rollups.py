@@ -5,8 +5,8 @@ See db/models/activity.py for what the rollups hold and why. Rollup rows are del
 wait for each other's rollup rows, so concurrent sync batches cannot deadlock on them. Reads sum the rows;
 `activity_compact()` merges the rows of each key now and then, which changes no sum.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 08:45:00
 """
 
@@ -16,8 +16,8 @@ import h3
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
