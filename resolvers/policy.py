@@ -145,20 +145,6 @@ def may_send_documents(viewer: Viewer | None, *, production: bool) -> bool:
     return not production or (viewer is not None and viewer.role == ADMIN)
 
 
-def can_view_area(viewer: Viewer, station_id: int | None, governorate: str | None) -> bool:
-    """A station or a governorate named as the area of an activity query (map, feed): only one whose
-    records the viewer may see. A drawn area (box, polygon) may be anywhere: what shows inside it is
-    narrowed to the viewer's records by `can_access_station`."""
-    scope = record_scope(viewer)
-    if scope.everything:
-        return True
-    if station_id is not None:
-        return can_access_station(viewer, station_id, governorate or "")
-    if governorate is not None:
-        return governorate in scope.governorates
-    return True
-
-
 # --- Activity (maps, timelines, summaries, exports) -------------------------------------------------
 
 # Hexagons finer than this (resolution 7: about 5 km², 1.2 km across) are where a single sensitive

@@ -17,10 +17,8 @@ from strawberry.dataloader import DataLoader
 
 from resolvers import auth, feed, policy
 from resolvers import stations as station_logic
-from resolvers.areas import resolve_area
+from resolvers.areas import STATION, resolve_area
 from resolvers.context import Context
-from resolvers.errors import Forbidden
-from resolvers.messages import message
 from schema.areas import ActivityLayer, AreaInput
 from schema.common import GeoPoint
 from schema.engagements import Engagement, resolve_engagement_nodes
@@ -102,8 +100,11 @@ class ActivitySubscription:
                                extensions={"code": "SERVICE_UNAVAILABLE"})
         cursor = feed.decode_cursor(after, ctx.lang) if after is not None else None
         chosen = await resolve_area(ctx, area) if area is not None else None
-        if chosen is not None and not policy.can_view_area(viewer, chosen.station_id, chosen.governorate):
-            raise Forbidden(message("forbidden", ctx.lang))
+        if chosen is not None and chosen.kind == STATION:  # the same area checks as the maps'
+            policy.activity_scope(viewer, station_id=chosen.station_id,
+                                  station_governorate=chosen.governorate)
+        elif chosen is not None:
+            policy.activity_scope(viewer, governorate=chosen.governorate)
         interest = feed.Interest(viewer=viewer, area=chosen,
                                  layers=frozenset(layer.value for layer in layers) if layers else feed.LAYERS)
         await ctx.close(commit=False)
