@@ -13,8 +13,8 @@ Run by hand, never in CI: `.venv/bin/python bench/soak.py` (5 minutes by default
   service) from a point near a random station, a second apart; officers send their offline queue
   (`syncFieldLog`, batches of --batch-size new incidents and engagements), a few seconds apart;
   supervisors page through their governorates' incidents, engagements and patrols and the stations of
-  a governorate. TODO(activity): when `activityMap`/`activitySummary` are on main, supervisors ask for
-  those too (branch `activity`); until then the lists stand for the supervisors' map screens.
+  a governorate, and the map screens: `activityMap` (resolution 8) and `activitySummary` of their
+  governorate over the last 30 days, with the supervisor app's own operation documents.
 - Reported: progress every --progress seconds; per kind the requests, errors, p50 and p99 (nearest
   rank, milliseconds); the server's resident memory (RSS, from /proc) after the warm-up (--warm-up
   seconds) and at the end. An error is an HTTP status other than 200, any GraphQL error, or a sync entry
@@ -82,6 +82,8 @@ SUPERVISOR_QUERIES = {
       followUps { status overdue } } } } }""",
     "patrols": """query { patrols(first: 20) { totalCount edges { node {
       id status startedAt fixCount station { name } } } } }""",
+    "activityMap": (REPO / "mobile_contract/operations/supervisor/ActivityMap.graphql").read_text(),
+    "activitySummary": (REPO / "mobile_contract/operations/supervisor/ActivitySummary.graphql").read_text(),
     "stations": """query Stations($governorate: ID) { stations(first: 50, governorateId: $governorate) {
       totalCount edges { node { id name isOpen services } } } }""",
 }
@@ -289,7 +291,13 @@ class Load:
                 if time.monotonic() - signed_at > 600:
                     token, signed_at = await self.sign_in(client, account), time.monotonic()
                 kind = rng.choice(list(SUPERVISOR_QUERIES))
-                variables = {"governorate": governorate} if kind == "stations" else None
+                variables: dict[str, Any] | None = None
+                if kind == "stations":
+                    variables = {"governorate": governorate}
+                elif kind.startswith("activity"):
+                    now = datetime.now(UTC)
+                    variables = {"area": {"governorateId": governorate},
+                                 "from": (now - timedelta(days=30)).isoformat(), "to": now.isoformat()}
                 await self._post(client, kind, SUPERVISOR_QUERIES[kind], variables, token)
                 await self._pause(rng.uniform(1, 4))
 
