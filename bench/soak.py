@@ -295,7 +295,8 @@ class Load:
                 if kind == "stations":
                     variables = {"governorate": governorate}
                 elif kind.startswith("activity"):
-                    now = datetime.now(UTC)
+                    # the maps take whole hours
+                    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
                     variables = {"area": {"governorateId": governorate},
                                  "from": (now - timedelta(days=30)).isoformat(), "to": now.isoformat()}
                 await self._post(client, kind, SUPERVISOR_QUERIES[kind], variables, token)
