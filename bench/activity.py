@@ -22,13 +22,10 @@ Run by hand, never in CI: `.venv/bin/python bench/activity.py` (several minutes)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import random
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +40,16 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import BenchError, drop_database, free_port, recreate_database, run_async, say  # noqa: E402
+from bench.common import (  # noqa: E402
+    BenchError,
+    drop_database,
+    free_port,
+    recreate_database,
+    run_async,
+    say,
+    start_markaz,
+    stop_process_group,
+)
 
 DATABASE = "markaz_bench_activity"
 PASSWORD = "bench-activity-2026"  # noqa: S105 - a throwaway account in a scratch database
@@ -227,40 +233,12 @@ class Bench:
         self.server: subprocess.Popen | None = None
 
     def start_server(self, port: int) -> None:
-        env = {**os.environ, "DATABASE_URL": self.url, "MARKAZ_LOG_LEVEL": "WARNING",
-               "MARKAZ_DATA_DIR": str(self.workdir), "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
-               "MARKAZ_ENV": "development"}
-        prefix = [self.taskset, "-c", "0"] if self.pin else []
-        log_path = self.workdir / "server.log"
-        with log_path.open("wb") as log:
-            # A session of its own: stopped by its process group id, never by name.
-            self.server = subprocess.Popen([*prefix, str(self.markaz), "serve", "--port", str(port)],  # noqa: S603
-                                           env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
-        started = time.monotonic()
-        while True:
-            if self.server.poll() is not None:
-                raise BenchError(f"the server exited:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() - started > 120:
-                raise BenchError(f"the server was not ready after 120 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        say(f"  ready on port {port} (pid {self.server.pid}{', pinned to core 0' if self.pin else ''})")
+        taskset = self.taskset if self.pin else None
+        self.server = start_markaz(self.markaz, self.url, self.workdir, port, taskset)
 
     def stop_server(self) -> None:
         proc, self.server = self.server, None
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process_group(proc)
 
     def measure(self, client: httpx.Client, name: str, variables: dict, expected: dict) -> list[str]:
         timings = []

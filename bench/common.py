@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import secrets
+import signal
 import socket
+import subprocess
+import time
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
+
+import httpx
 
 T = TypeVar("T")
 
@@ -75,3 +83,48 @@ def run_async(coro: Awaitable[T]) -> T:
 
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def start_markaz(markaz: Path, database_url: str, workdir: Path, port: int,
+                 taskset: str | None = None) -> subprocess.Popen:
+    """`markaz serve` on a loopback port for a benchmark: logging at WARNING, a signing key and data
+    directory of its own, pinned to core 0 by `taskset` when given (the load generator then has core 1);
+    returns once /readyz says ready. Its log goes to workdir/server.log and is quoted when it fails."""
+    env = {**os.environ, "DATABASE_URL": database_url, "MARKAZ_LOG_LEVEL": "WARNING",
+           "MARKAZ_DATA_DIR": str(workdir), "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+           "MARKAZ_ENV": "development"}
+    prefix = [taskset, "-c", "0"] if taskset else []
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        # A session of its own: stopped by its process group id, never by name.
+        proc = subprocess.Popen([*prefix, str(markaz), "serve", "--port", str(port)],  # noqa: S603
+                                env=env, cwd=Path(__file__).resolve().parents[1], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    started = time.monotonic()
+    while True:
+        if proc.poll() is not None:
+            raise BenchError(f"the server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                break
+        if time.monotonic() - started > 120:
+            stop_process_group(proc)
+            raise BenchError(f"the server was not ready after 120 s:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    say(f"  ready on port {port} in {time.monotonic() - started:.1f} s (pid {proc.pid}"
+        + (", pinned to core 0)" if taskset else ", not pinned)"))
+    return proc
+
+
+def stop_process_group(proc: subprocess.Popen | None) -> None:
+    """SIGTERM to a server's process group, SIGKILL after 25 s if it has not finished."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=25)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -31,9 +31,7 @@ import dataclasses
 import math
 import os
 import random
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +47,16 @@ import httpx
 import orjson
 
 # The scripts run as `python bench/<name>.py`, so their own folder is on the path.
-from common import BenchError, drop_database, free_port, recreate_database, run_async, say
+from common import (
+    BenchError,
+    drop_database,
+    free_port,
+    recreate_database,
+    run_async,
+    say,
+    start_markaz,
+    stop_process_group,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -319,43 +326,12 @@ class Soak:
         self.markaz = markaz if markaz.exists() else Path(sys.executable).parent / "markaz"
 
     def start_server(self, port: int) -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": self.url, "MARKAZ_LOG_LEVEL": "WARNING",
-               "MARKAZ_DATA_DIR": str(self.workdir), "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
-               "MARKAZ_ENV": "development"}
-        prefix = ["taskset", "-c", "0"] if self.pin else []
-        log_path = self.workdir / "server.log"
-        with log_path.open("wb") as log:
-            # A session of its own: stopped by its process group id, never by name.
-            proc = subprocess.Popen([*prefix, str(self.markaz), "serve", "--port", str(port)],  # noqa: S603
-                                    env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        self.server = proc
-        started = time.monotonic()
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"the server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() - started > 120:
-                raise BenchError(f"the server was not ready after 120 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        say(f"  ready on port {port} in {time.monotonic() - started:.1f} s (pid {proc.pid}"
-            + (", pinned to core 0)" if self.pin else ", not pinned)"))
-        return proc
+        self.server = start_markaz(self.markaz, self.url, self.workdir, port, "taskset" if self.pin else None)
+        return self.server
 
     def stop_server(self) -> None:
         proc, self.server = self.server, None
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process_group(proc)
 
     async def drive(self, base: str, pid: int, field: list[Account], bosses: list[Account],
                     points: list[tuple[float, float]]) -> tuple[Stats, int, int, int]:
