@@ -89,6 +89,7 @@ from common import (
     run_async,
     say,
     stat_fields,
+    stop_process_group,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -781,15 +782,7 @@ class Bench:
         return proc
 
     def stop(self, proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc)
         if proc in self.procs:
             self.procs.remove(proc)
 
