@@ -8,9 +8,10 @@ The client sends `{"type": "connection_init", "payload": {"Authorization": "Bear
 No token, or one that is not valid (expired, ended session, disabled officer): the socket is closed with
 4403 Forbidden, as the protocol says for a refused connection_init (a `subscribe` before the server's
 `connection_ack` is closed with 4401 by the protocol handler). Only subscriptions run here; queries and
-mutations go over HTTP, where a request commits once. In production the safelist of api/persisted.py
-applies here too. There is no Origin check: a browser cannot borrow
-someone's sign-in here, since the token travels in the message, never in a cookie.
+mutations go over HTTP, where a request commits once. The query limits of api/limits.py apply
+here as over HTTP, and so, in production, does the safelist of api/persisted.py. There is no Origin
+check: a browser cannot borrow someone's sign-in here, since the token travels in the message, never in
+a cookie.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from strawberry.utils.aio import aclosing
 
+from api.limits import check_request
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
@@ -66,6 +68,12 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 refusal = GraphQLError(message("operation_not_allowed", ctx.lang),
                                        extensions={"code": "OPERATION_NOT_ALLOWED"})
                 await operation.send_initial_errors([refusal])
+                return
+            refused = view.refusal(operation, ctx)
+            if refused:
+                # Depth, aliases, tokens and cost hold here as over HTTP (api/limits.py), checked on the
+                # executor's cached shape before anything runs.
+                await operation.send_initial_errors(refused)
                 return
             result_source = await self.schema.stream(
                 operation.query, variable_values=operation.variables, context_value=ctx,
@@ -115,6 +123,21 @@ class GraphQLWebSocket(GraphQL):
                        request_id=connection.request_id, production=endpoint.production,
                        secret_key=endpoint.secret_key, device_id=connection.device_id,
                        client_ip=connection.client_ip, viewer=connection.viewer, feed=self.hub)
+
+    def refusal(self, operation: Any, ctx: Context) -> list[GraphQLError]:
+        """The errors that stop a subscription before it runs: the document's own (limits on its shape,
+        parse and validation errors) or its cost with these variables; empty when it may run."""
+        executor = self.endpoint.executor
+        prepared = executor.prepare(operation.query)
+        if prepared.errors:
+            return list(prepared.errors)
+        op = executor.operation(prepared, operation.operation_name)
+        if op is None:
+            return []  # an unknown operation name: the protocol handler answers it as usual
+        shape = prepared.shapes[op.name.value if op.name else None]
+        _, refused = check_request(shape, operation.variables, executor.limits, viewer=ctx.viewer,
+                                   production=self.endpoint.production)
+        return [refused] if refused is not None else []
 
     async def on_ws_connect(self, context: Connection):  # type: ignore[override]
         params = context.connection_params or {}

@@ -29,7 +29,10 @@ def servers(database_url, tmp_path_factory):
     # One after the other: each runs the (idempotent) migration and reference data at start-up.
     first = Server(database_url, data)
     first.wait_ready()
-    second = Server(database_url, data, MARKAZ_FEED_SUBSCRIPTIONS="2")
+    # The second allows 2 subscriptions per socket and has tighter query limits (the feed's own
+    # document, depth 3 and cost 5, fits them).
+    second = Server(database_url, data, MARKAZ_FEED_SUBSCRIPTIONS="2", MARKAZ_MAX_DEPTH="5",
+                    MARKAZ_MAX_ALIASES="3", MARKAZ_MAX_COST="20")
     try:
         second.wait_ready()
         yield first, second
@@ -274,4 +277,37 @@ async def test_subscriptions_per_connection_are_bounded_and_only_subscriptions_r
     message = await client.receive()
     assert message["id"] == query and message["type"] in ("error", "next")
     assert "not allowed" in str(message["payload"])
+    await client.close()
+
+
+DEEP_FEED = ("subscription Deep { activityFeed { incident { station { governorate { capital "
+             "{ latitude } } } } } }")
+ALIASED_FEED = ("subscription Aliased { activityFeed { ...F ... on ActivityEvent { ...F } } } "
+                "fragment F on ActivityEvent { a: cursor b: layer }")
+COSTLY_FEED = ("subscription Costly { activityFeed { cursor incident { id "
+               "assignedOfficers { station { id } } statusHistory { toStatus } } } }")
+
+
+@pytest.mark.parametrize(("query", "limit", "value"), [
+    (DEEP_FEED, "depth", 6), (ALIASED_FEED, "aliases", 4), (COSTLY_FEED, "cost", 42)])
+async def test_subscriptions_are_held_to_the_query_limits(servers, world, query, limit, value):
+    client = await FeedClient.connect(servers[1], world.supervisor_ba)
+    await accepted(client)
+    refused = await client.subscribe(query=query)
+    message = await client.receive()
+    assert message["id"] == refused and message["type"] == "error"
+    assert message["payload"][0].get("extensions", {}).get("limit") == limit, message
+    assert message["payload"][0]["extensions"]["value"] == value
+    # The socket stays usable: the feed's own document, within the limits, still runs.
+    allowed = await client.subscribe()
+    await nothing_for(client, allowed, seconds=0.5)
+    await client.close()
+
+
+async def test_the_same_documents_run_where_the_limits_are_the_defaults(servers, world):
+    client = await FeedClient.connect(servers[0], world.supervisor_ba)
+    await accepted(client)
+    for query in (DEEP_FEED, ALIASED_FEED, COSTLY_FEED):
+        operation = await client.subscribe(query=query)
+        await nothing_for(client, operation, seconds=0.3)
     await client.close()
