@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api import map_page
+from api.compaction import Compactor
 from api.compression import CompressionMiddleware
 from api.database import open_database
 from api.executor import Executor
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             # One LISTEN connection per process feeds every subscription of the process.
             hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
             await hub.start()
+            compactor = Compactor(database.sessionmaker, every_seconds=settings.compact_seconds)
+            await compactor.start()
             _log.info("markaz ready", extra={"embedded_database": database.embedded})
             # What start-up made (modules, the schema, reference data) lives as long as the process: out
             # of the collector's sight, full collections stay short and requests do not stall on them.
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             try:
                 yield
             finally:
+                await compactor.stop()
                 await hub.stop()
                 if tracing is not None:
                     tracing.shutdown()  # sends the spans still batched

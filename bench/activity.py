@@ -163,7 +163,7 @@ async def load(url: str, args: argparse.Namespace) -> dict[str, list[int]]:
         await conn.execute("ALTER TABLE incidents ENABLE TRIGGER USER")
         await conn.execute("ALTER TABLE engagements ENABLE TRIGGER USER")
         # Fold in chunks of ids, with the triggers' own function, reporting progress.
-        await conn.execute("TRUNCATE activity_rollups")
+        await conn.execute("TRUNCATE activity_rollups, activity_cells")
         for table, layer, args_sql in (
             ("incidents", 1, "array_agg(category), array_agg(sensitive), array_agg(station_id), "
                              "array_agg(1::bigint), array_agg(0::float8), array_agg(0::float8), "
@@ -182,7 +182,9 @@ async def load(url: str, args: argparse.Namespace) -> dict[str, list[int]]:
                 folded = min(start + 100_000, high + 1) - low
                 say(f"  rollups of {table}: {folded:,}/{high - low + 1:,} folded "
                     f"in {time.monotonic() - started:.0f} s")
+        await compact(conn)
         await conn.execute("VACUUM ANALYZE activity_rollups")
+        await conn.execute("VACUUM ANALYZE activity_cells")
         await conn.execute("ANALYZE incidents")
         await conn.execute("ANALYZE engagements")
         rollup_rows = await conn.fetchval("SELECT count(*) FROM activity_rollups")
@@ -190,6 +192,17 @@ async def load(url: str, args: argparse.Namespace) -> dict[str, list[int]]:
         return stations
     finally:
         await conn.close()
+
+
+async def compact(conn) -> None:
+    """Merge the folded chunks' delta rows, as the server's compaction job does every minute."""
+    started, taken, limit = time.monotonic(), 0, 200_000
+    while True:
+        took = await conn.fetchval("SELECT activity_compact($1)", limit)
+        taken += took
+        say(f"  compacted: {taken:,} delta rows merged in {time.monotonic() - started:.0f} s")
+        if took < limit:
+            return
 
 
 async def brute_force(url: str, resolution: int, start: datetime, end: datetime, *,
@@ -273,8 +286,12 @@ class Bench:
             f"load average {os.getloadavg()[0]:.1f} (the machine may be shared)")
         say(f"\n== database {DATABASE}: {args.incidents:,} incidents, {args.engagements:,} engagements ==")
         started = time.monotonic()
-        run_async(recreate_database(self.admin, DATABASE))
-        run_async(load(self.url, args))
+        if args.reuse and run_async(_loaded(self.url)):
+            say("  reusing the data already there (migrated to this commit's schema, compacted)")
+            run_async(_migrate_and_compact(self.url))
+        else:
+            run_async(recreate_database(self.admin, DATABASE))
+            run_async(load(self.url, args))
         say(f"  loaded in {time.monotonic() - started:.0f} s")
         if self.pin:
             os.sched_setaffinity(0, {1})
@@ -320,6 +337,35 @@ class Bench:
         return 0 if all(row[5] == "met" for row in rows) else 1
 
 
+async def _loaded(url: str) -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url)
+    except asyncpg.InvalidCatalogNameError:
+        return False
+    try:
+        return bool(await conn.fetchval("SELECT to_regclass('incidents') IS NOT NULL "
+                                        "AND EXISTS (SELECT 1 FROM incidents)"))
+    finally:
+        await conn.close()
+
+
+async def _migrate_and_compact(url: str) -> None:
+    import asyncpg
+
+    from api.database import prepare
+
+    await prepare(url)
+    conn = await asyncpg.connect(url)
+    try:
+        await compact(conn)
+        await conn.execute("VACUUM ANALYZE activity_rollups")
+        await conn.execute("VACUUM ANALYZE activity_cells")
+    finally:
+        await conn.close()
+
+
 def _global_id(kind: str, key: str) -> str:
     import base64
 
@@ -337,6 +383,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30, help="measured requests per query")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help=f"measure the data an earlier --keep run left in {DATABASE}, not loading anew")
     args = parser.parse_args()
     try:
         return Bench(args).run()

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from h3.api import basic_int as h3i
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
 from db.models.activity import ENGAGEMENTS, INCIDENTS, PATROLS
 
-__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Filter", "cells", "counts", "raw_summary", "timeline"]
+__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Filter", "cell_ranges", "cells", "compact", "counts",
+           "raw_summary", "timeline"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,6 +44,28 @@ class Filter:
 _COVER = "(SELECT unnest(CAST(:cover AS bigint[])))"  # hashed: covers hold up to 100,000 cells
 
 
+def _scope_and_area(f: Filter, params: dict[str, Any], station: str, governorate: str) -> list[str]:
+    """Conditions for the viewer's scope and a station or governorate area, given the SQL expressions of
+    a row's station id and governorate code."""
+    conditions = []
+    if not f.scope_everything:
+        allowed = ["false"]
+        if f.scope_station_ids:
+            params["scope_station_ids"] = list(f.scope_station_ids)
+            allowed.append(f"{station} = ANY(CAST(:scope_station_ids AS bigint[]))")
+        if f.scope_governorates:
+            params["scope_governorates"] = list(f.scope_governorates)
+            allowed.append(f"{governorate} = ANY(CAST(:scope_governorates AS text[]))")
+        conditions.append("(" + " OR ".join(allowed) + ")")
+    if f.station_id is not None:
+        params["station_id"] = f.station_id
+        conditions.append(f"{station} = :station_id")
+    if f.governorate is not None:
+        params["governorate"] = f.governorate
+        conditions.append(f"{governorate} = :governorate")
+    return conditions
+
+
 def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
     params.update(res=f.resolution, layers=list(f.layers))
     # One range of the primary key per stretch (at most five), OR-ed: PostgreSQL scans each range of the
@@ -52,22 +76,8 @@ def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
         ranges.append(f"({alias}.grain = CAST(:grain{i} AS char(1)) AND {alias}.res = :res{i} "
                       f"AND {alias}.bucket >= :start{i} AND {alias}.bucket < :end{i})")
     conditions = ["(" + (" OR ".join(ranges) or "false") + ")",
-                  f"{alias}.layer = ANY(CAST(:layers AS smallint[]))"]
-    if not f.scope_everything:
-        allowed = ["false"]
-        if f.scope_station_ids:
-            params["scope_station_ids"] = list(f.scope_station_ids)
-            allowed.append(f"{alias}.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
-        if f.scope_governorates:
-            params["scope_governorates"] = list(f.scope_governorates)
-            allowed.append(f"{alias}.governorate = ANY(CAST(:scope_governorates AS text[]))")
-        conditions.append("(" + " OR ".join(allowed) + ")")
-    if f.station_id is not None:
-        params["station_id"] = f.station_id
-        conditions.append(f"{alias}.station_id = :station_id")
-    if f.governorate is not None:
-        params["governorate"] = f.governorate
-        conditions.append(f"{alias}.governorate = :governorate")
+                  f"{alias}.layer = ANY(CAST(:layers AS smallint[]))",
+                  *_scope_and_area(f, params, f"{alias}.station_id", f"{alias}.governorate")]
     if f.categories is not None:
         params["categories"] = list(f.categories)
         conditions.append(f"({alias}.layer <> {INCIDENTS} "
@@ -85,8 +95,64 @@ def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
 _STRETCHES = "FROM activity_rollups r"
 
 
+def cell_ranges(cover: Sequence[int], resolution: int) -> tuple[list[int], list[int]]:
+    """The cells of `resolution` under a cover (cells of any coarser or equal resolution), as ranges of
+    cell numbers [low, high]: H3 numbers a cell's descendants at one resolution contiguously (same
+    resolution field, same leading digits; the digits below the parent's resolution run from 0 to 6,
+    those below `resolution` are 7). The cover is compacted first, so a whole parent is one range."""
+    lows, highs = [], []
+    for cell in sorted(h3i.compact_cells(cover)) if cover else ():
+        parent_res = (cell >> 52) & 15
+        below = 3 * (15 - resolution)  # bits of the digits finer than `resolution` (left as 7s)
+        free = ((1 << (3 * (resolution - parent_res))) - 1) << below  # the digits that vary
+        sixes = sum(6 << (3 * (15 - digit)) for digit in range(parent_res + 1, resolution + 1))
+        low = (cell & ~(15 << 52) & ~free) | (resolution << 52)
+        lows.append(low)
+        highs.append(low | sixes)
+    return lows, highs
+
+
+_LAYER_SUMS = {
+    INCIDENTS: ("coalesce(sum(c.incidents), 0)::bigint", "coalesce(sum(c.sensitive), 0)::bigint"),
+    ENGAGEMENTS: ("coalesce(sum(c.engagements), 0)::bigint",),
+    PATROLS: ("coalesce(sum(c.patrol_minutes), 0)::float8",),
+}
+
+
+async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
+    """`cells` without a category filter, from activity_cells: per stretch one range of an index that
+    holds every column read (a drawn area: one range per compacted cover cell), summed to `f.resolution`."""
+    params: dict[str, Any] = {"res": f.resolution}
+    scope = "".join(f" AND {c}" for c in _scope_and_area(f, params, "r.station_id", "r.governorate"))
+    parts = []
+    for i, (grain, res, start, end) in enumerate(f.stretches):
+        params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
+        stretch = (f"r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
+                   f"AND r.bucket >= :start{i} AND r.bucket < :end{i}")
+        if f.cover is None:
+            parts.append(f"SELECT r.* FROM activity_cells r WHERE {stretch}{scope}")  # noqa: S608
+        else:
+            params[f"lo{i}"], params[f"hi{i}"] = cell_ranges(f.cover, res)
+            # LATERAL, kept apart by OFFSET 0: one scan of the cell index per range (a plain join let the
+            # planner read the whole period of the country and test every range against every row).
+            parts.append(f"SELECT r.* FROM unnest(CAST(:lo{i} AS bigint[]), CAST(:hi{i} AS bigint[])) "  # noqa: S608
+                         f"AS k(lo, hi) CROSS JOIN LATERAL (SELECT * FROM activity_cells r "
+                         f"WHERE r.cell BETWEEN k.lo AND k.hi AND {stretch}{scope} OFFSET 0) r")
+    wanted = {layer: _LAYER_SUMS[layer] for layer in f.layers}
+    columns = [*wanted.get(INCIDENTS, ("0::bigint", "0::bigint")), *wanted.get(ENGAGEMENTS, ("0::bigint",)),
+               *wanted.get(PATROLS, ("0::float8",))]
+    sql = f"""
+      SELECT activity_h3_parent(c.cell, :res) AS cell, {columns[0]} AS incidents, {columns[1]} AS sensitive,
+             {columns[2]} AS engagements, {columns[3]} AS patrol_minutes
+      FROM ({" UNION ALL ".join(parts) or "SELECT * FROM activity_cells WHERE false"}) c
+      GROUP BY 1 ORDER BY 1"""  # noqa: S608 - fixed fragments; values are parameters
+    return (await core.execute(session, text(sql), params)).all()
+
+
 async def cells(session: AsyncSession, f: Filter, *, min_incidents: int | None = None) -> Sequence[Row[Any]]:
     """Per cell of `f.resolution`: incidents (not sensitive, sensitive), engagements, patrol minutes."""
+    if f.categories is None and not f.public and min_incidents is None:
+        return await _cells_from_totals(session, f)
     params: dict[str, Any] = {}
     having = ""
     if min_incidents is not None:
@@ -141,22 +207,8 @@ async def timeline(session: AsyncSession, f: Filter, unit: str) -> Sequence[Row[
 def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, start: datetime,
                end: datetime) -> str:
     params.update(start=start, end=end, res=f.resolution)
-    conditions = [f"{table}.{time_column} >= :start", f"{table}.{time_column} < :end"]
-    if not f.scope_everything:
-        allowed = ["false"]
-        if f.scope_station_ids:
-            params["scope_station_ids"] = list(f.scope_station_ids)
-            allowed.append(f"{table}.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
-        if f.scope_governorates:
-            params["scope_governorates"] = list(f.scope_governorates)
-            allowed.append("st.governorate_code = ANY(CAST(:scope_governorates AS text[]))")
-        conditions.append("(" + " OR ".join(allowed) + ")")
-    if f.station_id is not None:
-        params["station_id"] = f.station_id
-        conditions.append(f"{table}.station_id = :station_id")
-    if f.governorate is not None:
-        params["governorate"] = f.governorate
-        conditions.append("st.governorate_code = :governorate")
+    conditions = [f"{table}.{time_column} >= :start", f"{table}.{time_column} < :end",
+                  *_scope_and_area(f, params, f"{table}.station_id", "st.governorate_code")]
     if f.cover is not None:
         params["cover"] = list(f.cover)
         conditions.append(f"activity_h3_parent({table}.h3_cell, :res) IN {_COVER}")
@@ -196,22 +248,8 @@ async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: da
 async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> set[int]:
     """Officers on patrols of the scope that went on during [start, end)."""
     params: dict[str, Any] = {"start": start, "end": end}
-    conditions = ["p.started_at < :end", "(p.ended_at IS NULL OR p.ended_at >= :start)"]
-    if not f.scope_everything:
-        allowed = ["false"]
-        if f.scope_station_ids:
-            params["scope_station_ids"] = list(f.scope_station_ids)
-            allowed.append("p.station_id = ANY(CAST(:scope_station_ids AS bigint[]))")
-        if f.scope_governorates:
-            params["scope_governorates"] = list(f.scope_governorates)
-            allowed.append("st.governorate_code = ANY(CAST(:scope_governorates AS text[]))")
-        conditions.append("(" + " OR ".join(allowed) + ")")
-    if f.station_id is not None:
-        params["station_id"] = f.station_id
-        conditions.append("p.station_id = :station_id")
-    if f.governorate is not None:
-        params["governorate"] = f.governorate
-        conditions.append("st.governorate_code = :governorate")
+    conditions = ["p.started_at < :end", "(p.ended_at IS NULL OR p.ended_at >= :start)",
+                  *_scope_and_area(f, params, "p.station_id", "st.governorate_code")]
     if f.cover is not None:  # a drawn area: patrols with a fix in it during the period
         params.update(cover=list(f.cover), res=f.resolution)
         conditions.append("EXISTS (SELECT 1 FROM patrol_fixes x WHERE x.patrol_id = p.id "  # noqa: S608
@@ -220,3 +258,10 @@ async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end
     sql = f"""SELECT DISTINCT unnest(p.officer_ids) FROM patrols p JOIN stations st ON st.id = p.station_id
               WHERE {" AND ".join(conditions)}"""  # noqa: S608 - fixed fragments; values are parameters
     return {row[0] for row in (await core.execute(session, text(sql), params)).all()}
+
+
+async def compact(session: AsyncSession, limit: int = 50_000) -> int:
+    """Merge the delta rows of the keys of up to `limit` fresh rows of each rollup table (see migration
+    0007); the fresh rows taken. The caller commits."""
+    result = await core.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
+    return int(result.scalar())

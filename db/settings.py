@@ -54,6 +54,8 @@ class Settings:
     metrics_token: str | None = None
     # OpenTelemetry: traces are exported over OTLP/HTTP when this is set (needs the `otel` extra).
     otel_endpoint: str | None = None
+    # Seconds between runs of the activity rollups' compaction (api/compaction.py); 0: never (tests).
+    compact_seconds: int = 60
 
     @property
     def production(self) -> bool:
@@ -94,6 +96,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            compact_seconds=_number(env, "MARKAZ_COMPACT_SECONDS", defaults.compact_seconds, low=0),
         )
 
 

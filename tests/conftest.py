@@ -110,7 +110,8 @@ def gql(client) -> GraphQL:
 _COMMITTED_TABLES = ("activity_events", "activity_commits", "client_requests", "incident_status_changes",
                      "incidents", "follow_up_actions",
                      "engagements", "patrol_fixes", "patrols", "refresh_tokens", "auth_sessions",
-                     "login_throttle", "officers", "station_closures", "stations", "activity_rollups")
+                     "login_throttle", "officers", "station_closures", "stations", "activity_rollups",
+                     "activity_cells")
 
 
 @pytest.fixture

@@ -186,6 +186,31 @@ async def _rollups(session) -> dict[tuple, tuple[int, float]]:
     return {tuple(r[:8]): (int(r.n), round(r.minutes, 6)) for r in rows}
 
 
+def _as_cell_totals(rollups: dict[tuple, tuple[int, float]]) -> dict[tuple, tuple[int, int, int, float]]:
+    """What activity_cells must hold, from the rollups' keys: per (grain, res, bucket, cell, station),
+    incidents not sensitive, sensitive, engagements and patrol minutes."""
+    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0.0])
+    for (grain, res, bucket, cell, layer, _category, sensitive, station), (n, minutes) in rollups.items():
+        row = totals[(grain, res, bucket, cell, station)]
+        if layer == 1:
+            row[1 if sensitive else 0] += n
+        elif layer == 2:
+            row[2] += n
+        else:
+            row[3] += minutes
+    return {k: (v[0], v[1], v[2], round(v[3], 6)) for k, v in totals.items()
+            if v[:3] != [0, 0, 0] or abs(v[3]) > 1e-9}
+
+
+async def _cell_totals(session) -> dict[tuple, tuple[int, int, int, float]]:
+    rows = (await session.execute(text(
+        "SELECT grain, res, bucket, cell, station_id, sum(incidents) AS i, sum(sensitive) AS s, "
+        "sum(engagements) AS e, sum(patrol_minutes) AS m FROM activity_cells GROUP BY 1, 2, 3, 4, 5 "
+        "HAVING sum(incidents) <> 0 OR sum(sensitive) <> 0 OR sum(engagements) <> 0 "
+        "OR abs(sum(patrol_minutes)) > 1e-9"))).all()
+    return {tuple(r[:5]): (int(r.i), int(r.s), int(r.e), round(r.m, 6)) for r in rows}
+
+
 _points = st.tuples(st.floats(36.30, 36.40), st.floats(43.05, 43.20))
 _times = st.integers(0, 24 * 90).map(lambda h: datetime(2026, 6, 1, tzinfo=UTC) + timedelta(minutes=37 * h))
 _writes = st.lists(st.one_of(
@@ -253,9 +278,22 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
         # then
         expected = await _brute_force(session)
         assert await _rollups(session) == expected
-        # and merging the delta rows changes no sum
-        await session.execute(text("SELECT activity_compact()"))
+        assert await _cell_totals(session) == _as_cell_totals(expected)
+        # and merging the delta rows changes no sum, and leaves one row per key and none fresh
+        await session.execute(text("SELECT activity_compact(3)"))  # a small chunk: keys left fresh
         assert await _rollups(session) == expected
+        assert await _cell_totals(session) == _as_cell_totals(expected)
+        while await session.scalar(text("SELECT activity_compact(1000)")):
+            pass
+        assert await _rollups(session) == expected
+        assert await _cell_totals(session) == _as_cell_totals(expected)
+        assert await session.scalar(text(
+            "SELECT (SELECT count(*) FROM activity_rollups WHERE fresh) "
+            "+ (SELECT count(*) FROM activity_cells WHERE fresh)")) == 0
+        assert await session.scalar(text(
+            "SELECT count(*) FROM (SELECT 1 FROM activity_cells "
+            "GROUP BY grain, res, bucket, cell, station_id "
+            "HAVING count(*) > 1) d")) == 0
         await savepoint.rollback()
 
 

@@ -1,7 +1,7 @@
 """Activity rollups: counts per H3 cell, time bucket, layer, category and station, kept by triggers.
 
 Each row is a delta (inserted, never updated): a key's count is the sum of its rows, and
-`activity_compact()` merges them from time to time without changing any sum.
+`activity_compact()` merges them (every minute, api/compaction.py) without changing any sum.
 
 Maps, timelines and CompStat changes read these, never the raw rows, so their cost grows with cells
 times buckets, not with the number of incidents. Migration 0006 creates the triggers on incidents,
@@ -35,11 +35,14 @@ class ActivityRollup(Base):
               "station_id"),
         Index("ix_activity_rollups_governorate", "grain", "res", "governorate", "bucket"),
         Index("ix_activity_rollups_station", "grain", "res", "station_id", "bucket"),
+        # Compaction finds the keys written since its last run here (migration 0007).
+        Index("ix_activity_rollups_fresh", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
+              "station_id", postgresql_where=text("fresh")),
     )
     # Rows are deltas, only inserted, so the table has no primary key (a unique key would make writers of
     # the same cell and hour wait for each other, and deadlock across sync batches); the mapper needs one.
-    __mapper_args__ = {"primary_key": [  # noqa: RUF012 - SQLAlchemy's declarative configuration"grain", "res", "bucket", "cell", "layer", "category", "sensitive",
-                                       "station_id"]}
+    __mapper_args__ = {"primary_key": [  # noqa: RUF012 - SQLAlchemy's declarative configuration
+        "grain", "res", "bucket", "cell", "layer", "category", "sensitive", "station_id"]}
 
     grain: Mapped[str] = mapped_column(CHAR(1))  # 'h' hour, 'd' day, 'm' month
     res: Mapped[int] = mapped_column(SmallInteger)
@@ -56,3 +59,39 @@ class ActivityRollup(Base):
     attendees: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     women: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     youth: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    fresh: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))  # not yet compacted
+
+
+_CELL_VALUES = ("incidents", "sensitive", "engagements", "patrol_minutes")
+
+
+class ActivityCell(Base):
+    """What a map shows of one (grain, resolution, bucket, cell, station): incidents not sensitive and
+    sensitive, engagements, patrol minutes. Written with activity_rollups by the same functions, as deltas
+    too; read by maps without a category filter, by index alone (the indexes include every column a map
+    reads: one per kind of area, the cell's for drawn areas, read by ranges of cell numbers)."""
+
+    __tablename__ = "activity_cells"
+    __table_args__ = (
+        Index("ix_activity_cells_place", "grain", "res", "cell", "bucket",
+              postgresql_include=["station_id", "governorate", *_CELL_VALUES]),
+        Index("ix_activity_cells_governorate", "grain", "res", "governorate", "bucket",
+              postgresql_include=["cell", "station_id", *_CELL_VALUES]),
+        Index("ix_activity_cells_station", "grain", "res", "station_id", "bucket",
+              postgresql_include=["cell", "governorate", *_CELL_VALUES]),
+        Index("ix_activity_cells_fresh", "grain", "res", "cell", "bucket", "station_id",
+              postgresql_where=text("fresh")),
+    )
+    __mapper_args__ = {"primary_key": ["grain", "res", "bucket", "cell", "station_id"]}  # noqa: RUF012
+
+    grain: Mapped[str] = mapped_column(CHAR(1))
+    res: Mapped[int] = mapped_column(SmallInteger)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cell: Mapped[int] = mapped_column(BigInteger)
+    station_id: Mapped[int] = mapped_column(BigInteger)
+    governorate: Mapped[str] = mapped_column(Text)
+    incidents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # not sensitive
+    sensitive: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # sensitive incidents
+    engagements: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    patrol_minutes: Mapped[float] = mapped_column(Double, server_default=text("0"))
+    fresh: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
