@@ -24,10 +24,10 @@ smoke run. The method follows ../shared/PERFORMANCE.md, on a 2-core machine:
   reproducible with --seed), each request from the next point. Before measuring, every floor must give
   the answers GraphQL gives on a sample of points. Opening hours make the work depend on the time of
   day (when few stations are open, more candidates are read), so the local time in Baghdad is printed.
-- Load. The load generator is this process, pinned to core 1: asyncio (uvloop) and httpx, HTTP/1.1 with
-  keep-alive, POST with `Accept: application/graphql-response+json` (application/json for the floor).
-  Each connection is an httpx client of its own (see `Connections`: httpx's shared pool costs
-  milliseconds of CPU a request at 32 connections).
+- Load. The load generator is this process, pinned to core 1: asyncio (uvloop) and a minimal HTTP/1.1
+  client of its own over asyncio streams (`Connections`: httpx cost 0.9-3 ms of CPU a request, enough
+  to make the generator send late), keep-alive, POST with `Accept: application/graphql-response+json`
+  (application/json for the floor), each request's bytes built once.
   * Closed loop: C clients (default 32) each send a request as soon as their previous one is answered,
     for D seconds a round (default 8), R rounds (default 3), after a warm-up. A round is measured from
     the moment every client has had one answer (a full pipeline, even on a slow server) for D seconds.
@@ -63,7 +63,6 @@ import os
 import random
 import shutil
 import signal
-import ssl
 import statistics
 import subprocess
 import sys
@@ -140,14 +139,14 @@ class CandidateSql:
 
 
 def candidate_sql() -> CandidateSql:
-    """The SQL `db.stations.nearest_candidates` sends through asyncpg with a services filter and the
-    stations already seen, read from `db.stations.nearest_query` itself."""
+    """The SQL `db.stations.nearest_candidates` sends through asyncpg for the benchmark's question (one
+    service, open now) and the stations already seen, read from `db.stations.nearest_query` itself."""
     from sqlalchemy.dialects.postgresql.asyncpg import dialect
 
     from db.stations import nearest_query
 
-    compiled = nearest_query(services=True, within=False, exclude=True, governorate=False).compile(
-        dialect=dialect())
+    compiled = nearest_query(services=True, within=False, exclude=True, governorate=False,
+                             open_slots=1, indexed_service=SERVICE).compile(dialect=dialect())
     return CandidateSql(compiled.string, tuple(compiled.positiontup or ()))
 
 
@@ -167,6 +166,7 @@ def floor_app(database_url: str):
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from db.stations import DEFAULT_TIMEZONE, open_slots, week_minute
     from resolvers import hours
     from resolvers.geodesy import geodesic_m
     from resolvers.lang import localized, pick_language
@@ -209,6 +209,8 @@ def floor_app(database_url: str):
                 first = int(params.get("first") or FIRST)
                 services = sorted(set(params.get("services") or ()))
                 open_now = bool(params.get("openNow"))
+                if not open_now or len(services) != 1:  # the statement prepared is for that question
+                    raise ValueError("the floor answers openNow with one service")
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                 return json({"errors": [{"message": "expected {near: {latitude, longitude}, ...}"}]}, 400)
             if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and 1 <= first <= 100):
@@ -216,13 +218,14 @@ def floor_app(database_url: str):
             lang = pick_language(request.headers.get("accept-language"))
             at = datetime.now(UTC)
             found: list[tuple[float, int, Any, bool]] = []
-            batch, seen = first + 8, []
+            batch, seen = first + 2, []  # as resolvers.stations.nearest with openNow
             count["requests"] += 1
             async with state["pool"].acquire() as conn:
                 while True:  # the loop of resolvers.stations.nearest, without within_m
                     records = await conn.fetch(sql.text, *sql.args(
                         lat=latitude, lon=longitude, at=at, services=services, limit=batch,
-                        exclude_ids=seen or [0]))
+                        exclude_ids=seen or [0], slot0=open_slots(services)[0],
+                        zone_minute=week_minute(at, DEFAULT_TIMEZONE)))
                     seen.extend(record["id"] for record in records)
                     count["queries"] += 1
                     count["rows"] += len(records)
@@ -391,39 +394,102 @@ def cpu_between(before: CpuSnapshot, after: CpuSnapshot) -> CpuUse:
 # --- load ----------------------------------------------------------------------------------------------
 
 
-class Connections:
-    """Keep-alive connections to a server, each an httpx client of its own, lent for one request at a time.
+@dataclasses.dataclass(slots=True)
+class Answer:
+    """What the load generator keeps of a response."""
 
-    One AsyncClient with a pool of 32 connections looks at every connection on every request: on this
-    machine that cost about 3 ms of CPU a request, which made the load generator the bottleneck at a few
-    hundred requests a second. A client per connection costs about 0.9 ms a request.
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+class _Wire:
+    """One keep-alive HTTP/1.1 connection speaking just what the benchmark needs: a POST with a body
+    known in advance, an answer with Content-Length (as uvicorn sends it) or chunked."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.used = time.monotonic()
+
+    async def exchange(self, request: bytes) -> Answer:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        length, chunked, closing = None, False, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"connection" and b"close" in value.lower():
+                closing = True
+        if chunked:
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            content = b"".join(part[:-2] for part in parts)
+        else:
+            content = await self.reader.readexactly(length or 0)
+        if closing:
+            raise ConnectionResetError("the server closed the connection")
+        return Answer(status, content)
+
+
+class Connections:
+    """Keep-alive connections to a server, lent for one request at a time.
+
+    Raw HTTP/1.1 over asyncio streams, the request bytes built once per body: an httpx client per
+    connection still cost about 0.9 ms of CPU a request, which at 300 requests a second took a third of
+    the load generator's core and made it send late (lateness counts in the latency, see open_loop).
     """
 
-    _tls: ssl.SSLContext | None = None
-
     def __init__(self) -> None:
-        self._idle: list[httpx.AsyncClient] = []
-        self._all: list[httpx.AsyncClient] = []
+        self._idle: list[_Wire] = []
+        self._all: list[_Wire] = []
+        self._requests: dict[tuple[str, int], bytes] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   wait_s: float = REQUEST_TIMEOUT_S) -> httpx.Response:
-        client = self._idle.pop() if self._idle else self._open()
+                   wait_s: float = REQUEST_TIMEOUT_S) -> Answer:
+        parts = urlsplit(url)
+        key = (url, id(body))
+        request = self._requests.get(key)
+        if request is None:
+            lines = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}",
+                     f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+            request = self._requests[key] = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        wire = self._idle.pop() if self._idle else None
+        if wire is not None and time.monotonic() - wire.used > KEEPALIVE_S:
+            wire.writer.close()  # the server may be closing it: a fresh one instead
+            self._all.remove(wire)
+            wire = None
+        if wire is None:
+            wire = await self._open(parts.hostname, parts.port)
         try:
-            return await client.post(url, content=body, headers=headers, timeout=wait_s)
-        finally:
-            self._idle.append(client)
+            answer = await asyncio.wait_for(wire.exchange(request), wait_s)
+        except BaseException:
+            wire.writer.close()  # a connection in an unknown state is not lent again
+            self._all.remove(wire)
+            raise
+        wire.used = time.monotonic()
+        self._idle.append(wire)
+        return answer
 
-    def _open(self) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_S)
-        # One TLS context for all (unused: plain HTTP): by default each client loads the CA bundle, ~30 ms.
-        if Connections._tls is None:
-            Connections._tls = ssl.create_default_context()
-        client = httpx.AsyncClient(limits=limits, verify=Connections._tls)
-        self._all.append(client)
-        return client
+    async def _open(self, host: str | None, port: int | None) -> _Wire:
+        reader, writer = await asyncio.open_connection(host, port)
+        wire = _Wire(reader, writer)
+        self._all.append(wire)
+        return wire
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self._all))
+        for wire in self._all:
+            wire.writer.close()
         self._idle.clear()
         self._all.clear()
 
@@ -445,7 +511,7 @@ class Target:
         self.cursor += 1
         return body
 
-    async def post(self, body: bytes, wait_s: float = REQUEST_TIMEOUT_S) -> httpx.Response:
+    async def post(self, body: bytes, wait_s: float = REQUEST_TIMEOUT_S) -> Answer:
         return await self.connections.post(self.url, body, self.headers, wait_s)
 
 
@@ -478,7 +544,7 @@ class Round:
         return 1000 * sorted(self.latencies)[rank] if rank < self.answered else math.inf
 
 
-def problem_of(response: httpx.Response) -> str | None:
+def problem_of(response: Answer) -> str | None:
     """Why an answer is wrong, or None when it is a 200 without errors holding FIRST stations."""
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
@@ -499,7 +565,8 @@ def problem_of(response: httpx.Response) -> str | None:
 async def ask(target: Target, wait_s: float = REQUEST_TIMEOUT_S) -> str | None:
     try:
         return problem_of(await target.post(target.next_body(), wait_s))
-    except httpx.HTTPError as error:
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+            ValueError) as error:
         return f"{type(error).__name__}: {error}"[:120]
 
 

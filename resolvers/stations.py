@@ -97,12 +97,16 @@ async def nearest(
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
     found: list[tuple[float, int, Nearby]] = []  # kept sorted by (distance, id)
-    batch, seen = first + 8, []
+    # With openNow the database already skips stations its weekly hours have closed, so only closures
+    # (rare) and the stop rule (one candidate past the k-th) call for more than `first`; every extra
+    # row asked for is walked to in the index, past all the closed stations on the way.
+    batch, seen = first + (2 if open_now else 8), []
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
                 session, latitude=latitude, longitude=longitude, at=at, services=services,
-                within_m=within_m, limit=batch, exclude_ids=seen, governorate=governorate)
+                within_m=within_m, limit=batch, exclude_ids=seen, governorate=governorate,
+                open_now=open_now)
         seen.extend(row.id for row in rows)
         for row in rows:
             # The stop rule, candidate by candidate: this one and every later one (in chord order) is at

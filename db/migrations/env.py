@@ -14,8 +14,8 @@ target_metadata = Base.metadata
 
 
 def _include_object(obj, name, type_, reflected, compare_to):
-    # The k-nearest index is an expression index on a function; autogenerate cannot compare those.
-    return not (type_ == "index" and name == "ix_stations_ecef")
+    # The k-nearest indexes are expression indexes on a function; autogenerate cannot compare those.
+    return not (type_ == "index" and name.startswith("ix_stations_ecef"))
 
 
 # Several processes may start at once (two API servers, a CLI command): one migrates, the others wait.

@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -69,6 +69,10 @@ class Station(Base):
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'Asia/Baghdad'"))
     hours: Mapped[list[dict]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Minutes of the week the station and each service desk are open, computed by a trigger from the
+    # three columns above (migration 0008); only the nearest-open search reads it, in SQL.
+    open_weekly: Mapped[list] = mapped_column(INT4MULTIRANGE, server_default=text("'{}'::int4multirange"),
+                                              deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
