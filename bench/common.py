@@ -86,13 +86,13 @@ def say(text: str = "") -> None:
 
 
 def start_markaz(markaz: Path, database_url: str, workdir: Path, port: int,
-                 taskset: str | None = None) -> subprocess.Popen:
+                 taskset: str | None = None, **extra_env: str) -> subprocess.Popen:
     """`markaz serve` on a loopback port for a benchmark: logging at WARNING, a signing key and data
     directory of its own, pinned to core 0 by `taskset` when given (the load generator then has core 1);
     returns once /readyz says ready. Its log goes to workdir/server.log and is quoted when it fails."""
     env = {**os.environ, "DATABASE_URL": database_url, "MARKAZ_LOG_LEVEL": "WARNING",
            "MARKAZ_DATA_DIR": str(workdir), "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
-           "MARKAZ_ENV": "development"}
+           "MARKAZ_ENV": "development", **extra_env}
     prefix = [taskset, "-c", "0"] if taskset else []
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:

@@ -34,7 +34,10 @@ class ActivityRollup(Base):
         Index("ix_activity_rollups_key", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
               "station_id"),
         Index("ix_activity_rollups_governorate", "grain", "res", "governorate", "bucket"),
-        Index("ix_activity_rollups_station", "grain", "res", "station_id", "bucket"),
+        # The rest of the key after the bucket (migration 0009): compaction's lookups by key find exactly
+        # the key's rows whichever index the planner takes.
+        Index("ix_activity_rollups_station", "grain", "res", "station_id", "bucket", "cell", "layer",
+              "category", "sensitive"),
         # Compaction finds the keys written since its last run here (migration 0007).
         Index("ix_activity_rollups_fresh", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
               "station_id", postgresql_where=text("fresh")),
@@ -77,8 +80,8 @@ class ActivityCell(Base):
               postgresql_include=["station_id", "governorate", *_CELL_VALUES]),
         Index("ix_activity_cells_governorate", "grain", "res", "governorate", "bucket",
               postgresql_include=["cell", "station_id", *_CELL_VALUES]),
-        Index("ix_activity_cells_station", "grain", "res", "station_id", "bucket",
-              postgresql_include=["cell", "governorate", *_CELL_VALUES]),
+        Index("ix_activity_cells_station", "grain", "res", "station_id", "bucket", "cell",
+              postgresql_include=["governorate", *_CELL_VALUES]),
         Index("ix_activity_cells_fresh", "grain", "res", "cell", "bucket", "station_id",
               postgresql_where=text("fresh")),
     )
