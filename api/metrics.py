@@ -79,6 +79,22 @@ class Metrics:
         self.latency.labels(label).observe(seconds)
 
 
+class StatusWatch:
+    """An ASGI `send` that passes every message on and keeps the status of the response; 500 until one
+    starts (an app that raised before answering). Shared by the metrics and tracing middlewares."""
+
+    __slots__ = ("send", "status")
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.status = 500
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
+
+
 def outcome_of(status: int, state: dict[str, Any]) -> str:
     """ok, error (a GraphQL answer with errors), or what refused the request."""
     if status in (200, 304):
@@ -104,19 +120,12 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_see(message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
-            await self.app(scope, receive, send_and_see)
+            await self.app(scope, receive, watch)
         finally:
             state = scope.get("state") or {}
-            self.metrics.observe(state.get("operation_name"), outcome_of(status, state),
+            self.metrics.observe(state.get("operation_name"), outcome_of(watch.status, state),
                                  time.perf_counter() - started)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.metrics import StatusWatch
+
 
 def tracer_provider(settings: Any) -> Any:
     """An SDK tracer provider exporting over OTLP/HTTP to the configured endpoint, or None."""
@@ -46,17 +48,11 @@ class TracingMiddleware:
 
         name = f"{scope['method']} {scope['path']}"
         with self.tracer.start_as_current_span(name, kind=SpanKind.SERVER) as span:
-            status = 500
-
-            async def send_and_see(message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
-
+            watch = StatusWatch(send)
             try:
-                await self.app(scope, receive, send_and_see)
+                await self.app(scope, receive, watch)
             finally:
+                status = watch.status
                 state = scope.get("state") or {}
                 span.set_attribute("http.request.method", scope["method"])
                 span.set_attribute("url.path", scope["path"])

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +41,20 @@ async def drop_database(admin_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def clean_up(admin_url: str, name: str, url: str, workdir: Path, *, created: bool, keep: bool) -> None:
+    """A benchmark's end: its scratch database dropped (or, with --keep, where it is said), its working
+    folder removed. A failed drop is reported, not raised: the figures are already printed."""
+    if created and not keep:
+        try:
+            run_async(drop_database(admin_url, name))
+            say(f"\ndropped {name}")
+        except Exception as error:  # report and go on
+            say(f"could not drop {name}: {error}")
+    elif created:
+        say(f"\nkept {name}: {url}")
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def free_port() -> int:

@@ -49,7 +49,7 @@ import orjson
 # The scripts run as `python bench/<name>.py`, so their own folder is on the path.
 from common import (
     BenchError,
-    drop_database,
+    clean_up,
     free_port,
     recreate_database,
     run_async,
@@ -420,15 +420,7 @@ class Soak:
 
     def close(self) -> None:
         self.stop_server()
-        if self.created and not self.args.keep:
-            try:
-                run_async(drop_database(self.admin, DATABASE))
-                say(f"\ndropped {DATABASE}")
-            except Exception as error:  # report and go on
-                say(f"could not drop {DATABASE}: {error}")
-        elif self.created:
-            say(f"\nkept {DATABASE}: {self.url}")
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        clean_up(self.admin, DATABASE, self.url, self.workdir, created=self.created, keep=self.args.keep)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
