@@ -100,8 +100,13 @@ def cell_ranges(cover: Sequence[int], resolution: int) -> tuple[list[int], list[
     cell numbers [low, high]: H3 numbers a cell's descendants at one resolution contiguously (same
     resolution field, same leading digits; the digits below the parent's resolution run from 0 to 6,
     those below `resolution` are 7). The cover is compacted first, so a whole parent is one range."""
+    return _ranges(sorted(h3i.compact_cells(cover)) if cover else (), resolution)
+
+
+def _ranges(compacted: Sequence[int], resolution: int) -> tuple[list[int], list[int]]:
+    """`cell_ranges` of a cover already compacted and sorted."""
     lows, highs = [], []
-    for cell in sorted(h3i.compact_cells(cover)) if cover else ():
+    for cell in compacted:
         parent_res = (cell >> 52) & 15
         below = 3 * (15 - resolution)  # bits of the digits finer than `resolution` (left as 7s)
         free = ((1 << (3 * (resolution - parent_res))) - 1) << below  # the digits that vary
@@ -125,6 +130,8 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
     params: dict[str, Any] = {"res": f.resolution}
     scope = "".join(f" AND {c}" for c in _scope_and_area(f, params, "r.station_id", "r.governorate"))
     parts = []
+    # Compacted once; each stretch needs the ranges at its own resolution.
+    compacted = sorted(h3i.compact_cells(f.cover)) if f.cover else []
     for i, (grain, res, start, end) in enumerate(f.stretches):
         params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
         stretch = (f"r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
@@ -132,7 +139,7 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
         if f.cover is None:
             parts.append(f"SELECT r.* FROM activity_cells r WHERE {stretch}{scope}")  # noqa: S608
         else:
-            params[f"lo{i}"], params[f"hi{i}"] = cell_ranges(f.cover, res)
+            params[f"lo{i}"], params[f"hi{i}"] = _ranges(compacted, res)
             # LATERAL, kept apart by OFFSET 0: one scan of the cell index per range (a plain join let the
             # planner read the whole period of the country and test every range against every row).
             parts.append(f"SELECT r.* FROM unnest(CAST(:lo{i} AS bigint[]), CAST(:hi{i} AS bigint[])) "  # noqa: S608
