@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import CTE, Row, Select, Table, Text, bindparam, select, update
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    Row,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,31 +57,48 @@ async def complete(session: AsyncSession, client_id: uuid.UUID, result_type: str
                                             "result_id": result_id})
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Claimant:
+    """Who claims a client id, for what, and with what content (see `insert_claimed`)."""
+
+    officer_id: int
+    kind: str
+    content_hash: str
+
+
 @functools.cache
-def _made_and_completed(table: Table, columns: tuple[str, ...],
-                        also: Callable[[CTE], Sequence[CTE]] | None) -> Select[Any]:
-    # Parameters are named "p_<column>": a data-modifying statement also sets the columns of its table
-    # that share a name with an execution parameter, and the UPDATE's table has client_id and kind too.
+def _claimed_and_made(table: Table, columns: tuple[str, ...],
+                      also: Callable[[CTE], Sequence[CTE]] | None) -> Select[Any]:
+    # The new row's id is drawn from its table's sequence by the claim itself, so the claim is written
+    # whole (with its result) and the row is made only if the claim was: no second statement to
+    # complete it. Parameters are named "p_<column>": a data-modifying statement also sets the columns
+    # of its table that share a name with an execution parameter, and both tables have client_id.
     client_id = bindparam("p_client_id", type_=_TABLE.c.client_id.type)
-    values = {name: client_id if name == "client_id" else bindparam(f"p_{name}", type_=table.c[name].type)
-              for name in columns}
-    made = insert(table).values(values).returning(*table.c).cte("made")
-    done = (update(_TABLE).where(_TABLE.c.client_id == client_id)
-            .values(result_type=bindparam("p_result_type", type_=Text),
-                    result_id=select(made.c.id).scalar_subquery())
-            .cte("done"))
-    return select(*made.c).add_cte(done, *(also(made) if also else ()))
+    new_id = func.nextval(literal_column(f"pg_get_serial_sequence('{table.name}', 'id')"), type_=BigInteger)
+    claimed = (insert(_TABLE)
+               .values(client_id=client_id, officer_id=bindparam("p_claim_officer_id", type_=BigInteger),
+                       kind=bindparam("p_claim_kind", type_=Text),
+                       content_hash=bindparam("p_claim_hash", type_=Text),
+                       result_type=bindparam("p_result_type", type_=Text), result_id=new_id)
+               .on_conflict_do_nothing().returning(_TABLE.c.result_id).cte("claimed"))
+    values = [client_id if name == "client_id" else bindparam(f"p_{name}", type_=table.c[name].type)
+              for name in columns]
+    made = (insert(table).from_select(["id", *columns], select(claimed.c.result_id, *values))
+            .returning(*table.c).cte("made"))
+    return select(*made.c).add_cte(claimed, made, *(also(made) if also else ()))
 
 
-async def insert_completed(session: AsyncSession, table: Table, values: dict[str, Any], result_type: str,
-                           also: Callable[[CTE], Sequence[CTE]] | None = None) -> Row[Any]:
-    """Insert a row made for a claimed client id and record it as the client id's result, in one statement
-    (one round trip instead of two); `also` adds statements on the new row (`made`), like its history.
+async def insert_claimed(session: AsyncSession, table: Table, values: dict[str, Any], claimant: Claimant,
+                         result_type: str, also: Callable[[CTE], Sequence[CTE]] | None = None
+                         ) -> Row[Any] | None:
+    """Claim `values["client_id"]` and insert the row it makes, in one statement; None, with nothing
+    written, when the client id was already taken (the caller then looks at what took it).
 
-    The same as an insert followed by `complete`: both run in the caller's transaction and savepoint.
-    `values` holds `client_id` and the row's other columns; one statement is built per set of columns.
+    Like `claim`, a claim of an id that another transaction is claiming waits for that transaction's
+    end. `also` adds statements on the new row (`made`); one statement is built per set of columns.
     """
-    statement = _made_and_completed(table, tuple(sorted(values)), also)
+    statement = _claimed_and_made(table, tuple(sorted(values)), also)
     params = {f"p_{name}": value for name, value in values.items()}
-    params["p_result_type"] = result_type
-    return (await core.execute(session, statement, params)).one()
+    params.update(p_claim_officer_id=claimant.officer_id, p_claim_kind=claimant.kind,
+                  p_claim_hash=claimant.content_hash, p_result_type=result_type)
+    return (await core.execute(session, statement, params)).first()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import patrols
 from db.cells import with_cells
 from db.models import Officer, Patrol, PatrolFix, Station
 
@@ -50,20 +51,8 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
         await session.execute(insert(model), _located(model, rows))
 
 
-_INSERT_FIXES = text(
-    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, accuracy_m, h3_cell) "
-    "SELECT * FROM unnest(CAST(:patrol_ids AS bigint[]), CAST(:times AS timestamptz[]), "
-    "CAST(:latitudes AS float8[]), CAST(:longitudes AS float8[]), CAST(:accuracies AS float8[]), "
-    "CAST(:cells AS bigint[]))")
-
-
 async def _insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Fixes in statements of 5,000 rows: the activity rollups fold patrol fixes once per statement, and
     tens of thousands of one-row statements would make seeding minutes long."""
-    rows = with_cells(rows)
     for start in range(0, len(rows), 5000):
-        chunk = rows[start:start + 5000]
-        await session.execute(_INSERT_FIXES, {
-            "patrol_ids": [r["patrol_id"] for r in chunk], "times": [r["recorded_at"] for r in chunk],
-            "latitudes": [r["latitude"] for r in chunk], "longitudes": [r["longitude"] for r in chunk],
-            "accuracies": [r.get("accuracy_m") for r in chunk], "cells": [r["h3_cell"] for r in chunk]})
+        await patrols.insert_fixes(session, rows[start:start + 5000])

@@ -6,8 +6,24 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Row, and_, cast, false, func, literal, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Row,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
@@ -44,10 +60,12 @@ async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Ro
     return (await core.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
 
 
-async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any], result_type: str
-                                   ) -> Row[Any]:
-    """A new engagement, recorded as the result of its client id, in one statement."""
-    return await client_repo.insert_completed(session, _ENGAGEMENTS, with_cells([values])[0], result_type)
+async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any],
+                                   claimant: client_repo.Claimant, result_type: str) -> Row[Any] | None:
+    """The claim of the client id and a new engagement, in one statement; None, with nothing written,
+    when the client id was already taken."""
+    return await client_repo.insert_claimed(session, _ENGAGEMENTS, with_cells([values])[0], claimant,
+                                            result_type)
 
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -55,16 +73,21 @@ async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]
         await core.execute(session, _INSERT_ACTION, list(rows))
 
 
+# Built once: a replayed sync batch reads every engagement back, and a third of a day's link a patrol.
+_BY_IDS = (select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
+           .join(Station, Station.id == Engagement.station_id)
+           .where(Engagement.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
+_PATROL_STATION = (select(Patrol.id, Patrol.station_id, Patrol.officer_ids)
+                   .where(Patrol.id == bindparam("key")))
+
+
 async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    query = (select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
-             .join(Station, Station.id == Engagement.station_id).where(Engagement.id.in_(list(ids))))
-    return {row.id: row for row in (await core.execute(session, query)).all()}
+    return {row.id: row for row in (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
 
 
 async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
     """A patrol an engagement links to: its id, station and officers."""
-    query = select(Patrol.id, Patrol.station_id, Patrol.officer_ids).where(Patrol.id == patrol_id)
-    return (await core.execute(session, query)).first()
+    return (await core.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
 
 
 def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Row, and_, false, func, null, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Row,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
@@ -41,16 +59,19 @@ def _first_change(made: CTE) -> list[CTE]:
     return [insert(_CHANGES).from_select(columns, rows).cte("first_change")]
 
 
-async def insert_reported_incident(session: AsyncSession, values: dict[str, Any], result_type: str
-                                   ) -> Row[Any]:
-    """A new incident with its first status change, recorded as the result of its client id: one round
-    trip for what was three statements."""
-    return await client_repo.insert_completed(session, _INCIDENTS, with_cells([values])[0], result_type,
-                                              _first_change)
+async def insert_reported_incident(session: AsyncSession, values: dict[str, Any],
+                                   claimant: client_repo.Claimant, result_type: str) -> Row[Any] | None:
+    """The claim of the client id, a new incident and its first status change: one round trip for what
+    was four statements. None, with nothing written, when the client id was already taken."""
+    return await client_repo.insert_claimed(session, _INCIDENTS, with_cells([values])[0], claimant,
+                                            result_type, _first_change)
+
+
+_BY_IDS = _WITH_GOVERNORATE.where(_INCIDENTS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, _WITH_GOVERNORATE.where(_INCIDENTS.c.id.in_(list(ids))))).all()
+    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 
@@ -62,13 +83,19 @@ async def update_if_version(session: AsyncSession, incident_id: int, expected_ve
     the second waits for the first's row lock, then re-checks the row it now sees and matches nothing.
     None when the incident has moved on (or does not exist).
     """
-    stmt = (
-        update(Incident)
-        .where(Incident.id == incident_id, Incident.version == expected_version)
-        .values(**values, version=Incident.version + 1, updated_at=func.now())
-        .returning(*_INCIDENTS.c)
-    )
-    return (await core.execute(session, stmt)).first()
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(key=incident_id, expected=expected_version)
+    return (await core.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
+
+
+@functools.cache
+def _update_if_version(columns: tuple[str, ...]) -> Update:
+    # one statement built per set of columns: status changes of a sync batch share theirs
+    return (update(_INCIDENTS)
+            .where(_INCIDENTS.c.id == bindparam("key"), _INCIDENTS.c.version == bindparam("expected"))
+            .values({**{name: bindparam(f"v_{name}") for name in columns},
+                     "version": _INCIDENTS.c.version + 1, "updated_at": func.now()})
+            .returning(*_INCIDENTS.c))
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:

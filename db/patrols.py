@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, false, func, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
@@ -25,18 +42,29 @@ async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> Row[An
     return (await core.execute(session, _INSERT_PATROL, values)).one()
 
 
+@functools.cache
+def _update_patrol(columns: tuple[str, ...]) -> Update:
+    return (update(_PATROLS).where(_PATROLS.c.id == bindparam("key"))
+            .values({name: bindparam(f"v_{name}") for name in columns}).returning(*_PATROLS.c))
+
+
 async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str, Any]) -> Row[Any]:
-    stmt = update(Patrol).where(Patrol.id == patrol_id).values(**values).returning(*_PATROLS.c)
-    return (await core.execute(session, stmt)).one()
+    # one statement built per set of columns (a sync batch sends hundreds of the same kind)
+    params = {f"v_{name}": value for name, value in values.items()}
+    params["key"] = patrol_id
+    return (await core.execute(session, _update_patrol(tuple(sorted(values))), params)).one()
+
+
+_LOCKED_BY_ID = select(_PATROLS).where(_PATROLS.c.id == bindparam("key")).with_for_update()
+_LOCKED_BY_CLIENT_ID = select(_PATROLS).where(_PATROLS.c.client_id == bindparam("key")).with_for_update()
 
 
 async def patrol_locked(session: AsyncSession, *, patrol_id: int | None = None,
                         client_id: uuid.UUID | None = None) -> Row[Any] | None:
     """The patrol by id or by its device-made id, locked until the transaction ends (appends queue up)."""
-    query = select(_PATROLS).with_for_update()
-    query = query.where(Patrol.id == patrol_id) if patrol_id is not None else query.where(
-        Patrol.client_id == client_id)
-    return (await core.execute(session, query)).first()
+    if patrol_id is not None:
+        return (await core.execute(session, _LOCKED_BY_ID, {"key": patrol_id})).first()
+    return (await core.execute(session, _LOCKED_BY_CLIENT_ID, {"key": client_id})).first()
 
 
 async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
@@ -52,13 +80,30 @@ async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
     return (await core.execute(session, query)).all()
 
 
-async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+# One statement text whatever the number of fixes (a VALUES list per batch size was compiled anew each
+# time), and one statement per batch: the activity rollups fold fixes once per statement. Each fix's
+# flags travel as one comma-joined string (arrays of arrays must be rectangular).
+_INSERT_FIXES = text(
+    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell) "
+    "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.accuracy_m, "
+    "string_to_array(f.flags, ','), f.h3_cell "
+    "FROM unnest(CAST(:patrol_ids AS bigint[]), CAST(:times AS timestamptz[]), CAST(:latitudes AS float8[]), "
+    "CAST(:longitudes AS float8[]), CAST(:accuracies AS float8[]), CAST(:flags AS text[]), "
+    "CAST(:cells AS bigint[])) AS f(patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell) "
+    "ON CONFLICT DO NOTHING")
+
+
+async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert fixes in one statement; one already stored at the same instant is left as it is."""
     if not rows:
-        return 0
-    stmt = (insert(PatrolFix).values(with_cells(rows)).on_conflict_do_nothing()
-            .returning(PatrolFix.recorded_at))
-    return len((await core.execute(session, stmt)).all())
+        return
+    rows = with_cells(rows)
+    await core.execute(session, _INSERT_FIXES, {
+        "patrol_ids": [r["patrol_id"] for r in rows], "times": [r["recorded_at"] for r in rows],
+        "latitudes": [r["latitude"] for r in rows], "longitudes": [r["longitude"] for r in rows],
+        "accuracies": [r.get("accuracy_m") for r in rows],
+        "flags": [",".join(r.get("flags", ())) for r in rows],
+        "cells": [r["h3_cell"] for r in rows]})
 
 
 async def set_impossible_speed(session: AsyncSession, patrol_id: int, *, add: Sequence[datetime],
@@ -88,19 +133,27 @@ async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[
     return result
 
 
-async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, Row[Any]]:
-    """Per patrol: the time of its last fix, and where its last kept fix is (both walk the primary key
-    backwards from the end, one row each)."""
-    ids = select(Patrol.id).where(Patrol.id.in_(list(patrol_ids))).subquery("p")
+def _track_ends() -> Select[Any]:
+    ids = (select(Patrol.id).where(Patrol.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+           .subquery("p"))
     last_any = (select(PatrolFix.recorded_at).where(PatrolFix.patrol_id == ids.c.id)
                 .order_by(PatrolFix.recorded_at.desc()).limit(1).lateral("last_any"))
-    last_kept = (select(PatrolFix.latitude, PatrolFix.longitude)
+    last_kept = (select(PatrolFix.recorded_at, PatrolFix.latitude, PatrolFix.longitude, PatrolFix.accuracy_m)
                  .where(PatrolFix.patrol_id == ids.c.id, _kept())
                  .order_by(PatrolFix.recorded_at.desc()).limit(1).lateral("last_kept"))
-    query = (select(ids.c.id, last_any.c.recorded_at.label("last_fix_at"), last_kept.c.latitude,
-                    last_kept.c.longitude)
-             .select_from(ids.outerjoin(last_any, true()).outerjoin(last_kept, true())))
-    rows = (await core.execute(session, query)).all()
+    return (select(ids.c.id, last_any.c.recorded_at.label("last_fix_at"),
+                   last_kept.c.recorded_at.label("kept_at"), last_kept.c.latitude, last_kept.c.longitude,
+                   last_kept.c.accuracy_m)
+            .select_from(ids.outerjoin(last_any, true()).outerjoin(last_kept, true())))
+
+
+_TRACK_ENDS = _track_ends()  # built once: every append of a sync batch asks
+
+
+async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """Per patrol: the time of its last fix, and its last kept fix (where, when, how accurate; both walk
+    the primary key backwards from the end, one row each)."""
+    rows = (await core.execute(session, _TRACK_ENDS, {"ids": list(patrol_ids)})).all()
     return {row.id: row for row in rows}
 
 

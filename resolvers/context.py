@@ -31,6 +31,10 @@ class Context:
     feed: Any = None  # resolvers.feed.FeedHub of the process (subscriptions only)
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
+    # resolvers.user_errors.applied_whole: writes running now, and whether the last one's savepoint is
+    # still to be released (with the next SAVEPOINT, or by the commit)
+    savepoint_depth: int = 0
+    savepoint_held: bool = False
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
@@ -75,3 +79,4 @@ class Context:
         finally:
             await self._session.close()
             self._session = None
+            self.savepoint_held = False  # it was the ended transaction's

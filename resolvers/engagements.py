@@ -30,6 +30,7 @@ from resolvers.fieldwork_common import (
     claim,
     complete,
     content_hash,
+    create_once,
     now_utc,
 )
 from resolvers.ids import plain, record_key
@@ -202,52 +203,63 @@ async def _check_owners_and_dates(ctx: Context, errors: Collector, follow_ups: l
 async def log_engagement(ctx: Context, input: Any) -> Applied:
     """Log a community engagement with its follow-up actions; the same `clientId` again is a replay."""
     viewer = policy.require_officer(ctx.viewer)
-    claimed = await claim(ctx, input.client_id, KIND_LOG, content_hash(KIND_LOG, input))
-    if not claimed.new:
-        return Applied(await _engagement(ctx, claimed.result_id), duplicate=True)
-    now = now_utc()
-    errors = Collector(ctx.lang)
-    point = input.location
-    check_point(errors, ("location",), point.latitude, point.longitude, point.accuracy_meters)
-    check_time(errors, ("occurredAt",), input.occurred_at, now)
-    check_time(errors, ("recordedAt",), input.recorded_at, now, required=False)
-    occurred_ok = not any(e.field == ("occurredAt",) for e in errors.errors)
-    duration = input.duration_minutes
-    if duration is not None and not 1 <= duration <= MAX_DURATION_MINUTES:
-        errors.add(("durationMinutes",), "range", low=1, high=MAX_DURATION_MINUTES)
-    total, women, youth = _check_counts(errors, input.attendees)
-    topics = _check_topics(errors, input.topics)
-    notes = check_text(errors, ("notes",), input.notes, max_length=MAX_NOTES)
-    follow_ups = _check_follow_ups(errors, input.follow_ups)
-    linked = await _linked_patrol(ctx, errors, input)
-    patrol = linked[1] if linked else None
-    station = await _station(ctx, errors, input, patrol)
-    if station is not None:
-        if linked is not None and patrol.station_id != station.id:
-            errors.add(linked[0], "patrol_other_station")
-        await _check_owners_and_dates(ctx, errors, follow_ups, station,
-                                      input.occurred_at if occurred_ok else None, now)
-    errors.check()
 
-    values = {
-        "client_id": input.client_id, "station_id": station.id, "officer_id": viewer.officer_id,
-        "kind": plain(input.kind), "latitude": point.latitude, "longitude": point.longitude,
-        "accuracy_m": point.accuracy_meters, "occurred_at": input.occurred_at, "duration_minutes": duration,
-        "attendees_total": total, "attendees_women": women, "attendees_youth": youth, "topics": topics,
-        "notes": notes, "patrol_id": patrol.id if patrol else None, "recorded_at": input.recorded_at,
-        "received_at": now,
-        "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
-                                    accuracy=point.accuracy_meters, mocked=point.mocked),
-    }
-    async with ctx.db() as session:
-        row = await repo.insert_logged_engagement(session, values, ENTITY)  # and the claim's result
-        await repo.insert_follow_ups(session, [
-            {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
-             "due_on": f.due_on} for f in follow_ups])
-    audit.record(ctx, KIND_LOG, ENTITY, row.id, after={
-        **audit_view(row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
-                                          "dueOn": f.due_on} for f in follow_ups]})
-    return Applied(row)
+    async def prepare() -> tuple[dict[str, Any], list[Any]]:
+        now = now_utc()
+        errors = Collector(ctx.lang)
+        point = input.location
+        check_point(errors, ("location",), point.latitude, point.longitude, point.accuracy_meters)
+        check_time(errors, ("occurredAt",), input.occurred_at, now)
+        check_time(errors, ("recordedAt",), input.recorded_at, now, required=False)
+        occurred_ok = not any(e.field == ("occurredAt",) for e in errors.errors)
+        duration = input.duration_minutes
+        if duration is not None and not 1 <= duration <= MAX_DURATION_MINUTES:
+            errors.add(("durationMinutes",), "range", low=1, high=MAX_DURATION_MINUTES)
+        total, women, youth = _check_counts(errors, input.attendees)
+        topics = _check_topics(errors, input.topics)
+        notes = check_text(errors, ("notes",), input.notes, max_length=MAX_NOTES)
+        follow_ups = _check_follow_ups(errors, input.follow_ups)
+        linked = await _linked_patrol(ctx, errors, input)
+        patrol = linked[1] if linked else None
+        station = await _station(ctx, errors, input, patrol)
+        if station is not None:
+            if linked is not None and patrol.station_id != station.id:
+                errors.add(linked[0], "patrol_other_station")
+            await _check_owners_and_dates(ctx, errors, follow_ups, station,
+                                          input.occurred_at if occurred_ok else None, now)
+        errors.check()
+        return {
+            "client_id": input.client_id, "station_id": station.id, "officer_id": viewer.officer_id,
+            "kind": plain(input.kind), "latitude": point.latitude, "longitude": point.longitude,
+            "accuracy_m": point.accuracy_meters, "occurred_at": input.occurred_at,
+            "duration_minutes": duration, "attendees_total": total, "attendees_women": women,
+            "attendees_youth": youth, "topics": topics, "notes": notes,
+            "patrol_id": patrol.id if patrol else None, "recorded_at": input.recorded_at,
+            "received_at": now,
+            "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
+                                        accuracy=point.accuracy_meters, mocked=point.mocked),
+        }, follow_ups
+
+    follow_ups: list[Any] = []
+
+    async def write(what: tuple[dict[str, Any], list[Any]], claimant: Any) -> Any:
+        values, checked = what
+        async with ctx.db() as session:
+            row = await repo.insert_logged_engagement(session, values, claimant, ENTITY)  # and the claim
+            if row is not None:
+                await repo.insert_follow_ups(session, [
+                    {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
+                     "due_on": f.due_on} for f in checked])
+                follow_ups.extend(checked)
+        return row
+
+    applied = await create_once(ctx, input.client_id, KIND_LOG, content_hash(KIND_LOG, input), prepare,
+                                write, lambda result_id: _engagement(ctx, result_id))
+    if not applied.duplicate:
+        audit.record(ctx, KIND_LOG, ENTITY, applied.row.id, after={
+            **audit_view(applied.row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
+                                                      "dueOn": f.due_on} for f in follow_ups]})
+    return applied
 
 
 async def _engagement(ctx: Context, engagement_id: int | None) -> Any:

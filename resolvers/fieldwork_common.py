@@ -12,8 +12,9 @@ import hashlib
 import json
 import math
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from db import client_requests as repo
 from resolvers.context import Context
@@ -33,6 +34,8 @@ FLAG_CLOCK_SKEW = "CLOCK_SKEW"
 FLAG_POOR_ACCURACY = "POOR_GPS_ACCURACY"
 FLAG_MOCK_LOCATION = "MOCK_LOCATION"
 FLAG_LATE_SYNC = "LATE_SYNC"  # received more than a day after it was recorded
+
+V = TypeVar("V")
 
 
 def check_point(errors: Collector, path: tuple[str, ...], latitude: float, longitude: float,
@@ -92,24 +95,40 @@ def authenticity_flags(*, recorded_at: datetime | None, received_at: datetime, a
 
 
 def content_hash(kind: str, content: Any) -> str:
-    """A stable hash of an input, to tell a retry (same content) from a clash (other content)."""
-    def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
-            return plain(value.value)  # enums
-        if isinstance(value, uuid.UUID):
-            return str(value)
-        return value
+    """A stable hash of an input, to tell a retry (same content) from a clash (other content).
 
-    text = json.dumps([kind, plain(content)], sort_keys=True, ensure_ascii=False, default=str)
+    Stable across releases too: a phone that sent a batch before an upgrade and resends it after must
+    get DUPLICATE, not CONFLICT (tests/test_sync.py pins two hashes). The JSON text is Python's json
+    with sorted keys, of the input's fields by their Python names, times in UTC, enums by value.
+    """
+    text = json.dumps([kind, _plain(content)], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # of each input class, found once
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
+        return _plain(value.value)  # enums
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 @dataclasses.dataclass(slots=True)
@@ -136,16 +155,61 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     The same id with the same content is a duplicate (answered with the first result); the same id
     with other content, or for another kind of request or officer, is a CONFLICT.
     """
-    officer_id = ctx.viewer.officer_id
     async with ctx.db() as session:
-        if await repo.claim(session, client_id=client_id, officer_id=officer_id, kind=kind,
+        if await repo.claim(session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind,
                             content_hash=digest):
             return Claim(new=True)
+    found = await earlier(ctx, client_id, kind, digest, path)
+    if found is None:  # cannot happen: a claim that lost waited for the winner, and the winner committed
+        _clash(ctx, path)
+    return found
+
+
+async def earlier(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
+                  path: tuple[str, ...] = ("clientId",)) -> Claim | None:
+    """What an earlier request with this client id did (a duplicate of this one); None when there was
+    none; CONFLICT when it was another request (other content, kind or officer)."""
+    async with ctx.db() as session:
         found = await repo.find(session, client_id)
-    if found is None or found.kind != kind or found.content_hash != digest or found.officer_id != officer_id:
-        text = message("conflict_client_id", ctx.lang, field=".".join(path))
-        raise MutationFailed([FieldError(path, "CONFLICT", text)])
+    if found is None:
+        return None
+    if found.kind != kind or found.content_hash != digest or found.officer_id != ctx.viewer.officer_id:
+        _clash(ctx, path)
     return Claim(new=False, result_type=found.result_type, result_id=found.result_id)
+
+
+def _clash(ctx: Context, path: tuple[str, ...]) -> NoReturn:
+    text = message("conflict_client_id", ctx.lang, field=".".join(path))
+    raise MutationFailed([FieldError(path, "CONFLICT", text)])
+
+
+async def create_once(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
+                      prepare: Callable[[], Awaitable[V]],
+                      write: Callable[[V, repo.Claimant], Awaitable[Any | None]],
+                      replayed: Callable[[int | None], Awaitable[Any]]) -> Applied:
+    """Make the record of a create request once per client id.
+
+    `prepare()` checks the request and returns what to write (or raises MutationFailed); `write(what,
+    claimant)` claims the client id and inserts the record in one statement, returning None when the id
+    was taken; `replayed(result_id)` reads the record that an earlier request made. A request sent
+    again is answered with its first result, even when it would no longer pass the checks (its time has
+    aged, the officer moved station): the earlier claim is looked up whenever the checks fail or the
+    claim is taken, and only then (the usual request costs one statement, not two).
+    """
+    try:
+        what = await prepare()
+    except MutationFailed:
+        found = await earlier(ctx, client_id, kind, digest)
+        if found is None:
+            raise
+        return Applied(await replayed(found.result_id), duplicate=True)
+    row = await write(what, repo.Claimant(ctx.viewer.officer_id, kind, digest))
+    if row is not None:
+        return Applied(row)
+    found = await earlier(ctx, client_id, kind, digest)
+    if found is None:  # cannot happen: the claim that won committed before this one gave way
+        _clash(ctx, ("clientId",))
+    return Applied(await replayed(found.result_id), duplicate=True)
 
 
 async def complete(ctx: Context, client_id: uuid.UUID, result_type: str, result_id: int) -> None:

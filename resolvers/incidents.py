@@ -29,6 +29,7 @@ from resolvers.fieldwork_common import (
     claim,
     complete,
     content_hash,
+    create_once,
     now_utc,
 )
 from resolvers.geodesy import geodesic_m
@@ -65,38 +66,43 @@ def can_transition(current: str, target: str) -> bool:
 async def report_incident(ctx: Context, input: Any) -> Applied:
     """File an incident at the given station, or at the nearest active one in the point's governorate."""
     viewer = policy.require_officer(ctx.viewer)
-    claimed = await claim(ctx, input.client_id, KIND_REPORT, content_hash(KIND_REPORT, input))
-    if not claimed.new:
-        return Applied(await _replayed(ctx, claimed.result_id), duplicate=True)
-    now = now_utc()
-    problems = Collector(ctx.lang)
-    point = input.location
-    check_point(problems, ("location",), point.latitude, point.longitude, point.accuracy_meters)
-    point_ok = not problems.errors
-    check_time(problems, ("occurredAt",), input.occurred_at, now)
-    check_time(problems, ("recordedAt",), input.recorded_at, now, required=False)
-    description = check_text(problems, ("description",), input.description, max_length=MAX_DESCRIPTION,
-                             required=True)
-    people = _people(problems, input.people)
-    station = await _station_for_report(ctx, problems, input, point_ok, now)
-    problems.check()
-    if not policy.can_access_station(viewer, station.id, station.governorate_code):
-        fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
-    category = plain(input.category)
-    values = {
-        "client_id": input.client_id, "station_id": station.id, "category": category,
-        "sensitive": policy.is_sensitive(category, bool(input.sensitive)),
-        "latitude": point.latitude, "longitude": point.longitude, "accuracy_m": point.accuracy_meters,
-        "occurred_at": input.occurred_at, "description": description, "people": people,
-        "reported_by_id": viewer.officer_id, "recorded_at": input.recorded_at,
-        "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
-                                    accuracy=point.accuracy_meters, mocked=point.mocked),
-    }
-    async with ctx.db() as session:
-        # the incident, its first status change (REPORTED, by the reporter), and the claim's result
-        row = await repo.insert_reported_incident(session, values, ENTITY)
-    audit.record(ctx, KIND_REPORT, ENTITY, row.id, after=audit_view(row))
-    return Applied(row)
+
+    async def prepare() -> dict[str, Any]:
+        now = now_utc()
+        problems = Collector(ctx.lang)
+        point = input.location
+        check_point(problems, ("location",), point.latitude, point.longitude, point.accuracy_meters)
+        point_ok = not problems.errors
+        check_time(problems, ("occurredAt",), input.occurred_at, now)
+        check_time(problems, ("recordedAt",), input.recorded_at, now, required=False)
+        description = check_text(problems, ("description",), input.description,
+                                 max_length=MAX_DESCRIPTION, required=True)
+        people = _people(problems, input.people)
+        station = await _station_for_report(ctx, problems, input, point_ok, now)
+        problems.check()
+        if not policy.can_access_station(viewer, station.id, station.governorate_code):
+            fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
+        category = plain(input.category)
+        return {
+            "client_id": input.client_id, "station_id": station.id, "category": category,
+            "sensitive": policy.is_sensitive(category, bool(input.sensitive)),
+            "latitude": point.latitude, "longitude": point.longitude, "accuracy_m": point.accuracy_meters,
+            "occurred_at": input.occurred_at, "description": description, "people": people,
+            "reported_by_id": viewer.officer_id, "recorded_at": input.recorded_at,
+            "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
+                                        accuracy=point.accuracy_meters, mocked=point.mocked),
+        }
+
+    async def write(values: dict[str, Any], claimant: Any) -> Any:
+        async with ctx.db() as session:
+            # the claim with its result, the incident, and its first status change (REPORTED)
+            return await repo.insert_reported_incident(session, values, claimant, ENTITY)
+
+    applied = await create_once(ctx, input.client_id, KIND_REPORT, content_hash(KIND_REPORT, input),
+                                prepare, write, lambda result_id: _replayed(ctx, result_id))
+    if not applied.duplicate:
+        audit.record(ctx, KIND_REPORT, ENTITY, applied.row.id, after=audit_view(applied.row))
+    return applied
 
 
 async def update_incident_status(ctx: Context, input: Any) -> Applied:

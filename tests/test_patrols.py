@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -507,6 +508,45 @@ def _statements(sessionmaker):
         yield seen
     finally:
         event.remove(connection, "before_cursor_execute", count)
+
+
+async def test_a_track_sent_in_order_equals_the_same_track_sent_backwards(gql, sessionmaker):
+    """Batches after the stored track go on from its last kept fix and add to the patrol's counts;
+    batches before it walk the whole track again. Both must end with the same patrol and fixes."""
+    _, _, badge = await _station_officer(sessionmaker)
+    headers = await sign_in(gql, badge)
+    t0 = _t0() - timedelta(hours=1)
+    rng = random.Random(11)
+    for _ in range(4):
+        # given a walk with jumps (impossible speeds), poor accuracy and a mocked fix, in batches of 1-6
+        lat, lon, fixes = 36.34, 43.15, []
+        for i in range(rng.randint(8, 30)):
+            jump = rng.random() < 0.15
+            step = (0.05, 0.0) if jump else (rng.uniform(-2e-4, 3e-4), rng.uniform(-2e-4, 3e-4))
+            lat, lon = lat + step[0], lon + step[1]
+            extra = {"accuracyMeters": rng.choice([4.0, 12.0, 150.0]), "mocked": rng.random() < 0.05}
+            fixes.append(_fix(lat, lon, t0 + timedelta(seconds=30 * i + rng.randint(0, 20)), **extra))
+            if jump:
+                lat -= 0.05
+        cuts = sorted(rng.sample(range(1, len(fixes)), k=min(4, len(fixes) - 1)))
+        batches = [fixes[a:b] for a, b in itertools.pairwise([0, *cuts, len(fixes)])]
+        # when one patrol gets them in order and another from the last batch to the first
+        forward, backward = await _start(gql, headers, t0), await _start(gql, headers, t0)
+        for batch in batches:
+            ahead = await _append(gql, headers, forward["id"], batch)
+        for batch in reversed(batches):
+            behind = await _append(gql, headers, backward["id"], batch)
+        # then both patrols are the same, fix for fix
+        assert ahead["errors"] == [] and behind["errors"] == []
+        one, other = ahead["patrol"], behind["patrol"]
+        assert abs(one.pop("distanceMeters") - other.pop("distanceMeters")) < 1e-6
+        assert {**one, "id": None} == {**other, "id": None}
+        async with sessionmaker() as session:
+            stored = [(await session.execute(text(
+                "SELECT array_agg(flags::text ORDER BY recorded_at) FROM patrol_fixes "
+                "WHERE patrol_id = (SELECT id FROM patrols WHERE client_id = :c)"), {"c": p["clientId"]}
+            )).scalar_one() for p in (forward, backward)]
+        assert stored[0] == stored[1] and len(stored[0]) == len(fixes)
 
 
 async def test_an_append_takes_the_same_statements_whatever_its_size(gql, sessionmaker):

@@ -5,8 +5,9 @@ permissions; and the same entry sent twice at once on separate, committing trans
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import text
 
@@ -556,3 +557,42 @@ async def test_the_same_entry_sent_twice_at_once_is_applied_once(committed_sessi
         assert first[1]["node"]["id"] == second[0]["node"]["id"]
         assert first[0]["status"] == second[1]["status"] == "APPLIED"
         assert await _stored(committed_sessionmaker, "incidents", shared["reportIncident"]["clientId"]) == 1
+
+
+def test_content_hashes_stay_the_same_from_release_to_release():
+    # A phone that sent a batch before an upgrade and resends it after must be answered DUPLICATE, not
+    # CONFLICT: the hash of an input may never change. These two were computed by the first release.
+    import strawberry
+
+    from resolvers.fieldwork_common import content_hash
+    from schema import engagements as se
+    from schema import incidents as si
+    from schema.common import GeoPointInput
+
+    baghdad = timezone(timedelta(hours=3))
+    incident = si.ReportIncidentInput(
+        client_id=uuid.UUID("5f0e2a9c-3b1d-4c7e-9a2f-1d2e3f4a5b6c"),
+        category=si.IncidentCategory("DOMESTIC_VIOLENCE"),
+        location=GeoPointInput(latitude=36.3456, longitude=43.1575, accuracy_meters=12.5, mocked=False),
+        occurred_at=datetime(2026, 11, 28, 21, 40, tzinfo=baghdad),
+        description="شجار عائلي في حي الثقافة، طفلان في البيت", station_id=strawberry.ID("U3RhdGlvbjo0Mg=="),
+        people=[si.PersonInput(name="Hêvî Ahmed", role=si.PersonRole("VICTIM"), age=34,
+                               gender=si.Gender("FEMALE"))],
+        recorded_at=datetime(2026, 11, 28, 18, 45, 3, tzinfo=UTC))
+    engagement = se.LogEngagementInput(
+        client_id=uuid.UUID("0b7d4a1e-8c2f-4e3a-b5d6-7f8091a2b3c4"),
+        kind=se.EngagementKind("COMMUNITY_MEETING"),
+        location=GeoPointInput(latitude=36.36, longitude=43.12),
+        occurred_at=datetime(2026, 11, 27, 10, 0, tzinfo=baghdad),
+        duration_minutes=45, attendees=se.AttendeesInput(total=23, women=9, youth=5),
+        topics=["street lighting", "water supply"],
+        follow_ups=[se.FollowUpInput(description="Ask the municipality about the lights",
+                                     due_on=date(2026, 12, 10))])
+    assert content_hash("reportIncident", incident) == \
+        "4a1bff13230eb274323dc4a86d03464cca3e347630507e1d2fb5664508082f73"
+    assert content_hash("logEngagement", engagement) == \
+        "f340d6c51df149e37cd1ffc811012e1712f98d04b18ec214564477f2cf18553a"
+    # and any change of content changes it
+    moved = dataclasses.replace(incident, location=GeoPointInput(latitude=36.3457, longitude=43.1575,
+                                                                 accuracy_meters=12.5, mocked=False))
+    assert content_hash("reportIncident", moved) != content_hash("reportIncident", incident)
