@@ -7,7 +7,7 @@ from functools import cache
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from schema import root
+from schema import input_builders, root
 from schema.engagements import Engagement, FollowUpAction
 from schema.incidents import Incident
 from schema.officers import Officer
@@ -24,10 +24,12 @@ def build_schema() -> strawberry.Schema:
 
 def make_schema(schema_class: type[strawberry.Schema] = strawberry.Schema) -> strawberry.Schema:
     """A new schema of the service's types; the contract tests pass a subclass that changes one."""
-    return schema_class(
+    schema = schema_class(
         query=root.Query,
         mutation=root.Mutation,
         subscription=root.Subscription,
         types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
+    input_builders.install(schema)
+    return schema
