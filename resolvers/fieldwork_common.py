@@ -106,29 +106,37 @@ def content_hash(kind: str, content: Any) -> str:
 
 
 _AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # of each input class, found once
 
 
 def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_THEY_ARE:
         return value
-    names = _FIELD_NAMES.get(kind)
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
-    if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
+    how = _HOW.get(kind)
+    if how is None:
+        how = _HOW[kind] = _how(value)
+    return how(value)
+
+
+def _how(value: Any) -> Callable[[Any], Any]:
+    """How values of this one's type become plain JSON values (decided once per type)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = tuple(f.name for f in dataclasses.fields(value))
+        return lambda v: {name: _plain(getattr(v, name)) for name in names}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return lambda v: {str(k): _plain(x) for k, x in v.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return lambda v: [_plain(x) for x in v]
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+        return lambda v: v.astimezone(UTC).isoformat()
     if hasattr(value, "value") and not isinstance(value, int | float | str | bool):
-        return _plain(value.value)  # enums
+        return lambda v: _plain(v.value)  # enums
     if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+        return str
+    return lambda v: v
+
+
+_HOW: dict[type, Callable[[Any], Any]] = {}
 
 
 @dataclasses.dataclass(slots=True)
