@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gc
 import logging
+from datetime import timedelta
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -89,7 +90,9 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             # One LISTEN connection per process feeds every subscription of the process.
             hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
             await hub.start()
-            compactor = Compactor(database.sessionmaker, every_seconds=settings.compact_seconds)
+            retention = settings.feed_retention_hours
+            compactor = Compactor(database.sessionmaker, every_seconds=settings.compact_seconds,
+                                  feed_retention=timedelta(hours=retention) if retention else None)
             await compactor.start()
             _log.info("markaz ready", extra={"embedded_database": database.embedded})
             # What start-up made (modules, the schema, reference data) lives as long as the process: out

@@ -1,6 +1,7 @@
-"""The activity rollups' compaction, run by every server process in the background.
+"""The activity tables' upkeep, run by every server process in the background: the rollups' compaction
+and the live feed's pruning.
 
-    compactor = Compactor(sessionmaker, every_seconds=60)
+    compactor = Compactor(sessionmaker, every_seconds=60, feed_retention=timedelta(days=7))
     await compactor.start()   # in the app's lifespan; `await compactor.stop()` on the way out
 
 Every write adds delta rows to the rollups (db/models/activity.py): left alone, a key would gather one
@@ -9,6 +10,10 @@ rows written since the last one (`activity_compact`, migration 0007) in chunks o
 table, each chunk its own short transaction, until none are left. Sums never change, so a run may stop
 anywhere (shutdown, a database restart) and the next one carries on. Several processes may run it: the
 function takes an advisory lock, so they take turns, and whoever comes second finds little to do.
+
+The feed's event log keeps `feed_retention` (MARKAZ_FEED_RETENTION_HOURS): older positions and their
+events go, oldest first, `PRUNE_POSITIONS` a transaction (activity_feed_prune, the feed pruning
+migration). A subscriber resuming from before the horizon is told to reload (resolvers/feed.py).
 """
 
 from __future__ import annotations
@@ -18,19 +23,23 @@ import contextlib
 import logging
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from db import activity
+from db import activity, activity_feed
 from db.faults import is_unavailable
 
 CHUNK = 50_000
+PRUNE_POSITIONS = 500  # a position is one committed transaction: a sync batch's hundreds of events
 _log = logging.getLogger("markaz.compaction")
 
 
 class Compactor:
-    def __init__(self, sessionmaker: Any, *, every_seconds: float) -> None:
+    def __init__(self, sessionmaker: Any, *, every_seconds: float,
+                 feed_retention: timedelta | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.every_seconds = every_seconds
+        self.feed_retention = feed_retention  # None: the feed's log is kept whole
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -59,12 +68,29 @@ class Compactor:
                                                             "seconds": round(time.monotonic() - started, 3)})
         return merged
 
+    async def prune_feed(self) -> int:
+        """Remove the feed's events older than the retention, oldest first; the events removed."""
+        if self.feed_retention is None:
+            return 0
+        before, removed = datetime.now(UTC) - self.feed_retention, 0
+        while True:
+            async with self.sessionmaker() as session:
+                taken = await activity_feed.prune(session, before, PRUNE_POSITIONS)
+                await session.commit()
+            removed += taken
+            if not taken:
+                break
+        if removed:
+            _log.info("live feed pruned", extra={"events": removed, "before": before.isoformat()})
+        return removed
+
     async def _loop(self) -> None:
         while True:
             # Spread over the interval, so that processes started together do not all run at once.
             await asyncio.sleep(self.every_seconds * random.uniform(0.5, 1.5))
             try:
                 await self.run_once()
+                await self.prune_feed()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -11,14 +11,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Row, func, or_, select, text
+from sqlalchemy import DateTime, Integer, Row, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
-from db.models import ActivityCommit, ActivityEvent
+from db.models import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 
 CHANNEL = "markaz_activity"
 # Beyond every event id: (p, LAST) means "all of position p".
@@ -36,6 +37,22 @@ async def head(session: AsyncSession) -> tuple[int, int]:
     """The cursor after everything committed so far ((0, LAST) for an empty log)."""
     found = (await core.execute(session, select(func.max(ActivityCommit.position)))).scalar()
     return (found or 0, LAST)
+
+
+async def horizon(session: AsyncSession) -> int:
+    """Every position at or below this one may have been pruned (0: nothing was)."""
+    return (await core.execute(session, _HORIZON)).scalar_one()
+
+
+async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Remove up to `limit` of the oldest positions committed before `before`, with their events, and
+    raise the horizon (activity_feed_prune, the feed pruning migration). The events removed."""
+    return (await core.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()
+
+
+_HORIZON = select(ActivityFeedHorizon.position)
+_PRUNE = select(func.activity_feed_prune(bindparam("before", type_=DateTime(timezone=True)),
+                                         bindparam("limit", type_=Integer)))
 
 
 async def events_after(session: AsyncSession, after: tuple[int, int], *, limit: int,

@@ -56,6 +56,8 @@ class Settings:
     otel_endpoint: str | None = None
     # Seconds between runs of the activity rollups' compaction (api/compaction.py); 0: never (tests).
     compact_seconds: int = 60
+    # Hours the live feed's event log keeps (a cursor older than that is told to reload); 0: for ever.
+    feed_retention_hours: int = 168
 
     @property
     def production(self) -> bool:
@@ -97,6 +99,8 @@ class Settings:
             metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             compact_seconds=_number(env, "MARKAZ_COMPACT_SECONDS", defaults.compact_seconds, low=0),
+            feed_retention_hours=_number(env, "MARKAZ_FEED_RETENTION_HOURS", defaults.feed_retention_hours,
+                                         low=0),
         )
 
 

@@ -7,7 +7,9 @@
 Guarantees: every event of the log that the subscriber may see, within its area and layers, in the
 log's order, exactly once per subscription; with `after`, everything after that cursor. A subscriber that
 falls `queue_size` events behind is ended with a FEED_TOO_SLOW error carrying its last cursor, never
-silently skipped. How the log's order is made safe to resume from: the activity_feed migration.
+silently skipped; a cursor older than the log keeps (it is pruned, see api/compaction.py) is refused with
+FEED_CURSOR_EXPIRED, also never a silent gap. How the log's order is made safe to resume from: the
+activity_feed migration.
 """
 
 from __future__ import annotations
@@ -253,6 +255,11 @@ async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor
                 async with reader() as session:
                     rows = await repo.events_after(session, cursor, limit=REPLAY_BATCH,
                                                    up_to=subscriber.start, **narrowing)
+                    # Read after the events: had pruning removed any event after `cursor` before they
+                    # were read, the horizon now reaches the cursor's position. Never a silent gap.
+                    pruned_to = await repo.horizon(session)
+                if pruned_to and cursor[0] <= pruned_to:
+                    raise FeedError("FEED_CURSOR_EXPIRED", message("feed_cursor_expired", lang), None)
                 for row in rows:
                     event = FeedEvent.from_row(row)
                     cursor = event.cursor

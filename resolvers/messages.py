@@ -81,6 +81,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "ku": "پەخشەکە ڕاگیرا چونکە ڕووداوەکان خێراتر لە خوێندنەوەیان گەیشتن. دووبارە بەشداربە لەگەڵ after: "
               "{cursor} بۆ وەرگرتنی هەموو شتێک لەوێوە.",
     },
+    "feed_cursor_expired": {
+        "en": "Events after that cursor are older than the feed keeps, and some are gone. Reload what you "
+              "show, then subscribe without after.",
+        "ar": "الأحداث بعد هذا المؤشر أقدم مما يحتفظ به البث، وبعضها لم يعد موجوداً. أعد تحميل ما تعرضه، ثم "
+              "اشترك من دون after.",
+        "ku": "ڕووداوەکانی دوای ئەم نیشانەیە لەوە کۆنترن کە پەخشەکە هەڵیدەگرێت، و هەندێکیان نەماون. ئەوەی "
+              "پیشانی دەدەیت نوێ بکەرەوە، پاشان بەبێ after بەشداربە.",
+    },
     "feed_closing": {
         "en": "The server is restarting. Subscribe again with after: {cursor} to continue from there.",
         "ar": "الخادم يعيد التشغيل. اشترك مجدداً مع after: {cursor} للمتابعة من هناك.",

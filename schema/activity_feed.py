@@ -89,7 +89,9 @@ class ActivitySubscription:
         "New incidents, engagements and patrol positions in `area` (default: everything you may see), as "
         "they are committed, on every server. With `after` (an event's `cursor`), first everything after "
         "it that you missed, then live; nothing is skipped. If you read too slowly the subscription ends "
-        "with error FEED_TOO_SLOW and `extensions.lastCursor`: subscribe again with `after` set to it."))
+        "with error FEED_TOO_SLOW and `extensions.lastCursor`: subscribe again with `after` set to it. "
+        "Events are kept for a week by default: an `after` older than that ends it with error "
+        "FEED_CURSOR_EXPIRED; reload what you show and subscribe without `after`."))
     async def activity_feed(self, info: strawberry.Info[Context], area: AreaInput | None = None,
                             layers: list[ActivityLayer] | None = None, after: str | None = None
                             ) -> AsyncGenerator[ActivityEvent, None]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import asyncpg
 import pytest
 
+from api.compaction import Compactor
 from db import activity_feed as repo
 from db.cells import fine_cell
 from db.engine import make_reader
@@ -190,3 +192,42 @@ async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(databas
             ("PATROLS", patrols[0], 30.5), ("PATROLS", patrols[1], 30.5)]
     finally:
         await conn.close()
+
+
+async def test_the_log_is_pruned_oldest_first_and_a_cursor_from_before_is_told_to_reload(
+        database_url, station, reader, committed_sessionmaker):
+    hub = feed.FeedHub(reader, database_url, queue_size=100)
+    await hub.start()
+    conn = await asyncpg.connect(database_url)
+    try:
+        # given four incidents, each its own transaction, the first two committed ten days ago
+        written = [await _incident(conn, station) for _ in range(4)]
+        log = await _log_after(reader, (0, 0))
+        assert [row.record_id for row in log] == written
+        await conn.execute("UPDATE activity_commits SET committed_at = now() - interval '10 days' "
+                           "WHERE position = ANY($1::bigint[])", [row.position for row in log[:2]])
+        # when the log is pruned of what is older than a week (as every server does after compacting)
+        pruner = Compactor(committed_sessionmaker, every_seconds=0, feed_retention=timedelta(days=7))
+        assert await pruner.prune_feed() == 2
+        assert await pruner.prune_feed() == 0  # and again: nothing more is old enough
+        # then the two old events are gone, the others kept, and the horizon is the second's position
+        assert [row.record_id for row in await _log_after(reader, (0, 0))] == written[2:]
+        async with reader() as session:
+            assert await repo.horizon(session) == log[1].position
+        await asyncio.wait_for(hub.wait_connected(), 10)
+        interest = feed.Interest(viewer=ADMIN_VIEWER)
+        # a subscriber resuming from before the horizon is told to reload: it would miss events
+        for old in log[:2]:
+            events = feed.follow(reader, hub, interest, after=(old.position, old.id), lang="ar")
+            with pytest.raises(feed.FeedError) as ended:
+                await _next(events)
+            assert ended.value.extensions == {"code": "FEED_CURSOR_EXPIRED", "lastCursor": None}
+            assert "after" in ended.value.message and ended.value.message != "after"
+        # one resuming from a kept event gets exactly what followed it
+        resumed = feed.follow(reader, hub, interest, after=(log[2].position, log[2].id), lang="en")
+        assert (await _next(resumed)).record_id == written[3]
+        await resumed.aclose()
+    finally:
+        await conn.execute("UPDATE activity_feed_horizon SET position = 0, pruned_at = NULL")
+        await conn.close()
+        await hub.stop()

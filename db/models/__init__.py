@@ -1,7 +1,7 @@
 """SQLAlchemy models. Alembic migrations create the tables; these describe them for queries."""
 
 from db.models.activity import ActivityCell, ActivityRollup
-from db.models.activity_feed import ActivityCommit, ActivityEvent
+from db.models.activity_feed import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 from db.models.base import Base
 from db.models.fieldwork import (
     AuditEntry,
@@ -19,7 +19,8 @@ from db.models.rate_limits import RateLimitBucket
 from db.models.stations import Governorate, Station, StationClosure
 
 __all__ = [
-    "ActivityCell", "ActivityCommit", "ActivityEvent", "ActivityRollup", "AuditEntry", "AuthSession", "Base",
+    "ActivityCell", "ActivityCommit", "ActivityEvent", "ActivityFeedHorizon", "ActivityRollup", "AuditEntry",
+    "AuthSession", "Base",
     "ClientRequest", "Engagement", "FollowUpAction", "Governorate", "Incident", "IncidentStatusChange",
     "LoginThrottle", "Officer", "Patrol", "PatrolFix", "PersistedQuery", "RateLimitBucket", "RefreshToken",
     "Station", "StationClosure",

@@ -50,3 +50,15 @@ class ActivityCommit(Base):
     xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ActivityFeedHorizon(Base):
+    """One row: every position at or below `position` may have been pruned (the activity feed pruning
+    migration); a cursor there is too old to resume from."""
+
+    __tablename__ = "activity_feed_horizon"
+    __table_args__ = (CheckConstraint("one", name="one_row"),)
+
+    one: Mapped[bool] = mapped_column(primary_key=True, server_default=text("true"))
+    position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    pruned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
