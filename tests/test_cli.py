@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -371,6 +372,24 @@ CHECK_CSV = (
 )
 
 
+def _officer_day(server: Served) -> None:
+    """The README's officer's day, docs/walkthrough/officer-day.sh as printed there, against a demo server:
+    a demo officer signs in, starts a patrol, syncs a queued batch and sends it again."""
+    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"the walkthrough needs {', '.join(missing)}")
+    day = subprocess.run(["bash", "docs/walkthrough/officer-day.sh"], cwd=ROOT,  # noqa: S607
+                         env={**os.environ, "API": f"{server.base}/graphql"}, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert day.returncode == 0, day.stdout + day.stderr
+    started, *results = [json.loads(line) for line in day.stdout.splitlines()]
+    assert started["data"]["startPatrol"]["errors"] == [], started
+    assert started["data"]["startPatrol"]["patrol"]["status"] == "ACTIVE"
+    kinds = ["appendPatrolTrack", "logEngagement", "reportIncident", "endPatrol"]
+    assert results[:4] == [{"kind": kind, "status": "APPLIED", "errors": []} for kind in kinds], day.stdout
+    assert results[4:] == [{"kind": kind, "status": "DUPLICATE"} for kind in kinds], day.stdout
+
+
 def test_serve_demo_embedded_database(serve_dirs: tuple[Path, Path, list[Served]]) -> None:
     data_dir, log_dir, servers = serve_dirs
     pgdata = data_dir / "pgdata"
@@ -388,6 +407,7 @@ def test_serve_demo_embedded_database(serve_dirs: tuple[Path, Path, list[Served]
     assert nearest[0]["distanceMeters"] < 1000, nearest
     seeded = server.graphql(SEARCH)["stations"]["totalCount"]
     assert seeded >= len(MODEL_STATIONS)
+    _officer_day(server)
 
     # A command run beside the server joins the same embedded database.
     check_file = log_dir / "check.csv"
