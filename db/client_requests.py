@@ -15,13 +15,14 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    any_,
     bindparam,
     func,
     literal_column,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
@@ -50,6 +51,14 @@ async def claim(session: AsyncSession, *, client_id: uuid.UUID, officer_id: int,
 
 async def find(session: AsyncSession, client_id: uuid.UUID) -> Row[Any] | None:
     return (await core.execute(session, _FIND, {"client_id": client_id})).first()
+
+
+_FIND_MANY = select(_TABLE).where(
+    _TABLE.c.client_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+
+
+async def find_many(session: AsyncSession, client_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    return (await core.execute(session, _FIND_MANY, {"ids": list(client_ids)})).all()
 
 
 async def complete(session: AsyncSession, client_id: uuid.UUID, result_type: str, result_id: int) -> None:

@@ -35,6 +35,9 @@ class Context:
     # still to be released (with the next SAVEPOINT, or by the commit)
     savepoint_depth: int = 0
     savepoint_held: bool = False
+    # resolvers.fieldwork_common: the claims of a sync batch's client ids, read once for the batch (a
+    # resent batch is then answered without a lookup per entry); None outside a batch
+    claims: dict[Any, Any] | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 

@@ -163,10 +163,11 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     The same id with the same content is a duplicate (answered with the first result); the same id
     with other content, or for another kind of request or officer, is a CONFLICT.
     """
-    async with ctx.db() as session:
-        if await repo.claim(session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind,
-                            content_hash=digest):
-            return Claim(new=True)
+    if ctx.claims is None or client_id not in ctx.claims:
+        async with ctx.db() as session:
+            if await repo.claim(session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind,
+                                content_hash=digest):
+                return Claim(new=True)
     found = await earlier(ctx, client_id, kind, digest, path)
     if found is None:  # cannot happen: a claim that lost waited for the winner, and the winner committed
         _clash(ctx, path)
@@ -177,8 +178,10 @@ async def earlier(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
                   path: tuple[str, ...] = ("clientId",)) -> Claim | None:
     """What an earlier request with this client id did (a duplicate of this one); None when there was
     none; CONFLICT when it was another request (other content, kind or officer)."""
-    async with ctx.db() as session:
-        found = await repo.find(session, client_id)
+    found = ctx.claims.get(client_id) if ctx.claims is not None else None
+    if found is None:
+        async with ctx.db() as session:
+            found = await repo.find(session, client_id)
     if found is None:
         return None
     if found.kind != kind or found.content_hash != digest or found.officer_id != ctx.viewer.officer_id:
@@ -204,6 +207,9 @@ async def create_once(ctx: Context, client_id: uuid.UUID, kind: str, digest: str
     aged, the officer moved station): the earlier claim is looked up whenever the checks fail or the
     claim is taken, and only then (the usual request costs one statement, not two).
     """
+    if ctx.claims is not None and client_id in ctx.claims:  # sent before: no checks, no write
+        found = await earlier(ctx, client_id, kind, digest)
+        return Applied(await replayed(found.result_id), duplicate=True)
     try:
         what = await prepare()
     except MutationFailed:
@@ -223,6 +229,18 @@ async def create_once(ctx: Context, client_id: uuid.UUID, kind: str, digest: str
 async def complete(ctx: Context, client_id: uuid.UUID, result_type: str, result_id: int) -> None:
     async with ctx.db() as session:
         await repo.complete(session, client_id, result_type, result_id)
+
+
+async def claims_of(ctx: Context, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The committed claims of these client ids, in one statement: what a resent batch already did.
+
+    Claims are never removed, so one read here stays true for the batch; ids not found go the usual
+    way (claimed by their write, which waits for a concurrent claim of the same id).
+    """
+    if not client_ids:
+        return {}
+    async with ctx.db() as session:
+        return {row.client_id: row for row in await repo.find_many(session, client_ids)}
 
 
 def now_utc() -> datetime:

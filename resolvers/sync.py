@@ -4,6 +4,8 @@ Each entry runs in its own savepoint: a bad entry is rolled back and answered RE
 while the others stand. A replayed entry (same client id, same content) is a DUPLICATE answered with
 the record it made the first time, so resending a whole batch after a lost response changes nothing.
 Entries may name records made earlier in the same batch by their client ids (see the design note).
+The claims of the batch's client ids are read once at its start, so a resent batch is answered from
+them without checking or writing anything.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.faults import is_unavailable
 from resolvers.context import Context
-from resolvers.fieldwork_common import Applied
+from resolvers.fieldwork_common import Applied, claims_of
 from resolvers.messages import message
 from resolvers.user_errors import FieldError, MutationFailed, applied_whole
 
@@ -47,32 +49,37 @@ class Outcome:
 async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
     """Apply the entries in order; every entry gets an outcome, whatever happened to the others."""
     outcomes = []
-    for index, entry in enumerate(entries):
-        if entry.client_id is None:
-            text = message("required", ctx.lang, field=f"entries.{index}.{entry.kind}.clientId")
-            outcomes.append(Outcome(entry.kind, None, REJECTED, errors=[
-                FieldError((entry.kind, "clientId"), "INVALID", text)]))
-            continue
-        try:
-            applied = await _with_retries(ctx, entry)
-        except MutationFailed as failure:
-            conflict = any(e.code == "CONFLICT" for e in failure.errors)
-            outcomes.append(Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
-                                    errors=_prefixed(entry.kind, failure.errors),
-                                    current_version=failure.current_version))
-        except Exception as error:  # one broken entry must not lose the rest of the batch
-            if is_unavailable(error):
-                # Not this entry's fault, and not final: the whole request fails with 503 and nothing
-                # is committed, so the phone keeps its queue and sends the batch again.
-                raise
-            _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
-            text = message("internal", ctx.lang, request_id=ctx.request_id)
-            outcomes.append(Outcome(entry.kind, entry.client_id, REJECTED,
-                                    errors=[FieldError((entry.kind,), "INVALID", text)]))
-        else:
-            outcomes.append(Outcome(entry.kind, entry.client_id, DUPLICATE if applied.duplicate else APPLIED,
-                                    row=applied.row))
+    ctx.claims = await claims_of(ctx, [e.client_id for e in entries if e.client_id is not None])
+    try:
+        for index, entry in enumerate(entries):
+            outcomes.append(await _outcome(ctx, index, entry))
+    finally:
+        ctx.claims = None
     return outcomes
+
+
+async def _outcome(ctx: Context, index: int, entry: Entry) -> Outcome:
+    if entry.client_id is None:
+        text = message("required", ctx.lang, field=f"entries.{index}.{entry.kind}.clientId")
+        return Outcome(entry.kind, None, REJECTED,
+                       errors=[FieldError((entry.kind, "clientId"), "INVALID", text)])
+    try:
+        applied = await _with_retries(ctx, entry)
+    except MutationFailed as failure:
+        conflict = any(e.code == "CONFLICT" for e in failure.errors)
+        return Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
+                       errors=_prefixed(entry.kind, failure.errors), current_version=failure.current_version)
+    except Exception as error:  # one broken entry must not lose the rest of the batch
+        if is_unavailable(error):
+            # Not this entry's fault, and not final: the whole request fails with 503 and nothing
+            # is committed, so the phone keeps its queue and sends the batch again.
+            raise
+        _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
+        text = message("internal", ctx.lang, request_id=ctx.request_id)
+        return Outcome(entry.kind, entry.client_id, REJECTED,
+                       errors=[FieldError((entry.kind,), "INVALID", text)])
+    status = DUPLICATE if applied.duplicate else APPLIED
+    return Outcome(entry.kind, entry.client_id, status, row=applied.row)
 
 
 # Deadlocks and serialization failures are transient: two phones' batches touching the same records in

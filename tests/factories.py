@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.station_records import Period, StationRecord
@@ -78,3 +81,20 @@ async def sign_in(gql, badge: str, password: str = PASSWORD) -> dict[str, str]:
     payload = body["data"]["login"]
     assert payload["errors"] == [], payload
     return {"authorization": f"Bearer {payload['accessToken']}"}
+
+
+@contextlib.contextmanager
+def statements(sessionmaker) -> Iterator[list[str]]:
+    """The SQL statements SQLAlchemy runs on the test's connection inside the block (transaction control
+    sent straight to the driver, like savepoints, is not among them)."""
+    seen: list[str] = []
+    connection = sessionmaker.kw["bind"].sync_connection
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", count)

@@ -4,15 +4,14 @@ permissions on both sides, the issue-then-action loop (status changes, overdue),
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import make_officer, make_station, sign_in, statements
 
 LOG = """
 mutation Log($input: LogEngagementInput!) {
@@ -538,22 +537,6 @@ async def test_page_sizes_and_cursors_are_checked(gql, sessionmaker):
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", variables
 
 
-@contextlib.contextmanager
-def _statements(sessionmaker):
-    """The SQL statements run on the test's connection inside the block."""
-    seen: list[str] = []
-    connection = sessionmaker.kw["bind"].sync_connection
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-
-
 async def test_listing_with_details_takes_the_same_statements_for_any_page(gql, sessionmaker):
     # given five engagements, each with two actions of two owners, on a patrol
     world = await _world(sessionmaker)
@@ -565,9 +548,9 @@ async def test_listing_with_details_takes_the_same_statements_for_any_page(gql, 
         await _log(gql, headers, occurredAt=_iso(_ago(hours=n + 1)), patrolId=patrol_id, followUps=[
             {"description": "a"}, {"description": "b", "ownerId": _gid("Officer", world.colleague[0])}])
     # when a page of one and a page of five are read with their details
-    with _statements(sessionmaker) as one:
+    with statements(sessionmaker) as one:
         small = await gql(DETAILS, {"first": 1}, headers=headers)
-    with _statements(sessionmaker) as five:
+    with statements(sessionmaker) as five:
         page = await gql(DETAILS, {"first": 5}, headers=headers)
     # then the details are there and cost no statement per engagement
     assert "errors" not in small and len(page["data"]["engagements"]["edges"]) == 5

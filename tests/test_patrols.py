@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 import uuid
@@ -10,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from resolvers.geodesy import geodesic_m
 from resolvers.patrols import TrackFix, extend_walk, walk_track
 from resolvers.user_errors import Collector
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import make_officer, make_station, sign_in, statements
 
 START = """
 mutation Start($input: StartPatrolInput!) {
@@ -494,22 +493,6 @@ async def test_patrols_page_newest_first_with_filters(gql, sessionmaker):
     assert too_many["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "first"}
 
 
-@contextlib.contextmanager
-def _statements(sessionmaker):
-    """The SQL statements run on the test's connection inside the block."""
-    seen: list[str] = []
-    connection = sessionmaker.kw["bind"].sync_connection
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-
-
 async def test_a_track_sent_in_order_equals_the_same_track_sent_backwards(gql, sessionmaker):
     """Batches after the stored track go on from its last kept fix and add to the patrol's counts;
     batches before it walk the whole track again. Both must end with the same patrol and fixes."""
@@ -556,10 +539,10 @@ async def test_an_append_takes_the_same_statements_whatever_its_size(gql, sessio
     t0 = _t0()
     patrol = await _start(gql, headers, t0)
     # when a batch of 2 fixes and a batch of 600 are appended
-    with _statements(sessionmaker) as small:
+    with statements(sessionmaker) as small:
         await _append(gql, headers, patrol["id"],
                       [_fix(*PATH[0], t0 + timedelta(seconds=i)) for i in range(2)])
-    with _statements(sessionmaker) as big:
+    with statements(sessionmaker) as big:
         result = await _append(gql, headers, patrol["id"],
                                [_fix(*PATH[0], t0 + timedelta(seconds=10 + i)) for i in range(600)])
     # then both take the same few statements
@@ -581,9 +564,9 @@ async def test_listing_patrols_with_their_details_takes_the_same_statements_for_
         await _append(gql, headers, patrol["id"],
                       [_fix(*PATH[i], t0 + timedelta(minutes=n + i)) for i in range(3)])
     # when a page of one and a page of five are read with station, officers, track and position
-    with _statements(sessionmaker) as one:
+    with statements(sessionmaker) as one:
         first = await gql(DETAILS, {"first": 1}, headers=headers)
-    with _statements(sessionmaker) as five:
+    with statements(sessionmaker) as five:
         page = await gql(DETAILS, {"first": 5}, headers=headers)
     # then the details are there and cost no statement per patrol
     assert "errors" not in first and len(page["data"]["patrols"]["edges"]) == 5
