@@ -38,9 +38,31 @@ async def to_the_end(statement: Awaitable[T]) -> T:
         raise
 
 
+async def connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, found once per transaction.
+
+    `AsyncSession.connection()` crosses into SQLAlchemy's greenlet each time, which cost more than a
+    small statement's own work (a sync batch runs a thousand and more). Within one active transaction
+    the session's connection cannot change, so it is kept on the session, with the transaction it is
+    for; a new transaction (after a commit or rollback) or a lost connection asks SQLAlchemy again.
+    """
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and transaction.is_active:
+        kept = session.info.get(_KEPT)
+        if kept is not None and kept[0] is transaction:
+            return kept[1]
+    found = await session.connection()
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None:
+        session.info[_KEPT] = (transaction, found)
+    return found
+
+
+_KEPT = "markaz.connection"
+
+
 async def execute(session: AsyncSession, statement: Executable, params: Any = None) -> CursorResult[Any]:
-    connection = await session.connection()
-    return await to_the_end(connection.execute(statement, params))
+    return await to_the_end((await connection(session)).execute(statement, params))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,14 +99,14 @@ async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str,
     by the codec the engine installed. tests/test_nearest.py checks that this equals `execute`.
     """
     compiled = _compile(statement)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    conn = await connection(session)
+    driver = (await conn.get_raw_connection()).driver_connection
     try:
         records = await to_the_end(driver.fetch(compiled.text, *[params[name] for name in compiled.names]))
     except Exception:
         # Failures go through SQLAlchemy, which knows them: a connection closed by a database restart is
         # thrown away with the pool's others (db/faults.py then answers 503 or retries the request).
-        return list((await to_the_end(connection.execute(statement, params))).all())
+        return list((await to_the_end(conn.execute(statement, params))).all())
     make = compiled.row._make
     return [make(record) for record in records]
 

@@ -1,11 +1,11 @@
 """Offline sync: a batch of actions queued on a phone, applied in order, each on its own.
 
-Each entry runs in its own savepoint: a bad entry is rolled back and answered REJECTED (or CONFLICT)
-while the others stand. A replayed entry (same client id, same content) is a DUPLICATE answered with
-the record it made the first time, so resending a whole batch after a lost response changes nothing.
-Entries may name records made earlier in the same batch by their client ids (see the design note).
-The claims of the batch's client ids are read once at its start, so a resent batch is answered from
-them without checking or writing anything.
+Each entry stands alone: a bad entry is rolled back (its savepoint) and answered REJECTED (or CONFLICT)
+while the others stand; creates that check before they write need no savepoint (see LEAN). A replayed
+entry (same client id, same content) is a DUPLICATE answered with the record it made the first time, so
+resending a whole batch after a lost response changes nothing. Entries may name records made earlier in
+the same batch by their client ids (see the design note). The claims of the batch's client ids are read
+once at its start, so a resent batch is answered from them without checking or writing anything.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from db.faults import is_unavailable
 from resolvers.context import Context
 from resolvers.fieldwork_common import Applied, claims_of
 from resolvers.messages import message
-from resolvers.user_errors import FieldError, MutationFailed, applied_whole
+from resolvers.user_errors import (
+    FieldError,
+    MutationFailed,
+    applied_whole,
+    begin_batch,
+    end_batch,
+    restart_batch,
+)
 
 MAX_ENTRIES = 500
 APPLIED, DUPLICATE, CONFLICT, REJECTED = "APPLIED", "DUPLICATE", "CONFLICT", "REJECTED"
@@ -48,23 +55,47 @@ class Outcome:
 
 async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
     """Apply the entries in order; every entry gets an outcome, whatever happened to the others."""
-    outcomes = []
     ctx.claims = await claims_of(ctx, [e.client_id for e in entries if e.client_id is not None])
     try:
-        for index, entry in enumerate(entries):
-            outcomes.append(await _outcome(ctx, index, entry))
+        audited = await begin_batch(ctx)
+        try:
+            outcomes = [await _outcome(ctx, index, entry, lean=True) for index, entry in enumerate(entries)]
+        except _Restart as restart:
+            _log.warning("sync batch applied again, every entry in a savepoint",
+                         extra={"error": f"{type(restart.__cause__).__name__}: {restart.__cause__}"})
+            await restart_batch(ctx, audited)
+            outcomes = [await _outcome(ctx, index, entry, lean=False) for index, entry in enumerate(entries)]
+        await end_batch(ctx)
+        return outcomes
     finally:
         ctx.claims = None
-    return outcomes
 
 
-async def _outcome(ctx: Context, index: int, entry: Entry) -> Outcome:
+# Creates that check everything before their one write (fieldwork_common.create_once) need no savepoint
+# of their own: a failed check has written nothing. A savepoint is two statements' worth of work for
+# the database and a round trip, for each of a batch's hundreds of incidents and engagements. Should
+# such a write fail in the database (the checks make that unexpected: a timeout, a deadlock), the
+# transaction is aborted; the batch then goes back to its own savepoint and is applied again, every
+# entry in a savepoint, so the answers are the same as if it had been applied that way from the start.
+LEAN = frozenset({"reportIncident", "logEngagement"})
+
+
+class _Restart(Exception):
+    """A lean entry's write failed in the database: apply the batch again, carefully."""
+
+
+async def _outcome(ctx: Context, index: int, entry: Entry, *, lean: bool) -> Outcome:
     if entry.client_id is None:
         text = message("required", ctx.lang, field=f"entries.{index}.{entry.kind}.clientId")
         return Outcome(entry.kind, None, REJECTED,
                        errors=[FieldError((entry.kind, "clientId"), "INVALID", text)])
     try:
-        applied = await _with_retries(ctx, entry)
+        if lean and entry.kind in LEAN:
+            applied = await _without_savepoint(entry)
+        else:
+            applied = await _with_retries(ctx, entry)
+    except _Restart:
+        raise
     except MutationFailed as failure:
         conflict = any(e.code == "CONFLICT" for e in failure.errors)
         return Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
@@ -80,6 +111,17 @@ async def _outcome(ctx: Context, index: int, entry: Entry) -> Outcome:
                        errors=[FieldError((entry.kind,), "INVALID", text)])
     status = DUPLICATE if applied.duplicate else APPLIED
     return Outcome(entry.kind, entry.client_id, status, row=applied.row)
+
+
+async def _without_savepoint(entry: Entry) -> Applied:
+    try:
+        return await entry.run()
+    except MutationFailed:
+        raise  # a failed check: nothing was written
+    except Exception as error:
+        if is_unavailable(error):
+            raise
+        raise _Restart from error
 
 
 # Deadlocks and serialization failures are transient: two phones' batches touching the same records in

@@ -73,7 +73,7 @@ async def applied_whole(ctx, operation):
         # On the connection itself: the repositories write through it (Core). Through SQLAlchemy, which
         # begins the transaction first if nothing has yet; the statement text never changes, so the
         # driver prepares it once per connection.
-        connection = await session.connection()
+        connection = await core.connection(session)
         if ctx.savepoint_held:
             ctx.savepoint_held = False
             await core.simple(connection, _RELEASE, _SAVEPOINT)
@@ -105,3 +105,35 @@ async def applied_whole(ctx, operation):
     else:
         ctx.savepoint_held = True
     return result
+
+
+# A sync batch's own savepoint, around all of its entries: the point it goes back to when an entry that
+# ran without a savepoint of its own met a database error (resolvers/sync.py).
+_BATCH = "SAVEPOINT markaz_batch"
+
+
+async def begin_batch(ctx) -> int:
+    """Open the batch's savepoint (releasing a finished write's first: it is outside the batch); the
+    audit entries' count, for `restart_batch`."""
+    async with ctx.db() as session:
+        connection = await core.connection(session)
+        if ctx.savepoint_held:
+            ctx.savepoint_held = False
+            await core.simple(connection, _RELEASE, _BATCH)
+        else:
+            await connection.exec_driver_sql(_BATCH)
+    return len(ctx.audit)
+
+
+async def restart_batch(ctx, audited: int) -> None:
+    """Undo everything the batch did (also in an aborted transaction), to apply it again."""
+    async with ctx.db() as session:
+        await core.simple(await core.connection(session), "ROLLBACK TO SAVEPOINT markaz_batch")
+    ctx.savepoint_held = False
+    del ctx.audit[audited:]
+
+
+async def end_batch(ctx) -> None:
+    async with ctx.db() as session:
+        await core.simple(await core.connection(session), "RELEASE SAVEPOINT markaz_batch")
+    ctx.savepoint_held = False  # released with it

@@ -283,6 +283,51 @@ async def test_a_bad_entry_is_rejected_alone_and_the_others_stand(gql, sessionma
     assert _summary(fixed["results"]) == [("reportIncident", "APPLIED")]
 
 
+async def test_a_create_the_database_refuses_is_rejected_alone_and_the_batch_stands(gql, sessionmaker,
+                                                                                   caplog):
+    """Incidents and engagements are written without a savepoint of their own (their checks come first);
+    a write the database refuses all the same sends the batch back to its start, to be applied again
+    with a savepoint for every entry: the answers are those of a batch applied that way throughout."""
+    # given a database that refuses one incident (a real trigger, standing in for a timeout or a bug)
+    station, _, headers = await _officer(sessionmaker, gql)
+    async with sessionmaker() as session:
+        await session.execute(text(
+            "CREATE FUNCTION test_refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.description = 'refused by the database' THEN RAISE EXCEPTION 'refused for the test'; "
+            "END IF; RETURN NEW; END $$"))
+        await session.execute(text("CREATE TRIGGER test_refuse_marked BEFORE INSERT ON incidents "
+                                   "FOR EACH ROW EXECUTE FUNCTION test_refuse_marked()"))
+        await session.commit()
+    at = _now() - timedelta(hours=1)
+    first, meeting, refused, last, update = (_new_id() for _ in range(5))
+    entries = [
+        report_incident(first, at, station),
+        log_engagement(meeting, at),
+        report_incident(refused, at, station, description="refused by the database"),
+        report_incident(last, at, station),
+        update_status(first, "IN_PROGRESS", 1, update),
+    ]
+    before = await _counts(sessionmaker)
+    # when the batch is sent
+    payload = await sync(gql, headers, entries)
+    # then that entry alone is rejected, with the request's id to report, and the others stand, once
+    results = payload["results"]
+    assert _summary(results) == [("reportIncident", "APPLIED"), ("logEngagement", "APPLIED"),
+                                 ("reportIncident", "REJECTED"), ("reportIncident", "APPLIED"),
+                                 ("updateIncidentStatus", "APPLIED")]
+    assert _errors(results[2]) == [(["reportIncident"], "INVALID")]
+    assert results[4]["node"]["version"] == 2
+    after = await _counts(sessionmaker)
+    assert {t: after[t] - before[t] for t in TABLES} == {
+        "patrols": 0, "patrol_fixes": 0, "engagements": 1, "follow_up_actions": 0, "incidents": 2,
+        "incident_status_changes": 3, "client_requests": 4, "audit_log": 4}
+    assert await _stored(sessionmaker, "client_requests", refused) == 0
+    assert any("applied again" in r.getMessage() for r in caplog.records)
+    # and the batch sent again is answered from what was stored: the refused entry is refused again
+    again = (await sync(gql, headers, entries))["results"]
+    assert [r["status"] for r in again] == ["DUPLICATE", "DUPLICATE", "REJECTED", "DUPLICATE", "DUPLICATE"]
+
+
 async def test_replaying_a_whole_batch_changes_nothing(gql, sessionmaker):
     # given a batch that was applied, but whose answer the phone never got
     station, _, headers = await _officer(sessionmaker, gql)
