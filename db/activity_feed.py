@@ -34,9 +34,10 @@ async def without_live_feed(session: AsyncSession) -> None:
 
 
 async def head(session: AsyncSession) -> tuple[int, int]:
-    """The cursor after everything committed so far ((0, LAST) for an empty log)."""
-    found = (await core.execute(session, select(func.max(ActivityCommit.position)))).scalar()
-    return (found or 0, LAST)
+    """The cursor after everything committed so far ((0, LAST) for an empty log), and never before the
+    pruning horizon: a log pruned empty still knows how far it went, so an older cursor is replayed from
+    there, and told that it is too old, rather than taken for one from the future."""
+    return ((await core.execute(session, _HEAD)).scalar_one(), LAST)
 
 
 async def horizon(session: AsyncSession) -> int:
@@ -51,6 +52,8 @@ async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
 
 
 _HORIZON = select(ActivityFeedHorizon.position)
+_HEAD = select(func.greatest(select(func.coalesce(func.max(ActivityCommit.position), 0)).scalar_subquery(),
+                             select(ActivityFeedHorizon.position).scalar_subquery()))
 _PRUNE = select(func.activity_feed_prune(bindparam("before", type_=DateTime(timezone=True)),
                                          bindparam("limit", type_=Integer)))
 

@@ -227,6 +227,18 @@ async def test_the_log_is_pruned_oldest_first_and_a_cursor_from_before_is_told_t
         resumed = feed.follow(reader, hub, interest, after=(log[2].position, log[2].id), lang="en")
         assert (await _next(resumed)).record_id == written[3]
         await resumed.aclose()
+        # and once the log is pruned empty, a server started then still refuses an old cursor
+        await conn.execute("UPDATE activity_commits SET committed_at = now() - interval '10 days'")
+        assert await pruner.prune_feed() == 2
+        assert await _log_after(reader, (0, 0)) == []
+        await hub.stop()
+        hub = feed.FeedHub(reader, database_url, queue_size=100)
+        await hub.start()
+        assert hub.position == (log[3].position, repo.LAST)
+        late = feed.follow(reader, hub, interest, after=(log[2].position, log[2].id), lang="en")
+        with pytest.raises(feed.FeedError) as ended:
+            await _next(late)
+        assert ended.value.extensions["code"] == "FEED_CURSOR_EXPIRED"
     finally:
         await conn.execute("UPDATE activity_feed_horizon SET position = 0, pruned_at = NULL")
         await conn.close()
