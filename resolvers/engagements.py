@@ -240,7 +240,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
                                         accuracy=point.accuracy_meters, mocked=point.mocked),
         }, follow_ups
 
-    follow_ups: list[Any] = []
+    written: list[Any] = []  # the follow-up actions stored with it, for the audit entry
 
     async def write(what: tuple[dict[str, Any], list[Any]], claimant: Any) -> Any:
         values, checked = what
@@ -250,7 +250,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
                 await repo.insert_follow_ups(session, [
                     {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
                      "due_on": f.due_on} for f in checked])
-                follow_ups.extend(checked)
+                written.extend(checked)
         return row
 
     applied = await create_once(ctx, input.client_id, KIND_LOG, content_hash(KIND_LOG, input), prepare,
@@ -258,7 +258,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
     if not applied.duplicate:
         audit.record(ctx, KIND_LOG, ENTITY, applied.row.id, after={
             **audit_view(applied.row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
-                                                      "dueOn": f.due_on} for f in follow_ups]})
+                                                      "dueOn": f.due_on} for f in written]})
     return applied
 
 
