@@ -61,6 +61,22 @@ _RELEASE = "RELEASE SAVEPOINT markaz_write"
 _ROLLBACK_TO = "ROLLBACK TO SAVEPOINT markaz_write"
 
 
+async def _open(ctx, savepoint: str):
+    """Send `savepoint` (a SAVEPOINT statement), releasing a finished write's held savepoint in the same
+    round trip; the connection it went on."""
+    async with ctx.db() as session:
+        # On the connection itself: the repositories write through it (Core). Through SQLAlchemy, which
+        # begins the transaction first if nothing has yet; the statement text never changes, so the
+        # driver prepares it once per connection.
+        connection = await core.connection(session)
+        if ctx.savepoint_held:
+            ctx.savepoint_held = False
+            await core.simple(connection, _RELEASE, savepoint)
+        else:
+            await connection.exec_driver_sql(savepoint)
+    return connection
+
+
 async def applied_whole(ctx, operation):
     """Run a mutation's logic in a savepoint: on MutationFailed its writes and audit entries are undone
     (unless the failure keeps them), so a mutation applies whole or not at all.
@@ -69,16 +85,7 @@ async def applied_whole(ctx, operation):
     SAVEPOINT (one round trip instead of two; a sync batch is hundreds of writes in a row), or by the
     commit. A nested write releases its own at once: its caller may still roll back to the name.
     """
-    async with ctx.db() as session:
-        # On the connection itself: the repositories write through it (Core). Through SQLAlchemy, which
-        # begins the transaction first if nothing has yet; the statement text never changes, so the
-        # driver prepares it once per connection.
-        connection = await core.connection(session)
-        if ctx.savepoint_held:
-            ctx.savepoint_held = False
-            await core.simple(connection, _RELEASE, _SAVEPOINT)
-        else:
-            await connection.exec_driver_sql(_SAVEPOINT)
+    connection = await _open(ctx, _SAVEPOINT)
     audited = len(ctx.audit)
     ctx.savepoint_depth += 1
     try:
@@ -115,13 +122,7 @@ _BATCH = "SAVEPOINT markaz_batch"
 async def begin_batch(ctx) -> int:
     """Open the batch's savepoint (releasing a finished write's first: it is outside the batch); the
     audit entries' count, for `restart_batch`."""
-    async with ctx.db() as session:
-        connection = await core.connection(session)
-        if ctx.savepoint_held:
-            ctx.savepoint_held = False
-            await core.simple(connection, _RELEASE, _BATCH)
-        else:
-            await connection.exec_driver_sql(_BATCH)
+    await _open(ctx, _BATCH)
     return len(ctx.audit)
 
 
