@@ -404,16 +404,22 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     return Applied(row)
 
 
+async def _insert_new(session: Any, patrol_id: int, new: list[TrackFix], impossible: frozenset[datetime]
+                      ) -> None:
+    """The new fixes with their own flags, and IMPOSSIBLE_SPEED on those the walk left out."""
+    speeding = (FLAG_IMPOSSIBLE_SPEED,)
+    await repo.insert_fixes(session, [
+        _fix_values(patrol_id, fix, fix.flags + (speeding if fix.recorded_at in impossible else ()))
+        for fix in new])
+
+
 async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]) -> Any:
     """Store fixes that all come after the stored track: the walk goes on from the last kept fix, and
     the patrol's counts grow by the batch's own (tests/test_patrols.py checks this against a walk of
     the whole track). Three statements, whatever the length of the track."""
     last = None if end.kept_at is None else TrackFix(end.kept_at, end.latitude, end.longitude, end.accuracy_m)
     walk = walk_track([last, *new] if last is not None else new)
-    speeding = (FLAG_IMPOSSIBLE_SPEED,)
-    await repo.insert_fixes(session, [
-        _fix_values(patrol.id, fix, fix.flags + (speeding if fix.recorded_at in walk.impossible else ()))
-        for fix in new])
+    await _insert_new(session, patrol.id, new, walk.impossible)
     flags = set(patrol.flags) | {f for fix in new for f in fix.flags if f in _PATROL_WIDE}
     if walk.impossible:
         flags.add(FLAG_IMPOSSIBLE_SPEED)
@@ -431,10 +437,7 @@ async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list
                        tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows]
     was_impossible = {r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags}
     walk = extend_walk(stored, TrackWalk(patrol.distance_m, frozenset(was_impossible)), new)
-    speeding = (FLAG_IMPOSSIBLE_SPEED,)
-    await repo.insert_fixes(session, [
-        _fix_values(patrol.id, fix, fix.flags + (speeding if fix.recorded_at in walk.impossible else ()))
-        for fix in new])
+    await _insert_new(session, patrol.id, new, walk.impossible)
     stored_times = {f.recorded_at for f in stored}
     await repo.set_impossible_speed(
         session, patrol.id, add=sorted((walk.impossible & stored_times) - was_impossible),
