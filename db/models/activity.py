@@ -41,6 +41,10 @@ class ActivityRollup(Base):
         # Compaction finds the keys written since its last run here (migration 0007).
         Index("ix_activity_rollups_fresh", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
               "station_id", postgresql_where=text("fresh")),
+        # The sensitive rows alone, for counting them generalised (resolvers.disclosure, migration 0011).
+        Index("ix_activity_rollups_sensitive", "grain", "res", "bucket", postgresql_where=text("sensitive"),
+              postgresql_include=["cell", "layer", "category", "station_id", "governorate", "n", "attendees",
+                                  "women", "youth"]),
     )
     # Rows are deltas, only inserted, so the table has no primary key (a unique key would make writers of
     # the same cell and hour wait for each other, and deadlock across sync batches); the mapper needs one.
@@ -65,12 +69,13 @@ class ActivityRollup(Base):
     fresh: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))  # not yet compacted
 
 
-_CELL_VALUES = ("incidents", "sensitive", "engagements", "patrol_minutes")
+_CELL_VALUES = ("incidents", "sensitive", "engagements", "sensitive_engagements", "patrol_minutes")
 
 
 class ActivityCell(Base):
-    """What a map shows of one (grain, resolution, bucket, cell, station): incidents not sensitive and
-    sensitive, engagements, patrol minutes. Written with activity_rollups by the same functions, as deltas
+    """What a map shows of one (grain, resolution, bucket, cell, station): incidents and engagements, each
+    not sensitive and sensitive, and patrol minutes. Written with activity_rollups by the same functions,
+    as deltas
     too; read by maps without a category filter, by index alone (the indexes include every column a map
     reads: one per kind of area, the cell's for drawn areas, read by ranges of cell numbers)."""
 
@@ -95,6 +100,8 @@ class ActivityCell(Base):
     governorate: Mapped[str] = mapped_column(Text)
     incidents: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # not sensitive
     sensitive: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # sensitive incidents
-    engagements: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    engagements: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # not sensitive
+    # home visits and family-protection follow-ups (migration 0011)
+    sensitive_engagements: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     patrol_minutes: Mapped[float] = mapped_column(Double, server_default=text("0"))
     fresh: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
