@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import core
 from db.models.activity import ENGAGEMENTS, INCIDENTS, PATROLS
 
-__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Filter", "cell_ranges", "cells", "compact", "counts",
-           "raw_summary", "timeline"]
+__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Coarse", "Filter", "cell_ranges", "cells", "coarse_counts",
+           "compact", "counts", "public_base", "raw_summary", "timeline"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -37,8 +37,23 @@ class Filter:
     cover: Sequence[int] | None = None  # a drawn area: cells of `resolution` whose centre is inside
     layers: Sequence[int] = (INCIDENTS, ENGAGEMENTS, PATROLS)
     categories: Sequence[str] | None = None  # incident categories; None: all
-    public: bool = False  # only incidents neither sensitive nor of an excluded category
-    excluded_categories: Sequence[str] = ()
+    # False: only records that are not sensitive (the sensitive ones are counted generalised, by
+    # `coarse_counts`); None: all of them, exactly
+    sensitive: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Coarse:
+    """Which generalised records to count (resolvers.disclosure): those whose day lies wholly in the
+    period (`stretches` of whole days and months at resolution 8 for the rollups, [`day_from`, `day_to`)
+    of day starts for raw rows) and, for a drawn area, whose coarse cell's parent at `res` is one of
+    `cells` (None: a scope area, every place)."""
+
+    stretches: Sequence[tuple[str, int, datetime, datetime]]
+    day_from: datetime
+    day_to: datetime
+    res: int = 7
+    cells: Sequence[int] | None = None
 
 
 _COVER = "(SELECT unnest(CAST(:cover AS bigint[])))"  # hashed: covers hold up to 100,000 cells
@@ -82,10 +97,8 @@ def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
         params["categories"] = list(f.categories)
         conditions.append(f"({alias}.layer <> {INCIDENTS} "
                           f"OR {alias}.category = ANY(CAST(:categories AS text[])))")
-    if f.public:
-        params["excluded"] = list(f.excluded_categories)
-        conditions.append(f"{alias}.layer = {INCIDENTS} AND NOT {alias}.sensitive "
-                          f"AND {alias}.category <> ALL(CAST(:excluded AS text[]))")
+    if f.sensitive is False:
+        conditions.append(f"NOT {alias}.sensitive")
     if f.cover is not None:
         params["cover"] = list(f.cover)
         conditions.append(f"activity_h3_parent({alias}.cell, :res) IN {_COVER}")
@@ -119,9 +132,12 @@ def _ranges(compacted: Sequence[int], resolution: int) -> tuple[list[int], list[
 
 _LAYER_SUMS = {
     INCIDENTS: ("coalesce(sum(c.incidents), 0)::bigint", "coalesce(sum(c.sensitive), 0)::bigint"),
-    ENGAGEMENTS: ("coalesce(sum(c.engagements), 0)::bigint",),
+    ENGAGEMENTS: ("coalesce(sum(c.engagements + c.sensitive_engagements), 0)::bigint",),
     PATROLS: ("coalesce(sum(c.patrol_minutes), 0)::float8",),
 }
+# Only what is not sensitive (Filter.sensitive False).
+_PLAIN_SUMS = {**_LAYER_SUMS, INCIDENTS: ("coalesce(sum(c.incidents), 0)::bigint", "0::bigint"),
+               ENGAGEMENTS: ("coalesce(sum(c.engagements), 0)::bigint",)}
 
 
 async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -145,7 +161,8 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
             parts.append(f"SELECT r.* FROM unnest(CAST(:lo{i} AS bigint[]), CAST(:hi{i} AS bigint[])) "  # noqa: S608
                          f"AS k(lo, hi) CROSS JOIN LATERAL (SELECT * FROM activity_cells r "
                          f"WHERE r.cell BETWEEN k.lo AND k.hi AND {stretch}{scope} OFFSET 0) r")
-    wanted = {layer: _LAYER_SUMS[layer] for layer in f.layers}
+    sums = _PLAIN_SUMS if f.sensitive is False else _LAYER_SUMS
+    wanted = {layer: sums[layer] for layer in f.layers}
     columns = [*wanted.get(INCIDENTS, ("0::bigint", "0::bigint")), *wanted.get(ENGAGEMENTS, ("0::bigint",)),
                *wanted.get(PATROLS, ("0::float8",))]
     sql = f"""
@@ -156,15 +173,11 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
     return (await core.execute(session, text(sql), params)).all()
 
 
-async def cells(session: AsyncSession, f: Filter, *, min_incidents: int | None = None) -> Sequence[Row[Any]]:
+async def cells(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
     """Per cell of `f.resolution`: incidents (not sensitive, sensitive), engagements, patrol minutes."""
-    if f.categories is None and not f.public and min_incidents is None:
+    if f.categories is None:
         return await _cells_from_totals(session, f)
     params: dict[str, Any] = {}
-    having = ""
-    if min_incidents is not None:
-        params["min_incidents"] = min_incidents
-        having = f"HAVING coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS}), 0) >= :min_incidents"
     sql = f"""
       SELECT activity_h3_parent(r.cell, :res) AS cell,
              coalesce(sum(r.n) FILTER (WHERE r.layer = {INCIDENTS} AND NOT r.sensitive), 0)::bigint
@@ -174,7 +187,7 @@ async def cells(session: AsyncSession, f: Filter, *, min_incidents: int | None =
              coalesce(sum(r.minutes) FILTER (WHERE r.layer = {PATROLS}), 0)::float8 AS patrol_minutes
       {_STRETCHES}
       WHERE {_where(f, params)}
-      GROUP BY 1 {having}
+      GROUP BY 1
       ORDER BY 1"""
     return (await core.execute(session, text(sql), params)).all()
 
@@ -191,6 +204,67 @@ async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
       {_STRETCHES}
       WHERE {_where(f, params)}
       GROUP BY 1, 2"""
+    return (await core.execute(session, text(sql), params)).all()
+
+
+def _in_cells(expression: str, res_param: str, cells_param: str) -> str:
+    """`expression`'s parent at :res_param is one of :cells_param (hashed, like a cover)."""
+    return (f"activity_h3_parent({expression}, :{res_param}) "
+            f"IN (SELECT unnest(CAST(:{cells_param} AS bigint[])))")
+
+
+async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Sequence[Row[Any]]:
+    """The sensitive records of the scope, generalised: per coarse cell (`cell7`), rollup bucket (`grain`,
+    `bucket`: a whole day or month), layer and category, the records (`n`) and their attendees. Only the
+    whole days and months of `coarse.stretches`, and for a drawn area only the held coarse cells. Read from
+    the rollups' sensitive rows (a partial index holds just them)."""
+    params: dict[str, Any] = {"layers": list(f.layers)}
+    ranges = []
+    for i, (grain, res, start, end) in enumerate(coarse.stretches):
+        params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
+        ranges.append(f"(r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
+                      f"AND r.bucket >= :start{i} AND r.bucket < :end{i})")
+    conditions = ["r.sensitive", "(" + (" OR ".join(ranges) or "false") + ")",
+                  "r.layer = ANY(CAST(:layers AS smallint[]))",
+                  *_scope_and_area(f, params, "r.station_id", "r.governorate")]
+    if f.categories is not None:
+        params["categories"] = list(f.categories)
+        conditions.append(f"(r.layer <> {INCIDENTS} OR r.category = ANY(CAST(:categories AS text[])))")
+    if coarse.cells is not None:
+        params.update(coarse_res=coarse.res, coarse_cells=list(coarse.cells))
+        conditions.append(_in_cells("r.cell", "coarse_res", "coarse_cells"))
+    sql = f"""
+      SELECT activity_h3_parent(r.cell, 7) AS cell7, r.grain, r.bucket, r.layer, r.category,
+             sum(r.n)::bigint AS n, sum(r.attendees)::bigint AS attendees, sum(r.women)::bigint AS women,
+             sum(r.youth)::bigint AS youth
+      {_STRETCHES}
+      WHERE {" AND ".join(conditions)}
+      GROUP BY 1, 2, 3, 4, 5"""
+    return (await core.execute(session, text(sql), params)).all()
+
+
+async def public_base(session: AsyncSession, *, start: datetime, end: datetime, excluded: Sequence[str],
+                      minimum: int, governorate: str | None = None, cells7: Sequence[int] | None = None
+                      ) -> Sequence[Row[Any]]:
+    """The public map's published base numbers in [start, end) (whole months): per resolution-7 cell
+    (`cell7`), month (`bucket`) and governorate of the stations, the incidents neither sensitive nor of an
+    `excluded` category, where there are at least `minimum` of them (the others are suppressed: never
+    returned, so never part of a sum). Optionally of one governorate, or of some cells only."""
+    params: dict[str, Any] = {"start": start, "end": end, "excluded": list(excluded), "minimum": minimum}
+    conditions = ["r.grain = 'm'", "r.res = 8", "r.bucket >= :start", "r.bucket < :end",
+                  f"r.layer = {INCIDENTS}", "NOT r.sensitive", "r.category <> ALL(CAST(:excluded AS text[]))"]
+    if governorate is not None:
+        params["governorate"] = governorate
+        conditions.append("r.governorate = :governorate")
+    if cells7 is not None:
+        params.update(public_res=7, public_cells=list(cells7))
+        conditions.append(_in_cells("r.cell", "public_res", "public_cells"))
+    sql = f"""
+      SELECT activity_h3_parent(r.cell, 7) AS cell7, r.bucket, r.governorate, sum(r.n)::bigint AS n
+      {_STRETCHES}
+      WHERE {" AND ".join(conditions)}
+      GROUP BY 1, 2, 3
+      HAVING sum(r.n) >= :minimum"""
     return (await core.execute(session, text(sql), params)).all()
 
 
@@ -212,23 +286,42 @@ async def timeline(session: AsyncSession, f: Filter, unit: str) -> Sequence[Row[
 
 
 def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, start: datetime,
-               end: datetime) -> str:
+               end: datetime, *, sensitive: str | None = None, coarse: Coarse | None = None) -> str:
+    """The period's records of the scope and area. With `coarse`, the records for which the SQL
+    expression `sensitive` holds are counted generalised: their whole day in the period (disclosed_at is
+    its start), their coarse cell held by a drawn area (every such day lies in the period's time range too,
+    so that condition, which the indexes serve, holds for all)."""
     params.update(start=start, end=end, res=f.resolution)
     conditions = [f"{table}.{time_column} >= :start", f"{table}.{time_column} < :end",
                   *_scope_and_area(f, params, f"{table}.station_id", "st.governorate_code")]
+    place = f"activity_h3_parent({table}.h3_cell, :res) IN {_COVER}" if f.cover is not None else "true"
     if f.cover is not None:
         params["cover"] = list(f.cover)
-        conditions.append(f"activity_h3_parent({table}.h3_cell, :res) IN {_COVER}")
+    if coarse is None or sensitive is None:
+        conditions.append(place)
+    else:
+        params.update(day_from=coarse.day_from, day_to=coarse.day_to)
+        coarse_place = "true"
+        if coarse.cells is not None:
+            params.update(coarse_res=coarse.res, coarse_cells=list(coarse.cells))
+            coarse_place = _in_cells(f"{table}.h3_cell", "coarse_res", "coarse_cells")
+        conditions.append(f"((NOT {sensitive} AND {place}) OR ({sensitive} "
+                          f"AND {table}.disclosed_at >= :day_from AND {table}.disclosed_at < :day_to "
+                          f"AND {coarse_place}))")
     return " AND ".join(conditions)
 
 
-async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> Row[Any]:
+async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: datetime,
+                      coarse: Coarse | None = None) -> Row[Any]:
     """What counts cannot tell, from the period's records (read through the (station, time) indexes):
     incidents by status, the median hours from report to resolution, the officers who reported or
-    engaged, and the engagements logged by women officers."""
+    engaged, and the engagements logged by women officers. With `coarse`, sensitive records count by
+    their generalised key (`_raw_where`)."""
     params: dict[str, Any] = {}
-    incidents = _raw_where(f, params, "i", "occurred_at", start, end)
-    engagements = _raw_where(f, params, "e", "occurred_at", start, end)
+    incidents = _raw_where(f, params, "i", "occurred_at", start, end, coarse=coarse,
+                           sensitive="markaz_sensitive_incident(i.category, i.sensitive)")
+    engagements = _raw_where(f, params, "e", "occurred_at", start, end, coarse=coarse,
+                             sensitive="markaz_sensitive_engagement(e.kind)")
     sql = f"""
       WITH inc AS (
         SELECT i.status, i.reported_by_id, i.reported_at, i.resolved_at FROM incidents i

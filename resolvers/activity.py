@@ -2,7 +2,9 @@
 coverage gaps, and the citizens' public safety map. Everything is counted from the rollups (db.activity)
 except what counts cannot give a summary (medians, distinct officers); permissions come from
 resolvers.policy, areas from resolvers.areas, which rollup rows answer a period from
-resolvers.activity_plan.
+resolvers.activity_plan, and how precisely sensitive records and the public's numbers may be shown from
+resolvers.disclosure: for a viewer who is not on every case of their scope, every question counts the
+records that are not sensitive exactly and the sensitive ones by their generalised key only.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Any
 import h3
 
 from db import activity as repo
-from resolvers import activity_plan, policy
-from resolvers.areas import MAX_RESOLUTION, MIN_RESOLUTION, Area, resolve_area
+from resolvers import activity_plan, disclosure, policy
+from resolvers.areas import GOVERNORATE, MAX_RESOLUTION, MIN_RESOLUTION, STATION, Area, resolve_area
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
@@ -45,8 +47,10 @@ class Totals:
     incidents: int = 0
     engagements: int = 0
     patrol_minutes: float = 0.0
-    # Counted in `incidents`, placed in no cell (see policy.SENSITIVE_CELL_MAX_RESOLUTION).
+    # Counted in `incidents` and `engagements`, placed in no cell (a map finer than the coarse cell of
+    # resolvers.disclosure, for a viewer who sees them generalised).
     sensitive_withheld: int = 0
+    sensitive_engagements_withheld: int = 0
 
 
 @dataclasses.dataclass(slots=True)
@@ -125,55 +129,65 @@ async def activity_map(ctx: Context, area_input: Any, start: datetime, end: date
     check_resolution(resolution, ctx.lang)
     start, end = check_period(start, end, ctx.lang)
     area, scope = await _scoped(ctx, area_input)
+    view = disclosure.for_viewer(ctx.viewer)
     f = _filter(area, scope, start, end, resolution, ctx, layers=_layers(layers),
-                categories=_categories(categories))
+                categories=_categories(categories), sensitive=None if view.exact_aggregates else False)
     async with ctx.db() as session:
         rows = await repo.cells(session, f)
-    place_sensitive = policy.sees_sensitive_cells(ctx.viewer) or \
-        resolution <= policy.SENSITIVE_CELL_MAX_RESOLUTION
-    return _map(rows, resolution, start, end, place_sensitive)
+        coarse = await disclosure.generalised_rows(session, view, f, start, end)
+    return _map(rows, disclosure.place(coarse, resolution), resolution, start, end)
 
 
-def _map(rows: Sequence[Any], resolution: int, start: datetime, end: datetime,
-         place_sensitive: bool) -> ActivityMap:
-    totals, cells = Totals(), []
+def _map(rows: Sequence[Any], placed: disclosure.Placed, resolution: int, start: datetime,
+         end: datetime) -> ActivityMap:
+    totals = Totals(sensitive_withheld=placed.withheld_incidents,
+                    sensitive_engagements_withheld=placed.withheld_engagements)
+    found: dict[int, Cell] = {}
     for row in rows:
-        incidents = row.incidents + (row.sensitive if place_sensitive else 0)
-        totals.incidents += row.incidents + row.sensitive
-        totals.sensitive_withheld += 0 if place_sensitive else row.sensitive
+        incidents = row.incidents + row.sensitive
+        found[row.cell] = Cell(row.cell, incidents, row.engagements, row.patrol_minutes)
+        totals.incidents += incidents
         totals.engagements += row.engagements
         totals.patrol_minutes += row.patrol_minutes
-        if incidents or row.engagements or row.patrol_minutes > 0:
-            cells.append(Cell(row.cell, incidents, row.engagements, row.patrol_minutes))
+    totals.incidents += placed.withheld_incidents
+    totals.engagements += placed.withheld_engagements
+    for index, (incidents, engagements) in placed.cells.items():
+        cell = found.setdefault(index, Cell(index, 0, 0, 0.0))
+        cell.incidents += incidents
+        cell.engagements += engagements
+        totals.incidents += incidents
+        totals.engagements += engagements
+    cells = [c for _, c in sorted(found.items()) if c.incidents or c.engagements or c.patrol_minutes > 0]
     return ActivityMap(resolution, start, end, cells, totals)
 
 
 async def public_safety_map(ctx: Context, area_input: Any, start: datetime, end: datetime,
                             resolution: int) -> ActivityMap:
-    """Incidents per coarse cell for anyone: completed months only, no sensitive incidents, no cell with
-    fewer than PUBLIC_MIN_INCIDENTS. The period is narrowed to whole months (from the first month
-    `from` touches to the last month that has ended by `to`), so the map never changes as a new incident
-    comes in: nobody can tell one incident from the difference between two looks."""
-    check_resolution(resolution, ctx.lang, policy.PUBLIC_MAX_RESOLUTION)
+    """Incidents per coarse cell for anyone, from the published base numbers only (resolvers.disclosure):
+    completed months, no sensitive incidents, every number a sum of base numbers of at least
+    PUBLIC_MIN_COUNT, so that no difference of two answers reveals a suppressed one. A drawn area holds
+    the base cells whose centre it contains; a governorate, the base numbers of its stations."""
+    check_resolution(resolution, ctx.lang, disclosure.PUBLIC_RESOLUTION)
     for name, value in (("from", start), ("to", end)):
         if value.utcoffset() is None:
             raise InputError(name, message("required", ctx.lang, field=name))
     area = await resolve_area(ctx, area_input)
-    now = datetime.now(UTC)
-    start = activity_plan.month_floor(start)
-    end = min(activity_plan.month_floor(end), activity_plan.month_floor(now))
+    if area.kind == STATION:
+        raise InputError("area.stationId", message("public_area", ctx.lang, field="area.stationId"))
+    start, end = disclosure.public_period(start, end, datetime.now(UTC))
     if end <= start:
-        return ActivityMap(resolution, start.astimezone(UTC), start.astimezone(UTC), [], Totals())
+        return ActivityMap(resolution, start, start, [], Totals())
     if end - start > MAX_PERIOD:
         raise InputError("to", message("period_too_long", ctx.lang, field="from..to", high="3 years"))
-    f = _filter(area, None, start.astimezone(UTC), end.astimezone(UTC), resolution, ctx,
-                layers=[repo.INCIDENTS], public=True,
-                excluded_categories=sorted(policy.SENSITIVE_CATEGORIES))
+    cells7 = area.cells(disclosure.PUBLIC_RESOLUTION, lang=ctx.lang) if area.is_place else None
     async with ctx.db() as session:
-        rows = await repo.cells(session, f, min_incidents=policy.PUBLIC_MIN_INCIDENTS)
-    result = _map(rows, resolution, start.astimezone(UTC), end.astimezone(UTC), place_sensitive=False)
-    result.totals.patrol_minutes = 0.0
-    return result
+        published = await repo.public_base(
+            session, start=start, end=end, excluded=sorted(policy.SENSITIVE_CATEGORIES),
+            minimum=disclosure.PUBLIC_MIN_COUNT, cells7=cells7,
+            governorate=area.governorate if area.kind == GOVERNORATE else None)
+    found = disclosure.public_cells(published, resolution)
+    cells = [Cell(index, n, 0, 0.0) for index, n in sorted(found.items())]
+    return ActivityMap(resolution, start, end, cells, Totals(incidents=sum(found.values())))
 
 
 async def coverage_gaps(ctx: Context, area_input: Any, days: int, end: datetime | None,
@@ -234,17 +248,28 @@ async def activity_timeline(ctx: Context, area_input: Any, start: datetime, end:
     # Hours come from hour rows only, days and weeks from days (months do not split into weeks).
     coarsest = activity_plan.HOUR if unit == "HOUR" else activity_plan.DAY
     res = resolution if area.is_place else COUNT_RESOLUTION
-    f = _filter(area, scope, start, end, res, ctx, layers=_layers(layers), categories=_categories(categories))
+    view = disclosure.for_viewer(ctx.viewer)
+    f = _filter(area, scope, start, end, res, ctx, layers=_layers(layers), categories=_categories(categories),
+                sensitive=None if view.exact_aggregates else False)
     f = dataclasses.replace(f, stretches=[(s.grain, s.res, s.start, s.end) for s in activity_plan.plan(
         start, end, res, coarsest=coarsest)])
     async with ctx.db() as session:
         rows = await repo.timeline(session, f, unit)
-    found = {row.bucket: row for row in rows}
+        # Generalised records have a day, not an hour: an hourly timeline leaves them out.
+        coarse = [] if unit == "HOUR" else await disclosure.generalised_rows(
+            session, view, f, start, end, coarsest=activity_plan.DAY)
+    found = {row.bucket: TimelinePoint(row.bucket, row.incidents, row.engagements, row.patrol_minutes)
+             for row in rows}
+    for row in coarse:
+        at = _bucket_start(row.bucket, unit)
+        point = found.setdefault(at, TimelinePoint(at))
+        if row.layer == repo.INCIDENTS:
+            point.incidents += int(row.n)
+        else:
+            point.engagements += int(row.n)
     points, at = [], _bucket_start(start, unit)
     while at < end:
-        row = found.get(at)
-        points.append(TimelinePoint(at, row.incidents, row.engagements, row.patrol_minutes) if row
-                      else TimelinePoint(at))
+        points.append(found.get(at) or TimelinePoint(at))
         # An hour past the next start, floored: a calendar day or week, whatever the clock did.
         step = at + _STEP[unit]
         at = step if unit == "HOUR" else _bucket_start(step + timedelta(hours=1), unit)
@@ -304,13 +329,18 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
     start, end = check_period(start, end, ctx.lang)
     area, scope = await _scoped(ctx, area_input)
     res = resolution if area.is_place else COUNT_RESOLUTION
-    f = _filter(area, scope, start, end, res, ctx)
+    view = disclosure.for_viewer(ctx.viewer)
+    f = _filter(area, scope, start, end, res, ctx, sensitive=None if view.exact_aggregates else False)
     async with ctx.db() as session:
-        rows = await repo.counts(session, f)
-        raw = await repo.raw_summary(session, f, start, end)
+        rows = await _counts(session, view, f, start, end)
+        raw = await repo.raw_summary(session, f, start, end, coarse=None if view.exact_aggregates
+                                     else disclosure.coarse_filter(f.cover, start, end, res))
         patrollers = await repo.patrol_officers(session, f, start, end)
-        changes = await _changes(session, f, end)
-    incidents = {r.category: int(r.n) for r in rows if r.layer == repo.INCIDENTS and r.n}
+        changes = await _changes(session, view, f, end)
+    incidents: dict[str, int] = {}
+    for r in rows:
+        if r.layer == repo.INCIDENTS and r.n:
+            incidents[r.category] = incidents.get(r.category, 0) + int(r.n)
     engagements = [r for r in rows if r.layer == repo.ENGAGEMENTS]
     patrols = [r for r in rows if r.layer == repo.PATROLS]
     officers = len(patrollers | set(raw.officer_ids or ()))
@@ -320,7 +350,7 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
         median_hours_to_resolve=None if raw.median_hours_to_resolve is None
         else round(float(raw.median_hours_to_resolve), 2),
         resolved=int(raw.resolved),
-        engagements_by_kind={r.category: int(r.n) for r in engagements if r.n},
+        engagements_by_kind=_by_category(engagements),
         attendees=sum(int(r.attendees) for r in engagements),
         women_attendees=sum(int(r.women) for r in engagements),
         youth_attendees=sum(int(r.youth) for r in engagements),
@@ -328,6 +358,41 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
         patrol_meters=sum(float(r.meters) for r in patrols),
         active_officers=officers, engagements_by_women_officers=int(raw.engagements_by_women),
         changes=changes)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Count:
+    """What a summary adds up, per layer and category: a row of db.activity.counts, or generalised records."""
+
+    layer: int
+    category: str
+    n: int
+    minutes: float = 0.0
+    meters: float = 0.0
+    attendees: int = 0
+    women: int = 0
+    youth: int = 0
+
+
+async def _counts(session: Any, view: disclosure.Disclosure, f: repo.Filter, start: datetime,
+                  end: datetime) -> list[_Count]:
+    """The question's counts per layer and category: its own rows (all records for a viewer who counts
+    them exactly, else those not sensitive), plus the generalised sensitive records it holds."""
+    rows = await repo.counts(session, f) if f.stretches else []
+    found = [_Count(r.layer, r.category, int(r.n or 0), float(r.minutes or 0), float(r.meters or 0),
+                    int(r.attendees or 0), int(r.women or 0), int(r.youth or 0)) for r in rows]
+    for r in await disclosure.generalised_rows(session, view, f, start, end):
+        found.append(_Count(r.layer, r.category, int(r.n), 0.0, 0.0, int(r.attendees), int(r.women),
+                            int(r.youth)))
+    return found
+
+
+def _by_category(rows: Sequence[_Count]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for r in rows:
+        if r.n:
+            found[r.category] = found.get(r.category, 0) + r.n
+    return {k: v for k, v in found.items() if v}
 
 
 def _year_start(at: datetime) -> datetime:
@@ -343,7 +408,7 @@ def _year_before(at: datetime) -> datetime:
         return local.replace(year=local.year - 1, day=28).astimezone(UTC)
 
 
-async def _changes(session: Any, f: repo.Filter, end: datetime) -> list[Change]:
+async def _changes(session: Any, view: disclosure.Disclosure, f: repo.Filter, end: datetime) -> list[Change]:
     """CompStat: the 28 days to `end` against the 28 before, and the year to date against the same
     stretch of last year; per layer, and per incident category and engagement kind."""
     windows = {
@@ -356,8 +421,8 @@ async def _changes(session: Any, f: repo.Filter, end: datetime) -> list[Change]:
         sums: list[dict[tuple[str, str | None], float]] = []
         for low, high in (current, previous):
             plan = activity_plan.plan(low, high, f.resolution) if low < high else []
-            rows = await repo.counts(session, dataclasses.replace(
-                f, stretches=[(s.grain, s.res, s.start, s.end) for s in plan])) if plan else []
+            rows = await _counts(session, view, dataclasses.replace(
+                f, stretches=[(s.grain, s.res, s.start, s.end) for s in plan]), low, high) if plan else []
             found: dict[tuple[str, str | None], float] = {}
             for row in rows:
                 layer = {v: k for k, v in LAYERS.items()}[row.layer]

@@ -199,6 +199,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "يجب أن يكون {field} مضلعاً بصيغة GeoJSON (Polygon أو MultiPolygon).",
         "ku": "{field} دەبێت فرەگۆشەیەکی GeoJSON بێت (Polygon یان MultiPolygon).",
     },
+    "public_area": {
+        "en": "{field}: the public map is asked by place: give a box, a polygon or a governorate.",
+        "ar": "{field}: تُطلب الخريطة العامة حسب المكان: حدّد مستطيلاً أو مضلعاً أو محافظة.",
+        "ku": "{field}: نەخشەی گشتی بەپێی شوێن داوا دەکرێت: چوارگۆشەیەک، فرەگۆشەیەک یان پارێزگایەک بدە.",
+    },
     "geojson_ring": {
         "en": "{field}: a ring needs at least 4 positions and must end where it starts.",
         "ar": "{field}: تحتاج الحلقة إلى 4 نقاط على الأقل ويجب أن تنتهي حيث تبدأ.",

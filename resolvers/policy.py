@@ -2,9 +2,14 @@
 
 Roles, from the narrowest: an OFFICER and a STATION_COMMANDER work on their own station's records;
 a SUPERVISOR on the records of stations in their governorates; an ADMIN on everything. Citizens (no
-token) see public station data only. Sensitive incidents (domestic violence, child protection,
-juveniles, or marked sensitive) show their description and the people involved only to the owning
-station's commander, the reporting and assigned officers, and admins.
+token) see public station data only.
+
+Sensitive records are sensitive incidents (domestic violence, child protection, juveniles, or marked
+sensitive) and engagements that reveal a household (home visits, family-protection follow-ups). The
+people *on the case* of one (`on_incident_case`, `on_engagement_case`) see all of it; everyone else sees
+it only as resolvers.disclosure generalises it (its resolution-7 cell and its day, never its details).
+Which records are sensitive and who is on their case is decided here; how precisely the others see them,
+in every output, is resolvers.disclosure's (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -13,11 +18,16 @@ import dataclasses
 import uuid
 from typing import Any
 
+from db.disclosure import CaseViewpoint
 from resolvers.errors import Forbidden, Unauthenticated
 
 OFFICER, COMMANDER, SUPERVISOR, ADMIN = "OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN"
 ROLES = (OFFICER, COMMANDER, SUPERVISOR, ADMIN)
+# Keep equal to the SQL functions markaz_sensitive_incident and markaz_sensitive_engagement (migration 0011;
+# tests/test_disclosure.py compares them).
 SENSITIVE_CATEGORIES = frozenset({"DOMESTIC_VIOLENCE", "CHILD_PROTECTION", "JUVENILE"})
+# Engagements held at a family's home: where they happened is where the family lives.
+HOUSEHOLD_KINDS = frozenset({"HOME_VISIT", "FAMILY_PROTECTION_FOLLOW_UP"})
 
 # What a citizen (no token) may reach: these root queries, answering with objects of these types only
 # (`me` is null, `node`/`nodes` null for anything else). Signing in is open to all, through the
@@ -82,19 +92,46 @@ def require_station(viewer: Viewer, station_id: int, station_governorate: str) -
 
 
 def is_sensitive(category: str, marked: bool) -> bool:
-    return marked or category in SENSITIVE_CATEGORIES
+    return bool(marked) or category in SENSITIVE_CATEGORIES
 
 
-def sees_sensitive_details(viewer: Viewer, incident: Any) -> bool:
-    """Description and people of a sensitive incident: commander of its station, its officers, admins."""
-    if not is_sensitive(incident.category, incident.sensitive):
-        return True
-    if viewer.role == ADMIN:
-        return True
-    if viewer.role == COMMANDER and viewer.station_id == incident.station_id:
+def is_household(kind: str) -> bool:
+    """An engagement whose place is a family's home."""
+    return kind in HOUSEHOLD_KINDS
+
+
+def on_incident_case(viewer: Viewer | None, incident: Any) -> bool:
+    """The people on an incident's case: the commander of its station, its reporting and assigned
+    officers, and admins."""
+    if viewer is None:
+        return False
+    if viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == incident.station_id):
         return True
     assigned = incident.assigned_officer_ids or ()
     return viewer.officer_id == incident.reported_by_id or viewer.officer_id in assigned
+
+
+def on_engagement_case(viewer: Viewer | None, engagement: Any) -> bool:
+    """The people on a household engagement's case: the officer who held it, the commander of its
+    station, and admins."""
+    if viewer is None:
+        return False
+    if viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == engagement.station_id):
+        return True
+    return viewer.officer_id == engagement.officer_id
+
+
+def sees_sensitive_details(viewer: Viewer, incident: Any) -> bool:
+    """Description, people and exact place of an incident: anyone for an incident that is not sensitive,
+    the people on its case for one that is."""
+    return not is_sensitive(incident.category, incident.sensitive) or on_incident_case(viewer, incident)
+
+
+def case_viewpoint(viewer: Viewer) -> CaseViewpoint:
+    """The cases `on_incident_case` and `on_engagement_case` put the viewer on, for SQL to test."""
+    return CaseViewpoint(everything=viewer.role == ADMIN,
+                         station_id=viewer.station_id if viewer.role == COMMANDER else None,
+                         officer_id=viewer.officer_id)
 
 
 def can_assign(viewer: Viewer) -> bool:
@@ -147,16 +184,6 @@ def may_send_documents(viewer: Viewer | None, *, production: bool) -> bool:
 
 # --- Activity (maps, timelines, summaries, exports) -------------------------------------------------
 
-# Hexagons finer than this (resolution 7: about 5 km², 1.2 km across) are where a single sensitive
-# incident could point at a household. Viewers who may not read sensitive details (supervisors,
-# officers) get sensitive incidents in cells of 7 or coarser only; at finer resolutions they are counted
-# in the totals (which must equal the incident list's count, where those incidents appear with their
-# details hidden) but not placed. This matches the coarse (~1 km) location the Incident type gives them.
-SENSITIVE_CELL_MAX_RESOLUTION = 7
-# The citizens' map: coarse hexagons, only completed months, no sensitive incidents, no small counts.
-PUBLIC_MAX_RESOLUTION = 7
-PUBLIC_MIN_INCIDENTS = 5
-
 
 def activity_scope(viewer: Viewer | None, *, station_id: int | None = None, governorate: str | None = None,
                    station_governorate: str | None = None) -> Scope:
@@ -178,9 +205,11 @@ def activity_scope(viewer: Viewer | None, *, station_id: int | None = None, gove
     return record_scope(viewer)
 
 
-def sees_sensitive_cells(viewer: Viewer) -> bool:
-    """Whether sensitive incidents are placed in fine cells for this viewer: admins, and commanders
-    (whose scope is their own station, whose sensitive details they may read)."""
+def on_every_case_in_scope(viewer: Viewer) -> bool:
+    """Whether the viewer is on the case of every sensitive record their aggregates count: admins, and
+    commanders (whose scope is their own station, whose cases they are all on). Their maps, timelines and
+    summaries count sensitive records exactly; everyone else's count them generalised
+    (resolvers.disclosure)."""
     return viewer.role in (ADMIN, COMMANDER)
 
 

@@ -44,12 +44,16 @@ class ActivityCell:
 class ActivityCounts:
     incidents: int = strawberry.field(
         description="Incidents: equal to `totalCount` of the incident list for the same station or "
-                    "governorate, categories and period.")
+                    "governorate, categories and period of whole days.")
     engagements: int = strawberry.field(description="Engagements, likewise equal to the engagement list's.")
     patrol_minutes: float = strawberry.field(description="Minutes of patrol.")
     sensitive_incidents_withheld: int = strawberry.field(
-        description="Sensitive incidents counted in `incidents` but placed in no cell: at resolutions finer "
-                    "than 7 only admins and station commanders see where they are.")
+        description="Sensitive incidents counted in `incidents` but placed in no cell: unless you are on "
+                    "every case of your scope (admins, station commanders), a sensitive record is known to "
+                    "you only by its resolution-7 cell and its day, so a finer map cannot place it.")
+    sensitive_engagements_withheld: int = strawberry.field(
+        description="Likewise, home visits and family-protection follow-ups counted in `engagements` but "
+                    "placed in no cell.")
 
 
 @strawberry.type(description="Activity aggregated into H3 hexagons.")
@@ -73,7 +77,8 @@ class ActivityMap:
                    cells=[ActivityCell.from_cell(c) for c in found.cells],
                    totals=ActivityCounts(incidents=t.incidents, engagements=t.engagements,
                                          patrol_minutes=round(t.patrol_minutes, 2),
-                                         sensitive_incidents_withheld=t.sensitive_withheld),
+                                         sensitive_incidents_withheld=t.sensitive_withheld,
+                                         sensitive_engagements_withheld=t.sensitive_engagements_withheld),
                    found=found)
 
 
@@ -203,7 +208,9 @@ class ActivityQuery:
         return ActivityMap.of(found)
 
     @strawberry.field(description="Activity per hour, day or week over [from, to); every bucket is listed. "
-                                  "`resolution` applies to drawn areas (which cells count as inside).")
+                                  "`resolution` applies to drawn areas (which cells count as inside). "
+                                  "Sensitive records you see generalised count in their whole day only: "
+                                  "an hourly timeline leaves them out.")
     async def activity_timeline(self, info: strawberry.Info[Context], area: AreaInput, from_: From,
                                 to: datetime, bucket: TimeBucket = TimeBucket.DAY, resolution: int = 8,
                                 layers: list[ActivityLayer] | None = None,
@@ -228,9 +235,12 @@ class ActivityQuery:
         return ActivityMap.of(await logic.coverage_gaps(info.context, area, days, to, resolution))
 
     @strawberry.field(description="For everyone, no sign-in: incidents per hexagon of resolution 7 or "
-                                  "coarser, "
-                                  "over whole completed months within [from, to), without sensitive "
-                                  "categories, and without any cell of fewer than 5 incidents.")
+                                  "coarser over the whole completed months of [from, to), without sensitive "
+                                  "incidents. Every number is a sum of published base numbers (one "
+                                  "resolution-7 cell, one month, the stations of one governorate), each at "
+                                  "least 5; smaller ones are left out of every sum, so no two answers can "
+                                  "be subtracted to reveal one (docs/privacy.md). The area is a box, a "
+                                  "polygon (the base cells whose centre it holds) or a governorate.")
     async def public_safety_map(self, info: strawberry.Info[Context], area: AreaInput, from_: From,
                                 to: datetime, resolution: int = 7) -> ActivityMap:
         return ActivityMap.of(await logic.public_safety_map(info.context, area, from_, to, resolution))
