@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import client_requests as client_repo
 from db import core
 from db.cells import with_cells
+from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Engagement, FollowUpAction, Patrol, Station
 
 _ENGAGEMENTS = Engagement.__table__
@@ -103,9 +104,21 @@ def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
     return or_(*allowed) if allowed else false()
 
 
+def on_case(viewpoint: CaseViewpoint):
+    """The engagements whose case the viewer is on (resolvers.policy.on_engagement_case, in SQL)."""
+    if viewpoint.everything:
+        return true()
+    mine = [Engagement.officer_id == viewpoint.officer_id]
+    if viewpoint.station_id is not None:
+        mine.append(Engagement.station_id == viewpoint.station_id)
+    return or_(*mine)
+
+
 def _engagement_conditions(*, station_id: int | None = None, governorate: str | None = None,
                            kinds: Sequence[str] = (), from_: datetime | None = None,
-                           to: datetime | None = None, patrol_id: int | None = None, **scope: Any):
+                           to: datetime | None = None, patrol_id: int | None = None,
+                           viewpoint: CaseViewpoint | None = None,
+                           day_span: tuple[datetime | None, datetime | None] = (None, None), **scope: Any):
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
@@ -114,10 +127,10 @@ def _engagement_conditions(*, station_id: int | None = None, governorate: str | 
             select(Station.id).where(Station.governorate_code == governorate)))
     if kinds:
         conditions.append(Engagement.kind.in_(list(kinds)))
-    if from_ is not None:
-        conditions.append(Engagement.occurred_at >= from_)
-    if to is not None:
-        conditions.append(Engagement.occurred_at < to)
+    if from_ is not None or to is not None:
+        assert viewpoint is not None, "a period needs the viewer's cases"
+        conditions.append(disclosed_between(Engagement, func.markaz_sensitive_engagement(Engagement.kind),
+                                            on_case(viewpoint), from_, to, day_span))
     if patrol_id is not None:
         conditions.append(Engagement.patrol_id == patrol_id)
     return and_(*conditions)
@@ -125,11 +138,12 @@ def _engagement_conditions(*, station_id: int | None = None, governorate: str | 
 
 async def list_engagements(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
                            **filters: Any) -> Sequence[Row[Any]]:
-    """A page of engagements, newest first; `after` is the (occurred_at, id) of the last one seen."""
+    """A page of engagements, newest first (by the time everyone may see, `disclosed_at`); `after` is the
+    (disclosed_at, id) of the last one seen."""
     query = select(_ENGAGEMENTS).where(_engagement_conditions(**filters))
     if after is not None:
-        query = query.where(tuple_(Engagement.occurred_at, Engagement.id) < tuple_(*after))
-    query = query.order_by(Engagement.occurred_at.desc(), Engagement.id.desc()).limit(limit)
+        query = query.where(tuple_(Engagement.disclosed_at, Engagement.id) < tuple_(*after))
+    query = query.order_by(Engagement.disclosed_at.desc(), Engagement.id.desc()).limit(limit)
     return (await core.execute(session, query)).all()
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import client_requests as client_repo
 from db import core
 from db.cells import with_cells
+from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Incident, IncidentStatusChange, Station
 
 _INCIDENTS = Incident.__table__
@@ -119,10 +120,22 @@ async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int])
     return result
 
 
+def on_case(viewpoint: CaseViewpoint) -> ColumnElement[bool]:
+    """The incidents whose case the viewer is on (resolvers.policy.on_incident_case, in SQL)."""
+    c = _INCIDENTS.c
+    if viewpoint.everything:
+        return true()
+    mine = [c.reported_by_id == viewpoint.officer_id, c.assigned_officer_ids.contains([viewpoint.officer_id])]
+    if viewpoint.station_id is not None:
+        mine.append(c.station_id == viewpoint.station_id)
+    return or_(*mine)
+
+
 def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str],
                 station_id: int | None, governorate: str | None, categories: Sequence[str],
                 statuses: Sequence[str], occurred_from: datetime | None, occurred_to: datetime | None,
-                assigned_to: int | None) -> ColumnElement[bool]:
+                assigned_to: int | None, viewpoint: CaseViewpoint,
+                day_span: tuple[datetime | None, datetime | None]) -> ColumnElement[bool]:
     c = _INCIDENTS.c
     conditions: list[ColumnElement[bool]] = []
     if not everything:
@@ -140,10 +153,9 @@ def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_gov
         conditions.append(c.category.in_(list(categories)))
     if statuses:
         conditions.append(c.status.in_(list(statuses)))
-    if occurred_from is not None:
-        conditions.append(c.occurred_at >= occurred_from)
-    if occurred_to is not None:
-        conditions.append(c.occurred_at < occurred_to)
+    if occurred_from is not None or occurred_to is not None:
+        conditions.append(disclosed_between(c, func.markaz_sensitive_incident(c.category, c.sensitive),
+                                            on_case(viewpoint), occurred_from, occurred_to, day_span))
     if assigned_to is not None:
         conditions.append(c.assigned_officer_ids.contains([assigned_to]))
     return and_(true(), *conditions)
@@ -151,12 +163,13 @@ def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_gov
 
 async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
                          **filters: Any) -> Sequence[Row[Any]]:
-    """A page of incidents, newest first (by occurrence, then id), after the cursor's position."""
+    """A page of incidents, newest first (by the time everyone may see, `disclosed_at`, then id), after
+    the cursor's position."""
     c = _INCIDENTS.c
     query = _WITH_GOVERNORATE.where(_conditions(**filters))
     if after is not None:
-        query = query.where(tuple_(c.occurred_at, c.id) < tuple_(*after))
-    query = query.order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
+        query = query.where(tuple_(c.disclosed_at, c.id) < tuple_(*after))
+    query = query.order_by(c.disclosed_at.desc(), c.id.desc()).limit(limit)
     return (await core.execute(session, query)).all()
 
 

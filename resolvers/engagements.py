@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from db import client_requests as client_repo
 from db import engagements as repo
 from db import officers as officer_repo
-from resolvers import audit, policy
+from resolvers import audit, disclosure, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
@@ -340,7 +340,8 @@ async def list_engagements(ctx: Context, *, first: int | None, after: tuple[date
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
     args = {**scope_args(viewer), "station_id": station_id, "governorate": governorate,
-            "kinds": sorted(set(kinds)), "from_": from_, "to": to, "patrol_id": patrol_id}
+            "kinds": sorted(set(kinds)), "from_": from_, "to": to, "patrol_id": patrol_id,
+            "viewpoint": policy.case_viewpoint(viewer), "day_span": disclosure.period_days(from_, to)}
     async with ctx.db() as session:
         rows = list(await repo.list_engagements(session, after=after, limit=first + 1, **args))
     return page_of(rows, first, args)

@@ -3,7 +3,8 @@ concurrency, assignment to officers, and reading them with sensitive details kep
 
 The entry points `report_incident`, `update_incident_status` and `assign_incident` take the GraphQL
 inputs and serve both the direct mutations and `syncFieldLog`. Whether a viewer sees the description
-and people of a sensitive incident is decided by `resolvers.policy`; others get a coarse location.
+and people of a sensitive incident is decided by `resolvers.policy`; what the others see of it (its
+coarse cell and day) by `resolvers.disclosure`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from db import client_requests as client_repo
 from db import incidents as repo
 from db import officers as officer_repo
-from resolvers import audit, errors, policy
+from resolvers import audit, disclosure, errors, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.fieldwork_common import (
@@ -32,7 +33,6 @@ from resolvers.fieldwork_common import (
     create_once,
     now_utc,
 )
-from resolvers.geodesy import geodesic_m
 from resolvers.governorates import governorate_for_point
 from resolvers.ids import int_key, plain
 from resolvers.listing import Page, page_of
@@ -52,8 +52,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 MAX_DESCRIPTION, MAX_NOTE, MAX_PEOPLE, MAX_NAME, MAX_PHONE = 4000, 2000, 50, 200, 40
 MAX_ASSIGNEES = 10
-# Whoever may not see a sensitive incident's details sees its place rounded to this (about 1 km).
-COARSE_DEGREES = 0.01
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -361,6 +359,8 @@ async def list_incidents(ctx: Context, *, first: int | None, after: tuple[dateti
         "governorate": governorate, "categories": sorted(set(categories)), "statuses": sorted(set(statuses)),
         "occurred_from": occurred_from, "occurred_to": occurred_to,
         "assigned_to": viewer.officer_id if assigned_to_me else None,
+        "viewpoint": policy.case_viewpoint(viewer),
+        "day_span": disclosure.period_days(occurred_from, occurred_to),
     }
     async with ctx.db() as session:
         rows = list(await repo.list_incidents(session, after=after, limit=first + 1, **args))
@@ -396,10 +396,3 @@ def read_details(ctx: Context, row: Any) -> bool:
             seen.add(row.id)
             audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
     return True
-
-
-def coarse(latitude: float, longitude: float) -> tuple[float, float, float]:
-    """A point rounded to the 0.01-degree grid, and how far the rounding may have moved it (metres)."""
-    shown = (round(latitude, 2), round(longitude, 2))
-    half = COARSE_DEGREES / 2
-    return shown[0], shown[1], geodesic_m(latitude, longitude, min(latitude + half, 90.0), longitude + half)

@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from resolvers import disclosure
 from resolvers import engagements as logic
 from resolvers import patrols as patrol_logic
 from resolvers import stations as station_logic
@@ -101,37 +102,58 @@ class FollowUpAction(Node):
     @strawberry.field(description="The engagement where it was promised.")
     async def engagement(self, info: strawberry.Info[Context]) -> Engagement:
         loader = _loader(info.context, "engagements.EngagementByIdLoader", logic.engagements_by_ids)
-        return Engagement.from_row(await loader.load(self.row.engagement_id))
+        return Engagement.from_row(await loader.load(self.row.engagement_id), info.context.viewer)
 
 
 @strawberry.type(description="A community engagement: a visit, meeting or activity officers held with "
-                             "residents, what was raised there and what was promised.")
+                             "residents, what was raised there and what was promised. A home visit or a "
+                             "family-protection follow-up is placed at a family's home: only the people on "
+                             "its case (the officer who held it, the station's commander, admins) see its "
+                             "exact place and times, its notes and its patrol; anyone else sees its "
+                             "resolution-7 cell's centre and its day (docs/privacy.md).")
 class Engagement(Node):
     client_id: uuid.UUID = strawberry.field(description="The id the device made when it was logged.")
     kind: EngagementKind = strawberry.field(description="What kind of engagement it was.")
-    location: GeoPoint = strawberry.field(description="Where it took place.")
-    occurred_at: datetime = strawberry.field(description="When it started.")
+    location: GeoPoint = strawberry.field(
+        description="Where it took place; for a household engagement off your cases, its cell's centre.")
+    location_precision_meters: float = strawberry.field(
+        description="How far the real place may be from `location`, in metres: the device's accuracy (0 "
+                    "when it gave none), or the cell's radius when generalised.")
+    generalised: bool = strawberry.field(
+        description="True for a household engagement whose case you are not on: place, times, notes and "
+                    "patrol are withheld as described above.")
+    occurred_at: datetime = strawberry.field(description="When it started (its day when generalised).")
     duration_minutes: int | None = strawberry.field(description="How long it lasted, in minutes.")
     attendees: Attendees = strawberry.field(description="How many people took part (0 when not counted).")
     topics: list[str] = strawberry.field(description="Issues residents raised.")
-    notes: str | None = strawberry.field(description="The officer's notes.")
+    notes: str | None = strawberry.field(description="The officer's notes; null when generalised.")
     recorded_at: datetime | None = strawberry.field(
-        description="The device's clock when the officer saved it, when the device sent it.")
-    received_at: datetime = strawberry.field(description="When the server received it.")
+        description="The device's clock when the officer saved it, when the device sent it (its day when "
+                    "generalised).")
+    received_at: datetime = strawberry.field(
+        description="When the server received it (its day when generalised).")
     flags: list[RecordFlag] = strawberry.field(
         description="What to check before trusting its time and place.")
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> Engagement:
+    def from_row(cls, row: Any, viewer: Any) -> Engagement:
+        """The engagement as `viewer` may see it (resolvers.disclosure)."""
+        hidden = disclosure.for_viewer(viewer).engagement_generalised(row)
+        if hidden:
+            latitude, longitude, precision = disclosure.coarse_place(disclosure.coarse_cell(row.h3_cell))
+        else:
+            latitude, longitude, precision = row.latitude, row.longitude, row.accuracy_m or 0.0
+        when = disclosure.times(hidden)
         return cls(
             id=strawberry.ID(to_global_id("Engagement", row.id)), client_id=row.client_id,
-            kind=EngagementKind(row.kind), location=GeoPoint(latitude=row.latitude, longitude=row.longitude),
-            occurred_at=row.occurred_at, duration_minutes=row.duration_minutes,
+            kind=EngagementKind(row.kind), location=GeoPoint(latitude=latitude, longitude=longitude),
+            location_precision_meters=precision, generalised=hidden,
+            occurred_at=when(row.occurred_at), duration_minutes=row.duration_minutes,  # type: ignore[arg-type]
             attendees=Attendees(total=row.attendees_total, women=row.attendees_women,
                                 youth=row.attendees_youth),
-            topics=list(row.topics), notes=row.notes, recorded_at=row.recorded_at,
-            received_at=row.received_at,
+            topics=list(row.topics), notes=None if hidden else row.notes, recorded_at=when(row.recorded_at),
+            received_at=when(row.received_at),  # type: ignore[arg-type]
             flags=[RecordFlag(f) for f in row.flags], row=row)
 
     @strawberry.field(description="Actions promised there, in the order they were logged.")
@@ -140,9 +162,10 @@ class Engagement(Node):
         return [FollowUpAction.from_row(r) for r in await loader.load(self.row.id)]
 
     @strawberry.field(
-        description="The patrol it happened on, if any (null too when the viewer may not see it).")
+        description="The patrol it happened on, if any (null too when the viewer may not see it, or when the "
+                    "engagement is generalised: the patrol's track would place it).")
     async def patrol(self, info: strawberry.Info[Context]) -> Patrol | None:
-        if self.row.patrol_id is None:
+        if self.row.patrol_id is None or self.generalised:
             return None
         loader = _loader(info.context, "engagements.PatrolByIdLoader", patrol_logic.visible_patrols)
         row = await loader.load(self.row.patrol_id)
@@ -335,8 +358,8 @@ class EngagementQuery:
             ctx, first=first,
             after=parse_time_cursor(after, ctx.lang, "EngagementCursor") if after else None,
             **_engagement_filter(filter, ctx.lang))
-        edges = [EngagementEdge(cursor=time_cursor("EngagementCursor", r.occurred_at, r.id),
-                                node=Engagement.from_row(r)) for r in page.rows]
+        edges = [EngagementEdge(cursor=time_cursor("EngagementCursor", r.disclosed_at, r.id),
+                                node=Engagement.from_row(r, ctx.viewer)) for r in page.rows]
         return EngagementConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
@@ -367,7 +390,7 @@ class EngagementMutation:
                              ) -> EngagementPayload:
         ctx = info.context
         applied, errors, _ = await run(ctx, lambda: logic.log_engagement(ctx, input))
-        return EngagementPayload(engagement=Engagement.from_row(applied.row) if applied else None,
+        return EngagementPayload(engagement=Engagement.from_row(applied.row, ctx.viewer) if applied else None,
                                  errors=errors)
 
     @strawberry.mutation(description="Change a follow-up action's status.")
@@ -386,7 +409,7 @@ def _keys(keys: list[str]) -> list[int]:
 async def resolve_engagement_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Engagement nodes for `node`/`nodes`, by key; only those the viewer may see."""
     rows = await logic.visible_engagements(ctx, _keys(keys))
-    return {str(i): Engagement.from_row(r) for i, r in rows.items()}
+    return {str(i): Engagement.from_row(r, ctx.viewer) for i, r in rows.items()}
 
 
 async def resolve_follow_up_action_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from resolvers import disclosure, policy
 from resolvers import incidents as logic
 from resolvers import officers as officer_logic
-from resolvers import policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.fieldwork_common import Applied
@@ -103,7 +103,8 @@ class IncidentStatusChange:
         description="The status before; null when reported.")
     to_status: IncidentStatus = strawberry.field(description="The status after.")
     version: int = strawberry.field(description="The incident's version this change made.")
-    changed_at: datetime = strawberry.field(description="When the server recorded the change.")
+    changed_at: datetime = strawberry.field(
+        description="When the server recorded the change (its day when the incident's details are hidden).")
     note: str | None = strawberry.field(
         description="The officer's note; null when none, or when the incident's details are hidden from you.")
     row: strawberry.Private[Any]
@@ -113,9 +114,11 @@ class IncidentStatusChange:
         return await _officer(info, self.row.changed_by_id)
 
 
-@strawberry.type(description="An incident reported by an officer. For a sensitive incident, only the owning "
-                             "station's commander, its reporting and assigned officers and admins see the "
-                             "description, the people and the exact place; every such read is audited.")
+@strawberry.type(description="An incident reported by an officer. For a sensitive incident, only the people "
+                             "on its case (the owning station's commander, its reporting and assigned "
+                             "officers, admins) see the description, the people, the exact place and the "
+                             "exact times; every such read is audited. Anyone else sees its resolution-7 "
+                             "cell's centre and the day of each time (docs/privacy.md).")
 class Incident(Node):
     client_id: uuid.UUID = strawberry.field(description="The id the reporting device made for it.")
     category: IncidentCategory = strawberry.field(description="What kind of incident it is.")
@@ -124,43 +127,50 @@ class Incident(Node):
     sensitive: bool = strawberry.field(
         description="Its details are restricted: a sensitive category, or marked sensitive when reported.")
     details_hidden: bool = strawberry.field(
-        description="True when you may not see its details: description, people and notes are null and "
-                    "the location is coarse.")
-    occurred_at: datetime = strawberry.field(description="When it happened.")
-    reported_at: datetime = strawberry.field(description="When the server received the report.")
-    recorded_at: datetime | None = strawberry.field(description="The device's clock when it was saved.")
-    resolved_at: datetime | None = strawberry.field(description="When it was last marked RESOLVED.")
+        description="True when you may not see its details: description, people and notes are null, the "
+                    "location is its resolution-7 cell's centre and every time is the start of its day "
+                    "(Baghdad).")
+    occurred_at: datetime = strawberry.field(
+        description="When it happened (its day when details are hidden).")
+    reported_at: datetime = strawberry.field(
+        description="When the server received the report (its day when details are hidden).")
+    recorded_at: datetime | None = strawberry.field(
+        description="The device's clock when it was saved (its day when details are hidden).")
+    resolved_at: datetime | None = strawberry.field(
+        description="When it was last marked RESOLVED (its day when details are hidden).")
     flags: list[RecordFlag] = strawberry.field(
         description="What a supervisor should know before trusting it.")
     row: strawberry.Private[Any]
 
     @classmethod
     def from_row(cls, row: Any, viewer: Any) -> Incident:
-        """The incident as `viewer` (a resolvers.policy.Viewer) may see it."""
+        """The incident as `viewer` (a resolvers.policy.Viewer) may see it (resolvers.disclosure)."""
+        hidden = logic.details_hidden(viewer, row)
+        when = disclosure.times(hidden)
         return cls(
             id=strawberry.ID(to_global_id("Incident", row.id)), client_id=row.client_id,
             category=IncidentCategory(row.category), status=IncidentStatus(row.status), version=row.version,
-            sensitive=logic.effective_sensitive(row), details_hidden=logic.details_hidden(viewer, row),
-            occurred_at=row.occurred_at, reported_at=row.reported_at, recorded_at=row.recorded_at,
-            resolved_at=row.resolved_at,
+            sensitive=logic.effective_sensitive(row), details_hidden=hidden,
+            occurred_at=when(row.occurred_at), reported_at=when(row.reported_at),  # type: ignore[arg-type]
+            recorded_at=when(row.recorded_at), resolved_at=when(row.resolved_at),
             flags=[RecordFlag(f) for f in row.flags or () if f in RecordFlag.__members__], row=row)
 
     def _place(self, info: strawberry.Info[Context]) -> tuple[float, float, float]:
         row = self.row
         if self.details_hidden:
-            latitude, longitude, moved = logic.coarse(row.latitude, row.longitude)
-            return latitude, longitude, moved + (row.accuracy_m or 0.0)
+            latitude, longitude, radius = disclosure.coarse_place(disclosure.coarse_cell(row.h3_cell))
+            return latitude, longitude, radius
         logic.read_details(info.context, row)
         return row.latitude, row.longitude, row.accuracy_m or 0.0
 
-    @strawberry.field(description="Where it happened: exact, or rounded to 0.01 degree (about 1 km) when "
-                                  "its details are hidden from you.")
+    @strawberry.field(description="Where it happened: exact, or the centre of its resolution-7 cell (about "
+                                  "1.2 km across) when its details are hidden from you.")
     def location(self, info: strawberry.Info[Context]) -> GeoPoint:
         latitude, longitude, _ = self._place(info)
         return GeoPoint(latitude=latitude, longitude=longitude)
 
     @strawberry.field(description="How far the real place may be from `location`, in metres: the device's "
-                                  "accuracy (0 when it gave none), plus the rounding when coarse.")
+                                  "accuracy (0 when it gave none), or the cell's radius when coarse.")
     def location_precision_meters(self, info: strawberry.Info[Context]) -> float:
         return self._place(info)[2]
 
@@ -196,9 +206,10 @@ class Incident(Node):
         changes = await info.context.loader("incidents.StatusChangesByIncidentIdLoader",
                                             _history_loader).load(self.row.id)
         notes = any(c.note for c in changes) and logic.read_details(info.context, self.row)
+        when = disclosure.times(self.details_hidden)
         return [IncidentStatusChange(
             from_status=IncidentStatus(c.from_status) if c.from_status else None,
-            to_status=IncidentStatus(c.to_status), version=c.version, changed_at=c.changed_at,
+            to_status=IncidentStatus(c.to_status), version=c.version, changed_at=when(c.changed_at),
             note=c.note if notes else None, row=c) for c in changes]
 
 
@@ -290,7 +301,8 @@ class IncidentEdge:
     node: Incident = strawberry.field(description="The incident.")
 
 
-@strawberry.type(description="A page of incidents, newest first.")
+@strawberry.type(description="A page of incidents, newest first (a sensitive incident at the start of its "
+                             "day).")
 class IncidentConnection:
     edges: list[IncidentEdge] = strawberry.field(description="The incidents of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page ends.")
@@ -353,14 +365,17 @@ def _filter_args(filter: IncidentFilter | None, lang: str) -> dict[str, Any]:
 
 @strawberry.type
 class IncidentQuery:
-    @strawberry.field(description="Incidents you may see, newest first (by when they occurred).")
+    @strawberry.field(description="Incidents you may see, newest first by when they occurred (a sensitive "
+                                  "incident by its day, for everyone, so that its place in the list never "
+                                  "times it). `from`/`to` hold a sensitive incident whose details are "
+                                  "hidden from you only when they hold its whole day.")
     async def incidents(self, info: strawberry.Info[Context], filter: IncidentFilter | None = None,
                         first: int | None = None, after: str | None = None) -> IncidentConnection:
         ctx = info.context
         policy.require_officer(ctx.viewer)
         position = parse_time_cursor(after, ctx.lang, "IncidentCursor") if after is not None else None
         page = await logic.list_incidents(ctx, first=first, after=position, **_filter_args(filter, ctx.lang))
-        edges = [IncidentEdge(cursor=time_cursor("IncidentCursor", r.occurred_at, r.id),
+        edges = [IncidentEdge(cursor=time_cursor("IncidentCursor", r.disclosed_at, r.id),
                               node=Incident.from_row(r, ctx.viewer)) for r in page.rows]
         return IncidentConnection(
             edges=edges,

@@ -92,7 +92,7 @@ def _node(ctx: Context, node_type: str, row: Any) -> Node | None:
     if node_type == "patrol":
         return Patrol.from_row(row)
     if node_type == "engagement":
-        return Engagement.from_row(row)
+        return Engagement.from_row(row, ctx.viewer)
     return Incident.from_row(row, ctx.viewer)
 
 
