@@ -20,7 +20,7 @@ from typing import Any
 import h3
 import orjson
 
-from resolvers import activity, activity_plan, policy
+from resolvers import activity, activity_plan, disclosure, policy
 from resolvers.areas import resolve_area
 from resolvers.context import Context
 from resolvers.errors import InputError
@@ -28,7 +28,7 @@ from resolvers.messages import message
 
 FORMATS = ("csv", "geojson")
 CSV_HEADER = ("period_start", "period_end", "h3_index", "latitude", "longitude", "incidents", "engagements",
-              "patrol_minutes")
+              "patrol_minutes", "sensitive_incidents_withheld", "sensitive_engagements_withheld")
 
 
 @dataclasses.dataclass(slots=True)
@@ -44,16 +44,27 @@ class Export:
         return "text/csv; charset=utf-8" if self.format == "csv" else "application/geo+json"
 
     async def chunks(self, progress: Callable[[int], None] | None = None) -> AsyncIterator[str]:
-        """The export's text: a header, then each month's cells (one chunk a month), then a footer."""
+        """The export's text: a header, then each month's cells (one chunk a month), then a footer.
+
+        For a viewer who sees sensitive records generalised (resolvers.disclosure), each month also says
+        how many sensitive incidents and engagements it counted but could not place at this resolution: a
+        CSV row with no cell and the numbers in the two `..._withheld` columns, and in GeoJSON the
+        collection's `withheld` list.
+        """
+        generalised = not disclosure.for_viewer(self.ctx.viewer).exact_aggregates
         if self.format == "csv":
             yield ",".join(CSV_HEADER) + "\r\n"
         else:
             yield '{"type":"FeatureCollection","features":['
-        first = True
+        first, withheld = True, []
         for done, (start, end) in enumerate(self.windows, 1):
             found = await activity.activity_map(self.ctx, self.area, start, end, self.resolution, None, None)
+            totals = found.totals
+            withheld.append({"periodStart": start.isoformat(), "periodEnd": end.isoformat(),
+                             "sensitiveIncidents": totals.sensitive_withheld,
+                             "sensitiveEngagements": totals.sensitive_engagements_withheld})
             if self.format == "csv":
-                yield _csv(found, start, end)
+                yield _csv(found, start, end, generalised)
             elif found.cells:
                 features = activity.feature_collection(found.cells)["features"]
                 for feature in features:
@@ -64,16 +75,21 @@ class Export:
             if progress is not None:
                 progress(done)
         if self.format == "geojson":
-            yield "]}\n"
+            yield "]" + (',"withheld":' + orjson.dumps(withheld).decode() if generalised else "") + "}\n"
 
 
-def _csv(found: activity.ActivityMap, start: datetime, end: datetime) -> str:
+def _csv(found: activity.ActivityMap, start: datetime, end: datetime, generalised: bool) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for cell in found.cells:
         lat, lon = h3.cell_to_latlng(h3.int_to_str(cell.h3_index))
         writer.writerow((start.isoformat(), end.isoformat(), h3.int_to_str(cell.h3_index), f"{lat:.6f}",
-                         f"{lon:.6f}", cell.incidents, cell.engagements, f"{cell.patrol_minutes:.2f}"))
+                         f"{lon:.6f}", cell.incidents, cell.engagements, f"{cell.patrol_minutes:.2f}", "",
+                         ""))
+    if generalised:
+        totals = found.totals
+        writer.writerow((start.isoformat(), end.isoformat(), "", "", "", "", "", "",
+                         totals.sensitive_withheld, totals.sensitive_engagements_withheld))
     return out.getvalue()
 
 

@@ -20,14 +20,12 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from graphql import GraphQLError
 
 from db import activity_feed as repo
-from resolvers import ids, policy
-from resolvers import incidents as incident_logic
+from resolvers import disclosure, ids, policy
 from resolvers.errors import InputError
 from resolvers.messages import message
 
@@ -82,25 +80,6 @@ class FeedEvent:
                    category=row.category, sensitive=row.sensitive, officer_ids=tuple(row.officer_ids or ()))
 
 
-def details_hidden(viewer: policy.Viewer, event: FeedEvent) -> bool:
-    """For an incident: whether the viewer may not see its details (resolvers.incidents decides, on the
-    incident as written; the officers on it are its reporter and those assigned when reported)."""
-    if event.layer != INCIDENTS:
-        return False
-    incident = SimpleNamespace(category=event.category, sensitive=event.sensitive,
-                               station_id=event.station_id, reported_by_id=None,
-                               assigned_officer_ids=event.officer_ids)
-    return incident_logic.details_hidden(viewer, incident)
-
-
-def visible_point(viewer: policy.Viewer, event: FeedEvent) -> tuple[float, float]:
-    """Where the viewer may see it happened: coarse for a sensitive incident whose details are hidden."""
-    if details_hidden(viewer, event):
-        latitude, longitude, _ = incident_logic.coarse(event.latitude, event.longitude)
-        return latitude, longitude
-    return event.latitude, event.longitude
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Interest:
     """What a subscriber asked for, and who it is. `area` is a resolvers.areas.Area or None (everything
@@ -115,12 +94,14 @@ class Interest:
             return False
         if not policy.can_access_station(self.viewer, event.station_id, event.governorate):
             return False
+        # A sensitive record reaches only the people on its case (resolvers.disclosure): sent live to
+        # anyone else, its arrival would time it to the second; they count it on maps, generalised.
+        if not disclosure.for_viewer(self.viewer).event_sent(event.layer, event.category, event.sensitive,
+                                                            event.station_id, event.officer_ids):
+            return False
         if self.area is None:
             return True
-        # A drawn area is tested against the point as the viewer sees it: asking with ever smaller boxes
-        # must not reveal more of a hidden incident's place than its coarse location does.
-        latitude, longitude = visible_point(self.viewer, event)
-        return self.area.matches(latitude, longitude, event.station_id, event.governorate)
+        return self.area.matches(event.latitude, event.longitude, event.station_id, event.governorate)
 
     def scope_filter(self) -> dict[str, Any]:
         """The same narrowing as SQL arguments (for replays), by the viewer's record scope and layers."""

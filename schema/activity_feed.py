@@ -45,8 +45,9 @@ class ActivityEvent:
         description="When it happened (for a patrol, the time of the position's GPS fix).")
     recorded_at: datetime = strawberry.field(description="When the server committed it.")
     location: GeoPoint = strawberry.field(
-        description="Where: exact, or rounded to 0.01 degree for a sensitive incident whose details are "
-                    "hidden from you.")
+        description="Where it happened. Sensitive records (sensitive incidents, home visits, "
+                    "family-protection follow-ups) reach only the people on their case; others count them "
+                    "on maps.")
     event: strawberry.Private[feed.FeedEvent]
 
     @strawberry.field(description="The station whose record it is.")
@@ -77,10 +78,9 @@ class ActivityEvent:
 
     @classmethod
     def of(cls, event: feed.FeedEvent, viewer: policy.Viewer) -> ActivityEvent:
-        latitude, longitude = feed.visible_point(viewer, event)
         return cls(cursor=feed.encode_cursor(event.cursor), layer=ActivityLayer(event.layer),
                    occurred_at=event.occurred_at, recorded_at=event.recorded_at,
-                   location=GeoPoint(latitude=latitude, longitude=longitude), event=event)
+                   location=GeoPoint(latitude=event.latitude, longitude=event.longitude), event=event)
 
 
 @strawberry.type
