@@ -17,6 +17,7 @@ from sqlalchemy import text
 from db import engagements as engagement_repo
 from db import incidents as incident_repo
 from db import patrols as patrol_repo
+from resolvers import policy
 from resolvers.activity_plan import BAGHDAD
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in
@@ -161,7 +162,9 @@ async def _brute_force(session) -> dict[tuple, tuple[int, float]]:
     for lat, lon, at, kind, station in engagements:
         cell = h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))
         for grain, res in PAIRS:
-            expected[(grain, res, _bucket(grain, at), _parent(cell, res), 2, kind, False, station)][0] += 1
+            household = kind in policy.HOUSEHOLD_KINDS
+            key = (grain, res, _bucket(grain, at), _parent(cell, res), 2, kind, household, station)
+            expected[key][0] += 1
     fixes = (await session.execute(text(
         "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, p.station_id FROM patrol_fixes f "
         "JOIN patrols p ON p.id = f.patrol_id ORDER BY f.patrol_id, f.recorded_at"))).all()
@@ -186,29 +189,30 @@ async def _rollups(session) -> dict[tuple, tuple[int, float]]:
     return {tuple(r[:8]): (int(r.n), round(r.minutes, 6)) for r in rows}
 
 
-def _as_cell_totals(rollups: dict[tuple, tuple[int, float]]) -> dict[tuple, tuple[int, int, int, float]]:
+def _as_cell_totals(rollups: dict[tuple, tuple[int, float]]) -> dict[tuple, tuple[int, int, int, int, float]]:
     """What activity_cells must hold, from the rollups' keys: per (grain, res, bucket, cell, station),
-    incidents not sensitive, sensitive, engagements and patrol minutes."""
-    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0.0])
+    incidents not sensitive and sensitive, engagements not sensitive and sensitive, patrol minutes."""
+    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
     for (grain, res, bucket, cell, layer, _category, sensitive, station), (n, minutes) in rollups.items():
         row = totals[(grain, res, bucket, cell, station)]
         if layer == 1:
             row[1 if sensitive else 0] += n
         elif layer == 2:
-            row[2] += n
+            row[3 if sensitive else 2] += n
         else:
-            row[3] += minutes
-    return {k: (v[0], v[1], v[2], round(v[3], 6)) for k, v in totals.items()
-            if v[:3] != [0, 0, 0] or abs(v[3]) > 1e-9}
+            row[4] += minutes
+    return {k: (v[0], v[1], v[2], v[3], round(v[4], 6)) for k, v in totals.items()
+            if v[:4] != [0, 0, 0, 0] or abs(v[4]) > 1e-9}
 
 
-async def _cell_totals(session) -> dict[tuple, tuple[int, int, int, float]]:
+async def _cell_totals(session) -> dict[tuple, tuple[int, int, int, int, float]]:
     rows = (await session.execute(text(
         "SELECT grain, res, bucket, cell, station_id, sum(incidents) AS i, sum(sensitive) AS s, "
-        "sum(engagements) AS e, sum(patrol_minutes) AS m FROM activity_cells GROUP BY 1, 2, 3, 4, 5 "
+        "sum(engagements) AS e, sum(sensitive_engagements) AS se, sum(patrol_minutes) AS m "
+        "FROM activity_cells GROUP BY 1, 2, 3, 4, 5 "
         "HAVING sum(incidents) <> 0 OR sum(sensitive) <> 0 OR sum(engagements) <> 0 "
-        "OR abs(sum(patrol_minutes)) > 1e-9"))).all()
-    return {tuple(r[:5]): (int(r.i), int(r.s), int(r.e), round(r.m, 6)) for r in rows}
+        "OR sum(sensitive_engagements) <> 0 OR abs(sum(patrol_minutes)) > 1e-9"))).all()
+    return {tuple(r[:5]): (int(r.i), int(r.s), int(r.e), int(r.se), round(r.m, 6)) for r in rows}
 
 
 _points = st.tuples(st.floats(36.30, 36.40), st.floats(43.05, 43.20))

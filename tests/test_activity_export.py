@@ -36,15 +36,21 @@ async def test_a_supervisor_exports_their_governorate_month_by_month(client, gql
     world = await _world(gql, sessionmaker)
     for days_ago in (1, 2, 35):
         await _report(gql, world.headers["officer"], MOSUL, NOW - timedelta(days=days_ago, hours=2))
+    await _report(gql, world.headers["officer"], MOSUL, NOW - timedelta(days=3), "DOMESTIC_VIOLENCE")
     # when
     response = await client.get("/exports/activity", params=_params(), headers=world.headers["supervisor"])
     # then
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert sum(int(r["incidents"]) for r in rows) == 3
-    assert {r["h3_index"] for r in rows} == {h3.cell_to_parent(h3.latlng_to_cell(*MOSUL, 10), 8)}
+    cells = [r for r in rows if r["h3_index"]]
+    assert sum(int(r["incidents"]) for r in cells) == 3
+    assert {r["h3_index"] for r in cells} == {h3.cell_to_parent(h3.latlng_to_cell(*MOSUL, 10), 8)}
     assert len({r["period_start"] for r in rows}) >= 2  # the month of 35 days ago, and this one
+    # each month says how many sensitive incidents it counted but could not place at resolution 8
+    withheld = [r for r in rows if not r["h3_index"]]
+    assert len(withheld) == len({r["period_start"] for r in rows})
+    assert sum(int(r["sensitive_incidents_withheld"]) for r in withheld) == 1
     # the same as GeoJSON
     response = await client.get("/exports/activity", params=_params(format="geojson"),
                                 headers=world.headers["supervisor"])
@@ -52,6 +58,14 @@ async def test_a_supervisor_exports_their_governorate_month_by_month(client, gql
     assert collection["type"] == "FeatureCollection"
     assert sum(f["properties"]["incidents"] for f in collection["features"]) == 3
     assert all(f["geometry"]["type"] == "Polygon" for f in collection["features"])
+    assert sum(w["sensitiveIncidents"] for w in collection["withheld"]) == 1
+    # the station's commander, on its cases, gets it placed and nothing withheld
+    params = {k: v for k, v in _params(stationId=gid("Station", world.mosul)).items() if k != "governorateId"}
+    response = await client.get("/exports/activity", params=params,
+                                headers=world.headers["commander"])
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sum(int(r["incidents"]) for r in rows) == 4 and all(r["h3_index"] for r in rows)
 
 
 async def test_exports_are_refused_to_those_policy_refuses(client, gql, sessionmaker) -> None:

@@ -8,7 +8,9 @@ import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
+import h3
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -427,9 +429,14 @@ async def test_the_sensitive_matrix(gql, sessionmaker):
         for node in await _seen_by(gql, world.headers[name], incident["id"]):
             assert node["detailsHidden"] is True and node["sensitive"] is True, name
             assert node["description"] is None and node["people"] is None, name
-            assert node["location"] == {"latitude": 36.40, "longitude": 43.20}, name
-            assert 500 < node["locationPrecisionMeters"] < 1000, name
-            assert node["category"] == "DOMESTIC_VIOLENCE" and node["occurredAt"] == incident["occurredAt"]
+            # the centre of its resolution-7 cell, and the start of its day in Baghdad (resolvers.disclosure)
+            cell = h3.latlng_to_cell(HERE["latitude"], HERE["longitude"], 7)
+            assert tuple(node["location"].values()) == h3.cell_to_latlng(cell), name
+            assert 1000 < node["locationPrecisionMeters"] < 1600, name
+            day = datetime.fromisoformat(incident["occurredAt"]).astimezone(ZoneInfo("Asia/Baghdad"))
+            day = day.replace(hour=0, minute=0, second=0, microsecond=0)
+            assert node["category"] == "DOMESTIC_VIOLENCE", name
+            assert datetime.fromisoformat(node["occurredAt"]) == day, name
     for name in ("other_station", "other_supervisor"):
         assert await _seen_by(gql, world.headers[name], incident["id"]) == [], name
     citizen = await gql(LIST, {})

@@ -21,7 +21,7 @@ Outcomes:
   SELF / NULL   `me` is the signed-in officer with their role / null
   PUBLIC        the station data, the same for everyone
   DETAILS       the sensitive incident with its description, people and exact place (node and list)
-  HIDDEN        ... with detailsHidden, sensitive, no description or people, the place rounded to 0.01°
+  HIDDEN        ... with detailsHidden, sensitive, no description or people, the place its H3 cell's centre
   FORBIDDEN     top-level error extensions.code FORBIDDEN, data null, nothing stored
   UNAUTH        top-level error UNAUTHENTICATED, nothing stored (in the `dv` rows: the list refused and
                 node(id) null)
@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import h3
 import httpx
 import pytest
 from sqlalchemy import text
@@ -102,7 +103,9 @@ OFFICERS = [r for r in ROLES if r != "citizen"]
 
 # Where things happen: station A's incidents are at HERE, C's near Basra.
 HERE = {"latitude": 36.40123, "longitude": 43.20456}
-HERE_COARSE = {"latitude": 36.40, "longitude": 43.20}
+# The centre of HERE's resolution-7 cell: all anyone off the case sees of where (resolvers.disclosure).
+_CELL7 = h3.latlng_to_cell(HERE["latitude"], HERE["longitude"], 7)
+HERE_COARSE = dict(zip(("latitude", "longitude"), h3.cell_to_latlng(_CELL7), strict=True))
 BASRA = {"latitude": 30.51, "longitude": 47.81}
 DV_TEXT = "Beaten by her husband at home; the neighbours called."
 DV_PEOPLE = [{"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE",
@@ -371,7 +374,7 @@ def _incident_view(node: dict) -> str:
         return "DETAILS"
     if (node["detailsHidden"] and node["sensitive"] and node["description"] is None
             and node["people"] is None
-            and node["location"] == HERE_COARSE and 500 < node["locationPrecisionMeters"] < 1000):
+            and node["location"] == HERE_COARSE and 1000 < node["locationPrecisionMeters"] < 1600):
         return "HIDDEN"
     return f"view {node}"
 
