@@ -73,9 +73,9 @@ async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int,
 
 
 async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
-    """Every stored fix of a patrol, flagged or not, in time order."""
+    """Every stored fix of a patrol, kept or not, in time order."""
     query = (select(PatrolFix.recorded_at, PatrolFix.latitude, PatrolFix.longitude, PatrolFix.accuracy_m,
-                    PatrolFix.flags)
+                    PatrolFix.flags, PatrolFix.step_m)
              .where(PatrolFix.patrol_id == patrol_id).order_by(PatrolFix.recorded_at))
     return (await core.execute(session, query)).all()
 
@@ -84,17 +84,20 @@ async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
 # time), and one statement per batch: the activity rollups fold fixes once per statement. Each fix's
 # flags travel as one comma-joined string (arrays of arrays must be rectangular).
 _INSERT_FIXES = text(
-    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell) "
+    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell, "
+    "step_m) "
     "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.accuracy_m, "
-    "string_to_array(f.flags, ','), f.h3_cell "
+    "string_to_array(f.flags, ','), f.h3_cell, f.step_m "
     "FROM unnest(CAST(:patrol_ids AS bigint[]), CAST(:times AS timestamptz[]), CAST(:latitudes AS float8[]), "
     "CAST(:longitudes AS float8[]), CAST(:accuracies AS float8[]), CAST(:flags AS text[]), "
-    "CAST(:cells AS bigint[])) AS f(patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell) "
+    "CAST(:cells AS bigint[]), CAST(:steps AS float8[])) "
+    "AS f(patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, h3_cell, step_m) "
     "ON CONFLICT DO NOTHING")
 
 
 async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert fixes in one statement; one already stored at the same instant is left as it is."""
+    """Insert fixes in one statement; one already stored at the same instant is left as it is. Each row
+    names its `step_m` (None: left out of the track), as the walk of resolvers.patrols found it."""
     if not rows:
         return
     rows = with_cells(rows)
@@ -103,27 +106,33 @@ async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         "latitudes": [r["latitude"] for r in rows], "longitudes": [r["longitude"] for r in rows],
         "accuracies": [r.get("accuracy_m") for r in rows],
         "flags": [",".join(r.get("flags", ())) for r in rows],
-        "cells": [r["h3_cell"] for r in rows]})
+        "cells": [r["h3_cell"] for r in rows], "steps": [r["step_m"] for r in rows]})
 
 
-async def set_impossible_speed(session: AsyncSession, patrol_id: int, *, add: Sequence[datetime],
-                               remove: Sequence[datetime]) -> None:
-    """Flag (or clear) IMPOSSIBLE_SPEED on stored fixes: at most two statements whatever the counts."""
-    where = PatrolFix.patrol_id == patrol_id
-    if add:
-        await core.execute(session, update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(add)))
-                              .values(flags=func.array_append(PatrolFix.flags, IMPOSSIBLE_SPEED)))
-    if remove:
-        await core.execute(session, update(PatrolFix).where(where, PatrolFix.recorded_at.in_(list(remove)))
-                              .values(flags=func.array_remove(PatrolFix.flags, IMPOSSIBLE_SPEED)))
+_UPDATE_FIXES = text(
+    "UPDATE patrol_fixes f SET flags = string_to_array(v.flags, ','), step_m = v.step_m "
+    "FROM unnest(CAST(:times AS timestamptz[]), CAST(:flags AS text[]), CAST(:steps AS float8[])) "
+    "AS v(recorded_at, flags, step_m) WHERE f.patrol_id = :patrol_id AND f.recorded_at = v.recorded_at")
+
+
+async def update_fixes(session: AsyncSession, patrol_id: int,
+                       changes: Sequence[tuple[datetime, Sequence[str], float | None]]) -> None:
+    """Set (recorded_at, flags, step_m) of stored fixes of a patrol: one statement whatever the count, so
+    the rollups' update trigger reads the track once."""
+    if changes:
+        await core.execute(session, _UPDATE_FIXES, {
+            "patrol_id": patrol_id, "times": [at for at, _, _ in changes],
+            "flags": [",".join(flags) for _, flags, _ in changes], "steps": [step for _, _, step in changes]})
 
 
 def _kept():
-    return ~PatrolFix.flags.contains([IMPOSSIBLE_SPEED])
+    """A fix of the track: the walk gave it a step (one left out, IMPOSSIBLE_SPEED or MOCK_LOCATION, has
+    none)."""
+    return PatrolFix.step_m.is_not(None)
 
 
 async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
-    """The fixes that count (not IMPOSSIBLE_SPEED) of each patrol, in time order."""
+    """The fixes that count (neither IMPOSSIBLE_SPEED nor MOCK_LOCATION) of each patrol, in time order."""
     query = (select(PatrolFix.patrol_id, PatrolFix.latitude, PatrolFix.longitude)
              .where(PatrolFix.patrol_id.in_(list(patrol_ids)), _kept())
              .order_by(PatrolFix.patrol_id, PatrolFix.recorded_at))

@@ -9,7 +9,6 @@ categories keep their share. Officers' credentials are returned so the seed can 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 import random
 import uuid
@@ -22,7 +21,7 @@ from db import activity_feed as feed_log
 from db import demo_fieldwork as repo
 from db.models import Engagement, FollowUpAction, Incident, IncidentStatusChange, Patrol, PatrolFix
 from resolvers import officers as accounts
-from resolvers.geodesy import geodesic_m
+from resolvers.patrols import TrackFix, walk_track
 from resolvers.policy import SENSITIVE_CATEGORIES
 
 DEMO_PASSWORD = "markaz-demo-2026"  # noqa: S105 - demo only: printed by the seed, never for real deployments
@@ -136,17 +135,19 @@ async def seed_fieldwork(session: AsyncSession, *, seed: int = 2026, days: int =
         for n in range(int(2 * days * scale)):
             start = _when(rng, now - timedelta(hours=2), days)
             track = _track(rng, station.latitude, station.longitude, start, rng.randrange(15, 40))
-            distance = sum(geodesic_m(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(track))
+            walk = walk_track([TrackFix(*fix) for fix in track])  # the app's measure, and the steps it stores
             crew = rng.sample(team, 2)
             patrol_rows.append({
                 "client_id": _cid(seed, key, "patrol", n), "station_id": station.id, "started_by_id": crew[0],
                 "officer_ids": crew, "status": "ENDED", "started_at": start, "ended_at": track[-1][0],
-                "distance_m": distance, "fix_count": len(track), "recorded_at": start, "received_at": start})
-            tracks.append(track)
+                "distance_m": walk.distance_m, "fix_count": len(track), "recorded_at": start,
+                "received_at": start})
+            tracks.append((track, walk))
         patrol_ids = await repo.insert_returning_ids(session, Patrol, patrol_rows)
         await repo.insert_rows(session, PatrolFix, [
-            {"patrol_id": pid, "recorded_at": t, "latitude": la, "longitude": lo, "accuracy_m": acc}
-            for pid, track in zip(patrol_ids, tracks, strict=True) for t, la, lo, acc in track])
+            {"patrol_id": pid, "recorded_at": t, "latitude": la, "longitude": lo, "accuracy_m": acc,
+             "step_m": walk.steps.get(t)}
+            for pid, (track, walk) in zip(patrol_ids, tracks, strict=True) for t, la, lo, acc in track])
         counts["patrols"] += len(patrol_ids)
 
         engagement_rows, follow_ups = [], []

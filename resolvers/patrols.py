@@ -3,8 +3,13 @@
 Phones upload tracks when they find a network: batches arrive late, repeated and out of order. Fixes
 are keyed by (patrol, recordedAt), so a resent fix is ignored, and every append walks the whole track
 again in time order, so a late fix takes its place as if it had come on time. A fix implying a speed
-above `MAX_SPEED_MPS` from the previous kept fix (after allowing for both fixes' accuracy) is kept with
-the flag IMPOSSIBLE_SPEED, and left out of the distance, the track and the last position.
+above `MAX_SPEED_MPS` from the previous kept fix (after allowing for both fixes' accuracy) is stored with
+the flag IMPOSSIBLE_SPEED; it and a fix the phone says is mocked (MOCK_LOCATION) are left out of the
+track: of the distance, the track, the last position, and the activity rollups' patrol minutes and
+metres. The walk (`walk_track`) decides, once, which fixes are kept, and stores with each kept fix the
+geodesic metres from the kept fix before it (`patrol_fixes.step_m`, NULL on a fix left out): the
+patrol's distance is the sum of those steps, and the rollup triggers (migration 0011) sum the very same
+numbers, so a summary's kilometres are its patrols' distances.
 
 The logic entry points (`start_patrol`, `append_patrol_track`, `end_patrol`) take the GraphQL input
 objects and serve both the mutations and `syncFieldLog` (docs/fieldwork-design.md).
@@ -15,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,14 +87,21 @@ class TrackFix:
 class TrackWalk:
     distance_m: float
     impossible: frozenset[datetime]  # recorded_at of the fixes that imply an impossible speed
+    # recorded_at of each kept fix: the geodesic metres from the kept fix before it (0.0 for the first).
+    # What `patrol_fixes.step_m` stores; fixes left out (impossible or mocked) are not in it.
+    steps: Mapping[datetime, float]
 
 
 def walk_track(fixes: Sequence[TrackFix]) -> TrackWalk:
-    """The geodesic length of the track in time order, leaving out each fix that could only be reached
-    from the previous kept fix faster than MAX_SPEED_MPS, even with both fixes at the edge of their
-    accuracy toward each other. The first fix is always kept."""
-    distance, impossible, last = 0.0, set(), None
+    """The geodesic length of the track in time order. Left out: each mocked fix (its position is made
+    up), and each fix that could only be reached from the previous kept fix faster than MAX_SPEED_MPS,
+    even with both fixes at the edge of their accuracy toward each other. The first fix not mocked is
+    always kept."""
+    distance, impossible, steps, last = 0.0, set(), {}, None
     for fix in sorted(fixes, key=lambda f: f.recorded_at):
+        if FLAG_MOCK_LOCATION in fix.flags:
+            continue
+        step = 0.0
         if last is not None:
             step = geodesic_m(last.latitude, last.longitude, fix.latitude, fix.longitude)
             slack = (last.accuracy_m or 0.0) + (fix.accuracy_m or 0.0)
@@ -98,8 +110,9 @@ def walk_track(fixes: Sequence[TrackFix]) -> TrackWalk:
                 impossible.add(fix.recorded_at)
                 continue
             distance += step
+        steps[fix.recorded_at] = step
         last = fix
-    return TrackWalk(distance, frozenset(impossible))
+    return TrackWalk(distance, frozenset(impossible), steps)
 
 
 def extend_walk(stored: Sequence[TrackFix], walked: TrackWalk, new: Sequence[TrackFix]) -> TrackWalk:
@@ -108,11 +121,28 @@ def extend_walk(stored: Sequence[TrackFix], walked: TrackWalk, new: Sequence[Tra
     In the usual case, fixes arriving after the stored track, the walk goes on from the last kept fix
     (it is sequential); walking the whole track again on every append would make a patrol quadratic.
     """
-    kept = [f for f in stored if f.recorded_at not in walked.impossible]
+    kept = [f for f in stored if f.recorded_at in walked.steps]
     if not kept or not new or min(f.recorded_at for f in new) <= max(f.recorded_at for f in stored):
         return walk_track([*stored, *new])
-    tail = walk_track([max(kept, key=lambda f: f.recorded_at), *new])
-    return TrackWalk(walked.distance_m + tail.distance_m, walked.impossible | tail.impossible)
+    last = max(kept, key=lambda f: f.recorded_at)
+    tail = walk_track([last, *new])
+    steps = {**walked.steps, **{at: m for at, m in tail.steps.items() if at != last.recorded_at}}
+    return TrackWalk(walked.distance_m + tail.distance_m, walked.impossible | tail.impossible, steps)
+
+
+def stored_changes(rows: Sequence[Any], walk: TrackWalk) -> list[tuple[datetime, list[str], float | None]]:
+    """(recorded_at, flags, step_m) of each stored fix (rows with recorded_at, flags and step_m) whose
+    IMPOSSIBLE_SPEED flag or step the walk of its whole track changes: a late fix changes the step of
+    the kept fix after it, and may move the flag."""
+    changed = []
+    for r in rows:
+        flags = {f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED}
+        if r.recorded_at in walk.impossible:
+            flags.add(FLAG_IMPOSSIBLE_SPEED)
+        step = walk.steps.get(r.recorded_at)
+        if flags != set(r.flags) or step != r.step_m:
+            changed.append((r.recorded_at, ordered_flags(flags), step))
+    return changed
 
 
 def track_geojson(points: Sequence[tuple[float, float]]) -> dict[str, Any] | None:
@@ -291,7 +321,7 @@ async def start_patrol(ctx: Context, input: Any) -> Applied:
             "flagged_fix_count": 1 if start_fix and start_fix.flags else 0,
         })
         if start_fix is not None:
-            await repo.insert_fixes(session, [_fix_values(row.id, start_fix, start_fix.flags)])
+            await _insert_new(session, row.id, [start_fix], walk_track([start_fix]))
     await complete(ctx, input.client_id, RESULT_TYPE, row.id)
     audit.record(ctx, KIND_START, RESULT_TYPE, row.id, after=_summary(row))
     return Applied(row)
@@ -327,9 +357,13 @@ def _start_fix(input: Any, now: datetime) -> TrackFix | None:
                     tuple(flags))
 
 
-def _fix_values(patrol_id: int, fix: TrackFix, flags: Sequence[str]) -> dict[str, Any]:
+def _fix_values(patrol_id: int, fix: TrackFix, walk: TrackWalk) -> dict[str, Any]:
+    """The row of a new fix: its own flags, IMPOSSIBLE_SPEED where the walk left it out for that, and
+    its step (None when left out)."""
+    speeding = (FLAG_IMPOSSIBLE_SPEED,) if fix.recorded_at in walk.impossible else ()
     return {"patrol_id": patrol_id, "recorded_at": fix.recorded_at, "latitude": fix.latitude,
-            "longitude": fix.longitude, "accuracy_m": fix.accuracy_m, "flags": ordered_flags(set(flags))}
+            "longitude": fix.longitude, "accuracy_m": fix.accuracy_m,
+            "flags": ordered_flags(set(fix.flags + speeding)), "step_m": walk.steps.get(fix.recorded_at)}
 
 
 # --- appendPatrolTrack ------------------------------------------------------------------------------
@@ -404,13 +438,9 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     return Applied(row)
 
 
-async def _insert_new(session: Any, patrol_id: int, new: list[TrackFix], impossible: frozenset[datetime]
-                      ) -> None:
-    """The new fixes with their own flags, and IMPOSSIBLE_SPEED on those the walk left out."""
-    speeding = (FLAG_IMPOSSIBLE_SPEED,)
-    await repo.insert_fixes(session, [
-        _fix_values(patrol_id, fix, fix.flags + (speeding if fix.recorded_at in impossible else ()))
-        for fix in new])
+async def _insert_new(session: Any, patrol_id: int, new: list[TrackFix], walk: TrackWalk) -> None:
+    """The new fixes as the walk found them (flags and steps), in one statement."""
+    await repo.insert_fixes(session, [_fix_values(patrol_id, fix, walk) for fix in new])
 
 
 async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]) -> Any:
@@ -419,7 +449,7 @@ async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]
     the whole track). Three statements, whatever the length of the track."""
     last = None if end.kept_at is None else TrackFix(end.kept_at, end.latitude, end.longitude, end.accuracy_m)
     walk = walk_track([last, *new] if last is not None else new)
-    await _insert_new(session, patrol.id, new, walk.impossible)
+    await _insert_new(session, patrol.id, new, walk)
     flags = set(patrol.flags) | {f for fix in new for f in fix.flags if f in _PATROL_WIDE}
     if walk.impossible:
         flags.add(FLAG_IMPOSSIBLE_SPEED)
@@ -431,17 +461,17 @@ async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]
 
 
 async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list[TrackFix]) -> Any:
-    """Store the new fixes and walk the whole track again: flags of stored fixes may change when a late
-    fix lands between them. A bounded number of statements, whatever the batch and track sizes."""
+    """Store the new fixes and walk the whole track again: flags and steps of stored fixes may change
+    when a late fix lands between them. A bounded number of statements, whatever the batch and track
+    sizes."""
     stored = [TrackFix(r.recorded_at, r.latitude, r.longitude, r.accuracy_m,
                        tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows]
-    was_impossible = {r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags}
-    walk = extend_walk(stored, TrackWalk(patrol.distance_m, frozenset(was_impossible)), new)
-    await _insert_new(session, patrol.id, new, walk.impossible)
-    stored_times = {f.recorded_at for f in stored}
-    await repo.set_impossible_speed(
-        session, patrol.id, add=sorted((walk.impossible & stored_times) - was_impossible),
-        remove=sorted(was_impossible - walk.impossible))
+    walked = TrackWalk(patrol.distance_m,
+                       frozenset(r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags),
+                       {r.recorded_at: r.step_m for r in rows if r.step_m is not None})
+    walk = extend_walk(stored, walked, new)
+    await _insert_new(session, patrol.id, new, walk)
+    await repo.update_fixes(session, patrol.id, stored_changes(rows, walk))
     every = stored + new
     flagged = sum(1 for f in every if f.flags or f.recorded_at in walk.impossible)
     flags = (set(patrol.flags) - {FLAG_IMPOSSIBLE_SPEED}) | {f for fix in new for f in fix.flags

@@ -27,8 +27,9 @@ class ActivityCell:
     incidents: int = strawberry.field(description="Incidents that happened in it.")
     engagements: int = strawberry.field(description="Community engagements held in it.")
     patrol_minutes: float = strawberry.field(
-        description="Minutes of patrol in it: each GPS fix counts until the next one of its patrol, when "
-                    "that comes within 15 minutes.")
+        description="Minutes of patrol in it: each kept GPS fix (neither IMPOSSIBLE_SPEED nor "
+                    "MOCK_LOCATION) counts until the next kept fix of its patrol, when that comes within 15 "
+                    "minutes.")
 
     @classmethod
     def from_cell(cls, cell: logic.Cell) -> ActivityCell:
@@ -159,9 +160,11 @@ class ActivitySummary:
         description="Share of attendees who were women, 0 to 1; null without attendees.")
     youth_attendee_share: float | None = strawberry.field(
         description="Share of attendees who were young people, 0 to 1; null without attendees.")
-    patrol_hours: float = strawberry.field(description="Hours of patrol (from GPS fixes, as on maps).")
+    patrol_hours: float = strawberry.field(
+        description="Hours of patrol (from the kept GPS fixes, as on maps).")
     patrol_kilometers: float = strawberry.field(
-        description="Kilometres patrolled (great-circle between consecutive fixes, as on maps).")
+        description="Kilometres patrolled: the sum of the patrols' `distanceMeters` (geodesic, between kept "
+                    "fixes), each stretch counted where and when it starts.")
     active_officers: int = strawberry.field(
         description="Officers who patrolled, reported an incident or held an engagement in the period.")
     women_officers_engagement_share: float | None = strawberry.field(

@@ -47,7 +47,8 @@ class Patrol(Node):
     ended_at: datetime | None = strawberry.field(description="When it ended; null while under way.")
     distance_meters: float = strawberry.field(
         description="Geodesic length (WGS-84) of the track in time order, in metres; fixes flagged "
-                    "IMPOSSIBLE_SPEED are left out.")
+                    "IMPOSSIBLE_SPEED or MOCK_LOCATION are left out. Activity summaries' patrol kilometres "
+                    "are sums of these.")
     fix_count: int = strawberry.field(description="GPS fixes stored, flagged or not.")
     flagged_fix_count: int = strawberry.field(
         description="Fixes with any flag: impossible speed, mock location, poor accuracy or clock skew.")
@@ -99,8 +100,9 @@ class Patrol(Node):
         return logic.duration_seconds(self.row, end.last_fix_at if end else None)
 
     @strawberry.field(
-        description="The kept fixes (not IMPOSSIBLE_SPEED) in time order as a GeoJSON LineString geometry, "
-                    "[longitude, latitude]; null until there are two of them (a LineString needs two).")
+        description="The kept fixes (neither IMPOSSIBLE_SPEED nor MOCK_LOCATION) in time order as a GeoJSON "
+                    "LineString geometry, [longitude, latitude]; null until there are two of them (a "
+                    "LineString needs two).")
     async def track(self, info: strawberry.Info[Context]) -> GeoJSON | None:
         return await _loader(info.context, "patrols.TrackByPatrolLoader", logic.kept_tracks).load(self.row.id)
 

@@ -147,9 +147,11 @@ def _parent(cell: int, res: int) -> int:
     return h3.str_to_int(h3.cell_to_parent(h3.int_to_str(cell), res))
 
 
-async def _brute_force(session) -> dict[tuple, tuple[int, float]]:
-    """The rollups, recomputed from the raw rows with the h3 library and Python's calendar."""
-    expected: dict[tuple, list] = defaultdict(lambda: [0, 0.0])
+async def _brute_force(session) -> dict[tuple, tuple[int, float, float]]:
+    """The rollups, recomputed from the raw rows with the h3 library and Python's calendar. Patrols: the
+    fixes with a step are the track; each owns the stretch to the next of its patrol: its minutes up to
+    a gap of 15, and the next one's step in metres, whatever the gap."""
+    expected: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0.0])
     incidents = (await session.execute(text(
         "SELECT latitude, longitude, occurred_at, category, sensitive, station_id FROM incidents"))).all()
     for lat, lon, at, category, sensitive, station in incidents:
@@ -166,34 +168,40 @@ async def _brute_force(session) -> dict[tuple, tuple[int, float]]:
             key = (grain, res, _bucket(grain, at), _parent(cell, res), 2, kind, household, station)
             expected[key][0] += 1
     fixes = (await session.execute(text(
-        "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, p.station_id FROM patrol_fixes f "
-        "JOIN patrols p ON p.id = f.patrol_id ORDER BY f.patrol_id, f.recorded_at"))).all()
+        "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.step_m, p.station_id "
+        "FROM patrol_fixes f JOIN patrols p ON p.id = f.patrol_id WHERE f.step_m IS NOT NULL "
+        "ORDER BY f.patrol_id, f.recorded_at"))).all()
     for this, following in pairwise(fixes):
-        if this.patrol_id != following.patrol_id or following.recorded_at - this.recorded_at > GAP:
+        if this.patrol_id != following.patrol_id:
             continue
-        minutes = (following.recorded_at - this.recorded_at).total_seconds() / 60
+        gap = following.recorded_at - this.recorded_at
+        minutes = gap.total_seconds() / 60 if gap <= GAP else 0.0
         cell = h3.str_to_int(h3.latlng_to_cell(this.latitude, this.longitude, 10))
         for grain, res in PAIRS:
             key = (grain, res, _bucket(grain, this.recorded_at), _parent(cell, res), 3, "", False,
                    this.station_id)
             expected[key][1] += minutes
-    return {k: (v[0], round(v[1], 6)) for k, v in expected.items()}
+            expected[key][2] += following.step_m
+    return {k: (v[0], round(v[1], 6), round(v[2], 3)) for k, v in expected.items()
+            if v[0] or abs(v[1]) > 1e-9 or abs(v[2]) > 1e-6}
 
 
-async def _rollups(session) -> dict[tuple, tuple[int, float]]:
+async def _rollups(session) -> dict[tuple, tuple[int, float, float]]:
     # Rows are deltas: a key's count is the sum of its rows.
     rows = (await session.execute(text(
         "SELECT grain, res, bucket, cell, layer, category, sensitive, station_id, sum(n) AS n, "
-        "sum(minutes) AS minutes FROM activity_rollups GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
-        "HAVING sum(n) <> 0 OR abs(sum(minutes)) > 1e-9"))).all()
-    return {tuple(r[:8]): (int(r.n), round(r.minutes, 6)) for r in rows}
+        "sum(minutes) AS minutes, sum(meters) AS meters FROM activity_rollups "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
+        "HAVING sum(n) <> 0 OR abs(sum(minutes)) > 1e-9 OR abs(sum(meters)) > 1e-6"))).all()
+    return {tuple(r[:8]): (int(r.n), round(r.minutes, 6), round(r.meters, 3)) for r in rows}
 
 
-def _as_cell_totals(rollups: dict[tuple, tuple[int, float]]) -> dict[tuple, tuple[int, int, int, int, float]]:
+def _as_cell_totals(rollups: dict[tuple, tuple[int, float, float]]
+                    ) -> dict[tuple, tuple[int, int, int, int, float]]:
     """What activity_cells must hold, from the rollups' keys: per (grain, res, bucket, cell, station),
     incidents not sensitive and sensitive, engagements not sensitive and sensitive, patrol minutes."""
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
-    for (grain, res, bucket, cell, layer, _category, sensitive, station), (n, minutes) in rollups.items():
+    for (grain, res, bucket, cell, layer, _category, sensitive, station), (n, minutes, _) in rollups.items():
         row = totals[(grain, res, bucket, cell, station)]
         if layer == 1:
             row[1 if sensitive else 0] += n
@@ -222,8 +230,13 @@ _writes = st.lists(st.one_of(
               st.sampled_from(["THEFT", "ASSAULT", "DOMESTIC_VIOLENCE"]), st.booleans()),
     st.tuples(st.just("engagement"), _points, _times, st.sampled_from(["HOME_VISIT", "MARKET_WALK"]),
               st.integers(0, 30)),
+    # fixes with their steps as stored (None: left out of the track); the rollups sum whatever is stored
     st.tuples(st.just("fixes"), st.integers(0, 1),
-              st.lists(st.tuples(st.integers(0, 240), _points), min_size=1, max_size=8)),
+              st.lists(st.tuples(st.integers(0, 240), _points, st.none() | st.floats(0, 3000)),
+                       min_size=1, max_size=8)),
+    # one statement changing the steps of several stored fixes: the kept ones left out, the others kept
+    st.tuples(st.just("refix"), st.integers(0, 1), st.integers(1, 4), st.floats(0, 3000)),
+    st.tuples(st.just("drop"), st.integers(0, 1)),  # a patrol deleted, its track with it (a new one follows)
     st.tuples(st.just("move"), st.integers(0, 20), _points),
     st.tuples(st.just("delete"), st.integers(0, 20)),
 ), min_size=1, max_size=25)
@@ -239,9 +252,13 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
                     await make_station(session, governorate="IQ-DA", latitude=36.86, longitude=42.98)]
         officer, _ = await make_officer(session, station_id=stations[0])
         start = datetime(2026, 6, 1, tzinfo=UTC)
-        patrols = [(await patrol_repo.insert_patrol(session, {
-            "client_id": uuid.uuid4(), "station_id": stations[i], "started_by_id": officer,
-            "officer_ids": [officer], "started_at": start})).id for i in range(2)]
+
+        async def new_patrol(i: int) -> int:
+            return (await patrol_repo.insert_patrol(session, {
+                "client_id": uuid.uuid4(), "station_id": stations[i], "started_by_id": officer,
+                "officer_ids": [officer], "started_at": start})).id
+
+        patrols = [await new_patrol(i) for i in range(2)]
         incident_ids: list[int] = []
         # when
         for write in writes:
@@ -263,7 +280,17 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
                 _, which, fixes = write
                 await patrol_repo.insert_fixes(session, [
                     {"patrol_id": patrols[which], "recorded_at": start + timedelta(minutes=m),
-                     "latitude": lat, "longitude": lon} for m, (lat, lon) in fixes])
+                     "latitude": lat, "longitude": lon, "step_m": step} for m, (lat, lon), step in fixes])
+            elif kind == "refix":
+                _, which, every, step = write
+                await session.execute(text(
+                    "UPDATE patrol_fixes SET step_m = CASE WHEN step_m IS NULL THEN CAST(:step AS float8) "
+                    "END "
+                    "WHERE patrol_id = :p AND extract(epoch FROM recorded_at)::bigint / 60 % :every = 0"),
+                    {"p": patrols[which], "every": every, "step": step})
+            elif kind == "drop":
+                await session.execute(text("DELETE FROM patrols WHERE id = :p"), {"p": patrols[write[1]]})
+                patrols[write[1]] = await new_patrol(write[1])
             elif kind == "move" and incident_ids:  # a correction of place and time (no app does it yet)
                 _, n, (lat, lon) = write
                 await session.execute(text(

@@ -203,6 +203,28 @@ async def test_a_fix_implying_an_impossible_speed_is_flagged_and_left_out(gql, s
     assert flags == ["IMPOSSIBLE_SPEED"]
 
 
+async def test_a_mocked_fix_is_stored_flagged_and_left_out_of_the_track(gql, sessionmaker):
+    # given a patrol walking north
+    _, _, badge = await _station_officer(sessionmaker)
+    headers = await sign_in(gql, badge)
+    t0 = _t0()
+    patrol = await _start(gql, headers, t0)
+    # when the phone reports a mocked position between two real ones, and last
+    made_up = (36.3500, 43.1700)
+    fixes = [_fix(*PATH[0], t0), _fix(*made_up, t0 + timedelta(minutes=1), mocked=True),
+             _fix(*PATH[1], t0 + timedelta(minutes=2)),
+             _fix(*made_up, t0 + timedelta(minutes=3), mocked=True)]
+    stored = (await _append(gql, headers, patrol["id"], fixes))["patrol"]
+    # then both are stored and flagged, and nothing of the track, its distance or the last position is theirs
+    assert stored["fixCount"] == 4 and stored["flaggedFixCount"] == 2 and stored["flags"] == ["MOCK_LOCATION"]
+    assert abs(stored["distanceMeters"] - _length(PATH[:2])) < 1e-6
+    assert stored["track"]["coordinates"] == [[lon, lat] for lat, lon in PATH[:2]]
+    assert stored["lastPosition"] == {"latitude": PATH[1][0], "longitude": PATH[1][1]}
+    # and a fix after them walks on from the last real one
+    after = await _append(gql, headers, patrol["id"], [_fix(*PATH[2], t0 + timedelta(minutes=4))])
+    assert abs(after["patrol"]["distanceMeters"] - _length(PATH[:3])) < 1e-6
+
+
 async def test_a_late_fix_can_move_the_impossible_speed_flag(gql, sessionmaker):
     # given fixes A then B 30 s later 3 km away: B looks impossible (100 m/s)
     _, _, badge = await _station_officer(sessionmaker)
@@ -235,7 +257,8 @@ def test_walk_track_keeps_the_first_fix_and_allows_for_accuracy():
 
 
 _steps = st.lists(st.tuples(st.floats(-0.002, 0.002), st.floats(-0.002, 0.002), st.integers(1, 600),
-                            st.none() | st.floats(0, 200)), min_size=1, max_size=30)
+                            st.none() | st.floats(0, 200), st.sampled_from([()] * 5 + [("MOCK_LOCATION",)])),
+                  min_size=1, max_size=30)
 
 
 @settings(max_examples=60, deadline=None)
@@ -243,20 +266,27 @@ _steps = st.lists(st.tuples(st.floats(-0.002, 0.002), st.floats(-0.002, 0.002), 
 def test_walk_track_ignores_arrival_order_and_measures_every_possible_step(steps, seed):
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     fixes, lat, lon, at = [], 36.34, 43.15, t0
-    for d_lat, d_lon, seconds, accuracy in steps:
+    for d_lat, d_lon, seconds, accuracy, flags in steps:
         lat, lon, at = lat + d_lat, lon + d_lon, at + timedelta(seconds=seconds)
-        fixes.append(TrackFix(at, lat, lon, accuracy))
+        fixes.append(TrackFix(at, lat, lon, accuracy, flags))
     walked = walk_track(fixes)
     shuffled = list(fixes)
     seed.shuffle(shuffled)
     assert walk_track(shuffled) == walked
-    kept = [f for f in fixes if f.recorded_at not in walked.impossible]
-    assert kept[0] == fixes[0]
+    # kept: neither mocked (never even tried) nor impossible; the first fix not mocked always is
+    real = [f for f in fixes if not f.flags]
+    kept = [f for f in real if f.recorded_at not in walked.impossible]
+    assert kept[:1] == real[:1] and walked.impossible <= {f.recorded_at for f in real}
     assert abs(walked.distance_m - _length([(f.latitude, f.longitude) for f in kept])) < 1e-6
-    for a, b in itertools.pairwise(kept):  # every kept step is possible
+    # the steps the rollups sum: one per kept fix, from the kept fix before it, adding up to the distance
+    assert list(walked.steps) == [f.recorded_at for f in kept]
+    assert all(walked.steps[f.recorded_at] == 0 for f in kept[:1])
+    for a, b in itertools.pairwise(kept):  # every kept step is possible, and is what the walk stored
         slack = (a.accuracy_m or 0) + (b.accuracy_m or 0)
         seconds = (b.recorded_at - a.recorded_at).total_seconds()
-        assert geodesic_m(a.latitude, a.longitude, b.latitude, b.longitude) - slack <= 55 * seconds
+        step = geodesic_m(a.latitude, a.longitude, b.latitude, b.longitude)
+        assert step - slack <= 55 * seconds and walked.steps[b.recorded_at] == step
+    assert abs(sum(walked.steps.values()) - walked.distance_m) <= 1e-9 * max(1.0, walked.distance_m)
 
 
 async def test_retrying_start_returns_the_same_patrol_and_writes_nothing(gql, sessionmaker):
@@ -526,7 +556,8 @@ async def test_a_track_sent_in_order_equals_the_same_track_sent_backwards(gql, s
         assert {**one, "id": None} == {**other, "id": None}
         async with sessionmaker() as session:
             stored = [(await session.execute(text(
-                "SELECT array_agg(flags::text ORDER BY recorded_at) FROM patrol_fixes "
+                "SELECT array_agg(flags::text || coalesce(step_m::text, '-') ORDER BY recorded_at) "
+                "FROM patrol_fixes "
                 "WHERE patrol_id = (SELECT id FROM patrols WHERE client_id = :c)"), {"c": p["clientId"]}
             )).scalar_one() for p in (forward, backward)]
         assert stored[0] == stored[1] and len(stored[0]) == len(fixes)
@@ -589,12 +620,13 @@ def test_planned_area_checks_report_the_first_problem():
 
 
 def _fixes(draw_points, start):
-    return [TrackFix(start + timedelta(seconds=t), lat, lon, acc) for t, lat, lon, acc in draw_points]
+    return [TrackFix(start + timedelta(seconds=t), lat, lon, acc, ("MOCK_LOCATION",) if mocked else ())
+            for t, lat, lon, acc, mocked in draw_points]
 
 
 @settings(max_examples=60, deadline=None)
 @given(points=st.lists(st.tuples(st.integers(1, 10_000), st.floats(36.0, 36.2), st.floats(43.0, 43.2),
-                                 st.none() | st.floats(0, 50)),
+                                 st.none() | st.floats(0, 50), st.booleans()),
                        min_size=2, max_size=40, unique_by=lambda p: p[0]),
        cut=st.integers(1, 39))
 def test_extending_a_walk_equals_walking_the_whole_track(points, cut):
@@ -603,4 +635,5 @@ def test_extending_a_walk_equals_walking_the_whole_track(points, cut):
     whole = walk_track(fixes)
     extended = extend_walk(stored, walk_track(stored), new)
     assert extended.impossible == whole.impossible
+    assert extended.steps == whole.steps  # the same numbers, computed from the same two fixes
     assert abs(extended.distance_m - whole.distance_m) < 1e-6 * max(1.0, whole.distance_m)

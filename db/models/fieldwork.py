@@ -68,6 +68,11 @@ class PatrolFix(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Double)
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     h3_cell: Mapped[int] = mapped_column(BigInteger)  # db.cells.fine_cell: resolution 10
+    # Geodesic metres from the kept fix before it in time (0 for the first), as the patrol's walk measured
+    # it (resolvers.patrols.walk_track); NULL for a fix left out of the track (IMPOSSIBLE_SPEED,
+    # MOCK_LOCATION). The patrol's distance is the sum of these, and the rollup triggers (migration 0011)
+    # sum the same numbers, so totals and patrols agree.
+    step_m: Mapped[float | None] = mapped_column(Double)
 
 
 class Engagement(Base):
