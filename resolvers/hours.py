@@ -29,6 +29,7 @@ _OFFSET_PROBE = timedelta(hours=6)
 # Weekly hours that have not flipped in this long never will: every boundary of the week comes back a
 # week later, and no zone's clock skips the same wall time two weeks running.
 _WEEKLY_SEARCH = timedelta(days=14)
+_FIRST_LOOK = timedelta(days=1)
 # `next_change` looks no further: far enough for any closure a station can hold, and far enough from
 # datetime.max that a search window past it, or a conversion to any zone, stays in range.
 _LAST = datetime(9999, 12, 1, tzinfo=UTC)
@@ -250,9 +251,23 @@ def _offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tup
 
 def _next_weekly_flip(schedule: Schedule, hours: _Intervals, start: datetime,
                       end: datetime) -> datetime | None:
-    """First instant in (start, end] (UTC) where the weekly hours alone flip; None if they do not."""
+    """First instant in (start, end] (UTC) where the weekly hours alone flip; None if they do not.
+
+    Looked for in windows of a day, two, four...: most stations open or close within the day, and a
+    window costs about its length (an offset probe every six hours, each boundary of each week)."""
     if hours == ((0,), (MINUTES_PER_WEEK,)):
         return None  # open all week: the wall clock can jump, the hours never flip
+    low, step = start, _FIRST_LOOK
+    while low < end:
+        high = min(low + step, end)
+        if (flip := _weekly_flip_within(schedule, hours, low, high)) is not None:
+            return flip
+        low, step = high, step * 2  # no flip up to `high`: the hours there are as at `start`
+    return None
+
+
+def _weekly_flip_within(schedule: Schedule, hours: _Intervals, start: datetime,
+                        end: datetime) -> datetime | None:
     boundaries = {minute % MINUTES_PER_WEEK for minute in (*hours[0], *hours[1])}
     candidates: set[datetime] = set()
     segments = _offset_segments(schedule._zone, start, end)
