@@ -13,9 +13,10 @@ smoke run. The method follows ../shared/PERFORMANCE.md, on a 2-core machine:
     asyncpg and orjson, no GraphQL and no ORM. It sends the very statement of
     `db.stations.nearest_candidates` (recorded from the function and compiled as SQLAlchemy compiles it
     for asyncpg), follows the batching and exact stop rule of `resolvers.stations.nearest`, and does the
-    same work per candidate with Markaz's own code: geodesic distance (geopy), `schedule_of` and
-    `resolvers.hours.is_open_for_all`. One pooled connection per request (20 at most, as Markaz's
-    engine), JSON by orjson, the answer in the same shape as the GraphQL one.
+    same work per candidate with Markaz's own code: geodesic distance (geopy) and
+    `resolvers.stations.open_for` (`schedule_of` and `resolvers.hours.is_open_for_all`). One pooled
+    connection per request (20 at most, as Markaz's engine), JSON by orjson, the answer in the same
+    shape as the GraphQL one.
   * While Markaz's statement orders by more than the chord, PostgreSQL cannot walk the k-NN index for
     it; a second floor route then runs the same statement ordered by the chord alone ("floor k-NN"),
     to show what the index gives. It is for scale only: the ratio target is against the first floor.
@@ -167,10 +168,9 @@ def floor_app(database_url: str):
     from starlette.routing import Route
 
     from db.stations import DEFAULT_TIMEZONE, open_slots, week_minute
-    from resolvers import hours
     from resolvers.geodesy import geodesic_m
     from resolvers.lang import localized, pick_language
-    from resolvers.stations import _CHORD_SLACK_M, closures_from_json, schedule_of
+    from resolvers.stations import _CHORD_SLACK_M, open_for
 
     state: dict[str, Any] = {"pool": None, "row": None}
     counts: dict[str, dict[str, int]] = {}
@@ -194,7 +194,7 @@ def floor_app(database_url: str):
         return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
     def rows(records: list) -> Iterator[Any]:
-        # Attribute access for schedule_of, as SQLAlchemy rows give it: a named tuple made once.
+        # Attribute access for open_for, as SQLAlchemy rows give it: a named tuple made once.
         if state["row"] is None:
             state["row"] = collections.namedtuple("StationRow", list(records[0].keys()))
         return map(state["row"]._make, records)
@@ -231,8 +231,7 @@ def floor_app(database_url: str):
                     count["rows"] += len(records)
                     for row in rows(records) if records else ():
                         distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
-                        closures = closures_from_json(row.closures_now) if row.closures_now else ()
-                        is_open = hours.is_open_for_all(schedule_of(row, closures), at, services)
+                        is_open = open_for(row, at, services)
                         if open_now and not is_open:
                             continue
                         found.append((distance, row.id, row, is_open))

@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import core
@@ -75,9 +75,10 @@ async def nearest_candidates(
     governorate: str | None = None,
     open_now: bool = False,
 ) -> Sequence[Row[Any]]:
-    """Active stations in increasing chord distance from the point, with closures in force at `at`;
-    only those of `governorate` when it is given, none of `exclude_ids` (those already seen), and with
-    `open_now` only those whose weekly hours (not closures) have them open for `services` at `at`."""
+    """Active stations in increasing chord distance from the point, with their closures not over by `at`
+    (`closures_ahead`, in start order); only those of `governorate` when it is given, none of
+    `exclude_ids` (those already seen), and with `open_now` only those whose weekly hours (not closures)
+    have them open for `services` at `at`."""
     slots = open_slots(services) if open_now else []
     query = nearest_query(bool(services), within_m is not None, bool(exclude_ids), governorate is not None,
                           len(slots), min(services, key=SERVICE_SLOTS.index) if services else None)
@@ -121,14 +122,18 @@ def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool
     position = _ecef(_STATIONS.c.latitude, _STATIONS.c.longitude)
     chord = position.op("<->", return_type=Double)(here)
     at = bindparam("at", type_=DateTime(timezone=True))
+    # Not only those in force at `at`: those ahead too, which the citizens' query needs for `nextChangeAt`
+    # (read here, they cost no round trip of their own). Few stations have any; the index on
+    # (station_id, ends_at) finds them.
     closures = (
-        select(func.coalesce(func.jsonb_agg(func.jsonb_build_array(
-            StationClosure.starts_at, StationClosure.ends_at, StationClosure.services)), text("'[]'::jsonb")))
-        .where(StationClosure.station_id == _STATIONS.c.id, StationClosure.starts_at <= at,
-               StationClosure.ends_at > at)
+        select(func.coalesce(func.jsonb_agg(aggregate_order_by(func.jsonb_build_array(
+            StationClosure.starts_at, StationClosure.ends_at, StationClosure.reason, StationClosure.services),
+            StationClosure.starts_at)), text("'[]'::jsonb")))
+        .where(StationClosure.station_id == _STATIONS.c.id, StationClosure.ends_at > at)
         .scalar_subquery()
     )
-    query = select(*_COLUMNS, chord.label("chord"), closures.label("closures_now")).where(_STATIONS.c.active)
+    query = (select(*_COLUMNS, chord.label("chord"), closures.label("closures_ahead"))
+             .where(_STATIONS.c.active))
     if services:
         query = query.where(_STATIONS.c.services.contains(bindparam("services", type_=ARRAY(Text))))
     if indexed_service is not None:

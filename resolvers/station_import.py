@@ -9,7 +9,8 @@ coordinates [longitude, latitude]; row numbers are 1-based feature numbers. Prop
 (ISO 3166-2 code such as "IQ-NI"; derived from the point when missing), address, phone,
 is_model_station, services (list or "A;B"), always_open, timezone (IANA, default Asia/Baghdad),
 active, hours (list of {weekday: 0-6 with 0 = Monday or "Mon", opens, closes, service?}, or the
-compact text below), closures (list of {starts_at, ends_at, reason?, services?}, ISO 8601 with offset).
+compact text below), closures (list of {starts_at, ends_at, reason?, services?}, ISO 8601 with offset,
+years 1900 to 2200).
 
 CSV (comma separated, header first): external_id, name_ar, name_ku, name_en, governorate, latitude,
 longitude, address, phone, is_model_station, services (";" separated), always_open, timezone, active,
@@ -222,6 +223,9 @@ def _hours(value: Any, r: _Row) -> tuple[list[Period], bool]:
     return periods, False
 
 
+_CLOSURE_YEARS = range(1900, 2201)
+
+
 def _datetime(value: Any, name: str, r: _Row) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
@@ -230,6 +234,11 @@ def _datetime(value: Any, name: str, r: _Row) -> datetime | None:
     if moment is None or moment.utcoffset() is None:
         # Naive times would be read in the server's zone; a closure must name its offset to mean one instant.
         r.add(name, f"'{value}' is not an ISO 8601 date-time with offset, like 2025-03-20T08:00:00+03:00")
+        return None
+    if moment.year not in _CLOSURE_YEARS:
+        # The years the API's DateTime takes (schema/scalars.py): 9999-12-31T23:00-05:00 is past what the
+        # database driver can write, and what isOpen(at:) can ever ask about.
+        r.add(name, f"'{value}' is outside the years {_CLOSURE_YEARS[0]} to {_CLOSURE_YEARS[-1]}")
         return None
     return moment
 

@@ -7,7 +7,7 @@ import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from db import stations as repo
@@ -43,7 +43,8 @@ _WEEKLY_MAX = 200_000
 
 
 def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
-    """The schedule of a station row, with the given closures."""
+    """The schedule of a station row, with the given closures (for `hours.next_change`, every closure not
+    over by the instant asked about: `closures_ending_after`)."""
     key = (row.id, row.updated_at)
     weekly = _weekly.get(key)
     if weekly is None:
@@ -55,19 +56,61 @@ def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
         _weekly.move_to_end(key)
     if not closures:
         return weekly
-    return dataclasses.replace(weekly, closures=tuple(closures))
+    return weekly.with_closures(closures)
 
 
 def closures_from_json(items: Sequence[Sequence[Any]]) -> list[Closure]:
-    """Closures as the nearest query aggregates them: [starts_at, ends_at, services]."""
+    """Closures as the nearest query aggregates them: [starts_at, ends_at, reason, services]."""
     return [
-        Closure(datetime.fromisoformat(s), datetime.fromisoformat(e), None, tuple(v) if v else None)
-        for s, e, v in items
+        Closure(datetime.fromisoformat(s), datetime.fromisoformat(e), r, tuple(v) if v else None)
+        for s, e, r, v in items
     ]
 
 
 def closure_of(row: Any) -> Closure:
     return Closure(row.starts_at, row.ends_at, row.reason, tuple(row.services) if row.services else None)
+
+
+def open_for(row: Any, at: datetime, services: Sequence[str]) -> bool:
+    """Whether a nearest-search candidate is open at `at` for all of `services`. Its `closures_ahead` are
+    those not over by `at`, in start order: only the ones already begun can close it, and a station
+    with holidays ahead decodes one start to know it has none begun."""
+    items = row.closures_ahead
+    if not items:
+        return hours.is_open_for_all(schedule_of(row), at, services)
+    begun = 0
+    while begun < len(items) and datetime.fromisoformat(items[begun][0]) <= at:
+        begun += 1
+    return hours.is_open_for_all(schedule_of(row, closures_from_json(items[:begun])), at, services)
+
+
+def request_now(ctx: Context) -> datetime:
+    """The request's "now", one instant for all its fields: a station's `isOpen` and `nextChangeAt`
+    without `at`, its `closures` (in force now or coming) and `nearestStations` without `at` agree, and
+    share the closures read for it."""
+    now = ctx.loaders.get("now")
+    if now is None:
+        now = ctx.loaders["now"] = datetime.now(UTC)
+    return now
+
+
+def known_closures(ctx: Context, station_id: int, after: datetime) -> list[Closure] | None:
+    """The station's closures not over by `after`, when this request's nearest search has read them."""
+    items = ctx.loaders.get("closures_ahead", {}).get((station_id, after))
+    return None if items is None else closures_from_json(items)
+
+
+async def closures_ending_after(ctx: Context, keys: Sequence[tuple[int, datetime]]) -> list[list[Closure]]:
+    """For each (station id, instant), the station's closures not over by that instant, in start order:
+    all those that can matter to `isOpen` and `nextChangeAt` there, however far it is from today. One
+    round trip for every key: the closures ending after the earliest instant, sorted out here."""
+    if not keys:
+        return []
+    async with ctx.db() as session:
+        rows = await repo.closures_for_stations(session, list({k[0] for k in keys}),
+                                                ending_after=min(k[1] for k in keys))
+    return [[closure_of(c) for c in rows.get(station_id, ()) if c.ends_at > after]
+            for station_id, after in keys]
 
 
 async def nearest(
@@ -112,9 +155,8 @@ async def nearest(
             # The stop rule, candidate by candidate: this one and every later one (in chord order) is at
             # least its chord away, so none of them can enter the answer. It saves the geodesics.
             if len(found) >= first and found[first - 1][0] <= row.chord - _CHORD_SLACK_M:
-                return [item[2] for item in found[:first]]
-            closures = closures_from_json(row.closures_now) if row.closures_now else ()
-            open_ = hours.is_open_for_all(schedule_of(row, closures), at, services)
+                return _answer(ctx, found[:first], at)
+            open_ = open_for(row, at, services)
             if open_now and not open_:
                 continue
             distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)
@@ -124,7 +166,16 @@ async def nearest(
         if len(rows) < batch:
             break  # no more candidates
         batch = min(batch * 2, 4096)
-    return [item[2] for item in found[:first]]
+    return _answer(ctx, found[:first], at)
+
+
+def _answer(ctx: Context, found: list[tuple[float, int, Nearby]], at: datetime) -> list[Nearby]:
+    """The stations found; their closures not over by `at`, read with them, are kept for the request, so
+    that the citizens' query (its `nextChangeAt`, at the same now) needs no second round trip."""
+    known = ctx.loaders.setdefault("closures_ahead", {})
+    for _, station_id, nearby in found:
+        known[(station_id, at)] = nearby.station.closures_ahead or ()
+    return [item[2] for item in found]
 
 
 async def list_stations(
@@ -189,8 +240,3 @@ async def station_rows(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         for station_id in wanted:
             known[station_id] = found.get(station_id)
     return {i: known[i] for i in ids if known[i] is not None}
-
-
-async def closures_for(ctx: Context, ids: Sequence[int], ending_after: datetime) -> dict[int, list[Any]]:
-    async with ctx.db() as session:
-        return await repo.closures_for_stations(session, ids, ending_after=ending_after)

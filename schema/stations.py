@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -14,6 +14,7 @@ from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.lang import localized
 from resolvers.messages import message
+from resolvers.station_records import Closure
 from resolvers.station_records import StationService as _StationService
 from schema.common import GeoPoint, GeoPointInput, LocalizedText
 from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
@@ -59,13 +60,10 @@ class StationClosure:
         description="Only these services are closed; null when the whole station is.")
 
 
-async def _load_closures(ctx: Context, ids: list[int]) -> list[list[Any]]:
-    by_station = await logic.closures_for(ctx, ids, datetime.now(UTC) - timedelta(days=1))
-    return [by_station.get(i, []) for i in ids]
-
-
-def _closure_loader(ctx: Context) -> DataLoader[int, list[Any]]:
-    return DataLoader(load_fn=lambda ids: _load_closures(ctx, list(ids)))
+def _closure_loader(ctx: Context) -> DataLoader[tuple[int, datetime], list[Closure]]:
+    """Closures by (station id, instant): those not over by the instant, which is what `isOpen` and
+    `nextChangeAt` at that instant need, and `closures` at the request's now."""
+    return DataLoader(load_fn=lambda keys: logic.closures_ending_after(ctx, list(keys)))
 
 
 @strawberry.type(description="A police station.")
@@ -104,31 +102,40 @@ class Station(Node):
             for p in self.row.hours
         ]
 
-    async def _closure_rows(self, info: strawberry.Info[Context]) -> list[Any]:
-        return await info.context.loader("closures_by_station", _closure_loader).load(self.row.id)
+    async def _closures_after(self, ctx: Context, after: datetime) -> list[Closure]:
+        """The station's closures not over by `after`: read with it by the nearest search, else loaded."""
+        known = logic.known_closures(ctx, self.row.id, after)
+        if known is not None:
+            return known
+        return await ctx.loader("closures_by_station", _closure_loader).load((self.row.id, after))
 
     @strawberry.field(description="Closures in force now or coming, in start order.")
     async def closures(self, info: strawberry.Info[Context]) -> list[StationClosure]:
+        ctx = info.context
         return [
             StationClosure(starts_at=c.starts_at, ends_at=c.ends_at, reason=c.reason,
                            services=[_StationService(s) for s in c.services] if c.services else None)
-            for c in await self._closure_rows(info)
+            for c in await self._closures_after(ctx, logic.request_now(ctx))
         ]
 
-    async def _schedule(self, info: strawberry.Info[Context]) -> hours.Schedule:
-        return logic.schedule_of(self.row, [logic.closure_of(c) for c in await self._closure_rows(info)])
+    async def _schedule(self, ctx: Context, at: datetime) -> hours.Schedule:
+        # Every closure not over by `at`, however far `at` is from today: those in force decide
+        # `isOpen`, and those ahead `nextChangeAt`.
+        return logic.schedule_of(self.row, await self._closures_after(ctx, at))
 
     @strawberry.field(description="Whether the station is open at `at` (default: now).")
     async def is_open(self, info: strawberry.Info[Context], at: datetime | None = None,
                       service: StationService | None = None) -> bool:
-        when = at or datetime.now(UTC)
-        return hours.is_open(await self._schedule(info), when, service.value if service else None)
+        when = at or logic.request_now(info.context)
+        return hours.is_open(await self._schedule(info.context, when), when,
+                             service.value if service else None)
 
     @strawberry.field(description="Next instant it opens or closes after `at`; null if never.")
     async def next_change_at(self, info: strawberry.Info[Context], at: datetime | None = None,
                              service: StationService | None = None) -> datetime | None:
-        when = at or datetime.now(UTC)
-        return hours.next_change(await self._schedule(info), when, service.value if service else None)
+        when = at or logic.request_now(info.context)
+        return hours.next_change(await self._schedule(info.context, when), when,
+                                 service.value if service else None)
 
 
 @strawberry.type(description="A station with its distance from the point asked about.")
@@ -217,7 +224,7 @@ async def nearest_stations(ctx: Context, *, near: GeoPointInput, first: int | No
                            services: list[_StationService] | None = None,
                            within_meters: float | None = None) -> list[NearbyStation]:
     """`nearestStations`, for the field's resolver and for its execution plan (schema/plans.py)."""
-    when = at or datetime.now(UTC)
+    when = at or logic.request_now(ctx)
     found = await logic.nearest(
         ctx, latitude=near.latitude, longitude=near.longitude, first=first, at=when,
         open_now=bool(open_now), services=_service_values(services), within_m=within_meters)

@@ -401,6 +401,52 @@ def test_next_change_always_open_with_closure() -> None:
     assert next_change(s, bag(FRI, 13, 30)) is None
 
 
+def test_next_change_finds_a_closure_months_ahead() -> None:
+    # An always-open station's next change is a closure however far ahead it starts (the search used to
+    # stop after two weeks and answer "never").
+    closure = Closure(bag(MON, 10) + timedelta(days=90), bag(MON, 10) + timedelta(days=95), "Arbaeen")
+    s = schedule(always_open=True, closures=(closure,))
+    assert next_change(s, bag(MON, 0)) == closure.starts_at
+    assert next_change(s, closure.starts_at) == closure.ends_at
+    assert next_change(s, closure.ends_at) is None
+    assert next_change(s, bag(MON, 0), DESK) == closure.starts_at  # a desk following the station's hours
+
+
+def test_next_change_after_a_long_closure_is_the_first_opening_after_it() -> None:
+    # Closed for a month (a renovation) from Monday 09:00; it ends on a Thursday at 20:00, after hours, so
+    # the station opens again on Friday at 08:00.
+    starts, ends = bag(MON, 9), bag(THU, 20) + timedelta(weeks=4)
+    s = schedule(weekdays("08:00", "14:00"), closures=(Closure(starts, ends),))
+    assert next_change(s, bag(MON, 8)) == starts
+    assert next_change(s, starts) == bag(FRI, 8) + timedelta(weeks=4)
+    assert next_change(s, starts, TRAFFIC) == bag(FRI, 8) + timedelta(weeks=4)
+    # a closure ending during hours reopens the station at its end
+    s = schedule(weekdays("08:00", "14:00"), closures=(Closure(starts, bag(THU, 10) + timedelta(weeks=30)),))
+    assert next_change(s, starts + timedelta(days=100)) == bag(THU, 10) + timedelta(weeks=30)
+
+
+def test_next_change_across_closures_back_to_back_and_overlapping() -> None:
+    day = timedelta(days=1)
+    closures = (Closure(bag(MON, 10), bag(MON, 10) + 40 * day),  # 40 days...
+                Closure(bag(MON, 10) + 40 * day, bag(MON, 10) + 60 * day),  # ...then 20 more, back to back
+                Closure(bag(MON, 10) + 50 * day, bag(MON, 11) + 70 * day, None, (DESK,)))  # the desk longer
+    s = schedule(always_open=True, closures=closures)
+    assert next_change(s, bag(MON, 10)) == bag(MON, 10) + 60 * day
+    assert next_change(s, bag(MON, 10), DESK) == bag(MON, 11) + 70 * day
+    assert next_change(s, bag(MON, 10), TRAFFIC) == bag(MON, 10) + 60 * day
+
+
+def test_next_change_never_for_hours_closed_for_good_or_a_closure_past_the_calendar() -> None:
+    forever = Closure(bag(MON, 9), datetime(9999, 12, 31, tzinfo=UTC))
+    s = schedule(weekdays("08:00", "14:00"), closures=(forever,))
+    assert next_change(s, bag(MON, 9)) is None
+    assert not is_open(s, datetime(2200, 1, 1, 9, tzinfo=UTC))
+    # weekly hours that exist, but a desk not offered: never open, whatever the closures
+    s = schedule(weekdays("08:00", "14:00"), services=frozenset({TRAFFIC}),
+                 closures=(Closure(bag(MON, 9), bag(MON, 10)),))
+    assert next_change(s, bag(MON, 9), DESK) is None
+
+
 # --- properties against a deliberately naive model -------------------------------------------------
 
 ZONES = ["Asia/Baghdad", "Europe/London", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
@@ -539,3 +585,87 @@ def test_next_change_is_first_flip(data: st.DataObject) -> None:
         assert at < change <= end
         assert is_open(s, change, service) != state
         assert is_open(s, change - timedelta(seconds=1), service) == state
+
+
+# --- next_change however far the flip: closures over years, instants past and future -----------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_QUARTER = timedelta(minutes=15)
+_QUIET = timedelta(days=15)  # weekly hours that have not flipped this long after an event never will
+
+
+def model_next_change(s: Schedule, at: datetime, service: str | None) -> datetime | None:
+    """The first flip after `at` by a naive walk, for schedules whose every flip lands on a UTC quarter
+    hour (periods and closures on quarter hours, zones whose offsets are whole quarter hours): quarter
+    hour by quarter hour, jumping to the next closure edge once nothing has flipped for 15 days since
+    the last edge (or `at`), and None when no edge is left."""
+    state = model_is_open(s, at, service)
+    at = at.astimezone(UTC)
+    edges = sorted({e.astimezone(UTC) for c in s.closures for e in (c.starts_at, c.ends_at)})
+    t = _EPOCH + ((at - _EPOCH) // _QUARTER + 1) * _QUARTER
+    quiet_since = at
+    while True:
+        if t - quiet_since > _QUIET:
+            ahead = [e for e in edges if e >= t]
+            if not ahead:
+                return None
+            t = quiet_since = ahead[0]
+        if model_is_open(s, t, service) != state:
+            return t
+        if t in edges:
+            quiet_since = t
+        t += _QUARTER
+
+
+# Years whose offsets are whole quarter hours in every zone of ZONES (and of the API tests' zones).
+FIRST_YEAR, LAST_YEAR = 1950, 2150
+_SPAN_QUARTERS = int((datetime(LAST_YEAR, 12, 31, tzinfo=UTC) - datetime(FIRST_YEAR, 1, 1, tzinfo=UTC))
+                     / _QUARTER)
+# Closure lengths from a quarter hour to two years, most of them short.
+_LENGTHS = st.sampled_from([1, 4, 96, 96 * 7, 96 * 40, 96 * 400, 96 * 730]).flatmap(
+    lambda most: st.integers(1, most))
+_NEARBY = st.integers(-96 * 3 * 365, 96 * 3 * 365)  # within three years, in quarter hours
+
+
+@st.composite
+def closures_over_years_st(draw: st.DrawFn, services: list[str], base: datetime) -> tuple[Closure, ...]:
+    """Closures around `base`, some years away, some back to back, overlapping or long: of the station or
+    of some of its desks."""
+    closures: list[Closure] = []
+    for _ in range(draw(st.integers(0, 4))):
+        if closures and draw(st.booleans()):
+            start = draw(st.sampled_from(closures)).ends_at + _QUARTER * draw(st.integers(-96, 96))
+        else:
+            start = base + _QUARTER * draw(_NEARBY)
+        which = draw(st.sampled_from([None, None, *[(x,) for x in services], tuple(services[:2])]))
+        closures.append(Closure(start, start + _QUARTER * draw(_LENGTHS), None, which or None))
+    return tuple(closures)
+
+
+@st.composite
+def instants_around_st(draw: st.DrawFn, base: datetime, closures: tuple[Closure, ...]) -> datetime:
+    """An instant near `base` or next to a closure's edge, a second either side of a quarter hour or on it."""
+    if closures and draw(st.booleans()):
+        edge = draw(st.sampled_from(closures))
+        near = draw(st.sampled_from([edge.starts_at, edge.ends_at])) + _QUARTER * draw(st.integers(-200, 200))
+    else:
+        near = base + _QUARTER * draw(_NEARBY)
+    return near + timedelta(seconds=draw(st.sampled_from([0, 0, -1, 1])))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_next_change_unbounded_is_the_first_flip_by_a_naive_walk(data: st.DataObject) -> None:
+    base = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) + _QUARTER * data.draw(st.integers(0, _SPAN_QUARTERS))
+    services = data.draw(st.sets(st.sampled_from(SERVICES)))
+    closures = data.draw(closures_over_years_st(sorted(services) or SERVICES, base))
+    s = Schedule(data.draw(st.sampled_from(ZONES)), data.draw(st.booleans()), frozenset(services),
+                 tuple(data.draw(st.lists(periods_st(), max_size=6))), closures)
+    at = data.draw(instants_around_st(base, closures))
+    for service in (None, *SERVICES):
+        change = next_change(s, at, service)
+        assert change == model_next_change(s, at, service), service
+        state = is_open(s, at, service)
+        if change is not None:
+            assert change > at and is_open(s, change, service) != state
+            assert is_open(s, change - timedelta(seconds=1), service) == state

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,9 @@ from db import stations as repo
 from resolvers import stations as logic
 from resolvers.context import Context
 from resolvers.geodesy import chord_m, geodesic_m
-from tests.factories import ALL_SERVICES, make_station, make_stations, station_record, weekly
+from resolvers.station_records import Closure
+from tests.factories import ALL_SERVICES, make_station, make_stations, statements, station_record, weekly
+from tests.test_stations_api import gid
 
 NEAREST = """
 query Nearest($near: GeoPointInput!, $first: Int, $openNow: Boolean, $at: DateTime,
@@ -27,6 +30,7 @@ query Nearest($near: GeoPointInput!, $first: Int, $openNow: Boolean, $at: DateTi
 }
 """
 EAST_MOSUL = {"latitude": 36.3800, "longitude": 43.1500}
+CITIZEN = Path(__file__).parents[1] / "mobile_contract" / "operations" / "citizen"
 
 
 async def test_nearest_orders_by_geodesic_distance_with_the_distance(gql, sessionmaker):
@@ -267,3 +271,32 @@ async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
             # then they are the same rows, column by column
             assert fetched and [tuple(r) for r in fetched] == [tuple(r) for r in expected]
             assert fetched[0]._fields == tuple(expected[0]._fields)
+
+
+async def test_the_citizens_query_reads_closures_once_with_the_search(gql, sessionmaker):
+    # given: three always-open stations, one with a holiday ahead, one closed now until tomorrow
+    now = datetime.now(UTC)
+    holiday = Closure(now + timedelta(days=20), now + timedelta(days=21), "Eid")
+    closed = Closure(now - timedelta(hours=2), now + timedelta(days=1), "Ashura")
+    async with sessionmaker() as session:
+        ids = await make_stations(session, [
+            station_record(latitude=36.381, longitude=43.15, closures=(holiday,)),
+            station_record(latitude=36.382, longitude=43.15, closures=(closed,)),
+            station_record(latitude=36.383, longitude=43.15)])
+        await session.commit()
+    operation = (CITIZEN / "NearestStations.graphql").read_text()
+    # when: the citizen app's own query, open now or not, for "now"
+    with statements(sessionmaker) as seen:
+        open_now = await gql(operation, {"near": EAST_MOSUL, "withinMeters": 1000.0})
+        everything = await gql(operation, {"near": EAST_MOSUL, "withinMeters": 1000.0, "openNow": False})
+    # then: each station's next change follows its closures, and no request read closures on its own:
+    # the search's one statement brought them (SQLAlchemy's statements do not include it)
+    assert not [s for s in seen if "station_closures" in s], seen
+    found = {n["station"]["id"]: (n["isOpen"], n["station"]["nextChangeAt"])
+             for n in everything["data"]["nearestStations"]}
+    first, second, third = (found[gid("Station", i)] for i in ids)
+    assert first == (True, holiday.starts_at.isoformat())
+    assert second == (False, closed.ends_at.isoformat())
+    assert third == (True, None)
+    assert [n["station"]["id"] for n in open_now["data"]["nearestStations"]] == [gid("Station", ids[0]),
+                                                                                 gid("Station", ids[2])]

@@ -438,6 +438,10 @@ def test_geojson_bad_feature_shapes(change: dict[str, Any], field: str) -> None:
         ({"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2025-04-02T00:00:00Z",
                         "services": ["MOON_DESK"]}]}, "closures[0].services", "MOON_DESK"),
         ({"closures": "Eid"}, "closures", "list"),
+        ({"closures": [{"starts_at": "9999-12-31T23:00:00-05:00", "ends_at": "2025-04-02T00:00:00Z"}]},
+         "closures[0].starts_at", "1900 to 2200"),  # past what the driver can write (year 10000 in UTC)
+        ({"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2300-01-01T00:00:00Z"}]},
+         "closures[0].ends_at", "1900 to 2200"),
         ({"is_model_station": "sometimes"}, "is_model_station", "sometimes"),
         ({"phone": "+964 770 123 4567 ext. 12"}, "phone", "digits"),
     ],

@@ -136,3 +136,64 @@ async def test_inactive_stations_are_not_listed_or_found_nearest(gql, sessionmak
     near = await gql("""{ nearestStations(near: {latitude: 36.3801, longitude: 43.1501}, first: 1,
                           withinMeters: 10) { station { name } } }""")
     assert near["data"]["nearestStations"] == []
+
+
+async def test_is_open_and_next_change_in_the_past_see_the_closures_of_then(gql, sessionmaker):
+    # given: an always-open station closed for ten days two years ago, and again for a day next month
+    now = datetime.now(UTC)
+    old = Closure(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 11, tzinfo=UTC), "renovation")
+    ahead = Closure(now + timedelta(days=30), now + timedelta(days=31), "Eid")
+    async with sessionmaker() as session:
+        station = await make_station(session, always_open=True, closures=(old, ahead),
+                                     latitude=35.1, longitude=44.1)
+        await session.commit()
+    query = """query S($id: ID!, $at: DateTime) {
+      station(id: $id) { isOpen(at: $at) nextChangeAt(at: $at) }
+      nearestStations(near: {latitude: 35.1, longitude: 44.1}, at: $at, openNow: true, withinMeters: 100) {
+        isOpen }
+    }"""
+    # when: asked about a day during the old closure, and the week before it
+    during = await gql(query, {"id": gid("Station", station), "at": "2024-03-05T12:00:00+03:00"})
+    before = await gql(query, {"id": gid("Station", station), "at": "2024-02-23T00:00:00Z"})
+    # then: closed then, and open again when it ended; before it, its start is the next change
+    assert during["data"]["station"] == {"isOpen": False, "nextChangeAt": "2024-03-11T00:00:00+00:00"}
+    assert during["data"]["nearestStations"] == []
+    assert before["data"]["station"] == {"isOpen": True, "nextChangeAt": "2024-03-01T00:00:00+00:00"}
+    assert before["data"]["nearestStations"] == [{"isOpen": True}]
+
+
+async def test_next_change_of_an_always_open_station_is_a_closure_weeks_ahead(gql, sessionmaker):
+    # given: an always-open station with a closure a month ahead, and one with a closure of two months
+    now = datetime.now(UTC)
+    ahead = Closure(now + timedelta(days=30), now + timedelta(days=32), "Eid al-Adha")
+    long = Closure(now - timedelta(days=1), now + timedelta(days=60), "rebuilding")
+    async with sessionmaker() as session:
+        open_ = await make_station(session, always_open=True, closures=(ahead,))
+        closed = await make_station(session, always_open=True, closures=(long,))
+        await session.commit()
+    # when
+    first = await gql(STATION, {"id": gid("Station", open_)})
+    second = await gql(STATION, {"id": gid("Station", closed)})
+    # then: the closure's start, and the long one's end (not "never")
+    assert first["data"]["station"]["isOpen"] is True
+    assert datetime.fromisoformat(first["data"]["station"]["nextChangeAt"]) == ahead.starts_at
+    assert second["data"]["station"]["isOpen"] is False
+    assert datetime.fromisoformat(second["data"]["station"]["nextChangeAt"]) == long.ends_at
+
+
+async def test_closures_lists_those_in_force_now_or_coming_only(gql, sessionmaker):
+    # given: closures over since a few hours, in force, coming, and over years ago
+    now = datetime.now(UTC)
+    over = Closure(now - timedelta(hours=12), now - timedelta(hours=11), "over this morning")
+    long_over = Closure(datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 2, tzinfo=UTC), "over")
+    in_force = Closure(now - timedelta(hours=1), now + timedelta(hours=1), "in force", ("TRAFFIC",))
+    coming = Closure(now + timedelta(days=400), now + timedelta(days=401), "coming")
+    async with sessionmaker() as session:
+        station = await make_station(session, services=("TRAFFIC", "CRIME_REPORTING"),
+                                     closures=(coming, over, long_over, in_force))
+        await session.commit()
+    # when
+    body = await gql(STATION, {"id": gid("Station", station)})
+    # then: in start order, nothing over (the field used to keep a day of the past)
+    assert [c["reason"] for c in body["data"]["station"]["closures"]] == ["in force", "coming"]
+    assert body["data"]["station"]["closures"][0]["services"] == ["TRAFFIC"]
