@@ -182,7 +182,9 @@ class ClientRequest(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained: `hash` = SHA-256(previous hash + this entry's canonical content)."""
+    """Append-only and chained: `hash` = HMAC-SHA256 under the audit key (never stored here) of the previous
+    hash and this entry's canonical content, the key named by `key_id`; entries from before the keyed chain
+    (`key_id` null) have a plain SHA-256 there. resolvers/audit.py."""
 
     __tablename__ = "audit_log"
 
@@ -198,3 +200,4 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSONB)
     prev_hash: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str | None] = mapped_column(Text)
