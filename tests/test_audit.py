@@ -19,7 +19,6 @@ from sqlalchemy.exc import DBAPIError
 
 from api.audit_anchors import AuditAnchors, anchor_now, read
 from api.metrics import Metrics
-from db import embedded
 from db.audit import GENESIS
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_async
@@ -232,10 +231,9 @@ async def test_a_chain_keyed_before_a_rotation_verifies_with_the_old_key(gql, se
     assert with_old.ok, with_old.reason
 
 
-async def test_a_chain_from_before_the_keyed_one_still_verifies(server_url):
+async def test_a_chain_from_before_the_keyed_one_still_verifies(fresh_database):
     # given a database at 0010 whose audit log the old code wrote: plain SHA-256 links, no key
-    name = f"markaz_audit_{uuid.uuid4().hex[:10]}"
-    url = await embedded.ensure_database(server_url, name)
+    url = fresh_database
     engine = make_engine(url, pool_size=2)
     try:
         await upgrade_async(url, "0010")
@@ -272,11 +270,6 @@ async def test_a_chain_from_before_the_keyed_one_still_verifies(server_url):
             assert tampered.reason == "the entry before it was changed or removed"
     finally:
         await engine.dispose()
-        conn = await asyncpg.connect(embedded.with_database(server_url, "postgres"))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 async def test_the_server_anchors_its_head_in_the_log_a_file_and_metrics(gql, sessionmaker, tmp_path, caplog):
