@@ -123,10 +123,18 @@ def _read_password() -> str:
 
 async def _users(args: argparse.Namespace) -> int:
     from api.database import open_database
+    from api.security import audit_keys
     from resolvers import officers
     from resolvers.audit import NoAuditKey
 
-    async with open_database(_settings()) as database, database.sessionmaker() as session:
+    settings = _settings()
+    if args.users_command != "list":  # a change to an account is audited: the audit key must be good
+        try:
+            audit_keys(settings)
+        except RuntimeError as error:
+            print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
+            return 2
+    async with open_database(settings) as database, database.sessionmaker() as session:
         try:
             if args.users_command == "add":
                 officer_id = await officers.add_officer(
@@ -176,7 +184,11 @@ async def _audit(args: argparse.Namespace) -> int:
     settings = _settings()
     path = Path(args.anchors) if args.anchors else settings.anchor_file
     command = f"markaz audit {args.audit_command}"
-    current, old_keys = audit_keys(settings)
+    try:
+        current, old_keys = audit_keys(settings)
+    except RuntimeError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return 2
     if current is None:
         print(f"{command}: no audit key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY) as the server has it",
               file=sys.stderr)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import asyncpg
+import httpx
 import pytest
 from prometheus_client import generate_latest
 from sqlalchemy import text
@@ -398,3 +399,34 @@ async def test_the_commands_audit_accounts_and_verify_against_the_anchor(fresh_d
             f"markaz audit verify: {bad}: line 2 is not an anchor"), test_cli._report(refused)
     finally:
         await conn.close()
+
+
+async def test_a_running_server_anchors_what_it_appends(committed_sessionmaker, database_url, tmp_path):
+    from tests.feed_support import Server, login
+
+    # given a server anchoring every second, and an officer who signs in (an entry appended)
+    async with committed_sessionmaker() as session:
+        _, badge = await make_officer(session, station_id=await make_station(session))
+        await session.commit()
+    server = Server(database_url, tmp_path, MARKAZ_AUDIT_ANCHOR_SECONDS="1", MARKAZ_LOG_LEVEL="INFO")
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        await login(server, badge, PASSWORD)
+        async with committed_sessionmaker() as session:
+            head = (await session.execute(text(
+                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"))).one()
+        # then within a few seconds the head is anchored: in the file, in the log and on /metrics
+        path = tmp_path / "audit-anchors.jsonl"
+        for _ in range(50):
+            if path.exists() and any(a.id >= head.id for a in read(path)):
+                break
+            await asyncio.sleep(0.2)
+        assert (head.id, head.hash) in {(a.id, a.hash) for a in read(path)}
+        async with httpx.AsyncClient() as client:
+            exposed = (await client.get(server.url + "/metrics")).text
+        anchored = float(exposed.split("\nmarkaz_audit_anchor_id ")[1].split()[0])
+        assert anchored >= head.id and head.hash not in exposed
+    finally:
+        server.stop()
+    logged = [json.loads(line) for line in server.log.read_text().splitlines() if '"audit anchor"' in line]
+    assert (head.id, head.hash) in {(line["audit_anchor_id"], line["audit_anchor_hash"]) for line in logged}
