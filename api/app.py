@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api import map_page
+from api.audit_anchors import AuditAnchors
 from api.compaction import Compactor
 from api.compression import CompressionMiddleware
 from api.database import open_database
@@ -28,9 +29,10 @@ from api.logs import RequestIdMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.persisted import PersistedQueries
 from api.ratelimit import RateLimit, limiter_for
-from api.security import ClientAddress, SecurityHeaders, secret_key, trusted_networks
+from api.security import ClientAddress, SecurityHeaders, audit_keys, secret_key, trusted_networks
 from api.tracing import TracingMiddleware, trace_statements, tracer_provider
 from db import migrate
+from db.engine import give_audit_key
 from db.faults import is_unavailable
 from db.settings import Settings
 from mobile_contract import releases
@@ -57,8 +59,13 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     executor = Executor(schema._schema, planner=functools.partial(make_plan, schema) if plans else None,
                         limits=Limits.from_settings(settings))
     key = secret_key(settings)
+    audit_key, _ = audit_keys(settings)
+    if sessionmaker is not None:
+        give_audit_key(sessionmaker, audit_key)
     limiter = limiter_for(settings, sessionmaker) if settings.rate_limit else None
     metrics = Metrics()
+    anchors = AuditAnchors(settings.anchor_file, every_seconds=settings.audit_anchor_seconds)
+    metrics.registry.register(anchors)
     tracing = tracer_provider(settings)
     tracer = tracing.get_tracer("markaz") if tracing is not None else None
     endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
@@ -94,6 +101,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             compactor = Compactor(database.sessionmaker, every_seconds=settings.compact_seconds,
                                   feed_retention=timedelta(hours=retention) if retention else None)
             await compactor.start()
+            anchors.sessionmaker = database.reader
+            await anchors.start()
             _log.info("markaz ready", extra={"embedded_database": database.embedded})
             # What start-up made (modules, the schema, reference data) lives as long as the process: out
             # of the collector's sight, full collections stay short and requests do not stall on them.
@@ -101,6 +110,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             try:
                 yield
             finally:
+                await anchors.stop()
                 await compactor.stop()
                 await hub.stop()
                 if tracing is not None:

@@ -123,15 +123,24 @@ def _read_password() -> str:
 
 async def _users(args: argparse.Namespace) -> int:
     from api.database import open_database
+    from api.security import audit_keys
     from resolvers import officers
+    from resolvers.audit import NoAuditKey
 
-    async with open_database(_settings()) as database, database.sessionmaker() as session:
+    settings = _settings()
+    if args.users_command != "list":  # a change to an account is audited: the audit key must be good
+        try:
+            audit_keys(settings)
+        except RuntimeError as error:
+            print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
+            return 2
+    async with open_database(settings) as database, database.sessionmaker() as session:
         try:
             if args.users_command == "add":
                 officer_id = await officers.add_officer(
                     session, badge=args.badge, name=args.name, role=args.role, password=_read_password(),
                     gender=args.gender, rank=args.rank, station_id=args.station,
-                    governorates=args.governorate or ())
+                    governorates=args.governorate or (), by=_operator("markaz users add"))
                 print(f"officer {officer_id} added (badge {args.badge.strip()}, {args.role})")
             elif args.users_command == "list":
                 for row in await officers.list_officers(session):
@@ -139,30 +148,77 @@ async def _users(args: argparse.Namespace) -> int:
                     state = "active" if row.active else "disabled"
                     print(f"{row.badge_number}\t{row.role}\t{where}\t{state}\t{row.name}")
             elif args.users_command == "disable":
-                ended = await officers.disable_officer(session, args.badge)
+                ended = await officers.disable_officer(session, args.badge,
+                                                       by=_operator("markaz users disable"))
                 print(f"{args.badge} disabled; {ended} session(s) ended")
             else:
-                ended = await officers.reset_password(session, args.badge, _read_password())
+                ended = await officers.reset_password(session, args.badge, _read_password(),
+                                                      by=_operator("markaz users reset-password"))
                 print(f"password of {args.badge} changed; {ended} session(s) ended")
-        except officers.AccountError as error:
+        except (officers.AccountError, NoAuditKey) as error:
             print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
             return 2
         await session.commit()
     return 0
 
 
-async def _audit_verify(args: argparse.Namespace) -> int:
+def _operator(command: str) -> str:
+    """Who ran an administration command, for the audit log: the command and the system user."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (a container's)
+        import os
+
+        user = f"uid {os.getuid()}"
+    return f"{command} (system user {user})"
+
+
+async def _audit(args: argparse.Namespace) -> int:
+    from api.audit_anchors import AnchorFileError, anchor_now, read
     from api.database import open_database
+    from api.security import audit_keys
     from resolvers import audit
 
-    async with open_database(_settings()) as database, database.sessionmaker() as session:
-        result = await audit.verify(session)
-    if result.first_bad_id is None:
-        print(f"audit log intact: {result.entries} entries, every link verified")
-        return 0
-    print(f"audit log TAMPERED: entry {result.first_bad_id}: {result.reason} "
-          f"({result.entries} entries read)", file=sys.stderr)
-    return 1
+    settings = _settings()
+    path = Path(args.anchors) if args.anchors else settings.anchor_file
+    command = f"markaz audit {args.audit_command}"
+    try:
+        current, old_keys = audit_keys(settings)
+    except RuntimeError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return 2
+    if current is None:
+        print(f"{command}: no audit key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY) as the server has it",
+              file=sys.stderr)
+        return 2
+    async with open_database(settings) as database:
+        if args.audit_command == "anchor":
+            anchor = await anchor_now(database.reader, path)
+            print(f"audit log anchored at id {anchor.id} in {path}" if anchor
+                  else "audit log empty: nothing to anchor")
+            return 0
+        try:
+            anchors = read(path) if path.exists() else []
+        except AnchorFileError as error:
+            print(f"{command}: {error}", file=sys.stderr)
+            return 2
+        async with database.sessionmaker() as session:
+            result = await audit.verify(session, anchors=anchors, old_keys=old_keys)
+    if not result.ok:
+        where = f"entry {result.first_bad_id}: " if result.first_bad_id is not None else ""
+        print(f"audit log TAMPERED: {where}{result.reason} ({result.entries} entries read)", file=sys.stderr)
+        return 1
+    unkeyed = f"; {result.unkeyed} from before the keyed chain (plain SHA-256)" if result.unkeyed else ""
+    print(f"audit log intact: {result.entries} entries, every link verified{unkeyed}")
+    if result.last_anchor is not None:
+        print(f"anchors: {result.anchors_checked} matched, the newest at id {result.last_anchor.id} "
+              f"({result.last_anchor.at}) in {path}")
+    else:
+        print(f"note: no anchor in {path}: the removal of the newest entries cannot be ruled out",
+              file=sys.stderr)
+    return 0
 
 
 async def _export_activity(args: argparse.Namespace) -> int:
@@ -306,8 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain; exit 1 when an entry was changed or removed")
-    audit.set_defaults(coro=_audit_verify)
+    verify = audit_sub.add_parser("verify", help="check the keyed chain and the anchors; exit 1 when an "
+                                                 "entry was changed or removed, or the newest ones truncated")
+    anchor = audit_sub.add_parser("anchor", help="append the chain's head to the anchor file now")
+    for cmd in (verify, anchor):
+        cmd.add_argument("--anchors", metavar="FILE",
+                         help="the anchor file (default: MARKAZ_AUDIT_ANCHOR_FILE, or audit-anchors.jsonl in "
+                              "the data directory)")
+    audit.set_defaults(coro=_audit)
 
     export = sub.add_parser("export", help="export data")
     export_sub = export.add_subparsers(dest="export_command", required=True)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.security import audit_keys
 from db import embedded, migrate
 from db.engine import make_engine, make_reader, make_sessionmaker
 from db.settings import Settings
@@ -67,6 +68,12 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
     server = None
     url = settings.database_url
     try:
+        audit_key, _ = audit_keys(settings)
+    except RuntimeError:
+        # A weak key: the server refuses to start on it (api/app.py), and a command that writes the audit
+        # log checks it first and says so; the others (`migrate`, `seed`) need no key.
+        audit_key = None
+    try:
         if url is None:
             server, base = await asyncio.to_thread(embedded.start, settings.data_dir)
             url = await embedded.ensure_database(base)
@@ -76,7 +83,8 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             await prepare(url)
         engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms)
         try:
-            yield Database(url, engine, make_sessionmaker(engine), make_reader(engine), server is not None)
+            yield Database(url, engine, make_sessionmaker(engine, audit_key=audit_key), make_reader(engine),
+                           server is not None)
         finally:
             await engine.dispose()
     finally:

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from db.settings import Settings
+from resolvers.audit import chain_key
 from resolvers.tokens import development_key
 
 MIN_KEY_LENGTH = 32
@@ -47,6 +48,27 @@ def secret_key(settings: Settings) -> str:
     if settings.production:
         raise RuntimeError("MARKAZ_SECRET_KEY must be set in production (32 or more random characters)")
     return development_key(settings.data_dir)
+
+
+def audit_keys(settings: Settings) -> tuple[bytes | None, tuple[bytes, ...]]:
+    """The audit chain's key, and the keys it was rotated away from (for verifying only).
+
+    MARKAZ_AUDIT_KEY when set, else MARKAZ_SECRET_KEY (in development, the data directory's key): either
+    way through `resolvers.audit.chain_key`, never the token-signing key itself. A separate audit key is
+    the better choice in production: rotating the signing key (after a leak, say) then leaves the chain
+    alone, and the key can be kept, like the anchors, by someone other than who runs the server. None
+    in production without either key: commands that write no audit entry (`migrate`) still run.
+    """
+    old = tuple(chain_key(value) for value in settings.audit_old_keys)
+    if settings.audit_key:
+        if settings.production and (problem := key_problem(settings.audit_key)):
+            raise RuntimeError(f"MARKAZ_AUDIT_KEY {problem}")
+        if not settings.production and len(settings.audit_key) < MIN_KEY_LENGTH:
+            raise RuntimeError(f"MARKAZ_AUDIT_KEY must be at least {MIN_KEY_LENGTH} characters")
+        return chain_key(settings.audit_key), old
+    if settings.production and not settings.secret_key:
+        return None, old
+    return chain_key(secret_key(settings)), old
 
 
 def content_security_policy(*, graphiql: bool, img_sources: tuple[str, ...] = ()) -> str:

@@ -1,4 +1,8 @@
-"""The audit log's SQL: appending entries to the hash chain, and reading it back in order."""
+"""The audit log's SQL: appending entries to the chain, reading it back in order, and its head.
+
+The chain's key is no part of the database: a process puts it on the sessions it makes
+(`db.engine.make_sessionmaker(audit_key=...)`, under `KEY_INFO` in `session.info`), from its settings.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ from db.models import AuditEntry
 
 _AUDIT_LOCK = 7_272_002
 GENESIS = "0" * 64
+KEY_INFO = "markaz.audit_key"
+
+
+def session_key(session: AsyncSession) -> bytes | None:
+    """The audit chain's key the session was made with, if any."""
+    return session.info.get(KEY_INFO)
 
 
 async def last_hash_locked(session: AsyncSession) -> str:
@@ -42,3 +52,9 @@ async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIte
         for row in rows:
             yield row
         last_id = rows[-1].id
+
+
+async def head(session: AsyncSession) -> Any | None:
+    """The newest entry's id, hash and key id (entries commit in chain order: appends hold the lock)."""
+    query = select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id).order_by(AuditEntry.id.desc()).limit(1)
+    return (await core.execute(session, query)).first()

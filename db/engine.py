@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.audit import KEY_INFO
 from db.settings import async_url
 
 POOL_TIMEOUT_S = 10
@@ -49,8 +50,18 @@ def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: 
     )
 
 
-def make_sessionmaker(bind) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(bind, *, audit_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions; with `audit_key`, ones that can append to the audit chain (db/audit.py)."""
+    info = {KEY_INFO: audit_key} if audit_key else None
+    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False, info=info)
+
+
+def give_audit_key(maker: async_sessionmaker[AsyncSession], audit_key: bytes | None) -> None:
+    """Make a sessionmaker made elsewhere (a test's) write the audit chain with `audit_key`, unless it
+    already has a key of its own."""
+    info = maker.kw.get("info") or {}
+    if audit_key and KEY_INFO not in info:
+        maker.configure(info={**info, KEY_INFO: audit_key})
 
 
 def make_reader(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, case, delete, exists, false, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db import core
 from db.models import AuthSession, LoginThrottle, Officer, RefreshToken, Station
@@ -47,29 +47,106 @@ async def set_password(session: AsyncSession, officer_id: int, password_hash: st
                           .values(password_hash=password_hash, password_changed_at=func.now()))
 
 
-async def throttle(session: AsyncSession, badge_key: str) -> Row[Any] | None:
-    return (await core.execute(session,
-        select(LoginThrottle.__table__).where(LoginThrottle.badge_key == badge_key))).first()
+ACCOUNT_SOURCE = "*"  # the source_key of an account's own row: its failures from every address
+# The throttle's clock: the statement's start, not the transaction's (`now()`), which in a long
+# transaction would stand still, and with it every wait.
+_now = func.statement_timestamp
 
 
-async def record_failure(session: AsyncSession, badge_key: str, now: datetime, lock_after: int,
-                         lock_until: datetime) -> int:
-    """Count a failed sign-in; lock the badge once `lock_after` failures are reached. Returns failures."""
-    stmt = insert(LoginThrottle).values(badge_key=badge_key, failures=1, last_failure_at=now)
+async def statement_by_statement(session: AsyncSession) -> None:
+    """Make each of the session's statements its own transaction, committed as it ends, so that a row
+    lock lasts as long as its statement, not until the client's next round trip (which a busy event loop
+    may be slow to send). Only for a session with a connection of its own from an engine's pool; one
+    joined to an outer transaction (a test's) is left in it. Call before the session's first statement."""
+    if isinstance(session.bind, AsyncEngine):
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+async def sign_in_subject(session: AsyncSession, badge: str, device_id: str | None) -> Row[Any] | None:
+    """The officer of a badge, with `known_device`: whether the officer signed in on `device_id` before.
+    One statement, the same whether or not the badge exists."""
+    known = (exists().where(AuthSession.officer_id == Officer.id, AuthSession.device_id == device_id)
+             if device_id else false())
+    query = select(_OFFICERS, known.label("known_device")).where(Officer.badge_number == badge)
+    return (await core.execute(session, query)).first()
+
+
+async def account_failures(session: AsyncSession, badge_key: str, window: timedelta) -> int:
+    """The account's failures from addresses, counted since it last went `window` without one."""
+    query = select(LoginThrottle.failures).where(
+        LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == ACCOUNT_SOURCE,
+        LoginThrottle.last_failure_at >= _now() - window)
+    return int((await core.execute(session, query)).scalar() or 0)
+
+
+def _wait(failures, free: int, first_s: float, max_s: float):
+    """Seconds before the next try after `failures`: none within the free tries, then doubling."""
+    return case((failures < free, 0.0), else_=func.least(max_s, first_s * func.power(2.0, failures - free)))
+
+
+async def claim_attempt(session: AsyncSession, badge_key: str, source_key: str, *, free: int, first_s: float,
+                        max_s: float, forget: timedelta) -> int | None:
+    """Count a try from a source as a failure before it is made, and set when the next may come; the
+    source's failures, this try included, or None while the source must still wait.
+
+    One statement: concurrent tries queue on the row for as long as it runs (see statement_by_statement),
+    and each sees the one before it counted, so none gets past the limit. A source quiet for `forget`
+    starts again from its first try.
+    """
+    t = LoginThrottle.__table__
+    failures = case((t.c.last_failure_at < _now() - forget, 1), else_=t.c.failures + 1)
+    seconds = lambda n: func.make_interval(0, 0, 0, 0, 0, 0, _wait(n, free, first_s, max_s))  # noqa: E731
+    stmt = insert(LoginThrottle).values(badge_key=badge_key, source_key=source_key, failures=1,
+                                        last_failure_at=_now(),
+                                        next_attempt_at=_now() + seconds(literal(1)))
     stmt = stmt.on_conflict_do_update(
-        index_elements=[LoginThrottle.badge_key],
-        set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
-    ).returning(LoginThrottle.failures)
-    failures = int((await core.execute(session, stmt)).scalar_one())
-    if failures >= lock_after:
-        await core.execute(session, update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
-                              .values(locked_until=lock_until, failures=0))
-    return failures
+        index_elements=[t.c.badge_key, t.c.source_key],
+        set_={"failures": failures, "last_failure_at": _now(),
+              "next_attempt_at": _now() + seconds(failures)},
+        where=t.c.next_attempt_at <= _now(),
+    ).returning(t.c.failures)
+    found = (await core.execute(session, stmt)).scalar()
+    return None if found is None else int(found)
+
+
+async def seconds_to_wait(session: AsyncSession, badge_key: str, source_key: str) -> float:
+    query = select(func.extract("epoch", LoginThrottle.next_attempt_at - _now())).where(
+        LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == source_key)
+    return float((await core.execute(session, query)).scalar() or 0)
+
+
+async def count_account_failure(session: AsyncSession, badge_key: str, window: timedelta) -> int:
+    """Count a try against the account (from an address): the account's failures since it last went
+    `window` without one."""
+    t = LoginThrottle.__table__
+    stmt = insert(LoginThrottle).values(badge_key=badge_key, source_key=ACCOUNT_SOURCE, failures=1,
+                                        last_failure_at=_now())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.badge_key, t.c.source_key],
+        set_={"failures": case((t.c.last_failure_at < _now() - window, 1), else_=t.c.failures + 1),
+              "last_failure_at": _now()},
+    ).returning(t.c.failures)
+    return int((await core.execute(session, stmt)).scalar_one())
+
+
+async def attempt_succeeded(session: AsyncSession, badge_key: str, source_key: str, *, counted: bool) -> None:
+    """The try was right: the source's record is cleared, and the account's count of it taken back."""
+    await core.execute(session, delete(LoginThrottle).where(LoginThrottle.badge_key == badge_key,
+                                                            LoginThrottle.source_key == source_key))
+    if counted:
+        await core.execute(session, update(LoginThrottle).where(
+            LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == ACCOUNT_SOURCE,
+        ).values(failures=func.greatest(LoginThrottle.failures - 1, 0)))
 
 
 async def clear_failures(session: AsyncSession, badge_key: str) -> None:
-    await core.execute(session, update(LoginThrottle).where(LoginThrottle.badge_key == badge_key)
-                          .values(failures=0, locked_until=None))
+    """Forget every failed sign-in of an account. The rows are locked sources first, the account's own
+    last, the order a sign-in takes them in, so the two cannot deadlock."""
+    t = LoginThrottle.__table__
+    rows = (select(t.c.badge_key, t.c.source_key).where(t.c.badge_key == badge_key)
+            .order_by(t.c.source_key == ACCOUNT_SOURCE, t.c.source_key).with_for_update())
+    await core.execute(session, rows)
+    await core.execute(session, delete(LoginThrottle).where(LoginThrottle.badge_key == badge_key))
 
 
 async def create_session(session: AsyncSession, *, session_id: uuid.UUID, officer_id: int,

@@ -58,6 +58,18 @@ class Settings:
     compact_seconds: int = 60
     # Hours the live feed's event log keeps (a cursor older than that is told to reload); 0: for ever.
     feed_retention_hours: int = 168
+    # The audit chain's key (resolvers/audit.py); none: one made from `secret_key`. Earlier ones, after a
+    # rotation, so that the entries made with them still verify.
+    audit_key: str | None = None
+    audit_old_keys: tuple[str, ...] = ()
+    # Seconds between anchors of the audit chain's head (api/audit_anchors.py); 0: none. Their file.
+    audit_anchor_seconds: int = 60
+    audit_anchor_file: Path | None = None
+
+    @property
+    def anchor_file(self) -> Path:
+        """Where anchors are appended and read from: MARKAZ_AUDIT_ANCHOR_FILE, or in the data directory."""
+        return self.audit_anchor_file or self.data_dir / "audit-anchors.jsonl"
 
     @property
     def production(self) -> bool:
@@ -101,6 +113,12 @@ class Settings:
             compact_seconds=_number(env, "MARKAZ_COMPACT_SECONDS", defaults.compact_seconds, low=0),
             feed_retention_hours=_number(env, "MARKAZ_FEED_RETENTION_HOURS", defaults.feed_retention_hours,
                                          low=0),
+            audit_key=env.get("MARKAZ_AUDIT_KEY") or None,
+            audit_old_keys=_list(env, "MARKAZ_AUDIT_OLD_KEYS"),
+            audit_anchor_seconds=_number(env, "MARKAZ_AUDIT_ANCHOR_SECONDS", defaults.audit_anchor_seconds,
+                                         low=0),
+            audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
+            if env.get("MARKAZ_AUDIT_ANCHOR_FILE") else None,
         )
 
 

@@ -1,24 +1,27 @@
-"""Sign-in: login with throttling and lockout, rotating refresh tokens with reuse detection, logout,
-and turning a bearer token into the request's Viewer."""
+"""Sign-in: login with throttling (resolvers/throttle.py), rotating refresh tokens with reuse detection,
+logout, and turning a bearer token into the request's Viewer. Failed sign-ins and refresh-token reuse
+are audited."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import math
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from db import officers as repo
-from resolvers import audit, tokens
+from db.faults import is_unavailable
+from resolvers import audit, throttle, tokens
 from resolvers.context import Context
 from resolvers.passwords import verify_password
 from resolvers.policy import Viewer
 from resolvers.user_errors import fail
 
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=15)
-MAX_DELAY_S = 3.0
+BADGE_AS_TYPED = 64  # characters of a failed sign-in's badge number the audit keeps
+_log = logging.getLogger("markaz.auth")
 
 
 @dataclasses.dataclass(slots=True)
@@ -29,38 +32,53 @@ class Tokens:
     officer: Any
 
 
-def _badge_key(badge: str) -> str:
-    return badge.strip().casefold()[:64]
-
-
-def _delay_for(failures: int) -> float:
-    """Each failure in a row doubles the wait before the answer, up to a few seconds."""
-    return 0.0 if failures <= 1 else min(0.1 * 2 ** (failures - 1), MAX_DELAY_S)
+def _refused(ctx: Context, seconds: int):
+    """LIMIT_EXCEEDED with the wait, in seconds or (from two minutes on) minutes."""
+    if seconds < 120:
+        fail(ctx.lang, None, "throttled_seconds", "LIMIT_EXCEEDED", retry_after=seconds, seconds=seconds)
+    fail(ctx.lang, None, "throttled_minutes", "LIMIT_EXCEEDED", retry_after=seconds,
+         minutes=math.ceil(seconds / 60))
 
 
 async def login(ctx: Context, badge: str, password: str) -> Tokens:
-    """Sign in. A wrong password and an unknown badge get the same answer, after the same work."""
+    """Sign in. A wrong password and an unknown badge get the same answer, after the same work.
+
+    Run outside the request's transaction: the try is counted (or refused) and committed first, then
+    the password checked with no connection held (argon2 takes tens of milliseconds of CPU by design, in
+    a thread), then a failure audited or the success recorded. No row lock is held while anything waits,
+    so concurrent guesses cannot pile up into timeouts.
+    """
     now = datetime.now(UTC)
-    key = _badge_key(badge)
-    async with ctx.db() as session:
-        throttle = await repo.throttle(session, key)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        fail(ctx.lang, None, "locked", "LIMIT_EXCEEDED", minutes=minutes)
-    async with ctx.db() as session:
-        officer = await repo.officer_by_badge(session, badge.strip())
-    # argon2 runs in a thread: it takes tens of milliseconds of CPU by design.
+    try:
+        async with ctx.sessionmaker() as session:
+            attempt = await throttle.begin(session, badge, ctx.device_id, ctx.client_ip)
+            await session.commit()
+    except throttle.Throttled as refused:
+        _log.warning("sign-in throttled", extra={"retry_after": refused.retry_after})
+        _refused(ctx, refused.retry_after)
+    officer = attempt.officer
     ok = await asyncio.to_thread(verify_password, officer.password_hash if officer else None, password)
     if not ok or officer is None or not officer.active:
-        async with ctx.db() as session:
-            failures = await repo.record_failure(session, key, now, LOCK_AFTER, now + LOCK_FOR)
-        await asyncio.sleep(_delay_for(failures))
-        # The mutation fails, but the failure must be counted: keep this write.
-        fail(ctx.lang, None, "invalid_credentials", "INVALID_CREDENTIALS", keep_writes=True)
+        reason = "unknown badge" if officer is None else "wrong password" if not ok else "account disabled"
+        # Never the password; the badge as typed (people do type a password there), cut short.
+        failed = audit.of_request(ctx, "login_failed", "Officer", officer.id if officer else None,
+                                  after={"badge": badge[:BADGE_AS_TYPED], "address": ctx.client_ip,
+                                         "reason": reason})
+        try:
+            await audit.write_now(ctx.sessionmaker, [failed])
+        except Exception as error:
+            if is_unavailable(error):
+                raise  # the transport answers 503: nothing was checked against a database it cannot reach
+            # The guess is answered as any other, never with an internal error; the log keeps the entry.
+            _log.exception("audit entry of a failed sign-in not written",
+                           extra={"audit_action": failed.action, "audit_after": failed.after})
+        fail(ctx.lang, None, "invalid_credentials", "INVALID_CREDENTIALS")
+    async with ctx.sessionmaker() as session:
+        await throttle.succeeded(session, attempt)
+        await session.commit()
     session_id = uuid.uuid4()
     refresh, refresh_hash = tokens.new_refresh_token()
     async with ctx.db() as session:
-        await repo.clear_failures(session, key)
         await repo.create_session(session, session_id=session_id, officer_id=officer.id,
                                   device_id=ctx.device_id, expires_at=now + tokens.SESSION_TTL,
                                   token_hash=refresh_hash)
@@ -81,7 +99,10 @@ async def refresh(ctx: Context, refresh_token: str) -> Tokens:
             fail(ctx.lang, ("refreshToken",), "session_ended", "INVALID_CREDENTIALS")
         if row.used_at is not None:
             await repo.revoke_session(session, row.session_id, "refresh token reused")
-            # The revocation must stand although this mutation fails.
+            # Someone holds a copy of the officer's token (the officer, or whoever copied it, comes second).
+            audit.record(ctx, "refresh_token_reused", "AuthSession", row.session_id, after={
+                "officer": row.officer_id, "session_device": row.device_id, "address": ctx.client_ip})
+            # The revocation and its entry must stand although this mutation fails.
             fail(ctx.lang, ("refreshToken",), "session_ended", "INVALID_CREDENTIALS", keep_writes=True)
         officers = await repo.officers_by_ids(session, [row.officer_id])
         officer = officers.get(row.officer_id)

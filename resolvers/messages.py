@@ -48,10 +48,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "رقم الشارة أو كلمة المرور غير صحيح.",
         "ku": "ژمارەی باج یان وشەی نهێنی هەڵەیە.",
     },
-    "locked": {
-        "en": "Too many failed attempts. Try again in {minutes} minutes.",
-        "ar": "محاولات فاشلة كثيرة. حاول مرة أخرى بعد {minutes} دقيقة.",
-        "ku": "هەوڵی شکستخواردووی زۆر. دوای {minutes} خولەک دووبارە هەوڵ بدەرەوە.",
+    "throttled_seconds": {
+        "en": "Too many failed sign-ins from here. Try again in {seconds} seconds.",
+        "ar": "محاولات دخول فاشلة كثيرة من هنا. حاول مرة أخرى بعد {seconds} ثانية.",
+        "ku": "هەوڵی چوونەژوورەوەی شکستخواردووی زۆر لێرەوە. دوای {seconds} چرکە دووبارە هەوڵ بدەرەوە.",
+    },
+    "throttled_minutes": {
+        "en": "Too many failed sign-ins from here. Try again in {minutes} minutes.",
+        "ar": "محاولات دخول فاشلة كثيرة من هنا. حاول مرة أخرى بعد {minutes} دقيقة.",
+        "ku": "هەوڵی چوونەژوورەوەی شکستخواردووی زۆر لێرەوە. دوای {minutes} خولەک دووبارە هەوڵ بدەرەوە.",
     },
     "operation_not_allowed": {
         "en": "This request is not one of the app's released operations. Update the app.",

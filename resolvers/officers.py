@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import officers as repo
 from db import stations as station_repo
-from resolvers import policy
+from resolvers import audit, policy
 from resolvers.context import Context
 from resolvers.passwords import hash_password, password_problem
+from resolvers.throttle import badge_key
 
 
 async def me(ctx: Context) -> Any | None:
@@ -41,9 +42,27 @@ class AccountError(ValueError):
     """A `markaz users` command that cannot be carried out, with the reason for the administrator."""
 
 
+async def _audited(session: AsyncSession, by: str | None, action: str, row: Any, *,
+                   before: dict | None = None, after: dict | None = None) -> None:
+    """The audit entry of an account change, in the change's transaction, naming who made it (`by`).
+
+    Every administration command passes `by`; without it (bulk set-up: the demo data, benchmarks, tests'
+    factories) the change is not audited.
+    """
+    if by is not None:
+        after = {**(after or {}), "badge": row.badge_number, "by": by}
+        await audit.flush(session, [audit.entry(action, "Officer", row.id, before=before, after=after)])
+
+
+def _account(row: Any) -> dict[str, Any]:
+    """What the audit keeps of an account: never its password's hash."""
+    return {"role": row.role, "station": row.station_id, "governorates": list(row.governorates or ()),
+            "active": row.active}
+
+
 async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str, password: str,
                       gender: str = "MALE", rank: str | None = None, station_id: int | None = None,
-                      governorates: Sequence[str] = ()) -> int:
+                      governorates: Sequence[str] = (), by: str | None = None) -> int:
     badge, name = badge.strip(), name.strip()
     if not badge or len(badge) > 32:
         raise AccountError("--badge must be 1 to 32 characters")
@@ -69,12 +88,16 @@ async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str
             raise AccountError(f"--governorate: unknown {', '.join(unknown)} (use codes like IQ-NI)")
     if await repo.officer_by_badge(session, badge) is not None:
         raise AccountError(f"--badge {badge}: an officer with this badge exists")
-    return await repo.create_officer(session, {
+    officer_id = await repo.create_officer(session, {
         "badge_number": badge, "name": name, "rank": rank, "gender": gender, "role": role,
         "station_id": station_id if role in (policy.OFFICER, policy.COMMANDER) else None,
         "governorates": sorted(set(governorates)) if role == policy.SUPERVISOR else [],
         "password_hash": hash_password(password),
     })
+    if by is not None:
+        row = (await repo.officers_by_ids(session, [officer_id]))[officer_id]
+        await _audited(session, by, "account_added", row, after=_account(row))
+    return officer_id
 
 
 async def _by_badge(session: AsyncSession, badge: str) -> Any:
@@ -84,21 +107,27 @@ async def _by_badge(session: AsyncSession, badge: str) -> Any:
     return row
 
 
-async def disable_officer(session: AsyncSession, badge: str) -> int:
+async def disable_officer(session: AsyncSession, badge: str, *, by: str | None = None) -> int:
     """Disable the account and end all its sessions at once; returns the number of sessions ended."""
     row = await _by_badge(session, badge)
     await repo.set_active(session, row.id, False)
-    return await repo.revoke_officer_sessions(session, row.id, "officer disabled")
+    ended = await repo.revoke_officer_sessions(session, row.id, "officer disabled")
+    await _audited(session, by, "account_disabled", row, before=_account(row),
+                   after={"active": False, "sessions_ended": ended})
+    return ended
 
 
-async def reset_password(session: AsyncSession, badge: str, password: str) -> int:
-    """Set a new password and end all the officer's sessions; returns the number ended."""
+async def reset_password(session: AsyncSession, badge: str, password: str, *, by: str | None = None) -> int:
+    """Set a new password, clear the account's failed sign-ins and end all its sessions; returns the
+    number of sessions ended."""
     if problem := password_problem(password):
         raise AccountError(problem)
     row = await _by_badge(session, badge)
     await repo.set_password(session, row.id, hash_password(password))
-    await repo.clear_failures(session, badge.strip().casefold()[:64])
-    return await repo.revoke_officer_sessions(session, row.id, "password changed")
+    await repo.clear_failures(session, badge_key(badge))
+    ended = await repo.revoke_officer_sessions(session, row.id, "password changed")
+    await _audited(session, by, "password_reset", row, after={"sessions_ended": ended})
+    return ended
 
 
 async def list_officers(session: AsyncSession) -> Sequence[Any]:

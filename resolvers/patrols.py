@@ -8,7 +8,7 @@ the flag IMPOSSIBLE_SPEED; it and a fix the phone says is mocked (MOCK_LOCATION)
 track: of the distance, the track, the last position, and the activity rollups' patrol minutes and
 metres. The walk (`walk_track`) decides, once, which fixes are kept, and stores with each kept fix the
 geodesic metres from the kept fix before it (`patrol_fixes.step_m`, NULL on a fix left out): the
-patrol's distance is the sum of those steps, and the rollup triggers (migration 0011) sum the very same
+patrol's distance is the sum of those steps, and the rollup triggers (migration 0012) sum the very same
 numbers, so a summary's kilometres are its patrols' distances.
 
 The logic entry points (`start_patrol`, `append_patrol_track`, `end_patrol`) take the GraphQL input

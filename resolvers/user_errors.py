@@ -14,6 +14,7 @@ class FieldError:
     field: tuple[str, ...] | None
     code: str  # an ErrorCode name (schema.common.ErrorCode)
     message: str
+    retry_after: int | None = None  # LIMIT_EXCEEDED: seconds until a try is allowed again
 
 
 class MutationFailed(Exception):
@@ -46,9 +47,10 @@ class Collector:
 
 
 def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID", *,
-         keep_writes: bool = False, current_version: int | None = None, **params: object):
+         keep_writes: bool = False, current_version: int | None = None, retry_after: int | None = None,
+         **params: object):
     field = ".".join(path) if path else ""
-    raise MutationFailed([FieldError(path, code, message(key, lang, field=field, **params))],
+    raise MutationFailed([FieldError(path, code, message(key, lang, field=field, **params), retry_after)],
                          keep_writes=keep_writes, current_version=current_version)
 
 

@@ -45,11 +45,14 @@ class UserError:
     field: list[str] | None = strawberry.field(description="Path to the input field: [location, latitude].")
     code: ErrorCode = strawberry.field(description="What went wrong.")
     message: str = strawberry.field(description="Explanation in the client's language.")
+    retry_after_seconds: int | None = strawberry.field(
+        default=None, description="For LIMIT_EXCEEDED: seconds to wait before trying again.")
 
 
 def user_errors(errors) -> list[UserError]:
     """Payload errors of resolvers.user_errors.FieldError values (a MutationFailed's `errors`)."""
-    return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message)
+    return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message,
+                      retry_after_seconds=e.retry_after)
             for e in errors]
 
 

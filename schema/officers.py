@@ -114,12 +114,14 @@ class OfficerQuery:
 
 @strawberry.type
 class OfficerMutation:
-    @strawberry.mutation(description="Sign in; repeated failures are slowed, then locked for a while.")
+    @strawberry.mutation(description="Sign in. After repeated failures from one device or address, it must "
+                                     "wait (LIMIT_EXCEEDED, with retryAfterSeconds) before trying again.")
     async def login(self, info: strawberry.Info[Context], input: LoginInput) -> LoginPayload:
         ctx = info.context
         try:
-            return _login_payload(await applied_whole(ctx, lambda: auth.login(ctx, input.badge_number,
-                                                                                 input.password)))
+            # Not in the request's transaction: auth.login commits the count of the try before the
+            # password is checked, whatever becomes of the request.
+            return _login_payload(await auth.login(ctx, input.badge_number, input.password))
         except MutationFailed as failure:
             return _failed(failure)
 

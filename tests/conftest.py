@@ -22,8 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.app import create_app
 from api.database import prepare
 from db import embedded
+from db.audit import KEY_INFO
 from db.engine import make_engine, make_reader
 from db.settings import Settings
+from resolvers.audit import chain_key
+
+# One audit key for every app, command and server of the session: the tests share one database, and so
+# one audit chain, which must verify whoever wrote to it (servers in subprocesses take it from here).
+TEST_AUDIT_KEY = "markaz tests' audit key, not a secret at all"
+os.environ.setdefault("MARKAZ_AUDIT_KEY", TEST_AUDIT_KEY)
+AUDIT_INFO = {KEY_INFO: chain_key(os.environ["MARKAZ_AUDIT_KEY"])}
 
 
 @pytest.fixture(scope="session")
@@ -67,14 +75,15 @@ async def sessionmaker(engine) -> Any:
     """
     async with engine.connect() as conn:
         outer = await conn.begin()
-        yield async_sessionmaker(bind=conn, expire_on_commit=False, autoflush=False,
+        yield async_sessionmaker(bind=conn, expire_on_commit=False, autoflush=False, info=AUDIT_INFO,
                                  join_transaction_mode="create_savepoint", class_=AsyncSession)
         await outer.rollback()
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "development"})
+    return Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "development",
+                              "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"]})
 
 
 @pytest.fixture
@@ -120,7 +129,7 @@ async def committed_sessionmaker(engine) -> Any:
 
     Everything such a test wrote is deleted afterwards, so the rolled-back tests see an empty database.
     """
-    yield async_sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    yield async_sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=AUDIT_INFO)
     async with engine.begin() as conn:
         for table in _COMMITTED_TABLES:
             await conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names

@@ -1,15 +1,24 @@
-"""Sign-in: tokens, expiry, refresh rotation and reuse detection, lockout, disabling, password change."""
+"""Sign-in: tokens, expiry, refresh rotation and reuse detection, throttling, disabling, password change."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
+import pytest
 from sqlalchemy import text
 
-from resolvers import officers, tokens
+from api.app import create_app
+from db.audit import KEY_INFO
+from db.engine import make_engine, make_reader, make_sessionmaker
+from db.settings import Settings
+from resolvers import officers, throttle, tokens
+from tests.conftest import AUDIT_INFO, GraphQL
 from tests.factories import LOGIN, PASSWORD, make_officer, make_station, sign_in
 
 ME = "query { me { badgeNumber role station { name } } }"
@@ -46,19 +55,119 @@ async def test_wrong_password_and_unknown_badge_answer_alike(gql, sessionmaker):
     assert wrong["data"]["login"]["accessToken"] is None
 
 
-async def test_repeated_failures_slow_down_then_lock_even_for_unknown_badges(gql, sessionmaker):
+TRY = """
+mutation Login($badge: String!, $password: String!) {
+  login(input: {badgeNumber: $badge, password: $password}) {
+    accessToken errors { code message retryAfterSeconds }
+  }
+}
+"""
+
+
+async def _try(gql, badge: str, password: str, *, address: str | None = None, device: str | None = None,
+               lang: str = "en") -> dict:
+    """One sign-in from an address (X-Forwarded-For, believed from the test's proxy) and device."""
+    headers = {"accept-language": lang}
+    if address:
+        headers["x-forwarded-for"] = address
+    if device:
+        headers["x-device-id"] = device
+    return (await gql(TRY, {"badge": badge, "password": password}, headers=headers))["data"]["login"]
+
+
+def _code(result: dict) -> str:
+    return result["errors"][0]["code"] if result["errors"] else "OK"
+
+
+@pytest.fixture
+def behind_proxy(sessionmaker, tmp_path) -> GraphQL:
+    """The app behind a trusted proxy on loopback: each request may come from an address of its own."""
+    settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_TRUSTED_PROXIES": "127.0.0.1",
+                                  "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"]})
+    app = create_app(settings, sessionmaker=sessionmaker)
+    return GraphQL(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test"))
+
+
+async def test_failures_from_one_source_make_it_wait_and_the_right_password_works_after(gql, sessionmaker):
     _, badge = await _officer(sessionmaker)
     for who in (badge, "GHOST-7"):
-        started = time.monotonic()
-        codes = []
-        for _ in range(5):
-            body = await gql(LOGIN, {"badge": who, "password": "wrong password"})
-            codes.append(body["data"]["login"]["errors"][0]["code"])
-        assert time.monotonic() - started > 0.6  # 0 + 0.2 + 0.4 + 0.8 ... seconds of delay
-        assert codes == ["INVALID_CREDENTIALS"] * 5
-        locked = await gql(LOGIN, {"badge": who, "password": PASSWORD})
-        assert locked["data"]["login"]["errors"][0]["code"] == "LIMIT_EXCEEDED"
-        assert locked["data"]["login"]["accessToken"] is None
+        # given five wrong passwords from one address: each is checked and refused alike
+        tries = [_code(await _try(gql, who, "wrong password")) for _ in range(5)]
+        assert tries == ["INVALID_CREDENTIALS"] * 5
+        # then the next try, the right password too, must wait a second, said in the client's language
+        refused = await _try(gql, who, PASSWORD, lang="ar")
+        assert refused["accessToken"] is None
+        assert refused["errors"][0]["code"] == "LIMIT_EXCEEDED"
+        assert refused["errors"][0]["retryAfterSeconds"] == 1
+        assert "ثانية" in refused["errors"][0]["message"]
+    # and after the wait the right password works, and clears the record: five free tries again
+    await asyncio.sleep(1.1)
+    assert _code(await _try(gql, badge, PASSWORD)) == "OK"
+    assert [_code(await _try(gql, badge, "wrong")) for _ in range(5)] == ["INVALID_CREDENTIALS"] * 5
+    # each further failure doubles the wait
+    await asyncio.sleep(1.1)
+    assert _code(await _try(gql, badge, "wrong")) == "INVALID_CREDENTIALS"
+    assert (await _try(gql, badge, PASSWORD))["errors"][0]["retryAfterSeconds"] == 2
+
+
+async def test_a_strangers_guesses_never_keep_the_officer_out(behind_proxy, sessionmaker):
+    gql = behind_proxy
+    _, badge = await _officer(sessionmaker)
+    # given the officer's phone, on which the officer signed in before
+    assert _code(await _try(gql, badge, PASSWORD, address="198.51.100.7", device="phone-of-officer")) == "OK"
+    # when a stranger guesses from one address until refused, inventing device ids as it goes
+    tries = [_code(await _try(gql, badge, f"guess {i}", address="203.0.113.9", device=f"made-up-{i}"))
+             for i in range(8)]
+    assert tries == ["INVALID_CREDENTIALS"] * 5 + ["LIMIT_EXCEEDED"] * 3
+    # and from 20 more addresses, once each: the account is now under attack
+    for i in range(20):
+        assert _code(await _try(gql, badge, "guess", address=f"192.0.2.{i + 1}")) == "INVALID_CREDENTIALS"
+    # then the officer's phone signs in, even from the stranger's own address
+    assert _code(await _try(gql, badge, PASSWORD, address="203.0.113.9", device="phone-of-officer")) == "OK"
+    # and so does the right password from any address with a clean record, a new phone's
+    assert _code(await _try(gql, badge, PASSWORD, address="198.51.100.80", device="new-phone")) == "OK"
+    # but an address that fails now gets no free tries left: its next waits half a minute
+    assert _code(await _try(gql, badge, "guess", address="198.51.100.99")) == "INVALID_CREDENTIALS"
+    waiting = await _try(gql, badge, PASSWORD, address="198.51.100.99")
+    assert waiting["errors"][0]["code"] == "LIMIT_EXCEEDED"
+    assert 25 <= waiting["errors"][0]["retryAfterSeconds"] <= 30
+
+
+async def test_concurrent_guesses_get_no_more_tries_than_the_limit(committed_sessionmaker, database_url,
+                                                                    settings):
+    # given the app as the server runs it, on a small pool whose statements time out after 300 ms
+    engine = make_engine(database_url, pool_size=3, statement_timeout_ms=300)
+    maker = make_sessionmaker(engine, audit_key=AUDIT_INFO[KEY_INFO])
+    app = create_app(settings, sessionmaker=maker, reader=make_reader(engine))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m.test") as c:
+            gql = GraphQL(c)
+            _, badge = await _officer(committed_sessionmaker)
+            # when forty wrong guesses arrive at once
+            results = await asyncio.gather(*(_try(gql, badge, f"guess {i}") for i in range(40)))
+            # then exactly the five free ones were checked, the rest refused, and none failed otherwise
+            codes = sorted(_code(r) for r in results)
+            assert codes == ["INVALID_CREDENTIALS"] * 5 + ["LIMIT_EXCEEDED"] * 35
+            # and the right password, sent at once with more guesses after the wait, signs in
+            await asyncio.sleep(1.1)
+            right, *guesses = await asyncio.gather(_try(gql, badge, PASSWORD),
+                                                   *(_try(gql, badge, "guess") for _ in range(10)))
+            if _code(right) != "OK":  # a guess came first and took the one try: a second more
+                assert sum(_code(g) == "INVALID_CREDENTIALS" for g in guesses) == 1
+                await asyncio.sleep(2.1)
+                right = await _try(gql, badge, PASSWORD)
+            assert _code(right) == "OK"
+    finally:
+        await engine.dispose()
+
+
+def test_a_source_is_a_whole_ipv6_slash_64():
+    assert throttle.address_key("2001:db8:1:2::1") == throttle.address_key("2001:db8:1:2:ffff::9")
+    assert throttle.address_key("2001:db8:1:3::1") != throttle.address_key("2001:db8:1:2::1")
+    assert throttle.address_key("::ffff:192.0.2.1") == throttle.address_key("192.0.2.1") == "ip:192.0.2.1"
+    assert throttle.address_key(None) == throttle.address_key("not an address") == "ip:unknown"
+    assert [throttle.wait_after(n) for n in (4, 5, 6, 14, 40)] == [0, 1, 2, 512, 900]
+    assert [throttle.wait_after(n, under_attack=True) for n in (0, 1, 2, 9)] == [0, 30, 60, 900]
 
 
 async def test_refresh_rotates_and_reuse_ends_the_session(gql, sessionmaker):

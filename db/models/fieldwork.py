@@ -70,7 +70,7 @@ class PatrolFix(Base):
     h3_cell: Mapped[int] = mapped_column(BigInteger)  # db.cells.fine_cell: resolution 10
     # Geodesic metres from the kept fix before it in time (0 for the first), as the patrol's walk measured
     # it (resolvers.patrols.walk_track); NULL for a fix left out of the track (IMPOSSIBLE_SPEED,
-    # MOCK_LOCATION). The patrol's distance is the sum of these, and the rollup triggers (migration 0011)
+    # MOCK_LOCATION). The patrol's distance is the sum of these, and the rollup triggers (migration 0012)
     # sum the same numbers, so totals and patrols agree.
     step_m: Mapped[float | None] = mapped_column(Double)
 
@@ -200,7 +200,9 @@ class ClientRequest(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained: `hash` = SHA-256(previous hash + this entry's canonical content)."""
+    """Append-only and chained: `hash` = HMAC-SHA256 under the audit key (never stored here) of the previous
+    hash and this entry's canonical content, the key named by `key_id`; entries from before the keyed chain
+    (`key_id` null) have a plain SHA-256 there. resolvers/audit.py."""
 
     __tablename__ = "audit_log"
 
@@ -216,3 +218,4 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSONB)
     prev_hash: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str | None] = mapped_column(Text)

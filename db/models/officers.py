@@ -75,11 +75,15 @@ class RefreshToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per badge number as typed, whether or not such a badge exists."""
+    """Failed sign-ins per account (the badge number as typed, whether or not such a badge exists) and
+    source (a device the account signed in from before, else the client's address), and per account
+    alone (`source_key` '*'). resolvers/auth.py has the policy."""
 
     __tablename__ = "login_throttle"
 
     badge_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_key: Mapped[str] = mapped_column(Text, primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # No try from this source before then (counted when it starts, so concurrent tries cannot overtake it).
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
