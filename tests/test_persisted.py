@@ -145,7 +145,7 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
                                     headers={**ACCEPT, "accept-language": "en"})
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
-    assert "released operations" in refused.json()["errors"][0]["message"]
+    assert "not an operation of any released Markaz app" in refused.json()["errors"][0]["message"]
     # An officer's token does not lift the safelist; an admin's does, also through APQ registration.
     officer = await _sign_in(production, "SAFE-OFC")
     me = OPS[("officer", "Me")]
@@ -167,6 +167,22 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
     assert refused.status_code == 403
     missing = await production.post("/graphql", json=apq(sha256_hex(other)), headers=admin)
     assert missing.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+@pytest.mark.parametrize(("lang", "says", "not_says"), [
+    ("en", "any released Markaz app", "Update"),
+    ("ar", "أيّ إصدار منشور", "حدّث"),
+    ("ku", "هیچ وەشانێکی بڵاوکراوە", "نوێ بکەرەوە")])
+async def test_an_operation_of_no_release_is_refused_plainly_not_with_update_the_app(production, lang, says,
+                                                                                   not_says):
+    """Nothing the server knows of was retired (a release is retired by deleting its manifest): the person
+    is told the request is in no released app, not sent to update an app that may be the newest."""
+    response = await production.post("/graphql", json={"query": GOVERNORATES},
+                                     headers={**ACCEPT, "accept-language": lang})
+    assert response.status_code == 403
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
+    assert says in error["message"] and not_says not in error["message"], error["message"]
 
 
 async def test_public_gets_are_cacheable_with_an_etag(client, sessionmaker):
