@@ -28,6 +28,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field} ليس معرّفاً صالحاً من نوع {kind}.",
         "ku": "{field} ناسنامەیەکی دروستی {kind} نییە.",
     },
+    "bad_node_id": {
+        "en": "{field} is not a valid id: \"{value}\".",
+        "ar": "{field} ليس معرّفاً صالحاً: \"{value}\".",
+        "ku": "{field} ناسنامەیەکی دروست نییە: \"{value}\".",
+    },
     "bad_cursor": {
         "en": "{field} is not a cursor this list gave out.",
         "ar": "{field} ليس مؤشراً صادراً عن هذه القائمة.",
