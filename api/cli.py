@@ -1,7 +1,10 @@
 """The `markaz` command: serve, migrate, seed, stations import.
 
 Every command opens the database the same way as the server (`api.database`), so with no
-DATABASE_URL a command run beside a running server joins its embedded PostgreSQL.
+DATABASE_URL a command run beside a running server joins its embedded PostgreSQL. A command's errors
+are one line on standard error, never a traceback: a bad setting, a database it cannot reach (the
+commands wait for it a few seconds; `serve` waits longer, as start-up beside a database that is still
+starting must), a reader of its output that went away (`markaz users list | head -1`).
 """
 
 from __future__ import annotations
@@ -13,12 +16,32 @@ from pathlib import Path
 
 from db.settings import Settings
 
+# How a command other than `serve` waits for a configured database: two tries, each bounded, so that a
+# wrong host or port is said within seconds (a quarter of a second when refused, 4.25 s when nothing
+# answers), where `serve` waits about 18 s for a database starting beside it.
+CLI_ATTEMPTS, CLI_CONNECT_TIMEOUT = 2, 2.0
 
-def _settings() -> Settings:
+
+def _settings(*, signs: bool = False) -> Settings:
+    """The settings, or one line and exit status 1. A MARKAZ_SECRET_KEY that is set is checked by every
+    command, so a weak one is refused before anything runs; `signs`: the command signs tokens (serve), and
+    production needs a key."""
+    from api.security import secret_key
+
     try:
-        return Settings.from_env()
-    except ValueError as error:
+        settings = Settings.from_env()
+        if settings.secret_key or (signs and settings.production):
+            secret_key(settings)
+    except (ValueError, RuntimeError) as error:
         raise SystemExit(f"markaz: {error}") from None
+    return settings
+
+
+def _open_database(**options):
+    """The command's database (api.database.open_database), waited for as a command waits."""
+    from api.database import open_database
+
+    return open_database(_settings(), attempts=CLI_ATTEMPTS, connect_timeout=CLI_CONNECT_TIMEOUT, **options)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -32,10 +55,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
     from api.app import create_app
+    from api.database import DatabaseUnreachable, reach
     from api.logs import configure
 
-    settings = _settings()
+    settings = _settings(signs=True)
     configure(settings.log_level, settings.log_format)
+    if settings.database_url is not None:
+        # Waited for here, before uvicorn: its start-up would report a failure as a traceback.
+        try:
+            asyncio.run(reach(settings.database_url))
+        except DatabaseUnreachable as error:
+            print(f"markaz serve: {error}", file=sys.stderr)
+            return 1
     app = create_app(settings, demo=args.demo)
     # In-flight requests get 20 s to finish on SIGTERM before the process exits.
     # X-Forwarded-For is read by the app itself, from MARKAZ_TRUSTED_PROXIES only (api/security.py);
@@ -46,10 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _migrate(args: argparse.Namespace) -> int:
-    from api.database import open_database
     from db import migrate
 
-    async with open_database(_settings()) as database:
+    async with _open_database() as database:
         if args.check:
             await asyncio.to_thread(migrate.check, database.url)
         print(f"database at revision {migrate.head_revision()}")
@@ -57,7 +87,6 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _seed(args: argparse.Namespace) -> int:
-    from api.database import open_database
     from api.seeding import credentials_text, seed_demo
 
     if not args.demo:
@@ -66,7 +95,7 @@ async def _seed(args: argparse.Namespace) -> int:
     if not 0 <= args.stations <= 1_000_000:
         print("markaz seed: --stations must be between 0 and 1,000,000", file=sys.stderr)
         return 2
-    async with open_database(_settings()) as database:
+    async with _open_database() as database:
         result, credentials = await seed_demo(database.sessionmaker, stations=args.stations, seed=args.seed)
     print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items()))
     print(credentials_text(credentials))
@@ -74,7 +103,6 @@ async def _seed(args: argparse.Namespace) -> int:
 
 
 async def _stations_import(args: argparse.Namespace) -> int:
-    from api.database import open_database
     from api.progress import Progress
     from resolvers.station_import import parse_station_file
     from resolvers.station_writer import write_stations
@@ -92,7 +120,7 @@ async def _stations_import(args: argparse.Namespace) -> int:
     if parsed.errors and args.strict:
         print(f"--strict: {len(parsed.errors)} problem(s); nothing imported", file=sys.stderr)
         return 1
-    async with open_database(_settings()) as database, database.sessionmaker() as session:
+    async with _open_database() as database, database.sessionmaker() as session:
         counts = await write_stations(session, (r for _, r in parsed.records),
                                       progress=Progress("import", good))
         if args.dry_run:
@@ -122,7 +150,6 @@ def _read_password() -> str:
 
 
 async def _users(args: argparse.Namespace) -> int:
-    from api.database import open_database
     from api.security import audit_keys
     from resolvers import officers
     from resolvers.audit import NoAuditKey
@@ -134,12 +161,13 @@ async def _users(args: argparse.Namespace) -> int:
         except RuntimeError as error:
             print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
             return 2
-    async with open_database(settings) as database, database.sessionmaker() as session:
+    async with _open_database() as database, database.sessionmaker() as session:
         try:
             if args.users_command == "add":
+                station_id = await officers.station_reference(session, args.station) if args.station else None
                 officer_id = await officers.add_officer(
                     session, badge=args.badge, name=args.name, role=args.role, password=_read_password(),
-                    gender=args.gender, rank=args.rank, station_id=args.station,
+                    gender=args.gender, rank=args.rank, station_id=station_id,
                     governorates=args.governorate or (), by=_operator("markaz users add"))
                 print(f"officer {officer_id} added (badge {args.badge.strip()}, {args.role})")
             elif args.users_command == "list":
@@ -177,7 +205,6 @@ def _operator(command: str) -> str:
 
 async def _audit(args: argparse.Namespace) -> int:
     from api.audit_anchors import AnchorFileError, anchor_now, read
-    from api.database import open_database
     from api.security import audit_keys
     from resolvers import audit
 
@@ -193,7 +220,7 @@ async def _audit(args: argparse.Namespace) -> int:
         print(f"{command}: no audit key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY) as the server has it",
               file=sys.stderr)
         return 2
-    async with open_database(settings) as database:
+    async with _open_database() as database:
         if args.audit_command == "anchor":
             anchor = await anchor_now(database.reader, path)
             print(f"audit log anchored at id {anchor.id} in {path}" if anchor
@@ -227,7 +254,6 @@ async def _export_activity(args: argparse.Namespace) -> int:
     from datetime import datetime
     from types import SimpleNamespace
 
-    from api.database import open_database
     from api.progress import Progress
     from resolvers import activity_export, policy
     from resolvers.context import Context
@@ -245,7 +271,7 @@ async def _export_activity(args: argparse.Namespace) -> int:
     # Whoever runs the command holds the database: it exports as an administrator would see it.
     operator = policy.Viewer(officer_id=0, role=policy.ADMIN, station_id=None, station_governorate=None,
                              governorates=frozenset(), session_id=uuid.uuid4(), name="markaz export")
-    async with open_database(_settings(), migrate_first=False) as database:
+    async with _open_database(migrate_first=False) as database:
         ctx = Context(sessionmaker=database.sessionmaker, lang="en", viewer=operator)
         try:
             export = await activity_export.prepare(
@@ -349,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--badge", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=["OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN"])
-    add.add_argument("--station", type=int, help="station id (officers and commanders)")
+    add.add_argument("--station", help="the station's id or code, like NI-MOS-001 (officers and commanders)")
     add.add_argument("--governorate", action="append", help="governorate code, repeatable (supervisors)")
     add.add_argument("--gender", default="MALE", choices=["FEMALE", "MALE"])
     add.add_argument("--rank")
@@ -407,14 +433,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "coro", None) is not None:
-        from api.logs import configure
+    import logging
+    import os
 
-        settings = _settings()
-        configure("WARNING", settings.log_format)
-        return asyncio.run(args.coro(args))
-    return args.func(args)
+    from api.database import DatabaseUnreachable
+
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "coro", None) is not None:
+            from api.logs import configure
+
+            settings = _settings()
+            configure("WARNING", settings.log_format)
+            # A command waits seconds, not minutes: its one line says why it gave up, without a line a try.
+            logging.getLogger("markaz.database").setLevel(logging.ERROR)
+            status = asyncio.run(args.coro(args))
+        else:
+            status = args.func(args)
+        sys.stdout.flush()
+    except DatabaseUnreachable as error:
+        print(f"markaz {args.command}: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader of the output went away (`markaz schema | head -1`): stop quietly, as Unix tools do.
+        # Standard output goes to /dev/null so that the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import socket
+import urllib.parse
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -33,12 +35,26 @@ class Database:
     embedded: bool
 
 
-async def wait_for_server(url: str, *, attempts: int = 8, first_delay: float = 0.25) -> None:
-    """Start-up waits for the database with exponential backoff instead of failing on the first try."""
+class DatabaseUnreachable(Exception):
+    """The configured database could not be reached, or refused us; the message is one line for the
+    operator, naming the server's address (never the password)."""
+
+
+# Refusals that waiting does not mend: a wrong password or user, no such database, an unusable URL.
+_FINAL = (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError,
+          asyncpg.InvalidCatalogNameError, asyncpg.ClientConfigurationError, ValueError)
+
+
+async def wait_for_server(url: str, *, attempts: int = 8, first_delay: float = 0.25,
+                          connect_timeout: float = 5) -> None:
+    """Start-up waits for the database with exponential backoff instead of failing on the first try;
+    `connect_timeout` bounds each attempt (a server that accepts the connection and never answers)."""
     delay = first_delay
     for attempt in range(1, attempts + 1):
         try:
-            conn = await asyncpg.connect(url, timeout=5)
+            conn = await asyncpg.connect(url, timeout=connect_timeout)
+        except _FINAL:
+            raise
         except (TimeoutError, OSError, asyncpg.PostgresError) as error:
             if attempt == attempts:
                 raise
@@ -48,6 +64,36 @@ async def wait_for_server(url: str, *, attempts: int = 8, first_delay: float = 0
         else:
             await conn.close()
             return
+
+
+def _address(url: str) -> str:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    except ValueError:
+        return "DATABASE_URL"
+
+
+async def reach(url: str, *, attempts: int = 8, connect_timeout: float = 5) -> None:
+    """`wait_for_server`, its failure told in one line (DatabaseUnreachable)."""
+    try:
+        await wait_for_server(url, attempts=attempts, connect_timeout=connect_timeout)
+    except (asyncpg.ClientConfigurationError, ValueError) as error:
+        raise DatabaseUnreachable(f"DATABASE_URL is not a usable PostgreSQL URL: {error}") from None
+    except asyncpg.PostgresError as error:
+        raise DatabaseUnreachable(f"the database at {_address(url)} refused the connection: "
+                                  f"{str(error).splitlines()[0]}") from None
+    except (TimeoutError, OSError) as error:
+        if isinstance(error, TimeoutError):
+            reason = f"no answer within {connect_timeout:g} s"
+        elif isinstance(error, ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(error, socket.gaierror):
+            reason = "no such host"
+        else:
+            reason = error.strerror or str(error) or type(error).__name__
+        raise DatabaseUnreachable(f"cannot reach the database at {_address(url)}: {reason} "
+                                  f"({attempts} attempt{'s' if attempts > 1 else ''})") from None
 
 
 async def prepare(url: str) -> None:
@@ -63,8 +109,11 @@ async def prepare(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40
-                        ) -> AsyncIterator[Database]:
+async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40,
+                        attempts: int = 8, connect_timeout: float = 5) -> AsyncIterator[Database]:
+    """The database, migrated first unless told not to. A configured server is waited for (`attempts`
+    connections, each of at most `connect_timeout` seconds; the CLI waits less than the server);
+    DatabaseUnreachable when it cannot be had."""
     server = None
     url = settings.database_url
     try:
@@ -78,7 +127,7 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             server, base = await asyncio.to_thread(embedded.start, settings.data_dir)
             url = await embedded.ensure_database(base)
         else:
-            await wait_for_server(url)
+            await reach(url, attempts=attempts, connect_timeout=connect_timeout)
         if migrate_first:
             await prepare(url)
         engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms)

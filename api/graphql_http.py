@@ -258,6 +258,9 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
+            # The metrics count a refusal as one (api/metrics.py), though the answer is HTTP 200.
+            request.scope["state"]["graphql_error_codes"] = frozenset(
+                (e.get("extensions") or {}).get("code") for e in body["errors"])
         request.scope["state"]["graphql_answer"] = (op, not result.errors)
         body["extensions"] = {"cost": {"requested": cost, "limit": self.executor.limits.max_cost}}
         return self._response(body, 200, media)

@@ -95,13 +95,23 @@ class StatusWatch:
         await self.send(message)
 
 
+# Error codes of a GraphQL answer (HTTP 200 with `errors`) that are counted as what they are rather than as
+# `error`, the first that any of its errors carries: a resolver's refusal is a refusal however it arrives.
+_CODE_OUTCOMES = (("UNAUTHENTICATED", "unauthenticated"), ("FORBIDDEN", "forbidden"),
+                  ("INTERNAL_SERVER_ERROR", "server_error"))
+
+
 def outcome_of(status: int, state: dict[str, Any]) -> str:
-    """ok, error (a GraphQL answer with errors), or what refused the request."""
+    """ok, error (a GraphQL answer with errors), or what refused the request (by status, or by the
+    code of an error in a GraphQL answer)."""
     if status in (200, 304):
         answer = state.get("graphql_answer")
         if answer is None:
             return "ok" if status == 304 else "request_error"
-        return "ok" if answer[1] else "error"
+        if answer[1]:
+            return "ok"
+        codes = state.get("graphql_error_codes") or ()
+        return next((outcome for code, outcome in _CODE_OUTCOMES if code in codes), "error")
     if status >= 500:
         return _OUTCOMES.get(status, "server_error")
     return _OUTCOMES.get(status, "request_error")

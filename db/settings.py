@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import urllib.parse
 from pathlib import Path
 
 import platformdirs
@@ -84,7 +85,7 @@ class Settings:
             raise ValueError(f"MARKAZ_ENV must be 'development' or 'production', not {mode!r}")
         defaults = cls(None, Path(), "", None, "", "")
         return cls(
-            database_url=env.get("DATABASE_URL") or None,
+            database_url=_database_url(env.get("DATABASE_URL") or None),
             data_dir=Path(data_dir).expanduser(),
             env=mode,
             secret_key=env.get("MARKAZ_SECRET_KEY") or None,
@@ -120,6 +121,21 @@ class Settings:
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
             if env.get("MARKAZ_AUDIT_ANCHOR_FILE") else None,
         )
+
+
+def _database_url(url: str | None) -> str | None:
+    """DATABASE_URL as given, once it reads as a PostgreSQL URL; the error never repeats it (a password)."""
+    if url is None:
+        return None
+    async_url(url)  # the scheme
+    try:
+        parts = urllib.parse.urlsplit(url)
+        if "," not in parts.netloc:  # several hosts (h1:5432,h2:5432) are libpq's and asyncpg's own
+            parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as error:
+        raise ValueError(f"DATABASE_URL is not a valid URL ({error}); the form is "
+                         "postgresql://user:password@host:port/database") from None
+    return url
 
 
 def _positive(env, name: str, default: int) -> int:

@@ -183,6 +183,12 @@ async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
     return {row.id: row for row in rows}
 
 
+async def station_by_external_id(session: AsyncSession, external_id: str) -> Row[Any] | None:
+    """The station of this code (`external_id`, as in the station files), or None."""
+    query = select(*_COLUMNS).where(_STATIONS.c.external_id == external_id)
+    return (await core.execute(session, query)).first()
+
+
 def _list_filter(governorate: str | None, services: Sequence[str], model_only: bool, search_key: str | None):
     conditions = [_STATIONS.c.active]
     if governorate:

@@ -95,7 +95,7 @@ async def _officers(session: AsyncSession, stations: dict[str, Any]
             await accounts.add_officer(session, badge=badge, role=role, password=DEMO_PASSWORD,
                                        name=extra["name"], gender=extra.get("gender", "MALE"),
                                        station_id=extra.get("station_id"),
-                                       governorates=extra.get("governorates", ()))
+                                       governorates=extra.get("governorates", ()), published_password=True)
         where = extra.get("where") or (extra["governorates"][0] if "governorates" in extra else "everything")
         credentials.append(Credential(badge, role, where))
     ids = await repo.officer_ids_by_badge(session, [badge for badge, _, _ in plan])

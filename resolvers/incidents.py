@@ -1,5 +1,6 @@
-"""Incidents: reporting (with the station found automatically), status changes under optimistic
-concurrency, assignment to officers, and reading them with sensitive details kept to those allowed.
+"""Incidents: reporting (at the reporter's own station unless told otherwise), status changes under
+optimistic concurrency, assignment to officers, and reading them with sensitive details kept to those
+allowed.
 
 The entry points `report_incident`, `update_incident_status` and `assign_incident` take the GraphQL
 inputs and serve both the direct mutations and `syncFieldLog`. Whether a viewer sees the description
@@ -62,7 +63,8 @@ def can_transition(current: str, target: str) -> bool:
 
 
 async def report_incident(ctx: Context, input: Any) -> Applied:
-    """File an incident at the given station, or at the nearest active one in the point's governorate."""
+    """File an incident at the given station, else the reporter's own, else (for those without a station)
+    the nearest active one in the point's governorate."""
     viewer = policy.require_officer(ctx.viewer)
 
     async def prepare() -> dict[str, Any]:
@@ -277,11 +279,17 @@ async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[
 
 async def _station_for_report(ctx: Context, problems: Collector, input: Any, point_ok: bool,
                               now: datetime) -> Any:
+    """The station a report is filed at: `stationId` when given; else the reporter's own station (an
+    officer's or a commander's report is their station's work wherever it happened, and the nearest
+    station may be one they cannot write to); else, for supervisors and admins, who have no station, the
+    nearest active station in the point's governorate."""
+    key = ctx.viewer.station_id if ctx.viewer is not None else None
     if input.station_id is not None:
         key = int_key(input.station_id, "Station")
         if key is None:
             problems.add(("stationId",), "bad_id", kind="Station")
             return None
+    if key is not None:
         row = (await station_logic.station_rows(ctx, [key])).get(key)
         if row is None or not row.active:
             problems.add(("stationId",), "not_found", "NOT_FOUND", kind="station")

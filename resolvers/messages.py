@@ -28,6 +28,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field} ليس معرّفاً صالحاً من نوع {kind}.",
         "ku": "{field} ناسنامەیەکی دروستی {kind} نییە.",
     },
+    "bad_node_id": {
+        "en": "{field} is not a valid id: \"{value}\".",
+        "ar": "{field} ليس معرّفاً صالحاً: \"{value}\".",
+        "ku": "{field} ناسنامەیەکی دروست نییە: \"{value}\".",
+    },
     "bad_cursor": {
         "en": "{field} is not a cursor this list gave out.",
         "ar": "{field} ليس مؤشراً صادراً عن هذه القائمة.",
@@ -58,10 +63,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "محاولات دخول فاشلة كثيرة من هنا. حاول مرة أخرى بعد {minutes} دقيقة.",
         "ku": "هەوڵی چوونەژوورەوەی شکستخواردووی زۆر لێرەوە. دوای {minutes} خولەک دووبارە هەوڵ بدەرەوە.",
     },
+    # Said plainly, without "update the app": what is refused is in no kept release (a developer build,
+    # a modified app, someone trying the API), and a release is retired by deleting its manifest, so the
+    # server cannot tell a retired release's operation from one that never shipped.
     "operation_not_allowed": {
-        "en": "This request is not one of the app's released operations. Update the app.",
-        "ar": "هذا الطلب ليس من عمليات التطبيق المعتمدة. حدّث التطبيق.",
-        "ku": "ئەم داواکارییە یەکێک نییە لە کارە بڵاوکراوەکانی ئەپەکە. ئەپەکە نوێ بکەرەوە.",
+        "en": "This request is not an operation of any released Markaz app, so this server does not run it.",
+        "ar": "هذا الطلب ليس من عمليات أيّ إصدار منشور من تطبيقات مركز، لذلك لا ينفّذه هذا الخادم.",
+        "ku": "ئەم داواکارییە کارێکی هیچ وەشانێکی بڵاوکراوەی ئەپەکانی مەرکەز نییە، بۆیە ئەم ڕاژەکارە "
+              "جێبەجێی ناکات.",
     },
     "session_ended": {
         "en": "This sign-in has ended. Sign in again.",

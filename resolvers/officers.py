@@ -62,7 +62,10 @@ def _account(row: Any) -> dict[str, Any]:
 
 async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str, password: str,
                       gender: str = "MALE", rank: str | None = None, station_id: int | None = None,
-                      governorates: Sequence[str] = (), by: str | None = None) -> int:
+                      governorates: Sequence[str] = (), by: str | None = None,
+                      published_password: bool = False) -> int:
+    """A new account; `by`: who made it, for the audit log. `published_password`: the demo accounts, whose
+    one password is printed for all to use, so no rule of a secret password applies to it."""
     badge, name = badge.strip(), name.strip()
     if not badge or len(badge) > 32:
         raise AccountError("--badge must be 1 to 32 characters")
@@ -72,8 +75,14 @@ async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str
         raise AccountError(f"--role must be one of {', '.join(policy.ROLES)}")
     if gender not in ("FEMALE", "MALE"):
         raise AccountError("--gender must be FEMALE or MALE")
-    if problem := password_problem(password):
+    if not published_password and (problem := password_problem(password, (badge, name))):
         raise AccountError(problem)
+    # What a role does not use is refused rather than dropped: an admin given a station is a mistake.
+    if station_id is not None and role not in (policy.OFFICER, policy.COMMANDER):
+        raise AccountError(f"--station: a {role} has no station (admins work on every station, "
+                           "supervisors on their --governorate)")
+    if governorates and role != policy.SUPERVISOR:
+        raise AccountError(f"--governorate: only a SUPERVISOR works on governorates, not a {role}")
     if role in (policy.OFFICER, policy.COMMANDER):
         if station_id is None:
             raise AccountError(f"a {role} needs --station")
@@ -100,6 +109,23 @@ async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str
     return officer_id
 
 
+async def station_reference(session: AsyncSession, given: str) -> int:
+    """The id of the station `--station` names, by its id or its code (the `external_id` of the station
+    file, like NI-MOS-001); a value that is one station's id and another's code is refused as ambiguous."""
+    given = given.strip()
+    by_id = None
+    if given.isdigit() and len(given) <= 18:
+        by_id = (await station_repo.stations_by_ids(session, [int(given)])).get(int(given))
+    by_code = await station_repo.station_by_external_id(session, given) if given else None
+    if by_id is not None and by_code is not None and by_id.id != by_code.id:
+        raise AccountError(f"--station {given}: the id of station {by_id.id} and the code of station "
+                           f"{by_code.id}; give the other station's code, or the id")
+    found = by_id or by_code
+    if found is None:
+        raise AccountError(f"--station {given}: no station with this id or code")
+    return found.id
+
+
 async def _by_badge(session: AsyncSession, badge: str) -> Any:
     row = await repo.officer_by_badge(session, badge.strip())
     if row is None:
@@ -120,9 +146,9 @@ async def disable_officer(session: AsyncSession, badge: str, *, by: str | None =
 async def reset_password(session: AsyncSession, badge: str, password: str, *, by: str | None = None) -> int:
     """Set a new password, clear the account's failed sign-ins and end all its sessions; returns the
     number of sessions ended."""
-    if problem := password_problem(password):
-        raise AccountError(problem)
     row = await _by_badge(session, badge)
+    if problem := password_problem(password, (row.badge_number, row.name)):
+        raise AccountError(problem)
     await repo.set_password(session, row.id, hash_password(password))
     await repo.clear_failures(session, badge_key(badge))
     ended = await repo.revoke_officer_sessions(session, row.id, "password changed")

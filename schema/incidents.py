@@ -230,8 +230,9 @@ class ReportIncidentInput:
     occurred_at: datetime = strawberry.field(description="When it happened; not in the future.")
     description: str = strawberry.field(description="What happened, 1 to 4000 characters.")
     station_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The station it belongs to; by default the nearest active station in the "
-                                  "same governorate as `location`.")
+        default=None, description="The station it belongs to; by default the reporter's own station, or "
+                                  "for supervisors and administrators (who have none) the nearest active "
+                                  "station in the same governorate as `location`.")
     sensitive: bool | None = strawberry.field(
         default=False, description="Restrict its details; DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE "
                                    "incidents are restricted whatever this says.")

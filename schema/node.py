@@ -26,6 +26,24 @@ def from_global_id(value: str, argument: str, lang: str, expected: str | None = 
     return parsed
 
 
+# An unparsable id is quoted back in the error, cut to this many characters (the list may hold 100 of any
+# length, and the message is for a person finding the bad one).
+SHOWN_ID = 40
+
+
+def parse_node_ids(values: list[str], argument: str, lang: str, *, listed: bool) -> list[tuple[str, str]]:
+    """(type name, key) of each id; the first that is not one of ours is named by index and value."""
+    parsed = []
+    for index, value in enumerate(values):
+        found = ids.parse_global_id(value)
+        if found is None:
+            field = f"{argument}[{index}]" if listed else argument
+            shown = value if len(value) <= SHOWN_ID else value[:SHOWN_ID] + "…"
+            raise InputError(field, message("bad_node_id", lang, field=field, value=shown))
+        parsed.append(found)
+    return parsed
+
+
 def int_key(value: str, argument: str, lang: str, expected: str) -> int:
     key = ids.int_key(value, expected)
     if key is None:

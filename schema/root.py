@@ -9,8 +9,10 @@ import strawberry
 from strawberry.tools import merge_types
 
 from resolvers.context import Context
+from resolvers.errors import InputError
+from resolvers.messages import message
 from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
-from schema.node import Node, from_global_id
+from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
 NODE_LOADERS = {
@@ -24,8 +26,8 @@ NODE_LOADERS = {
 }
 
 
-async def _load_nodes(ctx: Context, ids: list[strawberry.ID], argument: str) -> list[Any]:
-    parsed = [from_global_id(value, argument, ctx.lang) for value in ids]
+async def _load_nodes(ctx: Context, ids: list[strawberry.ID], argument: str, *, listed: bool) -> list[Any]:
+    parsed = parse_node_ids(ids, argument, ctx.lang, listed=listed)
     keys: dict[str, list[str]] = defaultdict(list)
     for type_name, key in parsed:
         keys[type_name].append(key)
@@ -42,16 +44,13 @@ async def _load_nodes(ctx: Context, ids: list[strawberry.ID], argument: str) -> 
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when none (or not yours).")
     async def node(self, info: strawberry.Info[Context], id: strawberry.ID) -> Node | None:
-        return (await _load_nodes(info.context, [id], "id"))[0]
+        return (await _load_nodes(info.context, [id], "id", listed=False))[0]
 
     @strawberry.field(description="Objects by global IDs, in the same order; null for each one not found.")
     async def nodes(self, info: strawberry.Info[Context], ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > 100:
-            from resolvers.errors import InputError
-            from resolvers.messages import message
-
             raise InputError("ids", message("too_many", info.context.lang, field="ids", high=100))
-        return await _load_nodes(info.context, ids, "ids")
+        return await _load_nodes(info.context, ids, "ids", listed=True)
 
 
 Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, patrols.PatrolQuery,

@@ -40,19 +40,21 @@ MARKAZ = [sys.executable, "-m", "api.cli"]
 GRAPHQL_HEADERS = {"accept": "application/graphql-response+json", "accept-language": "en"}
 
 
-def _env(*, database_url: str | None, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MARKAZ_DATA_DIR")}
+def _env(*, database_url: str | None, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "MARKAZ_DATA_DIR", "MARKAZ_SECRET_KEY", "MARKAZ_PASSWORD")}
     env.update(MARKAZ_DATA_DIR=str(data_dir), MARKAZ_ENV="development", PYTHONUNBUFFERED="1")
+    env.update(extra)
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     return env
 
 
-def markaz(*args: str, database_url: str | None, data_dir: Path, timeout: float = 120
+def markaz(*args: str, database_url: str | None, data_dir: Path, timeout: float = 120, **env: str
            ) -> subprocess.CompletedProcess[str]:
-    """Run `markaz ARGS` to completion and return its exit status and output."""
+    """Run `markaz ARGS` to completion and return its exit status and output; `env`: more variables."""
     return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        [*MARKAZ, *args], cwd=ROOT, env=_env(database_url=database_url, data_dir=data_dir),
+        [*MARKAZ, *args], cwd=ROOT, env=_env(database_url=database_url, data_dir=data_dir, **env),
         capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -436,3 +438,159 @@ def test_serve_demo_embedded_database(serve_dirs: tuple[Path, Path, list[Served]
     assert nearest[0]["station"]["name"] == thaqafa.names["en"], nearest
     assert again.terminate() == 0, again.output()
     assert not _wait_until_gone(pgdata)
+
+
+# --- one-line errors: bad settings, an unreachable database, a reader that went away ---------------------
+
+
+def _one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command failed with one line on standard error (no traceback) and returns that line."""
+    assert result.returncode != 0, _report(result)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, _report(result)
+    return lines[0]
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("nonsense", "DATABASE_URL must be a PostgreSQL URL"),
+    ("postgresql://markaz:s3cret-pw@127.0.0.1:notaport/markaz", "DATABASE_URL is not a valid URL"),
+    ("postgresql://markaz:s3cret-pw@[::1/markaz", "DATABASE_URL is not a valid URL"),
+    ("postgresql://markaz:s3cret-pw@127.0.0.1:70000/markaz", "DATABASE_URL is not a valid URL")])
+@pytest.mark.parametrize("command", [("migrate",), ("users", "list"), ("serve",)], ids=" ".join)
+def test_an_unparsable_database_url_is_one_line(url: str, says: str, command: tuple[str, ...],
+                                               tmp_path: Path) -> None:
+    started = time.monotonic()
+    line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60))
+    assert says in line and "s3cret-pw" not in line, line
+    assert time.monotonic() - started < 15
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (so a connection is refused at once)."""
+    return _free_port()
+
+
+@pytest.mark.parametrize("command", [("migrate",), ("users", "list"), ("audit", "verify")], ids=" ".join)
+def test_an_unreachable_database_is_one_line_within_seconds(command: tuple[str, ...], tmp_path: Path) -> None:
+    # Refused: said at once, not after the server's 18 s of start-up waiting.
+    url = f"postgresql://markaz:s3cret-pw@127.0.0.1:{_closed_port()}/markaz"
+    started = time.monotonic()
+    line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60))
+    assert f"cannot reach the database at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}" in line, line
+    assert "connection refused" in line and "s3cret-pw" not in line
+    assert time.monotonic() - started < 12
+    # A server that takes the connection and never answers (a frozen host): bounded too.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # never accepted: the handshake completes in the backlog, nothing is ever said
+        url = f"postgresql://markaz@127.0.0.1:{silent.getsockname()[1]}/markaz"
+        started = time.monotonic()
+        line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60))
+    assert "no answer within" in line, line
+    assert time.monotonic() - started < 15
+
+
+async def test_a_database_that_refuses_us_is_one_line_at_once(server_url: str, tmp_path: Path) -> None:
+    missing = embedded.with_database(server_url, f"markaz_missing_{uuid.uuid4().hex[:8]}")
+    started = time.monotonic()
+    result = await asyncio.to_thread(markaz, "users", "list", database_url=missing, data_dir=tmp_path)
+    line = _one_line(result)
+    assert "refused the connection" in line and "does not exist" in line, line
+    assert time.monotonic() - started < 12  # not retried: waiting does not make a database
+
+
+@pytest.mark.parametrize(("env", "command", "says"), [
+    ({"MARKAZ_SECRET_KEY": "short"}, ("users", "list"), "MARKAZ_SECRET_KEY must be at least 32 characters"),
+    ({"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"}, ("migrate",),
+     "MARKAZ_SECRET_KEY must not be a repetition"),
+    ({"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"}, ("serve",),
+     "MARKAZ_SECRET_KEY must not be a repetition"),
+    ({"MARKAZ_ENV": "production"}, ("serve",), "MARKAZ_SECRET_KEY must be set in production")],
+    ids=["short", "repeated-migrate", "repeated-serve", "missing-serve"])
+def test_a_weak_secret_key_is_one_line(env: dict[str, str], command: tuple[str, ...], says: str,
+                                       tmp_path: Path) -> None:
+    url = f"postgresql://markaz@127.0.0.1:{_closed_port()}/markaz"  # never reached: the key is refused first
+    line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60, **env))
+    assert says in line and "changeme" not in line, line
+
+
+GOOD_PASSWORD = "a river between two old bridges"  # a test account's
+
+
+def _into_a_closed_pipe(*args: str, database_url: str | None, data_dir: Path) -> subprocess.CompletedProcess:
+    """`markaz ARGS | head -0`: standard output is a pipe whose reader has already gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+            [*MARKAZ, *args], cwd=ROOT, env=_env(database_url=database_url, data_dir=data_dir),
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(write_end)
+
+
+async def test_users_add_by_station_code_roles_passwords_and_a_closed_pipe(fresh_database: str,
+                                                                          tmp_path: Path) -> None:
+    url = fresh_database
+
+    async def run(*args: str, password: str = GOOD_PASSWORD) -> subprocess.CompletedProcess:
+        return await asyncio.to_thread(markaz, *args, database_url=url, data_dir=tmp_path,
+                                       MARKAZ_PASSWORD=password)
+
+    check_file = tmp_path / "check.csv"
+    check_file.write_text(CHECK_CSV, encoding="utf-8")
+    imported = await run("stations", "import", str(check_file))
+    assert imported.returncode == 0, _report(imported)
+    conn = await asyncpg.connect(url)
+    try:
+        station = await conn.fetchval("SELECT id FROM stations WHERE external_id = 'CLI-CHECK-001'")
+    finally:
+        await conn.close()
+
+    # --station takes the station's code as well as its id.
+    by_code = await run("users", "add", "--badge", "CLI-OFC-1", "--name", "Officer One", "--role", "OFFICER",
+                        "--station", "CLI-CHECK-001")
+    assert by_code.returncode == 0, _report(by_code)
+    by_id = await run("users", "add", "--badge", "CLI-CMD-1", "--name", "Commander One",
+                      "--role", "STATION_COMMANDER", "--station", str(station))
+    assert by_id.returncode == 0, _report(by_id)
+    unknown = await run("users", "add", "--badge", "CLI-OFC-2", "--name", "Officer Two", "--role", "OFFICER",
+                        "--station", "NO-SUCH-001")
+    assert unknown.returncode == 2 and "no station with this id or code" in _one_line(unknown)
+
+    # What a role does not use is refused, not silently dropped: admins have no station.
+    admin = await run("users", "add", "--badge", "CLI-ADM-1", "--name", "Admin One", "--role", "ADMIN",
+                      "--station", "CLI-CHECK-001")
+    assert admin.returncode == 2 and "a ADMIN has no station" in _one_line(admin)
+    supervisor = await run("users", "add", "--badge", "CLI-SUP-1", "--name", "Supervisor One",
+                           "--role", "SUPERVISOR", "--governorate", "IQ-NI", "--station", str(station))
+    assert supervisor.returncode == 2 and "--station" in _one_line(supervisor)
+
+    # Trivially weak passwords are refused wherever a password is set (NIST SP 800-63B).
+    for weak, says in (("short-pass", "at least 15 characters"),
+                       ("aaaaaaaaaaaaaaaaaa", "repeated or sequential"),
+                       ("qwertyuiopasdfgh", "keyboard run"),
+                       ("1234567890123456", "repeated or sequential"),
+                       ("football12345678", "common or predictable password with a few characters"),
+                       ("P@ssw0rd2024!!!!", "common or predictable password"),
+                       ("{badge}-markaz-2026", "built on the badge number")):
+        refused = await run("users", "add", "--badge", "CLI-ADM-2", "--name", "Admin Two", "--role", "ADMIN",
+                            password=weak.format(badge="CLI-ADM-2"))
+        assert refused.returncode == 2 and says in _one_line(refused), (weak, _report(refused))
+        reset = await run("users", "reset-password", "--badge", "CLI-OFC-1",
+                          password=weak.format(badge="cli-ofc-1"))
+        assert reset.returncode == 2 and says in _one_line(reset), (weak, _report(reset))
+    good = await run("users", "reset-password", "--badge", "CLI-OFC-1", password="lanterns over the tigris")
+    assert good.returncode == 0, _report(good)
+
+    listed = await run("users", "list")
+    assert listed.returncode == 0, _report(listed)
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("CLI-OFC-1", "OFFICER", str(station)),
+                                                  ("CLI-CMD-1", "STATION_COMMANDER", str(station))]
+
+    # A reader that went away (`markaz users list | head -1`) ends the command quietly.
+    for args in (("users", "list"), ("schema",)):
+        closed = await asyncio.to_thread(_into_a_closed_pipe, *args, database_url=url, data_dir=tmp_path)
+        assert closed.stderr == "", closed.stderr
+        assert closed.returncode == 1

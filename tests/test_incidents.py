@@ -62,6 +62,11 @@ query List($filter: IncidentFilter, $first: Int, $after: String) {
   }
 }
 """
+SYNC = """
+mutation Sync($input: SyncFieldLogInput!) {
+  syncFieldLog(input: $input) { results { status errors { field code } node { id } } errors { code } }
+}
+"""
 # A point in Nineveh, east of Mosul.
 HERE = {"latitude": 36.40123, "longitude": 43.20456}
 EN = {"accept-language": "en"}
@@ -152,19 +157,55 @@ async def test_report_at_a_given_station(gql, sessionmaker):
     assert [tuple(r) for r in actions] == [("reportIncident", _key_of(incident["id"]), "REPORTED")]
 
 
-async def test_the_station_is_the_nearest_active_one_in_the_same_governorate(gql, sessionmaker):
+async def test_without_station_id_an_officers_report_is_their_own_stations(gql, sessionmaker):
+    # given: HERE is nearer station A (9 km) than B (10 km), both in Nineveh
+    world = await _world(gql, sessionmaker)
+    # when: an officer of B, and A's commander from a point nearer B, report without stationId
+    of_b = await report(gql, world.headers["other_station"])
+    near_b = await report(gql, world.headers["commander"], location={"latitude": 36.34, "longitude": 43.121})
+    # then: each goes to the reporter's own station, not the nearest (which B's officer may not write to)
+    assert of_b["errors"] == [] and of_b["incident"]["station"]["id"] == gid("Station", world.b)
+    assert near_b["errors"] == [] and near_b["incident"]["station"]["id"] == gid("Station", world.a)
+    # the same through the offline queue
+    entry = {"reportIncident": report_input()}
+    body = await gql(SYNC, {"input": {"entries": [entry]}}, headers={**EN, **world.headers["other_station"]})
+    (result,) = body["data"]["syncFieldLog"]["results"]
+    assert result["status"] == "APPLIED", result
+    synced = await gql(NODE, {"id": result["node"]["id"]}, headers=world.headers["other_station"])
+    assert synced["data"]["node"]["station"]["id"] == gid("Station", world.b)
+
+
+async def test_an_officer_whose_station_was_closed_must_give_station_id(gql, sessionmaker):
+    world = await _world(gql, sessionmaker)
+    async with sessionmaker() as session:
+        await session.execute(text("UPDATE stations SET active = false WHERE id = :id"), {"id": world.b})
+        await session.commit()
+    before = await incident_count(sessionmaker)
+    payload = await report(gql, world.headers["other_station"])
+    assert payload["incident"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(["stationId"], "NOT_FOUND")]
+    assert await incident_count(sessionmaker) == before
+
+
+async def test_supervisors_and_admins_get_the_nearest_active_station_in_its_governorate(gql, sessionmaker):
     # given: around HERE (Nineveh), an inactive station 1 km away, an Erbil station 6 km away,
-    # and the Nineveh station A 9 km away
+    # and the Nineveh station A 9 km away; supervisors and admins have no station of their own
     world = await _world(gql, sessionmaker)
     async with sessionmaker() as session:
         await make_station(session, governorate="IQ-NI", latitude=36.40, longitude=43.19, active=False)
         await make_station(session, governorate="IQ-AR", latitude=36.40, longitude=43.27)
         await session.commit()
-    # when
-    payload = await report(gql, world.headers["reporter"])
-    # then
-    assert payload["errors"] == []
-    assert payload["incident"]["station"]["id"] == gid("Station", world.a)
+    for who in ("supervisor", "admin"):
+        # when
+        payload = await report(gql, world.headers[who])
+        # then
+        assert payload["errors"] == [], who
+        assert payload["incident"]["station"]["id"] == gid("Station", world.a), who
+    # a supervisor's nearest station outside their governorates is refused, not filed elsewhere
+    before = await incident_count(sessionmaker)
+    body = await gql(REPORT, {"input": report_input()}, headers=world.headers["other_supervisor"])
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await incident_count(sessionmaker) == before
 
 
 async def test_no_automatic_station_outside_iraq_or_where_the_governorate_has_none(gql, sessionmaker):

@@ -4,6 +4,7 @@ OpenTelemetry spans for requests and statements."""
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import secrets
@@ -48,6 +49,37 @@ async def test_metrics_count_requests_by_operation_and_outcome(client, gql):
     assert samples[("markaz_request_duration_seconds_count", (("operation", "Governorates"),))] == 2
     bucket = ("markaz_request_duration_seconds_bucket", (("le", "0.05"), ("operation", "Governorates")))
     assert bucket in samples
+
+
+ASSIGN = """mutation Assign($input: AssignIncidentInput!) {
+  assignIncident(input: $input) { errors { code } } }"""
+
+
+async def test_metrics_count_refusals_in_graphql_answers_as_refusals(client, gql, sessionmaker):
+    """A resolver's UNAUTHENTICATED or FORBIDDEN comes in an HTTP 200 answer: it is counted as one."""
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        _, badge = await make_officer(session, station_id=station)
+        await session.commit()
+    officer = await sign_in(gql, badge)
+    # a citizen asks for what needs a sign-in: 200, with UNAUTHENTICATED
+    refused = await gql("query Patrols { patrols(first: 1) { totalCount } }")
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # an officer assigns (commanders, supervisors and admins only): 200, with FORBIDDEN
+    incident = base64.b64encode(b"Incident:1").decode()
+    variables = {"input": {"incidentId": incident, "officerIds": [], "expectedVersion": 1}}
+    forbidden = await gql(ASSIGN, variables, headers=officer)
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN", forbidden
+    # a bad token is a 401, counted as before
+    await gql(GOVERNORATES, headers={"authorization": "Bearer nonsense"}, status=401)
+    samples = _samples((await client.get("/metrics")).text)
+
+    def count(op: str, outcome: str) -> float | None:
+        return samples.get(("markaz_requests_total", (("operation", op), ("outcome", outcome))))
+
+    assert count("Patrols", "unauthenticated") == 1 and count("Patrols", "error") is None
+    assert count("Assign", "forbidden") == 1 and count("Assign", "error") is None
+    assert count("Governorates", "unauthenticated") == 1
 
 
 async def test_metrics_show_the_database_pool(engine):

@@ -145,7 +145,7 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
                                     headers={**ACCEPT, "accept-language": "en"})
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
-    assert "released operations" in refused.json()["errors"][0]["message"]
+    assert "not an operation of any released Markaz app" in refused.json()["errors"][0]["message"]
     # An officer's token does not lift the safelist; an admin's does, also through APQ registration.
     officer = await _sign_in(production, "SAFE-OFC")
     me = OPS[("officer", "Me")]
@@ -167,6 +167,72 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
     assert refused.status_code == 403
     missing = await production.post("/graphql", json=apq(sha256_hex(other)), headers=admin)
     assert missing.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+async def test_production_runs_the_follow_up_and_public_map_operations_of_the_new_releases(production,
+                                                                                          sessionmaker):
+    """officer-1.1.0 and supervisor-1.2.0 read and update follow-up actions, citizen-1.1.0 reads the public
+    map: by hash alone, in production, as the released apps send them."""
+    import datetime as dt
+    import uuid
+
+    async with sessionmaker() as session:
+        station = await make_station(session, governorate="IQ-NI")
+        await make_officer(session, station_id=station, badge="FU-OFC")
+        await make_officer(session, role="SUPERVISOR", governorates=("IQ-NI",), badge="FU-SUP")
+        await session.commit()
+
+    async def run(app: str, name: str, variables: dict, headers: dict) -> dict:
+        response = await production.post("/graphql", json=apq(OPS[(app, name)].sha256, variables=variables),
+                                         headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    officer = await _sign_in(production, "FU-OFC")
+    me = (await run("officer", "Me", {}, officer))["me"]
+    logged = await run("officer", "LogEngagement", {"input": {
+        "clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "location": NEAR["near"],
+        "occurredAt": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
+        "followUps": [{"description": "Ask the municipality to mend the street lights"}]}}, officer)
+    assert logged["logEngagement"]["errors"] == []
+    mine = (await run("officer", "FollowUpActions", {"filter": {"ownerId": me["id"]}}, officer))
+    mine = mine["followUpActions"]
+    assert mine["totalCount"] == 1
+    action = mine["edges"][0]["node"]
+    started = await run("officer", "UpdateFollowUpAction", {"input": {
+        "followUpActionId": action["id"], "status": "IN_PROGRESS", "clientId": str(uuid.uuid4())}}, officer)
+    assert started["updateFollowUpAction"]["followUpAction"]["status"] == "IN_PROGRESS"
+
+    supervisor = await _sign_in(production, "FU-SUP")
+    listed = (await run("supervisor", "FollowUpActions", {"filter": {"overdue": False}}, supervisor))
+    node = listed["followUpActions"]["edges"][0]["node"]
+    assert node["id"] == action["id"] and node["owner"]["id"] == me["id"]
+    done = await run("supervisor", "UpdateFollowUpAction", {"input": {
+        "followUpActionId": action["id"], "status": "DONE", "note": "Lights mended"}}, supervisor)
+    assert done["updateFollowUpAction"]["followUpAction"]["status"] == "DONE"
+
+    area = {"bbox": {"south": 36.0, "west": 42.8, "north": 36.8, "east": 43.6}}
+    public = await run("citizen", "PublicSafetyMap", {"area": area, "from": "2026-01-01T00:00:00+03:00",
+                                                      "to": "2026-04-01T00:00:00+03:00"}, ACCEPT)
+    assert public["publicSafetyMap"]["resolution"] == 7 and public["publicSafetyMap"]["cells"] == []
+
+
+@pytest.mark.parametrize(("lang", "says", "not_says"), [
+    ("en", "any released Markaz app", "Update"),
+    ("ar", "أيّ إصدار منشور", "حدّث"),
+    ("ku", "هیچ وەشانێکی بڵاوکراوە", "نوێ بکەرەوە")])
+async def test_an_operation_of_no_release_is_refused_plainly_not_with_update_the_app(production, lang, says,
+                                                                                   not_says):
+    """Nothing the server knows of was retired (a release is retired by deleting its manifest): the person
+    is told the request is in no released app, not sent to update an app that may be the newest."""
+    response = await production.post("/graphql", json={"query": GOVERNORATES},
+                                     headers={**ACCEPT, "accept-language": lang})
+    assert response.status_code == 403
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
+    assert says in error["message"] and not_says not in error["message"], error["message"]
 
 
 async def test_public_gets_are_cacheable_with_an_etag(client, sessionmaker):

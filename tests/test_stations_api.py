@@ -105,6 +105,25 @@ async def test_node_and_nodes_resolve_any_type_in_order(gql, sessionmaker):
                                      {"__typename": "Station", "name": "Nodey"}, None]
 
 
+async def test_nodes_names_the_unparsable_id_by_index_and_value(gql, sessionmaker):
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        await session.commit()
+    query = "query N($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    ids = [gid("Station", station), gid("Governorate", "IQ-BA"), "not-an-id!", gid("Station", 1)]
+    body = await gql(query, {"ids": ids}, headers={"accept-language": "en"})
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "ids[2]"}
+    assert error["message"] == 'ids[2] is not a valid id: "not-an-id!".'
+    # A long bad id is quoted cut short; an id of an unknown type is not unparsable: null, as documented.
+    body = await gql(query, {"ids": [gid("Station", station), "x" * 5000]}, headers={"accept-language": "ar"})
+    error = body["errors"][0]
+    assert error["extensions"]["argument"] == "ids[1]" and "x" * 40 + "…" in error["message"]
+    assert len(error["message"]) < 200
+    body = await gql(query, {"ids": [gid("Nothing", 1)]})
+    assert body["data"] == {"nodes": [None]} and "errors" not in body
+
+
 async def test_open_now_fields_use_the_station_time_zone_and_closures(gql, sessionmaker):
     now = datetime.now(UTC)
     async with sessionmaker() as session:

@@ -83,11 +83,18 @@ const stationId = nearest?.nearestStations?.[0]?.station?.id;
 await run("citizen", "NearestStations", { near: here, first: 3, openNow: false });  // the same again: GET, cacheable
 await run("citizen", "SearchStations", { search: "Apollo", first: 5 });
 await run("citizen", "Station", { id: stationId });
+// The public map of the last three whole months around here.
+const monthStart = (back) => {
+  const today = new Date(now);
+  return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - back, 1)).toISOString();
+};
+await run("citizen", "PublicSafetyMap", { area: { bbox: { south: 36.3, west: 43.0, north: 36.5, east: 43.3 } },
+                                          from: monthStart(3), to: monthStart(0) });
 
 // The officer app: sign in, a patrol with a track, an engagement, an incident, a sync batch, sign out.
 const login = await run("officer", "Login", { badgeNumber: badge, password });
 token = login?.login?.accessToken;
-await run("officer", "Me");
+const me = await run("officer", "Me");
 const patrolClientId = randomUUID();
 const started = await run("officer", "StartPatrol", { input: { clientId: patrolClientId, startedAt: iso(60) } });
 const patrolId = started?.startPatrol?.patrol?.id;
@@ -95,13 +102,18 @@ await run("officer", "AppendPatrolTrack", { input: { clientId: randomUUID(), pat
   { latitude: 36.3800, longitude: 43.1480, accuracyMeters: 8, recordedAt: iso(50) },
   { latitude: 36.3830, longitude: 43.1520, accuracyMeters: 9, recordedAt: iso(40) }] } });
 await run("officer", "LogEngagement", { input: { clientId: randomUUID(), kind: "COMMUNITY_MEETING", patrolId,
-  location: here, occurredAt: iso(35), durationMinutes: 30, attendees: { total: 12, women: 5, youth: 3 } } });
+  location: here, occurredAt: iso(35), durationMinutes: 30, attendees: { total: 12, women: 5, youth: 3 },
+  followUps: [{ description: "Ask the municipality to mend the street lights" }] } });
 const reported = await run("officer", "ReportIncident", { input: { clientId: randomUUID(), category: "THEFT",
   location: here, occurredAt: iso(30), description: "A bicycle taken from the market" } });
 const incident = reported?.reportIncident?.incident;
 await run("officer", "UpdateIncidentStatus", { input: { incidentId: incident?.id, status: "IN_PROGRESS",
   expectedVersion: incident?.version ?? 1 } });
 await run("officer", "MyIncidents", { first: 5 });
+// The action promised at the meeting: listed as the officer's own, then started.
+const actions = await run("officer", "FollowUpActions", { filter: { ownerId: me?.me?.id }, first: 10 });
+await run("officer", "UpdateFollowUpAction", { input: { clientId: randomUUID(), status: "IN_PROGRESS",
+  followUpActionId: actions?.followUpActions?.edges?.[0]?.node?.id, note: "Letter sent to the municipality" } });
 await run("officer", "SyncFieldLog", { input: { entries: [
   { reportIncident: { clientId: randomUUID(), category: "DISPUTE", location: here, occurredAt: iso(20),
                       description: "Neighbours argue over a wall" } },
