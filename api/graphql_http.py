@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api import http_cache
 from api.compression import BodyError, decode_body
-from api.executor import NUL_TEXT, Executor, has_nul
+from api.executor import MAX_VARIABLES_DEPTH, Executor, variables_problem
 from api.limits import check_request
 from api.persisted import PersistedQueries, PersistedQueryError
 from db.faults import is_stale_connection, is_unavailable
@@ -103,7 +103,10 @@ async def read_params(request: Request) -> dict[str, Any]:
         raise RequestError(error.status, str(error), error.headers) from None
     try:
         params = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if "depth" in str(error):  # orjson stops at 1024 levels
+            raise RequestError(400, "The body nests deeper than JSON is read here (1024 levels); "
+                                    f"`variables` may nest at most {MAX_VARIABLES_DEPTH}.") from None
         raise RequestError(400, "The body is not valid JSON.") from None
     if not isinstance(params, dict):
         raise RequestError(400, "The body must be a JSON object with `query`.")
@@ -118,8 +121,9 @@ def check_params(params: dict[str, Any]) -> tuple[str, str | None, dict[str, Any
         raise RequestError(400, "`operationName` must be a string.")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "`variables` must be an object.")
-    if variables and has_nul(variables):
-        raise RequestError(400, f"`variables`: {NUL_TEXT}")
+    problem = variables_problem(variables) if variables else None
+    if problem is not None:
+        raise RequestError(400, problem)
     if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
         raise RequestError(400, "`extensions` must be an object.")
     return query, name, variables
