@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
                                    {**releases.known_documents(), **map_page.known_documents()},
                                    production=settings.production))
     websocket = GraphQLWebSocket(schema, endpoint,
-                                 max_subscriptions=settings.feed_subscriptions_per_connection)
+                                 max_subscriptions=settings.feed_subscriptions_per_connection,
+                                 per_officer=settings.feed_subscriptions_per_officer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

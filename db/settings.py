@@ -26,6 +26,9 @@ class Settings:
     # before it is ended with FEED_TOO_SLOW (and resumes from its cursor).
     feed_subscriptions_per_connection: int = 10
     feed_queue: int = 1000
+    # Live subscriptions one officer may hold in one process, over all their sockets (api/graphql_ws.py):
+    # opening many sockets must not get around the cap per socket.
+    feed_subscriptions_per_officer: int = 20
     # The /map page's base-map tiles ({z}/{x}/{y} URL template); none: a plain background.
     map_tiles: str | None = None
     # Browser origins allowed to call the API (CORS); none: no cross-origin browser access.
@@ -80,6 +83,8 @@ class Settings:
             log_format=env.get("MARKAZ_LOG_FORMAT", "json").lower(),
             feed_subscriptions_per_connection=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS", 10),
             feed_queue=_positive(env, "MARKAZ_FEED_QUEUE", 1000),
+            feed_subscriptions_per_officer=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER",
+                                                     defaults.feed_subscriptions_per_officer),
             map_tiles=env.get("MARKAZ_MAP_TILES") or None,
             cors_origins=_list(env, "MARKAZ_CORS_ORIGINS"),
             trusted_proxies=_list(env, "MARKAZ_TRUSTED_PROXIES"),
