@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
         if sessionmaker is not None:
             yield
             return
-        async with open_database(settings) as database:
+        async with open_database(settings, serving=True) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
             endpoint.reader = database.reader
             if limiter is not None and hasattr(limiter.store, "sessionmaker"):

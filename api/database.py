@@ -62,8 +62,11 @@ async def prepare(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40
-                        ) -> AsyncIterator[Database]:
+async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40,
+                        serving: bool = False) -> AsyncIterator[Database]:
+    """The database, migrated first unless told not to. Waiting for a connection is bounded by
+    MARKAZ_DATABASE_TIMEOUT_MS everywhere; `serving` (the server, not the CLI, whose one-off commands may
+    legitimately run long) bounds waiting for each command's answer by it too."""
     server = None
     url = settings.database_url
     try:
@@ -74,7 +77,9 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             await wait_for_server(url)
         if migrate_first:
             await prepare(url)
-        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms)
+        timeout = settings.database_timeout_ms / 1000
+        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms,
+                             timeout_s=timeout, command_timeout_s=timeout if serving else None)
         try:
             yield Database(url, engine, make_sessionmaker(engine), make_reader(engine), server is not None)
         finally:

@@ -29,6 +29,8 @@ Hostile clients cost a bounded amount:
   UNAUTHENTICATED carrying `extensions.lastCursor`, and then the socket is closed with 4403: a
   graphql-ws client reconnects, asking its `connectionParams` (a fresh token) again, and the app
   subscribes with `after` set to that cursor.
+- A connection_init while the database cannot be reached (down, or not answering within
+  MARKAZ_DATABASE_TIMEOUT_MS) is closed with 1013, "try again later", on which graphql-ws clients retry.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from strawberry.utils.aio import aclosing
 
 from api.executor import variables_problem
 from api.limits import check_request
+from db.faults import is_unavailable
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
@@ -104,6 +107,10 @@ def malformed(decoded: Any) -> str | None:
         if payload.get(key) is not None and not isinstance(payload[key], expected):
             return f"`payload.{key}` must be {'a string' if expected is str else 'an object'}"
     return None
+
+
+class _Unavailable(Exception):
+    """The database could not be reached to check a connection_init's token."""
 
 
 class OfficerSubscriptions:
@@ -162,7 +169,12 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except _Unavailable:
+            # "Try again later": graphql-ws clients reconnect on it, as on a restart.
+            await self.websocket.close(code=1013, reason="Database unavailable")
+            return
         expires_at = self.context.expires_at
         if self.connection_acknowledged and expires_at is not None and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_at_expiry(expires_at))
@@ -315,6 +327,11 @@ class GraphQLWebSocket(GraphQL):
         except TokenError as error:
             _log.info("websocket refused", extra={"reason": str(error)})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            _log.warning("websocket refused: database unavailable: %s", type(error).__name__)
+            raise _Unavailable from None
         finally:
             await ctx.close(commit=False)
         _log.info("websocket signed in", extra={"officer_id": context.viewer.officer_id})

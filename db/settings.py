@@ -42,6 +42,10 @@ class Settings:
     max_cost: int = 10_000
     # PostgreSQL cancels any one statement running longer than this (0: no limit).
     statement_timeout_ms: int = 10_000
+    # The longest the server waits on the database for one thing (a connection from the pool, a new
+    # connection, the answer to one command) before it answers 503: a database that is frozen or cut off
+    # cancels nothing itself (db/engine.py).
+    database_timeout_ms: int = 5_000
     # Rate limits (api/ratelimit.py): a token bucket per client address (citizens) and per officer. On in
     # production; off in development, where one address (the developer's, or the tests') does everything.
     rate_limit: bool = False
@@ -94,6 +98,8 @@ class Settings:
             max_cost=_number(env, "MARKAZ_MAX_COST", defaults.max_cost),
             statement_timeout_ms=_number(env, "MARKAZ_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms,
                                          low=0),
+            database_timeout_ms=_number(env, "MARKAZ_DATABASE_TIMEOUT_MS", defaults.database_timeout_ms,
+                                        low=100),
             rate_limit=_switch(env, "MARKAZ_RATE_LIMIT", default=mode == "production"),
             citizen_rate=_number(env, "MARKAZ_RATE_CITIZEN", defaults.citizen_rate, kind=float, low=0.001),
             citizen_burst=_number(env, "MARKAZ_RATE_CITIZEN_BURST", defaults.citizen_burst),
