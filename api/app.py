@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics, production=settings.production,
                                                token=settings.metrics_token), methods=["GET"]),
-            Route("/exports/activity", make_export_endpoint(secret_key(settings)), methods=["GET"]),
+            Route("/exports/activity", make_export_endpoint(secret_key(settings), settings), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

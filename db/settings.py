@@ -54,6 +54,11 @@ class Settings:
     officer_rate: float = 15.0
     # An officer's app empties its offline queue in a burst when the network comes back.
     officer_burst: int = 60
+    # Activity exports (api/exports.py): a bucket of their own per officer, in exports a minute (with the
+    # rate limits above: on in production), and how long one may take to produce before it is stopped.
+    export_rate: float = 1.0
+    export_burst: int = 5
+    export_seconds: int = 60
     # How often a process settles its rate-limit buckets with the shared store; 0: every request.
     rate_sync_ms: int = 200
     redis_url: str | None = None
@@ -105,6 +110,9 @@ class Settings:
             citizen_burst=_number(env, "MARKAZ_RATE_CITIZEN_BURST", defaults.citizen_burst),
             officer_rate=_number(env, "MARKAZ_RATE_OFFICER", defaults.officer_rate, kind=float, low=0.001),
             officer_burst=_number(env, "MARKAZ_RATE_OFFICER_BURST", defaults.officer_burst),
+            export_rate=_number(env, "MARKAZ_RATE_EXPORT", defaults.export_rate, kind=float, low=0.001),
+            export_burst=_number(env, "MARKAZ_RATE_EXPORT_BURST", defaults.export_burst),
+            export_seconds=_number(env, "MARKAZ_EXPORT_SECONDS", defaults.export_seconds),
             rate_sync_ms=_number(env, "MARKAZ_RATE_SYNC_MS", defaults.rate_sync_ms, low=0),
             redis_url=env.get("REDIS_URL") or None,
             metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,

@@ -7,6 +7,7 @@ resolvers.activity_plan.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -131,7 +132,13 @@ async def activity_map(ctx: Context, area_input: Any, start: datetime, end: date
         rows = await repo.cells(session, f)
     place_sensitive = policy.sees_sensitive_cells(ctx.viewer) or \
         resolution <= policy.SENSITIVE_CELL_MAX_RESOLUTION
+    if len(rows) > MAP_IN_THREAD_ROWS:  # a governorate at resolution 10: a tenth of a second and more
+        return await asyncio.to_thread(_map, rows, resolution, start, end, place_sensitive)
     return _map(rows, resolution, start, end, place_sensitive)
+
+
+# Beyond this many cells, a map is totalled in a thread, so the event loop keeps answering meanwhile.
+MAP_IN_THREAD_ROWS = 2000
 
 
 def _map(rows: Sequence[Any], resolution: int, start: datetime, end: datetime,

@@ -194,4 +194,6 @@ class FreezableRelay:
         self._thawed.set()
         for end in (self._listener, *self._sockets):
             with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked on it (close alone does not)
+            with contextlib.suppress(OSError):
                 end.close()
