@@ -9,6 +9,7 @@ validation, and documents beyond the limits are refused with the limit named.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -135,6 +136,19 @@ class NoNulCharacter(ValidationRule):
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
         if "\x00" in node.value:
             self.report_error(GraphQLError(NUL_TEXT, node))
+
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def without_suggestions(formatted: dict[str, Any]) -> dict[str, Any]:
+    """An error as sent to the client, less graphql-core's "Did you mean 'incidents'?": the names it
+    offers map the schema, which in production is open to admins only (resolvers.policy.may_introspect).
+    Every suggestion is made by graphql-core's `did_you_mean`, in this one form."""
+    text = formatted.get("message")
+    if not isinstance(text, str) or "Did you mean" not in text:
+        return formatted
+    return {**formatted, "message": _SUGGESTION.sub("", text)}
 
 
 # Variables may nest this deep (the variables object itself is level 1). The deepest input of the schema,

@@ -55,13 +55,14 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from strawberry.utils.aio import aclosing
 
-from api.executor import variables_problem
+from api.executor import variables_problem, without_suggestions
 from api.limits import check_request
 from db.faults import is_unavailable
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
+from resolvers.policy import may_introspect
 from resolvers.tokens import TokenError, access_expires_at
 
 _log = logging.getLogger("markaz.ws")
@@ -159,6 +160,18 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._expiry: asyncio.Task | None = None
+
+    async def send_message(self, message: Any) -> None:
+        view: GraphQLWebSocket = self.view  # type: ignore[assignment]
+        if not may_introspect(self.context.viewer, production=view.endpoint.production):
+            # No "Did you mean" hints to anyone but admins in production (api.executor.without_suggestions)
+            if message.get("type") == "error":
+                message = {**message, "payload": [without_suggestions(e) for e in message["payload"]]}
+            elif message.get("type") == "next" and message["payload"].get("errors"):
+                payload = message["payload"]
+                message = {**message, "payload": {**payload, "errors": [
+                    without_suggestions(e) for e in payload["errors"]]}}
+        await super().send_message(message)
 
     async def handle_message(self, message: Any) -> None:
         problem = malformed(message)

@@ -3,7 +3,8 @@
 Frames of the wrong shape close the socket with 4400 and a short reason, never a trace in the log;
 variables nested too deep are refused for that subscription; an officer's live subscriptions are capped
 over all their sockets; a subscription ends when its access token does, and resumes on a new socket with
-a fresh token from its last cursor; the language of the answers follows connection_init's payload.
+a fresh token from its last cursor; the language of the answers follows connection_init's payload; in
+production, errors name nothing of the schema but to admins.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import dataclasses
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import websockets
 
 from resolvers import tokens
 from resolvers.messages import message
-from resolvers.policy import SUPERVISOR
+from resolvers.policy import ADMIN, SUPERVISOR
 from tests.factories import PASSWORD, make_officer, make_station
-from tests.feed_support import SECRET, FeedClient, Server, log_engagement, login, report_incident
+from tests.feed_support import SECRET, FeedClient, Server, log_engagement, login, post, report_incident
 from tests.test_activity_feed import accepted, next_event, nothing_for, record_id, until_live
 
 BASRA = (30.5128, 47.838)
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_LOGIN = (ROOT / "mobile_contract/operations/officer/Login.graphql").read_text()
+MAP_FEED = (ROOT / "api/static/map/operations/Feed.graphql").read_text()
 PER_SOCKET, PER_OFFICER = 3, 4
 
 
@@ -290,4 +295,40 @@ async def test_answers_follow_the_language_of_connection_init(server, world, hea
     received = await client.receive()
     assert received["id"] == operation
     assert errors_of(received)[0]["message"] == message("bad_cursor", lang, field="after")
+    await client.close()
+
+
+@pytest.fixture(scope="module")
+def production_server(database_url, tmp_path_factory):
+    running = Server(database_url, tmp_path_factory.mktemp("feed-abuse-production"), MARKAZ_ENV="production",
+                     MARKAZ_RATE_LIMIT="off")
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+async def _shipped_login(server: Server, badge: str) -> str:
+    body = await post(server, SHIPPED_LOGIN, {"badgeNumber": badge, "password": PASSWORD})
+    return body["data"]["login"]["accessToken"]
+
+
+@pytest.mark.parametrize(("role", "hinted"), [(SUPERVISOR, False), (ADMIN, True)])
+async def test_in_production_a_subscriptions_errors_hint_at_names_to_admins_only(production_server,
+                                                                                committed_sessionmaker,
+                                                                                role, hinted):
+    async with committed_sessionmaker() as session:
+        governorates = ("IQ-BA",) if role == SUPERVISOR else ()
+        _, badge = await make_officer(session, role=role, governorates=governorates)
+        await session.commit()
+    client = await FeedClient.connect(production_server, await _shipped_login(production_server, badge))
+    await accepted(client)
+    # the map page's released feed operation, with an area of a misspelt field
+    operation = await client.subscribe({"area": {"governorat": "x"}}, query=MAP_FEED)
+    received = await client.receive()
+    assert received["id"] == operation
+    text = errors_of(received)[0]["message"]
+    assert "'AreaInput' not to include unknown field 'governorat'" in text, text
+    assert ("Did you mean 'governorateId'?" in text) == hinted, text
     await client.close()
