@@ -1,6 +1,7 @@
 """Hostile input over HTTP: each gets a clear error naming what is wrong, at a bounded cost, never a 500.
 
-Deeply nested variables (POST, GET); in production, invalid documents and variables that do not coerce
+Deeply nested variables (POST, GET); another station's records (and officers) answered exactly as missing
+ones, so that nobody learns they exist; in production, invalid documents and variables that do not coerce
 tell no one but admins the schema's names ("Did you mean ...?"). The WebSocket's share is in
 tests/test_feed_abuse.py, exports' in tests/test_export_bounds.py.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -17,6 +19,9 @@ import pytest
 from api.app import create_app
 from tests.conftest import GraphQL
 from tests.factories import make_officer, make_station
+from tests.factories import sign_in as sign_in_dev
+from tests.test_permissions import REPORT as REPORT_INCIDENT
+from tests.test_permissions import START_PATROL, _ago, _ok, _records_of, gid
 from tests.test_production import production, sign_in
 
 GQL = "application/graphql-response+json"
@@ -123,3 +128,103 @@ async def test_in_production_variables_that_do_not_coerce_are_hinted_to_admins_o
     message = response.json()["errors"][0]["message"]
     assert "'THEFTT' does not exist in 'IncidentCategory' enum" in message  # the error itself is kept
     assert ("Did you mean the enum value 'THEFT'?" in message) == hinted, message
+
+
+# --- another station's record is answered as a missing one --------------------------------------------
+
+NOBODY = 2_000_000_000  # a key no record has
+PAIRS = {  # mutation: (input type, the input naming `ref`)
+    "updateIncidentStatus": ("UpdateIncidentStatusInput",
+                             lambda ref: {"incidentId": ref, "status": "CLOSED", "expectedVersion": 1}),
+    "assignIncident": ("AssignIncidentInput",
+                       lambda ref: {"incidentId": ref, "officerIds": [gid("Officer", NOBODY)],
+                                    "expectedVersion": 1}),
+    "appendPatrolTrack": ("AppendPatrolTrackInput", lambda ref: {"patrolId": ref, "fixes": [
+        {"latitude": 36.40, "longitude": 43.10, "accuracyMeters": 6.0, "recordedAt": _ago(minutes=20)}]}),
+    "endPatrol": ("EndPatrolInput", lambda ref: {"patrolId": ref, "endedAt": _ago(minutes=10)}),
+    "updateFollowUpAction": ("UpdateFollowUpActionInput",
+                             lambda ref: {"followUpActionId": ref, "status": "DONE"}),
+}
+KINDS = {"updateIncidentStatus": ("theft", "Incident"), "assignIncident": ("theft", "Incident"),
+         "appendPatrolTrack": ("patrol", "Patrol"), "endPatrol": ("patrol", "Patrol"),
+         "updateFollowUpAction": ("followUp", "FollowUpAction")}
+
+
+def _mutation(field: str, input_type: str) -> str:
+    return (f"mutation M($input: {input_type}!) {{ {field}(input: $input) "
+            "{ errors { field code message } } }")
+
+
+async def _two_stations(gql, sessionmaker) -> SimpleNamespace:
+    """Station A's records, made by its officer; station B's officer and commander, who may not see them."""
+    async with sessionmaker() as session:
+        a = await make_station(session, governorate="IQ-NI", latitude=36.40, longitude=43.10)
+        b = await make_station(session, governorate="IQ-NI", latitude=36.34, longitude=43.12)
+        people = {"offA": await make_officer(session, station_id=a),
+                  "cmdA": await make_officer(session, role="STATION_COMMANDER", station_id=a),
+                  "offB": await make_officer(session, station_id=b),
+                  "cmdB": await make_officer(session, role="STATION_COMMANDER", station_id=b)}
+        await session.commit()
+    headers = {name: {**await sign_in_dev(gql, badge), "accept-language": "en"}
+               for name, (_, badge) in people.items()}
+    records = await _records_of(gql, headers["offA"], a, place={"latitude": 36.40, "longitude": 43.10},
+                                dv=False)
+    return SimpleNamespace(a=a, ids={n: i for n, (i, _) in people.items()}, headers=headers, records=records)
+
+
+@pytest.mark.parametrize("field", PAIRS)
+@pytest.mark.parametrize("who", ["offB", "cmdB"])
+async def test_another_stations_record_is_answered_as_a_missing_one(gql, sessionmaker, field, who):
+    world = await _two_stations(gql, sessionmaker)
+    input_type, values = PAIRS[field]
+    name, kind = KINDS[field]
+    query = _mutation(field, input_type)
+    theirs = await gql(query, {"input": values(world.records[name])}, headers=world.headers[who])
+    missing = await gql(query, {"input": values(gid(kind, NOBODY))}, headers=world.headers[who])
+    if field == "assignIncident" and who == "offB":  # officers assign nothing: refused before any lookup
+        assert theirs == missing and theirs["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        return
+    assert theirs == missing, (theirs, missing)
+    assert [e["code"] for e in theirs["data"][field]["errors"]] == ["NOT_FOUND"]
+    # and the same by the node query: nothing, in both cases
+    seen = [await gql("query N($id: ID!) { node(id: $id) { id } }", {"id": ref}, headers=world.headers[who])
+            for ref in (world.records[name], gid(kind, NOBODY))]
+    assert seen[0] == seen[1] and seen[0]["data"] == {"node": None}
+
+
+async def test_a_client_id_of_another_stations_record_is_answered_as_an_unknown_one(gql, sessionmaker):
+    world = await _two_stations(gql, sessionmaker)
+    incident, patrol = uuid.uuid4(), uuid.uuid4()
+    await _ok(gql, REPORT_INCIDENT, "reportIncident", {
+        "clientId": str(incident), "category": "THEFT", "location": {"latitude": 36.40, "longitude": 43.10},
+        "occurredAt": _ago(hours=1), "description": "x", "stationId": gid("Station", world.a)},
+        world.headers["offA"])
+    await _ok(gql, START_PATROL, "startPatrol", {"clientId": str(patrol), "startedAt": _ago(hours=1)},
+              world.headers["offA"])
+    for field, values, key in (
+            ("updateIncidentStatus",
+             lambda k: {"incidentClientId": k, "status": "CLOSED", "expectedVersion": 1}, incident),
+            ("endPatrol", lambda k: {"patrolClientId": k, "endedAt": _ago(minutes=10)}, patrol)):
+        query = _mutation(field, PAIRS[field][0])
+        theirs = await gql(query, {"input": values(str(key))}, headers=world.headers["offB"])
+        unknown = await gql(query, {"input": values(str(uuid.uuid4()))}, headers=world.headers["offB"])
+        assert theirs == unknown and [e["code"] for e in theirs["data"][field]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_another_stations_officer_is_answered_as_an_unknown_one(gql, sessionmaker):
+    world = await _two_stations(gql, sessionmaker)
+    other, nobody = gid("Officer", world.ids["offB"]), gid("Officer", NOBODY)
+    # assigning A's incident (by A's commander) to B's officer, or to nobody
+    query = _mutation("assignIncident", "AssignIncidentInput")
+    answers = [await gql(query, {"input": {"incidentId": world.records["theft"], "officerIds": [officer],
+                                           "expectedVersion": 1}}, headers=world.headers["cmdA"])
+               for officer in (other, nobody)]
+    assert answers[0] == answers[1] and answers[0]["data"]["assignIncident"]["errors"], answers
+    # a follow-up action at A owned by B's officer, or by nobody
+    query = _mutation("logEngagement", "LogEngagementInput")
+    answers = [await gql(query, {"input": {
+        "clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "occurredAt": _ago(hours=2),
+        "location": {"latitude": 36.40, "longitude": 43.10},
+        "followUps": [{"description": "Street lights.", "ownerId": owner}]}}, headers=world.headers["offA"])
+        for owner in (other, nobody)]
+    assert answers[0] == answers[1] and answers[0]["data"]["logEngagement"]["errors"], answers
