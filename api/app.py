@@ -75,14 +75,15 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
                                    {**releases.known_documents(), **map_page.known_documents()},
                                    production=settings.production))
     websocket = GraphQLWebSocket(schema, endpoint,
-                                 max_subscriptions=settings.feed_subscriptions_per_connection)
+                                 max_subscriptions=settings.feed_subscriptions_per_connection,
+                                 per_officer=settings.feed_subscriptions_per_officer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         if sessionmaker is not None:
             yield
             return
-        async with open_database(settings) as database:
+        async with open_database(settings, serving=True) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
             endpoint.reader = database.reader
             if limiter is not None and hasattr(limiter.store, "sessionmaker"):
@@ -144,7 +145,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics, production=settings.production,
                                                token=settings.metrics_token), methods=["GET"]),
-            Route("/exports/activity", make_export_endpoint(secret_key(settings)), methods=["GET"]),
+            Route("/exports/activity", make_export_endpoint(secret_key(settings), settings), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

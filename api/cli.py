@@ -56,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.database import DatabaseUnreachable, reach
+    from api.graphql_ws import MAX_FRAME_BYTES
     from api.logs import configure
 
     settings = _settings(signs=True)
@@ -71,8 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # In-flight requests get 20 s to finish on SIGTERM before the process exits.
     # X-Forwarded-For is read by the app itself, from MARKAZ_TRUSTED_PROXIES only (api/security.py);
     # uvicorn's own reading would trust 127.0.0.1 by default.
+    # A WebSocket frame beyond MAX_FRAME_BYTES is not read: the connection is closed with 1009.
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=False,
-                timeout_graceful_shutdown=20, server_header=False)
+                timeout_graceful_shutdown=20, server_header=False, ws_max_size=MAX_FRAME_BYTES)
     return 0
 
 

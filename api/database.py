@@ -110,10 +110,13 @@ async def prepare(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40,
-                        attempts: int = 8, connect_timeout: float = 5) -> AsyncIterator[Database]:
+                        attempts: int = 8, connect_timeout: float = 5, serving: bool = False
+                        ) -> AsyncIterator[Database]:
     """The database, migrated first unless told not to. A configured server is waited for (`attempts`
     connections, each of at most `connect_timeout` seconds; the CLI waits less than the server);
-    DatabaseUnreachable when it cannot be had."""
+    DatabaseUnreachable when it cannot be had. Once open, waiting for a connection is bounded by
+    MARKAZ_DATABASE_TIMEOUT_MS everywhere; `serving` (the server, not the CLI, whose one-off commands may
+    legitimately run long) bounds waiting for each command's answer by it too."""
     server = None
     url = settings.database_url
     try:
@@ -130,7 +133,9 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
             await reach(url, attempts=attempts, connect_timeout=connect_timeout)
         if migrate_first:
             await prepare(url)
-        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms)
+        timeout = settings.database_timeout_ms / 1000
+        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms,
+                             timeout_s=timeout, command_timeout_s=timeout if serving else None)
         try:
             yield Database(url, engine, make_sessionmaker(engine, audit_key=audit_key), make_reader(engine),
                            server is not None)

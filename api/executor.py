@@ -9,6 +9,7 @@ validation, and documents beyond the limits are refused with the limit named.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -137,15 +138,45 @@ class NoNulCharacter(ValidationRule):
             self.report_error(GraphQLError(NUL_TEXT, node))
 
 
-def has_nul(value: Any) -> bool:
-    """True when a decoded JSON value (variables) holds U+0000 in any string, key or value."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def without_suggestions(formatted: dict[str, Any]) -> dict[str, Any]:
+    """An error as sent to the client, less graphql-core's "Did you mean 'incidents'?": the names it
+    offers map the schema, which in production is open to admins only (resolvers.policy.may_introspect).
+    Every suggestion is made by graphql-core's `did_you_mean`, in this one form."""
+    text = formatted.get("message")
+    if not isinstance(text, str) or "Did you mean" not in text:
+        return formatted
+    return {**formatted, "message": _SUGGESTION.sub("", text)}
+
+
+# Variables may nest this deep (the variables object itself is level 1). The deepest input of the schema,
+# a MultiPolygon area in a sync batch, needs under 10; thousands of levels would overflow Python's stack
+# in anything that walks them recursively (graphql-core's coercion, the cost plan).
+MAX_VARIABLES_DEPTH = 32
+DEEP_TEXT = f"`variables` may nest at most {MAX_VARIABLES_DEPTH} levels deep."
+
+
+def variables_problem(variables: Any) -> str | None:
+    """What is wrong with decoded JSON variables before anything walks them: nesting deeper than
+    MAX_VARIABLES_DEPTH, or U+0000 in a string or key; None when nothing is. Walks with a list of its
+    own, never recursion, so no input can exhaust the stack here."""
+    stack = [(variables, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return f"`variables`: {NUL_TEXT}"
+        elif isinstance(value, dict | list):
+            if depth > MAX_VARIABLES_DEPTH:
+                return DEEP_TEXT
+            if isinstance(value, dict):
+                if any("\x00" in key for key in value):
+                    return f"`variables`: {NUL_TEXT}"
+                value = value.values()
+            stack.extend((item, depth + 1) for item in value)
+    return None
 
 
 class _ArgumentPaths(Visitor):

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api import http_cache
 from api.compression import BodyError, decode_body
-from api.executor import NUL_TEXT, Executor, has_nul
+from api.executor import MAX_VARIABLES_DEPTH, Executor, variables_problem, without_suggestions
 from api.limits import check_request
 from api.persisted import PersistedQueries, PersistedQueryError
 from db.faults import is_stale_connection, is_unavailable
@@ -28,6 +28,7 @@ from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
+from resolvers.policy import may_introspect
 from resolvers.tokens import TokenError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -103,7 +104,10 @@ async def read_params(request: Request) -> dict[str, Any]:
         raise RequestError(error.status, str(error), error.headers) from None
     try:
         params = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if "depth" in str(error):  # orjson stops at 1024 levels
+            raise RequestError(400, "The body nests deeper than JSON is read here (1024 levels); "
+                                    f"`variables` may nest at most {MAX_VARIABLES_DEPTH}.") from None
         raise RequestError(400, "The body is not valid JSON.") from None
     if not isinstance(params, dict):
         raise RequestError(400, "The body must be a JSON object with `query`.")
@@ -118,8 +122,9 @@ def check_params(params: dict[str, Any]) -> tuple[str, str | None, dict[str, Any
         raise RequestError(400, "`operationName` must be a string.")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "`variables` must be an object.")
-    if variables and has_nul(variables):
-        raise RequestError(400, f"`variables`: {NUL_TEXT}")
+    problem = variables_problem(variables) if variables else None
+    if problem is not None:
+        raise RequestError(400, problem)
     if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
         raise RequestError(400, "`extensions` must be an object.")
     return query, name, variables
@@ -211,6 +216,13 @@ class GraphQLEndpoint:
         if op is not None and op.name is not None:
             request.scope["state"]["operation_name"] = op.name.value
         if errors:
+            if self.production:
+                # What a valid document outside the safelist gets (401 for a bad token, 403 for a
+                # non-admin), so that neither its validation errors nor their "Did you mean" hints can
+                # be used to map the schema; admins get the errors.
+                refused = await self._refused_before_validation(request, query, media)
+                if refused is not None:
+                    return refused
             status = 400 if media == GRAPHQL_RESPONSE else 200
             return self._response({"errors": [e.formatted for e in errors]}, status, media)
         for attempt in (1, 2):
@@ -254,7 +266,10 @@ class GraphQLEndpoint:
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Errors with no field path before any data: variables that did not coerce, a request error.
             status = 400 if media == GRAPHQL_RESPONSE else 200
-            return self._response({"errors": [e.formatted for e in result.errors]}, status, media)
+            formatted = [e.formatted for e in result.errors]
+            if not may_introspect(ctx.viewer, production=self.production):
+                formatted = [without_suggestions(e) for e in formatted]
+            return self._response({"errors": formatted}, status, media)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
@@ -275,6 +290,25 @@ class GraphQLEndpoint:
                        client_ip=request.client.host if request.client else None,
                        # Queries read without BEGIN/ROLLBACK: two round trips less on the citizens' hot path.
                        reader=self.reader if op is not None and op.operation == OperationType.QUERY else None)
+
+    async def _refused_before_validation(self, request: Request, query: str, media: str) -> Response | None:
+        """For a document that failed validation, in production: the answer its bearer gets instead of
+        the errors (None: show them, to an admin). A citizen was refused before validation already."""
+        ctx = self._context(request, None)
+        try:
+            refused = await self._authenticate(ctx, request.headers.get("authorization") or "", media)
+            if refused is not None:
+                return refused
+            if not self.persisted.allowed(query, ctx.viewer):
+                return self._not_allowed(ctx.lang, media)
+            return None
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            return self._unavailable(ctx, media, error)
+        finally:
+            with contextlib.suppress(Exception):
+                await ctx.close(commit=False)
 
     def _unavailable(self, ctx: Context, media: str, failure: BaseException) -> Response:
         """503 with Retry-After: the database is restarting or unreachable. Nothing of the request is

@@ -7,20 +7,42 @@ handler, with Markaz's authentication and one context per operation.
 The client sends `{"type": "connection_init", "payload": {"Authorization": "Bearer <access token>"}}`.
 No token, or one that is not valid (expired, ended session, disabled officer): the socket is closed with
 4403 Forbidden, as the protocol says for a refused connection_init (a `subscribe` before the server's
-`connection_ack` is closed with 4401 by the protocol handler). Only subscriptions run here; queries and
-mutations go over HTTP, where a request commits once. The query limits of api/limits.py apply
-here as over HTTP, and so, in production, does the safelist of api/persisted.py. There is no Origin
-check: a browser cannot borrow someone's sign-in here, since the token travels in the message, never in
-a cookie.
+`connection_ack` is closed with 4401 by the protocol handler). The payload may also carry
+`Accept-Language` (any case), which then chooses the language of the socket's messages over the upgrade
+request's header. Only subscriptions run here; queries and mutations go over HTTP, where a request
+commits once. The query limits of api/limits.py apply here as over HTTP, and so, in production, does the
+safelist of api/persisted.py. There is no Origin check: a browser cannot borrow someone's sign-in here,
+since the token travels in the message, never in a cookie.
+
+Hostile clients cost a bounded amount:
+- A message that is not a protocol message (not JSON, not an object, an unknown `type`, a `subscribe`
+  without a string `id` or an object `payload` with a string `query`, a binary frame, more than
+  MAX_MESSAGE_CHARS, nested beyond what orjson reads) closes the socket with 4400 and a short reason,
+  logged at INFO without a trace. Beyond MAX_FRAME_BYTES the server's WebSocket layer itself closes with
+  1009 before reading on (`markaz serve` sets uvicorn's `ws_max_size`).
+- Variables nested deeper than api.executor.MAX_VARIABLES_DEPTH get an `error` for that subscription.
+- An officer holds at most `per_officer` live subscriptions in this process, over all their sockets
+  (MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER); each socket at most `max_subscriptions`
+  (MARKAZ_FEED_SUBSCRIPTIONS). Each process counts its own: behind a load balancer with N processes an
+  officer may hold up to N times the cap.
+- When the access token the socket signed in with expires, each subscription ends with an error coded
+  UNAUTHENTICATED carrying `extensions.lastCursor`, and then the socket is closed with 4403: a
+  graphql-ws client reconnects, asking its `connectionParams` (a fresh token) again, and the app
+  subscribes with `after` set to that cursor.
+- A connection_init while the database cannot be reached (down, or not answering within
+  MARKAZ_DATABASE_TIMEOUT_MS) is closed with 1013, "try again later", on which graphql-ws clients retry.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,14 +55,85 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from strawberry.utils.aio import aclosing
 
+from api.executor import variables_problem, without_suggestions
 from api.limits import check_request
+from db.faults import is_unavailable
 from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
-from resolvers.tokens import TokenError
+from resolvers.policy import may_introspect
+from resolvers.tokens import TokenError, access_expires_at
 
 _log = logging.getLogger("markaz.ws")
+# A protocol message longer than this closes the socket with 4400 (the feed's documents and variables,
+# a drawn polygon included, need a few kilobytes). The server's WebSocket layer reads no frame beyond
+# MAX_FRAME_BYTES at all.
+MAX_MESSAGE_CHARS = 256 * 1024
+MAX_FRAME_BYTES = 1 << 20
+MAX_ID_CHARS = 128
+# After the token expires, how long the subscriptions have to send their UNAUTHENTICATED error before
+# the socket is closed.
+EXPIRY_GRACE_S = 2.0
+_TYPES = frozenset({"connection_init", "ping", "pong", "subscribe", "complete"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Refused:
+    """A text frame refused before it was decoded: what decode_json gives the handler instead."""
+
+    reason: str
+
+
+def malformed(decoded: Any) -> str | None:
+    """Why a decoded frame is not a graphql-transport-ws message (a close reason, short and fixed: it
+    never echoes the client's text), or None when it is one."""
+    if isinstance(decoded, _Refused):
+        return decoded.reason
+    if not isinstance(decoded, dict):
+        return "Message must be a JSON object"
+    kind = decoded.get("type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        return "Unknown message type"
+    payload = decoded.get("payload")
+    if kind in ("subscribe", "complete"):
+        operation_id = decoded.get("id")
+        if not isinstance(operation_id, str) or not 0 < len(operation_id) <= MAX_ID_CHARS:
+            return f"`id` must be a string of 1 to {MAX_ID_CHARS} characters"
+    if kind != "subscribe":
+        return None if payload is None or isinstance(payload, dict) else "`payload` must be an object"
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return "`payload` must be an object with a string `query`"
+    for key, expected in (("variables", dict), ("operationName", str), ("extensions", dict)):
+        if payload.get(key) is not None and not isinstance(payload[key], expected):
+            return f"`payload.{key}` must be {'a string' if expected is str else 'an object'}"
+    return None
+
+
+class _Unavailable(Exception):
+    """The database could not be reached to check a connection_init's token."""
+
+
+class OfficerSubscriptions:
+    """The live subscriptions of each officer in this process, over all their sockets."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.live: dict[int, int] = {}
+
+    def take(self, officer_id: int) -> bool:
+        held = self.live.get(officer_id, 0)
+        if held >= self.limit:
+            return False
+        self.live[officer_id] = held + 1
+        return True
+
+    def release(self, officer_id: int) -> None:
+        held = self.live.get(officer_id, 0) - 1
+        if held > 0:
+            self.live[officer_id] = held
+        else:
+            self.live.pop(officer_id, None)
 
 
 @dataclasses.dataclass(slots=True)
@@ -53,16 +146,84 @@ class Connection:
     client_ip: str | None
     viewer: Any = None
     connection_params: dict[str, Any] | None = None
+    expires_at: datetime | None = None  # the access token's expiry
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and datetime.now(UTC) >= self.expires_at
 
 
 class _OperationHandler(BaseGraphQLTransportWSHandler):
     """Strawberry's graphql-transport-ws handler, except that each operation gets a Context of its own
-    (a session is used by one coroutine at a time) and only subscriptions are accepted."""
+    (a session is used by one coroutine at a time), only subscriptions are accepted, messages of the wrong
+    shape close the socket and the socket closes when its access token expires."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._expiry: asyncio.Task | None = None
+
+    async def send_message(self, message: Any) -> None:
+        view: GraphQLWebSocket = self.view  # type: ignore[assignment]
+        if not may_introspect(self.context.viewer, production=view.endpoint.production):
+            # No "Did you mean" hints to anyone but admins in production (api.executor.without_suggestions)
+            if message.get("type") == "error":
+                message = {**message, "payload": [without_suggestions(e) for e in message["payload"]]}
+            elif message.get("type") == "next" and message["payload"].get("errors"):
+                payload = message["payload"]
+                message = {**message, "payload": {**payload, "errors": [
+                    without_suggestions(e) for e in payload["errors"]]}}
+        await super().send_message(message)
+
+    async def handle_message(self, message: Any) -> None:
+        problem = malformed(message)
+        if problem is not None:
+            _log.info("websocket message refused", extra={"reason": problem})
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except _Unavailable:
+            # "Try again later": graphql-ws clients reconnect on it, as on a restart.
+            await self.websocket.close(code=1013, reason="Database unavailable")
+            return
+        expires_at = self.context.expires_at
+        if self.connection_acknowledged and expires_at is not None and self._expiry is None:
+            self._expiry = asyncio.create_task(self._close_at_expiry(expires_at))
+
+    async def _close_at_expiry(self, expires_at: datetime) -> None:
+        await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()))
+        # Each subscription ends itself at this moment (resolvers.feed, with its last cursor): give them
+        # a moment to say so, then close.
+        tasks = [operation.task for operation in self.operations.values() if operation.task]
+        if tasks:
+            await asyncio.wait(tasks, timeout=EXPIRY_GRACE_S)
+        _log.info("websocket closed: access token expired")
+        with contextlib.suppress(Exception):  # the client may have gone already
+            await self.websocket.close(code=4403, reason="Access token expired")
+
+    async def shutdown(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expiry
+        await super().shutdown()
 
     async def run_operation(self, operation) -> None:
         view: GraphQLWebSocket = self.view  # type: ignore[assignment]
         ctx = view.operation_context(self.context)
+        holder: int | None = None
         try:
+            problem = variables_problem(operation.variables)
+            if problem is not None:
+                await operation.send_initial_errors([GraphQLError(
+                    problem, extensions={"code": "BAD_USER_INPUT", "argument": "variables"})])
+                return
+            if self.context.expired():
+                await operation.send_initial_errors([GraphQLError(
+                    message("token_expired", ctx.lang), extensions={"code": "UNAUTHENTICATED"})])
+                return
             if not view.endpoint.persisted.allowed(operation.query, ctx.viewer):
                 # The production safelist holds here as over HTTP.
                 refusal = GraphQLError(message("operation_not_allowed", ctx.lang),
@@ -75,6 +236,13 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 # executor's cached shape before anything runs.
                 await operation.send_initial_errors(refused)
                 return
+            if not view.per_officer.take(ctx.viewer.officer_id):
+                limit = view.per_officer.limit
+                await operation.send_initial_errors([GraphQLError(
+                    message("subscriptions_per_officer", ctx.lang, limit=limit),
+                    extensions={"code": "LIMIT_EXCEEDED", "limit": "subscriptionsPerOfficer", "max": limit})])
+                return
+            holder = ctx.viewer.officer_id
             result_source = await self.schema.stream(
                 operation.query, variable_values=operation.variables, context_value=ctx,
                 operation_name=operation.operation_name,
@@ -93,6 +261,8 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
             self.operations.pop(operation.id, None)
             raise
         finally:
+            if holder is not None:
+                view.per_officer.release(holder)
             await ctx.close(commit=False)
 
 
@@ -102,13 +272,26 @@ class GraphQLWebSocket(GraphQL):
 
     graphql_transport_ws_handler_class = _OperationHandler
 
-    def __init__(self, schema, endpoint: Any, *, max_subscriptions: int) -> None:
+    def __init__(self, schema, endpoint: Any, *, max_subscriptions: int, per_officer: int = 20) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          connection_init_wait_timeout=timedelta(seconds=10),
                          max_subscriptions_per_connection=max_subscriptions)
         self.endpoint = endpoint
         self.hub: Any = None
+        self.per_officer = OfficerSubscriptions(per_officer)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A frame's JSON, read by orjson (iterative, up to 1024 levels; the standard library's recursive
+        reader overflows on deep nesting); a frame too long or too deep becomes a _Refused."""
+        if len(data) > MAX_MESSAGE_CHARS:
+            return _Refused(f"Message longer than {MAX_MESSAGE_CHARS} characters")
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as error:  # a json.JSONDecodeError: the handler closes with 4400
+            if "depth" in str(error):
+                return _Refused("Message nested deeper than 1024 levels")
+            raise
 
     async def get_context(self, request, response) -> Connection:  # type: ignore[override]
         device = request.headers.get("x-device-id")
@@ -122,7 +305,8 @@ class GraphQLWebSocket(GraphQL):
         return Context(sessionmaker=endpoint.sessionmaker, reader=endpoint.reader, lang=connection.lang,
                        request_id=connection.request_id, production=endpoint.production,
                        secret_key=endpoint.secret_key, device_id=connection.device_id,
-                       client_ip=connection.client_ip, viewer=connection.viewer, feed=self.hub)
+                       client_ip=connection.client_ip, viewer=connection.viewer, feed=self.hub,
+                       access_expires_at=connection.expires_at)
 
     def refusal(self, operation: Any, ctx: Context) -> list[GraphQLError]:
         """The errors that stop a subscription before it runs: the document's own (limits on its shape,
@@ -141,6 +325,9 @@ class GraphQLWebSocket(GraphQL):
 
     async def on_ws_connect(self, context: Connection):  # type: ignore[override]
         params = context.connection_params or {}
+        for key, value in params.items():  # the payload's language wins over the upgrade request's
+            if isinstance(value, str) and key.lower() == "accept-language":
+                context.lang = pick_language(value[:200])
         authorization = params.get("Authorization", params.get("authorization"))
         scheme, _, token = authorization.partition(" ") if isinstance(authorization, str) else ("", "", "")
         if scheme.lower() != "bearer" or not token.strip():
@@ -149,9 +336,15 @@ class GraphQLWebSocket(GraphQL):
         ctx = self.operation_context(context)
         try:
             context.viewer = await viewer_for_token(ctx, token.strip())
+            context.expires_at = access_expires_at(self.endpoint.secret_key, token.strip())
         except TokenError as error:
             _log.info("websocket refused", extra={"reason": str(error)})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            _log.warning("websocket refused: database unavailable: %s", type(error).__name__)
+            raise _Unavailable from None
         finally:
             await ctx.close(commit=False)
         _log.info("websocket signed in", extra={"officer_id": context.viewer.officer_id})

@@ -17,11 +17,14 @@ level, not a full bucket. Between settles the processes together may let through
 `sync_interval=0` asks the store on every request: exact, at the cost of a round trip each.
 
 When the store fails, each process goes on deciding alone (the limits hold per process) and logs it:
-an outage of Redis or a busy database must not take the API down with it.
+an outage of Redis or a busy database must not take the API down with it. A store that does not answer
+within STORE_TIMEOUT_S has failed: a frozen database must not hold each request up by its own timeout
+before the request has even started.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import ipaddress
@@ -38,6 +41,7 @@ from resolvers.messages import message
 from resolvers.tokens import TokenError, read_access
 
 _log = logging.getLogger("markaz.ratelimit")
+STORE_TIMEOUT_S = 0.5
 
 
 class Buckets(Protocol):
@@ -75,7 +79,8 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None or self.sync_interval == 0:
             try:
-                taken, level = await self.store.take(key, rate, burst)
+                async with asyncio.timeout(STORE_TIMEOUT_S):
+                    taken, level = await self.store.take(key, rate, burst)
                 bucket = _Bucket(level, time.monotonic(), rate, burst)
             except Exception as error:
                 _log.warning("rate-limit store unavailable, deciding in this process: %s",
@@ -119,8 +124,9 @@ class RateLimiter:
             for _, bucket in sent:
                 bucket.pending = 0.0
             try:
-                levels = await self.store.settle(
-                    sorted((key, b.rate, b.burst, n) for (key, b), n in zip(sent, amounts, strict=True)))
+                async with asyncio.timeout(STORE_TIMEOUT_S):
+                    levels = await self.store.settle(
+                        sorted((key, b.rate, b.burst, n) for (key, b), n in zip(sent, amounts, strict=True)))
             except Exception as error:
                 _log.warning("rate-limit store unavailable, settling later: %s", type(error).__name__)
                 for (_, bucket), n in zip(sent, amounts, strict=True):

@@ -103,6 +103,9 @@ async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str,
     driver = (await conn.get_raw_connection()).driver_connection
     try:
         records = await to_the_end(driver.fetch(compiled.text, *[params[name] for name in compiled.names]))
+    except TimeoutError:
+        await _drop(conn, driver)
+        raise
     except Exception:
         # Failures go through SQLAlchemy, which knows them: a connection closed by a database restart is
         # thrown away with the pool's others (db/faults.py then answers 503 or retries the request).
@@ -120,6 +123,17 @@ async def simple(connection: AsyncConnection, *statements: str) -> None:
     driver = (await connection.get_raw_connection()).driver_connection
     try:
         await to_the_end(driver.execute("; ".join(statements)))
+    except TimeoutError:
+        await _drop(connection, driver)
+        raise
     except Exception:
         for statement in statements:
             await to_the_end(connection.exec_driver_sql(statement))
+
+
+async def _drop(connection: AsyncConnection, driver: Any) -> None:
+    """After the driver gave up waiting for the database's answer (asyncpg's command timeout): sending
+    the statement again through SQLAlchemy would only wait as long again, so the connection is dropped at
+    once, and only it, as db/engine.py does for SQLAlchemy's own statements."""
+    driver.terminate()
+    await connection.invalidate()

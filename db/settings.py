@@ -27,6 +27,9 @@ class Settings:
     # before it is ended with FEED_TOO_SLOW (and resumes from its cursor).
     feed_subscriptions_per_connection: int = 10
     feed_queue: int = 1000
+    # Live subscriptions one officer may hold in one process, over all their sockets (api/graphql_ws.py):
+    # opening many sockets must not get around the cap per socket.
+    feed_subscriptions_per_officer: int = 20
     # The /map page's base-map tiles ({z}/{x}/{y} URL template); none: a plain background.
     map_tiles: str | None = None
     # Browser origins allowed to call the API (CORS); none: no cross-origin browser access.
@@ -40,6 +43,10 @@ class Settings:
     max_cost: int = 10_000
     # PostgreSQL cancels any one statement running longer than this (0: no limit).
     statement_timeout_ms: int = 10_000
+    # The longest the server waits on the database for one thing (a connection from the pool, a new
+    # connection, the answer to one command) before it answers 503: a database that is frozen or cut off
+    # cancels nothing itself (db/engine.py).
+    database_timeout_ms: int = 5_000
     # Rate limits (api/ratelimit.py): a token bucket per client address (citizens) and per officer. On in
     # production; off in development, where one address (the developer's, or the tests') does everything.
     rate_limit: bool = False
@@ -48,6 +55,11 @@ class Settings:
     officer_rate: float = 15.0
     # An officer's app empties its offline queue in a burst when the network comes back.
     officer_burst: int = 60
+    # Activity exports (api/exports.py): a bucket of their own per officer, in exports a minute (with the
+    # rate limits above: on in production), and how long one may take to produce before it is stopped.
+    export_rate: float = 1.0
+    export_burst: int = 5
+    export_seconds: int = 60
     # How often a process settles its rate-limit buckets with the shared store; 0: every request.
     rate_sync_ms: int = 200
     redis_url: str | None = None
@@ -93,6 +105,8 @@ class Settings:
             log_format=env.get("MARKAZ_LOG_FORMAT", "json").lower(),
             feed_subscriptions_per_connection=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS", 10),
             feed_queue=_positive(env, "MARKAZ_FEED_QUEUE", 1000),
+            feed_subscriptions_per_officer=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER",
+                                                     defaults.feed_subscriptions_per_officer),
             map_tiles=env.get("MARKAZ_MAP_TILES") or None,
             cors_origins=_list(env, "MARKAZ_CORS_ORIGINS"),
             trusted_proxies=_list(env, "MARKAZ_TRUSTED_PROXIES"),
@@ -102,11 +116,16 @@ class Settings:
             max_cost=_number(env, "MARKAZ_MAX_COST", defaults.max_cost),
             statement_timeout_ms=_number(env, "MARKAZ_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms,
                                          low=0),
+            database_timeout_ms=_number(env, "MARKAZ_DATABASE_TIMEOUT_MS", defaults.database_timeout_ms,
+                                        low=100),
             rate_limit=_switch(env, "MARKAZ_RATE_LIMIT", default=mode == "production"),
             citizen_rate=_number(env, "MARKAZ_RATE_CITIZEN", defaults.citizen_rate, kind=float, low=0.001),
             citizen_burst=_number(env, "MARKAZ_RATE_CITIZEN_BURST", defaults.citizen_burst),
             officer_rate=_number(env, "MARKAZ_RATE_OFFICER", defaults.officer_rate, kind=float, low=0.001),
             officer_burst=_number(env, "MARKAZ_RATE_OFFICER_BURST", defaults.officer_burst),
+            export_rate=_number(env, "MARKAZ_RATE_EXPORT", defaults.export_rate, kind=float, low=0.001),
+            export_burst=_number(env, "MARKAZ_RATE_EXPORT_BURST", defaults.export_burst),
+            export_seconds=_number(env, "MARKAZ_EXPORT_SECONDS", defaults.export_seconds),
             rate_sync_ms=_number(env, "MARKAZ_RATE_SYNC_MS", defaults.rate_sync_ms, low=0),
             redis_url=env.get("REDIS_URL") or None,
             metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,

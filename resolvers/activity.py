@@ -9,6 +9,7 @@ records that are not sensitive exactly and the sensitive ones by their generalis
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -135,7 +136,14 @@ async def activity_map(ctx: Context, area_input: Any, start: datetime, end: date
     async with ctx.db() as session:
         rows = await repo.cells(session, f)
         coarse = await disclosure.generalised_rows(session, view, f, start, end)
-    return _map(rows, disclosure.place(coarse, resolution), resolution, start, end)
+    placed = disclosure.place(coarse, resolution)
+    if len(rows) > MAP_IN_THREAD_ROWS:  # a governorate at resolution 10: a tenth of a second and more
+        return await asyncio.to_thread(_map, rows, placed, resolution, start, end)
+    return _map(rows, placed, resolution, start, end)
+
+
+# Beyond this many cells, a map is totalled in a thread, so the event loop keeps answering meanwhile.
+MAP_IN_THREAD_ROWS = 2000
 
 
 def _map(rows: Sequence[Any], placed: disclosure.Placed, resolution: int, start: datetime,

@@ -10,6 +10,7 @@ by `GET /exports/activity` for commanders, supervisors and admins, scoped like t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
 import io
@@ -63,19 +64,24 @@ class Export:
             withheld.append({"periodStart": start.isoformat(), "periodEnd": end.isoformat(),
                              "sensitiveIncidents": totals.sensitive_withheld,
                              "sensitiveEngagements": totals.sensitive_engagements_withheld})
+            # A month of a governorate's cells is thousands of rows, hexagons and numbers to write: done in
+            # a thread, so the server's event loop keeps answering everyone else meanwhile.
             if self.format == "csv":
-                yield _csv(found, start, end, generalised)
+                yield await asyncio.to_thread(_csv, found, start, end, generalised)
             elif found.cells:
-                features = activity.feature_collection(found.cells)["features"]
-                for feature in features:
-                    feature["properties"].update(periodStart=start.isoformat(), periodEnd=end.isoformat())
-                text = ",".join(orjson.dumps(f).decode() for f in features)
-                yield ("" if first else ",") + text
+                yield ("" if first else ",") + await asyncio.to_thread(_features, found, start, end)
                 first = False
             if progress is not None:
                 progress(done)
         if self.format == "geojson":
             yield "]" + (',"withheld":' + orjson.dumps(withheld).decode() if generalised else "") + "}\n"
+
+
+def _features(found: activity.ActivityMap, start: datetime, end: datetime) -> str:
+    features = activity.feature_collection(found.cells)["features"]
+    for feature in features:
+        feature["properties"].update(periodStart=start.isoformat(), periodEnd=end.isoformat())
+    return ",".join(orjson.dumps(f).decode() for f in features)
 
 
 def _csv(found: activity.ActivityMap, start: datetime, end: datetime, generalised: bool) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,8 @@ class Context:
     client_ip: str | None = None
     secret_key: str = ""
     feed: Any = None  # resolvers.feed.FeedHub of the process (subscriptions only)
+    # When the access token a WebSocket signed in with expires: its subscriptions end then (None: HTTP)
+    access_expires_at: datetime | None = None
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
     # resolvers.user_errors.applied_whole: writes running now, and whether the last one's savepoint is

@@ -189,9 +189,9 @@ async def _check_owners_and_dates(ctx: Context, errors: Collector, follow_ups: l
                 item.owner_id = viewer.officer_id
         else:
             officer = officers.get(item.owner_id)
-            if officer is None:
-                errors.add((*path, "ownerId"), "not_found", "NOT_FOUND", kind="officer")
-            elif not officer.active or officer.station_id != station.id:
+            # An unknown id is answered as another station's officer: ids of officers one may not see
+            # are not told apart from ids of nobody.
+            if officer is None or not officer.active or officer.station_id != station.id:
                 errors.add((*path, "ownerId"), "officer_not_here")
         if item.due_on is not None:
             if earliest is not None and item.due_on < earliest:

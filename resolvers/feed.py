@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLError
@@ -219,14 +219,26 @@ class FeedHub:
 
 
 async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor | None, lang: str,
-                 idle: float = 60.0, still_allowed: Any = None) -> AsyncIterator[FeedEvent]:
+                 idle: float = 60.0, still_allowed: Any = None, ends_at: datetime | None = None
+                 ) -> AsyncIterator[FeedEvent]:
     """The events a subscriber should receive: after `after` (replayed from the log), then live.
 
     `still_allowed` (an async callable) is asked at least every `idle` seconds whether the subscriber's
-    sign-in is still live; when it is not, the feed ends with UNAUTHENTICATED.
+    sign-in is still live; when it is not, the feed ends with UNAUTHENTICATED. So it does at `ends_at`
+    (when the access token it was started with expires), with the last cursor sent, nothing after it.
     """
     subscriber = hub.subscribe(interest)
     last: Cursor | None = after
+
+    def left() -> float | None:
+        """Seconds until `ends_at` (None: no end); ends the feed once it has passed."""
+        if ends_at is None:
+            return None
+        seconds = (ends_at - datetime.now(UTC)).total_seconds()
+        if seconds <= 0:
+            raise FeedError("UNAUTHENTICATED", message("token_expired", lang), last)
+        return seconds
+
     try:
         floor = subscriber.start
         if after is not None and after < subscriber.start:
@@ -245,6 +257,7 @@ async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor
                     event = FeedEvent.from_row(row)
                     cursor = event.cursor
                     if interest.accepts(event):
+                        left()
                         last = event.cursor
                         yield event
                 if len(rows) < REPLAY_BATCH:
@@ -259,10 +272,12 @@ async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor
                     "feed_closing", "FEED_CLOSING")
                 cursor_text = encode_cursor(last) if last else "null"
                 raise FeedError(code, message(key, lang, cursor=cursor_text), last)
+            seconds = left()
             event: FeedEvent | None = None
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(idle):
+                async with asyncio.timeout(idle if seconds is None else min(idle, seconds)):
                     event = await subscriber.queue.get()
+            left()  # woken by the token's end, or an event that came after it
             if still_allowed is not None and loop.time() - checked >= idle:
                 checked = loop.time()
                 if not await still_allowed():

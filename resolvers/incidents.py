@@ -164,9 +164,9 @@ async def assign_incident(ctx: Context, input: Any) -> Applied:
         officers = await officer_repo.officers_by_ids(session, officer_ids)
     for index, officer_id in enumerate(officer_ids):
         found = officers.get(officer_id)
-        if found is None:
-            problems.add(("officerIds", str(index)), "not_found", "NOT_FOUND", kind="officer")
-        elif not found.active or found.station_id != row.station_id:
+        # An unknown id gets the same answer as another station's officer: the ids of officers one may
+        # not see are not told apart from ids of nobody.
+        if found is None or not found.active or found.station_id != row.station_id:
             problems.add(("officerIds", str(index)), "not_station_officer")
     problems.check()
     status = "ASSIGNED" if row.status == "REPORTED" else row.status
@@ -270,10 +270,10 @@ async def _incident_ref(ctx: Context, problems: Collector, input: Any) -> tuple[
 async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[str, ...]) -> Any:
     async with ctx.db() as session:
         row = (await repo.incidents_by_ids(session, [incident_id])).get(incident_id) if incident_id else None
-    if row is None:
+    # Another station's incident is answered as a missing one (not FORBIDDEN): whoever may not see it
+    # must not learn from the answer that it exists.
+    if row is None or not policy.can_access_station(ctx.viewer, row.station_id, row.station_governorate):
         fail(ctx.lang, path, "not_found", "NOT_FOUND", kind="incident")
-    if not policy.can_access_station(ctx.viewer, row.station_id, row.station_governorate):
-        fail(ctx.lang, path, "not_your_station", "FORBIDDEN")
     return row
 
 

@@ -108,6 +108,27 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "الخادم يعيد التشغيل. اشترك مجدداً مع after: {cursor} للمتابعة من هناك.",
         "ku": "ڕاژەکار دەستپێدەکاتەوە. دووبارە بەشداربە لەگەڵ after: {cursor} بۆ بەردەوامبوون لەوێوە.",
     },
+    "token_expired": {
+        "en": "Your access token has expired. Refresh your sign-in, connect again and subscribe with `after` "
+              "set to the last cursor you received to continue from there.",
+        "ar": "انتهت صلاحية رمز الدخول. جدّد تسجيل الدخول واتصل مجدداً واشترك مع `after` مساوياً لآخر مؤشر "
+              "وصلك للمتابعة من هناك.",
+        "ku": "ماوەی نیشانەی چوونەژوورەوەکەت بەسەرچوو. چوونەژوورەوە نوێ بکەرەوە، دووبارە پەیوەندی بکە و "
+              "لەگەڵ `after` بە دوایین نیشانەدەرێک کە پێت گەیشتووە بەشداربە بۆ بەردەوامبوون لەوێوە.",
+    },
+    "subscriptions_per_officer": {
+        "en": "You already have {limit} live subscriptions on this server. End one before starting another.",
+        "ar": "لديك بالفعل {limit} اشتراكات حيّة على هذا الخادم. أنهِ أحدها قبل بدء اشتراك آخر.",
+        "ku": "تۆ پێشتر {limit} بەشداریی زیندووت لەسەر ئەم ڕاژەکارە هەیە. پێش دەستپێکردنی یەکێکی تر یەکێکیان "
+              "کۆتایی پێبهێنە.",
+    },
+    "export_too_slow": {
+        "en": "The export was stopped after {seconds} s. Export a shorter period, a smaller area or a "
+              "coarser resolution.",
+        "ar": "أُوقف التصدير بعد {seconds} ثانية. صدّر مدة أقصر أو منطقة أصغر أو دقة أخشن.",
+        "ku": "هەناردەکردنەکە دوای {seconds} چرکە ڕاگیرا. ماوەیەکی کورتتر، ناوچەیەکی بچووکتر یان وردییەکی "
+              "نزمتر هەناردە بکە.",
+    },
     "required": {
         "en": "{field} is required.",
         "ar": "{field} مطلوب.",

@@ -229,7 +229,8 @@ async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
             fail(ctx.lang, ref.path, "not_found", "NOT_FOUND", kind="patrol")
     stations = await station_logic.station_rows(ctx, [patrol.station_id])
     if not _may_access(ctx.viewer, patrol, stations[patrol.station_id].governorate_code):
-        fail(ctx.lang, ref.path, "not_your_station", "FORBIDDEN")
+        # as a missing one: whoever may not see it must not learn from the answer that it exists
+        fail(ctx.lang, ref.path, "not_found", "NOT_FOUND", kind="patrol")
     return patrol
 
 

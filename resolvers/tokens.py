@@ -50,11 +50,23 @@ def issue_access(key: str, *, officer_id: int, session_id: uuid.UUID, role: str,
 def read_access(key: str, token: str) -> tuple[int, uuid.UUID]:
     """(officer id, session id) of a valid access token; TokenError otherwise (alg none included)."""
     try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=_ISSUER,
-                            options={"require": ["exp", "iat", "sub", "sid", "iss"]})
+        claims = _claims(key, token)
         return int(claims["sub"]), uuid.UUID(claims["sid"])
     except (jwt.PyJWTError, ValueError, KeyError) as error:
         raise TokenError(str(error)) from None
+
+
+def access_expires_at(key: str, token: str) -> datetime:
+    """When a valid access token expires (a WebSocket checked it once, and must end when it does)."""
+    try:
+        return datetime.fromtimestamp(int(_claims(key, token)["exp"]), UTC)
+    except (jwt.PyJWTError, ValueError, KeyError) as error:
+        raise TokenError(str(error)) from None
+
+
+def _claims(key: str, token: str) -> dict:
+    return jwt.decode(token, key, algorithms=[ALGORITHM], issuer=_ISSUER,
+                      options={"require": ["exp", "iat", "sub", "sid", "iss"]})
 
 
 def new_refresh_token() -> tuple[str, bytes]:

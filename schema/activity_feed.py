@@ -118,7 +118,7 @@ class ActivitySubscription:
                 await ctx.close(commit=False)
 
         events = feed.follow(ctx.reader or ctx.sessionmaker, ctx.feed, interest, after=cursor, lang=ctx.lang,
-                             still_allowed=still_allowed)
+                             still_allowed=still_allowed, ends_at=ctx.access_expires_at)
         try:
             async for event in events:
                 yield ActivityEvent.of(event, viewer)

@@ -46,6 +46,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Undefined
 from strawberry.types.arguments import convert_arguments
 
+from db.faults import is_unavailable
 from schema.stations import nearest_stations
 
 _DEFINITION = "strawberry-definition"  # where Strawberry keeps its own definition of a GraphQL field
@@ -85,10 +86,12 @@ class Plan:
                                        .scalar_registry, config=self.strawberry.config)
             value = await self.resolve(context, **kwargs)
             return ExecutionResult({self.key: self.complete(value)})
-        except Exception:  # any failure: ordinary execution runs and reports it as it always does,
-            # from a clean slate: a new session, not one whose connection may just have failed
+        except Exception as error:  # any failure: ordinary execution runs and reports it as it always
+            # does, from a clean slate: a new session, not one whose connection may just have failed
             with contextlib.suppress(Exception):
                 await context.close(commit=False)
+            if is_unavailable(error):
+                raise  # except an unreachable database: ordinary execution would only wait on it again
             return None
 
 

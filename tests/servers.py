@@ -120,3 +120,80 @@ class MarkazServer:
                 self.proc.kill()
                 self.proc.wait(10)
         return self.proc.returncode
+
+
+class FreezableRelay:
+    """A TCP relay on a loopback port to a real server that can be frozen, as a database is when its
+    processes are stopped (SIGSTOP) or its host hangs: while frozen, connections stay open and new ones
+    are accepted, but not a byte is passed on either way. `thaw()` passes on what was held, in order.
+
+        relay = FreezableRelay(5432)           # postgresql://...@127.0.0.1:{relay.port}/...
+        relay.freeze(); ...; relay.thaw()
+    """
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        import threading
+
+        self.target = (target_host, target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=256)
+        self.port = self._listener.getsockname()[1]
+        self._thawed = threading.Event()
+        self._thawed.set()
+        self._sockets: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept, name="relay-accept", daemon=True).start()
+
+    def url(self, url: str) -> str:
+        """`url` (a PostgreSQL URL on the target's port) through the relay."""
+        return url.replace(f":{self.target[1]}/", f":{self.port}/")
+
+    def freeze(self) -> None:
+        self._thawed.clear()
+
+    def thaw(self) -> None:
+        self._thawed.set()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._sockets.append(client)
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        import threading
+
+        self._thawed.wait()  # a frozen server answers no new connection either
+        try:
+            upstream = socket.create_connection(self.target)
+        except OSError:
+            client.close()
+            return
+        self._sockets.append(upstream)
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                self._thawed.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._closed = True
+        self._thawed.set()
+        for end in (self._listener, *self._sockets):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked on it (close alone does not)
+            with contextlib.suppress(OSError):
+                end.close()

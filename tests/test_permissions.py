@@ -25,7 +25,8 @@ Outcomes:
   FORBIDDEN     top-level error extensions.code FORBIDDEN, data null, nothing stored
   UNAUTH        top-level error UNAUTHENTICATED, nothing stored (in the `dv` rows: the list refused and
                 node(id) null)
-  NOT_FOUND     payload error NOT_FOUND (the record is not yours to see), nothing stored
+  NOT_FOUND     payload error NOT_FOUND (the record is not yours to see: the answer for a missing one),
+                nothing stored
   APPLIED / REJECTED   syncFieldLog's result for the entry: stored / REJECTED with code FORBIDDEN and
                 nothing stored, no top-level error
 """
@@ -72,13 +73,14 @@ station              PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC   
 dv details           DETAILS   HIDDEN    DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
 dv, offA2 assigned   DETAILS   DETAILS   DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
 # writes at station A (the incident ones on the THEFT incident; assigning it to offA2; the patrol ones on
-# A's patrol)
+# A's patrol). A record one may not see is NOT_FOUND, as a missing one is, never FORBIDDEN (which would
+# say it exists); FORBIDDEN is for what one may see but not do, or a role that may not do it at all.
 reportIncident       OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
-updateIncidentStatus OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
-assignIncident       FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+updateIncidentStatus OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+assignIncident       FORBIDDEN FORBIDDEN OK        FORBIDDEN NOT_FOUND OK        NOT_FOUND OK        UNAUTH
 startPatrol          OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
-appendPatrolTrack    OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
-endPatrol            OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
+appendPatrolTrack    OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+endPatrol            OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
 logEngagement        OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 syncFieldLog         APPLIED   APPLIED   APPLIED   REJECTED  REJECTED  APPLIED   REJECTED  APPLIED   UNAUTH
 updateFollowUpAction OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH

@@ -430,7 +430,7 @@ async def test_an_entry_for_a_station_out_of_scope_is_rejected_as_forbidden(gql,
         assert await _stored(sessionmaker, "client_requests", client_id) == 0
 
 
-async def test_an_update_of_a_record_out_of_scope_is_rejected_as_forbidden(gql, sessionmaker):
+async def test_an_update_of_a_record_out_of_scope_is_rejected_as_not_found(gql, sessionmaker):
     # given an incident reported at another station by its own officer
     _, _, headers = await _officer(sessionmaker, gql)
     other = await _other_station(sessionmaker)
@@ -446,7 +446,8 @@ async def test_an_update_of_a_record_out_of_scope_is_rejected_as_forbidden(gql, 
     # then
     (result,) = payload["results"]
     assert result["status"] == "REJECTED" and result["node"] is None
-    assert _errors(result) == [(["updateIncidentStatus", "incidentId"], "FORBIDDEN")]
+    # as for a missing one: the batch's officer must not learn that another station's record exists
+    assert _errors(result) == [(["updateIncidentStatus", "incidentId"], "NOT_FOUND")]
     assert await _scalar(sessionmaker, "SELECT version FROM incidents WHERE client_id = :c",
                          c=uuid.UUID(theirs)) == 1
 
