@@ -51,7 +51,10 @@ async def connection(session: AsyncSession) -> AsyncConnection:
         kept = session.info.get(_KEPT)
         if kept is not None and kept[0] is transaction:
             return kept[1]
-    found = await session.connection()
+    # Shielded like every statement: opening the transaction sends BEGIN (or SAVEPOINT), and a sibling
+    # field's cancellation cutting that off would cost the connection (db/engine.py drops a connection
+    # whose command was cut off).
+    found = await to_the_end(session.connection())
     transaction = session.sync_session.get_transaction()
     if transaction is not None:
         session.info[_KEPT] = (transaction, found)
