@@ -46,6 +46,7 @@ import orjson
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -250,8 +251,8 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
-        except _OperationStreamClosed:
-            return
+        except (_OperationStreamClosed, WebSocketDisconnected):
+            return  # the client went away (or the socket is closing): nothing to tell anyone
         except Exception as error:
             await self.handle_task_exception(error)
             try:
