@@ -19,6 +19,7 @@ from api import map_page
 from api.audit_anchors import AuditAnchors
 from api.compaction import Compactor
 from api.compression import CompressionMiddleware
+from api.config import Settings
 from api.database import open_database
 from api.executor import Executor
 from api.exports import make_endpoint as make_export_endpoint
@@ -34,7 +35,6 @@ from api.tracing import TracingMiddleware, trace_statements, tracer_provider
 from db import migrate
 from db.engine import give_audit_key
 from db.faults import is_unavailable
-from db.settings import Settings
 from mobile_contract import releases
 from resolvers.feed import FeedHub
 from schema import build_schema
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             if tracer is not None:
                 trace_statements(database.engine, tracer)
             if demo:
-                from api.seeding import seed_demo_if_empty
+                from resolvers.demo.seeding import seed_demo_if_empty
 
                 await seed_demo_if_empty(database.sessionmaker)
             # One LISTEN connection per process feeds every subscription of the process.

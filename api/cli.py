@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from db.settings import Settings
+from api.config import Settings
 
 # How a command other than `serve` waits for a configured database: two tries, each bounded, so that a
 # wrong host or port is said within seconds (a quarter of a second when refused, 4.25 s when nothing
@@ -89,7 +89,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _seed(args: argparse.Namespace) -> int:
-    from api.seeding import credentials_text, seed_demo
+    from resolvers.demo.seeding import credentials_text, seed_demo
 
     if not args.demo:
         print("markaz seed: only --demo is available; it loads the demo data set", file=sys.stderr)

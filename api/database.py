@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.config import Settings
 from api.security import audit_keys
 from db import embedded, migrate
 from db.engine import make_engine, make_reader, make_sessionmaker
-from db.settings import Settings
 from resolvers.reference import sync_reference_data
 
 _log = logging.getLogger("markaz.database")

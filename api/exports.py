@@ -141,11 +141,11 @@ async def _prepare(ctx: Context, request: Request, secret_key: str, rate: float,
                    ) -> activity_export.Export:
     """The viewer signed in, within their rate, and the export they asked for, checked."""
     lang = ctx.lang
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = tokens.bearer_token(request.headers.get("authorization"))
+    if token is None:
         raise GraphQLError(message("unauthenticated", lang), extensions={"code": "UNAUTHENTICATED"})
     try:
-        ctx.viewer = await auth.viewer_for_token(ctx, token.strip())
+        ctx.viewer = await auth.viewer_for_token(ctx, token)
     except tokens.TokenError:
         raise GraphQLError(message("session_ended", lang), extensions={"code": "UNAUTHENTICATED"}) from None
     limiter = request.app.state.rate_limiter

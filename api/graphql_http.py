@@ -29,7 +29,7 @@ from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
 from resolvers.policy import may_introspect
-from resolvers.tokens import TokenError
+from resolvers.tokens import TokenError, bearer_token
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -329,11 +329,11 @@ class GraphQLEndpoint:
 
         A bad token is refused rather than treated as a citizen: the app must know to refresh it.
         """
-        scheme, _, token = authorization.partition(" ")
+        token = bearer_token(authorization)
         try:
-            if scheme.lower() != "bearer" or not token.strip():
+            if token is None:
                 raise TokenError("not a bearer token")
-            ctx.viewer = await viewer_for_token(ctx, token.strip())
+            ctx.viewer = await viewer_for_token(ctx, token)
             structlog.contextvars.bind_contextvars(officer_id=ctx.viewer.officer_id)  # on every log line
         except TokenError:
             await ctx.close(commit=False)

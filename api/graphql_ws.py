@@ -63,7 +63,7 @@ from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
 from resolvers.policy import may_introspect
-from resolvers.tokens import TokenError, access_expires_at
+from resolvers.tokens import TokenError, access_expires_at, bearer_token
 
 _log = logging.getLogger("markaz.ws")
 # A protocol message longer than this closes the socket with 4400 (the feed's documents and variables,
@@ -328,15 +328,14 @@ class GraphQLWebSocket(GraphQL):
         for key, value in params.items():  # the payload's language wins over the upgrade request's
             if isinstance(value, str) and key.lower() == "accept-language":
                 context.lang = pick_language(value[:200])
-        authorization = params.get("Authorization", params.get("authorization"))
-        scheme, _, token = authorization.partition(" ") if isinstance(authorization, str) else ("", "", "")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(params.get("Authorization", params.get("authorization")))
+        if token is None:
             _log.info("websocket refused", extra={"reason": "no bearer token"})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         ctx = self.operation_context(context)
         try:
-            context.viewer = await viewer_for_token(ctx, token.strip())
-            context.expires_at = access_expires_at(self.endpoint.secret_key, token.strip())
+            context.viewer = await viewer_for_token(ctx, token)
+            context.expires_at = access_expires_at(self.endpoint.secret_key, token)
         except TokenError as error:
             _log.info("websocket refused", extra={"reason": str(error)})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None

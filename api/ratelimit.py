@@ -38,7 +38,7 @@ import orjson
 
 from resolvers.lang import pick_language
 from resolvers.messages import message
-from resolvers.tokens import TokenError, read_access
+from resolvers.tokens import TokenError, bearer_token, read_access
 
 _log = logging.getLogger("markaz.ratelimit")
 STORE_TIMEOUT_S = 0.5
@@ -190,11 +190,11 @@ class RateLimit:
         known = self._tokens.get(authorization)
         if known is not None and known[1] > now:
             return known[0]
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(authorization.decode("latin-1"))
+        if token is None:
             return None
         try:
-            officer_id, _ = read_access(self.secret_key, token.strip())
+            officer_id, _ = read_access(self.secret_key, token)
         except TokenError:
             return None
         self._tokens[authorization] = (f"officer:{officer_id}", now + 60)

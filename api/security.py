@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from db.settings import Settings
+from api.config import Settings
 from resolvers.audit import chain_key
 from resolvers.tokens import development_key
 

@@ -6,7 +6,8 @@ busy the machine is (the compression times at the end do).
 
 - Data. A fresh database `markaz_bench_bytes` (dropped first, migrated by `api.database.prepare`) on the
   server of --database-url, or on an embedded PostgreSQL when none is given, seeded with the demo data set
-  (`api.seeding.seed_demo`: model stations, --stations generated ones, demo officers, 90 days of field work).
+  (`resolvers.demo.seeding.seed_demo`: model stations, --stations generated ones, demo officers, 90 days of
+  field work).
   Dropped at the end unless --keep.
 - Server. The real ASGI app (`api.app.create_app`, development mode) in this process, over httpx's ASGI
   transport: the bodies and headers are the server's own, only the socket is missing.
@@ -132,12 +133,12 @@ async def measure(client: httpx.AsyncClient, op, variables: dict[str, Any], head
 
 async def run(args: argparse.Namespace) -> None:
     from api.app import create_app
+    from api.config import Settings
     from api.database import prepare
     from api.logs import configure
-    from api.seeding import DEMO_PASSWORD, seed_demo
     from db import embedded
     from db.engine import make_engine, make_reader, make_sessionmaker
-    from db.settings import Settings
+    from resolvers.demo.seeding import DEMO_PASSWORD, seed_demo
 
     configure("WARNING", "json")
     officer_ops = newest_manifest("officer")

@@ -92,8 +92,8 @@ class App:
         os.environ["DATABASE_URL"] = database_url
         os.environ.setdefault("MARKAZ_LOG_LEVEL", "WARNING")
         from api.app import create_app
+        from api.config import Settings
         from api.logs import configure
-        from db.settings import Settings
 
         settings = Settings.from_env()
         configure(settings.log_level, settings.log_format)  # as `markaz serve` does

@@ -915,7 +915,7 @@ class Bench:
             if code == 0:
                 break
             if "demo_stations" in tail and time.monotonic() < give_up:
-                say(f"  resolvers/demo_stations.py is not usable yet (another engineer is writing it);"
+                say(f"  resolvers/demo/stations.py is not usable yet (another engineer is writing it);"
                     f" trying again in {SEED_RETRY_S:.0f} s")
                 time.sleep(SEED_RETRY_S)
                 continue
@@ -1097,7 +1097,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reuse", action="store_true",
                         help="use an existing markaz_bench_<n> with enough stations instead of seeding anew")
     parser.add_argument("--wait-minutes", type=float, default=60.0,
-                        help="minutes to retry while resolvers/demo_stations.py is missing (default: 60)")
+                        help="minutes to retry while resolvers/demo/stations.py is missing (default: 60)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 10000 stations only, 1 round of 3 s, 1 s warm-up")
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)

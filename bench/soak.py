@@ -157,7 +157,7 @@ async def seed(url: str, stations: int, officers: int, supervisors: int) -> Seed
 
     from api.database import prepare
     from db.engine import make_engine, make_sessionmaker
-    from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+    from resolvers.demo.stations import MODEL_STATIONS, generate_stations
     from resolvers.officers import add_officer
     from resolvers.station_writer import write_stations
 

@@ -3,7 +3,7 @@
 Run by hand, never in CI: `.venv/bin/python bench/sync.py` (a minute or two), `--help` for the knobs.
 
 - Data. A fresh database `markaz_bench_sync` on the server of --database-url (dropped first, migrated with
-  `api.database.prepare`), seeded with the model stations and 200 generated ones (resolvers.demo_stations,
+  `api.database.prepare`), seeded with the model stations and 200 generated ones (resolvers.demo.stations,
   written by resolvers.station_writer) and --officers officers spread over the model stations
   (resolvers.officers.add_officer). It is dropped at the end unless --keep.
 - Server. `markaz serve` as a subprocess, pinned to core 0 with `taskset -c 0` when there are two cores and
@@ -262,7 +262,7 @@ async def seed(url: str, officers: int) -> list[Officer]:
 
     from api.database import prepare
     from db.engine import make_engine, make_sessionmaker
-    from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+    from resolvers.demo.stations import MODEL_STATIONS, generate_stations
     from resolvers.officers import add_officer
     from resolvers.station_writer import write_stations
 

@@ -16,7 +16,7 @@ from h3.api import basic_int as h3i
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models.activity import ENGAGEMENTS, INCIDENTS, PATROLS
 
 __all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Coarse", "Filter", "cell_ranges", "cells", "coarse_counts",
@@ -170,7 +170,7 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
              {columns[2]} AS engagements, {columns[3]} AS patrol_minutes
       FROM ({" UNION ALL ".join(parts) or "SELECT * FROM activity_cells WHERE false"}) c
       GROUP BY 1 ORDER BY 1"""  # noqa: S608 - fixed fragments; values are parameters
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 async def cells(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -189,7 +189,7 @@ async def cells(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
       WHERE {_where(f, params)}
       GROUP BY 1
       ORDER BY 1"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -204,7 +204,7 @@ async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
       {_STRETCHES}
       WHERE {_where(f, params)}
       GROUP BY 1, 2"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 def _in_cells(expression: str, res_param: str, cells_param: str) -> str:
@@ -240,7 +240,7 @@ async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Seq
       {_STRETCHES}
       WHERE {" AND ".join(conditions)}
       GROUP BY 1, 2, 3, 4, 5"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 async def public_base(session: AsyncSession, *, start: datetime, end: datetime, excluded: Sequence[str],
@@ -265,7 +265,7 @@ async def public_base(session: AsyncSession, *, start: datetime, end: datetime, 
       WHERE {" AND ".join(conditions)}
       GROUP BY 1, 2, 3
       HAVING sum(r.n) >= :minimum"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 _UNITS = {"HOUR": "hour", "DAY": "day", "WEEK": "week"}
@@ -282,7 +282,7 @@ async def timeline(session: AsyncSession, f: Filter, unit: str) -> Sequence[Row[
       {_STRETCHES}
       WHERE {_where(f, params)}
       GROUP BY 1 ORDER BY 1"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, start: datetime,
@@ -342,7 +342,7 @@ async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: da
            WHERE officer IS NOT NULL) AS officer_ids,
         (SELECT count(*) FROM eng WHERE gender = 'FEMALE') AS engagements_by_women,
         (SELECT count(*) FROM eng) AS engagements"""  # noqa: S608 - fixed fragments; values are parameters
-    return (await core.execute(session, text(sql), params)).one()
+    return (await statements.execute(session, text(sql), params)).one()
 
 
 async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> set[int]:
@@ -357,11 +357,11 @@ async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end
                           f"AND activity_h3_parent(x.h3_cell, :res) IN {_COVER})")
     sql = f"""SELECT DISTINCT unnest(p.officer_ids) FROM patrols p JOIN stations st ON st.id = p.station_id
               WHERE {" AND ".join(conditions)}"""  # noqa: S608 - fixed fragments; values are parameters
-    return {row[0] for row in (await core.execute(session, text(sql), params)).all()}
+    return {row[0] for row in (await statements.execute(session, text(sql), params)).all()}
 
 
 async def compact(session: AsyncSession, limit: int = 50_000) -> int:
     """Merge the delta rows of the keys of up to `limit` fresh rows of each rollup table (see migration
     0007); the fresh rows taken. The caller commits."""
-    result = await core.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
+    result = await statements.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
     return int(result.scalar())

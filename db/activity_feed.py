@@ -18,7 +18,7 @@ import asyncpg
 from sqlalchemy import DateTime, Integer, Row, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 
 CHANNEL = "markaz_activity"
@@ -30,25 +30,25 @@ _log = logging.getLogger("markaz.feed")
 
 async def without_live_feed(session: AsyncSession) -> None:
     """Leave the rest of this transaction's writes out of the feed: for bulk loads of past activity."""
-    await core.execute(session, text("SET LOCAL markaz.activity_feed = 'off'"))
+    await statements.execute(session, text("SET LOCAL markaz.activity_feed = 'off'"))
 
 
 async def head(session: AsyncSession) -> tuple[int, int]:
     """The cursor after everything committed so far ((0, LAST) for an empty log), and never before the
     pruning horizon: a log pruned empty still knows how far it went, so an older cursor is replayed from
     there, and told that it is too old, rather than taken for one from the future."""
-    return ((await core.execute(session, _HEAD)).scalar_one(), LAST)
+    return ((await statements.execute(session, _HEAD)).scalar_one(), LAST)
 
 
 async def horizon(session: AsyncSession) -> int:
     """Every position at or below this one may have been pruned (0: nothing was)."""
-    return (await core.execute(session, _HORIZON)).scalar_one()
+    return (await statements.execute(session, _HORIZON)).scalar_one()
 
 
 async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
     """Remove up to `limit` of the oldest positions committed before `before`, with their events, and
     raise the horizon (activity_feed_prune, the feed pruning migration). The events removed."""
-    return (await core.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()
+    return (await statements.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()
 
 
 _HORIZON = select(ActivityFeedHorizon.position)
@@ -81,7 +81,7 @@ async def events_after(session: AsyncSession, after: tuple[int, int], *, limit: 
     if governorates is not None or station_ids is not None:
         query = query.where(or_(ActivityEvent.governorate.in_(list(governorates or ())),
                                 ActivityEvent.station_id.in_(list(station_ids or ()))))
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 class Listener:

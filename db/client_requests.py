@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import ClientRequest
 
 # Built once: every field-work write runs these three, and building a statement costs more than
@@ -44,13 +44,13 @@ async def claim(session: AsyncSession, *, client_id: uuid.UUID, officer_id: int,
     A second claim of the same id waits on the unique key until the first transaction ends: then it
     either finds the committed row (and answers with its result) or, if the first rolled back, wins.
     """
-    result = await core.execute(session, _CLAIM, {"client_id": client_id, "officer_id": officer_id,
+    result = await statements.execute(session, _CLAIM, {"client_id": client_id, "officer_id": officer_id,
                                                   "kind": kind, "content_hash": content_hash})
     return result.first() is not None
 
 
 async def find(session: AsyncSession, client_id: uuid.UUID) -> Row[Any] | None:
-    return (await core.execute(session, _FIND, {"client_id": client_id})).first()
+    return (await statements.execute(session, _FIND, {"client_id": client_id})).first()
 
 
 _FIND_MANY = select(_TABLE).where(
@@ -58,11 +58,11 @@ _FIND_MANY = select(_TABLE).where(
 
 
 async def find_many(session: AsyncSession, client_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
-    return (await core.execute(session, _FIND_MANY, {"ids": list(client_ids)})).all()
+    return (await statements.execute(session, _FIND_MANY, {"ids": list(client_ids)})).all()
 
 
 async def complete(session: AsyncSession, client_id: uuid.UUID, result_type: str, result_id: int) -> None:
-    await core.execute(session, _COMPLETE, {"key": client_id, "result_type": result_type,
+    await statements.execute(session, _COMPLETE, {"key": client_id, "result_type": result_type,
                                             "result_id": result_id})
 
 
@@ -110,4 +110,4 @@ async def insert_claimed(session: AsyncSession, table: Table, values: dict[str, 
     params = {f"p_{name}": value for name, value in values.items()}
     params.update(p_claim_officer_id=claimant.officer_id, p_claim_kind=claimant.kind,
                   p_claim_hash=claimant.content_hash, p_result_type=result_type)
-    return (await core.execute(session, statement, params)).first()
+    return (await statements.execute(session, statement, params)).first()

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import core
+from db import statements
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Engagement, FollowUpAction, Patrol, Station
@@ -58,7 +58,7 @@ _INSERT_ACTION = insert(_ACTIONS)
 
 
 async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
+    return (await statements.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
 
 
 async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any],
@@ -71,7 +71,7 @@ async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any]
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await core.execute(session, _INSERT_ACTION, list(rows))
+        await statements.execute(session, _INSERT_ACTION, list(rows))
 
 
 # Built once: a replayed sync batch reads every engagement back, and a third of a day's link a patrol.
@@ -83,12 +83,12 @@ _PATROL_STATION = (select(Patrol.id, Patrol.station_id, Patrol.officer_ids)
 
 
 async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return {row.id: row for row in (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
+    return {row.id: row for row in (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
 
 
 async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
     """A patrol an engagement links to: its id, station and officers."""
-    return (await core.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
+    return (await statements.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
 
 
 def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
@@ -144,12 +144,12 @@ async def list_engagements(session: AsyncSession, *, after: tuple[datetime, int]
     if after is not None:
         query = query.where(tuple_(Engagement.disclosed_at, Engagement.id) < tuple_(*after))
     query = query.order_by(Engagement.disclosed_at.desc(), Engagement.id.desc()).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_engagements(session: AsyncSession, **filters: Any) -> int:
     query = select(func.count()).select_from(_ENGAGEMENTS).where(_engagement_conditions(**filters))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())
 
 
 async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
@@ -157,7 +157,7 @@ async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
     """Each engagement's actions, in the order they were promised."""
     query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
     found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         found[row.engagement_id].append(row)
     return found
 
@@ -167,11 +167,11 @@ async def follow_ups_by_ids(session: AsyncSession, ids: Sequence[int], *, lock: 
     query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
     if lock:  # status changes of one action queue up
         query = query.with_for_update(of=FollowUpAction)
-    return {row.id: row for row in (await core.execute(session, query)).all()}
+    return {row.id: row for row in (await statements.execute(session, query)).all()}
 
 
 async def update_follow_up(session: AsyncSession, action_id: int, values: dict[str, Any]) -> None:
-    await core.execute(session, update(FollowUpAction).where(FollowUpAction.id == action_id)
+    await statements.execute(session, update(FollowUpAction).where(FollowUpAction.id == action_id)
                           .values(**values, updated_at=func.now()))
 
 
@@ -197,7 +197,7 @@ async def list_follow_ups(session: AsyncSession, *, after: tuple[date, int] | No
     if after is not None:
         query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
     query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
@@ -205,4 +205,4 @@ async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
              .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
              .join(Station, Station.id == Engagement.station_id)
              .where(_action_conditions(**filters)))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())

@@ -11,7 +11,6 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from db.audit import KEY_INFO
-from db.settings import async_url
 
 # How long to wait for a connection from a full pool, and for a new connection's set-up, by default.
 TIMEOUT_S = 5.0
@@ -98,3 +97,11 @@ def give_audit_key(maker: async_sessionmaker[AsyncSession], audit_key: bytes | N
 def make_reader(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for read-only requests, in autocommit: no BEGIN and ROLLBACK around a single SELECT."""
     return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def async_url(url: str) -> str:
+    """SQLAlchemy's asyncpg URL for a plain PostgreSQL URL (postgres://, postgresql://)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/db)")

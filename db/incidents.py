@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import core
+from db import statements
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Incident, IncidentStatusChange, Station
@@ -50,7 +50,7 @@ _INSERT_CHANGE = insert(_CHANGES)
 
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
     # The H3 cell goes with the point, whoever writes it: the activity rollups are keyed by it.
-    return (await core.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
+    return (await statements.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
 
 
 def _first_change(made: CTE) -> list[CTE]:
@@ -72,7 +72,7 @@ _BY_IDS = _WITH_GOVERNORATE.where(_INCIDENTS.c.id == any_(bindparam("ids", type_
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
+    rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 
@@ -86,7 +86,7 @@ async def update_if_version(session: AsyncSession, incident_id: int, expected_ve
     """
     params = {f"v_{name}": value for name, value in values.items()}
     params.update(key=incident_id, expected=expected_version)
-    return (await core.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
+    return (await statements.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
 
 
 @functools.cache
@@ -100,14 +100,14 @@ def _update_if_version(columns: tuple[str, ...]) -> Update:
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
-    await core.execute(session, _INSERT_CHANGE, values)
+    await statements.execute(session, _INSERT_CHANGE, values)
 
 
 async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:
     """The change that brought the incident to `version`."""
     query = (select(_CHANGES).where(_CHANGES.c.incident_id == incident_id, _CHANGES.c.version == version)
              .order_by(_CHANGES.c.id.desc()).limit(1))
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()
 
 
 async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
@@ -115,7 +115,7 @@ async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int])
     query = (select(_CHANGES).where(_CHANGES.c.incident_id.in_(list(incident_ids)))
              .order_by(_CHANGES.c.incident_id, _CHANGES.c.version, _CHANGES.c.id))
     result: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         result[row.incident_id].append(row)
     return result
 
@@ -170,10 +170,10 @@ async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] |
     if after is not None:
         query = query.where(tuple_(c.disclosed_at, c.id) < tuple_(*after))
     query = query.order_by(c.disclosed_at.desc(), c.id.desc()).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_incidents(session: AsyncSession, **filters: Any) -> int:
     query = (select(func.count()).select_from(_INCIDENTS)
              .join(Station, Station.id == _INCIDENTS.c.station_id).where(_conditions(**filters)))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.cells import with_cells
 from db.models import Patrol, PatrolFix, Station
 
@@ -39,7 +39,7 @@ IMPOSSIBLE_SPEED = "IMPOSSIBLE_SPEED"
 
 
 async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, _INSERT_PATROL, values)).one()
+    return (await statements.execute(session, _INSERT_PATROL, values)).one()
 
 
 @functools.cache
@@ -52,7 +52,7 @@ async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str,
     # one statement built per set of columns (a sync batch sends hundreds of the same kind)
     params = {f"v_{name}": value for name, value in values.items()}
     params["key"] = patrol_id
-    return (await core.execute(session, _update_patrol(tuple(sorted(values))), params)).one()
+    return (await statements.execute(session, _update_patrol(tuple(sorted(values))), params)).one()
 
 
 _LOCKED_BY_ID = select(_PATROLS).where(_PATROLS.c.id == bindparam("key")).with_for_update()
@@ -63,12 +63,12 @@ async def patrol_locked(session: AsyncSession, *, patrol_id: int | None = None,
                         client_id: uuid.UUID | None = None) -> Row[Any] | None:
     """The patrol by id or by its device-made id, locked until the transaction ends (appends queue up)."""
     if patrol_id is not None:
-        return (await core.execute(session, _LOCKED_BY_ID, {"key": patrol_id})).first()
-    return (await core.execute(session, _LOCKED_BY_CLIENT_ID, {"key": client_id})).first()
+        return (await statements.execute(session, _LOCKED_BY_ID, {"key": patrol_id})).first()
+    return (await statements.execute(session, _LOCKED_BY_CLIENT_ID, {"key": client_id})).first()
 
 
 async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, select(_PATROLS).where(Patrol.id.in_(list(ids))))).all()
+    rows = (await statements.execute(session, select(_PATROLS).where(Patrol.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -77,7 +77,7 @@ async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
     query = (select(PatrolFix.recorded_at, PatrolFix.latitude, PatrolFix.longitude, PatrolFix.accuracy_m,
                     PatrolFix.flags, PatrolFix.step_m)
              .where(PatrolFix.patrol_id == patrol_id).order_by(PatrolFix.recorded_at))
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 # One statement text whatever the number of fixes (a VALUES list per batch size was compiled anew each
@@ -101,7 +101,7 @@ async def insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return
     rows = with_cells(rows)
-    await core.execute(session, _INSERT_FIXES, {
+    await statements.execute(session, _INSERT_FIXES, {
         "patrol_ids": [r["patrol_id"] for r in rows], "times": [r["recorded_at"] for r in rows],
         "latitudes": [r["latitude"] for r in rows], "longitudes": [r["longitude"] for r in rows],
         "accuracies": [r.get("accuracy_m") for r in rows],
@@ -120,7 +120,7 @@ async def update_fixes(session: AsyncSession, patrol_id: int,
     """Set (recorded_at, flags, step_m) of stored fixes of a patrol: one statement whatever the count, so
     the rollups' update trigger reads the track once."""
     if changes:
-        await core.execute(session, _UPDATE_FIXES, {
+        await statements.execute(session, _UPDATE_FIXES, {
             "patrol_id": patrol_id, "times": [at for at, _, _ in changes],
             "flags": [",".join(flags) for _, flags, _ in changes], "steps": [step for _, _, step in changes]})
 
@@ -137,7 +137,7 @@ async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[
              .where(PatrolFix.patrol_id.in_(list(patrol_ids)), _kept())
              .order_by(PatrolFix.patrol_id, PatrolFix.recorded_at))
     result: dict[int, list[Row[Any]]] = {pid: [] for pid in patrol_ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         result[row.patrol_id].append(row)
     return result
 
@@ -162,7 +162,7 @@ _TRACK_ENDS = _track_ends()  # built once: every append of a sync batch asks
 async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, Row[Any]]:
     """Per patrol: the time of its last fix, and its last kept fix (where, when, how accurate; both walk
     the primary key backwards from the end, one row each)."""
-    rows = (await core.execute(session, _TRACK_ENDS, {"ids": list(patrol_ids)})).all()
+    rows = (await statements.execute(session, _TRACK_ENDS, {"ids": list(patrol_ids)})).all()
     return {row.id: row for row in rows}
 
 
@@ -203,9 +203,9 @@ async def list_patrols(session: AsyncSession, *, after: tuple[datetime, int] | N
     if after is not None:
         query = query.where(tuple_(Patrol.started_at, Patrol.id) < tuple_(*after))
     query = query.order_by(Patrol.started_at.desc(), Patrol.id.desc()).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_patrols(session: AsyncSession, **filters: Any) -> int:
     query = select(func.count()).select_from(_PATROLS).where(_conditions(**filters))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import Governorate, Station, StationClosure
 
 _STATIONS = Station.__table__
@@ -94,7 +94,7 @@ async def nearest_candidates(
         params["exclude_ids"] = list(exclude_ids)
     if governorate is not None:
         params["governorate"] = governorate
-    return await core.fetch(session, query, params)
+    return await statements.fetch(session, query, params)
 
 
 @functools.cache
@@ -179,14 +179,14 @@ _BY_IDS = select(*_COLUMNS).where(_STATIONS.c.id == any_(bindparam("ids", type_=
 
 
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
+    rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 
 async def station_by_external_id(session: AsyncSession, external_id: str) -> Row[Any] | None:
     """The station of this code (`external_id`, as in the station files), or None."""
     query = select(*_COLUMNS).where(_STATIONS.c.external_id == external_id)
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()
 
 
 def _list_filter(governorate: str | None, services: Sequence[str], model_only: bool, search_key: str | None):
@@ -217,7 +217,7 @@ async def list_stations(
     query = select(*_COLUMNS).where(_list_filter(governorate, services, model_only, search_key))
     if after_id is not None:
         query = query.where(_STATIONS.c.id > after_id)
-    return (await core.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
+    return (await statements.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
 
 
 async def count_stations(
@@ -230,7 +230,7 @@ async def count_stations(
 ) -> int:
     query = select(func.count()).select_from(_STATIONS).where(
         _list_filter(governorate, services, model_only, search_key))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())
 
 
 async def closures_for_stations(
@@ -243,17 +243,17 @@ async def closures_for_stations(
         .order_by(StationClosure.station_id, StationClosure.starts_at)
     )
     result: dict[int, list[Row[Any]]] = {sid: [] for sid in station_ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         result[row.station_id].append(row)
     return result
 
 
 async def governorates(session: AsyncSession) -> Sequence[Row[Any]]:
-    return (await core.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
+    return (await statements.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
 
 
 async def governorates_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Row[Any]]:
-    rows = (await core.execute(session,
+    rows = (await statements.execute(session,
         select(Governorate.__table__).where(Governorate.code.in_(list(codes))))).all()
     return {row.code: row for row in rows}
 
@@ -265,7 +265,7 @@ async def upsert_governorates(session: AsyncSession, rows: Sequence[dict[str, An
         index_elements=[Governorate.code],
         set_={c: stmt.excluded[c] for c in ("name_ar", "name_ku", "name_en", "latitude", "longitude")},
     )
-    await core.execute(session, stmt)
+    await statements.execute(session, stmt)
 
 
 _UPDATABLE = [c.name for c in _COLUMNS if c.name not in ("id", "external_id", "created_at")]
@@ -287,7 +287,7 @@ async def upsert_stations(
         set_={name: (func.clock_timestamp() if name == "updated_at" else stmt.excluded[name])
               for name in _UPDATABLE if name in rows[0] or name == "updated_at"},
     ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
-    return [(r[0], r[1], r[2]) for r in (await core.execute(session, stmt)).all()]
+    return [(r[0], r[1], r[2]) for r in (await statements.execute(session, stmt)).all()]
 
 
 async def replace_closures(
@@ -295,10 +295,10 @@ async def replace_closures(
 ) -> None:
     """Make the listed closures the stations' only closures (an import states them in full)."""
     old = delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids)))
-    await core.execute(session, old)
+    await statements.execute(session, old)
     if closures:
-        await core.execute(session, insert(StationClosure).values(list(closures)))
+        await statements.execute(session, insert(StationClosure).values(list(closures)))
 
 
 async def station_count(session: AsyncSession) -> int:
-    return int((await core.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
+    return int((await statements.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())

@@ -32,8 +32,8 @@ from resolvers.errors import InputError
 from resolvers.governorates import GOVERNORATES_BY_CODE
 from resolvers.ids import parse_global_id, plain
 from resolvers.messages import message
+from resolvers.mutation_errors import Collector
 from resolvers.patrols import MAX_AREA_VERTICES, check_area
-from resolvers.user_errors import Collector
 
 # A map never has more hexagons than this: beyond it the answer is too big for a phone or a browser, and
 # covering the area costs the server more than the query (about 0.1 s per 100,000 cells).

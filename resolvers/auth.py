@@ -16,9 +16,9 @@ from db import officers as repo
 from db.faults import is_unavailable
 from resolvers import audit, throttle, tokens
 from resolvers.context import Context
+from resolvers.mutation_errors import fail
 from resolvers.passwords import verify_password
 from resolvers.policy import Viewer
-from resolvers.user_errors import fail
 
 BADGE_AS_TYPED = 64  # characters of a failed sign-in's badge number the audit keeps
 _log = logging.getLogger("markaz.auth")

@@ -21,21 +21,11 @@ from resolvers import audit, disclosure, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
-from resolvers.fieldwork_common import (
-    Applied,
-    authenticity_flags,
-    check_point,
-    check_text,
-    check_time,
-    claim,
-    complete,
-    content_hash,
-    create_once,
-    now_utc,
-)
+from resolvers.field_checks import authenticity_flags, check_point, check_text, check_time, now_utc
+from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import plain, record_key
 from resolvers.listing import Page, page_of, scope_args
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
 KIND_START_PATROL = "startPatrol"  # the client-request kind a patrol is started with (resolvers.patrols)
@@ -398,9 +388,3 @@ async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]
 async def follow_ups_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
     async with ctx.db() as session:
         return await repo.follow_ups_by_engagement_ids(session, engagement_ids)
-
-
-async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
-    """Officers named on records the viewer already sees (who logged it, who owns an action)."""
-    async with ctx.db() as session:
-        return await officer_repo.officers_by_ids(session, ids)

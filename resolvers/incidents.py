@@ -22,22 +22,12 @@ from db import officers as officer_repo
 from resolvers import audit, disclosure, errors, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.fieldwork_common import (
-    Applied,
-    authenticity_flags,
-    check_point,
-    check_text,
-    check_time,
-    claim,
-    complete,
-    content_hash,
-    create_once,
-    now_utc,
-)
+from resolvers.field_checks import authenticity_flags, check_point, check_text, check_time, now_utc
 from resolvers.governorates import governorate_for_point
+from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import int_key, plain
 from resolvers.listing import Page, page_of
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
 ENTITY = "Incident"

@@ -31,24 +31,21 @@ from resolvers import audit, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
-from resolvers.fieldwork_common import (
+from resolvers.field_checks import (
     FLAG_CLOCK_SKEW,
     FLAG_LATE_SYNC,
     FLAG_MOCK_LOCATION,
     FLAG_POOR_ACCURACY,
-    Applied,
     authenticity_flags,
     check_point,
     check_time,
-    claim,
-    complete,
-    content_hash,
     now_utc,
 )
 from resolvers.geodesy import geodesic_m
+from resolvers.idempotency import Applied, claim, complete, content_hash
 from resolvers.ids import record_key
 from resolvers.listing import Page, page_of, scope_args
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 # About 200 km/h: faster than any patrol moves, slower than a GPS jump across town.
 MAX_SPEED_MPS = 55.0
@@ -554,12 +551,6 @@ async def visible_patrols(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         stations = await station_repo.stations_by_ids(session, station_ids) if station_ids else {}
     return {i: r for i, r in rows.items()
             if _may_access(ctx.viewer, r, stations[r.station_id].governorate_code)}
-
-
-async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
-    """The officers of patrols the viewer already sees (a patrol names who walked it)."""
-    async with ctx.db() as session:
-        return await officer_repo.officers_by_ids(session, ids)
 
 
 async def kept_tracks(ctx: Context, patrol_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:

@@ -19,17 +19,11 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from db.faults import is_unavailable
+from resolvers.atomic import applied_whole, begin_batch, end_batch, restart_batch
 from resolvers.context import Context
-from resolvers.fieldwork_common import Applied, claims_of
+from resolvers.idempotency import Applied, claims_of
 from resolvers.messages import message
-from resolvers.user_errors import (
-    FieldError,
-    MutationFailed,
-    applied_whole,
-    begin_batch,
-    end_batch,
-    restart_batch,
-)
+from resolvers.mutation_errors import FieldError, MutationFailed
 
 MAX_ENTRIES = 500
 APPLIED, DUPLICATE, CONFLICT, REJECTED = "APPLIED", "DUPLICATE", "CONFLICT", "REJECTED"
@@ -71,7 +65,7 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
         ctx.claims = None
 
 
-# Creates that check everything before their one write (fieldwork_common.create_once) need no savepoint
+# Creates that check everything before their one write (idempotency.create_once) need no savepoint
 # of their own: a failed check has written nothing. A savepoint is two statements' worth of work for
 # the database and a round trip, for each of a batch's hundreds of incidents and engagements. Should
 # such a write fail in the database (the checks make that unexpected: a timeout, a deadlock), the

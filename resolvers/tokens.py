@@ -26,6 +26,17 @@ class TokenError(Exception):
     """The token is not one of ours, or no longer valid."""
 
 
+def bearer_token(authorization: object) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value (a header, or a WebSocket connection_init
+    payload's field), or None when it is not one. The one place Markaz reads the header's form: HTTP,
+    WebSocket, exports and the rate limits all ask here."""
+    if not isinstance(authorization, str):
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def development_key(data_dir: Path) -> str:
     """A key made once and kept in the data directory, so development tokens survive restarts."""
     path = data_dir / "secret_key"

@@ -9,29 +9,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.dataloader import DataLoader
 
 from resolvers import auth, feed, policy
-from resolvers import stations as station_logic
 from resolvers.areas import STATION, resolve_area
 from resolvers.context import Context
+from schema import loaders
 from schema.areas import ActivityLayer, AreaInput
 from schema.common import GeoPoint
 from schema.engagements import Engagement, resolve_engagement_nodes
 from schema.incidents import Incident, resolve_incident_nodes
 from schema.patrols import Patrol, resolve_patrol_nodes
 from schema.stations import Station
-
-
-def _station_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(keys: list[int]) -> list[Any]:
-        rows = await station_logic.stations_by_ids(ctx, keys)
-        return [rows.get(key) for key in keys]
-    return DataLoader(load_fn=load)
 
 
 @strawberry.type(description="Something new in the field: an incident or engagement recorded, or a patrol's "
@@ -52,7 +43,7 @@ class ActivityEvent:
 
     @strawberry.field(description="The station whose record it is.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        row = await info.context.loader("feed.StationByIdLoader", _station_loader).load(self.event.station_id)
+        row = await loaders.station(info.context).load(self.event.station_id)
         return Station.from_row(row, info.context.lang)
 
     @strawberry.field(description="The incident, as you may see it now; null for other layers.")

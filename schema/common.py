@@ -50,7 +50,7 @@ class UserError:
 
 
 def user_errors(errors) -> list[UserError]:
-    """Payload errors of resolvers.user_errors.FieldError values (a MutationFailed's `errors`)."""
+    """Payload errors of resolvers.mutation_errors.FieldError values (a MutationFailed's `errors`)."""
     return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message,
                       retry_after_seconds=e.retry_after)
             for e in errors]

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from resolvers import disclosure
 from resolvers import engagements as logic
-from resolvers import patrols as patrol_logic
-from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
+from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
@@ -54,20 +51,10 @@ class FollowUpStatus(enum.Enum):
     CANCELLED = strawberry.enum_value("CANCELLED", description="Dropped, no longer needed.")
 
 
-def _loader(ctx: Context, name: str, load: Callable[[Context, list[int]], Awaitable[dict[int, Any]]],
-            default: Any = None) -> DataLoader[int, Any]:
-    """The request's loader `name`: one query for every key asked for in the same tick."""
-    async def load_fn(keys: Sequence[int]) -> list[Any]:
-        found = await load(ctx, list(keys))
-        return [found.get(key, default) for key in keys]
-
-    return ctx.loader(name, lambda _: DataLoader(load_fn=load_fn))
-
-
 async def _officer(info: strawberry.Info[Context], officer_id: int | None) -> Officer | None:
     if officer_id is None:
         return None
-    row = await _loader(info.context, "engagements.OfficerByIdLoader", logic.officers_by_ids).load(officer_id)
+    row = await loaders.officer(info.context).load(officer_id)
     return Officer.from_row(row) if row else None
 
 
@@ -101,7 +88,7 @@ class FollowUpAction(Node):
 
     @strawberry.field(description="The engagement where it was promised.")
     async def engagement(self, info: strawberry.Info[Context]) -> Engagement:
-        loader = _loader(info.context, "engagements.EngagementByIdLoader", logic.engagements_by_ids)
+        loader = loaders.engagement(info.context)
         return Engagement.from_row(await loader.load(self.row.engagement_id), info.context.viewer)
 
 
@@ -158,7 +145,7 @@ class Engagement(Node):
 
     @strawberry.field(description="Actions promised there, in the order they were logged.")
     async def follow_ups(self, info: strawberry.Info[Context]) -> list[FollowUpAction]:
-        loader = _loader(info.context, "engagements.FollowUpsByEngagementIdLoader", logic.follow_ups_of, [])
+        loader = loaders.follow_ups(info.context)
         return [FollowUpAction.from_row(r) for r in await loader.load(self.row.id)]
 
     @strawberry.field(
@@ -167,13 +154,13 @@ class Engagement(Node):
     async def patrol(self, info: strawberry.Info[Context]) -> Patrol | None:
         if self.row.patrol_id is None or self.generalised:
             return None
-        loader = _loader(info.context, "engagements.PatrolByIdLoader", patrol_logic.visible_patrols)
+        loader = loaders.patrol(info.context)
         row = await loader.load(self.row.patrol_id)
         return Patrol.from_row(row) if row else None
 
     @strawberry.field(description="The station whose engagement it was.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        loader = _loader(info.context, "engagements.StationByIdLoader", station_logic.stations_by_ids)
+        loader = loaders.station(info.context)
         return Station.from_row(await loader.load(self.row.station_id), info.context.lang)
 
     @strawberry.field(description="The officer who logged it.")

@@ -9,15 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from resolvers import disclosure, policy
 from resolvers import incidents as logic
-from resolvers import officers as officer_logic
-from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.fieldwork_common import Applied
-from resolvers.user_errors import MutationFailed
+from resolvers.idempotency import Applied
+from resolvers.mutation_errors import MutationFailed
+from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
@@ -69,31 +67,10 @@ class Person:
     phone: str | None = strawberry.field(description="Phone number, when given.")
 
 
-def _station_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(ids: list[int]) -> list[Any]:
-        rows = await station_logic.stations_by_ids(ctx, ids)
-        return [rows.get(i) for i in ids]
-    return DataLoader(load_fn=load)
-
-
-def _officer_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(ids: list[int]) -> list[Any]:
-        rows = await officer_logic.visible_officers(ctx, ids)
-        return [rows.get(i) for i in ids]
-    return DataLoader(load_fn=load)
-
-
-def _history_loader(ctx: Context) -> DataLoader[int, list[Any]]:
-    async def load(ids: list[int]) -> list[list[Any]]:
-        rows = await logic.status_history(ctx, ids)
-        return [rows.get(i, []) for i in ids]
-    return DataLoader(load_fn=load)
-
-
 async def _officer(info: strawberry.Info[Context], officer_id: int | None) -> Officer | None:
     if officer_id is None:
         return None
-    row = await info.context.loader("incidents.OfficerByIdLoader", _officer_loader).load(officer_id)
+    row = await loaders.officer(info.context).load(officer_id)
     return Officer.from_row(row) if row else None
 
 
@@ -188,7 +165,7 @@ class Incident(Node):
 
     @strawberry.field(description="The station it belongs to.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        loader = info.context.loader("incidents.StationByIdLoader", _station_loader)
+        loader = loaders.station(info.context)
         row = await loader.load(self.row.station_id)
         return Station.from_row(row, info.context.lang)
 
@@ -203,8 +180,7 @@ class Incident(Node):
 
     @strawberry.field(description="Every status change, oldest first, starting with the report.")
     async def status_history(self, info: strawberry.Info[Context]) -> list[IncidentStatusChange]:
-        changes = await info.context.loader("incidents.StatusChangesByIncidentIdLoader",
-                                            _history_loader).load(self.row.id)
+        changes = await loaders.status_history(info.context).load(self.row.id)
         notes = any(c.note for c in changes) and logic.read_details(info.context, self.row)
         when = disclosure.times(self.details_hidden)
         return [IncidentStatusChange(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from resolvers.atomic import applied_whole
 from resolvers.context import Context
 from resolvers.errors import Forbidden
+from resolvers.mutation_errors import MutationFailed
 from resolvers.policy import require_officer
-from resolvers.user_errors import MutationFailed, applied_whole
 from schema.common import UserError, user_errors
 
 T = TypeVar("T")

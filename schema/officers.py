@@ -10,8 +10,9 @@ import strawberry
 
 from resolvers import auth, officers
 from resolvers import stations as station_logic
+from resolvers.atomic import applied_whole
 from resolvers.context import Context
-from resolvers.user_errors import MutationFailed, applied_whole
+from resolvers.mutation_errors import MutationFailed
 from schema.common import UserError, user_errors
 from schema.node import Node, to_global_id
 from schema.stations import Governorate, Station

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from resolvers import patrols as logic
-from resolvers import stations as station_logic
 from resolvers.context import Context
+from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
@@ -27,16 +25,6 @@ class PatrolStatus(enum.Enum):
     ACTIVE = strawberry.enum_value("ACTIVE", description="Started and not yet ended.")
     ENDED = strawberry.enum_value(
         "ENDED", description="Ended; fixes recorded before the end may still arrive and count.")
-
-
-def _loader(ctx: Context, name: str, load: Callable[[Context, list[int]], Awaitable[dict[int, Any]]]
-            ) -> DataLoader[int, Any]:
-    """The request's loader `name`: one query for every key asked for in the same tick."""
-    async def load_fn(keys: Sequence[int]) -> list[Any]:
-        found = await load(ctx, list(keys))
-        return [found.get(key) for key in keys]
-
-    return ctx.loader(name, lambda _: DataLoader(load_fn=load_fn))
 
 
 @strawberry.type(description="A patrol: officers of a station out on foot or by car, with their GPS track.")
@@ -73,23 +61,23 @@ class Patrol(Node):
 
     @strawberry.field(description="The station the patrol went out from.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        loader = _loader(info.context, "patrols.StationByIdLoader", station_logic.stations_by_ids)
+        loader = loaders.station(info.context)
         return Station.from_row(await loader.load(self.row.station_id), info.context.lang)
 
     @strawberry.field(description="The officers on the patrol.")
     async def officers(self, info: strawberry.Info[Context]) -> list[Officer]:
-        loader = _loader(info.context, "patrols.OfficerByIdLoader", logic.officers_by_ids)
+        loader = loaders.officer(info.context)
         rows = await loader.load_many(list(self.row.officer_ids))
         return [Officer.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="Who started the patrol in Markaz.")
     async def started_by(self, info: strawberry.Info[Context]) -> Officer | None:
-        loader = _loader(info.context, "patrols.OfficerByIdLoader", logic.officers_by_ids)
+        loader = loaders.officer(info.context)
         row = await loader.load(self.row.started_by_id)
         return Officer.from_row(row) if row else None
 
     async def _end(self, info: strawberry.Info[Context]) -> Any:
-        loader = _loader(info.context, "patrols.TrackEndByPatrolLoader", logic.track_ends)
+        loader = loaders.track_end(info.context)
         return await loader.load(self.row.id)
 
     @strawberry.field(description="Seconds from the start to the end or, while under way, to the last fix.")
@@ -104,7 +92,7 @@ class Patrol(Node):
                     "LineString geometry, [longitude, latitude]; null until there are two of them (a "
                     "LineString needs two).")
     async def track(self, info: strawberry.Info[Context]) -> GeoJSON | None:
-        return await _loader(info.context, "patrols.TrackByPatrolLoader", logic.kept_tracks).load(self.row.id)
+        return await loaders.track(info.context).load(self.row.id)
 
     @strawberry.field(description="The latest kept fix; null before any.")
     async def last_position(self, info: strawberry.Info[Context]) -> GeoPoint | None:

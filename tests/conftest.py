@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.config import Settings
 from api.database import prepare
 from db import embedded
 from db.audit import KEY_INFO
 from db.engine import make_engine, make_reader
-from db.settings import Settings
 from resolvers.audit import chain_key
 
 # One audit key for every app, command and server of the session: the tests share one database, and so

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from api.app import create_app
+from api.config import Settings
 from db.audit import KEY_INFO
 from db.engine import make_engine, make_reader, make_sessionmaker
-from db.settings import Settings
 from resolvers import officers, throttle, tokens
 from tests.conftest import AUDIT_INFO, GraphQL
 from tests.factories import LOGIN, PASSWORD, make_officer, make_station, sign_in

@@ -32,7 +32,7 @@ import psutil
 import pytest
 
 from db import embedded
-from resolvers.demo_stations import MODEL_STATIONS
+from resolvers.demo.stations import MODEL_STATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+from resolvers.demo.stations import MODEL_STATIONS, generate_stations
 from resolvers.governorates import GOVERNORATES, GOVERNORATES_BY_CODE, IRAQ_BBOX, governorate_for_point
 from resolvers.hours import validate_periods
 from resolvers.station_records import SERVICE_NAMES, StationRecord

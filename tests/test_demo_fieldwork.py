@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from resolvers.demo_fieldwork import seed_fieldwork
-from resolvers.demo_stations import MODEL_STATIONS
+from resolvers.demo.fieldwork import seed_fieldwork
+from resolvers.demo.stations import MODEL_STATIONS
 from resolvers.station_writer import write_stations
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -21,11 +21,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
+from api.config import Settings
 from api.security import secret_key
 from db.demo_fieldwork import insert_rows
 from db.engine import make_engine, make_reader, make_sessionmaker
 from db.models import Incident
-from db.settings import Settings
 from resolvers import tokens
 from resolvers.messages import message
 from tests.conftest import GraphQL
@@ -98,7 +98,7 @@ async def _signed_in(client: httpx.AsyncClient, committed_sessionmaker) -> dict[
 async def test_an_export_is_stopped_at_its_deadline_with_a_clear_error(committed_sessionmaker, database_url,
                                                                         tmp_path) -> None:
     settings = _settings(tmp_path, MARKAZ_EXPORT_SECONDS="1")
-    # The server's engine: a statement is never cut off by a cancellation (db.core.to_the_end), so the
+    # The server's engine: a statement is never cut off by a cancellation (db.statements.to_the_end), so the
     # deadline takes effect once the statement in flight ends, which the command timeout bounds.
     served = make_engine(database_url, pool_size=2, command_timeout_s=2.0)
     async with _client(settings, make_sessionmaker(served), make_reader(served)) as client:

@@ -130,7 +130,7 @@ async def test_generated_operations_never_fail_badly(w: World) -> None:
 
 async def test_a_failing_field_does_not_break_its_siblings_statements(w: World) -> None:
     """A field failing in a non-null position makes GraphQL cancel its siblings, some in the middle of a
-    statement: the statement is let finish (db/core.py), so the connection and the request's
+    statement: the statement is let finish (db/statements.py), so the connection and the request's
     transaction stay usable (found by the fuzzing above)."""
     ids = json.dumps(sorted(w.records["A"].values()))
     document = f"{{ patrols(first: -5) {{ totalCount }} nodes(ids: {ids}) {{ id }} }}"

@@ -100,7 +100,7 @@ async def test_graphiql_is_off_in_production_and_production_needs_a_key(sessionm
     import pytest
 
     from api.app import create_app
-    from db.settings import Settings
+    from api.config import Settings
 
     with pytest.raises(RuntimeError, match="MARKAZ_SECRET_KEY"):
         create_app(Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}),

@@ -18,7 +18,7 @@ from db import incidents as repo
 from resolvers import incidents as logic
 from resolvers import policy
 from resolvers.context import Context
-from resolvers.user_errors import MutationFailed
+from resolvers.mutation_errors import MutationFailed
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in
 

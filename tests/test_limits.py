@@ -13,9 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.app import create_app
+from api.config import Settings
 from api.limits import MAX_PAGE, Limits, shape_of
 from db.engine import make_engine
-from db.settings import Settings
 from schema import build_schema
 from tests.conftest import GraphQL
 

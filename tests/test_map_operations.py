@@ -11,7 +11,7 @@ from graphql import parse, validate
 
 from api import map_page
 from api.app import create_app
-from db.settings import Settings
+from api.config import Settings
 from resolvers.policy import SUPERVISOR
 from schema import build_schema
 from schema.node import to_global_id

@@ -250,7 +250,7 @@ async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
                                              ("TRAFFIC",) if i % 4 == 1 else None),) if i % 4 < 2 else ())
             for i in range(12)])
         await session.commit()
-    from db import core
+    from db import statements
 
     async with sessionmaker() as session:
         for services, exclude, within in (((), (), None), (["COMMUNITY_POLICING"], (), 5000.0),
@@ -267,7 +267,7 @@ async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
             if exclude:
                 params["exclude_ids"] = list(exclude)
             query = repo.nearest_query(bool(services), within is not None, bool(exclude), False)
-            expected = (await core.execute(session, query, params)).all()
+            expected = (await statements.execute(session, query, params)).all()
             # then they are the same rows, column by column
             assert fetched and [tuple(r) for r in fetched] == [tuple(r) for r in expected]
             assert fetched[0]._fields == tuple(expected[0]._fields)

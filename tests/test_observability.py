@@ -18,8 +18,8 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from api.config import Settings
 from api.logs import configure
-from db.settings import Settings
 from tests.conftest import GraphQL
 from tests.factories import PASSWORD, make_officer, make_station, sign_in
 

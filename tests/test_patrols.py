@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from resolvers.geodesy import geodesic_m
+from resolvers.mutation_errors import Collector
 from resolvers.patrols import TrackFix, extend_walk, walk_track
-from resolvers.user_errors import Collector
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in, statements
 

@@ -47,7 +47,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from db.settings import Settings
+from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
 from tests.factories import make_officer, make_station, sign_in

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.config import Settings
 from api.persisted import MAX_DOCUMENT_BYTES
-from db.settings import Settings
 from mobile_contract import releases
 from mobile_contract.documents import sha256_hex
 from resolvers import policy

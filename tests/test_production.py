@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from api.app import create_app
+from api.config import Settings
 from api.security import key_problem
-from db.settings import Settings
 from tests.conftest import GraphQL
 from tests.factories import PASSWORD, make_officer, make_station
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.config import Settings
 from api.ratelimit import RateLimiter
 from db.rate_limits import PostgresBuckets
 from db.redis_buckets import RedisBuckets
-from db.settings import Settings
 from tests.factories import make_officer, make_station, sign_in
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -614,7 +614,7 @@ def test_content_hashes_stay_the_same_from_release_to_release():
     # CONFLICT: the hash of an input may never change. These two were computed by the first release.
     import strawberry
 
-    from resolvers.fieldwork_common import content_hash
+    from resolvers.idempotency import content_hash
     from schema import engagements as se
     from schema import incidents as si
     from schema.common import GeoPointInput

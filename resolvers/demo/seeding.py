@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.progress import Progress
 from db import stations as station_repo
-from resolvers.demo_fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
-from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+from resolvers.demo.fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
+from resolvers.demo.stations import MODEL_STATIONS, generate_stations
 from resolvers.station_writer import write_stations
 
 DEFAULT_STATIONS = 300

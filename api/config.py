@@ -1,4 +1,5 @@
-"""Settings read from the environment, once, into a frozen object passed down explicitly."""
+"""The service's configuration: read from the environment once, into a frozen object passed down
+explicitly (to the app, the database, the rate limits, the live feed, the CLI)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import urllib.parse
 from pathlib import Path
 
 import platformdirs
+
+from db.engine import async_url
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -191,11 +194,3 @@ def _number(env, name: str, default, *, kind=int, low: float = 1):
     if value is None or value != value or value < low:
         raise ValueError(f"{name} must be a number of at least {low}, not {raw!r}")
     return value
-
-
-def async_url(url: str) -> str:
-    """SQLAlchemy's asyncpg URL for a plain PostgreSQL URL (postgres://, postgresql://)."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
-    raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/db)")
