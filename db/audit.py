@@ -45,8 +45,15 @@ async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
 async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Any]:
     last_id = 0
     while True:
-        rows = (await statements.execute(session, select(AuditEntry.__table__).where(AuditEntry.id > last_id)
-                                      .order_by(AuditEntry.id).limit(batch))).all()
+        rows = (
+            await statements.execute(
+                session,
+                select(AuditEntry.__table__)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch),
+            )
+        ).all()
         if not rows:
             return
         for row in rows:

@@ -16,9 +16,16 @@ from db.audit import KEY_INFO
 TIMEOUT_S = 5.0
 
 
-def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: bool = False,
-                statement_timeout_ms: int = 0, timeout_s: float = TIMEOUT_S,
-                command_timeout_s: float | None = None) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 40,
+    echo: bool = False,
+    pre_ping: bool = False,
+    statement_timeout_ms: int = 0,
+    timeout_s: float = TIMEOUT_S,
+    command_timeout_s: float | None = None,
+) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves.
 
     `statement_timeout_ms` (0: none) makes PostgreSQL cancel any statement that runs longer, so one slow
@@ -103,5 +110,5 @@ def async_url(url: str) -> str:
     """SQLAlchemy's asyncpg URL for a plain PostgreSQL URL (postgres://, postgresql://)."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/db)")

@@ -27,8 +27,9 @@ FLAG_MOCK_LOCATION = "MOCK_LOCATION"
 FLAG_LATE_SYNC = "LATE_SYNC"  # received more than a day after it was recorded
 
 
-def check_point(errors: Collector, path: tuple[str, ...], latitude: float, longitude: float,
-                accuracy: float | None) -> None:
+def check_point(
+    errors: Collector, path: tuple[str, ...], latitude: float, longitude: float, accuracy: float | None
+) -> None:
     for name, value, low, high in (("latitude", latitude, -90, 90), ("longitude", longitude, -180, 180)):
         if not math.isfinite(value):
             errors.add((*path, name), "not_finite")
@@ -38,8 +39,9 @@ def check_point(errors: Collector, path: tuple[str, ...], latitude: float, longi
         errors.add((*path, "accuracyMeters"), "range", low=0, high=int(MAX_ACCURACY_M))
 
 
-def check_time(errors: Collector, path: tuple[str, ...], value: datetime | None, now: datetime, *,
-               required: bool = True) -> None:
+def check_time(
+    errors: Collector, path: tuple[str, ...], value: datetime | None, now: datetime, *, required: bool = True
+) -> None:
     if value is None:
         if required:
             errors.add(path, "required")
@@ -50,8 +52,9 @@ def check_time(errors: Collector, path: tuple[str, ...], value: datetime | None,
         errors.add(path, "too_old")
 
 
-def check_text(errors: Collector, path: tuple[str, ...], value: str | None, *, max_length: int,
-               required: bool = False) -> str | None:
+def check_text(
+    errors: Collector, path: tuple[str, ...], value: str | None, *, max_length: int, required: bool = False
+) -> str | None:
     """The text trimmed, or None; problems go to `errors`."""
     if value is None:
         if required:
@@ -67,8 +70,9 @@ def check_text(errors: Collector, path: tuple[str, ...], value: str | None, *, m
     return text
 
 
-def authenticity_flags(*, recorded_at: datetime | None, received_at: datetime, accuracy: float | None,
-                       mocked: bool | None) -> list[str]:
+def authenticity_flags(
+    *, recorded_at: datetime | None, received_at: datetime, accuracy: float | None, mocked: bool | None
+) -> list[str]:
     """What a supervisor should know before trusting a logged visit's time and place."""
     flags = []
     if recorded_at is not None:

@@ -81,8 +81,9 @@ class Claim:
     result_id: int | None = None
 
 
-async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                path: tuple[str, ...] = ("clientId",)) -> Claim:
+async def claim(
+    ctx: Context, client_id: uuid.UUID, kind: str, digest: str, path: tuple[str, ...] = ("clientId",)
+) -> Claim:
     """Claim `client_id` for this request, or find what it already did.
 
     The same id with the same content is a duplicate (answered with the first result); the same id
@@ -90,8 +91,9 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     """
     if ctx.claims is None or client_id not in ctx.claims:
         async with ctx.db() as session:
-            if await repo.claim(session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind,
-                                content_hash=digest):
+            if await repo.claim(
+                session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind, content_hash=digest
+            ):
                 return Claim(new=True)
     found = await earlier(ctx, client_id, kind, digest, path)
     if found is None:  # cannot happen: a claim that lost waited for the winner, and the winner committed
@@ -99,8 +101,9 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     return found
 
 
-async def earlier(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                  path: tuple[str, ...] = ("clientId",)) -> Claim | None:
+async def earlier(
+    ctx: Context, client_id: uuid.UUID, kind: str, digest: str, path: tuple[str, ...] = ("clientId",)
+) -> Claim | None:
     """What an earlier request with this client id did (a duplicate of this one); None when there was
     none; CONFLICT when it was another request (other content, kind or officer)."""
     found = ctx.claims.get(client_id) if ctx.claims is not None else None
@@ -119,10 +122,15 @@ def _clash(ctx: Context, path: tuple[str, ...]) -> NoReturn:
     raise MutationFailed([FieldError(path, "CONFLICT", text)])
 
 
-async def create_once(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                      prepare: Callable[[], Awaitable[V]],
-                      write: Callable[[V, repo.Claimant], Awaitable[Any | None]],
-                      replayed: Callable[[int | None], Awaitable[Any]]) -> Applied:
+async def create_once(
+    ctx: Context,
+    client_id: uuid.UUID,
+    kind: str,
+    digest: str,
+    prepare: Callable[[], Awaitable[V]],
+    write: Callable[[V, repo.Claimant], Awaitable[Any | None]],
+    replayed: Callable[[int | None], Awaitable[Any]],
+) -> Applied:
     """Make the record of a create request once per client id.
 
     `prepare()` checks the request and returns what to write (or raises MutationFailed); `write(what,

@@ -19,8 +19,9 @@ class FieldError:
 class MutationFailed(Exception):
     """Raised by logic to stop a mutation; the resolver turns it into payload errors, nothing is written."""
 
-    def __init__(self, errors: list[FieldError], *, current_version: int | None = None,
-                 keep_writes: bool = False) -> None:
+    def __init__(
+        self, errors: list[FieldError], *, current_version: int | None = None, keep_writes: bool = False
+    ) -> None:
         super().__init__("; ".join(e.message for e in errors))
         self.errors = errors
         self.current_version = current_version
@@ -45,9 +46,20 @@ class Collector:
             raise MutationFailed(self.errors)
 
 
-def fail(lang: str, path: tuple[str, ...] | None, key: str, code: str = "INVALID", *,
-         keep_writes: bool = False, current_version: int | None = None, retry_after: int | None = None,
-         **params: object):
+def fail(
+    lang: str,
+    path: tuple[str, ...] | None,
+    key: str,
+    code: str = "INVALID",
+    *,
+    keep_writes: bool = False,
+    current_version: int | None = None,
+    retry_after: int | None = None,
+    **params: object,
+):
     field = ".".join(path) if path else ""
-    raise MutationFailed([FieldError(path, code, message(key, lang, field=field, **params), retry_after)],
-                         keep_writes=keep_writes, current_version=current_version)
+    raise MutationFailed(
+        [FieldError(path, code, message(key, lang, field=field, **params), retry_after)],
+        keep_writes=keep_writes,
+        current_version=current_version,
+    )

@@ -49,12 +49,19 @@ def development_key(data_dir: Path) -> str:
     return key
 
 
-def issue_access(key: str, *, officer_id: int, session_id: uuid.UUID, role: str, now: datetime | None = None
-                 ) -> tuple[str, datetime]:
+def issue_access(
+    key: str, *, officer_id: int, session_id: uuid.UUID, role: str, now: datetime | None = None
+) -> tuple[str, datetime]:
     now = now or datetime.now(UTC)
     expires = now + ACCESS_TTL
-    claims = {"iss": _ISSUER, "sub": str(officer_id), "sid": str(session_id), "role": role,
-              "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    claims = {
+        "iss": _ISSUER,
+        "sub": str(officer_id),
+        "sid": str(session_id),
+        "role": role,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
     return jwt.encode(claims, key, algorithm=ALGORITHM), expires
 
 
@@ -76,8 +83,13 @@ def access_expires_at(key: str, token: str) -> datetime:
 
 
 def _claims(key: str, token: str) -> dict:
-    return jwt.decode(token, key, algorithms=[ALGORITHM], issuer=_ISSUER,
-                      options={"require": ["exp", "iat", "sub", "sid", "iss"]})
+    return jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        issuer=_ISSUER,
+        options={"require": ["exp", "iat", "sub", "sid", "iss"]},
+    )
 
 
 def new_refresh_token() -> tuple[str, bytes]:

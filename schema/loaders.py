@@ -26,6 +26,7 @@ Load = Callable[[Context, list[int]], Awaitable[dict[int, Any]]]
 
 def _loader(ctx: Context, name: str, load: Load, default: Any = None) -> DataLoader[int, Any]:
     """The request's loader `name`: one query for every key asked for in the same tick."""
+
     async def load_fn(keys: Sequence[int]) -> list[Any]:
         found = await load(ctx, list(keys))
         return [found.get(key, default) for key in keys]

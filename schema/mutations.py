@@ -16,8 +16,9 @@ from schema.common import UserError, user_errors
 T = TypeVar("T")
 
 
-async def run(ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in: bool = True
-              ) -> tuple[T | None, list[UserError], MutationFailed | None]:
+async def run(
+    ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in: bool = True
+) -> tuple[T | None, list[UserError], MutationFailed | None]:
     """(result, [], None) on success; (None, errors, failure) on an expected failure.
 
     Citizens get UNAUTHENTICATED and a station outside the officer's scope FORBIDDEN, both top-level.

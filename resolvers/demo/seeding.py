@@ -18,8 +18,13 @@ DEFAULT_STATIONS = 300
 _log = logging.getLogger("markaz.seed")
 
 
-async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], *, stations: int = DEFAULT_STATIONS,
-                    seed: int = 2026, show_progress: bool = True) -> tuple[dict[str, int], list[Credential]]:
+async def seed_demo(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    stations: int = DEFAULT_STATIONS,
+    seed: int = 2026,
+    show_progress: bool = True,
+) -> tuple[dict[str, int], list[Credential]]:
     """Write the model stations, `stations` generated ones, the demo officers and their field work.
 
     One transaction. External ids and badge numbers make it idempotent: seeding again updates the same
