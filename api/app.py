@@ -19,6 +19,7 @@ from api import map_page
 from api.audit_anchors import AuditAnchors
 from api.compaction import Compactor
 from api.compression import CompressionMiddleware
+from api.config import Settings
 from api.database import open_database
 from api.executor import Executor
 from api.exports import make_endpoint as make_export_endpoint
@@ -34,7 +35,6 @@ from api.tracing import TracingMiddleware, trace_statements, tracer_provider
 from db import migrate
 from db.engine import give_audit_key
 from db.faults import is_unavailable
-from db.settings import Settings
 from mobile_contract import releases
 from resolvers.feed import FeedHub
 from schema import build_schema
@@ -49,15 +49,24 @@ def _graphiql_html() -> str:
     return get_graphql_ide_html(graphql_ide="graphiql")
 
 
-def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=None, demo: bool = False,
-               plans: bool = True) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessionmaker=None,
+    reader=None,
+    demo: bool = False,
+    plans: bool = True,
+) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
     pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
     off (schema/plans.py) to compare with ordinary execution."""
     settings = settings or Settings.from_env()
     schema = build_schema()
-    executor = Executor(schema._schema, planner=functools.partial(make_plan, schema) if plans else None,
-                        limits=Limits.from_settings(settings))
+    executor = Executor(
+        schema._schema,
+        planner=functools.partial(make_plan, schema) if plans else None,
+        limits=Limits.from_settings(settings),
+    )
     key = secret_key(settings)
     audit_key, _ = audit_keys(settings)
     if sessionmaker is not None:
@@ -68,15 +77,23 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     metrics.registry.register(anchors)
     tracing = tracer_provider(settings)
     tracer = tracing.get_tracer("markaz") if tracing is not None else None
-    endpoint = GraphQLEndpoint(executor, sessionmaker=sessionmaker, production=settings.production,
-                               graphiql_html=None if settings.production else _graphiql_html(),
-                               secret_key=key, reader=reader,
-                               persisted=PersistedQueries(
-                                   {**releases.known_documents(), **map_page.known_documents()},
-                                   production=settings.production))
-    websocket = GraphQLWebSocket(schema, endpoint,
-                                 max_subscriptions=settings.feed_subscriptions_per_connection,
-                                 per_officer=settings.feed_subscriptions_per_officer)
+    endpoint = GraphQLEndpoint(
+        executor,
+        sessionmaker=sessionmaker,
+        production=settings.production,
+        graphiql_html=None if settings.production else _graphiql_html(),
+        secret_key=key,
+        reader=reader,
+        persisted=PersistedQueries(
+            {**releases.known_documents(), **map_page.known_documents()}, production=settings.production
+        ),
+    )
+    websocket = GraphQLWebSocket(
+        schema,
+        endpoint,
+        max_subscriptions=settings.feed_subscriptions_per_connection,
+        per_officer=settings.feed_subscriptions_per_officer,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -92,15 +109,18 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             if tracer is not None:
                 trace_statements(database.engine, tracer)
             if demo:
-                from api.seeding import seed_demo_if_empty
+                from resolvers.demo.seeding import seed_demo_if_empty
 
                 await seed_demo_if_empty(database.sessionmaker)
             # One LISTEN connection per process feeds every subscription of the process.
             hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
             await hub.start()
             retention = settings.feed_retention_hours
-            compactor = Compactor(database.sessionmaker, every_seconds=settings.compact_seconds,
-                                  feed_retention=timedelta(hours=retention) if retention else None)
+            compactor = Compactor(
+                database.sessionmaker,
+                every_seconds=settings.compact_seconds,
+                feed_retention=timedelta(hours=retention) if retention else None,
+            )
             await compactor.start()
             anchors.sessionmaker = database.reader
             await anchors.start()
@@ -128,8 +148,11 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             # Unreachable (restarting, down, pool exhausted) or broken: either way not ready; load
             # balancers take the process out of rotation and put it back once this answers 200 again.
             reason = "database unavailable" if is_unavailable(error) else type(error).__name__
-            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503,
-                                headers={"Retry-After": str(RETRY_AFTER_S)})
+            return JSONResponse(
+                {"status": "unavailable", "reason": reason},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
         head = migrate.head_revision()
         if version != head:
             reason = f"schema at {version}, code needs {head}"
@@ -143,8 +166,11 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
             *map_page.routes(settings.map_tiles),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint(metrics, production=settings.production,
-                                               token=settings.metrics_token), methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics_endpoint(metrics, production=settings.production, token=settings.metrics_token),
+                methods=["GET"],
+            ),
             Route("/exports/activity", make_export_endpoint(secret_key(settings), settings), methods=["GET"]),
         ],
         lifespan=lifespan,
@@ -155,17 +181,26 @@ def create_app(settings: Settings | None = None, *, sessionmaker=None, reader=No
     # 429s too; metrics and traces see every outcome; the client's address is settled before all.
     app.add_middleware(CompressionMiddleware)
     if limiter is not None:
-        app.add_middleware(RateLimit, limiter=limiter, secret_key=key,
-                           citizen=(settings.citizen_rate, settings.citizen_burst),
-                           officer=(settings.officer_rate, settings.officer_burst))
+        app.add_middleware(
+            RateLimit,
+            limiter=limiter,
+            secret_key=key,
+            citizen=(settings.citizen_rate, settings.citizen_burst),
+            officer=(settings.officer_rate, settings.officer_burst),
+        )
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], max_age=600,
-                           allow_headers=["authorization", "content-type", "accept-language", "x-device-id",
-                                          "x-request-id"], expose_headers=["x-request-id", "retry-after"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            max_age=600,
+            allow_headers=["authorization", "content-type", "accept-language", "x-device-id", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+        )
     tiles = getattr(settings, "map_tiles", None)
-    app.add_middleware(SecurityHeaders, production=settings.production,
-                       img_sources=(_origin(tiles),) if tiles else ())
+    app.add_middleware(
+        SecurityHeaders, production=settings.production, img_sources=(_origin(tiles),) if tiles else ()
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if tracer is not None:
         app.add_middleware(TracingMiddleware, tracer=tracer)

@@ -88,8 +88,14 @@ async def anchor_now(sessionmaker: Any, path: Path, *, unless_at: int | None = N
         return None
     anchor = Anchor(id=head.id, hash=head.hash, at=datetime.now(UTC).isoformat(timespec="seconds"))
     await asyncio.to_thread(append, path, anchor)  # fsync may take a while on a busy disk
-    _log.info("audit anchor", extra={"audit_anchor_id": anchor.id, "audit_anchor_hash": anchor.hash,
-                                     "audit_anchor_file": str(path)})
+    _log.info(
+        "audit anchor",
+        extra={
+            "audit_anchor_id": anchor.id,
+            "audit_anchor_hash": anchor.hash,
+            "audit_anchor_file": str(path),
+        },
+    )
     return anchor
 
 
@@ -124,8 +130,9 @@ class AuditAnchors:
     async def run_once(self) -> Anchor | None:
         """Anchor the head if it moved since the last anchor; a database that is down is skipped."""
         try:
-            anchor = await anchor_now(self.sessionmaker, self.path,
-                                      unless_at=self.last.id if self.last else None)
+            anchor = await anchor_now(
+                self.sessionmaker, self.path, unless_at=self.last.id if self.last else None
+            )
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -146,6 +153,8 @@ class AuditAnchors:
 
     def collect(self):
         if self.last is not None:
-            yield GaugeMetricFamily("markaz_audit_anchor_id",
-                                    "Id of the newest audit-log entry this process anchored.",
-                                    value=float(self.last.id))
+            yield GaugeMetricFamily(
+                "markaz_audit_anchor_id",
+                "Id of the newest audit-log entry this process anchored.",
+                value=float(self.last.id),
+            )

@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from db.settings import Settings
+from api.config import Settings
 
 # How a command other than `serve` waits for a configured database: two tries, each bounded, so that a
 # wrong host or port is said within seconds (a quarter of a second when refused, 4.25 s when nothing
@@ -73,8 +73,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # X-Forwarded-For is read by the app itself, from MARKAZ_TRUSTED_PROXIES only (api/security.py);
     # uvicorn's own reading would trust 127.0.0.1 by default.
     # A WebSocket frame beyond MAX_FRAME_BYTES is not read: the connection is closed with 1009.
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, proxy_headers=False,
-                timeout_graceful_shutdown=20, server_header=False, ws_max_size=MAX_FRAME_BYTES)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=False,
+        timeout_graceful_shutdown=20,
+        server_header=False,
+        ws_max_size=MAX_FRAME_BYTES,
+    )
     return 0
 
 
@@ -89,7 +97,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _seed(args: argparse.Namespace) -> int:
-    from api.seeding import credentials_text, seed_demo
+    from resolvers.demo.seeding import credentials_text, seed_demo
 
     if not args.demo:
         print("markaz seed: only --demo is available; it loads the demo data set", file=sys.stderr)
@@ -123,16 +131,19 @@ async def _stations_import(args: argparse.Namespace) -> int:
         print(f"--strict: {len(parsed.errors)} problem(s); nothing imported", file=sys.stderr)
         return 1
     async with _open_database() as database, database.sessionmaker() as session:
-        counts = await write_stations(session, (r for _, r in parsed.records),
-                                      progress=Progress("import", good))
+        counts = await write_stations(
+            session, (r for _, r in parsed.records), progress=Progress("import", good)
+        )
         if args.dry_run:
             await session.rollback()  # the writes ran, to count exactly, and are undone
         else:
             await session.commit()
     verb = "would insert" if args.dry_run else "inserted"
     verb2 = "would update" if args.dry_run else "updated"
-    print(f"{good} good row(s): {verb} {counts.inserted}, {verb2} {counts.updated}; "
-          f"{len(parsed.errors)} problem(s)" + (" (dry run: nothing written)" if args.dry_run else ""))
+    print(
+        f"{good} good row(s): {verb} {counts.inserted}, {verb2} {counts.updated}; "
+        f"{len(parsed.errors)} problem(s)" + (" (dry run: nothing written)" if args.dry_run else "")
+    )
     return 1 if parsed.errors else 0
 
 
@@ -168,9 +179,17 @@ async def _users(args: argparse.Namespace) -> int:
             if args.users_command == "add":
                 station_id = await officers.station_reference(session, args.station) if args.station else None
                 officer_id = await officers.add_officer(
-                    session, badge=args.badge, name=args.name, role=args.role, password=_read_password(),
-                    gender=args.gender, rank=args.rank, station_id=station_id,
-                    governorates=args.governorate or (), by=_operator("markaz users add"))
+                    session,
+                    badge=args.badge,
+                    name=args.name,
+                    role=args.role,
+                    password=_read_password(),
+                    gender=args.gender,
+                    rank=args.rank,
+                    station_id=station_id,
+                    governorates=args.governorate or (),
+                    by=_operator("markaz users add"),
+                )
                 print(f"officer {officer_id} added (badge {args.badge.strip()}, {args.role})")
             elif args.users_command == "list":
                 for row in await officers.list_officers(session):
@@ -178,12 +197,14 @@ async def _users(args: argparse.Namespace) -> int:
                     state = "active" if row.active else "disabled"
                     print(f"{row.badge_number}\t{row.role}\t{where}\t{state}\t{row.name}")
             elif args.users_command == "disable":
-                ended = await officers.disable_officer(session, args.badge,
-                                                       by=_operator("markaz users disable"))
+                ended = await officers.disable_officer(
+                    session, args.badge, by=_operator("markaz users disable")
+                )
                 print(f"{args.badge} disabled; {ended} session(s) ended")
             else:
-                ended = await officers.reset_password(session, args.badge, _read_password(),
-                                                      by=_operator("markaz users reset-password"))
+                ended = await officers.reset_password(
+                    session, args.badge, _read_password(), by=_operator("markaz users reset-password")
+                )
                 print(f"password of {args.badge} changed; {ended} session(s) ended")
         except (officers.AccountError, NoAuditKey) as error:
             print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
@@ -219,14 +240,19 @@ async def _audit(args: argparse.Namespace) -> int:
         print(f"{command}: {error}", file=sys.stderr)
         return 2
     if current is None:
-        print(f"{command}: no audit key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY) as the server has it",
-              file=sys.stderr)
+        print(
+            f"{command}: no audit key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY) as the server has it",
+            file=sys.stderr,
+        )
         return 2
     async with _open_database() as database:
         if args.audit_command == "anchor":
             anchor = await anchor_now(database.reader, path)
-            print(f"audit log anchored at id {anchor.id} in {path}" if anchor
-                  else "audit log empty: nothing to anchor")
+            print(
+                f"audit log anchored at id {anchor.id} in {path}"
+                if anchor
+                else "audit log empty: nothing to anchor"
+            )
             return 0
         try:
             anchors = read(path) if path.exists() else []
@@ -242,11 +268,15 @@ async def _audit(args: argparse.Namespace) -> int:
     unkeyed = f"; {result.unkeyed} from before the keyed chain (plain SHA-256)" if result.unkeyed else ""
     print(f"audit log intact: {result.entries} entries, every link verified{unkeyed}")
     if result.last_anchor is not None:
-        print(f"anchors: {result.anchors_checked} matched, the newest at id {result.last_anchor.id} "
-              f"({result.last_anchor.at}) in {path}")
+        print(
+            f"anchors: {result.anchors_checked} matched, the newest at id {result.last_anchor.id} "
+            f"({result.last_anchor.at}) in {path}"
+        )
     else:
-        print(f"note: no anchor in {path}: the removal of the newest entries cannot be ruled out",
-              file=sys.stderr)
+        print(
+            f"note: no anchor in {path}: the removal of the newest entries cannot be ruled out",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -267,18 +297,32 @@ async def _export_activity(args: argparse.Namespace) -> int:
         south, west, north, east = (float(v) for v in args.bbox.split(","))
         bbox = SimpleNamespace(south=south, west=west, north=north, east=east)
     area = SimpleNamespace(
-        bbox=bbox, polygon=None,
+        bbox=bbox,
+        polygon=None,
         governorate_id=global_id("Governorate", args.governorate) if args.governorate else None,
-        station_id=global_id("Station", args.station) if args.station else None)
+        station_id=global_id("Station", args.station) if args.station else None,
+    )
     # Whoever runs the command holds the database: it exports as an administrator would see it.
-    operator = policy.Viewer(officer_id=0, role=policy.ADMIN, station_id=None, station_governorate=None,
-                             governorates=frozenset(), session_id=uuid.uuid4(), name="markaz export")
+    operator = policy.Viewer(
+        officer_id=0,
+        role=policy.ADMIN,
+        station_id=None,
+        station_governorate=None,
+        governorates=frozenset(),
+        session_id=uuid.uuid4(),
+        name="markaz export",
+    )
     async with _open_database(migrate_first=False) as database:
         ctx = Context(sessionmaker=database.sessionmaker, lang="en", viewer=operator)
         try:
             export = await activity_export.prepare(
-                ctx, area, datetime.fromisoformat(args.from_), datetime.fromisoformat(args.to),
-                args.resolution, args.format)
+                ctx,
+                area,
+                datetime.fromisoformat(args.from_),
+                datetime.fromisoformat(args.to),
+                args.resolution,
+                args.format,
+            )
         except (InputError, ValueError) as error:
             print(f"markaz export activity: {error}", file=sys.stderr)
             return 2
@@ -313,8 +357,13 @@ def cmd_contract(args: argparse.Namespace) -> int:
     schema = build_schema()
     try:
         if args.contract_command == "build":
-            manifest = releases.build(args.app, args.version, schema.as_str() + "\n",
-                                      directory=Path(args.manifests), replace=args.replace)
+            manifest = releases.build(
+                args.app,
+                args.version,
+                schema.as_str() + "\n",
+                directory=Path(args.manifests),
+                replace=args.replace,
+            )
             print(f"{manifest.path}: {len(manifest.operations)} operation(s) of {manifest.release}")
             return 0
         manifests = releases.load_all(Path(args.manifests))
@@ -334,12 +383,16 @@ def cmd_contract(args: argparse.Namespace) -> int:
         except releases.ContractError:
             pending = []
         if pending:
-            print(f"note: {app}: not in any kept release yet: {', '.join(pending)} "
-                  f"(`markaz contract build --app {app} --version ...` when it ships)")
+            print(
+                f"note: {app}: not in any kept release yet: {', '.join(pending)} "
+                f"(`markaz contract build --app {app} --version ...` when it ships)"
+            )
     errors = sum(f.level == "error" for f in findings)
     operations = sum(len(m.operations) for m in manifests)
-    print(f"{len(manifests)} release(s), {operations} operation(s) checked: {errors} error(s), "
-          f"{len(findings) - errors} warning(s)")
+    print(
+        f"{len(manifests)} release(s), {operations} operation(s) checked: {errors} error(s), "
+        f"{len(findings) - errors} warning(s)"
+    )
     return 1 if errors else 0
 
 
@@ -382,21 +435,29 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--gender", default="MALE", choices=["FEMALE", "MALE"])
     add.add_argument("--rank")
     users_sub.add_parser("list", help="list officers")
-    for name, text in (("disable", "disable an officer and end their sessions"),
-                       ("reset-password", "set a new password and end their sessions")):
+    for name, text in (
+        ("disable", "disable an officer and end their sessions"),
+        ("reset-password", "set a new password and end their sessions"),
+    ):
         cmd = users_sub.add_parser(name, help=text)
         cmd.add_argument("--badge", required=True)
     users.set_defaults(coro=_users)
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the keyed chain and the anchors; exit 1 when an "
-                                                 "entry was changed or removed, or the newest ones truncated")
+    verify = audit_sub.add_parser(
+        "verify",
+        help="check the keyed chain and the anchors; exit 1 when an "
+        "entry was changed or removed, or the newest ones truncated",
+    )
     anchor = audit_sub.add_parser("anchor", help="append the chain's head to the anchor file now")
     for cmd in (verify, anchor):
-        cmd.add_argument("--anchors", metavar="FILE",
-                         help="the anchor file (default: MARKAZ_AUDIT_ANCHOR_FILE, or audit-anchors.jsonl in "
-                              "the data directory)")
+        cmd.add_argument(
+            "--anchors",
+            metavar="FILE",
+            help="the anchor file (default: MARKAZ_AUDIT_ANCHOR_FILE, or audit-anchors.jsonl in "
+            "the data directory)",
+        )
     audit.set_defaults(coro=_audit)
 
     export = sub.add_parser("export", help="export data")
@@ -424,8 +485,9 @@ def build_parser() -> argparse.ArgumentParser:
     build = contract_sub.add_parser("build", help="write the manifest of an app release")
     build.add_argument("--app", required=True, choices=APPS)
     build.add_argument("--version", required=True, help="the app release, like 1.4.0")
-    build.add_argument("--replace", action="store_true",
-                       help="rewrite an existing manifest (only before the release ships)")
+    build.add_argument(
+        "--replace", action="store_true", help="rewrite an existing manifest (only before the release ships)"
+    )
     check = contract_sub.add_parser("check", help="fail when the schema can no longer serve a kept release")
     check.add_argument("--strict", action="store_true", help="dangerous changes fail too")
     for cmd in (build, check):

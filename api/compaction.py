@@ -35,8 +35,9 @@ _log = logging.getLogger("markaz.compaction")
 
 
 class Compactor:
-    def __init__(self, sessionmaker: Any, *, every_seconds: float,
-                 feed_retention: timedelta | None = None) -> None:
+    def __init__(
+        self, sessionmaker: Any, *, every_seconds: float, feed_retention: timedelta | None = None
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.every_seconds = every_seconds
         self.feed_retention = feed_retention  # None: the feed's log is kept whole
@@ -64,8 +65,10 @@ class Compactor:
             if taken < CHUNK:  # neither table gave a full chunk: nothing fresh was left
                 break
         if merged:
-            _log.info("activity rollups compacted", extra={"fresh_rows": merged,
-                                                            "seconds": round(time.monotonic() - started, 3)})
+            _log.info(
+                "activity rollups compacted",
+                extra={"fresh_rows": merged, "seconds": round(time.monotonic() - started, 3)},
+            )
         return merged
 
     async def prune_feed(self) -> int:

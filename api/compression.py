@@ -28,7 +28,7 @@ _COMPRESSIBLE = ("application/json", "application/graphql-response+json", "text/
 
 
 def choose(accept_encoding: str | None) -> str | None:
-    """"br", "gzip" or None (identity), by the client's Accept-Encoding and its q-values."""
+    """ "br", "gzip" or None (identity), by the client's Accept-Encoding and its q-values."""
     if not accept_encoding:
         return None
     weights: dict[str, float] = {}
@@ -81,8 +81,9 @@ class CompressionMiddleware:
             assert start is not None
             headers = MutableHeaders(raw=start["headers"])
             body = message.get("body", b"")
-            compressible = (not headers.get("content-encoding")
-                            and headers.get("content-type", "").startswith(_COMPRESSIBLE))
+            compressible = not headers.get("content-encoding") and headers.get("content-type", "").startswith(
+                _COMPRESSIBLE
+            )
             if message.get("more_body") or not compressible:
                 passing = True  # streamed or not worth it: sent as it comes
                 await send(start)
@@ -136,5 +137,8 @@ def decode_body(body: bytes, coding: str | None, limit: int) -> bytes:
         if not brotli_decoder.is_finished():
             raise BodyError(400, "The brotli body is truncated.")
         return out
-    raise BodyError(415, f"Content-Encoding {coding} is not supported: send gzip, br or identity.",
-                    {"Accept-Encoding": "gzip, br"})
+    raise BodyError(
+        415,
+        f"Content-Encoding {coding} is not supported: send gzip, br or identity.",
+        {"Accept-Encoding": "gzip, br"},
+    )

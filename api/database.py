@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.config import Settings
 from api.security import audit_keys
 from db import embedded, migrate
 from db.engine import make_engine, make_reader, make_sessionmaker
-from db.settings import Settings
 from resolvers.reference import sync_reference_data
 
 _log = logging.getLogger("markaz.database")
@@ -41,12 +41,18 @@ class DatabaseUnreachable(Exception):
 
 
 # Refusals that waiting does not mend: a wrong password or user, no such database, an unusable URL.
-_FINAL = (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError,
-          asyncpg.InvalidCatalogNameError, asyncpg.ClientConfigurationError, ValueError)
+_FINAL = (
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.ClientConfigurationError,
+    ValueError,
+)
 
 
-async def wait_for_server(url: str, *, attempts: int = 8, first_delay: float = 0.25,
-                          connect_timeout: float = 5) -> None:
+async def wait_for_server(
+    url: str, *, attempts: int = 8, first_delay: float = 0.25, connect_timeout: float = 5
+) -> None:
     """Start-up waits for the database with exponential backoff instead of failing on the first try;
     `connect_timeout` bounds each attempt (a server that accepts the connection and never answers)."""
     delay = first_delay
@@ -81,8 +87,9 @@ async def reach(url: str, *, attempts: int = 8, connect_timeout: float = 5) -> N
     except (asyncpg.ClientConfigurationError, ValueError) as error:
         raise DatabaseUnreachable(f"DATABASE_URL is not a usable PostgreSQL URL: {error}") from None
     except asyncpg.PostgresError as error:
-        raise DatabaseUnreachable(f"the database at {_address(url)} refused the connection: "
-                                  f"{str(error).splitlines()[0]}") from None
+        raise DatabaseUnreachable(
+            f"the database at {_address(url)} refused the connection: {str(error).splitlines()[0]}"
+        ) from None
     except (TimeoutError, OSError) as error:
         if isinstance(error, TimeoutError):
             reason = f"no answer within {connect_timeout:g} s"
@@ -92,8 +99,10 @@ async def reach(url: str, *, attempts: int = 8, connect_timeout: float = 5) -> N
             reason = "no such host"
         else:
             reason = error.strerror or str(error) or type(error).__name__
-        raise DatabaseUnreachable(f"cannot reach the database at {_address(url)}: {reason} "
-                                  f"({attempts} attempt{'s' if attempts > 1 else ''})") from None
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {_address(url)}: {reason} "
+            f"({attempts} attempt{'s' if attempts > 1 else ''})"
+        ) from None
 
 
 async def prepare(url: str) -> None:
@@ -109,9 +118,15 @@ async def prepare(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate_first: bool = True, pool_size: int = 40,
-                        attempts: int = 8, connect_timeout: float = 5, serving: bool = False
-                        ) -> AsyncIterator[Database]:
+async def open_database(
+    settings: Settings,
+    *,
+    migrate_first: bool = True,
+    pool_size: int = 40,
+    attempts: int = 8,
+    connect_timeout: float = 5,
+    serving: bool = False,
+) -> AsyncIterator[Database]:
     """The database, migrated first unless told not to. A configured server is waited for (`attempts`
     connections, each of at most `connect_timeout` seconds; the CLI waits less than the server);
     DatabaseUnreachable when it cannot be had. Once open, waiting for a connection is bounded by
@@ -134,11 +149,21 @@ async def open_database(settings: Settings, *, migrate_first: bool = True, pool_
         if migrate_first:
             await prepare(url)
         timeout = settings.database_timeout_ms / 1000
-        engine = make_engine(url, pool_size=pool_size, statement_timeout_ms=settings.statement_timeout_ms,
-                             timeout_s=timeout, command_timeout_s=timeout if serving else None)
+        engine = make_engine(
+            url,
+            pool_size=pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            timeout_s=timeout,
+            command_timeout_s=timeout if serving else None,
+        )
         try:
-            yield Database(url, engine, make_sessionmaker(engine, audit_key=audit_key), make_reader(engine),
-                           server is not None)
+            yield Database(
+                url,
+                engine,
+                make_sessionmaker(engine, audit_key=audit_key),
+                make_reader(engine),
+                server is not None,
+            )
         finally:
             await engine.dispose()
     finally:

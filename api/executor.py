@@ -53,9 +53,14 @@ class Prepared:
 class Executor:
     """Executes operations against one schema, caching parse + validation per document text."""
 
-    def __init__(self, schema: GraphQLSchema, *, cache_size: int = 1000,
-                 planner: Callable[[OperationDefinitionNode], Any] | None = None, limits: Limits | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        cache_size: int = 1000,
+        planner: Callable[[OperationDefinitionNode], Any] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.schema = schema
         # Makes an execution plan for an operation (or None); without one, every operation is executed
         # field by field.
@@ -105,8 +110,9 @@ class Executor:
             return next(iter(prepared.operations.values())) if len(prepared.operations) == 1 else None
         return prepared.operations.get(name)
 
-    async def execute(self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None,
-                      context: Any) -> ExecutionResult:
+    async def execute(
+        self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None, context: Any
+    ) -> ExecutionResult:
         if self.planner is not None:
             name = op.name.value if op.name else None
             if name in prepared.plans:
@@ -118,9 +124,13 @@ class Executor:
                 if answered is not None:
                     return answered
         result = execute(
-            self.schema, prepared.document, variable_values=variables,  # type: ignore[arg-type]
-            operation_name=op.name.value if op.name else None, context_value=context,
-            is_awaitable=optimized_is_awaitable)
+            self.schema,
+            prepared.document,
+            variable_values=variables,  # type: ignore[arg-type]
+            operation_name=op.name.value if op.name else None,
+            context_value=context,
+            is_awaitable=optimized_is_awaitable,
+        )
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
         return result  # type: ignore[return-value]
@@ -217,7 +227,15 @@ def _name_arguments(document: DocumentNode, errors: list[GraphQLError]) -> list[
         if path is None:
             named.append(error)
             continue
-        named.append(GraphQLError(f"Argument '{path}': {error.message}", error.nodes, error.source,
-                                  error.positions, error.path, error.original_error,
-                                  {**(error.extensions or {}), "code": "BAD_USER_INPUT", "argument": path}))
+        named.append(
+            GraphQLError(
+                f"Argument '{path}': {error.message}",
+                error.nodes,
+                error.source,
+                error.positions,
+                error.path,
+                error.original_error,
+                {**(error.extensions or {}), "code": "BAD_USER_INPUT", "argument": path},
+            )
+        )
     return named

@@ -42,8 +42,14 @@ from resolvers.errors import InputError
 from resolvers.lang import pick_language
 from resolvers.messages import message
 
-_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "BAD_USER_INPUT": 400, "LIMIT_EXCEEDED": 400,
-           "RATE_LIMITED": 429, "DATABASE_UNAVAILABLE": 503}
+_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "BAD_USER_INPUT": 400,
+    "LIMIT_EXCEEDED": 400,
+    "RATE_LIMITED": 429,
+    "DATABASE_UNAVAILABLE": 503,
+}
 SPOOL_BYTES = 1 << 20
 _READ_BYTES = 64 * 1024
 _log = logging.getLogger("markaz.exports")
@@ -51,8 +57,11 @@ _log = logging.getLogger("markaz.exports")
 
 def _error(error: GraphQLError, headers: dict[str, str] | None = None) -> Response:
     code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
-    return JSONResponse({"errors": [{"message": error.message, "extensions": error.extensions}]},
-                        status_code=_STATUS.get(code, 400), headers=headers)
+    return JSONResponse(
+        {"errors": [{"message": error.message, "extensions": error.extensions}]},
+        status_code=_STATUS.get(code, 400),
+        headers=headers,
+    )
 
 
 def _time(value: str | None, name: str, lang: str) -> datetime:
@@ -66,8 +75,12 @@ def _time(value: str | None, name: str, lang: str) -> datetime:
 
 
 def _area(params, lang: str) -> SimpleNamespace:
-    area = SimpleNamespace(bbox=None, governorate_id=params.get("governorateId"),
-                           station_id=params.get("stationId"), polygon=None)
+    area = SimpleNamespace(
+        bbox=None,
+        governorate_id=params.get("governorateId"),
+        station_id=params.get("stationId"),
+        polygon=None,
+    )
     if params.get("bbox"):
         try:
             south, west, north, east = (float(v) for v in params["bbox"].split(","))
@@ -89,9 +102,13 @@ def make_endpoint(secret_key: str, settings: Any = None):
 
     async def export_activity(request: Request) -> Response:
         lang = pick_language(request.headers.get("accept-language"))
-        ctx = Context(sessionmaker=request.app.state.sessionmaker, lang=lang, request=request,
-                      secret_key=secret_key,
-                      request_id=request.scope.get("state", {}).get("request_id", ""))
+        ctx = Context(
+            sessionmaker=request.app.state.sessionmaker,
+            lang=lang,
+            request=request,
+            secret_key=secret_key,
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+        )
         deadline = asyncio.timeout(seconds)
         output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
         try:
@@ -101,17 +118,25 @@ def make_endpoint(secret_key: str, settings: Any = None):
                     await asyncio.to_thread(output.write, chunk.encode())  # beyond SPOOL_BYTES, to disk
         except GraphQLError as error:
             output.close()
-            headers = {"Retry-After": str(error.extensions["retryAfter"])} if error.extensions and \
-                "retryAfter" in error.extensions else None
+            headers = (
+                {"Retry-After": str(error.extensions["retryAfter"])}
+                if error.extensions and "retryAfter" in error.extensions
+                else None
+            )
             return _error(error, headers)
         except TimeoutError as error:
             output.close()
             if not deadline.expired():
                 return _unavailable(ctx, error)  # the database's own timeout (db/engine.py)
-            _log.warning("export stopped at its deadline", extra={"request_id": ctx.request_id,
-                                                                  "seconds": seconds})
-            return _error(GraphQLError(message("export_too_slow", lang, seconds=seconds), extensions={
-                "code": "LIMIT_EXCEEDED", "limit": "exportSeconds", "max": seconds}))
+            _log.warning(
+                "export stopped at its deadline", extra={"request_id": ctx.request_id, "seconds": seconds}
+            )
+            return _error(
+                GraphQLError(
+                    message("export_too_slow", lang, seconds=seconds),
+                    extensions={"code": "LIMIT_EXCEEDED", "limit": "exportSeconds", "max": seconds},
+                )
+            )
         except Exception as error:
             output.close()
             if not is_unavailable(error):
@@ -130,22 +155,29 @@ def make_endpoint(secret_key: str, settings: Any = None):
                 output.close()
 
         suffix = "csv" if export.format == "csv" else "geojson"
-        return StreamingResponse(body(), media_type=export.media_type, headers={
-            "content-disposition": f'attachment; filename="activity.{suffix}"', "cache-control": "no-store",
-            "content-length": str(size)})
+        return StreamingResponse(
+            body(),
+            media_type=export.media_type,
+            headers={
+                "content-disposition": f'attachment; filename="activity.{suffix}"',
+                "cache-control": "no-store",
+                "content-length": str(size),
+            },
+        )
 
     return export_activity
 
 
-async def _prepare(ctx: Context, request: Request, secret_key: str, rate: float, burst: int
-                   ) -> activity_export.Export:
+async def _prepare(
+    ctx: Context, request: Request, secret_key: str, rate: float, burst: int
+) -> activity_export.Export:
     """The viewer signed in, within their rate, and the export they asked for, checked."""
     lang = ctx.lang
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = tokens.bearer_token(request.headers.get("authorization"))
+    if token is None:
         raise GraphQLError(message("unauthenticated", lang), extensions={"code": "UNAUTHENTICATED"})
     try:
-        ctx.viewer = await auth.viewer_for_token(ctx, token.strip())
+        ctx.viewer = await auth.viewer_for_token(ctx, token)
     except tokens.TokenError:
         raise GraphQLError(message("session_ended", lang), extensions={"code": "UNAUTHENTICATED"}) from None
     limiter = request.app.state.rate_limiter
@@ -153,20 +185,25 @@ async def _prepare(ctx: Context, request: Request, secret_key: str, rate: float,
         wait = await limiter.take(f"export:officer:{ctx.viewer.officer_id}", rate, burst)
         if wait is not None:
             retry = max(1, math.ceil(wait))
-            raise GraphQLError(message("rate_limited", lang, seconds=retry),
-                               extensions={"code": "RATE_LIMITED", "retryAfter": retry})
+            raise GraphQLError(
+                message("rate_limited", lang, seconds=retry),
+                extensions={"code": "RATE_LIMITED", "retryAfter": retry},
+            )
     params = request.query_params
     try:
         resolution = int(params.get("resolution", "8"))
     except ValueError:
         raise InputError("resolution", message("range", lang, field="resolution", low=5, high=10)) from None
     start, end = _time(params.get("from"), "from", lang), _time(params.get("to"), "to", lang)
-    return await activity_export.prepare(ctx, _area(params, lang), start, end, resolution,
-                                         params.get("format", "csv"))
+    return await activity_export.prepare(
+        ctx, _area(params, lang), start, end, resolution, params.get("format", "csv")
+    )
 
 
 def _unavailable(ctx: Context, failure: BaseException) -> Response:
     _log.warning("database unavailable: %s", type(failure).__name__, extra={"request_id": ctx.request_id})
-    error = GraphQLError(message("database_unavailable", ctx.lang),
-                         extensions={"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id})
+    error = GraphQLError(
+        message("database_unavailable", ctx.lang),
+        extensions={"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id},
+    )
     return _error(error, {"Retry-After": str(RETRY_AFTER_S)})

@@ -29,7 +29,7 @@ from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
 from resolvers.policy import may_introspect
-from resolvers.tokens import TokenError
+from resolvers.tokens import TokenError, bearer_token
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -106,8 +106,11 @@ async def read_params(request: Request) -> dict[str, Any]:
         params = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         if "depth" in str(error):  # orjson stops at 1024 levels
-            raise RequestError(400, "The body nests deeper than JSON is read here (1024 levels); "
-                                    f"`variables` may nest at most {MAX_VARIABLES_DEPTH}.") from None
+            raise RequestError(
+                400,
+                "The body nests deeper than JSON is read here (1024 levels); "
+                f"`variables` may nest at most {MAX_VARIABLES_DEPTH}.",
+            ) from None
         raise RequestError(400, "The body is not valid JSON.") from None
     if not isinstance(params, dict):
         raise RequestError(400, "The body must be a JSON object with `query`.")
@@ -134,8 +137,9 @@ def format_error(error: GraphQLError, ctx: Context) -> dict[str, Any]:
     """An error for the client. Unexpected exceptions are logged and, in production, masked."""
     original = error.original_error
     if original is not None and not isinstance(original, GraphQLError):
-        _log.error("unexpected error in %s", error.path, exc_info=original,
-                   extra={"request_id": ctx.request_id})
+        _log.error(
+            "unexpected error in %s", error.path, exc_info=original, extra={"request_id": ctx.request_id}
+        )
         text = message("internal", ctx.lang, request_id=ctx.request_id) if ctx.production else str(original)
         extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": ctx.request_id}
         formatted: dict[str, Any] = {"message": text, "extensions": extensions}
@@ -162,8 +166,17 @@ def _unavailable_error(result: ExecutionResult) -> BaseException | None:
 class GraphQLEndpoint:
     """The /graphql endpoint: one Starlette route handler around an `Executor`."""
 
-    def __init__(self, executor: Executor, *, sessionmaker, production: bool, graphiql_html: str | None,
-                 secret_key: str, reader=None, persisted: PersistedQueries | None = None):
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        sessionmaker,
+        production: bool,
+        graphiql_html: str | None,
+        secret_key: str,
+        reader=None,
+        persisted: PersistedQueries | None = None,
+    ):
         self.executor = executor
         # Persisted queries and the production safelist (api/persisted.py); none known when not given.
         self.persisted = persisted or PersistedQueries({}, production=production)
@@ -174,8 +187,9 @@ class GraphQLEndpoint:
         self.graphiql_html = graphiql_html
 
     def _response(self, body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None):
-        return Response(orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8",
-                        headers=headers)
+        return Response(
+            orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8", headers=headers
+        )
 
     async def handle(self, request: Request) -> Response:
         response = await self._handle(request)
@@ -187,8 +201,13 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             return Response("Use GET or POST.", status_code=405, headers={"Allow": "GET, POST"})
         accept = request.headers.get("accept")
-        if (request.method == "GET" and self.graphiql_html and "query" not in request.query_params
-                and accept and "text/html" in accept):
+        if (
+            request.method == "GET"
+            and self.graphiql_html
+            and "query" not in request.query_params
+            and accept
+            and "text/html" in accept
+        ):
             return HTMLResponse(self.graphiql_html)
         media = negotiate(accept)
         if media is None:
@@ -237,8 +256,9 @@ class GraphQLEndpoint:
                     await ctx.close(commit=False)
                     return self._not_allowed(ctx.lang, media)
                 shape = prepared.shapes[op.name.value if op.name else None]
-                cost, refused_by = check_request(shape, variables, self.executor.limits, viewer=ctx.viewer,
-                                                 production=self.production)
+                cost, refused_by = check_request(
+                    shape, variables, self.executor.limits, viewer=ctx.viewer, production=self.production
+                )
                 if refused_by is not None:
                     await ctx.close(commit=False)
                     status = 400 if media == GRAPHQL_RESPONSE else 200
@@ -275,7 +295,8 @@ class GraphQLEndpoint:
             body["errors"] = [format_error(e, ctx) for e in result.errors]
             # The metrics count a refusal as one (api/metrics.py), though the answer is HTTP 200.
             request.scope["state"]["graphql_error_codes"] = frozenset(
-                (e.get("extensions") or {}).get("code") for e in body["errors"])
+                (e.get("extensions") or {}).get("code") for e in body["errors"]
+            )
         request.scope["state"]["graphql_answer"] = (op, not result.errors)
         body["extensions"] = {"cost": {"requested": cost, "limit": self.executor.limits.max_cost}}
         return self._response(body, 200, media)
@@ -283,13 +304,18 @@ class GraphQLEndpoint:
     def _context(self, request: Request, op: OperationDefinitionNode | None) -> Context:
         device = request.headers.get("x-device-id")
         lang = pick_language(request.headers.get("accept-language"))
-        return Context(sessionmaker=self.sessionmaker, lang=lang,
-                       request_id=request.scope.get("state", {}).get("request_id", ""),
-                       production=self.production, request=request, secret_key=self.secret_key,
-                       device_id=device[:128] if device else None,
-                       client_ip=request.client.host if request.client else None,
-                       # Queries read without BEGIN/ROLLBACK: two round trips less on the citizens' hot path.
-                       reader=self.reader if op is not None and op.operation == OperationType.QUERY else None)
+        return Context(
+            sessionmaker=self.sessionmaker,
+            lang=lang,
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+            production=self.production,
+            request=request,
+            secret_key=self.secret_key,
+            device_id=device[:128] if device else None,
+            client_ip=request.client.host if request.client else None,
+            # Queries read without BEGIN/ROLLBACK: two round trips less on the citizens' hot path.
+            reader=self.reader if op is not None and op.operation == OperationType.QUERY else None,
+        )
 
     async def _refused_before_validation(self, request: Request, query: str, media: str) -> Response | None:
         """For a document that failed validation, in production: the answer its bearer gets instead of
@@ -314,14 +340,23 @@ class GraphQLEndpoint:
         """503 with Retry-After: the database is restarting or unreachable. Nothing of the request is
         described (no driver text, no SQL); the log has the error's type for the operator."""
         _log.warning("database unavailable: %s", type(failure).__name__, extra={"request_id": ctx.request_id})
-        error = {"message": message("database_unavailable", ctx.lang),
-                 "extensions": {"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id}}
-        return self._response({"data": None, "errors": [error]}, 503, media,
-                              {"Retry-After": str(RETRY_AFTER_S)})
+        error = {
+            "message": message("database_unavailable", ctx.lang),
+            "extensions": {"code": "DATABASE_UNAVAILABLE", "requestId": ctx.request_id},
+        }
+        return self._response(
+            {"data": None, "errors": [error]}, 503, media, {"Retry-After": str(RETRY_AFTER_S)}
+        )
 
     def _not_allowed(self, lang: str, media: str) -> Response:
-        body = {"errors": [{"message": message("operation_not_allowed", lang),
-                            "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]}
+        body = {
+            "errors": [
+                {
+                    "message": message("operation_not_allowed", lang),
+                    "extensions": {"code": "OPERATION_NOT_ALLOWED"},
+                }
+            ]
+        }
         return self._response(body, 403, media)
 
     async def _authenticate(self, ctx: Context, authorization: str, media: str) -> Response | None:
@@ -329,16 +364,19 @@ class GraphQLEndpoint:
 
         A bad token is refused rather than treated as a citizen: the app must know to refresh it.
         """
-        scheme, _, token = authorization.partition(" ")
+        token = bearer_token(authorization)
         try:
-            if scheme.lower() != "bearer" or not token.strip():
+            if token is None:
                 raise TokenError("not a bearer token")
-            ctx.viewer = await viewer_for_token(ctx, token.strip())
+            ctx.viewer = await viewer_for_token(ctx, token)
             structlog.contextvars.bind_contextvars(officer_id=ctx.viewer.officer_id)  # on every log line
         except TokenError:
             await ctx.close(commit=False)
-            body = {"errors": [{"message": message("session_ended", ctx.lang),
-                                "extensions": {"code": "UNAUTHENTICATED"}}]}
+            body = {
+                "errors": [
+                    {"message": message("session_ended", ctx.lang), "extensions": {"code": "UNAUTHENTICATED"}}
+                ]
+            }
             return self._response(body, 401, media, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return None
 
@@ -351,8 +389,11 @@ class GraphQLEndpoint:
         if prepared.errors:
             return prepared, None, list(prepared.errors)
         if op is None:
-            text = (f"Unknown operation named '{name}'." if name
-                    else "The document holds several operations: give `operationName`.")
+            text = (
+                f"Unknown operation named '{name}'."
+                if name
+                else "The document holds several operations: give `operationName`."
+            )
             return prepared, None, [GraphQLError(text)]
         if op.operation == OperationType.SUBSCRIPTION:
             return prepared, op, [GraphQLError("Subscriptions run over WebSocket (graphql-transport-ws).")]

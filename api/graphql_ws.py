@@ -64,7 +64,7 @@ from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
 from resolvers.policy import may_introspect
-from resolvers.tokens import TokenError, access_expires_at
+from resolvers.tokens import TokenError, access_expires_at, bearer_token
 
 _log = logging.getLogger("markaz.ws")
 # A protocol message longer than this closes the socket with 4400 (the feed's documents and variables,
@@ -170,8 +170,10 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 message = {**message, "payload": [without_suggestions(e) for e in message["payload"]]}
             elif message.get("type") == "next" and message["payload"].get("errors"):
                 payload = message["payload"]
-                message = {**message, "payload": {**payload, "errors": [
-                    without_suggestions(e) for e in payload["errors"]]}}
+                message = {
+                    **message,
+                    "payload": {**payload, "errors": [without_suggestions(e) for e in payload["errors"]]},
+                }
         await super().send_message(message)
 
     async def handle_message(self, message: Any) -> None:
@@ -218,17 +220,20 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
         try:
             problem = variables_problem(operation.variables)
             if problem is not None:
-                await operation.send_initial_errors([GraphQLError(
-                    problem, extensions={"code": "BAD_USER_INPUT", "argument": "variables"})])
+                await operation.send_initial_errors(
+                    [GraphQLError(problem, extensions={"code": "BAD_USER_INPUT", "argument": "variables"})]
+                )
                 return
             if self.context.expired():
-                await operation.send_initial_errors([GraphQLError(
-                    message("token_expired", ctx.lang), extensions={"code": "UNAUTHENTICATED"})])
+                await operation.send_initial_errors(
+                    [GraphQLError(message("token_expired", ctx.lang), extensions={"code": "UNAUTHENTICATED"})]
+                )
                 return
             if not view.endpoint.persisted.allowed(operation.query, ctx.viewer):
                 # The production safelist holds here as over HTTP.
-                refusal = GraphQLError(message("operation_not_allowed", ctx.lang),
-                                       extensions={"code": "OPERATION_NOT_ALLOWED"})
+                refusal = GraphQLError(
+                    message("operation_not_allowed", ctx.lang), extensions={"code": "OPERATION_NOT_ALLOWED"}
+                )
                 await operation.send_initial_errors([refusal])
                 return
             refused = view.refusal(operation, ctx)
@@ -239,15 +244,27 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 return
             if not view.per_officer.take(ctx.viewer.officer_id):
                 limit = view.per_officer.limit
-                await operation.send_initial_errors([GraphQLError(
-                    message("subscriptions_per_officer", ctx.lang, limit=limit),
-                    extensions={"code": "LIMIT_EXCEEDED", "limit": "subscriptionsPerOfficer", "max": limit})])
+                await operation.send_initial_errors(
+                    [
+                        GraphQLError(
+                            message("subscriptions_per_officer", ctx.lang, limit=limit),
+                            extensions={
+                                "code": "LIMIT_EXCEEDED",
+                                "limit": "subscriptionsPerOfficer",
+                                "max": limit,
+                            },
+                        )
+                    ]
+                )
                 return
             holder = ctx.viewer.officer_id
             result_source = await self.schema.stream(
-                operation.query, variable_values=operation.variables, context_value=ctx,
+                operation.query,
+                variable_values=operation.variables,
+                context_value=ctx,
                 operation_name=operation.operation_name,
-                allowed_operation_types=(OperationType.SUBSCRIPTION,))
+                allowed_operation_types=(OperationType.SUBSCRIPTION,),
+            )
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
@@ -274,10 +291,14 @@ class GraphQLWebSocket(GraphQL):
     graphql_transport_ws_handler_class = _OperationHandler
 
     def __init__(self, schema, endpoint: Any, *, max_subscriptions: int, per_officer: int = 20) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False,
-                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         connection_init_wait_timeout=timedelta(seconds=10),
-                         max_subscriptions_per_connection=max_subscriptions)
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=max_subscriptions,
+        )
         self.endpoint = endpoint
         self.hub: Any = None
         self.per_officer = OfficerSubscriptions(per_officer)
@@ -296,18 +317,28 @@ class GraphQLWebSocket(GraphQL):
 
     async def get_context(self, request, response) -> Connection:  # type: ignore[override]
         device = request.headers.get("x-device-id")
-        return Connection(lang=pick_language(request.headers.get("accept-language")),
-                          request_id=request.scope.get("state", {}).get("request_id", ""),
-                          device_id=device[:128] if device else None,
-                          client_ip=request.client.host if request.client else None)
+        return Connection(
+            lang=pick_language(request.headers.get("accept-language")),
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+            device_id=device[:128] if device else None,
+            client_ip=request.client.host if request.client else None,
+        )
 
     def operation_context(self, connection: Connection) -> Context:
         endpoint = self.endpoint
-        return Context(sessionmaker=endpoint.sessionmaker, reader=endpoint.reader, lang=connection.lang,
-                       request_id=connection.request_id, production=endpoint.production,
-                       secret_key=endpoint.secret_key, device_id=connection.device_id,
-                       client_ip=connection.client_ip, viewer=connection.viewer, feed=self.hub,
-                       access_expires_at=connection.expires_at)
+        return Context(
+            sessionmaker=endpoint.sessionmaker,
+            reader=endpoint.reader,
+            lang=connection.lang,
+            request_id=connection.request_id,
+            production=endpoint.production,
+            secret_key=endpoint.secret_key,
+            device_id=connection.device_id,
+            client_ip=connection.client_ip,
+            viewer=connection.viewer,
+            feed=self.hub,
+            access_expires_at=connection.expires_at,
+        )
 
     def refusal(self, operation: Any, ctx: Context) -> list[GraphQLError]:
         """The errors that stop a subscription before it runs: the document's own (limits on its shape,
@@ -320,8 +351,13 @@ class GraphQLWebSocket(GraphQL):
         if op is None:
             return []  # an unknown operation name: the protocol handler answers it as usual
         shape = prepared.shapes[op.name.value if op.name else None]
-        _, refused = check_request(shape, operation.variables, executor.limits, viewer=ctx.viewer,
-                                   production=self.endpoint.production)
+        _, refused = check_request(
+            shape,
+            operation.variables,
+            executor.limits,
+            viewer=ctx.viewer,
+            production=self.endpoint.production,
+        )
         return [refused] if refused is not None else []
 
     async def on_ws_connect(self, context: Connection):  # type: ignore[override]
@@ -329,15 +365,14 @@ class GraphQLWebSocket(GraphQL):
         for key, value in params.items():  # the payload's language wins over the upgrade request's
             if isinstance(value, str) and key.lower() == "accept-language":
                 context.lang = pick_language(value[:200])
-        authorization = params.get("Authorization", params.get("authorization"))
-        scheme, _, token = authorization.partition(" ") if isinstance(authorization, str) else ("", "", "")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(params.get("Authorization", params.get("authorization")))
+        if token is None:
             _log.info("websocket refused", extra={"reason": "no bearer token"})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         ctx = self.operation_context(context)
         try:
-            context.viewer = await viewer_for_token(ctx, token.strip())
-            context.expires_at = access_expires_at(self.endpoint.secret_key, token.strip())
+            context.viewer = await viewer_for_token(ctx, token)
+            context.expires_at = access_expires_at(self.endpoint.secret_key, token)
         except TokenError as error:
             _log.info("websocket refused", extra={"reason": str(error)})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
@@ -350,4 +385,3 @@ class GraphQLWebSocket(GraphQL):
             await ctx.close(commit=False)
         _log.info("websocket signed in", extra={"officer_id": context.viewer.officer_id})
         return UNSET
-

@@ -27,8 +27,10 @@ def is_public(op: OperationDefinitionNode) -> bool:
     if op.operation != OperationType.QUERY:
         return False
     selections = op.selection_set.selections
-    return bool(selections) and all(isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS
-                                    and not s.directives for s in selections)
+    return bool(selections) and all(
+        isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS and not s.directives
+        for s in selections
+    )
 
 
 def etag_of(body: bytes) -> str:

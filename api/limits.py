@@ -63,8 +63,9 @@ LIST_BOUNDS: dict[str, int | str] = {
     "SyncFieldLogPayload.results": "input.entries",
 }
 # Objects that are values carried in their parent's row, costing no work of their own.
-FREE_TYPES = frozenset({"UserError", "GeoPoint", "LocalizedText", "Attendees", "PageInfo", "Person",
-                        "OpeningPeriod"})
+FREE_TYPES = frozenset(
+    {"UserError", "GeoPoint", "LocalizedText", "Attendees", "PageInfo", "Person", "OpeningPeriod"}
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,8 +80,12 @@ class Limits:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
-        return cls(max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-                   max_tokens=settings.max_tokens, max_cost=settings.max_cost)
+        return cls(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+        )
 
 
 class LimitExceeded(GraphQLError):
@@ -143,8 +148,9 @@ def check_shape(shape: Shape, limits: Limits) -> LimitExceeded | None:
     return None
 
 
-def check_request(shape: Shape, variables: dict[str, Any] | None, limits: Limits, *, viewer: Any,
-                  production: bool) -> tuple[int, GraphQLError | None]:
+def check_request(
+    shape: Shape, variables: dict[str, Any] | None, limits: Limits, *, viewer: Any, production: bool
+) -> tuple[int, GraphQLError | None]:
     """The operation's cost with these variables, and the error refusing it (cost over budget, or
     introspection by someone the policy does not allow)."""
     if shape.introspection and not policy.may_introspect(viewer, production=production):
@@ -163,16 +169,23 @@ class _TooManyFields(Exception):
 class _Walker:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, max_fields: int) -> None:
         self.schema = schema
-        self.fragments = {d.name.value: d for d in document.definitions
-                          if isinstance(d, FragmentDefinitionNode)}
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
         self.max_fields = max_fields
         self.fields = 0
         self.aliases = 0
         self.depth = 0
         self.introspection = False
 
-    def selections(self, parent_type: Any, selection_set: SelectionSetNode | None, depth: int,
-                   parent_args: dict[str, Any], visiting: frozenset[str]) -> list[_Node | int]:
+    def selections(
+        self,
+        parent_type: Any,
+        selection_set: SelectionSetNode | None,
+        depth: int,
+        parent_args: dict[str, Any],
+        visiting: frozenset[str],
+    ) -> list[_Node | int]:
         """The plan of a selection set; counts fields, aliases and depth on the way."""
         plan: list[_Node | int] = []
         if selection_set is None:
@@ -193,12 +206,19 @@ class _Walker:
                 if fragment is None or name in visiting:  # unknown or cyclic: validation reports it
                     continue
                 inner = self.schema.get_type(fragment.type_condition.name.value) or parent_type
-                plan.extend(self.selections(inner, fragment.selection_set, depth, parent_args,
-                                            visiting | {name}))
+                plan.extend(
+                    self.selections(inner, fragment.selection_set, depth, parent_args, visiting | {name})
+                )
         return plan
 
-    def field(self, parent_type: Any, node: FieldNode, depth: int, parent_args: dict[str, Any],
-              visiting: frozenset[str]) -> _Node | int | None:
+    def field(
+        self,
+        parent_type: Any,
+        node: FieldNode,
+        depth: int,
+        parent_args: dict[str, Any],
+        visiting: frozenset[str],
+    ) -> _Node | int | None:
         self.fields += 1
         if self.fields > self.max_fields:
             raise _TooManyFields
@@ -304,8 +324,9 @@ def _has_variable(value_node: Any) -> bool:
     return False
 
 
-def shape_of(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-             limits: Limits) -> Shape | LimitExceeded:
+def shape_of(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limits: Limits
+) -> Shape | LimitExceeded:
     """The shape of one operation of a parsed (not necessarily valid) document, or the fields limit."""
     walker = _Walker(schema, document, limits.max_fields)
     root = schema.get_root_type(operation.operation)
@@ -314,8 +335,10 @@ def shape_of(schema: GraphQLSchema, document: DocumentNode, operation: Operation
     except _TooManyFields:
         return LimitExceeded("fields", None, limits.max_fields)
     if operation.operation == OperationType.MUTATION:
-        plan = [p + MUTATION_COST if isinstance(p, int)
-                else dataclasses.replace(p, extra=p.extra + MUTATION_COST) for p in plan]
+        plan = [
+            p + MUTATION_COST if isinstance(p, int) else dataclasses.replace(p, extra=p.extra + MUTATION_COST)
+            for p in plan
+        ]
     defaults = {}
     for definition in operation.variable_definitions or ():
         if definition.default_value is not None:

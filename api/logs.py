@@ -20,9 +20,26 @@ import structlog
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Keys whose values are never logged (compared lower-case, without `_` and `-`): credentials, and the
 # free text and people of incidents, which may describe domestic violence or children.
-SECRET_KEYS = frozenset({"password", "newpassword", "currentpassword", "token", "accesstoken",
-                         "refreshtoken", "authorization", "cookie", "secret", "secretkey", "description",
-                         "people", "notes", "note", "variables", "phone"})
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "newpassword",
+        "currentpassword",
+        "token",
+        "accesstoken",
+        "refreshtoken",
+        "authorization",
+        "cookie",
+        "secret",
+        "secretkey",
+        "description",
+        "people",
+        "notes",
+        "note",
+        "variables",
+        "phone",
+    }
+)
 _SCRUB = (
     (re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}"), "[token]"),  # a JWT anywhere in a text
     (re.compile(r"(?i)\b(bearer)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
@@ -63,21 +80,33 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = (structlog.dev.ConsoleRenderer() if fmt == "console"
-                else structlog.processors.JSONRenderer(ensure_ascii=False))
+    renderer = (
+        structlog.dev.ConsoleRenderer()
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
     structlog.configure(
         # Dropping events below the level first keeps a quiet server from formatting lines it never prints.
-        processors=[structlog.stdlib.filter_by_level, *shared,
-                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, redact, renderer],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact,
+                renderer,
+            ],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -115,7 +144,12 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             if scope["type"] == "http" and scope["path"] not in ("/healthz", "/readyz", "/metrics"):
-                self.log.info("request", method=scope["method"], path=scope["path"], status=status,
-                              duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                              operation=state.get("operation_name"))
+                self.log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    operation=state.get("operation_name"),
+                )
             structlog.contextvars.unbind_contextvars("request_id", "officer_id")

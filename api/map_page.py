@@ -25,8 +25,10 @@ STATIC = Path(__file__).parent / "static" / "map"
 
 def operations() -> dict[str, str]:
     """The page's GraphQL operations by name: api/static/map/operations/<Name>.graphql."""
-    return {path.stem: path.read_text(encoding="utf-8")
-            for path in sorted((STATIC / "operations").glob("*.graphql"))}
+    return {
+        path.stem: path.read_text(encoding="utf-8")
+        for path in sorted((STATIC / "operations").glob("*.graphql"))
+    }
 
 
 def known_documents() -> dict[str, str]:
@@ -47,26 +49,42 @@ def tile_origin(template: str | None) -> str | None:
         return None
     parts = urlsplit(template.replace("{s}", "tiles"))
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("MARKAZ_MAP_TILES must be an http(s) URL template such as "
-                         "https://tiles.example.org/{z}/{x}/{y}.png")
+        raise ValueError(
+            "MARKAZ_MAP_TILES must be an http(s) URL template such as "
+            "https://tiles.example.org/{z}/{x}/{y}.png"
+        )
     host = urlsplit(template).netloc.replace("{s}", "*")
     return f"{parts.scheme}://{host}"
 
 
 def routes(tiles: str | None) -> list[BaseRoute]:
     origin = tile_origin(tiles)
-    page = (STATIC / "index.html").read_text(encoding="utf-8").replace(
-        "{{TILES}}", html.escape(tiles or "", quote=True))
+    page = (
+        (STATIC / "index.html")
+        .read_text(encoding="utf-8")
+        .replace("{{TILES}}", html.escape(tiles or "", quote=True))
+    )
     # Scripts and styles from this server only; the tiles' origin for images; the API over HTTP and
     # WebSocket on this origin ('self' covers ws/wss of the same host). Inline styles: Leaflet positions
     # its panes with style attributes.
-    policy = "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:" + (f" {origin}" if origin else ""), "connect-src 'self'",
-        "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'",
-    ])
-    headers = {"content-security-policy": policy, "x-content-type-options": "nosniff",
-               "referrer-policy": "no-referrer", "cache-control": "no-cache"}
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:" + (f" {origin}" if origin else ""),
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    headers = {
+        "content-security-policy": policy,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-cache",
+    }
 
     documents = operations()
 
@@ -76,6 +94,8 @@ def routes(tiles: str | None) -> list[BaseRoute]:
     async def map_operations(request: Request) -> Response:
         return JSONResponse(documents, headers={"cache-control": "no-cache"})
 
-    return [Route("/map", map_page, methods=["GET"]),
-            Route("/map/operations.json", map_operations, methods=["GET"]),
-            Mount("/map/static", StaticFiles(directory=STATIC), name="map-static")]
+    return [
+        Route("/map", map_page, methods=["GET"]),
+        Route("/map/operations.json", map_operations, methods=["GET"]),
+        Mount("/map/static", StaticFiles(directory=STATIC), name="map-static"),
+    ]

@@ -29,9 +29,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 MAX_OPERATIONS = 200
-_OUTCOMES = {400: "request_error", 401: "unauthenticated", 403: "forbidden", 404: "request_error",
-             405: "request_error", 406: "request_error", 413: "request_error", 415: "request_error",
-             429: "rate_limited", 503: "unavailable"}
+_OUTCOMES = {
+    400: "request_error",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "request_error",
+    405: "request_error",
+    406: "request_error",
+    413: "request_error",
+    415: "request_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 class _PoolCollector:
@@ -44,10 +53,11 @@ class _PoolCollector:
             return
         pool = engine.sync_engine.pool
         for name, help_text, read in (
-                ("markaz_db_pool_size", "Connections the pool keeps.", "size"),
-                ("markaz_db_pool_checked_out", "Connections in use by requests.", "checkedout"),
-                ("markaz_db_pool_checked_in", "Idle connections in the pool.", "checkedin"),
-                ("markaz_db_pool_overflow", "Connections open beyond the pool's size.", "overflow")):
+            ("markaz_db_pool_size", "Connections the pool keeps.", "size"),
+            ("markaz_db_pool_checked_out", "Connections in use by requests.", "checkedout"),
+            ("markaz_db_pool_checked_in", "Idle connections in the pool.", "checkedin"),
+            ("markaz_db_pool_overflow", "Connections open beyond the pool's size.", "overflow"),
+        ):
             reader = getattr(pool, read, None)
             if reader is not None:
                 yield GaugeMetricFamily(name, help_text, value=float(reader()))
@@ -56,11 +66,19 @@ class _PoolCollector:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("markaz_requests", "GraphQL requests by operation name and outcome.",
-                                ["operation", "outcome"], registry=self.registry)
-        self.latency = Histogram("markaz_request_duration_seconds", "Time to answer a GraphQL request.",
-                                 ["operation"], registry=self.registry,
-                                 buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.requests = Counter(
+            "markaz_requests",
+            "GraphQL requests by operation name and outcome.",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "markaz_request_duration_seconds",
+            "Time to answer a GraphQL request.",
+            ["operation"],
+            registry=self.registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.engine: Any = None
         self.registry.register(_PoolCollector(self))
         self._operations: set[str] = set()
@@ -97,8 +115,11 @@ class StatusWatch:
 
 # Error codes of a GraphQL answer (HTTP 200 with `errors`) that are counted as what they are rather than as
 # `error`, the first that any of its errors carries: a resolver's refusal is a refusal however it arrives.
-_CODE_OUTCOMES = (("UNAUTHENTICATED", "unauthenticated"), ("FORBIDDEN", "forbidden"),
-                  ("INTERNAL_SERVER_ERROR", "server_error"))
+_CODE_OUTCOMES = (
+    ("UNAUTHENTICATED", "unauthenticated"),
+    ("FORBIDDEN", "forbidden"),
+    ("INTERNAL_SERVER_ERROR", "server_error"),
+)
 
 
 def outcome_of(status: int, state: dict[str, Any]) -> str:
@@ -135,8 +156,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, watch)
         finally:
             state = scope.get("state") or {}
-            self.metrics.observe(state.get("operation_name"), outcome_of(watch.status, state),
-                                 time.perf_counter() - started)
+            self.metrics.observe(
+                state.get("operation_name"), outcome_of(watch.status, state), time.perf_counter() - started
+            )
 
 
 def _loopback(request: Request) -> bool:

@@ -48,8 +48,8 @@ class PersistedQueryError(Exception):
 class Persisted:
     """What the persisted-query step learned about one request."""
 
-    sha256: str | None = None   # the hash the client sent, if it used the protocol
-    store: bool = False         # a document new to this process, to store once it is valid and allowed
+    sha256: str | None = None  # the hash the client sent, if it used the protocol
+    store: bool = False  # a document new to this process, to store once it is valid and allowed
 
 
 class PersistedQueries:
@@ -72,19 +72,32 @@ class PersistedQueries:
             return Persisted()
         pq = extensions["persistedQuery"]
         sha = pq.get("sha256Hash") if isinstance(pq, dict) else None
-        if (not isinstance(pq, dict) or pq.get("version") != 1 or not isinstance(sha, str)
-                or not _HASH.match(sha)):
-            raise PersistedQueryError(400, "PERSISTED_QUERY_INVALID", "extensions.persistedQuery needs "
-                                      "version 1 and sha256Hash, 64 lowercase hexadecimal digits.")
+        if (
+            not isinstance(pq, dict)
+            or pq.get("version") != 1
+            or not isinstance(sha, str)
+            or not _HASH.match(sha)
+        ):
+            raise PersistedQueryError(
+                400,
+                "PERSISTED_QUERY_INVALID",
+                "extensions.persistedQuery needs version 1 and sha256Hash, 64 lowercase hexadecimal digits.",
+            )
         query = params.get("query")
         if isinstance(query, str) and query:
             if len(query.encode("utf-8")) > MAX_DOCUMENT_BYTES:
-                raise PersistedQueryError(400, "PERSISTED_QUERY_TOO_LARGE",
-                                          f"A persisted document is at most {MAX_DOCUMENT_BYTES} bytes.")
+                raise PersistedQueryError(
+                    400,
+                    "PERSISTED_QUERY_TOO_LARGE",
+                    f"A persisted document is at most {MAX_DOCUMENT_BYTES} bytes.",
+                )
             if sha256_hex(query) != sha:
-                raise PersistedQueryError(400, "PERSISTED_QUERY_HASH_MISMATCH",
-                                          "sha256Hash is not the SHA-256 of the document sent "
-                                          "(UTF-8, hexadecimal): nothing stored.")
+                raise PersistedQueryError(
+                    400,
+                    "PERSISTED_QUERY_HASH_MISMATCH",
+                    "sha256Hash is not the SHA-256 of the document sent "
+                    "(UTF-8, hexadecimal): nothing stored.",
+                )
             return Persisted(sha, store=sha not in self.manifest and sha not in self._learned)
         document = await self._lookup(sha, sessionmaker)
         if document is None:
@@ -112,8 +125,10 @@ class PersistedQueries:
         if not found:
             # An old app whose release was retired, a developer build, or someone trying the API.
             officer = viewer.officer_id if viewer else None
-            _log.warning("operation outside the safelist refused",
-                         extra={"sha256": sha256_hex(query), "officer_id": officer})
+            _log.warning(
+                "operation outside the safelist refused",
+                extra={"sha256": sha256_hex(query), "officer_id": officer},
+            )
         return found
 
     async def remember(self, persisted: Persisted, query: str, sessionmaker) -> None:

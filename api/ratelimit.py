@@ -38,7 +38,7 @@ import orjson
 
 from resolvers.lang import pick_language
 from resolvers.messages import message
-from resolvers.tokens import TokenError, read_access
+from resolvers.tokens import TokenError, bearer_token, read_access
 
 _log = logging.getLogger("markaz.ratelimit")
 STORE_TIMEOUT_S = 0.5
@@ -83,8 +83,9 @@ class RateLimiter:
                     taken, level = await self.store.take(key, rate, burst)
                 bucket = _Bucket(level, time.monotonic(), rate, burst)
             except Exception as error:
-                _log.warning("rate-limit store unavailable, deciding in this process: %s",
-                             type(error).__name__)
+                _log.warning(
+                    "rate-limit store unavailable, deciding in this process: %s", type(error).__name__
+                )
                 bucket = bucket or _Bucket(burst, now, rate, burst)
                 taken = self._take_locally(bucket, now)
             self._remember(key, bucket)
@@ -126,7 +127,8 @@ class RateLimiter:
             try:
                 async with asyncio.timeout(STORE_TIMEOUT_S):
                     levels = await self.store.settle(
-                        sorted((key, b.rate, b.burst, n) for (key, b), n in zip(sent, amounts, strict=True)))
+                        sorted((key, b.rate, b.burst, n) for (key, b), n in zip(sent, amounts, strict=True))
+                    )
             except Exception as error:
                 _log.warning("rate-limit store unavailable, settling later: %s", type(error).__name__)
                 for (_, bucket), n in zip(sent, amounts, strict=True):
@@ -162,8 +164,16 @@ class RateLimit:
     """ASGI middleware: the bucket of the officer (a validly signed bearer token) or of the client's
     address, for /graphql over HTTP and WebSocket; 429 with Retry-After and a GraphQL-shaped body."""
 
-    def __init__(self, app: Any, *, limiter: RateLimiter, secret_key: str, citizen: tuple[float, float],
-                 officer: tuple[float, float], paths: tuple[str, ...] = ("/graphql",)) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        limiter: RateLimiter,
+        secret_key: str,
+        citizen: tuple[float, float],
+        officer: tuple[float, float],
+        paths: tuple[str, ...] = ("/graphql",),
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.secret_key = secret_key
@@ -190,11 +200,11 @@ class RateLimit:
         known = self._tokens.get(authorization)
         if known is not None and known[1] > now:
             return known[0]
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(authorization.decode("latin-1"))
+        if token is None:
             return None
         try:
-            officer_id, _ = read_access(self.secret_key, token.strip())
+            officer_id, _ = read_access(self.secret_key, token)
         except TokenError:
             return None
         self._tokens[authorization] = (f"officer:{officer_id}", now + 60)
@@ -203,8 +213,11 @@ class RateLimit:
         return f"officer:{officer_id}"
 
     async def __call__(self, scope, receive, send) -> None:
-        if (scope["type"] not in ("http", "websocket") or scope["path"] not in self.paths
-                or scope.get("method") == "OPTIONS"):  # CORS preflights cost nothing and carry no token
+        if (
+            scope["type"] not in ("http", "websocket")
+            or scope["path"] not in self.paths
+            or scope.get("method") == "OPTIONS"
+        ):  # CORS preflights cost nothing and carry no token
             await self.app(scope, receive, send)
             return
         key, rate, burst = self._bucket_of(scope)
@@ -219,12 +232,27 @@ class RateLimit:
             return
         headers = dict(scope.get("headers") or ())
         lang = pick_language(headers.get(b"accept-language", b"").decode("latin-1") or None)
-        body = orjson.dumps({"errors": [{"message": message("rate_limited", lang, seconds=seconds),
-                                         "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds}}]})
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(seconds).encode())]})
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": message("rate_limited", lang, seconds=seconds),
+                        "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds},
+                    }
+                ]
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(seconds).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -239,4 +267,3 @@ def limiter_for(settings: Any, sessionmaker: Any) -> RateLimiter:
 
         store = PostgresBuckets(sessionmaker)
     return RateLimiter(store, sync_interval=settings.rate_sync_ms / 1000)
-

@@ -1,8 +1,8 @@
 """What production asks of the transport: a real signing key, security headers, and the client's address.
 
-    key = secret_key(settings)                       # refuses to start on a missing or weak key
-    app.add_middleware(SecurityHeaders, production=settings.production, extra_img=...)
-    client = client_address(scope, trusted)          # X-Forwarded-For only from trusted proxies
+key = secret_key(settings)                       # refuses to start on a missing or weak key
+app.add_middleware(SecurityHeaders, production=settings.production, extra_img=...)
+client = client_address(scope, trusted)          # X-Forwarded-For only from trusted proxies
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from db.settings import Settings
+from api.config import Settings
 from resolvers.audit import chain_key
 from resolvers.tokens import development_key
 
@@ -30,8 +30,10 @@ def key_problem(key: str) -> str | None:
     counts = Counter(key)
     per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
     if per_char * len(key) < MIN_KEY_BITS:
-        return "looks too regular to be random (generate one with `python -c \"import secrets; " \
-               "print(secrets.token_urlsafe(48))\"`)"
+        return (
+            'looks too regular to be random (generate one with `python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))"`)'
+        )
     return None
 
 
@@ -77,9 +79,11 @@ def content_security_policy(*, graphiql: bool, img_sources: tuple[str, ...] = ()
     script = "'self' 'unsafe-inline' https://unpkg.com" if graphiql else "'self'"
     style = "'self' 'unsafe-inline'" + (" https://unpkg.com" if graphiql else "")
     img = " ".join(("'self'", "data:", "blob:", *img_sources))
-    return (f"default-src 'self'; script-src {script}; style-src {style}; img-src {img}; "
-            "connect-src 'self'; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        f"default-src 'self'; script-src {script}; style-src {style}; img-src {img}; "
+        "connect-src 'self'; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 class SecurityHeaders:
@@ -88,9 +92,13 @@ class SecurityHeaders:
     def __init__(self, app: Any, *, production: bool, img_sources: tuple[str, ...] = ()) -> None:
         self.app = app
         csp = content_security_policy(graphiql=not production, img_sources=img_sources)
-        headers = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                   (b"referrer-policy", b"no-referrer"), (b"content-security-policy", csp.encode()),
-                   (b"cross-origin-opener-policy", b"same-origin")]
+        headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", csp.encode()),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
         if production:
             # Production runs behind TLS; browsers then refuse plain HTTP to this host for a year.
             headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))

@@ -6,7 +6,8 @@ busy the machine is (the compression times at the end do).
 
 - Data. A fresh database `markaz_bench_bytes` (dropped first, migrated by `api.database.prepare`) on the
   server of --database-url, or on an embedded PostgreSQL when none is given, seeded with the demo data set
-  (`api.seeding.seed_demo`: model stations, --stations generated ones, demo officers, 90 days of field work).
+  (`resolvers.demo.seeding.seed_demo`: model stations, --stations generated ones, demo officers, 90 days of
+  field work).
   Dropped at the end unless --keep.
 - Server. The real ASGI app (`api.app.create_app`, development mode) in this process, over httpx's ASGI
   transport: the bodies and headers are the server's own, only the socket is missing.
@@ -57,8 +58,15 @@ def uid() -> str:
 
 
 def fixes(n: int, start: float) -> list[dict[str, Any]]:
-    return [{"latitude": 36.3795 + i * 0.0004, "longitude": 43.1480 + i * 0.0003, "accuracyMeters": 9.0,
-             "recordedAt": iso(start - i)} for i in range(n)]
+    return [
+        {
+            "latitude": 36.3795 + i * 0.0004,
+            "longitude": 43.1480 + i * 0.0003,
+            "accuracyMeters": 9.0,
+            "recordedAt": iso(start - i),
+        }
+        for i in range(n)
+    ]
 
 
 def sync_entries(patrol_client_id: str, n: int) -> list[dict[str, Any]]:
@@ -67,18 +75,43 @@ def sync_entries(patrol_client_id: str, n: int) -> list[dict[str, Any]]:
     for i in range(n):
         at = 200 - i * 5
         if i % 3 == 0:
-            entries.append({"appendPatrolTrack": {"clientId": uid(), "patrolClientId": patrol_client_id,
-                                                  "fixes": fixes(10, at)}})
+            entries.append(
+                {
+                    "appendPatrolTrack": {
+                        "clientId": uid(),
+                        "patrolClientId": patrol_client_id,
+                        "fixes": fixes(10, at),
+                    }
+                }
+            )
         elif i % 3 == 1:
-            entries.append({"logEngagement": {
-                "clientId": uid(), "kind": "HOME_VISIT", "patrolClientId": patrol_client_id,
-                "location": HERE, "occurredAt": iso(at), "durationMinutes": 20,
-                "attendees": {"total": 4, "women": 2, "youth": 1}, "topics": ["street lighting"],
-                "notes": "Family asked about the night patrols on their street."}})
+            entries.append(
+                {
+                    "logEngagement": {
+                        "clientId": uid(),
+                        "kind": "HOME_VISIT",
+                        "patrolClientId": patrol_client_id,
+                        "location": HERE,
+                        "occurredAt": iso(at),
+                        "durationMinutes": 20,
+                        "attendees": {"total": 4, "women": 2, "youth": 1},
+                        "topics": ["street lighting"],
+                        "notes": "Family asked about the night patrols on their street.",
+                    }
+                }
+            )
         else:
-            entries.append({"reportIncident": {
-                "clientId": uid(), "category": "THEFT", "location": HERE, "occurredAt": iso(at),
-                "description": "Shop owner reports a stolen generator from the back yard."}})
+            entries.append(
+                {
+                    "reportIncident": {
+                        "clientId": uid(),
+                        "category": "THEFT",
+                        "location": HERE,
+                        "occurredAt": iso(at),
+                        "description": "Shop owner reports a stolen generator from the back yard.",
+                    }
+                }
+            )
     return entries
 
 
@@ -92,8 +125,9 @@ def newest_manifest(app: str) -> dict[str, Any]:
     return {op.name: op for op in newest.operations}
 
 
-async def measure(client: httpx.AsyncClient, op, variables: dict[str, Any], headers: dict[str, str]
-                  ) -> dict[str, Any]:
+async def measure(
+    client: httpx.AsyncClient, op, variables: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
     from api.compression import compress
 
     full = orjson.dumps({"query": op.document, "operationName": op.name, "variables": variables})
@@ -101,17 +135,29 @@ async def measure(client: httpx.AsyncClient, op, variables: dict[str, Any], head
     hashed = orjson.dumps({"operationName": op.name, "variables": variables, "extensions": extensions})
     target = None
     if op.document.startswith("query"):
-        target = "/graphql?" + urlencode({"operationName": op.name,
-                                          "variables": orjson.dumps(variables).decode(),
-                                          "extensions": orjson.dumps(extensions).decode()})
+        target = "/graphql?" + urlencode(
+            {
+                "operationName": op.name,
+                "variables": orjson.dumps(variables).decode(),
+                "extensions": orjson.dumps(extensions).decode(),
+            }
+        )
     sizes: dict[str, int] = {}
     bodies: dict[str, bytes] = {}
     for coding in ("identity", "gzip", "br"):
         sent = hashed if coding == "identity" else compress(hashed, coding)
         sizes[f"request_{coding}"] = len(sent)
-        request = client.build_request("POST", "/graphql", content=sent, headers={
-            **headers, "content-type": "application/json", "content-encoding": coding,
-            "accept-encoding": coding})
+        request = client.build_request(
+            "POST",
+            "/graphql",
+            content=sent,
+            headers={
+                **headers,
+                "content-type": "application/json",
+                "content-encoding": coding,
+                "accept-encoding": coding,
+            },
+        )
         response = await client.send(request, stream=True)
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
         await response.aclose()
@@ -126,18 +172,24 @@ async def measure(client: httpx.AsyncClient, op, variables: dict[str, Any], head
                 raise BenchError(f"{op.name}: {body['errors']}")
         elif got != coding and len(bodies["identity"]) >= 512:
             raise BenchError(f"{op.name}: asked for {coding}, got {got}")
-    return {"name": op.name, "full": len(full), "hashed": len(hashed), "get": len(target) if target else None,
-            **sizes, "identity_body": bodies["identity"]}
+    return {
+        "name": op.name,
+        "full": len(full),
+        "hashed": len(hashed),
+        "get": len(target) if target else None,
+        **sizes,
+        "identity_body": bodies["identity"],
+    }
 
 
 async def run(args: argparse.Namespace) -> None:
     from api.app import create_app
+    from api.config import Settings
     from api.database import prepare
     from api.logs import configure
-    from api.seeding import DEMO_PASSWORD, seed_demo
     from db import embedded
     from db.engine import make_engine, make_reader, make_sessionmaker
-    from db.settings import Settings
+    from resolvers.demo.seeding import DEMO_PASSWORD, seed_demo
 
     configure("WARNING", "json")
     officer_ops = newest_manifest("officer")
@@ -174,23 +226,50 @@ async def run(args: argparse.Namespace) -> None:
             steps: list[tuple[str, dict[str, Any]]] = [
                 ("Me", {}),
                 ("StartPatrol", {"input": {"clientId": patrol, "startedAt": iso(240)}}),
-                ("AppendPatrolTrack", {"input": {"clientId": uid(), "patrolClientId": patrol,
-                                                 "fixes": fixes(10, 230)}}),
-                ("LogEngagement", {"input": {"clientId": uid(), "kind": "COMMUNITY_MEETING", "location": HERE,
-                                             "occurredAt": iso(220), "durationMinutes": 45,
-                                             "attendees": {"total": 24, "women": 9, "youth": 6},
-                                             "topics": ["street lighting", "school safety"],
-                                             "patrolClientId": patrol}}),
-                ("ReportIncident", {"input": {"clientId": uid(), "category": "THEFT", "location": HERE,
-                                              "occurredAt": iso(210),
-                                              "description": "Shop owner reports a stolen generator"}}),
+                (
+                    "AppendPatrolTrack",
+                    {"input": {"clientId": uid(), "patrolClientId": patrol, "fixes": fixes(10, 230)}},
+                ),
+                (
+                    "LogEngagement",
+                    {
+                        "input": {
+                            "clientId": uid(),
+                            "kind": "COMMUNITY_MEETING",
+                            "location": HERE,
+                            "occurredAt": iso(220),
+                            "durationMinutes": 45,
+                            "attendees": {"total": 24, "women": 9, "youth": 6},
+                            "topics": ["street lighting", "school safety"],
+                            "patrolClientId": patrol,
+                        }
+                    },
+                ),
+                (
+                    "ReportIncident",
+                    {
+                        "input": {
+                            "clientId": uid(),
+                            "category": "THEFT",
+                            "location": HERE,
+                            "occurredAt": iso(210),
+                            "description": "Shop owner reports a stolen generator",
+                        }
+                    },
+                ),
                 ("SyncFieldLog", {"input": {"entries": sync_entries(patrol, 20)}}),
                 ("MyIncidents", {"first": 20}),
             ]
             for name, variables in steps:
                 rows.append(await measure(client, officer_ops[name], variables, auth))
-            rows.append(await measure(client, citizen_ops["NearestStations"],
-                                      {"near": HERE, "first": 5, "openNow": False}, accept))
+            rows.append(
+                await measure(
+                    client,
+                    citizen_ops["NearestStations"],
+                    {"near": HERE, "first": 5, "openNow": False},
+                    accept,
+                )
+            )
         await engine.dispose()
     finally:
         if not args.keep:
@@ -202,21 +281,27 @@ async def run(args: argparse.Namespace) -> None:
 
     say()
     say("bytes of request and response bodies (GET: the request target)")
-    say("| operation | request: document | hash (APQ) | hash, gzip | hash, brotli | GET with hash "
-        "| response: identity | gzip | brotli |")
+    say(
+        "| operation | request: document | hash (APQ) | hash, gzip | hash, brotli | GET with hash "
+        "| response: identity | gzip | brotli |"
+    )
     say("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         get = f"{r['get']:,}" if r["get"] else "POST only"
-        say(f"| {r['name']} | {r['full']:,} | {r['hashed']:,} | {r['request_gzip']:,} | {r['request_br']:,} "
-            f"| {get} | {r['identity']:,} | {r['gzip']:,} | {r['br']:,} |")
+        say(
+            f"| {r['name']} | {r['full']:,} | {r['hashed']:,} | {r['request_gzip']:,} | {r['request_br']:,} "
+            f"| {get} | {r['identity']:,} | {r['gzip']:,} | {r['br']:,} |"
+        )
     full = sum(r["full"] + r["identity"] for r in rows)
     hashed = sum(r["hashed"] + r["identity"] for r in rows)
     gz = sum(r["request_gzip"] + r["gzip"] for r in rows)
     best = sum(r["request_br"] + r["br"] for r in rows)
     say()
-    say(f"all nine, requests + responses: {full:,} B with documents, uncompressed; {hashed:,} B with hashes "
+    say(
+        f"all nine, requests + responses: {full:,} B with documents, uncompressed; {hashed:,} B with hashes "
         f"({hashed / full:.0%}); {gz:,} B with hashes and gzip both ways ({gz / full:.0%}); {best:,} B with "
-        f"hashes and brotli both ways ({best / full:.0%})")
+        f"hashes and brotli both ways ({best / full:.0%})"
+    )
     say()
     from api.compression import compress
 

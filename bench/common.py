@@ -30,7 +30,7 @@ def stat_fields(pid: int) -> list[str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 async def drop_database(admin_url: str, name: str) -> None:
@@ -100,21 +100,33 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def start_markaz(markaz: Path, database_url: str, workdir: Path, port: int,
-                 taskset: str | None = None, **extra_env: str) -> subprocess.Popen:
+def start_markaz(
+    markaz: Path, database_url: str, workdir: Path, port: int, taskset: str | None = None, **extra_env: str
+) -> subprocess.Popen:
     """`markaz serve` on a loopback port for a benchmark: logging at WARNING, a signing key and data
     directory of its own, pinned to core 0 by `taskset` when given (the load generator then has core 1);
     returns once /readyz says ready. Its log goes to workdir/server.log and is quoted when it fails."""
-    env = {**os.environ, "DATABASE_URL": database_url, "MARKAZ_LOG_LEVEL": "WARNING",
-           "MARKAZ_DATA_DIR": str(workdir), "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
-           "MARKAZ_ENV": "development", **extra_env}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MARKAZ_LOG_LEVEL": "WARNING",
+        "MARKAZ_DATA_DIR": str(workdir),
+        "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+        "MARKAZ_ENV": "development",
+        **extra_env,
+    }
     prefix = [taskset, "-c", "0"] if taskset else []
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         # A session of its own: stopped by its process group id, never by name.
-        proc = subprocess.Popen([*prefix, str(markaz), "serve", "--port", str(port)],  # noqa: S603
-                                env=env, cwd=Path(__file__).resolve().parents[1], stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [*prefix, str(markaz), "serve", "--port", str(port)],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     started = time.monotonic()
     while True:
         if proc.poll() is not None:
@@ -126,8 +138,10 @@ def start_markaz(markaz: Path, database_url: str, workdir: Path, port: int,
             stop_process_group(proc)
             raise BenchError(f"the server was not ready after 120 s:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
-    say(f"  ready on port {port} in {time.monotonic() - started:.1f} s (pid {proc.pid}"
-        + (", pinned to core 0)" if taskset else ", not pinned)"))
+    say(
+        f"  ready on port {port} in {time.monotonic() - started:.1f} s (pid {proc.pid}"
+        + (", pinned to core 0)" if taskset else ", not pinned)")
+    )
     return proc
 
 

@@ -92,8 +92,8 @@ class App:
         os.environ["DATABASE_URL"] = database_url
         os.environ.setdefault("MARKAZ_LOG_LEVEL", "WARNING")
         from api.app import create_app
+        from api.config import Settings
         from api.logs import configure
-        from db.settings import Settings
 
         settings = Settings.from_env()
         configure(settings.log_level, settings.log_format)  # as `markaz serve` does
@@ -119,10 +119,21 @@ class App:
     async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
         raw_headers.append((b"content-length", str(len(body)).encode()))
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-                 "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-                 "root_path": "", "headers": raw_headers, "client": ("127.0.0.1", 5000),
-                 "server": ("127.0.0.1", 8000), "state": {}}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "root_path": "",
+            "headers": raw_headers,
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
         sent = False
         status, chunks = 0, []
 
@@ -145,14 +156,19 @@ class App:
         return status, b"".join(chunks)
 
 
-async def graphql(app: App, query: str, variables: dict[str, Any], token: str | None = None,
-                  name: str | None = None) -> dict[str, Any]:
-    headers = {"content-type": "application/json", "accept": "application/graphql-response+json",
-               "accept-language": "ar"}
+async def graphql(
+    app: App, query: str, variables: dict[str, Any], token: str | None = None, name: str | None = None
+) -> dict[str, Any]:
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/graphql-response+json",
+        "accept-language": "ar",
+    }
     if token:
         headers["authorization"] = f"Bearer {token}"
-    status, body = await app.post(orjson.dumps({"query": query, "variables": variables,
-                                                "operationName": name}), headers)
+    status, body = await app.post(
+        orjson.dumps({"query": query, "variables": variables, "operationName": name}), headers
+    )
     answer = orjson.loads(body)
     if status != 200 or answer.get("errors"):
         raise RuntimeError(f"HTTP {status}: {body[:500]!r}")
@@ -181,8 +197,10 @@ async def measure(label: str, requests: int, run, profile: str | None, trips: Ro
         profiler.disable()
         profiler.dump_stats(profile)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    say(f"{label}: {requests} requests, server CPU {cpu / requests * 1000:.3f} ms a request, "
-        f"{trips.count / requests:.2f} round trips a request, wall {wall / requests * 1000:.3f} ms a request")
+    say(
+        f"{label}: {requests} requests, server CPU {cpu / requests * 1000:.3f} ms a request, "
+        f"{trips.count / requests:.2f} round trips a request, wall {wall / requests * 1000:.3f} ms a request"
+    )
     if trips.texts:
         for text, count in trips.texts.most_common(40):
             say(f"  {count / requests:8.2f}  {text}")
@@ -192,6 +210,7 @@ async def measure(label: str, requests: int, run, profile: str | None, trips: Ro
 async def bench_nearest(args: argparse.Namespace, trips: RoundTrips) -> None:
     points = nearest_points(4096, args.seed)
     async with App(args.database_url) as app:
+
         async def one(index: int) -> None:
             lat, lon = points[index % len(points)]
             variables = {"near": {"latitude": lat, "longitude": lon}}
@@ -216,8 +235,9 @@ async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
 
     name = urlsplit(args.database_url).path.lstrip("/")
     if not name.startswith(("markaz_bench", "perf_")):
-        raise SystemExit("sync writes: give a scratch database named markaz_bench_* or perf_* "
-                         "(it is recreated)")
+        raise SystemExit(
+            "sync writes: give a scratch database named markaz_bench_* or perf_* (it is recreated)"
+        )
     await recreate_database(day.with_database(args.database_url, "postgres"), name)
     officers = await day.seed(args.database_url, 2)
     async with App(args.database_url) as app:
@@ -226,24 +246,38 @@ async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
             answer = await graphql(app, day.LOGIN, {"badge": officer.badge, "password": day.PASSWORD})
             tokens.append(answer["data"]["login"]["accessToken"])
         now = datetime.now(UTC)
-        batches = [day.field_day(officers[i % 2], args.size, random.Random(args.seed + i), now)
-                   for i in range(args.warmup_batches + args.requests)]
+        batches = [
+            day.field_day(officers[i % 2], args.size, random.Random(args.seed + i), now)
+            for i in range(args.warmup_batches + args.requests)
+        ]
 
         def sender(expected: str, offset: int):
             async def one(index: int) -> None:
                 entries = batches[offset + index]
-                answer = await graphql(app, day.SYNC, {"input": {"entries": entries}},
-                                       tokens[(offset + index) % 2], "Sync")
+                answer = await graphql(
+                    app, day.SYNC, {"input": {"entries": entries}}, tokens[(offset + index) % 2], "Sync"
+                )
                 statuses = {r["status"] for r in answer["data"]["syncFieldLog"]["results"]}
                 if statuses != {expected}:
                     raise RuntimeError(f"expected {expected} only, got {statuses}")
+
             return one
 
         await measure("warm-up batch", args.warmup_batches, sender("APPLIED", 0), None, trips)
-        await measure(f"{args.size}-entry batch, APPLIED", args.requests,
-                      sender("APPLIED", args.warmup_batches), args.profile, trips)
-        await measure(f"{args.size}-entry batch resent, DUPLICATE", args.requests,
-                      sender("DUPLICATE", args.warmup_batches), None, trips)
+        await measure(
+            f"{args.size}-entry batch, APPLIED",
+            args.requests,
+            sender("APPLIED", args.warmup_batches),
+            args.profile,
+            trips,
+        )
+        await measure(
+            f"{args.size}-entry batch resent, DUPLICATE",
+            args.requests,
+            sender("DUPLICATE", args.warmup_batches),
+            None,
+            trips,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,13 +120,8 @@ FLOOR_HEADERS = {**HEADERS, "accept": "application/json"}
 T = TypeVar("T")
 
 
-
-
-
-
-
-
 # --- the floor's SQL: Markaz's own statement ----------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CandidateSql:
@@ -146,8 +141,9 @@ def candidate_sql() -> CandidateSql:
 
     from db.stations import nearest_query
 
-    compiled = nearest_query(services=True, within=False, exclude=True, governorate=False,
-                             open_slots=1, indexed_service=SERVICE).compile(dialect=dialect())
+    compiled = nearest_query(
+        services=True, within=False, exclude=True, governorate=False, open_slots=1, indexed_service=SERVICE
+    ).compile(dialect=dialect())
     return CandidateSql(compiled.string, tuple(compiled.positiontup or ()))
 
 
@@ -176,15 +172,23 @@ def floor_app(database_url: str):
     counts: dict[str, dict[str, int]] = {}
 
     async def init(conn) -> None:
-        await conn.set_type_codec("jsonb", schema="pg_catalog", decoder=orjson.loads,
-                                  encoder=lambda value: orjson.dumps(value).decode())
+        await conn.set_type_codec(
+            "jsonb",
+            schema="pg_catalog",
+            decoder=orjson.loads,
+            encoder=lambda value: orjson.dumps(value).decode(),
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         # As many connections as Markaz's engine can open (pool_size 10 + max_overflow 10).
         state["pool"] = await asyncpg.create_pool(
-            database_url, min_size=1, max_size=20, init=init,
-            server_settings={"jit": "off", "application_name": "markaz-bench-floor"})
+            database_url,
+            min_size=1,
+            max_size=20,
+            init=init,
+            server_settings={"jit": "off", "application_name": "markaz-bench-floor"},
+        )
         try:
             yield
         finally:
@@ -222,10 +226,19 @@ def floor_app(database_url: str):
             count["requests"] += 1
             async with state["pool"].acquire() as conn:
                 while True:  # the loop of resolvers.stations.nearest, without within_m
-                    records = await conn.fetch(sql.text, *sql.args(
-                        lat=latitude, lon=longitude, at=at, services=services, limit=batch,
-                        exclude_ids=seen or [0], slot0=open_slots(services)[0],
-                        zone_minute=week_minute(at, DEFAULT_TIMEZONE)))
+                    records = await conn.fetch(
+                        sql.text,
+                        *sql.args(
+                            lat=latitude,
+                            lon=longitude,
+                            at=at,
+                            services=services,
+                            limit=batch,
+                            exclude_ids=seen or [0],
+                            slot0=open_slots(services)[0],
+                            zone_minute=week_minute(at, DEFAULT_TIMEZONE),
+                        ),
+                    )
                     seen.extend(record["id"] for record in records)
                     count["queries"] += 1
                     count["rows"] += len(records)
@@ -243,12 +256,17 @@ def floor_app(database_url: str):
                     batch = min(batch * 2, 4096)
             found.sort(key=lambda item: (item[0], item[1]))
             answer = [
-                {"distanceMeters": distance, "isOpen": is_open, "station": {
-                    # schema.node.to_global_id, and Station.name as schema.stations makes it
-                    "id": base64.b64encode(f"Station:{row.id}".encode()).decode("ascii"),
-                    "name": localized({"ar": row.name_ar, "ku": row.name_ku, "en": row.name_en}, lang),
-                    "phone": row.phone,
-                    "location": {"latitude": row.latitude, "longitude": row.longitude}}}
+                {
+                    "distanceMeters": distance,
+                    "isOpen": is_open,
+                    "station": {
+                        # schema.node.to_global_id, and Station.name as schema.stations makes it
+                        "id": base64.b64encode(f"Station:{row.id}".encode()).decode("ascii"),
+                        "name": localized({"ar": row.name_ar, "ku": row.name_ku, "en": row.name_en}, lang),
+                        "phone": row.phone,
+                        "location": {"latitude": row.latitude, "longitude": row.longitude},
+                    },
+                }
                 for distance, _, row, is_open in found[:first]
             ]
             return json({"data": {"nearestStations": answer}})
@@ -262,16 +280,27 @@ def floor_app(database_url: str):
     async def stats(request: Request) -> Response:
         return json(counts)
 
-    return Starlette(routes=[endpoint("floor", candidate_sql()),
-                             Route("/readyz", readyz, methods=["GET"]),
-                             Route("/stats", stats, methods=["GET"])], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            endpoint("floor", candidate_sql()),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/stats", stats, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
 
 
 def serve_floor(port: int, database_url: str) -> int:
     import uvicorn
 
-    uvicorn.run(floor_app(database_url), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, server_header=False)
+    uvicorn.run(
+        floor_app(database_url),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -297,20 +326,24 @@ def query_points(count: int, seed: int) -> list[tuple[float, float]]:
 
 
 def graphql_body(lat: float, lon: float) -> bytes:
-    return orjson.dumps({"query": GRAPHQL_QUERY, "operationName": "Nearest",
-                         "variables": {"near": {"latitude": lat, "longitude": lon}}})
+    return orjson.dumps(
+        {
+            "query": GRAPHQL_QUERY,
+            "operationName": "Nearest",
+            "variables": {"near": {"latitude": lat, "longitude": lon}},
+        }
+    )
 
 
 def floor_body(lat: float, lon: float) -> bytes:
-    return orjson.dumps({"near": {"latitude": lat, "longitude": lon}, "first": FIRST, "openNow": True,
-                         "services": [SERVICE]})
+    return orjson.dumps(
+        {"near": {"latitude": lat, "longitude": lon}, "first": FIRST, "openNow": True, "services": [SERVICE]}
+    )
 
 
 # --- CPU accounting ------------------------------------------------------------------------------------
 
 _TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
-
-
 
 
 def cpu_seconds(pid: int) -> float:
@@ -348,8 +381,10 @@ def cores_busy_over(seconds: float) -> list[float]:
     """The busy fraction of each core over the next `seconds`."""
     before = core_busy()
     time.sleep(seconds)
-    return [(b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
-            for (b0, t0), (b1, t1) in zip(before, core_busy(), strict=True)]
+    return [
+        (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        for (b0, t0), (b1, t1) in zip(before, core_busy(), strict=True)
+    ]
 
 
 @dataclasses.dataclass(slots=True)
@@ -379,15 +414,27 @@ class CpuUse:
 
 
 def snapshot(server_pid: int, postmaster: int | None) -> CpuSnapshot:
-    return CpuSnapshot(time.perf_counter(), cpu_seconds(server_pid), cpu_seconds(os.getpid()),
-                       postgres_seconds(postmaster), core_busy())
+    return CpuSnapshot(
+        time.perf_counter(),
+        cpu_seconds(server_pid),
+        cpu_seconds(os.getpid()),
+        postgres_seconds(postmaster),
+        core_busy(),
+    )
 
 
 def cpu_between(before: CpuSnapshot, after: CpuSnapshot) -> CpuUse:
-    cores = [(b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
-             for (b0, t0), (b1, t1) in zip(before.cores, after.cores, strict=True)]
-    return CpuUse(after.at - before.at, after.server - before.server, after.postgres - before.postgres,
-                  after.client - before.client, cores)
+    cores = [
+        (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        for (b0, t0), (b1, t1) in zip(before.cores, after.cores, strict=True)
+    ]
+    return CpuUse(
+        after.at - before.at,
+        after.server - before.server,
+        after.postgres - before.postgres,
+        after.client - before.client,
+        cores,
+    )
 
 
 # --- load ----------------------------------------------------------------------------------------------
@@ -454,14 +501,19 @@ class Connections:
         self._all: list[_Wire] = []
         self._requests: dict[tuple[str, int], bytes] = {}
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str],
-                   wait_s: float = REQUEST_TIMEOUT_S) -> Answer:
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], wait_s: float = REQUEST_TIMEOUT_S
+    ) -> Answer:
         parts = urlsplit(url)
         key = (url, id(body))
         request = self._requests.get(key)
         if request is None:
-            lines = [f"POST {parts.path or '/'} HTTP/1.1", f"Host: {parts.netloc}",
-                     f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+            lines = [
+                f"POST {parts.path or '/'} HTTP/1.1",
+                f"Host: {parts.netloc}",
+                f"Content-Length: {len(body)}",
+                *(f"{k}: {v}" for k, v in headers.items()),
+            ]
             request = self._requests[key] = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
         wire = self._idle.pop() if self._idle else None
         if wire is not None and time.monotonic() - wire.used > KEEPALIVE_S:
@@ -564,8 +616,13 @@ def problem_of(response: Answer) -> str | None:
 async def ask(target: Target, wait_s: float = REQUEST_TIMEOUT_S) -> str | None:
     try:
         return problem_of(await target.post(target.next_body(), wait_s))
-    except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            ValueError) as error:
+    except (
+        OSError,
+        TimeoutError,
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+        ValueError,
+    ) as error:
         return f"{type(error).__name__}: {error}"[:120]
 
 
@@ -696,26 +753,33 @@ class Measurement:
 
 
 def describe_fixed(rate: float, r: Round) -> str:
-    return (f"GraphQL at a fixed {rate:g} req/s: answered {r.rate:,.1f} req/s,"
-            f" p50 {r.percentile_ms(0.5):.1f} ms, p99 {r.percentile_ms(0.99):.1f} ms,"
-            f" errors {sum(r.errors.values())}"
-            f" (requests went out at most {1000 * r.sent_late_s:.1f} ms late)")
+    return (
+        f"GraphQL at a fixed {rate:g} req/s: answered {r.rate:,.1f} req/s,"
+        f" p50 {r.percentile_ms(0.5):.1f} ms, p99 {r.percentile_ms(0.99):.1f} ms,"
+        f" errors {sum(r.errors.values())}"
+        f" (requests went out at most {1000 * r.sent_late_s:.1f} ms late)"
+    )
 
 
 def describe_round(label: str, number: int, r: Round) -> str:
-    line = (f"  {label:<10} round {number}: {r.rate:7,.1f} req/s  p50 {r.percentile_ms(0.5):7.1f} ms"
-            f"  p99 {r.percentile_ms(0.99):7.1f} ms  errors {sum(r.errors.values())}")
+    line = (
+        f"  {label:<10} round {number}: {r.rate:7,.1f} req/s  p50 {r.percentile_ms(0.5):7.1f} ms"
+        f"  p99 {r.percentile_ms(0.99):7.1f} ms  errors {sum(r.errors.values())}"
+    )
     if r.cpu:
         c = r.cpu
-        line += (f"  | CPU: server {c.server / c.seconds:4.0%}, PostgreSQL {c.postgres / c.seconds:4.0%},"
-                 f" client {c.client / c.seconds:4.0%}, other {c.other / c.seconds:4.0%};"
-                 f" cores {', '.join(f'{b:.0%}' for b in c.cores_busy)};"
-                 f" new PostgreSQL sessions {r.new_sessions}")
+        line += (
+            f"  | CPU: server {c.server / c.seconds:4.0%}, PostgreSQL {c.postgres / c.seconds:4.0%},"
+            f" client {c.client / c.seconds:4.0%}, other {c.other / c.seconds:4.0%};"
+            f" cores {', '.join(f'{b:.0%}' for b in c.cores_busy)};"
+            f" new PostgreSQL sessions {r.new_sessions}"
+        )
     return line
 
 
-async def measure(args: argparse.Namespace, stations: int, targets: list[Target], database_url: str,
-                  postmaster: int | None) -> Measurement:
+async def measure(
+    args: argparse.Namespace, stations: int, targets: list[Target], database_url: str, postmaster: int | None
+) -> Measurement:
     """Check the answers agree, warm up, run the alternating closed-loop rounds, then the open loop."""
     graphql, floors = targets[0], targets[1:]
     rounds: dict[str, list[Round]] = {target.label: [] for target in targets}
@@ -725,8 +789,10 @@ async def measure(args: argparse.Namespace, stations: int, targets: list[Target]
         for floor in floors:
             differences = await agreement(graphql, floor, AGREEMENT_SAMPLE)
             disagreements[floor.label] = len(differences)
-            say(f"  answers: GraphQL and {floor.label} agree on {AGREEMENT_SAMPLE - len(differences)}"
-                f"/{AGREEMENT_SAMPLE} sample points")
+            say(
+                f"  answers: GraphQL and {floor.label} agree on {AGREEMENT_SAMPLE - len(differences)}"
+                f"/{AGREEMENT_SAMPLE} sample points"
+            )
             for line in differences[:3]:
                 say(f"    differs: {line}")
         for target in targets:
@@ -767,12 +833,6 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-
-
-
-
-
-
 async def station_count(url: str) -> int | None:
     """Stations in an existing database, None when there is no such database or no stations table."""
     import asyncpg
@@ -799,8 +859,6 @@ async def vacuum_analyze(url: str) -> None:
         await conn.close()
 
 
-
-
 class PostgresMonitor:
     """One connection to the benchmark database, to count sessions opened (a pool that churns opens many)."""
 
@@ -817,7 +875,8 @@ class PostgresMonitor:
         # Statistics are read fresh (not from this transaction's snapshot) on every call.
         await self._conn.execute("SELECT pg_stat_clear_snapshot()")
         return await self._conn.fetchval(
-            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        )
 
     async def close(self) -> None:
         await self._conn.close()
@@ -843,7 +902,7 @@ class Bench:
 
     def _spawn(self, argv: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
         # A session of its own: Ctrl-C reaches only this process, which then stops the child by its id.
-        proc = subprocess.Popen(argv, env=env, cwd=REPO, start_new_session=True, **kwargs)  # noqa: S603
+        proc = subprocess.Popen(argv, env=env, cwd=REPO, start_new_session=True, **kwargs)
         self.procs.append(proc)
         return proc
 
@@ -868,8 +927,9 @@ class Bench:
     def env(self, database_url: str) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": database_url, "MARKAZ_LOG_LEVEL": "WARNING"}
 
-    def start_server(self, label: str, argv: list[str], port: int, database_url: str,
-                     ready_path: str) -> subprocess.Popen:
+    def start_server(
+        self, label: str, argv: list[str], port: int, database_url: str, ready_path: str
+    ) -> subprocess.Popen:
         """Start a server pinned to core 0 and wait until `ready_path` answers 200."""
         log_path = self.logs / f"{label}.log"
         prefix = [self.taskset, "-c", "0"] if self.pin else []
@@ -911,12 +971,15 @@ class Bench:
             started = time.monotonic()
             code, tail = self.run_echoed(
                 [str(self.markaz), "seed", "--demo", "--stations", str(stations), "--seed", "2026"],
-                self.env(url))
+                self.env(url),
+            )
             if code == 0:
                 break
             if "demo_stations" in tail and time.monotonic() < give_up:
-                say(f"  resolvers/demo_stations.py is not usable yet (another engineer is writing it);"
-                    f" trying again in {SEED_RETRY_S:.0f} s")
+                say(
+                    f"  resolvers/demo/stations.py is not usable yet (another engineer is writing it);"
+                    f" trying again in {SEED_RETRY_S:.0f} s"
+                )
                 time.sleep(SEED_RETRY_S)
                 continue
             raise BenchError(f"markaz seed failed with exit code {code}:\n{tail[-3000:]}")
@@ -930,22 +993,39 @@ class Bench:
         say(f"\n== {stations:,} stations ==")
         url = self.database(stations)
         port, floor_port = free_port(), free_port()
-        server = self.start_server("GraphQL", [str(self.markaz), "serve", "--port", str(port)], port, url,
-                                   "/readyz")
-        floor_argv = [sys.executable, str(Path(__file__).resolve()), "--serve-floor",
-                      "--port", str(floor_port), "--database-url", url]
+        server = self.start_server(
+            "GraphQL", [str(self.markaz), "serve", "--port", str(port)], port, url, "/readyz"
+        )
+        floor_argv = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve-floor",
+            "--port",
+            str(floor_port),
+            "--database-url",
+            url,
+        ]
         floor = self.start_server("floor", floor_argv, floor_port, url, "/readyz")
         try:
-            targets = [Target("GraphQL", f"http://127.0.0.1:{port}/graphql", GRAPHQL_HEADERS,
-                              [graphql_body(*p) for p in points], server.pid)]
+            targets = [
+                Target(
+                    "GraphQL",
+                    f"http://127.0.0.1:{port}/graphql",
+                    GRAPHQL_HEADERS,
+                    [graphql_body(*p) for p in points],
+                    server.pid,
+                )
+            ]
             floor_bodies = [floor_body(*p) for p in points]
             for label in FLOOR_PATHS if self.knn_floor else ["floor"]:
                 floor_url = f"http://127.0.0.1:{floor_port}{FLOOR_PATHS[label]}"
                 targets.append(Target(label, floor_url, FLOOR_HEADERS, floor_bodies, floor.pid))
             postmaster = run_async(postmaster_pid(url))
             busy = cores_busy_over(2.0)
-            say(f"  cores busy with the servers idle: {', '.join(f'{b:.0%}' for b in busy)}"
-                + (" (something else is running: figures will be disturbed)" if max(busy) > 0.15 else ""))
+            say(
+                f"  cores busy with the servers idle: {', '.join(f'{b:.0%}' for b in busy)}"
+                + (" (something else is running: figures will be disturbed)" if max(busy) > 0.15 else "")
+            )
             everywhere = os.sched_getaffinity(0)
             if self.pin:
                 os.sched_setaffinity(0, {1})
@@ -972,8 +1052,10 @@ class Bench:
         # statement does not use it; it is left out once the two statements are the same.
         self.knn_floor = False  # Markaz's statement walks the k-NN index itself now
         if self.knn_floor:
-            say("note: Markaz's nearest_candidates orders by more than the chord, which keeps PostgreSQL from"
-                " walking the k-NN index;\n      a second floor ('floor k-NN') orders by the chord alone.")
+            say(
+                "note: Markaz's nearest_candidates orders by more than the chord, which keeps PostgreSQL from"
+                " walking the k-NN index;\n      a second floor ('floor k-NN') orders by the chord alone."
+            )
         points = query_points(POINTS, args.seed)
         return [self.one_count(n, points) for n in args.counts]
 
@@ -994,10 +1076,20 @@ class Bench:
 
 def _git_state() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,  # noqa: S607
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,  # noqa: S607
-                               text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + (" + uncommitted changes" if dirty else "")
@@ -1006,15 +1098,20 @@ def _git_state() -> str:
 def header(args: argparse.Namespace, pinned: bool) -> str:
     baghdad = datetime.now(ZoneInfo("Asia/Baghdad")).strftime("%Y-%m-%d %a %H:%M")
     pinning = "server on core 0, load generator on core 1" if pinned else "NOT pinned (fewer than 2 cores?)"
-    return (f"Markaz nearest-station benchmark: commit {_git_state()}, {baghdad} in Baghdad\n"
-            f"{FIRST} nearest stations open now with {SERVICE}; {args.clients} clients,"
-            f" {args.rounds} round(s) of {args.duration:g} s after {args.warmup:g} s of warm-up;"
-            f" open loop at {args.rate:g} req/s;"
-            f" {pinning}; PostgreSQL unpinned")
+    return (
+        f"Markaz nearest-station benchmark: commit {_git_state()}, {baghdad} in Baghdad\n"
+        f"{FIRST} nearest stations open now with {SERVICE}; {args.clients} clients,"
+        f" {args.rounds} round(s) of {args.duration:g} s after {args.warmup:g} s of warm-up;"
+        f" open loop at {args.rate:g} req/s;"
+        f" {pinning}; PostgreSQL unpinned"
+    )
 
 
-_NAMES = {"GraphQL": "GraphQL (markaz serve)", "floor": "floor, Markaz's SQL",
-          "floor k-NN": "floor, ORDER BY chord only"}
+_NAMES = {
+    "GraphQL": "GraphQL (markaz serve)",
+    "floor": "floor, Markaz's SQL",
+    "floor k-NN": "floor, ORDER BY chord only",
+}
 
 
 def _ms(value: float) -> str:
@@ -1022,30 +1119,41 @@ def _ms(value: float) -> str:
 
 
 def report(m: Measurement, rate: float) -> str:
-    lines = [f"\n{m.stations:,} stations (measured up to {m.baghdad_time} in Baghdad)",
-             f"  {'':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-             f"{'server CPU ms/req':>19}{'PostgreSQL CPU ms/req':>23}"]
+    lines = [
+        f"\n{m.stations:,} stations (measured up to {m.baghdad_time} in Baghdad)",
+        f"  {'':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'server CPU ms/req':>19}{'PostgreSQL CPU ms/req':>23}",
+    ]
     for label, rounds in m.rounds.items():
-        per_req = [(r.cpu.server / r.completed, r.cpu.postgres / r.completed)
-                   for r in rounds if r.cpu and r.completed]
+        per_req = [
+            (r.cpu.server / r.completed, r.cpu.postgres / r.completed)
+            for r in rounds
+            if r.cpu and r.completed
+        ]
         server_ms = 1000 * statistics.median(s for s, _ in per_req) if per_req else math.nan
         pg_ms = 1000 * statistics.median(p for _, p in per_req) if per_req else math.nan
-        lines.append(f"  {_NAMES[label]:<28}{m.median(label, lambda r: r.rate):>9,.1f}"
-                     f"{_ms(m.median(label, lambda r: r.percentile_ms(0.5))):>9}"
-                     f"{_ms(m.median(label, lambda r: r.percentile_ms(0.99))):>9}"
-                     f"{sum(m.errors(label).values()):>8}{server_ms:>19.2f}{pg_ms:>23.2f}")
+        lines.append(
+            f"  {_NAMES[label]:<28}{m.median(label, lambda r: r.rate):>9,.1f}"
+            f"{_ms(m.median(label, lambda r: r.percentile_ms(0.5))):>9}"
+            f"{_ms(m.median(label, lambda r: r.percentile_ms(0.99))):>9}"
+            f"{sum(m.errors(label).values()):>8}{server_ms:>19.2f}{pg_ms:>23.2f}"
+        )
     lines.append(f"  GraphQL / floor: {m.ratio():.0%}")
     if "floor k-NN" in m.rounds:
         lines.append(f"  GraphQL / floor k-NN: {m.ratio('floor k-NN'):.0%} (not the same SQL: for scale)")
     f = m.fixed
     lines.append("  " + describe_fixed(rate, f))
     if f.cpu:
-        lines.append(f"    CPU at that rate: server {f.cpu.server / f.cpu.seconds:.0%},"
-                     f" PostgreSQL {f.cpu.postgres / f.cpu.seconds:.0%}")
+        lines.append(
+            f"    CPU at that rate: server {f.cpu.server / f.cpu.seconds:.0%},"
+            f" PostgreSQL {f.cpu.postgres / f.cpu.seconds:.0%}"
+        )
     for label, counts in m.floor_counts.items():
         if counts["requests"]:
-            lines.append(f"  {label}: {counts['rows'] / counts['requests']:.1f} candidate rows in"
-                         f" {counts['queries'] / counts['requests']:.2f} queries per request")
+            lines.append(
+                f"  {label}: {counts['rows'] / counts['requests']:.1f} candidate rows in"
+                f" {counts['queries'] / counts['requests']:.2f} queries per request"
+            )
     for label in m.rounds:
         for problem, count in m.errors(label).most_common(3):
             lines.append(f"  {label} error x{count}: {problem}")
@@ -1061,17 +1169,23 @@ def verdicts(results: list[Measurement], rate: float) -> str:
     def mark(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
 
-    p99 = [f"{m.stations:,}: {mark(m.fixed.percentile_ms(0.99) < P99_TARGET_MS and not m.fixed.errors)}"
-           f" (p99 {_ms(m.fixed.percentile_ms(0.99))} ms, {m.fixed.rate:,.0f} req/s answered)"
-           for m in results]
+    p99 = [
+        f"{m.stations:,}: {mark(m.fixed.percentile_ms(0.99) < P99_TARGET_MS and not m.fixed.errors)}"
+        f" (p99 {_ms(m.fixed.percentile_ms(0.99))} ms, {m.fixed.rate:,.0f} req/s answered)"
+        for m in results
+    ]
     ratio = [f"{m.stations:,}: {mark(m.ratio() >= RATIO_TARGET)} ({m.ratio():.0%})" for m in results]
-    lines = [f"\nTarget p99 < {P99_TARGET_MS:g} ms at {rate:g} req/s: " + "; ".join(p99),
-             f"Target GraphQL >= {RATIO_TARGET:.0%} of the floor:    " + "; ".join(ratio)]
+    lines = [
+        f"\nTarget p99 < {P99_TARGET_MS:g} ms at {rate:g} req/s: " + "; ".join(p99),
+        f"Target GraphQL >= {RATIO_TARGET:.0%} of the floor:    " + "; ".join(ratio),
+    ]
     if all("floor k-NN" in m.rounds for m in results):
         scale = "; ".join(f"{m.stations:,}: {m.ratio('floor k-NN'):.0%}" for m in results)
-        lines.append(f"  For scale, GraphQL / floor k-NN: {scale}. While Markaz's statement cannot use the"
-                     " k-NN index, both\n  servers wait on the same scan of the table, and the ratio above"
-                     " says little about what GraphQL costs.")
+        lines.append(
+            f"  For scale, GraphQL / floor k-NN: {scale}. While Markaz's statement cannot use the"
+            " k-NN index, both\n  servers wait on the same scan of the table, and the ratio above"
+            " says little about what GraphQL costs."
+        )
     return "\n".join(lines)
 
 
@@ -1081,12 +1195,22 @@ def verdicts(results: list[Measurement], rate: float) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Benchmark nearestStations through Markaz's GraphQL against a floor without GraphQL "
-                    "(method in the module docstring).")
-    parser.add_argument("--counts", type=int, nargs="+", default=[10_000, 100_000], metavar="N",
-                        help="station counts, one database each (default: 10000 100000)")
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
-                        help="PostgreSQL server (and a database on it to connect to) where markaz_bench_<n> "
-                             f"databases are made (default: {DEFAULT_DATABASE_URL})")
+        "(method in the module docstring)."
+    )
+    parser.add_argument(
+        "--counts",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="station counts, one database each (default: 10000 100000)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="PostgreSQL server (and a database on it to connect to) where markaz_bench_<n> "
+        f"databases are made (default: {DEFAULT_DATABASE_URL})",
+    )
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default: 32)")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per round (default: 8)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per server (default: 3)")
@@ -1094,12 +1218,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=300.0, help="open-loop request rate (default: 300)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the query points (default: 7)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
-    parser.add_argument("--reuse", action="store_true",
-                        help="use an existing markaz_bench_<n> with enough stations instead of seeding anew")
-    parser.add_argument("--wait-minutes", type=float, default=60.0,
-                        help="minutes to retry while resolvers/demo_stations.py is missing (default: 60)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 10000 stations only, 1 round of 3 s, 1 s warm-up")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use an existing markaz_bench_<n> with enough stations instead of seeding anew",
+    )
+    parser.add_argument(
+        "--wait-minutes",
+        type=float,
+        default=60.0,
+        help="minutes to retry while resolvers/demo/stations.py is missing (default: 60)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 10000 stations only, 1 round of 3 s, 1 s warm-up"
+    )
     parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=8001, help=argparse.SUPPRESS)
     return parser

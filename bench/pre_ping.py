@@ -63,12 +63,15 @@ def main() -> int:
         results = {}
         for pre_ping in (False, True, False, True):  # alternated, against drift on a shared machine
             results.setdefault(pre_ping, []).append(
-                run_async(measure(args.database_url, args.requests, concurrency, pre_ping)))
+                run_async(measure(args.database_url, args.requests, concurrency, pre_ping))
+            )
         for pre_ping, runs in results.items():
             mean = min(r[0] for r in runs)
             rate = max(r[1] for r in runs)
-            say(f"  {concurrency:>2} at a time, pre_ping={pre_ping!s:<5}: {mean:8.0f} µs, "
-                f"{rate:8.0f} requests/s")
+            say(
+                f"  {concurrency:>2} at a time, pre_ping={pre_ping!s:<5}: {mean:8.0f} µs, "
+                f"{rate:8.0f} requests/s"
+            )
     return 0
 
 

@@ -65,8 +65,11 @@ if str(REPO) not in sys.path:
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "markaz_bench_soak"
 PASSWORD = "bench soak password 2026"  # noqa: S105 - the bench accounts' password, not a secret
-HEADERS = {"content-type": "application/json", "accept": "application/graphql-response+json",
-           "accept-language": "en"}
+HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json",
+    "accept-language": "en",
+}
 MAX_GROWTH = 0.10
 SERVICES = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "WOMEN_OFFICERS_DESK", "CRIME_REPORTING")
 
@@ -157,7 +160,7 @@ async def seed(url: str, stations: int, officers: int, supervisors: int) -> Seed
 
     from api.database import prepare
     from db.engine import make_engine, make_sessionmaker
-    from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+    from resolvers.demo.stations import MODEL_STATIONS, generate_stations
     from resolvers.officers import add_officer
     from resolvers.station_writer import write_stations
 
@@ -166,28 +169,50 @@ async def seed(url: str, stations: int, officers: int, supervisors: int) -> Seed
     try:
         async with make_sessionmaker(engine)() as session:
             await write_stations(session, [*MODEL_STATIONS, *generate_stations(stations)])
-            models = (await session.execute(text(
-                "SELECT id, governorate_code, latitude, longitude FROM stations WHERE is_model_station "
-                "ORDER BY id"))).all()
-            points = [(r.latitude, r.longitude) for r in (await session.execute(text(
-                "SELECT latitude, longitude FROM stations"))).all()]
+            models = (
+                await session.execute(
+                    text(
+                        "SELECT id, governorate_code, latitude, longitude FROM stations WHERE "
+                        "is_model_station "
+                        "ORDER BY id"
+                    )
+                )
+            ).all()
+            points = [
+                (r.latitude, r.longitude)
+                for r in (await session.execute(text("SELECT latitude, longitude FROM stations"))).all()
+            ]
             if not models:
                 raise BenchError("no model stations were written")
             field, bosses = [], []
             for n in range(officers):
                 station = models[n % len(models)]
                 badge = f"SOAK{n + 1:03d}"
-                await add_officer(session, badge=badge, name=f"Soak Officer {n + 1}", role="OFFICER",
-                                  password=PASSWORD, station_id=station.id)
-                field.append(Account(badge, station.id, station.governorate_code, station.latitude,
-                                     station.longitude))
+                await add_officer(
+                    session,
+                    badge=badge,
+                    name=f"Soak Officer {n + 1}",
+                    role="OFFICER",
+                    password=PASSWORD,
+                    station_id=station.id,
+                )
+                field.append(
+                    Account(badge, station.id, station.governorate_code, station.latitude, station.longitude)
+                )
             for n in range(supervisors):
                 station = models[n % len(models)]
                 badge = f"SOAKSUP{n + 1:02d}"
-                await add_officer(session, badge=badge, name=f"Soak Supervisor {n + 1}", role="SUPERVISOR",
-                                  password=PASSWORD, governorates=(station.governorate_code,))
-                bosses.append(Account(badge, None, station.governorate_code, station.latitude,
-                                      station.longitude))
+                await add_officer(
+                    session,
+                    badge=badge,
+                    name=f"Soak Supervisor {n + 1}",
+                    role="SUPERVISOR",
+                    password=PASSWORD,
+                    governorates=(station.governorate_code,),
+                )
+                bosses.append(
+                    Account(badge, None, station.governorate_code, station.latitude, station.longitude)
+                )
             await session.commit()
     finally:
         await engine.dispose()
@@ -196,24 +221,37 @@ async def seed(url: str, stations: int, officers: int, supervisors: int) -> Seed
 
 # --- users --------------------------------------------------------------------------------------------
 
+
 class Load:
     def __init__(self, base: str, stats: Stats, args: argparse.Namespace, points: list[tuple[float, float]]):
         self.base, self.stats, self.args, self.points = base, stats, args, points
         self.stopping = asyncio.Event()
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base, timeout=60,
-                                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        return httpx.AsyncClient(
+            base_url=self.base,
+            timeout=60,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
 
-    async def _post(self, client: httpx.AsyncClient, kind: str, query: str, variables: dict | None,
-                    token: str | None = None) -> dict[str, Any] | None:
+    async def _post(
+        self,
+        client: httpx.AsyncClient,
+        kind: str,
+        query: str,
+        variables: dict | None,
+        token: str | None = None,
+    ) -> dict[str, Any] | None:
         headers = {**HEADERS, **({"authorization": f"Bearer {token}"} if token else {})}
         started = time.perf_counter()
         problem = None
         body: dict[str, Any] | None = None
         try:
-            response = await client.post("/graphql", content=orjson.dumps(
-                {"query": query, "variables": variables or {}}), headers=headers)
+            response = await client.post(
+                "/graphql",
+                content=orjson.dumps({"query": query, "variables": variables or {}}),
+                headers=headers,
+            )
             body = response.json()
             if response.status_code != 200:
                 problem = f"HTTP {response.status_code} {response.text[:200]}"
@@ -240,11 +278,16 @@ class Load:
         async with self.client() as client:
             while not self.stopping.is_set():
                 lat, lon = rng.choice(self.points)
-                near = {"latitude": lat + rng.uniform(-0.05, 0.05),
-                        "longitude": lon + rng.uniform(-0.05, 0.05)}
+                near = {
+                    "latitude": lat + rng.uniform(-0.05, 0.05),
+                    "longitude": lon + rng.uniform(-0.05, 0.05),
+                }
                 roll = rng.random()
-                variables = {"near": near, "openNow": roll < 0.3,
-                             "services": [rng.choice(SERVICES)] if roll > 0.8 else None}
+                variables = {
+                    "near": near,
+                    "openNow": roll < 0.3,
+                    "services": [rng.choice(SERVICES)] if roll > 0.8 else None,
+                }
                 await self._post(client, "nearestStations", NEAREST, variables)
                 await self._pause(rng.uniform(0.5, 1.5))
 
@@ -260,8 +303,11 @@ class Load:
                 entries = [self._entry(account, rng) for _ in range(self.args.batch_size)]
                 body = await self._post(client, "syncFieldLog", SYNC, {"input": {"entries": entries}}, token)
                 if body is not None:
-                    refused = [(r["status"], r["errors"]) for r in body["data"]["syncFieldLog"]["results"]
-                               if r["status"] != "APPLIED"]
+                    refused = [
+                        (r["status"], r["errors"])
+                        for r in body["data"]["syncFieldLog"]["results"]
+                        if r["status"] != "APPLIED"
+                    ]
                     if refused:
                         self.stats.record("syncFieldLog entries", 0.0, f"not APPLIED: {refused[:2]}")
                 await self._pause(rng.uniform(2, 6))
@@ -273,18 +319,37 @@ class Load:
         # The officer's station, named: a place near it may lie nearer another station.
         station = global_id("Station", account.station_id)
         at = (datetime.now(UTC) - timedelta(minutes=rng.uniform(1, 240))).isoformat()
-        place = {"latitude": account.latitude + rng.uniform(-0.01, 0.01),
-                 "longitude": account.longitude + rng.uniform(-0.01, 0.01),
-                 "accuracyMeters": rng.uniform(3, 30)}
+        place = {
+            "latitude": account.latitude + rng.uniform(-0.01, 0.01),
+            "longitude": account.longitude + rng.uniform(-0.01, 0.01),
+            "accuracyMeters": rng.uniform(3, 30),
+        }
         if rng.random() < 0.5:
-            return {"reportIncident": {"clientId": str(uuid.uuid4()), "category": rng.choice(
-                ("THEFT", "DISPUTE", "TRAFFIC_ACCIDENT", "FRAUD", "DOMESTIC_VIOLENCE")), "location": place,
-                "occurredAt": at, "recordedAt": at, "description": "Reported at the station's desk.",
-                "stationId": station}}
-        return {"logEngagement": {"clientId": str(uuid.uuid4()), "kind": rng.choice(
-            ("MARKET_WALK", "SCHOOL_VISIT", "COMMUNITY_MEETING", "HOME_VISIT")), "location": place,
-            "occurredAt": at, "recordedAt": at, "attendees": {"total": rng.randint(1, 60)},
-            "topics": ["street lighting"], "stationId": station}}
+            return {
+                "reportIncident": {
+                    "clientId": str(uuid.uuid4()),
+                    "category": rng.choice(
+                        ("THEFT", "DISPUTE", "TRAFFIC_ACCIDENT", "FRAUD", "DOMESTIC_VIOLENCE")
+                    ),
+                    "location": place,
+                    "occurredAt": at,
+                    "recordedAt": at,
+                    "description": "Reported at the station's desk.",
+                    "stationId": station,
+                }
+            }
+        return {
+            "logEngagement": {
+                "clientId": str(uuid.uuid4()),
+                "kind": rng.choice(("MARKET_WALK", "SCHOOL_VISIT", "COMMUNITY_MEETING", "HOME_VISIT")),
+                "location": place,
+                "occurredAt": at,
+                "recordedAt": at,
+                "attendees": {"total": rng.randint(1, 60)},
+                "topics": ["street lighting"],
+                "stationId": station,
+            }
+        }
 
     async def supervisor(self, account: Account, n: int) -> None:
         from resolvers.ids import global_id
@@ -304,13 +369,17 @@ class Load:
                 elif kind.startswith("activity"):
                     # the maps take whole hours
                     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-                    variables = {"area": {"governorateId": governorate},
-                                 "from": (now - timedelta(days=30)).isoformat(), "to": now.isoformat()}
+                    variables = {
+                        "area": {"governorateId": governorate},
+                        "from": (now - timedelta(days=30)).isoformat(),
+                        "to": now.isoformat(),
+                    }
                 await self._post(client, kind, SUPERVISOR_QUERIES[kind], variables, token)
                 await self._pause(rng.uniform(1, 4))
 
 
 # --- the run ------------------------------------------------------------------------------------------
+
 
 class Soak:
     def __init__(self, args: argparse.Namespace) -> None:
@@ -319,8 +388,11 @@ class Soak:
         self.url = with_database(self.admin, DATABASE)
         self.server: subprocess.Popen | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-soak-"))
-        self.pin = ((os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
-                    and hasattr(os, "sched_setaffinity"))
+        self.pin = (
+            (os.cpu_count() or 1) >= 2
+            and shutil.which("taskset") is not None
+            and hasattr(os, "sched_setaffinity")
+        )
         self.created = False
         markaz = REPO / ".venv" / "bin" / "markaz"
         self.markaz = markaz if markaz.exists() else Path(sys.executable).parent / "markaz"
@@ -333,8 +405,14 @@ class Soak:
         proc, self.server = self.server, None
         stop_process_group(proc)
 
-    async def drive(self, base: str, pid: int, field: list[Account], bosses: list[Account],
-                    points: list[tuple[float, float]]) -> tuple[Stats, int, int, int]:
+    async def drive(
+        self,
+        base: str,
+        pid: int,
+        field: list[Account],
+        bosses: list[Account],
+        points: list[tuple[float, float]],
+    ) -> tuple[Stats, int, int, int]:
         args = self.args
         stats = Stats()
         load = Load(base, stats, args, points)
@@ -343,8 +421,10 @@ class Soak:
         users += [load.supervisor(a, n) for n, a in enumerate(bosses)]
         tasks = [asyncio.create_task(u) for u in users]
         started = time.monotonic()
-        say(f"  warming up for {args.warm_up} s ({args.citizens} citizens, {len(field)} officers, "
-            f"{len(bosses)} supervisors)")
+        say(
+            f"  warming up for {args.warm_up} s ({args.citizens} citizens, {len(field)} officers, "
+            f"{len(bosses)} supervisors)"
+        )
         await asyncio.sleep(args.warm_up)
         rss_warm = rss_peak = rss_bytes(pid)
         stats.recording = True
@@ -361,8 +441,10 @@ class Soak:
                 next_report += args.progress
                 done = sum(len(v) for v in stats.latencies.values())
                 errors = sum(stats.errors.values())
-                say(f"  {time.monotonic() - measured_from:5.0f} s: {done:,} requests, {errors} errors, "
-                    f"RSS {rss_bytes(pid) / 2**20:.1f} MiB")
+                say(
+                    f"  {time.monotonic() - measured_from:5.0f} s: {done:,} requests, {errors} errors, "
+                    f"RSS {rss_bytes(pid) / 2**20:.1f} MiB"
+                )
         stats.recording = False
         rss_end = rss_bytes(pid)
         load.stopping.set()
@@ -373,15 +455,19 @@ class Soak:
     def run(self) -> int:
         args = self.args
         placement = "server on core 0, load generator on core 1" if self.pin else "nothing pinned"
-        say(f"soak, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python "
-            f"{sys.version.split()[0]}, {placement}")
+        say(
+            f"soak, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, Python "
+            f"{sys.version.split()[0]}, {placement}"
+        )
         say(f"\n== database {DATABASE} ==")
         started = time.monotonic()
         run_async(recreate_database(self.admin, DATABASE))
         self.created = True
         field, bosses, points = run_async(seed(self.url, args.stations, args.officers, args.supervisors))
-        say(f"  migrated and seeded in {time.monotonic() - started:.1f} s: {len(points)} stations, "
-            f"{len(field)} officers, {len(bosses)} supervisors")
+        say(
+            f"  migrated and seeded in {time.monotonic() - started:.1f} s: {len(points)} stations, "
+            f"{len(field)} officers, {len(bosses)} supervisors"
+        )
         say("\n== server ==")
         port = args.port or free_port()
         proc = self.start_server(port)
@@ -391,7 +477,8 @@ class Soak:
         try:
             say("\n== load ==")
             stats, rss_warm, rss_end, rss_peak = run_async(
-                self.drive(f"http://127.0.0.1:{port}", proc.pid, field, bosses, points))
+                self.drive(f"http://127.0.0.1:{port}", proc.pid, field, bosses, points)
+            )
         finally:
             if everywhere is not None:
                 os.sched_setaffinity(0, everywhere)
@@ -405,13 +492,17 @@ class Soak:
                 continue
             total += len(values)
             errors += stats.errors[kind]
-            say(f"{kind:<22} {len(values):>9,} {len(values) / args.seconds:>7.1f} {stats.errors[kind]:>7} "
-                f"{percentile(values, 50) * 1000:>8.1f} {percentile(values, 99) * 1000:>8.1f}")
+            say(
+                f"{kind:<22} {len(values):>9,} {len(values) / args.seconds:>7.1f} {stats.errors[kind]:>7} "
+                f"{percentile(values, 50) * 1000:>8.1f} {percentile(values, 99) * 1000:>8.1f}"
+            )
         errors += stats.errors.get("syncFieldLog entries", 0)
         growth = (rss_end - rss_warm) / rss_warm if rss_warm else float("nan")
         say(f"{'all':<22} {total:>9,} {total / args.seconds:>7.1f} {errors:>7}")
-        say(f"\nserver RSS: {rss_warm / 2**20:.1f} MiB after warm-up, {rss_end / 2**20:.1f} MiB at the end "
-            f"({growth:+.1%}), peak {rss_peak / 2**20:.1f} MiB; target under +{MAX_GROWTH:.0%}")
+        say(
+            f"\nserver RSS: {rss_warm / 2**20:.1f} MiB after warm-up, {rss_end / 2**20:.1f} MiB at the end "
+            f"({growth:+.1%}), peak {rss_peak / 2**20:.1f} MiB; target under +{MAX_GROWTH:.0%}"
+        )
         for sample in stats.samples:
             say(f"  ERROR {sample}")
         ok = errors == 0 and growth < MAX_GROWTH
@@ -426,9 +517,13 @@ class Soak:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Soak the real Markaz server with a realistic mix (run by hand, never in CI).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
-                        help=f"a PostgreSQL server; the database {DATABASE} is made on it afresh")
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help=f"a PostgreSQL server; the database {DATABASE} is made on it afresh",
+    )
     parser.add_argument("--seconds", type=int, default=300, help="how long to measure, after the warm-up")
     parser.add_argument("--warm-up", type=int, default=30, help="seconds of load before measuring")
     parser.add_argument("--progress", type=int, default=15, help="seconds between progress lines")

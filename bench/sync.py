@@ -3,7 +3,7 @@
 Run by hand, never in CI: `.venv/bin/python bench/sync.py` (a minute or two), `--help` for the knobs.
 
 - Data. A fresh database `markaz_bench_sync` on the server of --database-url (dropped first, migrated with
-  `api.database.prepare`), seeded with the model stations and 200 generated ones (resolvers.demo_stations,
+  `api.database.prepare`), seeded with the model stations and 200 generated ones (resolvers.demo.stations,
   written by resolvers.station_writer) and --officers officers spread over the model stations
   (resolvers.officers.add_officer). It is dropped at the end unless --keep.
 - Server. `markaz serve` as a subprocess, pinned to core 0 with `taskset -c 0` when there are two cores and
@@ -79,8 +79,15 @@ REQUEST_TIMEOUT_S = 120.0
 # The mix of a 500-entry day; a day of another size keeps the proportions (and one start, one end).
 MIX_500 = {"appendPatrolTrack": 60, "logEngagement": 150, "reportIncident": 250, "updateIncidentStatus": 38}
 FIXES_PER_APPEND = 10
-COUNTED = ("patrols", "patrol_fixes", "engagements", "incidents", "incident_status_changes",
-           "client_requests", "audit_log")
+COUNTED = (
+    "patrols",
+    "patrol_fixes",
+    "engagements",
+    "incidents",
+    "incident_status_changes",
+    "client_requests",
+    "audit_log",
+)
 WARM_UP = 20  # entries of the batch sent before (a), from another officer
 
 SYNC = """mutation Sync($input: SyncFieldLogInput!) {
@@ -95,31 +102,64 @@ SYNC = """mutation Sync($input: SyncFieldLogInput!) {
 LOGIN = """mutation Login($badge: String!, $password: String!) {
   login(input: {badgeNumber: $badge, password: $password}) { accessToken errors { field code message } }
 }"""
-HEADERS = {"content-type": "application/json", "accept": "application/graphql-response+json",
-           "accept-language": "en"}
+HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json",
+    "accept-language": "en",
+}
 
-CATEGORIES = ("THEFT", "ASSAULT", "DOMESTIC_VIOLENCE", "CHILD_PROTECTION", "JUVENILE", "TRAFFIC_ACCIDENT",
-              "DISPUTE", "MISSING_PERSON", "SUSPICIOUS_ACTIVITY", "FRAUD", "OTHER")
-KINDS = ("HOME_VISIT", "SCHOOL_VISIT", "COMMUNITY_MEETING", "RELIGIOUS_LEADER_MEETING",
-         "TRIBAL_LEADER_MEETING", "MARKET_WALK", "AWARENESS_SESSION", "FAMILY_PROTECTION_FOLLOW_UP",
-         "WOMEN_OUTREACH", "YOUTH_ACTIVITY")
-TOPICS = ("street lighting", "water supply", "youth unemployment", "traffic near the school", "stray dogs",
-          "noise at night", "market stall disputes", "drugs", "missing documents", "flooded road")
-DESCRIPTIONS = ("A motorcycle taken from outside the market.", "Two neighbours fighting over a wall.",
-                "A shop window broken during the night.", "A child found alone near the river road.",
-                "A collision at the roundabout, no one hurt.", "A phone scam asking for a transfer.")
+CATEGORIES = (
+    "THEFT",
+    "ASSAULT",
+    "DOMESTIC_VIOLENCE",
+    "CHILD_PROTECTION",
+    "JUVENILE",
+    "TRAFFIC_ACCIDENT",
+    "DISPUTE",
+    "MISSING_PERSON",
+    "SUSPICIOUS_ACTIVITY",
+    "FRAUD",
+    "OTHER",
+)
+KINDS = (
+    "HOME_VISIT",
+    "SCHOOL_VISIT",
+    "COMMUNITY_MEETING",
+    "RELIGIOUS_LEADER_MEETING",
+    "TRIBAL_LEADER_MEETING",
+    "MARKET_WALK",
+    "AWARENESS_SESSION",
+    "FAMILY_PROTECTION_FOLLOW_UP",
+    "WOMEN_OUTREACH",
+    "YOUTH_ACTIVITY",
+)
+TOPICS = (
+    "street lighting",
+    "water supply",
+    "youth unemployment",
+    "traffic near the school",
+    "stray dogs",
+    "noise at night",
+    "market stall disputes",
+    "drugs",
+    "missing documents",
+    "flooded road",
+)
+DESCRIPTIONS = (
+    "A motorcycle taken from outside the market.",
+    "Two neighbours fighting over a wall.",
+    "A shop window broken during the night.",
+    "A child found alone near the river road.",
+    "A collision at the roundabout, no one hurt.",
+    "A phone scam asking for a transfer.",
+)
 
 
 T = TypeVar("T")
 
 
-
-
-
-
-
-
 # --- a day of field work, as a phone queues it ---------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Officer:
@@ -136,8 +176,10 @@ def _iso(at: datetime) -> str:
 def _near(rng: random.Random, lat: float, lon: float, metres: float) -> tuple[float, float]:
     """A point within about `metres` of (lat, lon)."""
     distance, bearing = metres * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
-    return (round(lat + distance * math.cos(bearing) / 111_320, 6),
-            round(lon + distance * math.sin(bearing) / (111_320 * math.cos(math.radians(lat))), 6))
+    return (
+        round(lat + distance * math.cos(bearing) / 111_320, 6),
+        round(lon + distance * math.sin(bearing) / (111_320 * math.cos(math.radians(lat))), 6),
+    )
 
 
 def mix_for(size: int) -> dict[str, int]:
@@ -179,19 +221,37 @@ def field_day(officer: Officer, size: int, rng: random.Random, now: datetime) ->
 
     # the patrol and its track: a slow walk (under a metre a second), a fix every minute or so
     first = start + timedelta(seconds=30)
-    add(first, {"startPatrol": {
-        "clientId": patrol, "startedAt": _iso(start), "recordedAt": _iso(first),
-        "location": {"latitude": officer.latitude, "longitude": officer.longitude, "accuracyMeters": 6.0}}})
+    add(
+        first,
+        {
+            "startPatrol": {
+                "clientId": patrol,
+                "startedAt": _iso(start),
+                "recordedAt": _iso(first),
+                "location": {
+                    "latitude": officer.latitude,
+                    "longitude": officer.longitude,
+                    "accuracyMeters": 6.0,
+                },
+            }
+        },
+    )
     fixes = mix["appendPatrolTrack"] * FIXES_PER_APPEND
     step = (end - timedelta(minutes=2) - start) / (fixes + 1)
     lat, lon = officer.latitude, officer.longitude
     track = []
     for i in range(fixes):
         lat, lon = _near(rng, lat, lon, min(step.total_seconds(), 40.0))
-        track.append({"latitude": lat, "longitude": lon, "accuracyMeters": round(rng.uniform(3, 25), 1),
-                      "recordedAt": _iso(start + step * (i + 1))})
+        track.append(
+            {
+                "latitude": lat,
+                "longitude": lon,
+                "accuracyMeters": round(rng.uniform(3, 25), 1),
+                "recordedAt": _iso(start + step * (i + 1)),
+            }
+        )
     for i in range(mix["appendPatrolTrack"]):
-        chunk = track[i * FIXES_PER_APPEND:(i + 1) * FIXES_PER_APPEND]
+        chunk = track[i * FIXES_PER_APPEND : (i + 1) * FIXES_PER_APPEND]
         sent = datetime.fromisoformat(chunk[-1]["recordedAt"]) + timedelta(seconds=5)
         add(sent, {"appendPatrolTrack": {"clientId": new_id(), "patrolClientId": patrol, "fixes": chunk}})
 
@@ -201,12 +261,16 @@ def field_day(officer: Officer, size: int, rng: random.Random, now: datetime) ->
         total = rng.randint(1, 40)
         lat, lon = _near(rng, officer.latitude, officer.longitude, 1500)
         values: dict[str, Any] = {
-            "clientId": new_id(), "kind": rng.choice(KINDS), "occurredAt": _iso(occurred),
+            "clientId": new_id(),
+            "kind": rng.choice(KINDS),
+            "occurredAt": _iso(occurred),
             "location": {"latitude": lat, "longitude": lon, "accuracyMeters": round(rng.uniform(3, 40), 1)},
             "durationMinutes": duration,
             "attendees": {"total": total, "women": rng.randint(0, total), "youth": rng.randint(0, total)},
-            "topics": rng.sample(TOPICS, rng.randint(0, 3)), "notes": "Residents asked for more patrols.",
-            "recordedAt": _iso(occurred + timedelta(minutes=duration))}
+            "topics": rng.sample(TOPICS, rng.randint(0, 3)),
+            "notes": "Residents asked for more patrols.",
+            "recordedAt": _iso(occurred + timedelta(minutes=duration)),
+        }
         if rng.random() < 1 / 3:
             values["patrolClientId"] = patrol
         add(occurred + timedelta(minutes=duration), {"logEngagement": values})
@@ -217,23 +281,47 @@ def field_day(officer: Officer, size: int, rng: random.Random, now: datetime) ->
         recorded = occurred + timedelta(minutes=rng.randint(1, 10))
         lat, lon = _near(rng, officer.latitude, officer.longitude, 2000)
         accuracy = round(rng.uniform(3, 40), 1)
-        values = {"clientId": new_id(), "category": rng.choice(CATEGORIES), "stationId": station_id,
-                  "location": {"latitude": lat, "longitude": lon, "accuracyMeters": accuracy},
-                  "occurredAt": _iso(occurred), "description": rng.choice(DESCRIPTIONS),
-                  "recordedAt": _iso(recorded)}
+        values = {
+            "clientId": new_id(),
+            "category": rng.choice(CATEGORIES),
+            "stationId": station_id,
+            "location": {"latitude": lat, "longitude": lon, "accuracyMeters": accuracy},
+            "occurredAt": _iso(occurred),
+            "description": rng.choice(DESCRIPTIONS),
+            "recordedAt": _iso(recorded),
+        }
         if rng.random() < 0.3:
-            values["people"] = [{"name": "Ahmed Salim", "role": "WITNESS", "age": rng.randint(18, 70),
-                                 "gender": "MALE"}]
+            values["people"] = [
+                {"name": "Ahmed Salim", "role": "WITNESS", "age": rng.randint(18, 70), "gender": "MALE"}
+            ]
         reports.append((recorded, values["clientId"]))
         add(recorded, {"reportIncident": values})
     for recorded, incident in rng.sample(reports, mix["updateIncidentStatus"]):
         at = moment(recorded + timedelta(seconds=1), end - timedelta(seconds=1))
-        add(at, {"updateIncidentStatus": {
-            "clientId": new_id(), "incidentClientId": incident, "status": "IN_PROGRESS", "expectedVersion": 1,
-            "note": "Officer on the way."}})
+        add(
+            at,
+            {
+                "updateIncidentStatus": {
+                    "clientId": new_id(),
+                    "incidentClientId": incident,
+                    "status": "IN_PROGRESS",
+                    "expectedVersion": 1,
+                    "note": "Officer on the way.",
+                }
+            },
+        )
 
-    add(end, {"endPatrol": {"clientId": new_id(), "patrolClientId": patrol, "endedAt": _iso(end),
-                            "recordedAt": _iso(end)}})
+    add(
+        end,
+        {
+            "endPatrol": {
+                "clientId": new_id(),
+                "patrolClientId": patrol,
+                "endedAt": _iso(end),
+                "recordedAt": _iso(end),
+            }
+        },
+    )
     entries = [entry for _, _, entry in sorted(timed, key=lambda t: (t[0], t[1]))]
     assert len(entries) == size, (len(entries), size)
     return entries
@@ -246,14 +334,9 @@ def body_of(entries: list[dict[str, Any]]) -> bytes:
 
 # --- processes, databases ------------------------------------------------------------------------------
 
+
 def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-
-
-
-
 
 
 async def seed(url: str, officers: int) -> list[Officer]:
@@ -262,7 +345,7 @@ async def seed(url: str, officers: int) -> list[Officer]:
 
     from api.database import prepare
     from db.engine import make_engine, make_sessionmaker
-    from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+    from resolvers.demo.stations import MODEL_STATIONS, generate_stations
     from resolvers.officers import add_officer
     from resolvers.station_writer import write_stations
 
@@ -271,16 +354,25 @@ async def seed(url: str, officers: int) -> list[Officer]:
     try:
         async with make_sessionmaker(engine)() as session:
             await write_stations(session, [*MODEL_STATIONS, *generate_stations(GENERATED_STATIONS)])
-            models = (await session.execute(text(
-                "SELECT id, latitude, longitude FROM stations WHERE is_model_station ORDER BY id"))).all()
+            models = (
+                await session.execute(
+                    text("SELECT id, latitude, longitude FROM stations WHERE is_model_station ORDER BY id")
+                )
+            ).all()
             if not models:
                 raise BenchError("no model stations were written")
             found = []
             for n in range(officers):
                 station = models[n % len(models)]
                 badge = f"SYNC{n + 1:03d}"
-                await add_officer(session, badge=badge, name=f"Bench Officer {n + 1}", role="OFFICER",
-                                  password=PASSWORD, station_id=station.id)
+                await add_officer(
+                    session,
+                    badge=badge,
+                    name=f"Bench Officer {n + 1}",
+                    role="OFFICER",
+                    password=PASSWORD,
+                    station_id=station.id,
+                )
                 found.append(Officer(badge, station.id, station.latitude, station.longitude))
             await session.commit()
     finally:
@@ -293,12 +385,12 @@ async def row_counts(url: str) -> dict[str, int]:
 
     conn = await asyncpg.connect(url)
     try:
-        return {table: await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
-                for table in COUNTED}
+        return {
+            table: await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
+            for table in COUNTED
+        }
     finally:
         await conn.close()
-
-
 
 
 def cpu_seconds(pid: int) -> float:
@@ -320,8 +412,6 @@ def postgres_seconds(postmaster: int | None) -> float:
             if child and int(child[1]) == postmaster:
                 ticks += int(child[11]) + int(child[12])
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
 
 
 def busy_seconds() -> float:
@@ -347,8 +437,12 @@ class Cpu:
 
     def _now(self) -> tuple[float, float, float, float]:
         own = os.times()
-        return (cpu_seconds(self.server_pid), postgres_seconds(self.postmaster), own.user + own.system,
-                busy_seconds())
+        return (
+            cpu_seconds(self.server_pid),
+            postgres_seconds(self.postmaster),
+            own.user + own.system,
+            busy_seconds(),
+        )
 
     def start(self) -> None:
         self.server_s, self.postgres_s, self.load_s, self.busy_s = (-v for v in self._now())
@@ -365,12 +459,15 @@ class Cpu:
         return max(0.0, self.busy_s - self.server_s - self.postgres_s - self.load_s)
 
     def describe(self, wall_s: float) -> str:
-        return (f"server {self.server_s / wall_s:.0%}, PostgreSQL {self.postgres_s / wall_s:.0%}, "
-                f"load generator {self.load_s / wall_s:.0%}, other {self.other_s / wall_s:.0%}")
+        return (
+            f"server {self.server_s / wall_s:.0%}, PostgreSQL {self.postgres_s / wall_s:.0%}, "
+            f"load generator {self.load_s / wall_s:.0%}, other {self.other_s / wall_s:.0%}"
+        )
 
 
 def cores_busy_over(seconds: float) -> list[float]:
     """The busy share of each core over `seconds`, from /proc/stat (empty where there is none)."""
+
     def sample() -> list[tuple[int, int]]:
         try:
             lines = Path("/proc/stat").read_text().splitlines()
@@ -398,6 +495,7 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- the load -----------------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass(slots=True)
 class Answer:
     seconds: float
@@ -406,14 +504,16 @@ class Answer:
     node_ids: list[str | None]
 
 
-async def send(client: httpx.AsyncClient, url: str, token: str, entries: list[dict[str, Any]],
-               expected: str) -> Answer:
+async def send(
+    client: httpx.AsyncClient, url: str, token: str, entries: list[dict[str, Any]], expected: str
+) -> Answer:
     """Post one batch; problems are anything but HTTP 200 with every entry in status `expected`."""
     body = body_of(entries)
     started = time.perf_counter()
     try:
-        response = await client.post(url, content=body,
-                                     headers={**HEADERS, "authorization": f"Bearer {token}"})
+        response = await client.post(
+            url, content=body, headers={**HEADERS, "authorization": f"Bearer {token}"}
+        )
     except httpx.HTTPError as error:
         return Answer(time.perf_counter() - started, Counter(), [f"{type(error).__name__}: {error}"], [])
     payload = orjson.loads(response.content) if response.content else {}
@@ -435,14 +535,16 @@ async def send(client: httpx.AsyncClient, url: str, token: str, entries: list[di
 
 
 def client_for() -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=httpx.Limits(max_connections=1,
-                                                                            max_keepalive_connections=1))
+    return httpx.AsyncClient(
+        timeout=REQUEST_TIMEOUT_S, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    )
 
 
 async def sign_in_all(base: str, officers: list[Officer]) -> list[str]:
     """Access tokens, four logins at a time (each one costs the server an argon2id verification)."""
     gate = asyncio.Semaphore(4)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as client:
+
         async def one(officer: Officer) -> str:
             async with gate:
                 variables = {"badge": officer.badge, "password": PASSWORD}
@@ -451,8 +553,9 @@ async def sign_in_all(base: str, officers: list[Officer]) -> list[str]:
             payload = response.json()
             login = (payload.get("data") or {}).get("login") or {}
             if response.status_code != 200 or login.get("errors") or not login.get("accessToken"):
-                raise BenchError(f"login of {officer.badge} failed: {response.status_code} "
-                                 f"{response.text[:300]}")
+                raise BenchError(
+                    f"login of {officer.badge} failed: {response.status_code} {response.text[:300]}"
+                )
             return login["accessToken"]
 
         return list(await asyncio.gather(*(one(o) for o in officers)))
@@ -467,15 +570,27 @@ class BigBatch:
     problems: list[str]
 
 
-async def big_batch(base: str, officers: list[Officer], tokens: list[str], size: int, seed: int,
-                    cpu: Cpu) -> BigBatch:
+async def big_batch(
+    base: str, officers: list[Officer], tokens: list[str], size: int, seed: int, cpu: Cpu
+) -> BigBatch:
     url = f"{base}/graphql"
     now = datetime.now(UTC)
     entries = field_day(officers[0], size, random.Random(seed), now)
     counts = Counter(next(iter(e)) for e in entries)
-    say(f"  the batch: {len(entries)} entries, {len(body_of(entries)) / 1024:.0f} KiB: "
-        + ", ".join(f"{counts[k]} {k}" for k in ("startPatrol", "appendPatrolTrack", "logEngagement",
-                                                    "reportIncident", "updateIncidentStatus", "endPatrol")))
+    say(
+        f"  the batch: {len(entries)} entries, {len(body_of(entries)) / 1024:.0f} KiB: "
+        + ", ".join(
+            f"{counts[k]} {k}"
+            for k in (
+                "startPatrol",
+                "appendPatrolTrack",
+                "logEngagement",
+                "reportIncident",
+                "updateIncidentStatus",
+                "endPatrol",
+            )
+        )
+    )
     async with client_for() as client:
         warm = field_day(officers[-1], WARM_UP, random.Random(seed - 1), now)
         answer = await send(client, url, tokens[-1], warm, "APPLIED")
@@ -485,8 +600,10 @@ async def big_batch(base: str, officers: list[Officer], tokens: list[str], size:
         cpu.start()
         applied = await send(client, url, tokens[0], entries, "APPLIED")
         cpu.stop()
-        say(f"  sent: {applied.seconds:.3f} s, {dict(applied.statuses)}; CPU per wall second: "
-            f"{cpu.describe(applied.seconds)}")
+        say(
+            f"  sent: {applied.seconds:.3f} s, {dict(applied.statuses)}; CPU per wall second: "
+            f"{cpu.describe(applied.seconds)}"
+        )
         again = await send(client, url, tokens[0], entries, "DUPLICATE")
         say(f"  sent again: {again.seconds:.3f} s, {dict(again.statuses)}")
         problems = applied.problems + [f"resend: {p}" for p in again.problems]
@@ -507,12 +624,14 @@ class Concurrent:
     cpu: Cpu
 
 
-async def concurrent_officers(base: str, officers: list[Officer], tokens: list[str], batches: int,
-                              batch_size: int, seed: int, cpu: Cpu) -> Concurrent:
+async def concurrent_officers(
+    base: str, officers: list[Officer], tokens: list[str], batches: int, batch_size: int, seed: int, cpu: Cpu
+) -> Concurrent:
     url = f"{base}/graphql"
     now = datetime.now(UTC)
-    days = [field_day(o, batches * batch_size, random.Random(seed + 1 + i), now)
-            for i, o in enumerate(officers)]
+    days = [
+        field_day(o, batches * batch_size, random.Random(seed + 1 + i), now) for i, o in enumerate(officers)
+    ]
     latencies: list[float] = []
     errors: list[str] = []
     start = asyncio.Event()
@@ -522,8 +641,9 @@ async def concurrent_officers(base: str, officers: list[Officer], tokens: list[s
         async with client_for() as client:
             await start.wait()
             for b in range(batches):
-                answer = await send(client, url, tokens[index], day[b * batch_size:(b + 1) * batch_size],
-                                    "APPLIED")
+                answer = await send(
+                    client, url, tokens[index], day[b * batch_size : (b + 1) * batch_size], "APPLIED"
+                )
                 latencies.append(answer.seconds)
                 errors.extend(f"officer {index + 1}, batch {b + 1}: {p}" for p in answer.problems)
 
@@ -535,11 +655,20 @@ async def concurrent_officers(base: str, officers: list[Officer], tokens: list[s
     await asyncio.gather(*tasks)
     wall = time.perf_counter() - began
     cpu.stop()
-    return Concurrent(len(officers), sum(len(d) for d in days), len(latencies), wall, latencies,
-                      len(errors), errors[:5], cpu)
+    return Concurrent(
+        len(officers),
+        sum(len(d) for d in days),
+        len(latencies),
+        wall,
+        latencies,
+        len(errors),
+        errors[:5],
+        cpu,
+    )
 
 
 # --- the run ------------------------------------------------------------------------------------------
+
 
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
@@ -549,8 +678,9 @@ class Bench:
         self.server: subprocess.Popen | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="markaz-bench-sync-"))
         self.taskset = shutil.which("taskset")
-        self.pin = ((os.cpu_count() or 1) >= 2 and self.taskset is not None
-                    and hasattr(os, "sched_setaffinity"))
+        self.pin = (
+            (os.cpu_count() or 1) >= 2 and self.taskset is not None and hasattr(os, "sched_setaffinity")
+        )
         self.created = False
         markaz = REPO / ".venv" / "bin" / "markaz"
         self.markaz = markaz if markaz.exists() else Path(sys.executable).parent / "markaz"
@@ -567,15 +697,19 @@ class Bench:
     def run(self) -> int:
         args = self.args
         placement = "server on core 0, load generator on core 1" if self.pin else "nothing pinned"
-        say(f"syncFieldLog benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]}, {placement}")
+        say(
+            f"syncFieldLog benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+            f"Python {sys.version.split()[0]}, {placement}"
+        )
         say(f"\n== database {DATABASE} ==")
         started = time.monotonic()
         run_async(recreate_database(self.admin, DATABASE))
         self.created = True
         officers = run_async(seed(self.url, args.officers))
-        say(f"  migrated and seeded in {time.monotonic() - started:.1f} s: 6 model + {GENERATED_STATIONS} "
-            f"generated stations, {len(officers)} officers at the model stations")
+        say(
+            f"  migrated and seeded in {time.monotonic() - started:.1f} s: 6 model + {GENERATED_STATIONS} "
+            f"generated stations, {len(officers)} officers at the model stations"
+        )
 
         say("\n== server ==")
         port = args.port or free_port()
@@ -583,8 +717,10 @@ class Bench:
         base = f"http://127.0.0.1:{port}"
         busy = cores_busy_over(2.0)
         if busy:
-            say(f"  cores busy with the server idle: {', '.join(f'{b:.0%}' for b in busy)}"
-                + ("  (something else is running: figures will be disturbed)" if max(busy) > 0.15 else ""))
+            say(
+                f"  cores busy with the server idle: {', '.join(f'{b:.0%}' for b in busy)}"
+                + ("  (something else is running: figures will be disturbed)" if max(busy) > 0.15 else "")
+            )
         everywhere = os.sched_getaffinity(0) if self.pin else None
         if self.pin:
             os.sched_setaffinity(0, {1})
@@ -596,15 +732,27 @@ class Bench:
 
             say(f"\n== (a) one batch of {args.big_batch} entries ==")
             postmaster = run_async(postmaster_pid(self.url))
-            big = run_async(big_batch(base, officers, tokens, args.big_batch, args.seed,
-                                      Cpu(proc.pid, postmaster)))
+            big = run_async(
+                big_batch(base, officers, tokens, args.big_batch, args.seed, Cpu(proc.pid, postmaster))
+            )
             for problem in big.problems[:10]:
                 say(f"  PROBLEM {problem}")
 
-            say(f"\n== (b) {len(officers)} officers at once, {args.batches} batches of {args.batch_size} "
-                "entries each ==")
-            load = run_async(concurrent_officers(base, officers, tokens, args.batches, args.batch_size,
-                                                 args.seed, Cpu(proc.pid, postmaster)))
+            say(
+                f"\n== (b) {len(officers)} officers at once, {args.batches} batches of {args.batch_size} "
+                "entries each =="
+            )
+            load = run_async(
+                concurrent_officers(
+                    base,
+                    officers,
+                    tokens,
+                    args.batches,
+                    args.batch_size,
+                    args.seed,
+                    Cpu(proc.pid, postmaster),
+                )
+            )
             say(f"  done in {load.wall_s:.1f} s; CPU per wall second: {load.cpu.describe(load.wall_s)}")
             for problem in load.error_samples:
                 say(f"  ERROR {problem}")
@@ -615,12 +763,18 @@ class Bench:
             self.stop_server()
 
         grown = {table: after[table] - before[table] for table in after}
-        days = [mix_for(WARM_UP), mix_for(args.big_batch),
-                *[mix_for(args.batches * args.batch_size)] * len(officers)]
-        expected = {"patrols": len(days), "incidents": sum(d["reportIncident"] for d in days),
-                    "engagements": sum(d["logEngagement"] for d in days),
-                    "patrol_fixes": sum(1 + FIXES_PER_APPEND * d["appendPatrolTrack"] for d in days),
-                    "client_requests": sum(sum(d.values()) for d in days)}
+        days = [
+            mix_for(WARM_UP),
+            mix_for(args.big_batch),
+            *[mix_for(args.batches * args.batch_size)] * len(officers),
+        ]
+        expected = {
+            "patrols": len(days),
+            "incidents": sum(d["reportIncident"] for d in days),
+            "engagements": sum(d["logEngagement"] for d in days),
+            "patrol_fixes": sum(1 + FIXES_PER_APPEND * d["appendPatrolTrack"] for d in days),
+            "client_requests": sum(sum(d.values()) for d in days),
+        }
         say(f"\n  rows written (warm-up, a, b): {grown}")
         checks_ok = all(grown[table] == count for table, count in expected.items())
         if not checks_ok:
@@ -631,21 +785,37 @@ class Bench:
         p50, p99 = percentile(load.latencies, 50) * 1000, percentile(load.latencies, 99) * 1000
         met = big.applied_s < BIG_BATCH_TARGET_S
         rows = [
-            ("(a) 500 entries, all APPLIED", f"{big.applied_s:.3f} s", f"< {BIG_BATCH_TARGET_S:.0f} s",
-             "met" if met else "MISSED"),
+            (
+                "(a) 500 entries, all APPLIED",
+                f"{big.applied_s:.3f} s",
+                f"< {BIG_BATCH_TARGET_S:.0f} s",
+                "met" if met else "MISSED",
+            ),
             ("(a) entries per second", f"{rate_a:,.0f}", "", ""),
-            ("(a) CPU: server / PostgreSQL", f"{big.cpu.server_s:.2f} s / {big.cpu.postgres_s:.2f} s", "",
-             ""),
+            (
+                "(a) CPU: server / PostgreSQL",
+                f"{big.cpu.server_s:.2f} s / {big.cpu.postgres_s:.2f} s",
+                "",
+                "",
+            ),
             ("(a) resent, all DUPLICATE", f"{big.duplicate_s:.3f} s", "", ""),
             ("(a) problems", str(len(big.problems)), "0", "met" if not big.problems else "MISSED"),
             (f"(b) entries per second ({load.officers} officers)", f"{rate_b:,.0f}", "", ""),
-            ("(b) entries / batches / wall", f"{load.entries:,} / {load.batches} / {load.wall_s:.1f} s", "",
-             ""),
+            (
+                "(b) entries / batches / wall",
+                f"{load.entries:,} / {load.batches} / {load.wall_s:.1f} s",
+                "",
+                "",
+            ),
             ("(b) batch latency p50", f"{p50:.0f} ms", "", ""),
             ("(b) batch latency p99", f"{p99:.0f} ms", "", ""),
             ("(b) batch latency max", f"{max(load.latencies) * 1000:.0f} ms", "", ""),
-            ("(b) CPU per wall second: server / PostgreSQL",
-             f"{load.cpu.server_s / load.wall_s:.0%} / {load.cpu.postgres_s / load.wall_s:.0%}", "", ""),
+            (
+                "(b) CPU per wall second: server / PostgreSQL",
+                f"{load.cpu.server_s / load.wall_s:.0%} / {load.cpu.postgres_s / load.wall_s:.0%}",
+                "",
+                "",
+            ),
             ("(b) CPU of other programs per wall second", f"{load.cpu.other_s / load.wall_s:.0%}", "", ""),
             ("(b) errors", str(load.errors), "0", "met" if load.errors == 0 else "MISSED"),
         ]
@@ -654,8 +824,10 @@ class Bench:
         for name, value, target, verdict in rows:
             say(f"{name:<{width}}  {value:>26}  {target:>8}  {verdict}")
         mean = statistics.fmean(load.latencies) * 1000
-        say(f"(batch latency over {len(load.latencies)} batches, mean {mean:.0f} ms; percentiles by nearest "
-            "rank)")
+        say(
+            f"(batch latency over {len(load.latencies)} batches, mean {mean:.0f} ms; percentiles by nearest "
+            "rank)"
+        )
         return 0 if (not big.problems and load.errors == 0 and checks_ok) else 1
 
     def close(self) -> None:
@@ -666,9 +838,13 @@ class Bench:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark syncFieldLog through the real Markaz server (run by hand, never in CI).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
-                        help=f"a PostgreSQL server; the database {DATABASE} is made on it afresh")
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help=f"a PostgreSQL server; the database {DATABASE} is made on it afresh",
+    )
     parser.add_argument("--port", type=int, default=0, help="the server's port (0: a free one)")
     parser.add_argument("--officers", type=int, default=50, help="officers, each sending at once in (b)")
     parser.add_argument("--batches", type=int, default=10, help="batches each officer sends in (b)")

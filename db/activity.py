@@ -16,11 +16,24 @@ from h3.api import basic_int as h3i
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models.activity import ENGAGEMENTS, INCIDENTS, PATROLS
 
-__all__ = ["ENGAGEMENTS", "INCIDENTS", "PATROLS", "Coarse", "Filter", "cell_ranges", "cells", "coarse_counts",
-           "compact", "counts", "public_base", "raw_summary", "timeline"]
+__all__ = [
+    "ENGAGEMENTS",
+    "INCIDENTS",
+    "PATROLS",
+    "Coarse",
+    "Filter",
+    "cell_ranges",
+    "cells",
+    "coarse_counts",
+    "compact",
+    "counts",
+    "public_base",
+    "raw_summary",
+    "timeline",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -88,15 +101,20 @@ def _where(f: Filter, params: dict[str, Any], alias: str = "r") -> str:
     ranges = []
     for i, (grain, res, start, end) in enumerate(f.stretches):
         params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
-        ranges.append(f"({alias}.grain = CAST(:grain{i} AS char(1)) AND {alias}.res = :res{i} "
-                      f"AND {alias}.bucket >= :start{i} AND {alias}.bucket < :end{i})")
-    conditions = ["(" + (" OR ".join(ranges) or "false") + ")",
-                  f"{alias}.layer = ANY(CAST(:layers AS smallint[]))",
-                  *_scope_and_area(f, params, f"{alias}.station_id", f"{alias}.governorate")]
+        ranges.append(
+            f"({alias}.grain = CAST(:grain{i} AS char(1)) AND {alias}.res = :res{i} "
+            f"AND {alias}.bucket >= :start{i} AND {alias}.bucket < :end{i})"
+        )
+    conditions = [
+        "(" + (" OR ".join(ranges) or "false") + ")",
+        f"{alias}.layer = ANY(CAST(:layers AS smallint[]))",
+        *_scope_and_area(f, params, f"{alias}.station_id", f"{alias}.governorate"),
+    ]
     if f.categories is not None:
         params["categories"] = list(f.categories)
-        conditions.append(f"({alias}.layer <> {INCIDENTS} "
-                          f"OR {alias}.category = ANY(CAST(:categories AS text[])))")
+        conditions.append(
+            f"({alias}.layer <> {INCIDENTS} OR {alias}.category = ANY(CAST(:categories AS text[])))"
+        )
     if f.sensitive is False:
         conditions.append(f"NOT {alias}.sensitive")
     if f.cover is not None:
@@ -136,8 +154,11 @@ _LAYER_SUMS = {
     PATROLS: ("coalesce(sum(c.patrol_minutes), 0)::float8",),
 }
 # Only what is not sensitive (Filter.sensitive False).
-_PLAIN_SUMS = {**_LAYER_SUMS, INCIDENTS: ("coalesce(sum(c.incidents), 0)::bigint", "0::bigint"),
-               ENGAGEMENTS: ("coalesce(sum(c.engagements), 0)::bigint",)}
+_PLAIN_SUMS = {
+    **_LAYER_SUMS,
+    INCIDENTS: ("coalesce(sum(c.incidents), 0)::bigint", "0::bigint"),
+    ENGAGEMENTS: ("coalesce(sum(c.engagements), 0)::bigint",),
+}
 
 
 async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -150,27 +171,34 @@ async def _cells_from_totals(session: AsyncSession, f: Filter) -> Sequence[Row[A
     compacted = sorted(h3i.compact_cells(f.cover)) if f.cover else []
     for i, (grain, res, start, end) in enumerate(f.stretches):
         params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
-        stretch = (f"r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
-                   f"AND r.bucket >= :start{i} AND r.bucket < :end{i}")
+        stretch = (
+            f"r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
+            f"AND r.bucket >= :start{i} AND r.bucket < :end{i}"
+        )
         if f.cover is None:
             parts.append(f"SELECT r.* FROM activity_cells r WHERE {stretch}{scope}")  # noqa: S608
         else:
             params[f"lo{i}"], params[f"hi{i}"] = _ranges(compacted, res)
             # LATERAL, kept apart by OFFSET 0: one scan of the cell index per range (a plain join let the
             # planner read the whole period of the country and test every range against every row).
-            parts.append(f"SELECT r.* FROM unnest(CAST(:lo{i} AS bigint[]), CAST(:hi{i} AS bigint[])) "  # noqa: S608
-                         f"AS k(lo, hi) CROSS JOIN LATERAL (SELECT * FROM activity_cells r "
-                         f"WHERE r.cell BETWEEN k.lo AND k.hi AND {stretch}{scope} OFFSET 0) r")
+            parts.append(
+                f"SELECT r.* FROM unnest(CAST(:lo{i} AS bigint[]), CAST(:hi{i} AS bigint[])) "  # noqa: S608
+                f"AS k(lo, hi) CROSS JOIN LATERAL (SELECT * FROM activity_cells r "
+                f"WHERE r.cell BETWEEN k.lo AND k.hi AND {stretch}{scope} OFFSET 0) r"
+            )
     sums = _PLAIN_SUMS if f.sensitive is False else _LAYER_SUMS
     wanted = {layer: sums[layer] for layer in f.layers}
-    columns = [*wanted.get(INCIDENTS, ("0::bigint", "0::bigint")), *wanted.get(ENGAGEMENTS, ("0::bigint",)),
-               *wanted.get(PATROLS, ("0::float8",))]
+    columns = [
+        *wanted.get(INCIDENTS, ("0::bigint", "0::bigint")),
+        *wanted.get(ENGAGEMENTS, ("0::bigint",)),
+        *wanted.get(PATROLS, ("0::float8",)),
+    ]
     sql = f"""
       SELECT activity_h3_parent(c.cell, :res) AS cell, {columns[0]} AS incidents, {columns[1]} AS sensitive,
              {columns[2]} AS engagements, {columns[3]} AS patrol_minutes
       FROM ({" UNION ALL ".join(parts) or "SELECT * FROM activity_cells WHERE false"}) c
       GROUP BY 1 ORDER BY 1"""  # noqa: S608 - fixed fragments; values are parameters
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 async def cells(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -189,7 +217,7 @@ async def cells(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
       WHERE {_where(f, params)}
       GROUP BY 1
       ORDER BY 1"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
@@ -204,13 +232,14 @@ async def counts(session: AsyncSession, f: Filter) -> Sequence[Row[Any]]:
       {_STRETCHES}
       WHERE {_where(f, params)}
       GROUP BY 1, 2"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 def _in_cells(expression: str, res_param: str, cells_param: str) -> str:
     """`expression`'s parent at :res_param is one of :cells_param (hashed, like a cover)."""
-    return (f"activity_h3_parent({expression}, :{res_param}) "
-            f"IN (SELECT unnest(CAST(:{cells_param} AS bigint[])))")
+    return (
+        f"activity_h3_parent({expression}, :{res_param}) IN (SELECT unnest(CAST(:{cells_param} AS bigint[])))"
+    )
 
 
 async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Sequence[Row[Any]]:
@@ -222,11 +251,16 @@ async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Seq
     ranges = []
     for i, (grain, res, start, end) in enumerate(coarse.stretches):
         params.update({f"grain{i}": grain, f"res{i}": res, f"start{i}": start, f"end{i}": end})
-        ranges.append(f"(r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
-                      f"AND r.bucket >= :start{i} AND r.bucket < :end{i})")
-    conditions = ["r.sensitive", "(" + (" OR ".join(ranges) or "false") + ")",
-                  "r.layer = ANY(CAST(:layers AS smallint[]))",
-                  *_scope_and_area(f, params, "r.station_id", "r.governorate")]
+        ranges.append(
+            f"(r.grain = CAST(:grain{i} AS char(1)) AND r.res = :res{i} "
+            f"AND r.bucket >= :start{i} AND r.bucket < :end{i})"
+        )
+    conditions = [
+        "r.sensitive",
+        "(" + (" OR ".join(ranges) or "false") + ")",
+        "r.layer = ANY(CAST(:layers AS smallint[]))",
+        *_scope_and_area(f, params, "r.station_id", "r.governorate"),
+    ]
     if f.categories is not None:
         params["categories"] = list(f.categories)
         conditions.append(f"(r.layer <> {INCIDENTS} OR r.category = ANY(CAST(:categories AS text[])))")
@@ -240,19 +274,33 @@ async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Seq
       {_STRETCHES}
       WHERE {" AND ".join(conditions)}
       GROUP BY 1, 2, 3, 4, 5"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
-async def public_base(session: AsyncSession, *, start: datetime, end: datetime, excluded: Sequence[str],
-                      minimum: int, governorate: str | None = None, cells7: Sequence[int] | None = None
-                      ) -> Sequence[Row[Any]]:
+async def public_base(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    excluded: Sequence[str],
+    minimum: int,
+    governorate: str | None = None,
+    cells7: Sequence[int] | None = None,
+) -> Sequence[Row[Any]]:
     """The public map's published base numbers in [start, end) (whole months): per resolution-7 cell
     (`cell7`), month (`bucket`) and governorate of the stations, the incidents neither sensitive nor of an
     `excluded` category, where there are at least `minimum` of them (the others are suppressed: never
     returned, so never part of a sum). Optionally of one governorate, or of some cells only."""
     params: dict[str, Any] = {"start": start, "end": end, "excluded": list(excluded), "minimum": minimum}
-    conditions = ["r.grain = 'm'", "r.res = 8", "r.bucket >= :start", "r.bucket < :end",
-                  f"r.layer = {INCIDENTS}", "NOT r.sensitive", "r.category <> ALL(CAST(:excluded AS text[]))"]
+    conditions = [
+        "r.grain = 'm'",
+        "r.res = 8",
+        "r.bucket >= :start",
+        "r.bucket < :end",
+        f"r.layer = {INCIDENTS}",
+        "NOT r.sensitive",
+        "r.category <> ALL(CAST(:excluded AS text[]))",
+    ]
     if governorate is not None:
         params["governorate"] = governorate
         conditions.append("r.governorate = :governorate")
@@ -265,7 +313,7 @@ async def public_base(session: AsyncSession, *, start: datetime, end: datetime, 
       WHERE {" AND ".join(conditions)}
       GROUP BY 1, 2, 3
       HAVING sum(r.n) >= :minimum"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
 _UNITS = {"HOUR": "hour", "DAY": "day", "WEEK": "week"}
@@ -282,18 +330,30 @@ async def timeline(session: AsyncSession, f: Filter, unit: str) -> Sequence[Row[
       {_STRETCHES}
       WHERE {_where(f, params)}
       GROUP BY 1 ORDER BY 1"""
-    return (await core.execute(session, text(sql), params)).all()
+    return (await statements.execute(session, text(sql), params)).all()
 
 
-def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, start: datetime,
-               end: datetime, *, sensitive: str | None = None, coarse: Coarse | None = None) -> str:
+def _raw_where(
+    f: Filter,
+    params: dict[str, Any],
+    table: str,
+    time_column: str,
+    start: datetime,
+    end: datetime,
+    *,
+    sensitive: str | None = None,
+    coarse: Coarse | None = None,
+) -> str:
     """The period's records of the scope and area. With `coarse`, the records for which the SQL
     expression `sensitive` holds are counted generalised: their whole day in the period (disclosed_at is
     its start), their coarse cell held by a drawn area (every such day lies in the period's time range too,
     so that condition, which the indexes serve, holds for all)."""
     params.update(start=start, end=end, res=f.resolution)
-    conditions = [f"{table}.{time_column} >= :start", f"{table}.{time_column} < :end",
-                  *_scope_and_area(f, params, f"{table}.station_id", "st.governorate_code")]
+    conditions = [
+        f"{table}.{time_column} >= :start",
+        f"{table}.{time_column} < :end",
+        *_scope_and_area(f, params, f"{table}.station_id", "st.governorate_code"),
+    ]
     place = f"activity_h3_parent({table}.h3_cell, :res) IN {_COVER}" if f.cover is not None else "true"
     if f.cover is not None:
         params["cover"] = list(f.cover)
@@ -305,23 +365,42 @@ def _raw_where(f: Filter, params: dict[str, Any], table: str, time_column: str, 
         if coarse.cells is not None:
             params.update(coarse_res=coarse.res, coarse_cells=list(coarse.cells))
             coarse_place = _in_cells(f"{table}.h3_cell", "coarse_res", "coarse_cells")
-        conditions.append(f"((NOT {sensitive} AND {place}) OR ({sensitive} "
-                          f"AND {table}.disclosed_at >= :day_from AND {table}.disclosed_at < :day_to "
-                          f"AND {coarse_place}))")
+        conditions.append(
+            f"((NOT {sensitive} AND {place}) OR ({sensitive} "
+            f"AND {table}.disclosed_at >= :day_from AND {table}.disclosed_at < :day_to "
+            f"AND {coarse_place}))"
+        )
     return " AND ".join(conditions)
 
 
-async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: datetime,
-                      coarse: Coarse | None = None) -> Row[Any]:
+async def raw_summary(
+    session: AsyncSession, f: Filter, start: datetime, end: datetime, coarse: Coarse | None = None
+) -> Row[Any]:
     """What counts cannot tell, from the period's records (read through the (station, time) indexes):
     incidents by status, the median hours from report to resolution, the officers who reported or
     engaged, and the engagements logged by women officers. With `coarse`, sensitive records count by
     their generalised key (`_raw_where`)."""
     params: dict[str, Any] = {}
-    incidents = _raw_where(f, params, "i", "occurred_at", start, end, coarse=coarse,
-                           sensitive="markaz_sensitive_incident(i.category, i.sensitive)")
-    engagements = _raw_where(f, params, "e", "occurred_at", start, end, coarse=coarse,
-                             sensitive="markaz_sensitive_engagement(e.kind)")
+    incidents = _raw_where(
+        f,
+        params,
+        "i",
+        "occurred_at",
+        start,
+        end,
+        coarse=coarse,
+        sensitive="markaz_sensitive_incident(i.category, i.sensitive)",
+    )
+    engagements = _raw_where(
+        f,
+        params,
+        "e",
+        "occurred_at",
+        start,
+        end,
+        coarse=coarse,
+        sensitive="markaz_sensitive_engagement(e.kind)",
+    )
     sql = f"""
       WITH inc AS (
         SELECT i.status, i.reported_by_id, i.reported_at, i.resolved_at FROM incidents i
@@ -342,26 +421,31 @@ async def raw_summary(session: AsyncSession, f: Filter, start: datetime, end: da
            WHERE officer IS NOT NULL) AS officer_ids,
         (SELECT count(*) FROM eng WHERE gender = 'FEMALE') AS engagements_by_women,
         (SELECT count(*) FROM eng) AS engagements"""  # noqa: S608 - fixed fragments; values are parameters
-    return (await core.execute(session, text(sql), params)).one()
+    return (await statements.execute(session, text(sql), params)).one()
 
 
 async def patrol_officers(session: AsyncSession, f: Filter, start: datetime, end: datetime) -> set[int]:
     """Officers on patrols of the scope that went on during [start, end)."""
     params: dict[str, Any] = {"start": start, "end": end}
-    conditions = ["p.started_at < :end", "(p.ended_at IS NULL OR p.ended_at >= :start)",
-                  *_scope_and_area(f, params, "p.station_id", "st.governorate_code")]
+    conditions = [
+        "p.started_at < :end",
+        "(p.ended_at IS NULL OR p.ended_at >= :start)",
+        *_scope_and_area(f, params, "p.station_id", "st.governorate_code"),
+    ]
     if f.cover is not None:  # a drawn area: patrols with a fix in it during the period
         params.update(cover=list(f.cover), res=f.resolution)
-        conditions.append("EXISTS (SELECT 1 FROM patrol_fixes x WHERE x.patrol_id = p.id "  # noqa: S608
-                          "AND x.recorded_at >= :start AND x.recorded_at < :end "
-                          f"AND activity_h3_parent(x.h3_cell, :res) IN {_COVER})")
+        conditions.append(
+            "EXISTS (SELECT 1 FROM patrol_fixes x WHERE x.patrol_id = p.id "  # noqa: S608
+            "AND x.recorded_at >= :start AND x.recorded_at < :end "
+            f"AND activity_h3_parent(x.h3_cell, :res) IN {_COVER})"
+        )
     sql = f"""SELECT DISTINCT unnest(p.officer_ids) FROM patrols p JOIN stations st ON st.id = p.station_id
               WHERE {" AND ".join(conditions)}"""  # noqa: S608 - fixed fragments; values are parameters
-    return {row[0] for row in (await core.execute(session, text(sql), params)).all()}
+    return {row[0] for row in (await statements.execute(session, text(sql), params)).all()}
 
 
 async def compact(session: AsyncSession, limit: int = 50_000) -> int:
     """Merge the delta rows of the keys of up to `limit` fresh rows of each rollup table (see migration
     0007); the fresh rows taken. The caller commits."""
-    result = await core.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
+    result = await statements.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
     return int(result.scalar())

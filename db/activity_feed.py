@@ -18,7 +18,7 @@ import asyncpg
 from sqlalchemy import DateTime, Integer, Row, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 
 CHANNEL = "markaz_activity"
@@ -30,58 +30,82 @@ _log = logging.getLogger("markaz.feed")
 
 async def without_live_feed(session: AsyncSession) -> None:
     """Leave the rest of this transaction's writes out of the feed: for bulk loads of past activity."""
-    await core.execute(session, text("SET LOCAL markaz.activity_feed = 'off'"))
+    await statements.execute(session, text("SET LOCAL markaz.activity_feed = 'off'"))
 
 
 async def head(session: AsyncSession) -> tuple[int, int]:
     """The cursor after everything committed so far ((0, LAST) for an empty log), and never before the
     pruning horizon: a log pruned empty still knows how far it went, so an older cursor is replayed from
     there, and told that it is too old, rather than taken for one from the future."""
-    return ((await core.execute(session, _HEAD)).scalar_one(), LAST)
+    return ((await statements.execute(session, _HEAD)).scalar_one(), LAST)
 
 
 async def horizon(session: AsyncSession) -> int:
     """Every position at or below this one may have been pruned (0: nothing was)."""
-    return (await core.execute(session, _HORIZON)).scalar_one()
+    return (await statements.execute(session, _HORIZON)).scalar_one()
 
 
 async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
     """Remove up to `limit` of the oldest positions committed before `before`, with their events, and
     raise the horizon (activity_feed_prune, the feed pruning migration). The events removed."""
-    return (await core.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()
+    return (await statements.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()
 
 
 _HORIZON = select(ActivityFeedHorizon.position)
-_HEAD = select(func.greatest(select(func.coalesce(func.max(ActivityCommit.position), 0)).scalar_subquery(),
-                             select(ActivityFeedHorizon.position).scalar_subquery()))
-_PRUNE = select(func.activity_feed_prune(bindparam("before", type_=DateTime(timezone=True)),
-                                         bindparam("limit", type_=Integer)))
+_HEAD = select(
+    func.greatest(
+        select(func.coalesce(func.max(ActivityCommit.position), 0)).scalar_subquery(),
+        select(ActivityFeedHorizon.position).scalar_subquery(),
+    )
+)
+_PRUNE = select(
+    func.activity_feed_prune(
+        bindparam("before", type_=DateTime(timezone=True)), bindparam("limit", type_=Integer)
+    )
+)
 
 
-async def events_after(session: AsyncSession, after: tuple[int, int], *, limit: int,
-                       up_to: tuple[int, int] | None = None, layers: Sequence[str] | None = None,
-                       governorates: Sequence[str] | None = None, station_ids: Sequence[int] | None = None
-                       ) -> Sequence[Row[Any]]:
+async def events_after(
+    session: AsyncSession,
+    after: tuple[int, int],
+    *,
+    limit: int,
+    up_to: tuple[int, int] | None = None,
+    layers: Sequence[str] | None = None,
+    governorates: Sequence[str] | None = None,
+    station_ids: Sequence[int] | None = None,
+) -> Sequence[Row[Any]]:
     """Up to `limit` events after `after` (and not after `up_to`), in feed order, with their position.
 
     `governorates`/`station_ids` narrow to a viewer's scope (either matching is enough); None: all.
     """
     position, event_id = after
-    query = (select(ActivityCommit.position, ActivityCommit.committed_at, _EVENTS)
-             .join_from(ActivityCommit, ActivityEvent, ActivityEvent.xid == ActivityCommit.xid)
-             # `position >= p` first, so that PostgreSQL walks the position index from there.
-             .where(ActivityCommit.position >= position,
-                    or_(ActivityCommit.position > position, ActivityEvent.id > event_id))
-             .order_by(ActivityCommit.position, ActivityEvent.id).limit(limit))
+    query = (
+        select(ActivityCommit.position, ActivityCommit.committed_at, _EVENTS)
+        .join_from(ActivityCommit, ActivityEvent, ActivityEvent.xid == ActivityCommit.xid)
+        # `position >= p` first, so that PostgreSQL walks the position index from there.
+        .where(
+            ActivityCommit.position >= position,
+            or_(ActivityCommit.position > position, ActivityEvent.id > event_id),
+        )
+        .order_by(ActivityCommit.position, ActivityEvent.id)
+        .limit(limit)
+    )
     if up_to is not None:
-        query = query.where(ActivityCommit.position <= up_to[0],
-                            or_(ActivityCommit.position < up_to[0], ActivityEvent.id <= up_to[1]))
+        query = query.where(
+            ActivityCommit.position <= up_to[0],
+            or_(ActivityCommit.position < up_to[0], ActivityEvent.id <= up_to[1]),
+        )
     if layers is not None:
         query = query.where(ActivityEvent.layer.in_(list(layers)))
     if governorates is not None or station_ids is not None:
-        query = query.where(or_(ActivityEvent.governorate.in_(list(governorates or ())),
-                                ActivityEvent.station_id.in_(list(station_ids or ()))))
-    return (await core.execute(session, query)).all()
+        query = query.where(
+            or_(
+                ActivityEvent.governorate.in_(list(governorates or ())),
+                ActivityEvent.station_id.in_(list(station_ids or ())),
+            )
+        )
+    return (await statements.execute(session, query)).all()
 
 
 class Listener:
@@ -102,8 +126,9 @@ class Listener:
         while True:
             conn = None
             try:
-                conn = await asyncpg.connect(self.url, timeout=10,
-                                             server_settings={"application_name": "markaz-feed"})
+                conn = await asyncpg.connect(
+                    self.url, timeout=10, server_settings={"application_name": "markaz-feed"}
+                )
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, lambda *_args: self.wake())
@@ -121,8 +146,10 @@ class Listener:
             except asyncio.CancelledError:
                 raise
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                _log.warning("feed listener lost its connection; reconnecting", extra={
-                    "error": f"{type(error).__name__}: {error}", "retry_in_s": delay})
+                _log.warning(
+                    "feed listener lost its connection; reconnecting",
+                    extra={"error": f"{type(error).__name__}: {error}", "retry_in_s": delay},
+                )
             finally:
                 self.connected.clear()
                 if conn is not None and not conn.is_closed():

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import AuditEntry
 
 _AUDIT_LOCK = 7_272_002
@@ -31,22 +31,29 @@ async def last_hash_locked(session: AsyncSession) -> str:
     Appends are serialized so that each entry's `prev_hash` really is the entry before it. The lock is
     taken as late as possible (entries are buffered per request and written just before commit).
     """
-    await core.execute(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+    await statements.execute(session, text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
     last = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    found = (await core.execute(session, last)).scalar()
+    found = (await statements.execute(session, last)).scalar()
     return found or GENESIS
 
 
 async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await core.execute(session, insert(AuditEntry), list(rows))
+        await statements.execute(session, insert(AuditEntry), list(rows))
 
 
 async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIterator[Any]:
     last_id = 0
     while True:
-        rows = (await core.execute(session, select(AuditEntry.__table__).where(AuditEntry.id > last_id)
-                                      .order_by(AuditEntry.id).limit(batch))).all()
+        rows = (
+            await statements.execute(
+                session,
+                select(AuditEntry.__table__)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch),
+            )
+        ).all()
         if not rows:
             return
         for row in rows:
@@ -57,4 +64,4 @@ async def entries_in_order(session: AsyncSession, batch: int = 5000) -> AsyncIte
 async def head(session: AsyncSession) -> Any | None:
     """The newest entry's id, hash and key id (entries commit in chain order: appends hold the lock)."""
     query = select(AuditEntry.id, AuditEntry.hash, AuditEntry.key_id).order_by(AuditEntry.id.desc()).limit(1)
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()

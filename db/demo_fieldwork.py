@@ -25,8 +25,11 @@ async def stations_by_external_ids(session: AsyncSession, external_ids: Sequence
 
 
 async def officer_ids_by_badge(session: AsyncSession, badges: Sequence[str]) -> dict[str, int]:
-    rows = (await session.execute(select(Officer.badge_number, Officer.id)
-                                  .where(Officer.badge_number.in_(list(badges))))).all()
+    rows = (
+        await session.execute(
+            select(Officer.badge_number, Officer.id).where(Officer.badge_number.in_(list(badges)))
+        )
+    ).all()
     return {badge: officer_id for badge, officer_id in rows}
 
 
@@ -34,8 +37,9 @@ async def has_field_data(session: AsyncSession) -> bool:
     return (await session.execute(select(Patrol.id).limit(1))).first() is not None
 
 
-async def insert_returning_ids(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]
-                               ) -> list[int]:
+async def insert_returning_ids(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]
+) -> list[int]:
     """Insert rows; their ids in input order (PostgreSQL returns them in order with insertmanyvalues)."""
     if not rows:
         return []
@@ -55,4 +59,4 @@ async def _insert_fixes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     """Fixes in statements of 5,000 rows: the activity rollups fold patrol fixes once per statement, and
     tens of thousands of one-row statements would make seeding minutes long."""
     for start in range(0, len(rows), 5000):
-        await patrols.insert_fixes(session, rows[start:start + 5000])
+        await patrols.insert_fixes(session, rows[start : start + 5000])

@@ -26,9 +26,14 @@ class CaseViewpoint:
     officer_id: int
 
 
-def disclosed_between(columns: Any, sensitive: ColumnElement[bool], on_case: ColumnElement[bool],
-                      start: datetime | None, end: datetime | None,
-                      day_span: tuple[datetime | None, datetime | None]) -> ColumnElement[bool]:
+def disclosed_between(
+    columns: Any,
+    sensitive: ColumnElement[bool],
+    on_case: ColumnElement[bool],
+    start: datetime | None,
+    end: datetime | None,
+    day_span: tuple[datetime | None, datetime | None],
+) -> ColumnElement[bool]:
     """Rows in [start, end) as the viewer may place them in time: by `occurred_at`, or for a sensitive row
     off the viewer's cases by its day (`disclosed_at` in `day_span`, the day starts of the whole days in
     the period). Every such day lies in [start, end), so the exact bounds hold for all rows (and let the

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import core
+from db import statements
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Engagement, FollowUpAction, Patrol, Station
@@ -40,13 +40,20 @@ NO_DUE_DATE = date(9999, 12, 31)
 
 # An action is overdue once its due date has passed in its station's own time zone and it is not done.
 _TODAY_AT_STATION = cast(func.timezone(Station.timezone, func.now()), Date)
-_OVERDUE = and_(FollowUpAction.due_on.is_not(None), FollowUpAction.due_on < _TODAY_AT_STATION,
-                FollowUpAction.status.in_(OPEN_STATUSES))
+_OVERDUE = and_(
+    FollowUpAction.due_on.is_not(None),
+    FollowUpAction.due_on < _TODAY_AT_STATION,
+    FollowUpAction.status.in_(OPEN_STATUSES),
+)
 _DUE_KEY = func.coalesce(FollowUpAction.due_on, literal(NO_DUE_DATE, Date))
 # Actions are read with their engagement's station and governorate (permissions depend on them).
 _ACTIONS_READ = (
-    select(_ACTIONS, Engagement.station_id, Station.governorate_code.label("station_governorate"),
-           _OVERDUE.label("overdue"))
+    select(
+        _ACTIONS,
+        Engagement.station_id,
+        Station.governorate_code.label("station_governorate"),
+        _OVERDUE.label("overdue"),
+    )
     .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
     .join(Station, Station.id == Engagement.station_id)
 )
@@ -58,41 +65,47 @@ _INSERT_ACTION = insert(_ACTIONS)
 
 
 async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await core.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
+    return (await statements.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
 
 
-async def insert_logged_engagement(session: AsyncSession, values: dict[str, Any],
-                                   claimant: client_repo.Claimant, result_type: str) -> Row[Any] | None:
+async def insert_logged_engagement(
+    session: AsyncSession, values: dict[str, Any], claimant: client_repo.Claimant, result_type: str
+) -> Row[Any] | None:
     """The claim of the client id and a new engagement, in one statement; None, with nothing written,
     when the client id was already taken."""
-    return await client_repo.insert_claimed(session, _ENGAGEMENTS, with_cells([values])[0], claimant,
-                                            result_type)
+    return await client_repo.insert_claimed(
+        session, _ENGAGEMENTS, with_cells([values])[0], claimant, result_type
+    )
 
 
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await core.execute(session, _INSERT_ACTION, list(rows))
+        await statements.execute(session, _INSERT_ACTION, list(rows))
 
 
 # Built once: a replayed sync batch reads every engagement back, and a third of a day's link a patrol.
-_BY_IDS = (select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
-           .join(Station, Station.id == Engagement.station_id)
-           .where(Engagement.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
-_PATROL_STATION = (select(Patrol.id, Patrol.station_id, Patrol.officer_ids)
-                   .where(Patrol.id == bindparam("key")))
+_BY_IDS = (
+    select(_ENGAGEMENTS, Station.governorate_code.label("station_governorate"))
+    .join(Station, Station.id == Engagement.station_id)
+    .where(Engagement.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+)
+_PATROL_STATION = select(Patrol.id, Patrol.station_id, Patrol.officer_ids).where(
+    Patrol.id == bindparam("key")
+)
 
 
 async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return {row.id: row for row in (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
+    return {row.id: row for row in (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
 
 
 async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
     """A patrol an engagement links to: its id, station and officers."""
-    return (await core.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
+    return (await statements.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
 
 
-def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
-           scope_governorates: Sequence[str]):
+def _scope(
+    column, *, scope_everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str]
+):
     """`column` (a station id) within the viewer's scope: all, some stations, or stations of governorates."""
     if scope_everything:
         return true()
@@ -100,7 +113,9 @@ def _scope(column, *, scope_everything: bool, scope_station_ids: Sequence[int],
     if scope_station_ids:
         allowed.append(column.in_(list(scope_station_ids)))
     if scope_governorates:
-        allowed.append(column.in_(select(Station.id).where(Station.governorate_code.in_(list(scope_governorates)))))
+        allowed.append(
+            column.in_(select(Station.id).where(Station.governorate_code.in_(list(scope_governorates))))
+        )
     return or_(*allowed) if allowed else false()
 
 
@@ -114,69 +129,96 @@ def on_case(viewpoint: CaseViewpoint):
     return or_(*mine)
 
 
-def _engagement_conditions(*, station_id: int | None = None, governorate: str | None = None,
-                           kinds: Sequence[str] = (), from_: datetime | None = None,
-                           to: datetime | None = None, patrol_id: int | None = None,
-                           viewpoint: CaseViewpoint | None = None,
-                           day_span: tuple[datetime | None, datetime | None] = (None, None), **scope: Any):
+def _engagement_conditions(
+    *,
+    station_id: int | None = None,
+    governorate: str | None = None,
+    kinds: Sequence[str] = (),
+    from_: datetime | None = None,
+    to: datetime | None = None,
+    patrol_id: int | None = None,
+    viewpoint: CaseViewpoint | None = None,
+    day_span: tuple[datetime | None, datetime | None] = (None, None),
+    **scope: Any,
+):
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
     if governorate is not None:
-        conditions.append(Engagement.station_id.in_(
-            select(Station.id).where(Station.governorate_code == governorate)))
+        conditions.append(
+            Engagement.station_id.in_(select(Station.id).where(Station.governorate_code == governorate))
+        )
     if kinds:
         conditions.append(Engagement.kind.in_(list(kinds)))
     if from_ is not None or to is not None:
         assert viewpoint is not None, "a period needs the viewer's cases"
-        conditions.append(disclosed_between(Engagement, func.markaz_sensitive_engagement(Engagement.kind),
-                                            on_case(viewpoint), from_, to, day_span))
+        conditions.append(
+            disclosed_between(
+                Engagement,
+                func.markaz_sensitive_engagement(Engagement.kind),
+                on_case(viewpoint),
+                from_,
+                to,
+                day_span,
+            )
+        )
     if patrol_id is not None:
         conditions.append(Engagement.patrol_id == patrol_id)
     return and_(*conditions)
 
 
-async def list_engagements(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
-                           **filters: Any) -> Sequence[Row[Any]]:
+async def list_engagements(
+    session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int, **filters: Any
+) -> Sequence[Row[Any]]:
     """A page of engagements, newest first (by the time everyone may see, `disclosed_at`); `after` is the
     (disclosed_at, id) of the last one seen."""
     query = select(_ENGAGEMENTS).where(_engagement_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(Engagement.disclosed_at, Engagement.id) < tuple_(*after))
     query = query.order_by(Engagement.disclosed_at.desc(), Engagement.id.desc()).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_engagements(session: AsyncSession, **filters: Any) -> int:
     query = select(func.count()).select_from(_ENGAGEMENTS).where(_engagement_conditions(**filters))
-    return int((await core.execute(session, query)).scalar_one())
+    return int((await statements.execute(session, query)).scalar_one())
 
 
-async def follow_ups_by_engagement_ids(session: AsyncSession, ids: Sequence[int]
-                                       ) -> dict[int, list[Row[Any]]]:
+async def follow_ups_by_engagement_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[Row[Any]]]:
     """Each engagement's actions, in the order they were promised."""
     query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
     found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         found[row.engagement_id].append(row)
     return found
 
 
-async def follow_ups_by_ids(session: AsyncSession, ids: Sequence[int], *, lock: bool = False
-                            ) -> dict[int, Row[Any]]:
+async def follow_ups_by_ids(
+    session: AsyncSession, ids: Sequence[int], *, lock: bool = False
+) -> dict[int, Row[Any]]:
     query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
     if lock:  # status changes of one action queue up
         query = query.with_for_update(of=FollowUpAction)
-    return {row.id: row for row in (await core.execute(session, query)).all()}
+    return {row.id: row for row in (await statements.execute(session, query)).all()}
 
 
 async def update_follow_up(session: AsyncSession, action_id: int, values: dict[str, Any]) -> None:
-    await core.execute(session, update(FollowUpAction).where(FollowUpAction.id == action_id)
-                          .values(**values, updated_at=func.now()))
+    await statements.execute(
+        session,
+        update(FollowUpAction).where(FollowUpAction.id == action_id).values(**values, updated_at=func.now()),
+    )
 
 
-def _action_conditions(*, station_id: int | None = None, owner_id: int | None = None,
-                       status: str | None = None, overdue: bool | None = None, **scope: Any):
+def _action_conditions(
+    *,
+    station_id: int | None = None,
+    owner_id: int | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    **scope: Any,
+):
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
@@ -189,20 +231,24 @@ def _action_conditions(*, station_id: int | None = None, owner_id: int | None = 
     return and_(*conditions)
 
 
-async def list_follow_ups(session: AsyncSession, *, after: tuple[date, int] | None, limit: int,
-                          **filters: Any) -> Sequence[Row[Any]]:
+async def list_follow_ups(
+    session: AsyncSession, *, after: tuple[date, int] | None, limit: int, **filters: Any
+) -> Sequence[Row[Any]]:
     """A page of actions, the soonest due first and those without a due date last; `after` is the
     (due date or NO_DUE_DATE, id) of the last one seen."""
     query = _ACTIONS_READ.where(_action_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
     query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
-    query = (select(func.count()).select_from(_ACTIONS)
-             .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
-             .join(Station, Station.id == Engagement.station_id)
-             .where(_action_conditions(**filters)))
-    return int((await core.execute(session, query)).scalar_one())
+    query = (
+        select(func.count())
+        .select_from(_ACTIONS)
+        .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
+        .join(Station, Station.id == Engagement.station_id)
+        .where(_action_conditions(**filters))
+    )
+    return int((await statements.execute(session, query)).scalar_one())

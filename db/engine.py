@@ -11,15 +11,21 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from db.audit import KEY_INFO
-from db.settings import async_url
 
 # How long to wait for a connection from a full pool, and for a new connection's set-up, by default.
 TIMEOUT_S = 5.0
 
 
-def make_engine(url: str, *, pool_size: int = 40, echo: bool = False, pre_ping: bool = False,
-                statement_timeout_ms: int = 0, timeout_s: float = TIMEOUT_S,
-                command_timeout_s: float | None = None) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 40,
+    echo: bool = False,
+    pre_ping: bool = False,
+    statement_timeout_ms: int = 0,
+    timeout_s: float = TIMEOUT_S,
+    command_timeout_s: float | None = None,
+) -> AsyncEngine:
     """An asyncpg engine. JIT is off: our statements are short, and JIT start-up costs more than it saves.
 
     `statement_timeout_ms` (0: none) makes PostgreSQL cancel any statement that runs longer, so one slow
@@ -98,3 +104,11 @@ def give_audit_key(maker: async_sessionmaker[AsyncSession], audit_key: bytes | N
 def make_reader(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for read-only requests, in autocommit: no BEGIN and ROLLBACK around a single SELECT."""
     return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def async_url(url: str) -> str:
+    """SQLAlchemy's asyncpg URL for a plain PostgreSQL URL (postgres://, postgresql://)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/db)")

@@ -34,8 +34,13 @@ def _unavailable_itself(error: BaseException) -> bool:
         return True  # no connection free in the pool in time, or a pool-level disconnect
     if isinstance(error, exc.PendingRollbackError) and "invalid transaction" in str(error):
         return True  # a later statement on a session whose connection was lost earlier in the request
-    if isinstance(error, ConnectionError | TimeoutError | asyncpg.PostgresConnectionError
-                  | asyncpg.ConnectionDoesNotExistError):
+    if isinstance(
+        error,
+        ConnectionError
+        | TimeoutError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.ConnectionDoesNotExistError,
+    ):
         return True
     if isinstance(error, OSError) and error.errno is not None:
         return True  # refused, unreachable, reset: the socket layer

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import core
+from db import statements
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Incident, IncidentStatusChange, Station
@@ -37,9 +37,8 @@ from db.models import Incident, IncidentStatusChange, Station
 _INCIDENTS = Incident.__table__
 _CHANGES = IncidentStatusChange.__table__
 # Incidents are read with their station's governorate: permissions depend on it.
-_WITH_GOVERNORATE = (
-    select(_INCIDENTS, Station.governorate_code.label("station_governorate"))
-    .join(Station, Station.id == _INCIDENTS.c.station_id)
+_WITH_GOVERNORATE = select(_INCIDENTS, Station.governorate_code.label("station_governorate")).join(
+    Station, Station.id == _INCIDENTS.c.station_id
 )
 
 
@@ -50,7 +49,7 @@ _INSERT_CHANGE = insert(_CHANGES)
 
 async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
     # The H3 cell goes with the point, whoever writes it: the activity rollups are keyed by it.
-    return (await core.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
+    return (await statements.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
 
 
 def _first_change(made: CTE) -> list[CTE]:
@@ -60,24 +59,27 @@ def _first_change(made: CTE) -> list[CTE]:
     return [insert(_CHANGES).from_select(columns, rows).cte("first_change")]
 
 
-async def insert_reported_incident(session: AsyncSession, values: dict[str, Any],
-                                   claimant: client_repo.Claimant, result_type: str) -> Row[Any] | None:
+async def insert_reported_incident(
+    session: AsyncSession, values: dict[str, Any], claimant: client_repo.Claimant, result_type: str
+) -> Row[Any] | None:
     """The claim of the client id, a new incident and its first status change: one round trip for what
     was four statements. None, with nothing written, when the client id was already taken."""
-    return await client_repo.insert_claimed(session, _INCIDENTS, with_cells([values])[0], claimant,
-                                            result_type, _first_change)
+    return await client_repo.insert_claimed(
+        session, _INCIDENTS, with_cells([values])[0], claimant, result_type, _first_change
+    )
 
 
 _BY_IDS = _WITH_GOVERNORATE.where(_INCIDENTS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
 
 
 async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
+    rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 
-async def update_if_version(session: AsyncSession, incident_id: int, expected_version: int,
-                            values: dict[str, Any]) -> Row[Any] | None:
+async def update_if_version(
+    session: AsyncSession, incident_id: int, expected_version: int, values: dict[str, Any]
+) -> Row[Any] | None:
     """Apply `values` and bump the version, only if the incident is still at `expected_version`.
 
     The condition is checked by the UPDATE itself: of two transactions updating from the same version,
@@ -86,36 +88,50 @@ async def update_if_version(session: AsyncSession, incident_id: int, expected_ve
     """
     params = {f"v_{name}": value for name, value in values.items()}
     params.update(key=incident_id, expected=expected_version)
-    return (await core.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
+    return (await statements.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
 
 
 @functools.cache
 def _update_if_version(columns: tuple[str, ...]) -> Update:
     # one statement built per set of columns: status changes of a sync batch share theirs
-    return (update(_INCIDENTS)
-            .where(_INCIDENTS.c.id == bindparam("key"), _INCIDENTS.c.version == bindparam("expected"))
-            .values({**{name: bindparam(f"v_{name}") for name in columns},
-                     "version": _INCIDENTS.c.version + 1, "updated_at": func.now()})
-            .returning(*_INCIDENTS.c))
+    return (
+        update(_INCIDENTS)
+        .where(_INCIDENTS.c.id == bindparam("key"), _INCIDENTS.c.version == bindparam("expected"))
+        .values(
+            {
+                **{name: bindparam(f"v_{name}") for name in columns},
+                "version": _INCIDENTS.c.version + 1,
+                "updated_at": func.now(),
+            }
+        )
+        .returning(*_INCIDENTS.c)
+    )
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
-    await core.execute(session, _INSERT_CHANGE, values)
+    await statements.execute(session, _INSERT_CHANGE, values)
 
 
 async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:
     """The change that brought the incident to `version`."""
-    query = (select(_CHANGES).where(_CHANGES.c.incident_id == incident_id, _CHANGES.c.version == version)
-             .order_by(_CHANGES.c.id.desc()).limit(1))
-    return (await core.execute(session, query)).first()
+    query = (
+        select(_CHANGES)
+        .where(_CHANGES.c.incident_id == incident_id, _CHANGES.c.version == version)
+        .order_by(_CHANGES.c.id.desc())
+        .limit(1)
+    )
+    return (await statements.execute(session, query)).first()
 
 
 async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """Each incident's status changes, oldest first."""
-    query = (select(_CHANGES).where(_CHANGES.c.incident_id.in_(list(incident_ids)))
-             .order_by(_CHANGES.c.incident_id, _CHANGES.c.version, _CHANGES.c.id))
+    query = (
+        select(_CHANGES)
+        .where(_CHANGES.c.incident_id.in_(list(incident_ids)))
+        .order_by(_CHANGES.c.incident_id, _CHANGES.c.version, _CHANGES.c.id)
+    )
     result: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         result[row.incident_id].append(row)
     return result
 
@@ -131,11 +147,21 @@ def on_case(viewpoint: CaseViewpoint) -> ColumnElement[bool]:
     return or_(*mine)
 
 
-def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str],
-                station_id: int | None, governorate: str | None, categories: Sequence[str],
-                statuses: Sequence[str], occurred_from: datetime | None, occurred_to: datetime | None,
-                assigned_to: int | None, viewpoint: CaseViewpoint,
-                day_span: tuple[datetime | None, datetime | None]) -> ColumnElement[bool]:
+def _conditions(
+    *,
+    everything: bool,
+    scope_station_ids: Sequence[int],
+    scope_governorates: Sequence[str],
+    station_id: int | None,
+    governorate: str | None,
+    categories: Sequence[str],
+    statuses: Sequence[str],
+    occurred_from: datetime | None,
+    occurred_to: datetime | None,
+    assigned_to: int | None,
+    viewpoint: CaseViewpoint,
+    day_span: tuple[datetime | None, datetime | None],
+) -> ColumnElement[bool]:
     c = _INCIDENTS.c
     conditions: list[ColumnElement[bool]] = []
     if not everything:
@@ -154,15 +180,24 @@ def _conditions(*, everything: bool, scope_station_ids: Sequence[int], scope_gov
     if statuses:
         conditions.append(c.status.in_(list(statuses)))
     if occurred_from is not None or occurred_to is not None:
-        conditions.append(disclosed_between(c, func.markaz_sensitive_incident(c.category, c.sensitive),
-                                            on_case(viewpoint), occurred_from, occurred_to, day_span))
+        conditions.append(
+            disclosed_between(
+                c,
+                func.markaz_sensitive_incident(c.category, c.sensitive),
+                on_case(viewpoint),
+                occurred_from,
+                occurred_to,
+                day_span,
+            )
+        )
     if assigned_to is not None:
         conditions.append(c.assigned_officer_ids.contains([assigned_to]))
     return and_(true(), *conditions)
 
 
-async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int,
-                         **filters: Any) -> Sequence[Row[Any]]:
+async def list_incidents(
+    session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int, **filters: Any
+) -> Sequence[Row[Any]]:
     """A page of incidents, newest first (by the time everyone may see, `disclosed_at`, then id), after
     the cursor's position."""
     c = _INCIDENTS.c
@@ -170,10 +205,14 @@ async def list_incidents(session: AsyncSession, *, after: tuple[datetime, int] |
     if after is not None:
         query = query.where(tuple_(c.disclosed_at, c.id) < tuple_(*after))
     query = query.order_by(c.disclosed_at.desc(), c.id.desc()).limit(limit)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def count_incidents(session: AsyncSession, **filters: Any) -> int:
-    query = (select(func.count()).select_from(_INCIDENTS)
-             .join(Station, Station.id == _INCIDENTS.c.station_id).where(_conditions(**filters)))
-    return int((await core.execute(session, query)).scalar_one())
+    query = (
+        select(func.count())
+        .select_from(_INCIDENTS)
+        .join(Station, Station.id == _INCIDENTS.c.station_id)
+        .where(_conditions(**filters))
+    )
+    return int((await statements.execute(session, query)).scalar_one())

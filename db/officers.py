@@ -11,23 +11,23 @@ from sqlalchemy import Row, case, delete, exists, false, func, literal, select, 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db import core
+from db import statements
 from db.models import AuthSession, LoginThrottle, Officer, RefreshToken, Station
 
 _OFFICERS = Officer.__table__
 
 
 async def create_officer(session: AsyncSession, values: dict[str, Any]) -> int:
-    result = await core.execute(session, insert(Officer).values(**values).returning(Officer.id))
+    result = await statements.execute(session, insert(Officer).values(**values).returning(Officer.id))
     return int(result.scalar_one())
 
 
 async def officer_by_badge(session: AsyncSession, badge: str) -> Row[Any] | None:
-    return (await core.execute(session, select(_OFFICERS).where(Officer.badge_number == badge))).first()
+    return (await statements.execute(session, select(_OFFICERS).where(Officer.badge_number == badge))).first()
 
 
 async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
+    rows = (await statements.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
     return {row.id: row for row in rows}
 
 
@@ -35,16 +35,20 @@ async def list_officers(session: AsyncSession, *, station_id: int | None = None)
     query = select(_OFFICERS).order_by(Officer.id)
     if station_id is not None:
         query = query.where(Officer.station_id == station_id)
-    return (await core.execute(session, query)).all()
+    return (await statements.execute(session, query)).all()
 
 
 async def set_active(session: AsyncSession, officer_id: int, active: bool) -> None:
-    await core.execute(session, update(Officer).where(Officer.id == officer_id).values(active=active))
+    await statements.execute(session, update(Officer).where(Officer.id == officer_id).values(active=active))
 
 
 async def set_password(session: AsyncSession, officer_id: int, password_hash: str) -> None:
-    await core.execute(session, update(Officer).where(Officer.id == officer_id)
-                          .values(password_hash=password_hash, password_changed_at=func.now()))
+    await statements.execute(
+        session,
+        update(Officer)
+        .where(Officer.id == officer_id)
+        .values(password_hash=password_hash, password_changed_at=func.now()),
+    )
 
 
 ACCOUNT_SOURCE = "*"  # the source_key of an account's own row: its failures from every address
@@ -65,18 +69,23 @@ async def statement_by_statement(session: AsyncSession) -> None:
 async def sign_in_subject(session: AsyncSession, badge: str, device_id: str | None) -> Row[Any] | None:
     """The officer of a badge, with `known_device`: whether the officer signed in on `device_id` before.
     One statement, the same whether or not the badge exists."""
-    known = (exists().where(AuthSession.officer_id == Officer.id, AuthSession.device_id == device_id)
-             if device_id else false())
+    known = (
+        exists().where(AuthSession.officer_id == Officer.id, AuthSession.device_id == device_id)
+        if device_id
+        else false()
+    )
     query = select(_OFFICERS, known.label("known_device")).where(Officer.badge_number == badge)
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()
 
 
 async def account_failures(session: AsyncSession, badge_key: str, window: timedelta) -> int:
     """The account's failures from addresses, counted since it last went `window` without one."""
     query = select(LoginThrottle.failures).where(
-        LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == ACCOUNT_SOURCE,
-        LoginThrottle.last_failure_at >= _now() - window)
-    return int((await core.execute(session, query)).scalar() or 0)
+        LoginThrottle.badge_key == badge_key,
+        LoginThrottle.source_key == ACCOUNT_SOURCE,
+        LoginThrottle.last_failure_at >= _now() - window,
+    )
+    return int((await statements.execute(session, query)).scalar() or 0)
 
 
 def _wait(failures, free: int, first_s: float, max_s: float):
@@ -84,8 +93,16 @@ def _wait(failures, free: int, first_s: float, max_s: float):
     return case((failures < free, 0.0), else_=func.least(max_s, first_s * func.power(2.0, failures - free)))
 
 
-async def claim_attempt(session: AsyncSession, badge_key: str, source_key: str, *, free: int, first_s: float,
-                        max_s: float, forget: timedelta) -> int | None:
+async def claim_attempt(
+    session: AsyncSession,
+    badge_key: str,
+    source_key: str,
+    *,
+    free: int,
+    first_s: float,
+    max_s: float,
+    forget: timedelta,
+) -> int | None:
     """Count a try from a source as a failure before it is made, and set when the next may come; the
     source's failures, this try included, or None while the source must still wait.
 
@@ -96,108 +113,168 @@ async def claim_attempt(session: AsyncSession, badge_key: str, source_key: str, 
     t = LoginThrottle.__table__
     failures = case((t.c.last_failure_at < _now() - forget, 1), else_=t.c.failures + 1)
     seconds = lambda n: func.make_interval(0, 0, 0, 0, 0, 0, _wait(n, free, first_s, max_s))  # noqa: E731
-    stmt = insert(LoginThrottle).values(badge_key=badge_key, source_key=source_key, failures=1,
-                                        last_failure_at=_now(),
-                                        next_attempt_at=_now() + seconds(literal(1)))
+    stmt = insert(LoginThrottle).values(
+        badge_key=badge_key,
+        source_key=source_key,
+        failures=1,
+        last_failure_at=_now(),
+        next_attempt_at=_now() + seconds(literal(1)),
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.c.badge_key, t.c.source_key],
-        set_={"failures": failures, "last_failure_at": _now(),
-              "next_attempt_at": _now() + seconds(failures)},
+        set_={"failures": failures, "last_failure_at": _now(), "next_attempt_at": _now() + seconds(failures)},
         where=t.c.next_attempt_at <= _now(),
     ).returning(t.c.failures)
-    found = (await core.execute(session, stmt)).scalar()
+    found = (await statements.execute(session, stmt)).scalar()
     return None if found is None else int(found)
 
 
 async def seconds_to_wait(session: AsyncSession, badge_key: str, source_key: str) -> float:
     query = select(func.extract("epoch", LoginThrottle.next_attempt_at - _now())).where(
-        LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == source_key)
-    return float((await core.execute(session, query)).scalar() or 0)
+        LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == source_key
+    )
+    return float((await statements.execute(session, query)).scalar() or 0)
 
 
 async def count_account_failure(session: AsyncSession, badge_key: str, window: timedelta) -> int:
     """Count a try against the account (from an address): the account's failures since it last went
     `window` without one."""
     t = LoginThrottle.__table__
-    stmt = insert(LoginThrottle).values(badge_key=badge_key, source_key=ACCOUNT_SOURCE, failures=1,
-                                        last_failure_at=_now())
+    stmt = insert(LoginThrottle).values(
+        badge_key=badge_key, source_key=ACCOUNT_SOURCE, failures=1, last_failure_at=_now()
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.c.badge_key, t.c.source_key],
-        set_={"failures": case((t.c.last_failure_at < _now() - window, 1), else_=t.c.failures + 1),
-              "last_failure_at": _now()},
+        set_={
+            "failures": case((t.c.last_failure_at < _now() - window, 1), else_=t.c.failures + 1),
+            "last_failure_at": _now(),
+        },
     ).returning(t.c.failures)
-    return int((await core.execute(session, stmt)).scalar_one())
+    return int((await statements.execute(session, stmt)).scalar_one())
 
 
 async def attempt_succeeded(session: AsyncSession, badge_key: str, source_key: str, *, counted: bool) -> None:
     """The try was right: the source's record is cleared, and the account's count of it taken back."""
-    await core.execute(session, delete(LoginThrottle).where(LoginThrottle.badge_key == badge_key,
-                                                            LoginThrottle.source_key == source_key))
+    await statements.execute(
+        session,
+        delete(LoginThrottle).where(
+            LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == source_key
+        ),
+    )
     if counted:
-        await core.execute(session, update(LoginThrottle).where(
-            LoginThrottle.badge_key == badge_key, LoginThrottle.source_key == ACCOUNT_SOURCE,
-        ).values(failures=func.greatest(LoginThrottle.failures - 1, 0)))
+        await statements.execute(
+            session,
+            update(LoginThrottle)
+            .where(
+                LoginThrottle.badge_key == badge_key,
+                LoginThrottle.source_key == ACCOUNT_SOURCE,
+            )
+            .values(failures=func.greatest(LoginThrottle.failures - 1, 0)),
+        )
 
 
 async def clear_failures(session: AsyncSession, badge_key: str) -> None:
     """Forget every failed sign-in of an account. The rows are locked sources first, the account's own
     last, the order a sign-in takes them in, so the two cannot deadlock."""
     t = LoginThrottle.__table__
-    rows = (select(t.c.badge_key, t.c.source_key).where(t.c.badge_key == badge_key)
-            .order_by(t.c.source_key == ACCOUNT_SOURCE, t.c.source_key).with_for_update())
-    await core.execute(session, rows)
-    await core.execute(session, delete(LoginThrottle).where(LoginThrottle.badge_key == badge_key))
+    rows = (
+        select(t.c.badge_key, t.c.source_key)
+        .where(t.c.badge_key == badge_key)
+        .order_by(t.c.source_key == ACCOUNT_SOURCE, t.c.source_key)
+        .with_for_update()
+    )
+    await statements.execute(session, rows)
+    await statements.execute(session, delete(LoginThrottle).where(LoginThrottle.badge_key == badge_key))
 
 
-async def create_session(session: AsyncSession, *, session_id: uuid.UUID, officer_id: int,
-                         device_id: str | None, expires_at: datetime, token_hash: bytes) -> None:
-    await core.execute(session, insert(AuthSession).values(
-        id=session_id, officer_id=officer_id, device_id=device_id, expires_at=expires_at))
-    await core.execute(session, insert(RefreshToken).values(token_hash=token_hash, session_id=session_id))
+async def create_session(
+    session: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    officer_id: int,
+    device_id: str | None,
+    expires_at: datetime,
+    token_hash: bytes,
+) -> None:
+    await statements.execute(
+        session,
+        insert(AuthSession).values(
+            id=session_id, officer_id=officer_id, device_id=device_id, expires_at=expires_at
+        ),
+    )
+    await statements.execute(
+        session, insert(RefreshToken).values(token_hash=token_hash, session_id=session_id)
+    )
 
 
 async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> Row[Any] | None:
     """The token with its session, locked: two refreshes with one token cannot both rotate it."""
     query = (
-        select(RefreshToken.token_hash, RefreshToken.used_at, AuthSession.id.label("session_id"),
-               AuthSession.officer_id, AuthSession.revoked_at, AuthSession.expires_at, AuthSession.device_id)
+        select(
+            RefreshToken.token_hash,
+            RefreshToken.used_at,
+            AuthSession.id.label("session_id"),
+            AuthSession.officer_id,
+            AuthSession.revoked_at,
+            AuthSession.expires_at,
+            AuthSession.device_id,
+        )
         .join(AuthSession, AuthSession.id == RefreshToken.session_id)
         .where(RefreshToken.token_hash == token_hash)
         .with_for_update(of=RefreshToken)
     )
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()
 
 
-async def rotate_refresh_token(session: AsyncSession, old_hash: bytes, new_hash: bytes,
-                               session_id: uuid.UUID, now: datetime) -> None:
+async def rotate_refresh_token(
+    session: AsyncSession, old_hash: bytes, new_hash: bytes, session_id: uuid.UUID, now: datetime
+) -> None:
     used = update(RefreshToken).where(RefreshToken.token_hash == old_hash).values(used_at=now)
-    await core.execute(session, used)
-    await core.execute(session, insert(RefreshToken).values(token_hash=new_hash, session_id=session_id))
+    await statements.execute(session, used)
+    await statements.execute(session, insert(RefreshToken).values(token_hash=new_hash, session_id=session_id))
 
 
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID, reason: str) -> None:
-    await core.execute(session,
-        update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=func.now(), revoked_reason=reason))
+    await statements.execute(
+        session,
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason=reason),
+    )
 
 
 async def revoke_officer_sessions(session: AsyncSession, officer_id: int, reason: str) -> int:
-    result = await core.execute(session,
-        update(AuthSession).where(AuthSession.officer_id == officer_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=func.now(), revoked_reason=reason))
+    result = await statements.execute(
+        session,
+        update(AuthSession)
+        .where(AuthSession.officer_id == officer_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason=reason),
+    )
     return result.rowcount or 0
 
 
 async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.UUID) -> Row[Any] | None:
     """The officer behind a token, if the session is live and the officer active; one round trip."""
     query = (
-        select(Officer.id, Officer.role, Officer.station_id, Officer.governorates, Officer.name,
-               Officer.gender, Station.governorate_code.label("station_governorate"),
-               AuthSession.device_id)
+        select(
+            Officer.id,
+            Officer.role,
+            Officer.station_id,
+            Officer.governorates,
+            Officer.name,
+            Officer.gender,
+            Station.governorate_code.label("station_governorate"),
+            AuthSession.device_id,
+        )
         .select_from(AuthSession)
         .join(Officer, Officer.id == AuthSession.officer_id)
         .outerjoin(Station, Station.id == Officer.station_id)
-        .where(AuthSession.id == session_id, AuthSession.officer_id == officer_id,
-               AuthSession.revoked_at.is_(None), AuthSession.expires_at > func.now(), Officer.active)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.officer_id == officer_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > func.now(),
+            Officer.active,
+        )
     )
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import PersistedQuery
 
 _TABLE = PersistedQuery.__table__
@@ -15,9 +15,9 @@ _STORE = insert(_TABLE).on_conflict_do_nothing()
 
 
 async def find(session: AsyncSession, sha256: str) -> str | None:
-    return (await core.execute(session, _FIND, {"sha256": sha256})).scalar()
+    return (await statements.execute(session, _FIND, {"sha256": sha256})).scalar()
 
 
 async def store(session: AsyncSession, sha256: str, document: str) -> None:
     """Store a verified document; storing one that is there already is a no-op (it is the same text)."""
-    await core.execute(session, _STORE, {"sha256": sha256, "document": document})
+    await statements.execute(session, _STORE, {"sha256": sha256, "document": document})

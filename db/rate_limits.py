@@ -14,10 +14,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Float, Text
 
-_REFILLED = ("least(EXCLUDED.burst, b.level + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) "
-             "* EXCLUDED.rate)")
+_REFILLED = (
+    "least(EXCLUDED.burst, b.level + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rate)"
+)
 
-_TAKE = text("""
+_TAKE = text(
+    """
 INSERT INTO rate_limit_buckets AS b (key, level, rate, burst, taken, granted, updated_at)
 VALUES (:key, greatest(:burst - 1, 0), :rate, :burst, 1, :burst >= 1, clock_timestamp())
 ON CONFLICT (key) DO UPDATE SET
@@ -25,10 +27,11 @@ ON CONFLICT (key) DO UPDATE SET
   level = CASE WHEN REFILLED >= 1 THEN REFILLED - 1 ELSE REFILLED END,
   rate = EXCLUDED.rate, burst = EXCLUDED.burst, taken = 1, updated_at = clock_timestamp()
 RETURNING granted, level
-""".replace("REFILLED", _REFILLED)).bindparams(
-    bindparam("key", type_=Text), bindparam("rate", type_=Float), bindparam("burst", type_=Float))
+""".replace("REFILLED", _REFILLED)
+).bindparams(bindparam("key", type_=Text), bindparam("rate", type_=Float), bindparam("burst", type_=Float))
 
-_SETTLE = text("""
+_SETTLE = text(
+    """
 INSERT INTO rate_limit_buckets AS b (key, level, rate, burst, taken, granted, updated_at)
 SELECT key, greatest(-burst, burst - taken), rate, burst, taken, true, clock_timestamp()
 FROM unnest(:keys, :rates, :bursts, :taken) AS given(key, rate, burst, taken)
@@ -37,9 +40,13 @@ ON CONFLICT (key) DO UPDATE SET
   rate = EXCLUDED.rate, burst = EXCLUDED.burst, taken = EXCLUDED.taken, granted = true,
   updated_at = clock_timestamp()
 RETURNING key, level
-""".replace("REFILLED", _REFILLED)).bindparams(
-    bindparam("keys", type_=ARRAY(Text)), bindparam("rates", type_=ARRAY(Float)),
-    bindparam("bursts", type_=ARRAY(Float)), bindparam("taken", type_=ARRAY(Float)))
+""".replace("REFILLED", _REFILLED)
+).bindparams(
+    bindparam("keys", type_=ARRAY(Text)),
+    bindparam("rates", type_=ARRAY(Float)),
+    bindparam("bursts", type_=ARRAY(Float)),
+    bindparam("taken", type_=ARRAY(Float)),
+)
 
 # A bucket idle long enough to be full again is the same as no bucket.
 _FORGET = text("""
@@ -66,8 +73,11 @@ class PostgresBuckets:
     async def settle(self, entries: list[tuple[str, float, float, float]]) -> list[float]:
         keys, rates, bursts, taken = (list(column) for column in zip(*entries, strict=True))
         async with self.sessionmaker() as session:
-            rows = (await session.execute(_SETTLE, {"keys": keys, "rates": rates, "bursts": bursts,
-                                                    "taken": taken})).all()
+            rows = (
+                await session.execute(
+                    _SETTLE, {"keys": keys, "rates": rates, "bursts": bursts, "taken": taken}
+                )
+            ).all()
             if next(self._settles) % self._forget_every == 0:
                 await session.execute(_FORGET)
             await session.commit()

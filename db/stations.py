@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import core
+from db import statements
 from db.models import Governorate, Station, StationClosure
 
 _STATIONS = Station.__table__
@@ -40,8 +40,15 @@ _STATIONS = Station.__table__
 _COLUMNS = [column for column in _STATIONS.c if column.name != "open_weekly"]
 # The slots of `stations.open_weekly` (migration 0008): 0 the station itself, then one per service in
 # this order, the order of resolvers.station_records.StationService (tested equal).
-SERVICE_SLOTS = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "JUVENILE_POLICE",
-                 "WOMEN_OFFICERS_DESK", "CRIME_REPORTING", "TRAFFIC", "CIVIL_DOCUMENTS")
+SERVICE_SLOTS = (
+    "COMMUNITY_POLICING",
+    "FAMILY_AND_CHILD_PROTECTION",
+    "JUVENILE_POLICE",
+    "WOMEN_OFFICERS_DESK",
+    "CRIME_REPORTING",
+    "TRAFFIC",
+    "CIVIL_DOCUMENTS",
+)
 _WEEK_MINUTES = 7 * 24 * 60
 DEFAULT_TIMEZONE = "Asia/Baghdad"  # the stations.timezone default (resolvers.station_records' too: tested)
 
@@ -80,8 +87,14 @@ async def nearest_candidates(
     `exclude_ids` (those already seen), and with `open_now` only those whose weekly hours (not closures)
     have them open for `services` at `at`."""
     slots = open_slots(services) if open_now else []
-    query = nearest_query(bool(services), within_m is not None, bool(exclude_ids), governorate is not None,
-                          len(slots), min(services, key=SERVICE_SLOTS.index) if services else None)
+    query = nearest_query(
+        bool(services),
+        within_m is not None,
+        bool(exclude_ids),
+        governorate is not None,
+        len(slots),
+        min(services, key=SERVICE_SLOTS.index) if services else None,
+    )
     params: dict[str, Any] = {"lat": latitude, "lon": longitude, "at": at, "limit": limit}
     params.update({f"slot{i}": slot for i, slot in enumerate(slots)})
     if slots:
@@ -94,12 +107,18 @@ async def nearest_candidates(
         params["exclude_ids"] = list(exclude_ids)
     if governorate is not None:
         params["governorate"] = governorate
-    return await core.fetch(session, query, params)
+    return await statements.fetch(session, query, params)
 
 
 @functools.cache
-def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool, open_slots: int = 0,
-                  indexed_service: str | None = None) -> Select[Any]:
+def nearest_query(
+    services: bool,
+    within: bool,
+    exclude: bool,
+    governorate: bool,
+    open_slots: int = 0,
+    indexed_service: str | None = None,
+) -> Select[Any]:
     """The statement of `nearest_candidates`, one per combination of filters, built once.
 
     Building a SQLAlchemy statement costs about as much as the k-nearest search itself, and this one
@@ -126,14 +145,28 @@ def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool
     # (read here, they cost no round trip of their own). Few stations have any; the index on
     # (station_id, ends_at) finds them.
     closures = (
-        select(func.coalesce(func.jsonb_agg(aggregate_order_by(func.jsonb_build_array(
-            StationClosure.starts_at, StationClosure.ends_at, StationClosure.reason, StationClosure.services),
-            StationClosure.starts_at)), text("'[]'::jsonb")))
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    aggregate_order_by(
+                        func.jsonb_build_array(
+                            StationClosure.starts_at,
+                            StationClosure.ends_at,
+                            StationClosure.reason,
+                            StationClosure.services,
+                        ),
+                        StationClosure.starts_at,
+                    )
+                ),
+                text("'[]'::jsonb"),
+            )
+        )
         .where(StationClosure.station_id == _STATIONS.c.id, StationClosure.ends_at > at)
         .scalar_subquery()
     )
-    query = (select(*_COLUMNS, chord.label("chord"), closures.label("closures_ahead"))
-             .where(_STATIONS.c.active))
+    query = select(*_COLUMNS, chord.label("chord"), closures.label("closures_ahead")).where(
+        _STATIONS.c.active
+    )
     if services:
         query = query.where(_STATIONS.c.services.contains(bindparam("services", type_=ARRAY(Text))))
     if indexed_service is not None:
@@ -151,17 +184,28 @@ def nearest_query(services: bool, within: bool, exclude: bool, governorate: bool
     if open_slots:
         local = func.timezone(_STATIONS.c.timezone, at)  # the station's wall time at `at`
         # Constants as literals, not parameters: the statement's only parameters are the named ones.
-        minute = ((extract("isodow", local).cast(Integer) - literal_column("1")) * literal_column("1440")
-                  + extract("hour", local).cast(Integer) * literal_column("60")
-                  + extract("minute", local).cast(Integer))
+        minute = (
+            (extract("isodow", local).cast(Integer) - literal_column("1")) * literal_column("1440")
+            + extract("hour", local).cast(Integer) * literal_column("60")
+            + extract("minute", local).cast(Integer)
+        )
         # Nearly every station keeps Iraq's zone: for those the minute comes worked out (`zone_minute`),
         # saving three zone conversions on each station walked past.
-        minute = case((_STATIONS.c.timezone == literal_column(f"'{DEFAULT_TIMEZONE}'"),
-                       bindparam("zone_minute", type_=Integer)), else_=minute)
-        open_all = and_(*(
-            _STATIONS.c.open_weekly.op("@>")(bindparam(f"slot{i}", type_=Integer)
-                                             * literal_column(str(_WEEK_MINUTES)) + minute)
-            for i in range(open_slots)))
+        minute = case(
+            (
+                _STATIONS.c.timezone == literal_column(f"'{DEFAULT_TIMEZONE}'"),
+                bindparam("zone_minute", type_=Integer),
+            ),
+            else_=minute,
+        )
+        open_all = and_(
+            *(
+                _STATIONS.c.open_weekly.op("@>")(
+                    bindparam(f"slot{i}", type_=Integer) * literal_column(str(_WEEK_MINUTES)) + minute
+                )
+                for i in range(open_slots)
+            )
+        )
         # Wrapped in coalesce (open_weekly is never NULL, so the answer is the same) for the planner:
         # it guesses 0.5% of rows for a range test against a per-row value and would then sort every
         # matching station instead of walking the index; for coalesce it guesses half, and walks.
@@ -179,14 +223,14 @@ _BY_IDS = select(*_COLUMNS).where(_STATIONS.c.id == any_(bindparam("ids", type_=
 
 
 async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    rows = (await core.execute(session, _BY_IDS, {"ids": list(ids)})).all()
+    rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
     return {row.id: row for row in rows}
 
 
 async def station_by_external_id(session: AsyncSession, external_id: str) -> Row[Any] | None:
     """The station of this code (`external_id`, as in the station files), or None."""
     query = select(*_COLUMNS).where(_STATIONS.c.external_id == external_id)
-    return (await core.execute(session, query)).first()
+    return (await statements.execute(session, query)).first()
 
 
 def _list_filter(governorate: str | None, services: Sequence[str], model_only: bool, search_key: str | None):
@@ -217,7 +261,7 @@ async def list_stations(
     query = select(*_COLUMNS).where(_list_filter(governorate, services, model_only, search_key))
     if after_id is not None:
         query = query.where(_STATIONS.c.id > after_id)
-    return (await core.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
+    return (await statements.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
 
 
 async def count_stations(
@@ -228,9 +272,12 @@ async def count_stations(
     model_only: bool = False,
     search_key: str | None = None,
 ) -> int:
-    query = select(func.count()).select_from(_STATIONS).where(
-        _list_filter(governorate, services, model_only, search_key))
-    return int((await core.execute(session, query)).scalar_one())
+    query = (
+        select(func.count())
+        .select_from(_STATIONS)
+        .where(_list_filter(governorate, services, model_only, search_key))
+    )
+    return int((await statements.execute(session, query)).scalar_one())
 
 
 async def closures_for_stations(
@@ -243,18 +290,21 @@ async def closures_for_stations(
         .order_by(StationClosure.station_id, StationClosure.starts_at)
     )
     result: dict[int, list[Row[Any]]] = {sid: [] for sid in station_ids}
-    for row in (await core.execute(session, query)).all():
+    for row in (await statements.execute(session, query)).all():
         result[row.station_id].append(row)
     return result
 
 
 async def governorates(session: AsyncSession) -> Sequence[Row[Any]]:
-    return (await core.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
+    return (await statements.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
 
 
 async def governorates_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Row[Any]]:
-    rows = (await core.execute(session,
-        select(Governorate.__table__).where(Governorate.code.in_(list(codes))))).all()
+    rows = (
+        await statements.execute(
+            session, select(Governorate.__table__).where(Governorate.code.in_(list(codes)))
+        )
+    ).all()
     return {row.code: row for row in rows}
 
 
@@ -265,7 +315,7 @@ async def upsert_governorates(session: AsyncSession, rows: Sequence[dict[str, An
         index_elements=[Governorate.code],
         set_={c: stmt.excluded[c] for c in ("name_ar", "name_ku", "name_en", "latitude", "longitude")},
     )
-    await core.execute(session, stmt)
+    await statements.execute(session, stmt)
 
 
 _UPDATABLE = [c.name for c in _COLUMNS if c.name not in ("id", "external_id", "created_at")]
@@ -284,10 +334,13 @@ async def upsert_stations(
     stmt = insert(Station).values(list(rows))
     stmt = stmt.on_conflict_do_update(
         index_elements=[Station.external_id],
-        set_={name: (func.clock_timestamp() if name == "updated_at" else stmt.excluded[name])
-              for name in _UPDATABLE if name in rows[0] or name == "updated_at"},
+        set_={
+            name: (func.clock_timestamp() if name == "updated_at" else stmt.excluded[name])
+            for name in _UPDATABLE
+            if name in rows[0] or name == "updated_at"
+        },
     ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
-    return [(r[0], r[1], r[2]) for r in (await core.execute(session, stmt)).all()]
+    return [(r[0], r[1], r[2]) for r in (await statements.execute(session, stmt)).all()]
 
 
 async def replace_closures(
@@ -295,10 +348,10 @@ async def replace_closures(
 ) -> None:
     """Make the listed closures the stations' only closures (an import states them in full)."""
     old = delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids)))
-    await core.execute(session, old)
+    await statements.execute(session, old)
     if closures:
-        await core.execute(session, insert(StationClosure).values(list(closures)))
+        await statements.execute(session, insert(StationClosure).values(list(closures)))
 
 
 async def station_count(session: AsyncSession) -> int:
-    return int((await core.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
+    return int((await statements.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())

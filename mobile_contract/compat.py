@@ -34,16 +34,25 @@ _DEFAULT_REASON = "No longer supported"
 _FIELD_KINDS = {"FIELD_REMOVED", "FIELD_CHANGED_KIND", "INPUT_FIELD_DEFAULT_VALUE_CHANGE"}
 _ARG_KINDS = {"ARG_REMOVED", "ARG_CHANGED_KIND", "ARG_DEFAULT_VALUE_CHANGE"}
 _ARG_ADDED_KINDS = {"REQUIRED_ARG_ADDED", "OPTIONAL_ARG_ADDED"}
-_TYPE_KINDS = {"TYPE_REMOVED", "TYPE_CHANGED_KIND", "TYPE_REMOVED_FROM_UNION", "TYPE_ADDED_TO_UNION",
-               "VALUE_REMOVED_FROM_ENUM", "VALUE_ADDED_TO_ENUM", "REQUIRED_INPUT_FIELD_ADDED",
-               "OPTIONAL_INPUT_FIELD_ADDED", "IMPLEMENTED_INTERFACE_REMOVED", "IMPLEMENTED_INTERFACE_ADDED"}
+_TYPE_KINDS = {
+    "TYPE_REMOVED",
+    "TYPE_CHANGED_KIND",
+    "TYPE_REMOVED_FROM_UNION",
+    "TYPE_ADDED_TO_UNION",
+    "VALUE_REMOVED_FROM_ENUM",
+    "VALUE_ADDED_TO_ENUM",
+    "REQUIRED_INPUT_FIELD_ADDED",
+    "OPTIONAL_INPUT_FIELD_ADDED",
+    "IMPLEMENTED_INTERFACE_REMOVED",
+    "IMPLEMENTED_INTERFACE_ADDED",
+}
 _NAME = r"[_A-Za-z][_0-9A-Za-z]*"
 
 
 @dataclasses.dataclass(frozen=True, slots=True, order=True)
 class Finding:
-    level: str          # "error" or "warning"
-    release: str        # officer-1.0.0, or "schema" for findings about the schema alone
+    level: str  # "error" or "warning"
+    release: str  # officer-1.0.0, or "schema" for findings about the schema alone
     operation: str
     reason: str
 
@@ -80,8 +89,9 @@ def _affects(kind: str, description: str, usage: Usage) -> bool:
 
 def _changes(old: GraphQLSchema, new: GraphQLSchema) -> list[tuple[str, str, str]]:
     """(level, kind, description) of every breaking and dangerous change from `old` to `new`."""
-    return ([("error", c.type.name, c.description) for c in find_breaking_changes(old, new)]
-            + [("warning", c.type.name, c.description) for c in find_dangerous_changes(old, new)])
+    return [("error", c.type.name, c.description) for c in find_breaking_changes(old, new)] + [
+        ("warning", c.type.name, c.description) for c in find_dangerous_changes(old, new)
+    ]
 
 
 def deprecations(schema: GraphQLSchema) -> dict[str, str | None]:
@@ -104,24 +114,32 @@ def deprecations(schema: GraphQLSchema) -> dict[str, str | None]:
     return found
 
 
-def check(live: GraphQLSchema, manifests: list[Manifest], snapshot_sdl: str | None = None, *,
-          strict: bool = False) -> list[Finding]:
+def check(
+    live: GraphQLSchema, manifests: list[Manifest], snapshot_sdl: str | None = None, *, strict: bool = False
+) -> list[Finding]:
     findings: set[Finding] = set()
     snapshot = build_schema(snapshot_sdl) if snapshot_sdl else None
     snapshot_changes = _changes(snapshot, live) if snapshot is not None else []
     deprecated = deprecations(live)
     for coordinate, reason in deprecated.items():
         if not reason or not reason.strip() or reason == _DEFAULT_REASON:
-            findings.add(Finding("error", "schema", "",
-                                 f"{coordinate} is deprecated without a reason: say what to use instead"))
+            findings.add(
+                Finding(
+                    "error",
+                    "schema",
+                    "",
+                    f"{coordinate} is deprecated without a reason: say what to use instead",
+                )
+            )
     for manifest in manifests:
         built_against = build_schema(manifest.schema_sdl)
         changes = _changes(built_against, live) + snapshot_changes
         for op in manifest.operations:
             document = parse(op.document)
             for error in validate(live, document):
-                findings.add(Finding("error", manifest.release, op.name,
-                                     f"no longer validates: {error.message}"))
+                findings.add(
+                    Finding("error", manifest.release, op.name, f"no longer validates: {error.message}")
+                )
             usage = usage_of(built_against, document)
             if snapshot is not None:
                 snap = usage_of(snapshot, document)
@@ -135,13 +153,32 @@ def check(live: GraphQLSchema, manifests: list[Manifest], snapshot_sdl: str | No
                     findings.add(Finding(level, manifest.release, op.name, f"{description} ({tag}: {kind})"))
             live_usage = usage_of(live, document)
             for coordinate in sorted((live_usage.fields | live_usage.arguments) & deprecated.keys()):
-                findings.add(Finding("warning", manifest.release, op.name,
-                                     f"uses deprecated {coordinate}: {deprecated[coordinate]}"))
+                findings.add(
+                    Finding(
+                        "warning",
+                        manifest.release,
+                        op.name,
+                        f"uses deprecated {coordinate}: {deprecated[coordinate]}",
+                    )
+                )
     return sorted(findings)
 
 
-_BREAKING = {"TYPE_REMOVED", "TYPE_CHANGED_KIND", "TYPE_REMOVED_FROM_UNION", "VALUE_REMOVED_FROM_ENUM",
-             "REQUIRED_INPUT_FIELD_ADDED", "IMPLEMENTED_INTERFACE_REMOVED", "FIELD_REMOVED",
-             "FIELD_CHANGED_KIND", "REQUIRED_ARG_ADDED", "ARG_REMOVED", "ARG_CHANGED_KIND",
-             "DIRECTIVE_REMOVED", "DIRECTIVE_ARG_REMOVED", "REQUIRED_DIRECTIVE_ARG_ADDED",
-             "DIRECTIVE_REPEATABLE_REMOVED", "DIRECTIVE_LOCATION_REMOVED"}
+_BREAKING = {
+    "TYPE_REMOVED",
+    "TYPE_CHANGED_KIND",
+    "TYPE_REMOVED_FROM_UNION",
+    "VALUE_REMOVED_FROM_ENUM",
+    "REQUIRED_INPUT_FIELD_ADDED",
+    "IMPLEMENTED_INTERFACE_REMOVED",
+    "FIELD_REMOVED",
+    "FIELD_CHANGED_KIND",
+    "REQUIRED_ARG_ADDED",
+    "ARG_REMOVED",
+    "ARG_CHANGED_KIND",
+    "DIRECTIVE_REMOVED",
+    "DIRECTIVE_ARG_REMOVED",
+    "REQUIRED_DIRECTIVE_ARG_ADDED",
+    "DIRECTIVE_REPEATABLE_REMOVED",
+    "DIRECTIVE_LOCATION_REMOVED",
+}

@@ -81,13 +81,21 @@ def _print(node) -> str:
         case "operation_definition":
             var_defs = _wrap("(", _join((p(v) for v in node.variable_definitions or ()), ", "), ")")
             name = node.name.value if node.name else ""
-            prefix = _join((node.operation.value, _join((name, var_defs)),
-                            _join((p(d) for d in node.directives or ()), " ")), " ")
+            prefix = _join(
+                (
+                    node.operation.value,
+                    _join((name, var_defs)),
+                    _join((p(d) for d in node.directives or ()), " "),
+                ),
+                " ",
+            )
             return ("" if prefix == "query" else prefix + " ") + p(node.selection_set)
         case "variable_definition":
-            return (f"${node.variable.name.value}: {p(node.type)}"
-                    + _wrap(" = ", p(node.default_value) if node.default_value else "")
-                    + _wrap(" ", _join((p(d) for d in node.directives or ()), " ")))
+            return (
+                f"${node.variable.name.value}: {p(node.type)}"
+                + _wrap(" = ", p(node.default_value) if node.default_value else "")
+                + _wrap(" ", _join((p(d) for d in node.directives or ()), " "))
+            )
         case "selection_set":
             return _block(p(s) for s in node.selections)
         case "field":
@@ -96,22 +104,32 @@ def _print(node) -> str:
             line = prefix
             if args:
                 joined = ", ".join(args)
-                line = (prefix + _wrap("(\n", _indent("\n".join(args)), "\n)")
-                        if len(prefix) + len(joined) + 2 > _MAX_LINE else f"{prefix}({joined})")
-            return (line + _wrap(" ", _join((p(d) for d in node.directives or ()), " "))
-                    + _wrap(" ", p(node.selection_set) if node.selection_set else ""))
+                line = (
+                    prefix + _wrap("(\n", _indent("\n".join(args)), "\n)")
+                    if len(prefix) + len(joined) + 2 > _MAX_LINE
+                    else f"{prefix}({joined})"
+                )
+            return (
+                line
+                + _wrap(" ", _join((p(d) for d in node.directives or ()), " "))
+                + _wrap(" ", p(node.selection_set) if node.selection_set else "")
+            )
         case "argument" | "object_field":
             return f"{node.name.value}: {p(node.value)}"
         case "fragment_spread":
             return "..." + node.name.value + _wrap(" ", _join((p(d) for d in node.directives or ()), " "))
         case "inline_fragment":
             condition = _wrap("on ", node.type_condition.name.value if node.type_condition else "")
-            return _join(("...", condition, _join((p(d) for d in node.directives or ()), " "),
-                          p(node.selection_set)), " ")
+            return _join(
+                ("...", condition, _join((p(d) for d in node.directives or ()), " "), p(node.selection_set)),
+                " ",
+            )
         case "fragment_definition":
-            return (f"fragment {node.name.value} on {node.type_condition.name.value} "
-                    + _wrap("", _join((p(d) for d in node.directives or ()), " "), " ")
-                    + p(node.selection_set))
+            return (
+                f"fragment {node.name.value} on {node.type_condition.name.value} "
+                + _wrap("", _join((p(d) for d in node.directives or ()), " "), " ")
+                + p(node.selection_set)
+            )
         case "int_value" | "float_value" | "enum_value":
             return node.value
         case "string_value":
@@ -142,8 +160,11 @@ def sha256_hex(text: str) -> str:
 
 
 def operation_name(document: DocumentNode) -> str | None:
-    names = [d.name.value for d in document.definitions
-             if isinstance(d, OperationDefinitionNode) and d.name is not None]
+    names = [
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.name is not None
+    ]
     return names[0] if len(names) == 1 else None
 
 
@@ -152,8 +173,8 @@ class Usage:
     """The parts of a schema one operation depends on, as schema coordinates (`Type.field`, `Type`)."""
 
     types: set[str] = field(default_factory=set)
-    fields: set[str] = field(default_factory=set)        # output fields selected, and input fields sent
-    arguments: set[str] = field(default_factory=set)     # Type.field(arg:)
+    fields: set[str] = field(default_factory=set)  # output fields selected, and input fields sent
+    arguments: set[str] = field(default_factory=set)  # Type.field(arg:)
 
     def touches(self, coordinate: str) -> bool:
         return coordinate in self.types or coordinate in self.fields or coordinate in self.arguments

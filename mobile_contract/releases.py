@@ -77,8 +77,15 @@ def manifest_path(app: str, version: str, directory: Path = MANIFESTS) -> Path:
     return directory / f"{app}-{version}.json"
 
 
-def build(app: str, version: str, schema_sdl: str, *, operations_dir: Path = OPERATIONS,
-          directory: Path = MANIFESTS, replace: bool = False) -> Manifest:
+def build(
+    app: str,
+    version: str,
+    schema_sdl: str,
+    *,
+    operations_dir: Path = OPERATIONS,
+    directory: Path = MANIFESTS,
+    replace: bool = False,
+) -> Manifest:
     """Write the manifest of a release. A released manifest is never rewritten unless `replace` is given:
     phones in the field send exactly its hashes."""
     path = manifest_path(app, version, directory)

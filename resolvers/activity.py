@@ -68,8 +68,9 @@ class ActivityMap:
 
 def check_resolution(resolution: int, lang: str, high: int = MAX_RESOLUTION) -> int:
     if not MIN_RESOLUTION <= resolution <= high:
-        raise InputError("resolution", message("range", lang, field="resolution", low=MIN_RESOLUTION,
-                                               high=high))
+        raise InputError(
+            "resolution", message("range", lang, field="resolution", low=MIN_RESOLUTION, high=high)
+        )
     return resolution
 
 
@@ -103,36 +104,65 @@ async def _scoped(ctx: Context, area_input: Any) -> tuple[Area, policy.Scope]:
 def check_area_scope(ctx: Context, area: Area) -> policy.Scope:
     """The viewer's scope, once policy has allowed them the area (FORBIDDEN otherwise)."""
     if area.kind == "station":
-        return policy.activity_scope(ctx.viewer, station_id=area.station_id,
-                                     station_governorate=area.governorate)
+        return policy.activity_scope(
+            ctx.viewer, station_id=area.station_id, station_governorate=area.governorate
+        )
     return policy.activity_scope(ctx.viewer, governorate=area.governorate)
 
 
-def _filter(area: Area, scope: policy.Scope | None, start: datetime, end: datetime, resolution: int,
-            ctx: Context, **extra: Any) -> repo.Filter:
+def _filter(
+    area: Area,
+    scope: policy.Scope | None,
+    start: datetime,
+    end: datetime,
+    resolution: int,
+    ctx: Context,
+    **extra: Any,
+) -> repo.Filter:
     stretches = [(s.grain, s.res, s.start, s.end) for s in activity_plan.plan(start, end, resolution)]
     cover = area.cells(resolution, lang=ctx.lang) if area.is_place else None
     return repo.Filter(
-        stretches=stretches, resolution=resolution, scope_everything=scope is None or scope.everything,
+        stretches=stretches,
+        resolution=resolution,
+        scope_everything=scope is None or scope.everything,
         scope_station_ids=sorted(scope.station_ids) if scope else (),
         scope_governorates=sorted(scope.governorates) if scope else (),
         station_id=area.station_id if area.kind == "station" else None,
-        governorate=area.governorate if area.kind == "governorate" else None, cover=cover, **extra)
+        governorate=area.governorate if area.kind == "governorate" else None,
+        cover=cover,
+        **extra,
+    )
 
 
 # --- maps ---------------------------------------------------------------------------------------------
 
 
-async def activity_map(ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int,
-                       layers: Sequence[Any] | None, categories: Sequence[Any] | None) -> ActivityMap:
+async def activity_map(
+    ctx: Context,
+    area_input: Any,
+    start: datetime,
+    end: datetime,
+    resolution: int,
+    layers: Sequence[Any] | None,
+    categories: Sequence[Any] | None,
+) -> ActivityMap:
     """Incidents, engagements and patrol time per H3 cell of the viewer's records in the area."""
     policy.require_officer(ctx.viewer)
     check_resolution(resolution, ctx.lang)
     start, end = check_period(start, end, ctx.lang)
     area, scope = await _scoped(ctx, area_input)
     view = disclosure.for_viewer(ctx.viewer)
-    f = _filter(area, scope, start, end, resolution, ctx, layers=_layers(layers),
-                categories=_categories(categories), sensitive=None if view.exact_aggregates else False)
+    f = _filter(
+        area,
+        scope,
+        start,
+        end,
+        resolution,
+        ctx,
+        layers=_layers(layers),
+        categories=_categories(categories),
+        sensitive=None if view.exact_aggregates else False,
+    )
     async with ctx.db() as session:
         rows = await repo.cells(session, f)
         coarse = await disclosure.generalised_rows(session, view, f, start, end)
@@ -146,10 +176,13 @@ async def activity_map(ctx: Context, area_input: Any, start: datetime, end: date
 MAP_IN_THREAD_ROWS = 2000
 
 
-def _map(rows: Sequence[Any], placed: disclosure.Placed, resolution: int, start: datetime,
-         end: datetime) -> ActivityMap:
-    totals = Totals(sensitive_withheld=placed.withheld_incidents,
-                    sensitive_engagements_withheld=placed.withheld_engagements)
+def _map(
+    rows: Sequence[Any], placed: disclosure.Placed, resolution: int, start: datetime, end: datetime
+) -> ActivityMap:
+    totals = Totals(
+        sensitive_withheld=placed.withheld_incidents,
+        sensitive_engagements_withheld=placed.withheld_engagements,
+    )
     found: dict[int, Cell] = {}
     for row in rows:
         incidents = row.incidents + row.sensitive
@@ -169,8 +202,9 @@ def _map(rows: Sequence[Any], placed: disclosure.Placed, resolution: int, start:
     return ActivityMap(resolution, start, end, cells, totals)
 
 
-async def public_safety_map(ctx: Context, area_input: Any, start: datetime, end: datetime,
-                            resolution: int) -> ActivityMap:
+async def public_safety_map(
+    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int
+) -> ActivityMap:
     """Incidents per coarse cell for anyone, from the published base numbers only (resolvers.disclosure):
     completed months, no sensitive incidents, every number a sum of base numbers of at least
     PUBLIC_MIN_COUNT, so that no difference of two answers reveals a suppressed one. A drawn area holds
@@ -190,16 +224,22 @@ async def public_safety_map(ctx: Context, area_input: Any, start: datetime, end:
     cells7 = area.cells(disclosure.PUBLIC_RESOLUTION, lang=ctx.lang) if area.is_place else None
     async with ctx.db() as session:
         published = await repo.public_base(
-            session, start=start, end=end, excluded=sorted(policy.SENSITIVE_CATEGORIES),
-            minimum=disclosure.PUBLIC_MIN_COUNT, cells7=cells7,
-            governorate=area.governorate if area.kind == GOVERNORATE else None)
+            session,
+            start=start,
+            end=end,
+            excluded=sorted(policy.SENSITIVE_CATEGORIES),
+            minimum=disclosure.PUBLIC_MIN_COUNT,
+            cells7=cells7,
+            governorate=area.governorate if area.kind == GOVERNORATE else None,
+        )
     found = disclosure.public_cells(published, resolution)
     cells = [Cell(index, n, 0, 0.0) for index, n in sorted(found.items())]
     return ActivityMap(resolution, start, end, cells, Totals(incidents=sum(found.values())))
 
 
-async def coverage_gaps(ctx: Context, area_input: Any, days: int, end: datetime | None,
-                        resolution: int) -> ActivityMap:
+async def coverage_gaps(
+    ctx: Context, area_input: Any, days: int, end: datetime | None, resolution: int
+) -> ActivityMap:
     """Cells with incidents but neither an engagement nor a minute of patrol in the last `days` days."""
     policy.require_officer(ctx.viewer)
     if not 1 <= days <= 366:
@@ -222,10 +262,19 @@ def feature_collection(cells: Sequence[Cell]) -> dict[str, Any]:
         index = h3.int_to_str(cell.h3_index)
         ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(index)]
         ring.append(ring[0])
-        features.append({
-            "type": "Feature", "id": index, "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {"h3Index": index, "incidents": cell.incidents, "engagements": cell.engagements,
-                           "patrolMinutes": round(cell.patrol_minutes, 2)}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": index,
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "h3Index": index,
+                    "incidents": cell.incidents,
+                    "engagements": cell.engagements,
+                    "patrolMinutes": round(cell.patrol_minutes, 2),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -243,9 +292,16 @@ class TimelinePoint:
 _STEP = {"HOUR": timedelta(hours=1), "DAY": timedelta(days=1), "WEEK": timedelta(weeks=1)}
 
 
-async def activity_timeline(ctx: Context, area_input: Any, start: datetime, end: datetime, unit: str,
-                            resolution: int, layers: Sequence[Any] | None,
-                            categories: Sequence[Any] | None) -> list[TimelinePoint]:
+async def activity_timeline(
+    ctx: Context,
+    area_input: Any,
+    start: datetime,
+    end: datetime,
+    unit: str,
+    resolution: int,
+    layers: Sequence[Any] | None,
+    categories: Sequence[Any] | None,
+) -> list[TimelinePoint]:
     """Counts per hour, day or week (Baghdad's calendar; weeks from Monday), every bucket present."""
     policy.require_officer(ctx.viewer)
     check_resolution(resolution, ctx.lang)
@@ -257,17 +313,35 @@ async def activity_timeline(ctx: Context, area_input: Any, start: datetime, end:
     coarsest = activity_plan.HOUR if unit == "HOUR" else activity_plan.DAY
     res = resolution if area.is_place else COUNT_RESOLUTION
     view = disclosure.for_viewer(ctx.viewer)
-    f = _filter(area, scope, start, end, res, ctx, layers=_layers(layers), categories=_categories(categories),
-                sensitive=None if view.exact_aggregates else False)
-    f = dataclasses.replace(f, stretches=[(s.grain, s.res, s.start, s.end) for s in activity_plan.plan(
-        start, end, res, coarsest=coarsest)])
+    f = _filter(
+        area,
+        scope,
+        start,
+        end,
+        res,
+        ctx,
+        layers=_layers(layers),
+        categories=_categories(categories),
+        sensitive=None if view.exact_aggregates else False,
+    )
+    f = dataclasses.replace(
+        f,
+        stretches=[
+            (s.grain, s.res, s.start, s.end) for s in activity_plan.plan(start, end, res, coarsest=coarsest)
+        ],
+    )
     async with ctx.db() as session:
         rows = await repo.timeline(session, f, unit)
         # Generalised records have a day, not an hour: an hourly timeline leaves them out.
-        coarse = [] if unit == "HOUR" else await disclosure.generalised_rows(
-            session, view, f, start, end, coarsest=activity_plan.DAY)
-    found = {row.bucket: TimelinePoint(row.bucket, row.incidents, row.engagements, row.patrol_minutes)
-             for row in rows}
+        coarse = (
+            []
+            if unit == "HOUR"
+            else await disclosure.generalised_rows(session, view, f, start, end, coarsest=activity_plan.DAY)
+        )
+    found = {
+        row.bucket: TimelinePoint(row.bucket, row.incidents, row.engagements, row.patrol_minutes)
+        for row in rows
+    }
     for row in coarse:
         at = _bucket_start(row.bucket, unit)
         point = found.setdefault(at, TimelinePoint(at))
@@ -330,8 +404,9 @@ class Summary:
     changes: list[Change]
 
 
-async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: datetime,
-                           resolution: int) -> Summary:
+async def activity_summary(
+    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int
+) -> Summary:
     policy.require_officer(ctx.viewer)
     check_resolution(resolution, ctx.lang)
     start, end = check_period(start, end, ctx.lang)
@@ -341,8 +416,13 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
     f = _filter(area, scope, start, end, res, ctx, sensitive=None if view.exact_aggregates else False)
     async with ctx.db() as session:
         rows = await _counts(session, view, f, start, end)
-        raw = await repo.raw_summary(session, f, start, end, coarse=None if view.exact_aggregates
-                                     else disclosure.coarse_filter(f.cover, start, end, res))
+        raw = await repo.raw_summary(
+            session,
+            f,
+            start,
+            end,
+            coarse=None if view.exact_aggregates else disclosure.coarse_filter(f.cover, start, end, res),
+        )
         patrollers = await repo.patrol_officers(session, f, start, end)
         changes = await _changes(session, view, f, end)
     incidents: dict[str, int] = {}
@@ -353,9 +433,12 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
     patrols = [r for r in rows if r.layer == repo.PATROLS]
     officers = len(patrollers | set(raw.officer_ids or ()))
     return Summary(
-        start=start, end=end, incidents_by_category=incidents,
+        start=start,
+        end=end,
+        incidents_by_category=incidents,
         incidents_by_status={k: int(v) for k, v in (raw.statuses or {}).items()},
-        median_hours_to_resolve=None if raw.median_hours_to_resolve is None
+        median_hours_to_resolve=None
+        if raw.median_hours_to_resolve is None
         else round(float(raw.median_hours_to_resolve), 2),
         resolved=int(raw.resolved),
         engagements_by_kind=_by_category(engagements),
@@ -364,8 +447,10 @@ async def activity_summary(ctx: Context, area_input: Any, start: datetime, end: 
         youth_attendees=sum(int(r.youth) for r in engagements),
         patrol_minutes=sum(float(r.minutes) for r in patrols),
         patrol_meters=sum(float(r.meters) for r in patrols),
-        active_officers=officers, engagements_by_women_officers=int(raw.engagements_by_women),
-        changes=changes)
+        active_officers=officers,
+        engagements_by_women_officers=int(raw.engagements_by_women),
+        changes=changes,
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -382,16 +467,29 @@ class _Count:
     youth: int = 0
 
 
-async def _counts(session: Any, view: disclosure.Disclosure, f: repo.Filter, start: datetime,
-                  end: datetime) -> list[_Count]:
+async def _counts(
+    session: Any, view: disclosure.Disclosure, f: repo.Filter, start: datetime, end: datetime
+) -> list[_Count]:
     """The question's counts per layer and category: its own rows (all records for a viewer who counts
     them exactly, else those not sensitive), plus the generalised sensitive records it holds."""
     rows = await repo.counts(session, f) if f.stretches else []
-    found = [_Count(r.layer, r.category, int(r.n or 0), float(r.minutes or 0), float(r.meters or 0),
-                    int(r.attendees or 0), int(r.women or 0), int(r.youth or 0)) for r in rows]
+    found = [
+        _Count(
+            r.layer,
+            r.category,
+            int(r.n or 0),
+            float(r.minutes or 0),
+            float(r.meters or 0),
+            int(r.attendees or 0),
+            int(r.women or 0),
+            int(r.youth or 0),
+        )
+        for r in rows
+    ]
     for r in await disclosure.generalised_rows(session, view, f, start, end):
-        found.append(_Count(r.layer, r.category, int(r.n), 0.0, 0.0, int(r.attendees), int(r.women),
-                            int(r.youth)))
+        found.append(
+            _Count(r.layer, r.category, int(r.n), 0.0, 0.0, int(r.attendees), int(r.women), int(r.youth))
+        )
     return found
 
 
@@ -420,8 +518,10 @@ async def _changes(session: Any, view: disclosure.Disclosure, f: repo.Filter, en
     """CompStat: the 28 days to `end` against the 28 before, and the year to date against the same
     stretch of last year; per layer, and per incident category and engagement kind."""
     windows = {
-        "LAST_28_DAYS": ((end - timedelta(days=28), end),
-                         (end - timedelta(days=56), end - timedelta(days=28))),
+        "LAST_28_DAYS": (
+            (end - timedelta(days=28), end),
+            (end - timedelta(days=56), end - timedelta(days=28)),
+        ),
         "YEAR_TO_DATE": ((_year_start(end), end), (_year_start(_year_before(end)), _year_before(end))),
     }
     changes: list[Change] = []
@@ -429,8 +529,17 @@ async def _changes(session: Any, view: disclosure.Disclosure, f: repo.Filter, en
         sums: list[dict[tuple[str, str | None], float]] = []
         for low, high in (current, previous):
             plan = activity_plan.plan(low, high, f.resolution) if low < high else []
-            rows = await _counts(session, view, dataclasses.replace(
-                f, stretches=[(s.grain, s.res, s.start, s.end) for s in plan]), low, high) if plan else []
+            rows = (
+                await _counts(
+                    session,
+                    view,
+                    dataclasses.replace(f, stretches=[(s.grain, s.res, s.start, s.end) for s in plan]),
+                    low,
+                    high,
+                )
+                if plan
+                else []
+            )
             found: dict[tuple[str, str | None], float] = {}
             for row in rows:
                 layer = {v: k for k, v in LAYERS.items()}[row.layer]

@@ -28,8 +28,18 @@ from resolvers.errors import InputError
 from resolvers.messages import message
 
 FORMATS = ("csv", "geojson")
-CSV_HEADER = ("period_start", "period_end", "h3_index", "latitude", "longitude", "incidents", "engagements",
-              "patrol_minutes", "sensitive_incidents_withheld", "sensitive_engagements_withheld")
+CSV_HEADER = (
+    "period_start",
+    "period_end",
+    "h3_index",
+    "latitude",
+    "longitude",
+    "incidents",
+    "engagements",
+    "patrol_minutes",
+    "sensitive_incidents_withheld",
+    "sensitive_engagements_withheld",
+)
 
 
 @dataclasses.dataclass(slots=True)
@@ -61,9 +71,14 @@ class Export:
         for done, (start, end) in enumerate(self.windows, 1):
             found = await activity.activity_map(self.ctx, self.area, start, end, self.resolution, None, None)
             totals = found.totals
-            withheld.append({"periodStart": start.isoformat(), "periodEnd": end.isoformat(),
-                             "sensitiveIncidents": totals.sensitive_withheld,
-                             "sensitiveEngagements": totals.sensitive_engagements_withheld})
+            withheld.append(
+                {
+                    "periodStart": start.isoformat(),
+                    "periodEnd": end.isoformat(),
+                    "sensitiveIncidents": totals.sensitive_withheld,
+                    "sensitiveEngagements": totals.sensitive_engagements_withheld,
+                }
+            )
             # A month of a governorate's cells is thousands of rows, hexagons and numbers to write: done in
             # a thread, so the server's event loop keeps answering everyone else meanwhile.
             if self.format == "csv":
@@ -89,18 +104,42 @@ def _csv(found: activity.ActivityMap, start: datetime, end: datetime, generalise
     writer = csv.writer(out)
     for cell in found.cells:
         lat, lon = h3.cell_to_latlng(h3.int_to_str(cell.h3_index))
-        writer.writerow((start.isoformat(), end.isoformat(), h3.int_to_str(cell.h3_index), f"{lat:.6f}",
-                         f"{lon:.6f}", cell.incidents, cell.engagements, f"{cell.patrol_minutes:.2f}", "",
-                         ""))
+        writer.writerow(
+            (
+                start.isoformat(),
+                end.isoformat(),
+                h3.int_to_str(cell.h3_index),
+                f"{lat:.6f}",
+                f"{lon:.6f}",
+                cell.incidents,
+                cell.engagements,
+                f"{cell.patrol_minutes:.2f}",
+                "",
+                "",
+            )
+        )
     if generalised:
         totals = found.totals
-        writer.writerow((start.isoformat(), end.isoformat(), "", "", "", "", "", "",
-                         totals.sensitive_withheld, totals.sensitive_engagements_withheld))
+        writer.writerow(
+            (
+                start.isoformat(),
+                end.isoformat(),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                totals.sensitive_withheld,
+                totals.sensitive_engagements_withheld,
+            )
+        )
     return out.getvalue()
 
 
-async def prepare(ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int,
-                  fmt: str) -> Export:
+async def prepare(
+    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int, fmt: str
+) -> Export:
     """Check everything before the first byte goes out: the viewer may export, the input is good."""
     policy.may_export_activity(ctx.viewer)
     if fmt not in FORMATS:

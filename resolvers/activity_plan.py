@@ -39,8 +39,13 @@ def kept_resolution(grain: str, resolution: int) -> int | None:
 
 
 def is_whole_hour(at: datetime) -> bool:
-    return at.minute == 0 and at.second == 0 and at.microsecond == 0 and at.utcoffset() is not None \
-        and int(at.utcoffset().total_seconds()) % 3600 == 0  # type: ignore[union-attr]
+    return (
+        at.minute == 0
+        and at.second == 0
+        and at.microsecond == 0
+        and at.utcoffset() is not None
+        and int(at.utcoffset().total_seconds()) % 3600 == 0
+    )  # type: ignore[union-attr]
 
 
 def day_floor(at: datetime) -> datetime:

@@ -32,8 +32,8 @@ from resolvers.errors import InputError
 from resolvers.governorates import GOVERNORATES_BY_CODE
 from resolvers.ids import parse_global_id, plain
 from resolvers.messages import message
+from resolvers.mutation_errors import Collector
 from resolvers.patrols import MAX_AREA_VERTICES, check_area
-from resolvers.user_errors import Collector
 
 # A map never has more hexagons than this: beyond it the answer is too big for a phone or a browser, and
 # covering the area costs the server more than the query (about 0.1 s per 100,000 cells).
@@ -41,8 +41,17 @@ MAX_CELLS = 100_000
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 10
 BBOX, GOVERNORATE, STATION, POLYGON = "bbox", "governorate", "station", "polygon"
 
-__all__ = ["BBOX", "GOVERNORATE", "MAX_AREA_VERTICES", "MAX_CELLS", "POLYGON", "STATION", "Area",
-           "point_in_geojson", "resolve_area"]
+__all__ = [
+    "BBOX",
+    "GOVERNORATE",
+    "MAX_AREA_VERTICES",
+    "MAX_CELLS",
+    "POLYGON",
+    "STATION",
+    "Area",
+    "point_in_geojson",
+    "resolve_area",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,13 +125,18 @@ async def resolve_area(ctx: Any, area: Any, *, argument: str = "area") -> Area:
     lang = ctx.lang
     # Absent fields are None, or Strawberry's UNSET (which is falsy); a given field is never falsy.
     values = {name: getattr(area, name, None) for name in ("bbox", "governorate_id", "station_id", "polygon")}
-    values = {name: value for name, value in values.items() if value is not None and (
-        bool(value) or value.__class__.__name__ != "UnsetType")}
+    values = {
+        name: value
+        for name, value in values.items()
+        if value is not None and (bool(value) or value.__class__.__name__ != "UnsetType")
+    }
     given = list(values)
     if len(given) != 1:
         # @oneOf is enforced by GraphQL already; this guards callers that build the input themselves.
-        raise InputError(argument, message("one_of", lang, field=f"{argument}.bbox", other="governorateId, "
-                                           "stationId, polygon"))
+        raise InputError(
+            argument,
+            message("one_of", lang, field=f"{argument}.bbox", other="governorateId, stationId, polygon"),
+        )
     if "bbox" in values:
         return Area(BBOX, bbox=_check_bbox(area.bbox, f"{argument}.bbox", lang))
     if "governorate_id" in values:
@@ -168,12 +182,14 @@ def _check_bbox(bbox: Any, field: str, lang: str) -> tuple[float, float, float, 
         values.append(value)
     south, west, north, east = values
     if north < south:
-        raise InputError(f"{field}.north", message("not_before", lang, field=f"{field}.north",
-                                                   other=f"{field}.south"))
+        raise InputError(
+            f"{field}.north", message("not_before", lang, field=f"{field}.north", other=f"{field}.south")
+        )
     # Boxes across the antimeridian are not needed in Iraq; refusing them keeps `west <= lon <= east` true.
     if east < west:
-        raise InputError(f"{field}.east", message("not_before", lang, field=f"{field}.east",
-                                                  other=f"{field}.west"))
+        raise InputError(
+            f"{field}.east", message("not_before", lang, field=f"{field}.east", other=f"{field}.west")
+        )
     return south, west, north, east
 
 
@@ -213,8 +229,9 @@ def _in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
 
 
 def _on_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
-    for (x1, y1), (x2, y2) in zip(((p[0], p[1]) for p in ring), ((p[0], p[1]) for p in ring[1:]),
-                                  strict=False):
+    for (x1, y1), (x2, y2) in zip(
+        ((p[0], p[1]) for p in ring), ((p[0], p[1]) for p in ring[1:]), strict=False
+    ):
         cross = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)
         if abs(cross) <= 1e-12 and min(x1, x2) <= x <= max(x1, x2) and min(y1, y2) <= y <= max(y1, y2):
             return True

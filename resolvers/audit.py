@@ -74,34 +74,78 @@ class Pending:
 _FIELDS = tuple(field.name for field in dataclasses.fields(Pending))
 
 
-def entry(action: str, entity_type: str, entity_id: object, *, officer_id: int | None = None,
-          device_id: str | None = None, request_id: str | None = None, before: dict | None = None,
-          after: dict | None = None) -> Pending:
+def entry(
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    officer_id: int | None = None,
+    device_id: str | None = None,
+    request_id: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> Pending:
     return Pending(
-        action=action, entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
-        officer_id=officer_id, device_id=device_id, request_id=request_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        officer_id=officer_id,
+        device_id=device_id,
+        request_id=request_id,
         before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None)
+        after=_jsonable(after) if after is not None else None,
+    )
 
 
-def of_request(ctx: Any, action: str, entity_type: str, entity_id: object, *, before: dict | None = None,
-               after: dict | None = None) -> Pending:
+def of_request(
+    ctx: Any,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> Pending:
     """An entry by the request's viewer (none for a citizen), device and request id."""
     viewer = ctx.viewer
-    return entry(action, entity_type, entity_id, officer_id=viewer.officer_id if viewer else None,
-                 device_id=ctx.device_id, request_id=ctx.request_id, before=before, after=after)
+    return entry(
+        action,
+        entity_type,
+        entity_id,
+        officer_id=viewer.officer_id if viewer else None,
+        device_id=ctx.device_id,
+        request_id=ctx.request_id,
+        before=before,
+        after=after,
+    )
 
 
-def record(ctx: Any, action: str, entity_type: str, entity_id: object, *, before: dict | None = None,
-           after: dict | None = None) -> None:
+def record(
+    ctx: Any,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
     ctx.audit.append(of_request(ctx, action, entity_type, entity_id, before=before, after=after))
 
 
 def canonical(row: Any) -> bytes:
     """The bytes an entry's hash covers: every field but the hashes, in a fixed form."""
     at = row.at.astimezone(UTC).isoformat(timespec="microseconds")
-    content = [at, row.officer_id, row.device_id, row.request_id, row.action, row.entity_type, row.entity_id,
-               row.before, row.after]
+    content = [
+        at,
+        row.officer_id,
+        row.device_id,
+        row.request_id,
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.before,
+        row.after,
+    ]
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -147,8 +191,14 @@ async def flush(session: AsyncSession, pending: list[Pending]) -> None:
         digest = mac.link(prev, entry)
         # Field by field, not dataclasses.asdict: that deep-copies `before` and `after`, which _jsonable
         # already made fresh (a tenth of a sync batch's CPU went there).
-        rows.append({**{name: getattr(entry, name) for name in _FIELDS}, "prev_hash": prev, "hash": digest,
-                     "key_id": mac.id})
+        rows.append(
+            {
+                **{name: getattr(entry, name) for name in _FIELDS},
+                "prev_hash": prev,
+                "hash": digest,
+                "key_id": mac.id,
+            }
+        )
         prev = digest
     await repo.insert_entries(session, rows)
     pending.clear()
@@ -186,8 +236,9 @@ class Verification:
         return self.reason is None
 
 
-async def verify(session: AsyncSession, *, anchors: Sequence[Anchor] = (), old_keys: Sequence[bytes] = ()
-                 ) -> Verification:
+async def verify(
+    session: AsyncSession, *, anchors: Sequence[Anchor] = (), old_keys: Sequence[bytes] = ()
+) -> Verification:
     """Walk the chain from the start; report the first entry whose link, HMAC or anchor does not match,
     or, when the table ends before the newest anchor, that its newest entries were removed.
 
@@ -222,8 +273,11 @@ async def verify(session: AsyncSession, *, anchors: Sequence[Anchor] = (), old_k
         else:
             mac = macs.get(row.key_id)
             if mac is None:
-                return bad(row.id, f"made with audit key {row.key_id}, which is neither the configured key "
-                                   "nor one of MARKAZ_AUDIT_OLD_KEYS")
+                return bad(
+                    row.id,
+                    f"made with audit key {row.key_id}, which is neither the configured key "
+                    "nor one of MARKAZ_AUDIT_OLD_KEYS",
+                )
             if mac.link(prev, row) != row.hash:
                 return bad(row.id, "its HMAC does not match its content: changed without the audit key")
             keyed = True

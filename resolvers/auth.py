@@ -16,9 +16,9 @@ from db import officers as repo
 from db.faults import is_unavailable
 from resolvers import audit, throttle, tokens
 from resolvers.context import Context
+from resolvers.mutation_errors import fail
 from resolvers.passwords import verify_password
 from resolvers.policy import Viewer
-from resolvers.user_errors import fail
 
 BADGE_AS_TYPED = 64  # characters of a failed sign-in's badge number the audit keeps
 _log = logging.getLogger("markaz.auth")
@@ -36,8 +36,14 @@ def _refused(ctx: Context, seconds: int):
     """LIMIT_EXCEEDED with the wait, in seconds or (from two minutes on) minutes."""
     if seconds < 120:
         fail(ctx.lang, None, "throttled_seconds", "LIMIT_EXCEEDED", retry_after=seconds, seconds=seconds)
-    fail(ctx.lang, None, "throttled_minutes", "LIMIT_EXCEEDED", retry_after=seconds,
-         minutes=math.ceil(seconds / 60))
+    fail(
+        ctx.lang,
+        None,
+        "throttled_minutes",
+        "LIMIT_EXCEEDED",
+        retry_after=seconds,
+        minutes=math.ceil(seconds / 60),
+    )
 
 
 async def login(ctx: Context, badge: str, password: str) -> Tokens:
@@ -61,17 +67,23 @@ async def login(ctx: Context, badge: str, password: str) -> Tokens:
     if not ok or officer is None or not officer.active:
         reason = "unknown badge" if officer is None else "wrong password" if not ok else "account disabled"
         # Never the password; the badge as typed (people do type a password there), cut short.
-        failed = audit.of_request(ctx, "login_failed", "Officer", officer.id if officer else None,
-                                  after={"badge": badge[:BADGE_AS_TYPED], "address": ctx.client_ip,
-                                         "reason": reason})
+        failed = audit.of_request(
+            ctx,
+            "login_failed",
+            "Officer",
+            officer.id if officer else None,
+            after={"badge": badge[:BADGE_AS_TYPED], "address": ctx.client_ip, "reason": reason},
+        )
         try:
             await audit.write_now(ctx.sessionmaker, [failed])
         except Exception as error:
             if is_unavailable(error):
                 raise  # the transport answers 503: nothing was checked against a database it cannot reach
             # The guess is answered as any other, never with an internal error; the log keeps the entry.
-            _log.exception("audit entry of a failed sign-in not written",
-                           extra={"audit_action": failed.action, "audit_after": failed.after})
+            _log.exception(
+                "audit entry of a failed sign-in not written",
+                extra={"audit_action": failed.action, "audit_after": failed.after},
+            )
         fail(ctx.lang, None, "invalid_credentials", "INVALID_CREDENTIALS")
     async with ctx.sessionmaker() as session:
         await throttle.succeeded(session, attempt)
@@ -79,11 +91,17 @@ async def login(ctx: Context, badge: str, password: str) -> Tokens:
     session_id = uuid.uuid4()
     refresh, refresh_hash = tokens.new_refresh_token()
     async with ctx.db() as session:
-        await repo.create_session(session, session_id=session_id, officer_id=officer.id,
-                                  device_id=ctx.device_id, expires_at=now + tokens.SESSION_TTL,
-                                  token_hash=refresh_hash)
-    access, expires = tokens.issue_access(ctx.secret_key, officer_id=officer.id, session_id=session_id,
-                                          role=officer.role, now=now)
+        await repo.create_session(
+            session,
+            session_id=session_id,
+            officer_id=officer.id,
+            device_id=ctx.device_id,
+            expires_at=now + tokens.SESSION_TTL,
+            token_hash=refresh_hash,
+        )
+    access, expires = tokens.issue_access(
+        ctx.secret_key, officer_id=officer.id, session_id=session_id, role=officer.role, now=now
+    )
     ctx.viewer = _viewer_of(officer, session_id, ctx.device_id, None)
     audit.record(ctx, "login", "Officer", officer.id, after={"session": str(session_id)})
     return Tokens(access, refresh, expires, officer)
@@ -100,8 +118,13 @@ async def refresh(ctx: Context, refresh_token: str) -> Tokens:
         if row.used_at is not None:
             await repo.revoke_session(session, row.session_id, "refresh token reused")
             # Someone holds a copy of the officer's token (the officer, or whoever copied it, comes second).
-            audit.record(ctx, "refresh_token_reused", "AuthSession", row.session_id, after={
-                "officer": row.officer_id, "session_device": row.device_id, "address": ctx.client_ip})
+            audit.record(
+                ctx,
+                "refresh_token_reused",
+                "AuthSession",
+                row.session_id,
+                after={"officer": row.officer_id, "session_device": row.device_id, "address": ctx.client_ip},
+            )
             # The revocation and its entry must stand although this mutation fails.
             fail(ctx.lang, ("refreshToken",), "session_ended", "INVALID_CREDENTIALS", keep_writes=True)
         officers = await repo.officers_by_ids(session, [row.officer_id])
@@ -110,8 +133,9 @@ async def refresh(ctx: Context, refresh_token: str) -> Tokens:
             fail(ctx.lang, ("refreshToken",), "session_ended", "INVALID_CREDENTIALS")
         new_token, new_hash = tokens.new_refresh_token()
         await repo.rotate_refresh_token(session, presented, new_hash, row.session_id, now)
-    access, expires = tokens.issue_access(ctx.secret_key, officer_id=officer.id, session_id=row.session_id,
-                                          role=officer.role, now=now)
+    access, expires = tokens.issue_access(
+        ctx.secret_key, officer_id=officer.id, session_id=row.session_id, role=officer.role, now=now
+    )
     return Tokens(access, new_token, expires, officer)
 
 
@@ -128,11 +152,20 @@ async def logout(ctx: Context, refresh_token: str | None) -> None:
     audit.record(ctx, "logout", "AuthSession", session_id)
 
 
-def _viewer_of(row: Any, session_id: uuid.UUID, device_id: str | None, station_governorate: str | None
-               ) -> Viewer:
-    return Viewer(officer_id=row.id, role=row.role, station_id=row.station_id,
-                  station_governorate=station_governorate, governorates=frozenset(row.governorates or ()),
-                  session_id=session_id, device_id=device_id, name=row.name, gender=row.gender)
+def _viewer_of(
+    row: Any, session_id: uuid.UUID, device_id: str | None, station_governorate: str | None
+) -> Viewer:
+    return Viewer(
+        officer_id=row.id,
+        role=row.role,
+        station_id=row.station_id,
+        station_governorate=station_governorate,
+        governorates=frozenset(row.governorates or ()),
+        session_id=session_id,
+        device_id=device_id,
+        name=row.name,
+        gender=row.gender,
+    )
 
 
 async def viewer_for_token(ctx: Context, token: str) -> Viewer:

@@ -34,11 +34,11 @@ class Context:
     access_expires_at: datetime | None = None
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
-    # resolvers.user_errors.applied_whole: writes running now, and whether the last one's savepoint is
+    # resolvers.atomic.applied_whole: writes running now, and whether the last one's savepoint is
     # still to be released (with the next SAVEPOINT, or by the commit)
     savepoint_depth: int = 0
     savepoint_held: bool = False
-    # resolvers.fieldwork_common: the claims of a sync batch's client ids, read once for the batch (a
+    # resolvers.idempotency: the claims of a sync batch's client ids, read once for the batch (a
     # resent batch is then answered without a lookup per entry); None outside a batch
     claims: dict[Any, Any] | None = None
     _session: AsyncSession | None = None

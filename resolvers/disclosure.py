@@ -101,15 +101,17 @@ class Disclosure:
 
     def incident_generalised(self, row: Any) -> bool:
         """A sensitive incident seen by someone not on its case: its key only, no details."""
-        return (policy.is_sensitive(row.category, row.sensitive)
-                and not policy.on_incident_case(self.viewer, row))
+        return policy.is_sensitive(row.category, row.sensitive) and not policy.on_incident_case(
+            self.viewer, row
+        )
 
     def engagement_generalised(self, row: Any) -> bool:
         """A household engagement seen by someone not on its case."""
         return policy.is_household(row.kind) and not policy.on_engagement_case(self.viewer, row)
 
-    def event_sent(self, layer: str, category: str | None, sensitive: bool, station_id: int,
-                   officer_ids: Sequence[int]) -> bool:
+    def event_sent(
+        self, layer: str, category: str | None, sensitive: bool, station_id: int, officer_ids: Sequence[int]
+    ) -> bool:
         """Whether the live feed sends an event: not a sensitive record's to anyone off its case (its
         arrival alone would time it to the second)."""
         if layer == "INCIDENTS":
@@ -117,8 +119,9 @@ class Disclosure:
             record: Any = _Case(category or "", sensitive, station_id, first, tuple(officer_ids), None, None)
             return not self.incident_generalised(record)
         if layer == "ENGAGEMENTS":
-            record = _Case("", False, station_id, None, (), category or "",
-                           officer_ids[0] if officer_ids else None)
+            record = _Case(
+                "", False, station_id, None, (), category or "", officer_ids[0] if officer_ids else None
+            )
             return not self.engagement_generalised(record)
         return True
 
@@ -143,13 +146,16 @@ def for_viewer(viewer: policy.Viewer | None) -> Disclosure:
 # --- aggregates of generalised records --------------------------------------------------------------
 
 
-def whole_days(start: datetime, end: datetime, *, coarsest: str = activity_plan.MONTH
-               ) -> list[tuple[str, int, datetime, datetime]]:
+def whole_days(
+    start: datetime, end: datetime, *, coarsest: str = activity_plan.MONTH
+) -> list[tuple[str, int, datetime, datetime]]:
     """The rollup stretches (grain, res, start, end) of the whole days in [start, end): months and days
     of resolution-8 rows, never hours, so a record counts only when the period holds its whole day."""
-    return [(s.grain, s.res, s.start, s.end)
-            for s in activity_plan.plan(start, end, _ROLLUP_RESOLUTION, coarsest=coarsest)
-            if s.grain != activity_plan.HOUR]
+    return [
+        (s.grain, s.res, s.start, s.end)
+        for s in activity_plan.plan(start, end, _ROLLUP_RESOLUTION, coarsest=coarsest)
+        if s.grain != activity_plan.HOUR
+    ]
 
 
 def day_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -159,8 +165,10 @@ def day_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 def period_days(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
     """`day_span` of a list's optional bounds (None: unbounded on that side), for db.disclosure."""
-    return (None if start is None else activity_plan.day_ceil(start).astimezone(UTC),
-            None if end is None else activity_plan.day_floor(end).astimezone(UTC))
+    return (
+        None if start is None else activity_plan.day_ceil(start).astimezone(UTC),
+        None if end is None else activity_plan.day_floor(end).astimezone(UTC),
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -188,8 +196,11 @@ def coarse_area(cover: Sequence[int] | None, resolution: int) -> CoarseArea | No
     per_parent = Counter(h3i.cell_to_parent(cell, COARSE_RESOLUTION) for cell in cover)
     whole = 7 ** (resolution - COARSE_RESOLUTION)
     # A pentagon's descendants are fewer; Iraq has none, but count them right all the same.
-    held = [cell for cell, n in per_parent.items()
-            if n == whole or n == len(h3i.cell_to_children(cell, resolution))]
+    held = [
+        cell
+        for cell, n in per_parent.items()
+        if n == whole or n == len(h3i.cell_to_children(cell, resolution))
+    ]
     return CoarseArea(COARSE_RESOLUTION, tuple(sorted(held)))
 
 
@@ -252,20 +263,38 @@ def public_cells(published: Iterable[Any], resolution: int) -> dict[int, int]:
 # --- reading generalised records --------------------------------------------------------------------
 
 
-def coarse_filter(cover: Sequence[int] | None, start: datetime, end: datetime, resolution: int, *,
-                  coarsest: str = activity_plan.MONTH) -> Any:
+def coarse_filter(
+    cover: Sequence[int] | None,
+    start: datetime,
+    end: datetime,
+    resolution: int,
+    *,
+    coarsest: str = activity_plan.MONTH,
+) -> Any:
     """What a question over [start, end) and an area with this cover (at `resolution`; None for a scope
     area) holds of generalised records, for db.activity: their whole days, and their held coarse cells."""
     from db.activity import Coarse
 
     area = coarse_area(cover, resolution)
     day_from, day_to = day_span(start, end)
-    return Coarse(stretches=whole_days(start, end, coarsest=coarsest), day_from=day_from, day_to=day_to,
-                  res=area.res if area else COARSE_RESOLUTION, cells=area.cells if area else None)
+    return Coarse(
+        stretches=whole_days(start, end, coarsest=coarsest),
+        day_from=day_from,
+        day_to=day_to,
+        res=area.res if area else COARSE_RESOLUTION,
+        cells=area.cells if area else None,
+    )
 
 
-async def generalised_rows(session: Any, view: Disclosure, f: Any, start: datetime, end: datetime, *,
-                           coarsest: str = activity_plan.MONTH) -> Sequence[Any]:
+async def generalised_rows(
+    session: Any,
+    view: Disclosure,
+    f: Any,
+    start: datetime,
+    end: datetime,
+    *,
+    coarsest: str = activity_plan.MONTH,
+) -> Sequence[Any]:
     """The sensitive records a question (db.activity.Filter `f` over [start, end)) counts for a viewer who
     sees them generalised, as coarse rows (db.activity.coarse_counts); none for a viewer who counts them
     exactly (they are then in the question's own rows)."""
@@ -273,5 +302,6 @@ async def generalised_rows(session: Any, view: Disclosure, f: Any, start: dateti
 
     if view.exact_aggregates:
         return []
-    return await repo.coarse_counts(session, f, coarse_filter(f.cover, start, end, f.resolution,
-                                                              coarsest=coarsest))
+    return await repo.coarse_counts(
+        session, f, coarse_filter(f.cover, start, end, f.resolution, coarsest=coarsest)
+    )

@@ -21,21 +21,11 @@ from resolvers import audit, disclosure, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
-from resolvers.fieldwork_common import (
-    Applied,
-    authenticity_flags,
-    check_point,
-    check_text,
-    check_time,
-    claim,
-    complete,
-    content_hash,
-    create_once,
-    now_utc,
-)
+from resolvers.field_checks import authenticity_flags, check_point, check_text, check_time, now_utc
+from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import plain, record_key
 from resolvers.listing import Page, page_of, scope_args
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
 KIND_START_PATROL = "startPatrol"  # the client-request kind a patrol is started with (resolvers.patrols)
@@ -58,6 +48,7 @@ def local_date(at: datetime, timezone: str) -> date:
 
 
 # --- logEngagement ----------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(slots=True)
 class _FollowUp:
@@ -109,10 +100,14 @@ def _check_follow_ups(errors: Collector, items: Sequence[Any] | None) -> list[_F
     found = []
     for i, item in enumerate(items):
         path = ("followUps", str(i))
-        description = check_text(errors, (*path, "description"), item.description, max_length=MAX_DESCRIPTION,
-                                 required=True)
-        owner_id = record_key(errors, (*path, "ownerId"), item.owner_id, "Officer") \
-            if item.owner_id is not None else None
+        description = check_text(
+            errors, (*path, "description"), item.description, max_length=MAX_DESCRIPTION, required=True
+        )
+        owner_id = (
+            record_key(errors, (*path, "ownerId"), item.owner_id, "Officer")
+            if item.owner_id is not None
+            else None
+        )
         found.append(_FollowUp(i, description, owner_id, item.due_on))
     return found
 
@@ -141,8 +136,10 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
         patrol = await repo.patrol_station(session, patrol_id) if patrol_id is not None else None
     stations = await station_logic.station_rows(ctx, [patrol.station_id]) if patrol else {}
     viewer = ctx.viewer
-    if patrol is None or not (viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
-            viewer, patrol.station_id, stations[patrol.station_id].governorate_code)):
+    if patrol is None or not (
+        viewer.officer_id in (patrol.officer_ids or ())
+        or policy.can_access_station(viewer, patrol.station_id, stations[patrol.station_id].governorate_code)
+    ):
         errors.add(path, "not_found", "NOT_FOUND", kind="patrol")
         return None
     return path, patrol
@@ -172,8 +169,14 @@ async def _station(ctx: Context, errors: Collector, input: Any, patrol: Any) -> 
     return station
 
 
-async def _check_owners_and_dates(ctx: Context, errors: Collector, follow_ups: list[_FollowUp], station: Any,
-                                  occurred_at: datetime | None, now: datetime) -> None:
+async def _check_owners_and_dates(
+    ctx: Context,
+    errors: Collector,
+    follow_ups: list[_FollowUp],
+    station: Any,
+    occurred_at: datetime | None,
+    now: datetime,
+) -> None:
     """Owners are active officers of the station (default: the viewer, when one); a due date falls
     between the engagement's day and two years after today, both in the station's time zone."""
     viewer = ctx.viewer
@@ -225,19 +228,34 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
         if station is not None:
             if linked is not None and patrol.station_id != station.id:
                 errors.add(linked[0], "patrol_other_station")
-            await _check_owners_and_dates(ctx, errors, follow_ups, station,
-                                          input.occurred_at if occurred_ok else None, now)
+            await _check_owners_and_dates(
+                ctx, errors, follow_ups, station, input.occurred_at if occurred_ok else None, now
+            )
         errors.check()
         return {
-            "client_id": input.client_id, "station_id": station.id, "officer_id": viewer.officer_id,
-            "kind": plain(input.kind), "latitude": point.latitude, "longitude": point.longitude,
-            "accuracy_m": point.accuracy_meters, "occurred_at": input.occurred_at,
-            "duration_minutes": duration, "attendees_total": total, "attendees_women": women,
-            "attendees_youth": youth, "topics": topics, "notes": notes,
-            "patrol_id": patrol.id if patrol else None, "recorded_at": input.recorded_at,
+            "client_id": input.client_id,
+            "station_id": station.id,
+            "officer_id": viewer.officer_id,
+            "kind": plain(input.kind),
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "accuracy_m": point.accuracy_meters,
+            "occurred_at": input.occurred_at,
+            "duration_minutes": duration,
+            "attendees_total": total,
+            "attendees_women": women,
+            "attendees_youth": youth,
+            "topics": topics,
+            "notes": notes,
+            "patrol_id": patrol.id if patrol else None,
+            "recorded_at": input.recorded_at,
             "received_at": now,
-            "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
-                                        accuracy=point.accuracy_meters, mocked=point.mocked),
+            "flags": authenticity_flags(
+                recorded_at=input.recorded_at,
+                received_at=now,
+                accuracy=point.accuracy_meters,
+                mocked=point.mocked,
+            ),
         }, follow_ups
 
     written: list[Any] = []  # the follow-up actions stored with it, for the audit entry
@@ -247,25 +265,53 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
         async with ctx.db() as session:
             row = await repo.insert_logged_engagement(session, values, claimant, ENTITY)  # and the claim
             if row is not None:
-                await repo.insert_follow_ups(session, [
-                    {"engagement_id": row.id, "description": f.description, "owner_id": f.owner_id,
-                     "due_on": f.due_on} for f in checked])
+                await repo.insert_follow_ups(
+                    session,
+                    [
+                        {
+                            "engagement_id": row.id,
+                            "description": f.description,
+                            "owner_id": f.owner_id,
+                            "due_on": f.due_on,
+                        }
+                        for f in checked
+                    ],
+                )
                 written.extend(checked)
         return row
 
-    applied = await create_once(ctx, input.client_id, KIND_LOG, content_hash(KIND_LOG, input), prepare,
-                                write, lambda result_id: _engagement(ctx, result_id))
+    applied = await create_once(
+        ctx,
+        input.client_id,
+        KIND_LOG,
+        content_hash(KIND_LOG, input),
+        prepare,
+        write,
+        lambda result_id: _engagement(ctx, result_id),
+    )
     if not applied.duplicate:
-        audit.record(ctx, KIND_LOG, ENTITY, applied.row.id, after={
-            **audit_view(applied.row), "followUps": [{"description": f.description, "ownerId": f.owner_id,
-                                                      "dueOn": f.due_on} for f in written]})
+        audit.record(
+            ctx,
+            KIND_LOG,
+            ENTITY,
+            applied.row.id,
+            after={
+                **audit_view(applied.row),
+                "followUps": [
+                    {"description": f.description, "ownerId": f.owner_id, "dueOn": f.due_on} for f in written
+                ],
+            },
+        )
     return applied
 
 
 async def _engagement(ctx: Context, engagement_id: int | None) -> Any:
     async with ctx.db() as session:
-        row = (await repo.engagements_by_ids(session, [engagement_id])).get(engagement_id) \
-            if engagement_id is not None else None
+        row = (
+            (await repo.engagements_by_ids(session, [engagement_id])).get(engagement_id)
+            if engagement_id is not None
+            else None
+        )
     if row is None:  # cannot happen: a claim completes in the transaction that made the engagement
         fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
     return row
@@ -273,19 +319,29 @@ async def _engagement(ctx: Context, engagement_id: int | None) -> Any:
 
 def audit_view(row: Any) -> dict[str, Any]:
     """What the audit log keeps of an engagement."""
-    return {"stationId": row.station_id, "officerId": row.officer_id, "kind": row.kind,
-            "latitude": row.latitude, "longitude": row.longitude, "occurredAt": row.occurred_at,
-            "durationMinutes": row.duration_minutes,
-            "attendees": [row.attendees_total, row.attendees_women, row.attendees_youth],
-            "topics": list(row.topics), "notes": row.notes, "patrolId": row.patrol_id,
-            "flags": list(row.flags)}
+    return {
+        "stationId": row.station_id,
+        "officerId": row.officer_id,
+        "kind": row.kind,
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+        "occurredAt": row.occurred_at,
+        "durationMinutes": row.duration_minutes,
+        "attendees": [row.attendees_total, row.attendees_women, row.attendees_youth],
+        "topics": list(row.topics),
+        "notes": row.notes,
+        "patrolId": row.patrol_id,
+        "flags": list(row.flags),
+    }
 
 
 # --- updateFollowUpAction ---------------------------------------------------------------------------
 
+
 def _sees_follow_up(viewer: policy.Viewer, action: Any) -> bool:
     return viewer.officer_id == action.owner_id or policy.can_access_station(
-        viewer, action.station_id, action.station_governorate)
+        viewer, action.station_id, action.station_governorate
+    )
 
 
 async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
@@ -315,16 +371,24 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
         updated = (await repo.follow_ups_by_ids(session, [action.id]))[action.id]
     if input.client_id is not None:
         await complete(ctx, input.client_id, ACTION_ENTITY, action.id)
-    audit.record(ctx, KIND_FOLLOW_UP, ACTION_ENTITY, action.id,
-                 before={"status": action.status, "engagementId": action.engagement_id},
-                 after={"status": status, "engagementId": action.engagement_id, "note": note})
+    audit.record(
+        ctx,
+        KIND_FOLLOW_UP,
+        ACTION_ENTITY,
+        action.id,
+        before={"status": action.status, "engagementId": action.engagement_id},
+        after={"status": status, "engagementId": action.engagement_id, "note": note},
+    )
     return Applied(updated)
 
 
 async def _action(ctx: Context, action_id: int | None) -> Any:
     async with ctx.db() as session:
-        row = (await repo.follow_ups_by_ids(session, [action_id])).get(action_id) \
-            if action_id is not None else None
+        row = (
+            (await repo.follow_ups_by_ids(session, [action_id])).get(action_id)
+            if action_id is not None
+            else None
+        )
     if row is None:
         fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
     return row
@@ -332,16 +396,33 @@ async def _action(ctx: Context, action_id: int | None) -> Any:
 
 # --- Reading ----------------------------------------------------------------------------------------
 
-async def list_engagements(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
-                           station_id: int | None = None, governorate: str | None = None,
-                           kinds: Sequence[str] = (), from_: datetime | None = None,
-                           to: datetime | None = None, patrol_id: int | None = None) -> Page:
+
+async def list_engagements(
+    ctx: Context,
+    *,
+    first: int | None,
+    after: tuple[datetime, int] | None,
+    station_id: int | None = None,
+    governorate: str | None = None,
+    kinds: Sequence[str] = (),
+    from_: datetime | None = None,
+    to: datetime | None = None,
+    patrol_id: int | None = None,
+) -> Page:
     """A page of the engagements the viewer may see, newest first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**scope_args(viewer), "station_id": station_id, "governorate": governorate,
-            "kinds": sorted(set(kinds)), "from_": from_, "to": to, "patrol_id": patrol_id,
-            "viewpoint": policy.case_viewpoint(viewer), "day_span": disclosure.period_days(from_, to)}
+    args = {
+        **scope_args(viewer),
+        "station_id": station_id,
+        "governorate": governorate,
+        "kinds": sorted(set(kinds)),
+        "from_": from_,
+        "to": to,
+        "patrol_id": patrol_id,
+        "viewpoint": policy.case_viewpoint(viewer),
+        "day_span": disclosure.period_days(from_, to),
+    }
     async with ctx.db() as session:
         rows = list(await repo.list_engagements(session, after=after, limit=first + 1, **args))
     return page_of(rows, first, args)
@@ -352,14 +433,26 @@ async def count_engagements(ctx: Context, args: dict[str, Any]) -> int:
         return await repo.count_engagements(session, **args)
 
 
-async def list_follow_ups(ctx: Context, *, first: int | None, after: tuple[date, int] | None,
-                          station_id: int | None = None, owner_id: int | None = None,
-                          status: str | None = None, overdue: bool | None = None) -> Page:
+async def list_follow_ups(
+    ctx: Context,
+    *,
+    first: int | None,
+    after: tuple[date, int] | None,
+    station_id: int | None = None,
+    owner_id: int | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+) -> Page:
     """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**scope_args(viewer), "station_id": station_id, "owner_id": owner_id, "status": status,
-            "overdue": overdue}
+    args = {
+        **scope_args(viewer),
+        "station_id": station_id,
+        "owner_id": owner_id,
+        "status": status,
+        "overdue": overdue,
+    }
     async with ctx.db() as session:
         rows = list(await repo.list_follow_ups(session, after=after, limit=first + 1, **args))
     return page_of(rows, first, args)
@@ -376,8 +469,11 @@ async def visible_engagements(ctx: Context, ids: Sequence[int]) -> dict[int, Any
         return {}
     async with ctx.db() as session:
         rows = await repo.engagements_by_ids(session, ids)
-    return {i: r for i, r in rows.items()
-            if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)}
+    return {
+        i: r
+        for i, r in rows.items()
+        if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)
+    }
 
 
 async def visible_follow_ups(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
@@ -398,9 +494,3 @@ async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]
 async def follow_ups_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
     async with ctx.db() as session:
         return await repo.follow_ups_by_engagement_ids(session, engagement_ids)
-
-
-async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
-    """Officers named on records the viewer already sees (who logged it, who owns an action)."""
-    async with ctx.db() as session:
-        return await officer_repo.officers_by_ids(session, ids)

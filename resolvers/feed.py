@@ -74,10 +74,21 @@ class FeedEvent:
 
     @classmethod
     def from_row(cls, row: Any) -> FeedEvent:
-        return cls(position=row.position, id=row.id, layer=row.layer, record_id=row.record_id,
-                   station_id=row.station_id, governorate=row.governorate, latitude=row.latitude,
-                   longitude=row.longitude, occurred_at=row.occurred_at, recorded_at=row.committed_at,
-                   category=row.category, sensitive=row.sensitive, officer_ids=tuple(row.officer_ids or ()))
+        return cls(
+            position=row.position,
+            id=row.id,
+            layer=row.layer,
+            record_id=row.record_id,
+            station_id=row.station_id,
+            governorate=row.governorate,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            occurred_at=row.occurred_at,
+            recorded_at=row.committed_at,
+            category=row.category,
+            sensitive=row.sensitive,
+            officer_ids=tuple(row.officer_ids or ()),
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,8 +107,9 @@ class Interest:
             return False
         # A sensitive record reaches only the people on its case (resolvers.disclosure): sent live to
         # anyone else, its arrival would time it to the second; they count it on maps, generalised.
-        if not disclosure.for_viewer(self.viewer).event_sent(event.layer, event.category, event.sensitive,
-                                                            event.station_id, event.officer_ids):
+        if not disclosure.for_viewer(self.viewer).event_sent(
+            event.layer, event.category, event.sensitive, event.station_id, event.officer_ids
+        ):
             return False
         if self.area is None:
             return True
@@ -117,8 +129,9 @@ class FeedError(GraphQLError):
     """Ends a subscription; the client resubscribes with `after: lastCursor`."""
 
     def __init__(self, code: str, text: str, cursor: Cursor | None) -> None:
-        super().__init__(text, extensions={"code": code,
-                                           "lastCursor": encode_cursor(cursor) if cursor else None})
+        super().__init__(
+            text, extensions={"code": code, "lastCursor": encode_cursor(cursor) if cursor else None}
+        )
 
 
 class Subscriber:
@@ -166,8 +179,10 @@ class FeedHub:
     async def start(self) -> None:
         async with self.reader() as session:
             self.position = await repo.head(session)
-        self._tasks = [asyncio.create_task(self._listener.run(), name="feed-listener"),
-                       asyncio.create_task(self._pump(), name="feed-pump")]
+        self._tasks = [
+            asyncio.create_task(self._listener.run(), name="feed-listener"),
+            asyncio.create_task(self._pump(), name="feed-pump"),
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -200,8 +215,9 @@ class FeedHub:
                 raise
             except Exception as error:
                 # The database is away; the listener's reconnection (or its next check) wakes us again.
-                _log.warning("feed could not read the log",
-                             extra={"error": f"{type(error).__name__}: {error}"})
+                _log.warning(
+                    "feed could not read the log", extra={"error": f"{type(error).__name__}: {error}"}
+                )
                 await asyncio.sleep(0.5)
 
     async def _drain(self) -> None:
@@ -218,9 +234,17 @@ class FeedHub:
                 return
 
 
-async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor | None, lang: str,
-                 idle: float = 60.0, still_allowed: Any = None, ends_at: datetime | None = None
-                 ) -> AsyncIterator[FeedEvent]:
+async def follow(
+    reader: Any,
+    hub: FeedHub,
+    interest: Interest,
+    *,
+    after: Cursor | None,
+    lang: str,
+    idle: float = 60.0,
+    still_allowed: Any = None,
+    ends_at: datetime | None = None,
+) -> AsyncIterator[FeedEvent]:
     """The events a subscriber should receive: after `after` (replayed from the log), then live.
 
     `still_allowed` (an async callable) is asked at least every `idle` seconds whether the subscriber's
@@ -246,8 +270,9 @@ async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor
             narrowing = interest.scope_filter()
             while True:
                 async with reader() as session:
-                    rows = await repo.events_after(session, cursor, limit=REPLAY_BATCH,
-                                                   up_to=subscriber.start, **narrowing)
+                    rows = await repo.events_after(
+                        session, cursor, limit=REPLAY_BATCH, up_to=subscriber.start, **narrowing
+                    )
                     # Read after the events: had pruning removed any event after `cursor` before they
                     # were read, the horizon now reaches the cursor's position. Never a silent gap.
                     pruned_to = await repo.horizon(session)
@@ -268,8 +293,11 @@ async def follow(reader: Any, hub: FeedHub, interest: Interest, *, after: Cursor
         checked = loop.time()
         while True:
             if subscriber.queue.empty() and (subscriber.too_slow or subscriber.closed):
-                key, code = ("feed_too_slow", "FEED_TOO_SLOW") if subscriber.too_slow else (
-                    "feed_closing", "FEED_CLOSING")
+                key, code = (
+                    ("feed_too_slow", "FEED_TOO_SLOW")
+                    if subscriber.too_slow
+                    else ("feed_closing", "FEED_CLOSING")
+                )
                 cursor_text = encode_cursor(last) if last else "null"
                 raise FeedError(code, message(key, lang, cursor=cursor_text), last)
             seconds = left()

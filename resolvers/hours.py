@@ -152,8 +152,9 @@ class Schedule:
             _require_aware(closure.ends_at, "closure ends_at")
         # In UTC: aware datetimes sharing one tzinfo compare by wall time, which is wrong in a repeated hour.
         try:
-            utc = tuple((c.starts_at.astimezone(UTC), c.ends_at.astimezone(UTC), c.services)
-                        for c in closures)
+            utc = tuple(
+                (c.starts_at.astimezone(UTC), c.ends_at.astimezone(UTC), c.services) for c in closures
+            )
         except OverflowError as exc:
             raise ValueError("a closure falls outside the years 1 to 9999 in UTC") from exc
         object.__setattr__(self, "closures", closures)
@@ -186,8 +187,11 @@ class Schedule:
         found = self._closed.get(service)
         if found is None:
             merged: list[list[datetime]] = []
-            for starts, ends in sorted((s, e) for s, e, services in self._closures
-                                       if services is None or (service is not None and service in services)):
+            for starts, ends in sorted(
+                (s, e)
+                for s, e, services in self._closures
+                if services is None or (service is not None and service in services)
+            ):
                 if merged and starts <= merged[-1][1]:  # overlapping or back to back: one closed stretch
                     merged[-1][1] = max(merged[-1][1], ends)
                 else:
@@ -249,8 +253,9 @@ def _offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tup
     return segments
 
 
-def _next_weekly_flip(schedule: Schedule, hours: _Intervals, start: datetime,
-                      end: datetime) -> datetime | None:
+def _next_weekly_flip(
+    schedule: Schedule, hours: _Intervals, start: datetime, end: datetime
+) -> datetime | None:
     """First instant in (start, end] (UTC) where the weekly hours alone flip; None if they do not.
 
     Looked for in windows of a day, two, four...: most stations open or close within the day, and a
@@ -266,8 +271,9 @@ def _next_weekly_flip(schedule: Schedule, hours: _Intervals, start: datetime,
     return None
 
 
-def _weekly_flip_within(schedule: Schedule, hours: _Intervals, start: datetime,
-                        end: datetime) -> datetime | None:
+def _weekly_flip_within(
+    schedule: Schedule, hours: _Intervals, start: datetime, end: datetime
+) -> datetime | None:
     boundaries = {minute % MINUTES_PER_WEEK for minute in (*hours[0], *hours[1])}
     candidates: set[datetime] = set()
     segments = _offset_segments(schedule._zone, start, end)

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from resolvers.user_errors import Collector
+from resolvers.mutation_errors import Collector
 
 
 def global_id(type_name: str, key: object) -> str:

@@ -22,22 +22,12 @@ from db import officers as officer_repo
 from resolvers import audit, disclosure, errors, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.fieldwork_common import (
-    Applied,
-    authenticity_flags,
-    check_point,
-    check_text,
-    check_time,
-    claim,
-    complete,
-    content_hash,
-    create_once,
-    now_utc,
-)
+from resolvers.field_checks import authenticity_flags, check_point, check_text, check_time, now_utc
 from resolvers.governorates import governorate_for_point
+from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import int_key, plain
 from resolvers.listing import Page, page_of
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
 ENTITY = "Incident"
@@ -75,8 +65,9 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
         point_ok = not problems.errors
         check_time(problems, ("occurredAt",), input.occurred_at, now)
         check_time(problems, ("recordedAt",), input.recorded_at, now, required=False)
-        description = check_text(problems, ("description",), input.description,
-                                 max_length=MAX_DESCRIPTION, required=True)
+        description = check_text(
+            problems, ("description",), input.description, max_length=MAX_DESCRIPTION, required=True
+        )
         people = _people(problems, input.people)
         station = await _station_for_report(ctx, problems, input, point_ok, now)
         problems.check()
@@ -84,13 +75,24 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
             fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
         category = plain(input.category)
         return {
-            "client_id": input.client_id, "station_id": station.id, "category": category,
+            "client_id": input.client_id,
+            "station_id": station.id,
+            "category": category,
             "sensitive": policy.is_sensitive(category, bool(input.sensitive)),
-            "latitude": point.latitude, "longitude": point.longitude, "accuracy_m": point.accuracy_meters,
-            "occurred_at": input.occurred_at, "description": description, "people": people,
-            "reported_by_id": viewer.officer_id, "recorded_at": input.recorded_at,
-            "flags": authenticity_flags(recorded_at=input.recorded_at, received_at=now,
-                                        accuracy=point.accuracy_meters, mocked=point.mocked),
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "accuracy_m": point.accuracy_meters,
+            "occurred_at": input.occurred_at,
+            "description": description,
+            "people": people,
+            "reported_by_id": viewer.officer_id,
+            "recorded_at": input.recorded_at,
+            "flags": authenticity_flags(
+                recorded_at=input.recorded_at,
+                received_at=now,
+                accuracy=point.accuracy_meters,
+                mocked=point.mocked,
+            ),
         }
 
     async def write(values: dict[str, Any], claimant: Any) -> Any:
@@ -98,8 +100,15 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
             # the claim with its result, the incident, and its first status change (REPORTED)
             return await repo.insert_reported_incident(session, values, claimant, ENTITY)
 
-    applied = await create_once(ctx, input.client_id, KIND_REPORT, content_hash(KIND_REPORT, input),
-                                prepare, write, lambda result_id: _replayed(ctx, result_id))
+    applied = await create_once(
+        ctx,
+        input.client_id,
+        KIND_REPORT,
+        content_hash(KIND_REPORT, input),
+        prepare,
+        write,
+        lambda result_id: _replayed(ctx, result_id),
+    )
     if not applied.duplicate:
         audit.record(ctx, KIND_REPORT, ENTITY, applied.row.id, after=audit_view(applied.row))
     return applied
@@ -120,8 +129,12 @@ async def update_incident_status(ctx: Context, input: Any) -> Applied:
     target = plain(input.status)
     if row.version != input.expected_version:
         change = await _change_at(ctx, row.id, input.expected_version + 1)
-        if (change is not None and change.changed_by_id == viewer.officer_id and change.to_status == target
-                and change.note == note):
+        if (
+            change is not None
+            and change.changed_by_id == viewer.officer_id
+            and change.to_status == target
+            and change.note == note
+        ):
             return Applied(row, duplicate=True)  # the same change sent again: it is already applied
         _stale(ctx, input.expected_version, row.version)
     if not can_transition(row.status, target):
@@ -154,8 +167,11 @@ async def assign_incident(ctx: Context, input: Any) -> Applied:
     row = await _incident_in_scope(ctx, incident_id, path)
     if row.version != input.expected_version:
         change = await _change_at(ctx, row.id, input.expected_version + 1)
-        if (change is not None and change.changed_by_id == viewer.officer_id
-                and sorted(row.assigned_officer_ids) == sorted(officer_ids)):
+        if (
+            change is not None
+            and change.changed_by_id == viewer.officer_id
+            and sorted(row.assigned_officer_ids) == sorted(officer_ids)
+        ):
             return Applied(row, duplicate=True)
         _stale(ctx, input.expected_version, row.version)
     if row.status == "CLOSED":
@@ -170,8 +186,9 @@ async def assign_incident(ctx: Context, input: Any) -> Applied:
             problems.add(("officerIds", str(index)), "not_station_officer")
     problems.check()
     status = "ASSIGNED" if row.status == "REPORTED" else row.status
-    updated = await _apply(ctx, row, input.expected_version,
-                           {"assigned_officer_ids": officer_ids, "status": status}, None)
+    updated = await _apply(
+        ctx, row, input.expected_version, {"assigned_officer_ids": officer_ids, "status": status}, None
+    )
     if input.client_id is not None:
         await complete(ctx, input.client_id, ENTITY, row.id)
     audit.record(ctx, KIND_ASSIGN, ENTITY, row.id, before=audit_view(row), after=audit_view(updated))
@@ -185,17 +202,32 @@ async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], 
         if updated is None:
             current = (await repo.incidents_by_ids(session, [row.id]))[row.id]
         else:
-            await repo.insert_status_change(session, {
-                "incident_id": row.id, "from_status": row.status, "to_status": updated.status,
-                "version": updated.version, "changed_by_id": ctx.viewer.officer_id, "note": note})
+            await repo.insert_status_change(
+                session,
+                {
+                    "incident_id": row.id,
+                    "from_status": row.status,
+                    "to_status": updated.status,
+                    "version": updated.version,
+                    "changed_by_id": ctx.viewer.officer_id,
+                    "note": note,
+                },
+            )
     if updated is None:
         _stale(ctx, expected, current.version)
     return updated
 
 
 def _stale(ctx: Context, given: int, current: int) -> None:
-    fail(ctx.lang, ("expectedVersion",), "stale_version", "CONFLICT", current_version=current, given=given,
-         current=current)
+    fail(
+        ctx.lang,
+        ("expectedVersion",),
+        "stale_version",
+        "CONFLICT",
+        current_version=current,
+        given=given,
+        current=current,
+    )
 
 
 async def _change_at(ctx: Context, incident_id: int, version: int) -> Any:
@@ -226,8 +258,9 @@ def _people(problems: Collector, people: Sequence[Any] | None) -> list[dict[str,
             problems.add((*at, "age"), "range", low=0, high=120)
         phone = check_text(problems, (*at, "phone"), person.phone, max_length=MAX_PHONE)
         gender = plain(person.gender) if person.gender is not None else None
-        result.append({"name": name, "role": plain(person.role), "age": person.age, "gender": gender,
-                       "phone": phone})
+        result.append(
+            {"name": name, "role": plain(person.role), "age": person.age, "gender": gender, "phone": phone}
+        )
     return result
 
 
@@ -277,8 +310,9 @@ async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[
     return row
 
 
-async def _station_for_report(ctx: Context, problems: Collector, input: Any, point_ok: bool,
-                              now: datetime) -> Any:
+async def _station_for_report(
+    ctx: Context, problems: Collector, input: Any, point_ok: bool, now: datetime
+) -> Any:
     """The station a report is filed at: `stationId` when given; else the reporter's own station (an
     officer's or a commander's report is their station's work wherever it happened, and the nearest
     station may be one they cannot write to); else, for supervisors and admins, who have no station, the
@@ -308,12 +342,14 @@ async def _station_for_report(ctx: Context, problems: Collector, input: Any, poi
     return row
 
 
-async def nearest_station_in(ctx: Context, latitude: float, longitude: float, governorate: str,
-                             at: datetime) -> Any:
+async def nearest_station_in(
+    ctx: Context, latitude: float, longitude: float, governorate: str, at: datetime
+) -> Any:
     """The active station of `governorate` nearest to the point by geodesic distance, or None
     (the citizens' exact nearest-station search, restricted to one governorate)."""
-    found = await station_logic.nearest(ctx, latitude=latitude, longitude=longitude, first=1, at=at,
-                                        governorate=governorate)
+    found = await station_logic.nearest(
+        ctx, latitude=latitude, longitude=longitude, first=1, at=at, governorate=governorate
+    )
     return found[0].station if found else None
 
 
@@ -322,11 +358,19 @@ def audit_view(row: Any) -> dict[str, Any]:
     read by administrators and kept forever); a digest shows whether they changed."""
     content = json.dumps([row.description, row.people], sort_keys=True, ensure_ascii=False, default=str)
     return {
-        "client_id": str(row.client_id), "station_id": row.station_id, "category": row.category,
-        "status": row.status, "version": row.version, "sensitive": row.sensitive,
-        "latitude": row.latitude, "longitude": row.longitude, "occurred_at": row.occurred_at,
-        "reported_by_id": row.reported_by_id, "assigned_officer_ids": list(row.assigned_officer_ids or ()),
-        "resolved_at": row.resolved_at, "flags": list(row.flags or ()),
+        "client_id": str(row.client_id),
+        "station_id": row.station_id,
+        "category": row.category,
+        "status": row.status,
+        "version": row.version,
+        "sensitive": row.sensitive,
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+        "occurred_at": row.occurred_at,
+        "reported_by_id": row.reported_by_id,
+        "assigned_officer_ids": list(row.assigned_officer_ids or ()),
+        "resolved_at": row.resolved_at,
+        "flags": list(row.flags or ()),
         "content_sha256": hashlib.sha256(content.encode()).hexdigest(),
     }
 
@@ -340,8 +384,11 @@ async def visible_incidents(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         return {}
     async with ctx.db() as session:
         rows = await repo.incidents_by_ids(session, ids)
-    return {i: r for i, r in rows.items()
-            if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)}
+    return {
+        i: r
+        for i, r in rows.items()
+        if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)
+    }
 
 
 async def current_incident(ctx: Context, input: Any) -> Any | None:
@@ -352,20 +399,33 @@ async def current_incident(ctx: Context, input: Any) -> Any | None:
     return (await visible_incidents(ctx, [incident_id])).get(incident_id)
 
 
-async def list_incidents(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
-                         station_id: int | None = None, governorate: str | None = None,
-                         categories: Sequence[str] = (), statuses: Sequence[str] = (),
-                         occurred_from: datetime | None = None, occurred_to: datetime | None = None,
-                         assigned_to_me: bool = False) -> Page:
+async def list_incidents(
+    ctx: Context,
+    *,
+    first: int | None,
+    after: tuple[datetime, int] | None,
+    station_id: int | None = None,
+    governorate: str | None = None,
+    categories: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    assigned_to_me: bool = False,
+) -> Page:
     """A page of the incidents the viewer may see, newest first, narrowed by the filter."""
     viewer = policy.require_officer(ctx.viewer)
     first = errors.check_first(first, ctx.lang, default=20)
     scope = policy.record_scope(viewer)
     args = {
-        "everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
-        "scope_governorates": sorted(scope.governorates), "station_id": station_id,
-        "governorate": governorate, "categories": sorted(set(categories)), "statuses": sorted(set(statuses)),
-        "occurred_from": occurred_from, "occurred_to": occurred_to,
+        "everything": scope.everything,
+        "scope_station_ids": sorted(scope.station_ids),
+        "scope_governorates": sorted(scope.governorates),
+        "station_id": station_id,
+        "governorate": governorate,
+        "categories": sorted(set(categories)),
+        "statuses": sorted(set(statuses)),
+        "occurred_from": occurred_from,
+        "occurred_to": occurred_to,
         "assigned_to": viewer.officer_id if assigned_to_me else None,
         "viewpoint": policy.case_viewpoint(viewer),
         "day_span": disclosure.period_days(occurred_from, occurred_to),

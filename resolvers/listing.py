@@ -26,5 +26,8 @@ def page_of(rows: Sequence[Any], first: int, args: dict[str, Any]) -> Page:
 def scope_args(viewer: policy.Viewer) -> dict[str, Any]:
     """The stations a viewer may see, as the repositories' `scope_*` arguments."""
     scope = policy.record_scope(viewer)
-    return {"scope_everything": scope.everything, "scope_station_ids": sorted(scope.station_ids),
-            "scope_governorates": sorted(scope.governorates)}
+    return {
+        "scope_everything": scope.everything,
+        "scope_station_ids": sorted(scope.station_ids),
+        "scope_governorates": sorted(scope.governorates),
+    }

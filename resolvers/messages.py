@@ -29,9 +29,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "ku": "{field} ناسنامەیەکی دروستی {kind} نییە.",
     },
     "bad_node_id": {
-        "en": "{field} is not a valid id: \"{value}\".",
-        "ar": "{field} ليس معرّفاً صالحاً: \"{value}\".",
-        "ku": "{field} ناسنامەیەکی دروست نییە: \"{value}\".",
+        "en": '{field} is not a valid id: "{value}".',
+        "ar": '{field} ليس معرّفاً صالحاً: "{value}".',
+        "ku": '{field} ناسنامەیەکی دروست نییە: "{value}".',
     },
     "bad_cursor": {
         "en": "{field} is not a cursor this list gave out.",
@@ -70,7 +70,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "This request is not an operation of any released Markaz app, so this server does not run it.",
         "ar": "هذا الطلب ليس من عمليات أيّ إصدار منشور من تطبيقات مركز، لذلك لا ينفّذه هذا الخادم.",
         "ku": "ئەم داواکارییە کارێکی هیچ وەشانێکی بڵاوکراوەی ئەپەکانی مەرکەز نییە، بۆیە ئەم ڕاژەکارە "
-              "جێبەجێی ناکات.",
+        "جێبەجێی ناکات.",
     },
     "session_ended": {
         "en": "This sign-in has ended. Sign in again.",
@@ -89,19 +89,19 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "feed_too_slow": {
         "en": "The feed was ended because events arrived faster than they were read. Subscribe again with "
-              "after: {cursor} to receive everything from there.",
+        "after: {cursor} to receive everything from there.",
         "ar": "أُنهي البث لأن الأحداث وصلت أسرع مما قُرئت. اشترك مجدداً مع after: {cursor} لتصلك كل الأحداث من "
-              "هناك.",
+        "هناك.",
         "ku": "پەخشەکە ڕاگیرا چونکە ڕووداوەکان خێراتر لە خوێندنەوەیان گەیشتن. دووبارە بەشداربە لەگەڵ after: "
-              "{cursor} بۆ وەرگرتنی هەموو شتێک لەوێوە.",
+        "{cursor} بۆ وەرگرتنی هەموو شتێک لەوێوە.",
     },
     "feed_cursor_expired": {
         "en": "Events after that cursor are older than the feed keeps, and some are gone. Reload what you "
-              "show, then subscribe without after.",
+        "show, then subscribe without after.",
         "ar": "الأحداث بعد هذا المؤشر أقدم مما يحتفظ به البث، وبعضها لم يعد موجوداً. أعد تحميل ما تعرضه، ثم "
-              "اشترك من دون after.",
+        "اشترك من دون after.",
         "ku": "ڕووداوەکانی دوای ئەم نیشانەیە لەوە کۆنترن کە پەخشەکە هەڵیدەگرێت، و هەندێکیان نەماون. ئەوەی "
-              "پیشانی دەدەیت نوێ بکەرەوە، پاشان بەبێ after بەشداربە.",
+        "پیشانی دەدەیت نوێ بکەرەوە، پاشان بەبێ after بەشداربە.",
     },
     "feed_closing": {
         "en": "The server is restarting. Subscribe again with after: {cursor} to continue from there.",
@@ -110,24 +110,24 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "token_expired": {
         "en": "Your access token has expired. Refresh your sign-in, connect again and subscribe with `after` "
-              "set to the last cursor you received to continue from there.",
+        "set to the last cursor you received to continue from there.",
         "ar": "انتهت صلاحية رمز الدخول. جدّد تسجيل الدخول واتصل مجدداً واشترك مع `after` مساوياً لآخر مؤشر "
-              "وصلك للمتابعة من هناك.",
+        "وصلك للمتابعة من هناك.",
         "ku": "ماوەی نیشانەی چوونەژوورەوەکەت بەسەرچوو. چوونەژوورەوە نوێ بکەرەوە، دووبارە پەیوەندی بکە و "
-              "لەگەڵ `after` بە دوایین نیشانەدەرێک کە پێت گەیشتووە بەشداربە بۆ بەردەوامبوون لەوێوە.",
+        "لەگەڵ `after` بە دوایین نیشانەدەرێک کە پێت گەیشتووە بەشداربە بۆ بەردەوامبوون لەوێوە.",
     },
     "subscriptions_per_officer": {
         "en": "You already have {limit} live subscriptions on this server. End one before starting another.",
         "ar": "لديك بالفعل {limit} اشتراكات حيّة على هذا الخادم. أنهِ أحدها قبل بدء اشتراك آخر.",
         "ku": "تۆ پێشتر {limit} بەشداریی زیندووت لەسەر ئەم ڕاژەکارە هەیە. پێش دەستپێکردنی یەکێکی تر یەکێکیان "
-              "کۆتایی پێبهێنە.",
+        "کۆتایی پێبهێنە.",
     },
     "export_too_slow": {
         "en": "The export was stopped after {seconds} s. Export a shorter period, a smaller area or a "
-              "coarser resolution.",
+        "coarser resolution.",
         "ar": "أُوقف التصدير بعد {seconds} ثانية. صدّر مدة أقصر أو منطقة أصغر أو دقة أخشن.",
         "ku": "هەناردەکردنەکە دوای {seconds} چرکە ڕاگیرا. ماوەیەکی کورتتر، ناوچەیەکی بچووکتر یان وردییەکی "
-              "نزمتر هەناردە بکە.",
+        "نزمتر هەناردە بکە.",
     },
     "required": {
         "en": "{field} is required.",
@@ -286,16 +286,16 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "not_follow_up_owner": {
         "en": "{field}: only the action's owner, the station's commander, supervisors and administrators "
-              "may change it.",
+        "may change it.",
         "ar": "{field}: لا يغيّر هذا الإجراء إلا المكلّف به أو آمر المركز أو المشرفون أو المدراء.",
         "ku": "{field}: تەنها خاوەنی کارەکە، فەرماندەی بنکە، سەرپەرشتیاران و بەڕێوەبەران دەتوانن بیگۆڕن.",
     },
     "area_too_large": {
         "en": "{field} is too large for this resolution: it would need more than {high} cells; choose a "
-              "coarser resolution or a smaller area.",
+        "coarser resolution or a smaller area.",
         "ar": "{field} كبيرة جداً لهذه الدقة: تحتاج إلى أكثر من {high} خلية؛ اختر دقة أخشن أو منطقة أصغر.",
         "ku": "{field} بۆ ئەم وردییە زۆر گەورەیە: پێویستی بە زیاتر لە {high} خانە هەیە؛ وردییەکی "
-              "نزمتر یان ناوچەیەکی بچووکتر هەڵبژێرە.",
+        "نزمتر یان ناوچەیەکی بچووکتر هەڵبژێرە.",
     },
     "choice": {
         "en": "{field} must be one of: {choices}.",

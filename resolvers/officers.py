@@ -32,9 +32,11 @@ async def visible_officers(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         station_ids = [r.station_id for r in rows.values() if r.station_id is not None]
         stations = await station_repo.stations_by_ids(session, station_ids) if station_ids else {}
     return {
-        i: r for i, r in rows.items()
-        if policy.can_read_officer(ctx.viewer, r, stations[r.station_id].governorate_code
-                                   if r.station_id in stations else None)
+        i: r
+        for i, r in rows.items()
+        if policy.can_read_officer(
+            ctx.viewer, r, stations[r.station_id].governorate_code if r.station_id in stations else None
+        )
     }
 
 
@@ -42,8 +44,15 @@ class AccountError(ValueError):
     """A `markaz users` command that cannot be carried out, with the reason for the administrator."""
 
 
-async def _audited(session: AsyncSession, by: str | None, action: str, row: Any, *,
-                   before: dict | None = None, after: dict | None = None) -> None:
+async def _audited(
+    session: AsyncSession,
+    by: str | None,
+    action: str,
+    row: Any,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
     """The audit entry of an account change, in the change's transaction, naming who made it (`by`).
 
     Every administration command passes `by`; without it (bulk set-up: the demo data, benchmarks, tests'
@@ -56,14 +65,28 @@ async def _audited(session: AsyncSession, by: str | None, action: str, row: Any,
 
 def _account(row: Any) -> dict[str, Any]:
     """What the audit keeps of an account: never its password's hash."""
-    return {"role": row.role, "station": row.station_id, "governorates": list(row.governorates or ()),
-            "active": row.active}
+    return {
+        "role": row.role,
+        "station": row.station_id,
+        "governorates": list(row.governorates or ()),
+        "active": row.active,
+    }
 
 
-async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str, password: str,
-                      gender: str = "MALE", rank: str | None = None, station_id: int | None = None,
-                      governorates: Sequence[str] = (), by: str | None = None,
-                      published_password: bool = False) -> int:
+async def add_officer(
+    session: AsyncSession,
+    *,
+    badge: str,
+    name: str,
+    role: str,
+    password: str,
+    gender: str = "MALE",
+    rank: str | None = None,
+    station_id: int | None = None,
+    governorates: Sequence[str] = (),
+    by: str | None = None,
+    published_password: bool = False,
+) -> int:
     """A new account; `by`: who made it, for the audit log. `published_password`: the demo accounts, whose
     one password is printed for all to use, so no rule of a secret password applies to it."""
     badge, name = badge.strip(), name.strip()
@@ -79,8 +102,10 @@ async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str
         raise AccountError(problem)
     # What a role does not use is refused rather than dropped: an admin given a station is a mistake.
     if station_id is not None and role not in (policy.OFFICER, policy.COMMANDER):
-        raise AccountError(f"--station: a {role} has no station (admins work on every station, "
-                           "supervisors on their --governorate)")
+        raise AccountError(
+            f"--station: a {role} has no station (admins work on every station, "
+            "supervisors on their --governorate)"
+        )
     if governorates and role != policy.SUPERVISOR:
         raise AccountError(f"--governorate: only a SUPERVISOR works on governorates, not a {role}")
     if role in (policy.OFFICER, policy.COMMANDER):
@@ -97,12 +122,19 @@ async def add_officer(session: AsyncSession, *, badge: str, name: str, role: str
             raise AccountError(f"--governorate: unknown {', '.join(unknown)} (use codes like IQ-NI)")
     if await repo.officer_by_badge(session, badge) is not None:
         raise AccountError(f"--badge {badge}: an officer with this badge exists")
-    officer_id = await repo.create_officer(session, {
-        "badge_number": badge, "name": name, "rank": rank, "gender": gender, "role": role,
-        "station_id": station_id if role in (policy.OFFICER, policy.COMMANDER) else None,
-        "governorates": sorted(set(governorates)) if role == policy.SUPERVISOR else [],
-        "password_hash": hash_password(password),
-    })
+    officer_id = await repo.create_officer(
+        session,
+        {
+            "badge_number": badge,
+            "name": name,
+            "rank": rank,
+            "gender": gender,
+            "role": role,
+            "station_id": station_id if role in (policy.OFFICER, policy.COMMANDER) else None,
+            "governorates": sorted(set(governorates)) if role == policy.SUPERVISOR else [],
+            "password_hash": hash_password(password),
+        },
+    )
     if by is not None:
         row = (await repo.officers_by_ids(session, [officer_id]))[officer_id]
         await _audited(session, by, "account_added", row, after=_account(row))
@@ -118,8 +150,10 @@ async def station_reference(session: AsyncSession, given: str) -> int:
         by_id = (await station_repo.stations_by_ids(session, [int(given)])).get(int(given))
     by_code = await station_repo.station_by_external_id(session, given) if given else None
     if by_id is not None and by_code is not None and by_id.id != by_code.id:
-        raise AccountError(f"--station {given}: the id of station {by_id.id} and the code of station "
-                           f"{by_code.id}; give the other station's code, or the id")
+        raise AccountError(
+            f"--station {given}: the id of station {by_id.id} and the code of station "
+            f"{by_code.id}; give the other station's code, or the id"
+        )
     found = by_id or by_code
     if found is None:
         raise AccountError(f"--station {given}: no station with this id or code")
@@ -138,8 +172,14 @@ async def disable_officer(session: AsyncSession, badge: str, *, by: str | None =
     row = await _by_badge(session, badge)
     await repo.set_active(session, row.id, False)
     ended = await repo.revoke_officer_sessions(session, row.id, "officer disabled")
-    await _audited(session, by, "account_disabled", row, before=_account(row),
-                   after={"active": False, "sessions_ended": ended})
+    await _audited(
+        session,
+        by,
+        "account_disabled",
+        row,
+        before=_account(row),
+        after={"active": False, "sessions_ended": ended},
+    )
     return ended
 
 

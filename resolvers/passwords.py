@@ -30,8 +30,23 @@ _COMMON = Path(__file__).with_name("common_passwords.txt")
 # Keys in the order they sit on a US keyboard, row by row: a run along a row is a run here.
 _KEYBOARD = "`1234567890-=qwertyuiop[]\\asdfghjkl;'zxcvbnm,./"
 # Look-alike characters of "leet" spelling, read back as the letters they stand for.
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "+": "t",
+    }
+)
 _ENDS = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$", re.DOTALL)
 
 
@@ -88,7 +103,7 @@ def _core(text: str) -> tuple[str, str]:
     """(the text without digits and punctuation at its ends, read back from leet, what was stripped)."""
     found = _ENDS.match(text)
     assert found is not None  # the pattern matches any text
-    return found.group(1).translate(_LEET), text[:found.start(1)] + text[found.end(1):]
+    return found.group(1).translate(_LEET), text[: found.start(1)] + text[found.end(1) :]
 
 
 def password_problem(password: str, context: Iterable[str] = ()) -> str | None:

@@ -31,24 +31,21 @@ from resolvers import audit, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
-from resolvers.fieldwork_common import (
+from resolvers.field_checks import (
     FLAG_CLOCK_SKEW,
     FLAG_LATE_SYNC,
     FLAG_MOCK_LOCATION,
     FLAG_POOR_ACCURACY,
-    Applied,
     authenticity_flags,
     check_point,
     check_time,
-    claim,
-    complete,
-    content_hash,
     now_utc,
 )
 from resolvers.geodesy import geodesic_m
+from resolvers.idempotency import Applied, claim, complete, content_hash
 from resolvers.ids import record_key
 from resolvers.listing import Page, page_of, scope_args
-from resolvers.user_errors import Collector, fail
+from resolvers.mutation_errors import Collector, fail
 
 # About 200 km/h: faster than any patrol moves, slower than a GPS jump across town.
 MAX_SPEED_MPS = 55.0
@@ -71,6 +68,7 @@ def ordered_flags(flags: set[str] | frozenset[str] | Sequence[str]) -> list[str]
 
 
 # --- The track, without I/O -------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TrackFix:
@@ -183,8 +181,11 @@ def check_area(errors: Collector, path: tuple[str, ...], value: Any) -> dict[str
             positions = []
             for v, position in enumerate(ring):
                 position_path = (*ring_path, str(v))
-                if not (isinstance(position, list) and 2 <= len(position) <= 3
-                        and all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)):
+                if not (
+                    isinstance(position, list)
+                    and 2 <= len(position) <= 3
+                    and all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)
+                ):
                     errors.add(position_path, "geojson_position")
                     return None
                 lon, lat = float(position[0]), float(position[1])
@@ -202,6 +203,7 @@ def check_area(errors: Collector, path: tuple[str, ...], value: Any) -> dict[str
 
 
 # --- Shared steps -----------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Reference:
@@ -237,7 +239,8 @@ async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
 def _may_access(viewer: policy.Viewer, patrol: Any, governorate: str) -> bool:
     """The patrol's own officers, and whoever may access its station."""
     return viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
-        viewer, patrol.station_id, governorate)
+        viewer, patrol.station_id, governorate
+    )
 
 
 async def _replayed(ctx: Context, result_id: int | None) -> Applied:
@@ -258,9 +261,17 @@ async def _claimed(ctx: Context, client_id: uuid.UUID | None, kind: str, input: 
 
 def _summary(row: Any) -> dict[str, Any]:
     """What the audit log keeps of a patrol (never the track itself)."""
-    return {"status": row.status, "stationId": row.station_id, "officerIds": list(row.officer_ids),
-            "startedAt": row.started_at, "endedAt": row.ended_at, "distanceMeters": round(row.distance_m, 1),
-            "fixCount": row.fix_count, "flaggedFixCount": row.flagged_fix_count, "flags": list(row.flags)}
+    return {
+        "status": row.status,
+        "stationId": row.station_id,
+        "officerIds": list(row.officer_ids),
+        "startedAt": row.started_at,
+        "endedAt": row.ended_at,
+        "distanceMeters": round(row.distance_m, 1),
+        "fixCount": row.fix_count,
+        "flaggedFixCount": row.flagged_fix_count,
+        "flags": list(row.flags),
+    }
 
 
 def _utc(value: datetime) -> datetime:
@@ -268,6 +279,7 @@ def _utc(value: datetime) -> datetime:
 
 
 # --- startPatrol ------------------------------------------------------------------------------------
+
 
 async def start_patrol(ctx: Context, input: Any) -> Applied:
     """Start a patrol at a station, with its officers, optional planned area and starting fix."""
@@ -310,17 +322,30 @@ async def start_patrol(ctx: Context, input: Any) -> Applied:
 
         device_time = input.recorded_at or input.started_at
         start_fix = _start_fix(input, now)
-        flags = authenticity_flags(recorded_at=device_time, received_at=now,
-                                   accuracy=location.accuracy_meters if location else None,
-                                   mocked=location.mocked if location else None)
-        row = await repo.insert_patrol(session, {
-            "client_id": input.client_id, "station_id": station.id, "started_by_id": viewer.officer_id,
-            "officer_ids": [key for _, key in officer_ids], "planned_area": area, "status": ACTIVE,
-            "started_at": input.started_at, "recorded_at": input.recorded_at, "received_at": now,
-            "flags": ordered_flags(set(flags)), "distance_m": 0.0,
-            "fix_count": 1 if start_fix else 0,
-            "flagged_fix_count": 1 if start_fix and start_fix.flags else 0,
-        })
+        flags = authenticity_flags(
+            recorded_at=device_time,
+            received_at=now,
+            accuracy=location.accuracy_meters if location else None,
+            mocked=location.mocked if location else None,
+        )
+        row = await repo.insert_patrol(
+            session,
+            {
+                "client_id": input.client_id,
+                "station_id": station.id,
+                "started_by_id": viewer.officer_id,
+                "officer_ids": [key for _, key in officer_ids],
+                "planned_area": area,
+                "status": ACTIVE,
+                "started_at": input.started_at,
+                "recorded_at": input.recorded_at,
+                "received_at": now,
+                "flags": ordered_flags(set(flags)),
+                "distance_m": 0.0,
+                "fix_count": 1 if start_fix else 0,
+                "flagged_fix_count": 1 if start_fix and start_fix.flags else 0,
+            },
+        )
         if start_fix is not None:
             await _insert_new(session, row.id, [start_fix], walk_track([start_fix]))
     await complete(ctx, input.client_id, RESULT_TYPE, row.id)
@@ -352,22 +377,31 @@ def _start_fix(input: Any, now: datetime) -> TrackFix | None:
     location = input.location
     if location is None:
         return None
-    flags = authenticity_flags(recorded_at=None, received_at=now, accuracy=location.accuracy_meters,
-                               mocked=location.mocked)
-    return TrackFix(_utc(input.started_at), location.latitude, location.longitude, location.accuracy_meters,
-                    tuple(flags))
+    flags = authenticity_flags(
+        recorded_at=None, received_at=now, accuracy=location.accuracy_meters, mocked=location.mocked
+    )
+    return TrackFix(
+        _utc(input.started_at), location.latitude, location.longitude, location.accuracy_meters, tuple(flags)
+    )
 
 
 def _fix_values(patrol_id: int, fix: TrackFix, walk: TrackWalk) -> dict[str, Any]:
     """The row of a new fix: its own flags, IMPOSSIBLE_SPEED where the walk left it out for that, and
     its step (None when left out)."""
     speeding = (FLAG_IMPOSSIBLE_SPEED,) if fix.recorded_at in walk.impossible else ()
-    return {"patrol_id": patrol_id, "recorded_at": fix.recorded_at, "latitude": fix.latitude,
-            "longitude": fix.longitude, "accuracy_m": fix.accuracy_m,
-            "flags": ordered_flags(set(fix.flags + speeding)), "step_m": walk.steps.get(fix.recorded_at)}
+    return {
+        "patrol_id": patrol_id,
+        "recorded_at": fix.recorded_at,
+        "latitude": fix.latitude,
+        "longitude": fix.longitude,
+        "accuracy_m": fix.accuracy_m,
+        "flags": ordered_flags(set(fix.flags + speeding)),
+        "step_m": walk.steps.get(fix.recorded_at),
+    }
 
 
 # --- appendPatrolTrack ------------------------------------------------------------------------------
+
 
 def _batch(errors: Collector, fixes: Sequence[Any], now: datetime) -> list[tuple[int, TrackFix]]:
     """The batch's valid fixes as (index, fix), the first of each instant only; problems go to `errors`."""
@@ -389,12 +423,17 @@ def _batch(errors: Collector, fixes: Sequence[Any], now: datetime) -> list[tuple
         if len(errors.errors) > before:
             continue
         # A fix's own flags; LATE_SYNC is left out: uploading a track late is what offline phones do.
-        flags = [f for f in authenticity_flags(recorded_at=fix.recorded_at, received_at=now,
-                                               accuracy=fix.accuracy_meters, mocked=fix.mocked)
-                 if f != FLAG_LATE_SYNC]
+        flags = [
+            f
+            for f in authenticity_flags(
+                recorded_at=fix.recorded_at, received_at=now, accuracy=fix.accuracy_meters, mocked=fix.mocked
+            )
+            if f != FLAG_LATE_SYNC
+        ]
         at = _utc(fix.recorded_at)
-        batch.setdefault(at, (i, TrackFix(at, fix.latitude, fix.longitude, fix.accuracy_meters,
-                                          tuple(flags))))
+        batch.setdefault(
+            at, (i, TrackFix(at, fix.latitude, fix.longitude, fix.accuracy_meters, tuple(flags)))
+        )
     return list(batch.values())
 
 
@@ -420,8 +459,9 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     async with ctx.db() as session:
         fixes = [fix for _, fix in batch]
         end = (await repo.track_ends(session, [patrol.id]))[patrol.id]
-        if end.last_fix_at is None or (end.kept_at is not None
-                                       and min(f.recorded_at for f in fixes) > end.last_fix_at):
+        if end.last_fix_at is None or (
+            end.kept_at is not None and min(f.recorded_at for f in fixes) > end.last_fix_at
+        ):
             new = fixes  # the usual case: the track goes on, and nothing stored is touched
             row = await _append_after(session, patrol, end, new)
         else:
@@ -433,9 +473,19 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
         await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
     if not new:  # every fix was already stored: a replay, nothing written
         return Applied(patrol, duplicate=True)
-    audit.record(ctx, KIND_APPEND, RESULT_TYPE, patrol.id, before=_summary(patrol), after={
-        **_summary(row), "added": len(new), "addedFrom": min(f.recorded_at for f in new),
-        "addedTo": max(f.recorded_at for f in new)})
+    audit.record(
+        ctx,
+        KIND_APPEND,
+        RESULT_TYPE,
+        patrol.id,
+        before=_summary(patrol),
+        after={
+            **_summary(row),
+            "added": len(new),
+            "addedFrom": min(f.recorded_at for f in new),
+            "addedTo": max(f.recorded_at for f in new),
+        },
+    )
     return Applied(row)
 
 
@@ -454,37 +504,64 @@ async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]
     flags = set(patrol.flags) | {f for fix in new for f in fix.flags if f in _PATROL_WIDE}
     if walk.impossible:
         flags.add(FLAG_IMPOSSIBLE_SPEED)
-    return await repo.update_patrol(session, patrol.id, {
-        "distance_m": patrol.distance_m + walk.distance_m, "fix_count": patrol.fix_count + len(new),
-        "flagged_fix_count": patrol.flagged_fix_count + sum(
-            1 for f in new if f.flags or f.recorded_at in walk.impossible),
-        "flags": ordered_flags(flags), "version": patrol.version + 1})
+    return await repo.update_patrol(
+        session,
+        patrol.id,
+        {
+            "distance_m": patrol.distance_m + walk.distance_m,
+            "fix_count": patrol.fix_count + len(new),
+            "flagged_fix_count": patrol.flagged_fix_count
+            + sum(1 for f in new if f.flags or f.recorded_at in walk.impossible),
+            "flags": ordered_flags(flags),
+            "version": patrol.version + 1,
+        },
+    )
 
 
 async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list[TrackFix]) -> Any:
     """Store the new fixes and walk the whole track again: flags and steps of stored fixes may change
     when a late fix lands between them. A bounded number of statements, whatever the batch and track
     sizes."""
-    stored = [TrackFix(r.recorded_at, r.latitude, r.longitude, r.accuracy_m,
-                       tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows]
-    walked = TrackWalk(patrol.distance_m,
-                       frozenset(r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags),
-                       {r.recorded_at: r.step_m for r in rows if r.step_m is not None})
+    stored = [
+        TrackFix(
+            r.recorded_at,
+            r.latitude,
+            r.longitude,
+            r.accuracy_m,
+            tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED),
+        )
+        for r in rows
+    ]
+    walked = TrackWalk(
+        patrol.distance_m,
+        frozenset(r.recorded_at for r in rows if FLAG_IMPOSSIBLE_SPEED in r.flags),
+        {r.recorded_at: r.step_m for r in rows if r.step_m is not None},
+    )
     walk = extend_walk(stored, walked, new)
     await _insert_new(session, patrol.id, new, walk)
     await repo.update_fixes(session, patrol.id, stored_changes(rows, walk))
     every = stored + new
     flagged = sum(1 for f in every if f.flags or f.recorded_at in walk.impossible)
-    flags = (set(patrol.flags) - {FLAG_IMPOSSIBLE_SPEED}) | {f for fix in new for f in fix.flags
-                                                            if f in _PATROL_WIDE}
+    flags = (set(patrol.flags) - {FLAG_IMPOSSIBLE_SPEED}) | {
+        f for fix in new for f in fix.flags if f in _PATROL_WIDE
+    }
     if walk.impossible:
         flags.add(FLAG_IMPOSSIBLE_SPEED)
-    return await repo.update_patrol(session, patrol.id, {
-        "distance_m": walk.distance_m, "fix_count": len(every), "flagged_fix_count": flagged,
-        "flags": ordered_flags(flags), "version": patrol.version + 1})
+    return await repo.update_patrol(
+        session,
+        patrol.id,
+        {
+            "distance_m": walk.distance_m,
+            "fix_count": len(every),
+            "flagged_fix_count": flagged,
+            "flags": ordered_flags(flags),
+            "version": patrol.version + 1,
+        },
+    )
 
 
 # --- endPatrol --------------------------------------------------------------------------------------
+
 
 async def end_patrol(ctx: Context, input: Any) -> Applied:
     """End a patrol at `endedAt`; ending again at the same instant is a replay, at another a CONFLICT."""
@@ -512,11 +589,27 @@ async def end_patrol(ctx: Context, input: Any) -> Applied:
         last = (await repo.track_ends(session, [patrol.id]))[patrol.id].last_fix_at
         if last is not None and ended_at < last:
             fail(ctx.lang, ("endedAt",), "before_last_fix", at=last.isoformat())
-        flags = set(patrol.flags) | ({FLAG_CLOCK_SKEW} & set(authenticity_flags(
-            recorded_at=input.recorded_at or input.ended_at, received_at=now, accuracy=None, mocked=None)))
-        row = await repo.update_patrol(session, patrol.id, {"status": ENDED, "ended_at": ended_at,
-                                                            "flags": ordered_flags(flags),
-                                                            "version": patrol.version + 1})
+        flags = set(patrol.flags) | (
+            {FLAG_CLOCK_SKEW}
+            & set(
+                authenticity_flags(
+                    recorded_at=input.recorded_at or input.ended_at,
+                    received_at=now,
+                    accuracy=None,
+                    mocked=None,
+                )
+            )
+        )
+        row = await repo.update_patrol(
+            session,
+            patrol.id,
+            {
+                "status": ENDED,
+                "ended_at": ended_at,
+                "flags": ordered_flags(flags),
+                "version": patrol.version + 1,
+            },
+        )
     if input.client_id is not None:
         await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
     audit.record(ctx, KIND_END, RESULT_TYPE, patrol.id, before=_summary(patrol), after=_summary(row))
@@ -525,15 +618,31 @@ async def end_patrol(ctx: Context, input: Any) -> Applied:
 
 # --- Reading ----------------------------------------------------------------------------------------
 
-async def list_patrols(ctx: Context, *, first: int | None, after: tuple[datetime, int] | None,
-                       station_id: int | None = None, governorate: str | None = None,
-                       status: str | None = None, officer_id: int | None = None,
-                       from_: datetime | None = None, to: datetime | None = None) -> Page:
+
+async def list_patrols(
+    ctx: Context,
+    *,
+    first: int | None,
+    after: tuple[datetime, int] | None,
+    station_id: int | None = None,
+    governorate: str | None = None,
+    status: str | None = None,
+    officer_id: int | None = None,
+    from_: datetime | None = None,
+    to: datetime | None = None,
+) -> Page:
     """A page of the patrols the viewer may see, newest start first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
-    args = {**scope_args(viewer), "station_id": station_id, "governorate": governorate, "status": status,
-            "officer_id": officer_id, "from_": from_, "to": to}
+    args = {
+        **scope_args(viewer),
+        "station_id": station_id,
+        "governorate": governorate,
+        "status": status,
+        "officer_id": officer_id,
+        "from_": from_,
+        "to": to,
+    }
     async with ctx.db() as session:
         rows = list(await repo.list_patrols(session, after=after, limit=first + 1, **args))
     return page_of(rows, first, args)
@@ -552,14 +661,9 @@ async def visible_patrols(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         rows = await repo.patrols_by_ids(session, ids)
         station_ids = sorted({r.station_id for r in rows.values()})
         stations = await station_repo.stations_by_ids(session, station_ids) if station_ids else {}
-    return {i: r for i, r in rows.items()
-            if _may_access(ctx.viewer, r, stations[r.station_id].governorate_code)}
-
-
-async def officers_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
-    """The officers of patrols the viewer already sees (a patrol names who walked it)."""
-    async with ctx.db() as session:
-        return await officer_repo.officers_by_ids(session, ids)
+    return {
+        i: r for i, r in rows.items() if _may_access(ctx.viewer, r, stations[r.station_id].governorate_code)
+    }
 
 
 async def kept_tracks(ctx: Context, patrol_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:

@@ -34,11 +34,26 @@ HOUSEHOLD_KINDS = frozenset({"HOME_VISIT", "FAMILY_PROTECTION_FOLLOW_UP"})
 # mutations below; every other mutation needs an officer. tests/test_security.py runs every root field
 # of the live schema as a citizen and holds the answers to these lists, so a new field that is not
 # refused fails there until it is refused or added here on purpose.
-CITIZEN_QUERIES = frozenset({"nearestStations", "stations", "station", "governorates", "me", "node", "nodes",
-                             "publicSafetyMap"})
-CITIZEN_TYPES = frozenset({"Station", "NearbyStation", "StationConnection", "StationEdge", "PageInfo",
-                           "Governorate", "LocalizedText", "GeoPoint", "OpeningPeriod", "StationClosure",
-                           "ActivityMap", "ActivityCell", "ActivityCounts"})
+CITIZEN_QUERIES = frozenset(
+    {"nearestStations", "stations", "station", "governorates", "me", "node", "nodes", "publicSafetyMap"}
+)
+CITIZEN_TYPES = frozenset(
+    {
+        "Station",
+        "NearbyStation",
+        "StationConnection",
+        "StationEdge",
+        "PageInfo",
+        "Governorate",
+        "LocalizedText",
+        "GeoPoint",
+        "OpeningPeriod",
+        "StationClosure",
+        "ActivityMap",
+        "ActivityCell",
+        "ActivityCounts",
+    }
+)
 CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout"})
 
 
@@ -129,9 +144,11 @@ def sees_sensitive_details(viewer: Viewer, incident: Any) -> bool:
 
 def case_viewpoint(viewer: Viewer) -> CaseViewpoint:
     """The cases `on_incident_case` and `on_engagement_case` put the viewer on, for SQL to test."""
-    return CaseViewpoint(everything=viewer.role == ADMIN,
-                         station_id=viewer.station_id if viewer.role == COMMANDER else None,
-                         officer_id=viewer.officer_id)
+    return CaseViewpoint(
+        everything=viewer.role == ADMIN,
+        station_id=viewer.station_id if viewer.role == COMMANDER else None,
+        officer_id=viewer.officer_id,
+    )
 
 
 def can_assign(viewer: Viewer) -> bool:
@@ -185,8 +202,13 @@ def may_send_documents(viewer: Viewer | None, *, production: bool) -> bool:
 # --- Activity (maps, timelines, summaries, exports) -------------------------------------------------
 
 
-def activity_scope(viewer: Viewer | None, *, station_id: int | None = None, governorate: str | None = None,
-                   station_governorate: str | None = None) -> Scope:
+def activity_scope(
+    viewer: Viewer | None,
+    *,
+    station_id: int | None = None,
+    governorate: str | None = None,
+    station_governorate: str | None = None,
+) -> Scope:
     """The records a signed-in officer may count on activity maps, after checking the area asked about.
 
     A station area must be a station whose records the viewer may read; a governorate area must be one
@@ -198,8 +220,11 @@ def activity_scope(viewer: Viewer | None, *, station_id: int | None = None, gove
         require_station(viewer, station_id, station_governorate or "")
     elif governorate is not None:
         scope = record_scope(viewer)
-        mine = scope.everything or governorate in scope.governorates or (
-            bool(scope.station_ids) and viewer.station_governorate == governorate)
+        mine = (
+            scope.everything
+            or governorate in scope.governorates
+            or (bool(scope.station_ids) and viewer.station_governorate == governorate)
+        )
         if not mine:
             raise Forbidden("This governorate's records are not yours.")
     return record_scope(viewer)

@@ -9,8 +9,17 @@ from resolvers.governorates import GOVERNORATES
 
 
 async def sync_reference_data(session: AsyncSession) -> None:
-    await repo.upsert_governorates(session, [
-        {"code": g.code, "name_ar": g.names["ar"], "name_ku": g.names["ku"], "name_en": g.names["en"],
-         "latitude": g.latitude, "longitude": g.longitude}
-        for g in GOVERNORATES
-    ])
+    await repo.upsert_governorates(
+        session,
+        [
+            {
+                "code": g.code,
+                "name_ar": g.names["ar"],
+                "name_ku": g.names["ku"],
+                "name_en": g.names["en"],
+                "latitude": g.latitude,
+                "longitude": g.longitude,
+            }
+            for g in GOVERNORATES
+        ],
+    )

@@ -63,8 +63,21 @@ class ParseResult:
 
 
 CSV_COLUMNS = (
-    "external_id", "name_ar", "name_ku", "name_en", "governorate", "latitude", "longitude", "address",
-    "phone", "is_model_station", "services", "always_open", "timezone", "active", "hours",
+    "external_id",
+    "name_ar",
+    "name_ku",
+    "name_en",
+    "governorate",
+    "latitude",
+    "longitude",
+    "address",
+    "phone",
+    "is_model_station",
+    "services",
+    "always_open",
+    "timezone",
+    "active",
+    "hours",
 )
 LANGUAGES = ("ar", "ku", "en")
 MAX_NAME_LENGTH = 200

@@ -26,17 +26,23 @@ def row_of(record: StationRecord) -> dict:
     return {
         "external_id": record.external_id,
         "governorate_code": record.governorate,
-        "name_ar": names.get("ar"), "name_ku": names.get("ku"), "name_en": names.get("en"),
+        "name_ar": names.get("ar"),
+        "name_ku": names.get("ku"),
+        "name_en": names.get("en"),
         # Every language goes into one key, so a search in any of them finds the station.
         "search_key": fold(" | ".join(n for n in (names.get("ar"), names.get("ku"), names.get("en")) if n)),
         "is_model_station": record.is_model_station,
-        "latitude": record.latitude, "longitude": record.longitude,
-        "address": record.address, "phone": record.phone,
+        "latitude": record.latitude,
+        "longitude": record.longitude,
+        "address": record.address,
+        "phone": record.phone,
         "services": sorted(set(record.services)),
         "always_open": record.always_open,
         "timezone": record.timezone,
-        "hours": [{"weekday": p.weekday, "opens": p.opens, "closes": p.closes, "service": p.service}
-                  for p in record.hours],
+        "hours": [
+            {"weekday": p.weekday, "opens": p.opens, "closes": p.closes, "service": p.service}
+            for p in record.hours
+        ],
         "active": record.active,
     }
 
@@ -72,9 +78,15 @@ async def write_stations(
             counts.inserted += inserted
             counts.updated += not inserted
             closures.extend(
-                {"station_id": station_id, "starts_at": c.starts_at, "ends_at": c.ends_at, "reason": c.reason,
-                 "services": list(c.services) if c.services else None}
-                for c in record.closures)
+                {
+                    "station_id": station_id,
+                    "starts_at": c.starts_at,
+                    "ends_at": c.ends_at,
+                    "reason": c.reason,
+                    "services": list(c.services) if c.services else None,
+                }
+                for c in record.closures
+            )
         await repo.replace_closures(session, [r[0] for r in results], closures)
         done += len(batch)
         if progress is not None:

@@ -49,7 +49,8 @@ def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
     weekly = _weekly.get(key)
     if weekly is None:
         weekly = _weekly[key] = hours.Schedule(
-            row.timezone, row.always_open, frozenset(row.services), tuple(_period(p) for p in row.hours))
+            row.timezone, row.always_open, frozenset(row.services), tuple(_period(p) for p in row.hours)
+        )
         if len(_weekly) > _WEEKLY_MAX:
             _weekly.popitem(last=False)
     else:
@@ -107,10 +108,12 @@ async def closures_ending_after(ctx: Context, keys: Sequence[tuple[int, datetime
     if not keys:
         return []
     async with ctx.db() as session:
-        rows = await repo.closures_for_stations(session, list({k[0] for k in keys}),
-                                                ending_after=min(k[1] for k in keys))
-    return [[closure_of(c) for c in rows.get(station_id, ()) if c.ends_at > after]
-            for station_id, after in keys]
+        rows = await repo.closures_for_stations(
+            session, list({k[0] for k in keys}), ending_after=min(k[1] for k in keys)
+        )
+    return [
+        [closure_of(c) for c in rows.get(station_id, ()) if c.ends_at > after] for station_id, after in keys
+    ]
 
 
 async def nearest(
@@ -147,9 +150,17 @@ async def nearest(
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
-                session, latitude=latitude, longitude=longitude, at=at, services=services,
-                within_m=within_m, limit=batch, exclude_ids=seen, governorate=governorate,
-                open_now=open_now)
+                session,
+                latitude=latitude,
+                longitude=longitude,
+                at=at,
+                services=services,
+                within_m=within_m,
+                limit=batch,
+                exclude_ids=seen,
+                governorate=governorate,
+                open_now=open_now,
+            )
         seen.extend(row.id for row in rows)
         for row in rows:
             # The stop rule, candidate by candidate: this one and every later one (in chord order) is at
@@ -194,8 +205,12 @@ async def list_stations(
         if len(search) > 200:
             raise errors.InputError("search", errors.message("too_long", ctx.lang, field="search", high=200))
         search_key = fold(search) or None
-    args = {"governorate": governorate, "services": list(services), "model_only": model_only,
-            "search_key": search_key}
+    args = {
+        "governorate": governorate,
+        "services": list(services),
+        "model_only": model_only,
+        "search_key": search_key,
+    }
     async with ctx.db() as session:
         rows = list(await repo.list_stations(session, after_id=after_id, limit=first + 1, **args))
     return page_of(rows, first, args)

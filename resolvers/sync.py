@@ -19,17 +19,11 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from db.faults import is_unavailable
+from resolvers.atomic import applied_whole, begin_batch, end_batch, restart_batch
 from resolvers.context import Context
-from resolvers.fieldwork_common import Applied, claims_of
+from resolvers.idempotency import Applied, claims_of
 from resolvers.messages import message
-from resolvers.user_errors import (
-    FieldError,
-    MutationFailed,
-    applied_whole,
-    begin_batch,
-    end_batch,
-    restart_batch,
-)
+from resolvers.mutation_errors import FieldError, MutationFailed
 
 MAX_ENTRIES = 500
 APPLIED, DUPLICATE, CONFLICT, REJECTED = "APPLIED", "DUPLICATE", "CONFLICT", "REJECTED"
@@ -61,8 +55,10 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
         try:
             outcomes = [await _outcome(ctx, index, entry, lean=True) for index, entry in enumerate(entries)]
         except _Restart as restart:
-            _log.warning("sync batch applied again, every entry in a savepoint",
-                         extra={"error": f"{type(restart.__cause__).__name__}: {restart.__cause__}"})
+            _log.warning(
+                "sync batch applied again, every entry in a savepoint",
+                extra={"error": f"{type(restart.__cause__).__name__}: {restart.__cause__}"},
+            )
             await restart_batch(ctx, audited)
             outcomes = [await _outcome(ctx, index, entry, lean=False) for index, entry in enumerate(entries)]
         await end_batch(ctx)
@@ -71,7 +67,7 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
         ctx.claims = None
 
 
-# Creates that check everything before their one write (fieldwork_common.create_once) need no savepoint
+# Creates that check everything before their one write (idempotency.create_once) need no savepoint
 # of their own: a failed check has written nothing. A savepoint is two statements' worth of work for
 # the database and a round trip, for each of a batch's hundreds of incidents and engagements. Should
 # such a write fail in the database (the checks make that unexpected: a timeout, a deadlock), the
@@ -87,8 +83,9 @@ class _Restart(Exception):
 async def _outcome(ctx: Context, index: int, entry: Entry, *, lean: bool) -> Outcome:
     if entry.client_id is None:
         text = message("required", ctx.lang, field=f"entries.{index}.{entry.kind}.clientId")
-        return Outcome(entry.kind, None, REJECTED,
-                       errors=[FieldError((entry.kind, "clientId"), "INVALID", text)])
+        return Outcome(
+            entry.kind, None, REJECTED, errors=[FieldError((entry.kind, "clientId"), "INVALID", text)]
+        )
     try:
         if lean and entry.kind in LEAN:
             applied = await _without_savepoint(entry)
@@ -98,8 +95,13 @@ async def _outcome(ctx: Context, index: int, entry: Entry, *, lean: bool) -> Out
         raise
     except MutationFailed as failure:
         conflict = any(e.code == "CONFLICT" for e in failure.errors)
-        return Outcome(entry.kind, entry.client_id, CONFLICT if conflict else REJECTED,
-                       errors=_prefixed(entry.kind, failure.errors), current_version=failure.current_version)
+        return Outcome(
+            entry.kind,
+            entry.client_id,
+            CONFLICT if conflict else REJECTED,
+            errors=_prefixed(entry.kind, failure.errors),
+            current_version=failure.current_version,
+        )
     except Exception as error:  # one broken entry must not lose the rest of the batch
         if is_unavailable(error):
             # Not this entry's fault, and not final: the whole request fails with 503 and nothing
@@ -107,8 +109,9 @@ async def _outcome(ctx: Context, index: int, entry: Entry, *, lean: bool) -> Out
             raise
         _log.exception("sync entry %d (%s) failed unexpectedly", index, entry.kind)
         text = message("internal", ctx.lang, request_id=ctx.request_id)
-        return Outcome(entry.kind, entry.client_id, REJECTED,
-                       errors=[FieldError((entry.kind,), "INVALID", text)])
+        return Outcome(
+            entry.kind, entry.client_id, REJECTED, errors=[FieldError((entry.kind,), "INVALID", text)]
+        )
     status = DUPLICATE if applied.duplicate else APPLIED
     return Outcome(entry.kind, entry.client_id, status, row=applied.row)
 

@@ -103,8 +103,9 @@ async def begin(session: AsyncSession, badge: str, device_id: str | None, addres
     source = f"device:{device_id}" if by_device else address_key(address)
     under_attack = not by_device and await repo.account_failures(session, key, ACCOUNT_WINDOW) >= UNDER_ATTACK
     free, first = (ATTACK_FREE_TRIES, ATTACK_FIRST_WAIT_S) if under_attack else (FREE_TRIES, FIRST_WAIT_S)
-    counted = await repo.claim_attempt(session, key, source, free=free, first_s=first, max_s=MAX_WAIT_S,
-                                       forget=FORGET_AFTER)
+    counted = await repo.claim_attempt(
+        session, key, source, free=free, first_s=first, max_s=MAX_WAIT_S, forget=FORGET_AFTER
+    )
     if counted is None:
         raise Throttled(max(1, math.ceil(await repo.seconds_to_wait(session, key, source))))
     if not by_device:

@@ -26,6 +26,17 @@ class TokenError(Exception):
     """The token is not one of ours, or no longer valid."""
 
 
+def bearer_token(authorization: object) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value (a header, or a WebSocket connection_init
+    payload's field), or None when it is not one. The one place Markaz reads the header's form: HTTP,
+    WebSocket, exports and the rate limits all ask here."""
+    if not isinstance(authorization, str):
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def development_key(data_dir: Path) -> str:
     """A key made once and kept in the data directory, so development tokens survive restarts."""
     path = data_dir / "secret_key"
@@ -38,12 +49,19 @@ def development_key(data_dir: Path) -> str:
     return key
 
 
-def issue_access(key: str, *, officer_id: int, session_id: uuid.UUID, role: str, now: datetime | None = None
-                 ) -> tuple[str, datetime]:
+def issue_access(
+    key: str, *, officer_id: int, session_id: uuid.UUID, role: str, now: datetime | None = None
+) -> tuple[str, datetime]:
     now = now or datetime.now(UTC)
     expires = now + ACCESS_TTL
-    claims = {"iss": _ISSUER, "sub": str(officer_id), "sid": str(session_id), "role": role,
-              "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    claims = {
+        "iss": _ISSUER,
+        "sub": str(officer_id),
+        "sid": str(session_id),
+        "role": role,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
     return jwt.encode(claims, key, algorithm=ALGORITHM), expires
 
 
@@ -65,8 +83,13 @@ def access_expires_at(key: str, token: str) -> datetime:
 
 
 def _claims(key: str, token: str) -> dict:
-    return jwt.decode(token, key, algorithms=[ALGORITHM], issuer=_ISSUER,
-                      options={"require": ["exp", "iat", "sub", "sid", "iss"]})
+    return jwt.decode(
+        token,
+        key,
+        algorithms=[ALGORITHM],
+        issuer=_ISSUER,
+        options={"require": ["exp", "iat", "sub", "sid", "iss"]},
+    )
 
 
 def new_refresh_token() -> tuple[str, bytes]:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.dataloader import DataLoader
 
 from resolvers import auth, feed, policy
-from resolvers import stations as station_logic
 from resolvers.areas import STATION, resolve_area
 from resolvers.context import Context
+from schema import loaders
 from schema.areas import ActivityLayer, AreaInput
 from schema.common import GeoPoint
 from schema.engagements import Engagement, resolve_engagement_nodes
@@ -27,32 +25,30 @@ from schema.patrols import Patrol, resolve_patrol_nodes
 from schema.stations import Station
 
 
-def _station_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(keys: list[int]) -> list[Any]:
-        rows = await station_logic.stations_by_ids(ctx, keys)
-        return [rows.get(key) for key in keys]
-    return DataLoader(load_fn=load)
-
-
-@strawberry.type(description="Something new in the field: an incident or engagement recorded, or a patrol's "
-                             "newest position. Exactly one of `incident`, `engagement`, `patrol` is set.")
+@strawberry.type(
+    description="Something new in the field: an incident or engagement recorded, or a patrol's "
+    "newest position. Exactly one of `incident`, `engagement`, `patrol` is set."
+)
 class ActivityEvent:
     cursor: str = strawberry.field(
         description="This event's place in the feed: subscribe with `after` set to it to receive everything "
-                    "that follows, e.g. after a reconnection.")
+        "that follows, e.g. after a reconnection."
+    )
     layer: ActivityLayer = strawberry.field(description="What kind of activity it is.")
     occurred_at: datetime = strawberry.field(
-        description="When it happened (for a patrol, the time of the position's GPS fix).")
+        description="When it happened (for a patrol, the time of the position's GPS fix)."
+    )
     recorded_at: datetime = strawberry.field(description="When the server committed it.")
     location: GeoPoint = strawberry.field(
         description="Where it happened. Sensitive records (sensitive incidents, home visits, "
-                    "family-protection follow-ups) reach only the people on their case; others count them "
-                    "on maps.")
+        "family-protection follow-ups) reach only the people on their case; others count them "
+        "on maps."
+    )
     event: strawberry.Private[feed.FeedEvent]
 
     @strawberry.field(description="The station whose record it is.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        row = await info.context.loader("feed.StationByIdLoader", _station_loader).load(self.event.station_id)
+        row = await loaders.station(info.context).load(self.event.station_id)
         return Station.from_row(row, info.context.lang)
 
     @strawberry.field(description="The incident, as you may see it now; null for other layers.")
@@ -78,37 +74,54 @@ class ActivityEvent:
 
     @classmethod
     def of(cls, event: feed.FeedEvent, viewer: policy.Viewer) -> ActivityEvent:
-        return cls(cursor=feed.encode_cursor(event.cursor), layer=ActivityLayer(event.layer),
-                   occurred_at=event.occurred_at, recorded_at=event.recorded_at,
-                   location=GeoPoint(latitude=event.latitude, longitude=event.longitude), event=event)
+        return cls(
+            cursor=feed.encode_cursor(event.cursor),
+            layer=ActivityLayer(event.layer),
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            location=GeoPoint(latitude=event.latitude, longitude=event.longitude),
+            event=event,
+        )
 
 
 @strawberry.type
 class ActivitySubscription:
-    @strawberry.subscription(description=(
-        "New incidents, engagements and patrol positions in `area` (default: everything you may see), as "
-        "they are committed, on every server. With `after` (an event's `cursor`), first everything after "
-        "it that you missed, then live; nothing is skipped. If you read too slowly the subscription ends "
-        "with error FEED_TOO_SLOW and `extensions.lastCursor`: subscribe again with `after` set to it. "
-        "Events are kept for a week by default: an `after` older than that ends it with error "
-        "FEED_CURSOR_EXPIRED; reload what you show and subscribe without `after`."))
-    async def activity_feed(self, info: strawberry.Info[Context], area: AreaInput | None = None,
-                            layers: list[ActivityLayer] | None = None, after: str | None = None
-                            ) -> AsyncGenerator[ActivityEvent, None]:
+    @strawberry.subscription(
+        description=(
+            "New incidents, engagements and patrol positions in `area` (default: everything you may see), as "
+            "they are committed, on every server. With `after` (an event's `cursor`), first everything after "
+            "it that you missed, then live; nothing is skipped. If you read too slowly the subscription ends "
+            "with error FEED_TOO_SLOW and `extensions.lastCursor`: subscribe again with `after` set to it. "
+            "Events are kept for a week by default: an `after` older than that ends it with error "
+            "FEED_CURSOR_EXPIRED; reload what you show and subscribe without `after`."
+        )
+    )
+    async def activity_feed(
+        self,
+        info: strawberry.Info[Context],
+        area: AreaInput | None = None,
+        layers: list[ActivityLayer] | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[ActivityEvent, None]:
         ctx = info.context
         viewer = policy.require_officer(ctx.viewer)
         if ctx.feed is None:
-            raise GraphQLError("The live feed is not running on this server.",
-                               extensions={"code": "SERVICE_UNAVAILABLE"})
+            raise GraphQLError(
+                "The live feed is not running on this server.", extensions={"code": "SERVICE_UNAVAILABLE"}
+            )
         cursor = feed.decode_cursor(after, ctx.lang) if after is not None else None
         chosen = await resolve_area(ctx, area) if area is not None else None
         if chosen is not None and chosen.kind == STATION:  # the same area checks as the maps'
-            policy.activity_scope(viewer, station_id=chosen.station_id,
-                                  station_governorate=chosen.governorate)
+            policy.activity_scope(
+                viewer, station_id=chosen.station_id, station_governorate=chosen.governorate
+            )
         elif chosen is not None:
             policy.activity_scope(viewer, governorate=chosen.governorate)
-        interest = feed.Interest(viewer=viewer, area=chosen,
-                                 layers=frozenset(layer.value for layer in layers) if layers else feed.LAYERS)
+        interest = feed.Interest(
+            viewer=viewer,
+            area=chosen,
+            layers=frozenset(layer.value for layer in layers) if layers else feed.LAYERS,
+        )
         await ctx.close(commit=False)
 
         async def still_allowed() -> bool:
@@ -117,8 +130,15 @@ class ActivitySubscription:
             finally:
                 await ctx.close(commit=False)
 
-        events = feed.follow(ctx.reader or ctx.sessionmaker, ctx.feed, interest, after=cursor, lang=ctx.lang,
-                             still_allowed=still_allowed, ends_at=ctx.access_expires_at)
+        events = feed.follow(
+            ctx.reader or ctx.sessionmaker,
+            ctx.feed,
+            interest,
+            after=cursor,
+            lang=ctx.lang,
+            still_allowed=still_allowed,
+            ends_at=ctx.access_expires_at,
+        )
         try:
             async for event in events:
                 yield ActivityEvent.of(event, viewer)

@@ -21,20 +21,28 @@ class BBoxInput:
     east: float = strawberry.field(description="Eastern edge, not west of `west`.")
 
 
-@strawberry.input(one_of=True, description=(
-    "Where to look: exactly one of a box, a governorate, a station or a drawn polygon. A governorate or a "
-    "station means the records of that station (of the stations of that governorate), as the incident "
-    "and engagement lists filter; a box or a polygon means the place: on maps, the H3 cells whose centre "
-    "lies in it."))
+@strawberry.input(
+    one_of=True,
+    description=(
+        "Where to look: exactly one of a box, a governorate, a station or a drawn polygon. A governorate "
+        "or a "
+        "station means the records of that station (of the stations of that governorate), as the incident "
+        "and engagement lists filter; a box or a polygon means the place: on maps, the H3 cells whose centre "
+        "lies in it."
+    ),
+)
 class AreaInput:
     bbox: BBoxInput | None = strawberry.field(default=strawberry.UNSET, description="A box on the map.")
     governorate_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="A governorate's global ID.")
+        default=strawberry.UNSET, description="A governorate's global ID."
+    )
     station_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="A station's global ID.")
+        default=strawberry.UNSET, description="A station's global ID."
+    )
     polygon: GeoJSON | None = strawberry.field(
         default=strawberry.UNSET,
-        description="A GeoJSON Polygon or MultiPolygon ([longitude, latitude]), at most 1000 vertices.")
+        description="A GeoJSON Polygon or MultiPolygon ([longitude, latitude]), at most 1000 vertices.",
+    )
 
 
 @strawberry.enum(description="A kind of field activity shown on maps and in the feed.")

@@ -18,9 +18,11 @@ class GeoPointInput:
     latitude: float = strawberry.field(description="Degrees north, -90 to 90.")
     longitude: float = strawberry.field(description="Degrees east, -180 to 180.")
     accuracy_meters: float | None = strawberry.field(
-        default=None, description="Radius of 68% confidence reported by the device, in metres.")
+        default=None, description="Radius of 68% confidence reported by the device, in metres."
+    )
     mocked: bool | None = strawberry.field(
-        default=None, description="True when the device reports a mock (simulated) location provider.")
+        default=None, description="True when the device reports a mock (simulated) location provider."
+    )
 
 
 @strawberry.type(description="A text in each of Markaz's languages.")
@@ -46,25 +48,37 @@ class UserError:
     code: ErrorCode = strawberry.field(description="What went wrong.")
     message: str = strawberry.field(description="Explanation in the client's language.")
     retry_after_seconds: int | None = strawberry.field(
-        default=None, description="For LIMIT_EXCEEDED: seconds to wait before trying again.")
+        default=None, description="For LIMIT_EXCEEDED: seconds to wait before trying again."
+    )
 
 
 def user_errors(errors) -> list[UserError]:
-    """Payload errors of resolvers.user_errors.FieldError values (a MutationFailed's `errors`)."""
-    return [UserError(field=list(e.field) if e.field else None, code=ErrorCode(e.code), message=e.message,
-                      retry_after_seconds=e.retry_after)
-            for e in errors]
+    """Payload errors of resolvers.mutation_errors.FieldError values (a MutationFailed's `errors`)."""
+    return [
+        UserError(
+            field=list(e.field) if e.field else None,
+            code=ErrorCode(e.code),
+            message=e.message,
+            retry_after_seconds=e.retry_after,
+        )
+        for e in errors
+    ]
 
 
 @strawberry.enum(description="What a supervisor should know before trusting a field record's time and place.")
 class RecordFlag(enum.Enum):
     CLOCK_SKEW = strawberry.enum_value(
-        "CLOCK_SKEW", description="The device's clock was ahead of the server's when it was recorded.")
+        "CLOCK_SKEW", description="The device's clock was ahead of the server's when it was recorded."
+    )
     LATE_SYNC = strawberry.enum_value(
-        "LATE_SYNC", description="Received more than a day after it was recorded (offline work).")
+        "LATE_SYNC", description="Received more than a day after it was recorded (offline work)."
+    )
     POOR_GPS_ACCURACY = strawberry.enum_value(
-        "POOR_GPS_ACCURACY", description="The device reported a location accuracy worse than 100 m.")
+        "POOR_GPS_ACCURACY", description="The device reported a location accuracy worse than 100 m."
+    )
     MOCK_LOCATION = strawberry.enum_value(
-        "MOCK_LOCATION", description="The device reported a mock (simulated) location provider.")
+        "MOCK_LOCATION", description="The device reported a mock (simulated) location provider."
+    )
     IMPOSSIBLE_SPEED = strawberry.enum_value(
-        "IMPOSSIBLE_SPEED", description="A GPS fix that could only be reached faster than about 200 km/h.")
+        "IMPOSSIBLE_SPEED", description="A GPS fix that could only be reached faster than about 200 km/h."
+    )

@@ -9,15 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from resolvers import disclosure, policy
 from resolvers import incidents as logic
-from resolvers import officers as officer_logic
-from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.fieldwork_common import Applied
-from resolvers.user_errors import MutationFailed
+from resolvers.idempotency import Applied
+from resolvers.mutation_errors import MutationFailed
+from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
@@ -40,9 +38,11 @@ class IncidentCategory(enum.Enum):
     OTHER = "OTHER"
 
 
-@strawberry.enum(description="Where an incident stands. REPORTED -> ASSIGNED, IN_PROGRESS, CLOSED; "
-                             "ASSIGNED -> IN_PROGRESS, REPORTED, CLOSED; IN_PROGRESS -> RESOLVED, ASSIGNED; "
-                             "RESOLVED -> CLOSED, IN_PROGRESS; CLOSED is final.")
+@strawberry.enum(
+    description="Where an incident stands. REPORTED -> ASSIGNED, IN_PROGRESS, CLOSED; "
+    "ASSIGNED -> IN_PROGRESS, REPORTED, CLOSED; IN_PROGRESS -> RESOLVED, ASSIGNED; "
+    "RESOLVED -> CLOSED, IN_PROGRESS; CLOSED is final."
+)
 class IncidentStatus(enum.Enum):
     REPORTED = "REPORTED"
     ASSIGNED = "ASSIGNED"
@@ -69,44 +69,26 @@ class Person:
     phone: str | None = strawberry.field(description="Phone number, when given.")
 
 
-def _station_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(ids: list[int]) -> list[Any]:
-        rows = await station_logic.stations_by_ids(ctx, ids)
-        return [rows.get(i) for i in ids]
-    return DataLoader(load_fn=load)
-
-
-def _officer_loader(ctx: Context) -> DataLoader[int, Any]:
-    async def load(ids: list[int]) -> list[Any]:
-        rows = await officer_logic.visible_officers(ctx, ids)
-        return [rows.get(i) for i in ids]
-    return DataLoader(load_fn=load)
-
-
-def _history_loader(ctx: Context) -> DataLoader[int, list[Any]]:
-    async def load(ids: list[int]) -> list[list[Any]]:
-        rows = await logic.status_history(ctx, ids)
-        return [rows.get(i, []) for i in ids]
-    return DataLoader(load_fn=load)
-
-
 async def _officer(info: strawberry.Info[Context], officer_id: int | None) -> Officer | None:
     if officer_id is None:
         return None
-    row = await info.context.loader("incidents.OfficerByIdLoader", _officer_loader).load(officer_id)
+    row = await loaders.officer(info.context).load(officer_id)
     return Officer.from_row(row) if row else None
 
 
 @strawberry.type(description="One step of an incident's status history.")
 class IncidentStatusChange:
     from_status: IncidentStatus | None = strawberry.field(
-        description="The status before; null when reported.")
+        description="The status before; null when reported."
+    )
     to_status: IncidentStatus = strawberry.field(description="The status after.")
     version: int = strawberry.field(description="The incident's version this change made.")
     changed_at: datetime = strawberry.field(
-        description="When the server recorded the change (its day when the incident's details are hidden).")
+        description="When the server recorded the change (its day when the incident's details are hidden)."
+    )
     note: str | None = strawberry.field(
-        description="The officer's note; null when none, or when the incident's details are hidden from you.")
+        description="The officer's note; null when none, or when the incident's details are hidden from you."
+    )
     row: strawberry.Private[Any]
 
     @strawberry.field(description="Who made the change; null when you may not see that officer.")
@@ -114,32 +96,41 @@ class IncidentStatusChange:
         return await _officer(info, self.row.changed_by_id)
 
 
-@strawberry.type(description="An incident reported by an officer. For a sensitive incident, only the people "
-                             "on its case (the owning station's commander, its reporting and assigned "
-                             "officers, admins) see the description, the people, the exact place and the "
-                             "exact times; every such read is audited. Anyone else sees its resolution-7 "
-                             "cell's centre and the day of each time (docs/privacy.md).")
+@strawberry.type(
+    description="An incident reported by an officer. For a sensitive incident, only the people "
+    "on its case (the owning station's commander, its reporting and assigned "
+    "officers, admins) see the description, the people, the exact place and the "
+    "exact times; every such read is audited. Anyone else sees its resolution-7 "
+    "cell's centre and the day of each time (docs/privacy.md)."
+)
 class Incident(Node):
     client_id: uuid.UUID = strawberry.field(description="The id the reporting device made for it.")
     category: IncidentCategory = strawberry.field(description="What kind of incident it is.")
     status: IncidentStatus = strawberry.field(description="Where it stands.")
     version: int = strawberry.field(description="Bumped by every change: send it as `expectedVersion`.")
     sensitive: bool = strawberry.field(
-        description="Its details are restricted: a sensitive category, or marked sensitive when reported.")
+        description="Its details are restricted: a sensitive category, or marked sensitive when reported."
+    )
     details_hidden: bool = strawberry.field(
         description="True when you may not see its details: description, people and notes are null, the "
-                    "location is its resolution-7 cell's centre and every time is the start of its day "
-                    "(Baghdad).")
+        "location is its resolution-7 cell's centre and every time is the start of its day "
+        "(Baghdad)."
+    )
     occurred_at: datetime = strawberry.field(
-        description="When it happened (its day when details are hidden).")
+        description="When it happened (its day when details are hidden)."
+    )
     reported_at: datetime = strawberry.field(
-        description="When the server received the report (its day when details are hidden).")
+        description="When the server received the report (its day when details are hidden)."
+    )
     recorded_at: datetime | None = strawberry.field(
-        description="The device's clock when it was saved (its day when details are hidden).")
+        description="The device's clock when it was saved (its day when details are hidden)."
+    )
     resolved_at: datetime | None = strawberry.field(
-        description="When it was last marked RESOLVED (its day when details are hidden).")
+        description="When it was last marked RESOLVED (its day when details are hidden)."
+    )
     flags: list[RecordFlag] = strawberry.field(
-        description="What a supervisor should know before trusting it.")
+        description="What a supervisor should know before trusting it."
+    )
     row: strawberry.Private[Any]
 
     @classmethod
@@ -148,12 +139,20 @@ class Incident(Node):
         hidden = logic.details_hidden(viewer, row)
         when = disclosure.times(hidden)
         return cls(
-            id=strawberry.ID(to_global_id("Incident", row.id)), client_id=row.client_id,
-            category=IncidentCategory(row.category), status=IncidentStatus(row.status), version=row.version,
-            sensitive=logic.effective_sensitive(row), details_hidden=hidden,
-            occurred_at=when(row.occurred_at), reported_at=when(row.reported_at),  # type: ignore[arg-type]
-            recorded_at=when(row.recorded_at), resolved_at=when(row.resolved_at),
-            flags=[RecordFlag(f) for f in row.flags or () if f in RecordFlag.__members__], row=row)
+            id=strawberry.ID(to_global_id("Incident", row.id)),
+            client_id=row.client_id,
+            category=IncidentCategory(row.category),
+            status=IncidentStatus(row.status),
+            version=row.version,
+            sensitive=logic.effective_sensitive(row),
+            details_hidden=hidden,
+            occurred_at=when(row.occurred_at),
+            reported_at=when(row.reported_at),  # type: ignore[arg-type]
+            recorded_at=when(row.recorded_at),
+            resolved_at=when(row.resolved_at),
+            flags=[RecordFlag(f) for f in row.flags or () if f in RecordFlag.__members__],
+            row=row,
+        )
 
     def _place(self, info: strawberry.Info[Context]) -> tuple[float, float, float]:
         row = self.row
@@ -163,14 +162,18 @@ class Incident(Node):
         logic.read_details(info.context, row)
         return row.latitude, row.longitude, row.accuracy_m or 0.0
 
-    @strawberry.field(description="Where it happened: exact, or the centre of its resolution-7 cell (about "
-                                  "1.2 km across) when its details are hidden from you.")
+    @strawberry.field(
+        description="Where it happened: exact, or the centre of its resolution-7 cell (about "
+        "1.2 km across) when its details are hidden from you."
+    )
     def location(self, info: strawberry.Info[Context]) -> GeoPoint:
         latitude, longitude, _ = self._place(info)
         return GeoPoint(latitude=latitude, longitude=longitude)
 
-    @strawberry.field(description="How far the real place may be from `location`, in metres: the device's "
-                                  "accuracy (0 when it gave none), or the cell's radius when coarse.")
+    @strawberry.field(
+        description="How far the real place may be from `location`, in metres: the device's "
+        "accuracy (0 when it gave none), or the cell's radius when coarse."
+    )
     def location_precision_meters(self, info: strawberry.Info[Context]) -> float:
         return self._place(info)[2]
 
@@ -182,13 +185,20 @@ class Incident(Node):
     def people(self, info: strawberry.Info[Context]) -> list[Person] | None:
         if not logic.read_details(info.context, self.row):
             return None
-        return [Person(name=p["name"], role=PersonRole(p["role"]), age=p.get("age"),
-                       gender=Gender(p["gender"]) if p.get("gender") else None, phone=p.get("phone"))
-                for p in self.row.people or ()]
+        return [
+            Person(
+                name=p["name"],
+                role=PersonRole(p["role"]),
+                age=p.get("age"),
+                gender=Gender(p["gender"]) if p.get("gender") else None,
+                phone=p.get("phone"),
+            )
+            for p in self.row.people or ()
+        ]
 
     @strawberry.field(description="The station it belongs to.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
-        loader = info.context.loader("incidents.StationByIdLoader", _station_loader)
+        loader = loaders.station(info.context)
         row = await loader.load(self.row.station_id)
         return Station.from_row(row, info.context.lang)
 
@@ -203,14 +213,20 @@ class Incident(Node):
 
     @strawberry.field(description="Every status change, oldest first, starting with the report.")
     async def status_history(self, info: strawberry.Info[Context]) -> list[IncidentStatusChange]:
-        changes = await info.context.loader("incidents.StatusChangesByIncidentIdLoader",
-                                            _history_loader).load(self.row.id)
+        changes = await loaders.status_history(info.context).load(self.row.id)
         notes = any(c.note for c in changes) and logic.read_details(info.context, self.row)
         when = disclosure.times(self.details_hidden)
-        return [IncidentStatusChange(
-            from_status=IncidentStatus(c.from_status) if c.from_status else None,
-            to_status=IncidentStatus(c.to_status), version=c.version, changed_at=when(c.changed_at),
-            note=c.note if notes else None, row=c) for c in changes]
+        return [
+            IncidentStatusChange(
+                from_status=IncidentStatus(c.from_status) if c.from_status else None,
+                to_status=IncidentStatus(c.to_status),
+                version=c.version,
+                changed_at=when(c.changed_at),
+                note=c.note if notes else None,
+                row=c,
+            )
+            for c in changes
+        ]
 
 
 @strawberry.input(description="Someone involved in an incident.")
@@ -230,69 +246,94 @@ class ReportIncidentInput:
     occurred_at: datetime = strawberry.field(description="When it happened; not in the future.")
     description: str = strawberry.field(description="What happened, 1 to 4000 characters.")
     station_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The station it belongs to; by default the reporter's own station, or "
-                                  "for supervisors and administrators (who have none) the nearest active "
-                                  "station in the same governorate as `location`.")
+        default=None,
+        description="The station it belongs to; by default the reporter's own station, or "
+        "for supervisors and administrators (who have none) the nearest active "
+        "station in the same governorate as `location`.",
+    )
     sensitive: bool | None = strawberry.field(
-        default=False, description="Restrict its details; DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE "
-                                   "incidents are restricted whatever this says.")
+        default=False,
+        description="Restrict its details; DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE "
+        "incidents are restricted whatever this says.",
+    )
     people: list[PersonInput] | None = strawberry.field(
-        default=None, description="The people involved, at most 50.")
+        default=None, description="The people involved, at most 50."
+    )
     recorded_at: datetime | None = strawberry.field(
-        default=None, description="The device's clock when the officer saved it.")
+        default=None, description="The device's clock when the officer saved it."
+    )
 
 
-@strawberry.input(description="Move an incident to another status. Name it by `incidentId` or by "
-                               "`incidentClientId` (exactly one).")
+@strawberry.input(
+    description="Move an incident to another status. Name it by `incidentId` or by "
+    "`incidentClientId` (exactly one)."
+)
 class UpdateIncidentStatusInput:
     incident_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The incident's global ID.")
+        default=None, description="The incident's global ID."
+    )
     incident_client_id: uuid.UUID | None = strawberry.field(
-        default=None, description="The clientId it was reported with (works before the phone knows its id).")
+        default=None, description="The clientId it was reported with (works before the phone knows its id)."
+    )
     status: IncidentStatus = strawberry.field(description="The new status; see IncidentStatus for the moves.")
     expected_version: int = strawberry.field(
-        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT.")
+        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT."
+    )
     note: str | None = strawberry.field(default=None, description="Why, at most 2000 characters.")
     client_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Made on the device; sending the same change again then changes nothing.")
+        default=None, description="Made on the device; sending the same change again then changes nothing."
+    )
 
 
-@strawberry.input(description="Assign an incident to officers of its station (replacing those assigned); "
-                               "commanders, supervisors and admins only.")
+@strawberry.input(
+    description="Assign an incident to officers of its station (replacing those assigned); "
+    "commanders, supervisors and admins only."
+)
 class AssignIncidentInput:
     incident_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The incident's global ID.")
+        default=None, description="The incident's global ID."
+    )
     incident_client_id: uuid.UUID | None = strawberry.field(
-        default=None, description="The clientId it was reported with.")
+        default=None, description="The clientId it was reported with."
+    )
     officer_ids: list[strawberry.ID] = strawberry.field(
-        description="1 to 10 active officers of the incident's station.")
+        description="1 to 10 active officers of the incident's station."
+    )
     expected_version: int = strawberry.field(
-        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT.")
+        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT."
+    )
     client_id: uuid.UUID | None = strawberry.field(
-        default=None, description="Made on the device; sending the same assignment again changes nothing.")
+        default=None, description="Made on the device; sending the same assignment again changes nothing."
+    )
 
 
 @strawberry.input(description="Which incidents to list; always within what you may see.")
 class IncidentFilter:
     station_id: strawberry.ID | None = strawberry.field(default=None, description="Only this station's.")
     governorate_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only those of stations in this governorate.")
+        default=None, description="Only those of stations in this governorate."
+    )
     categories: list[IncidentCategory] | None = strawberry.field(
-        default=None, description="Only these categories.")
+        default=None, description="Only these categories."
+    )
     statuses: list[IncidentStatus] | None = strawberry.field(default=None, description="Only these statuses.")
     from_: datetime | None = strawberry.field(
-        default=None, name="from", description="Only those that occurred at or after this instant.")
+        default=None, name="from", description="Only those that occurred at or after this instant."
+    )
     to: datetime | None = strawberry.field(default=None, description="Only those that occurred before this.")
     assigned_to_me: bool | None = strawberry.field(
-        default=False, description="Only those assigned to the signed-in officer.")
+        default=False, description="Only those assigned to the signed-in officer."
+    )
 
 
 @strawberry.type(description="The result of an incident mutation.")
 class IncidentPayload:
     incident: Incident | None = strawberry.field(
-        description="The incident as it now is; on a CONFLICT of `expectedVersion`, the current one.")
+        description="The incident as it now is; on a CONFLICT of `expectedVersion`, the current one."
+    )
     current_version: int | None = strawberry.field(
-        description="The incident's version now: after a CONFLICT, reload and send this as expectedVersion.")
+        description="The incident's version now: after a CONFLICT, reload and send this as expectedVersion."
+    )
     errors: list[UserError] = strawberry.field(description="Why nothing was done; empty on success.")
 
 
@@ -302,8 +343,9 @@ class IncidentEdge:
     node: Incident = strawberry.field(description="The incident.")
 
 
-@strawberry.type(description="A page of incidents, newest first (a sensitive incident at the start of its "
-                             "day).")
+@strawberry.type(
+    description="A page of incidents, newest first (a sensitive incident at the start of its day)."
+)
 class IncidentConnection:
     edges: list[IncidentEdge] = strawberry.field(description="The incidents of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page ends.")
@@ -314,11 +356,19 @@ class IncidentConnection:
         return await logic.count_incidents(info.context, self.count_args)
 
 
-async def _payload(ctx: Context, applied: Applied | None, errors: list[UserError],
-                   failure: MutationFailed | None, reference: Any = None) -> IncidentPayload:
+async def _payload(
+    ctx: Context,
+    applied: Applied | None,
+    errors: list[UserError],
+    failure: MutationFailed | None,
+    reference: Any = None,
+) -> IncidentPayload:
     if applied is not None:
-        return IncidentPayload(incident=Incident.from_row(applied.row, ctx.viewer),
-                               current_version=applied.row.version, errors=[])
+        return IncidentPayload(
+            incident=Incident.from_row(applied.row, ctx.viewer),
+            current_version=applied.row.version,
+            errors=[],
+        )
     current, version = None, failure.current_version if failure else None
     if version is not None and reference is not None:
         row = await logic.current_incident(ctx, reference)
@@ -330,21 +380,25 @@ async def _payload(ctx: Context, applied: Applied | None, errors: list[UserError
 @strawberry.type
 class IncidentMutation:
     @strawberry.mutation(description="Report an incident; the same clientId again returns the first report.")
-    async def report_incident(self, info: strawberry.Info[Context], input: ReportIncidentInput
-                              ) -> IncidentPayload:
+    async def report_incident(
+        self, info: strawberry.Info[Context], input: ReportIncidentInput
+    ) -> IncidentPayload:
         ctx = info.context
         return await _payload(ctx, *await run(ctx, lambda: logic.report_incident(ctx, input)))
 
     @strawberry.mutation(description="Change an incident's status, if it is still at `expectedVersion`.")
-    async def update_incident_status(self, info: strawberry.Info[Context], input: UpdateIncidentStatusInput
-                                     ) -> IncidentPayload:
+    async def update_incident_status(
+        self, info: strawberry.Info[Context], input: UpdateIncidentStatusInput
+    ) -> IncidentPayload:
         ctx = info.context
         return await _payload(ctx, *await run(ctx, lambda: logic.update_incident_status(ctx, input)), input)
 
-    @strawberry.mutation(description="Assign an incident to officers of its station, if it is still at "
-                                     "`expectedVersion`.")
-    async def assign_incident(self, info: strawberry.Info[Context], input: AssignIncidentInput
-                              ) -> IncidentPayload:
+    @strawberry.mutation(
+        description="Assign an incident to officers of its station, if it is still at `expectedVersion`."
+    )
+    async def assign_incident(
+        self, info: strawberry.Info[Context], input: AssignIncidentInput
+    ) -> IncidentPayload:
         ctx = info.context
         return await _payload(ctx, *await run(ctx, lambda: logic.assign_incident(ctx, input)), input)
 
@@ -353,35 +407,53 @@ def _filter_args(filter: IncidentFilter | None, lang: str) -> dict[str, Any]:
     if filter is None:
         return {}
     station = int_key(filter.station_id, "filter.stationId", lang, "Station") if filter.station_id else None
-    governorate = from_global_id(filter.governorate_id, "filter.governorateId", lang, "Governorate")[1] \
-        if filter.governorate_id else None
+    governorate = (
+        from_global_id(filter.governorate_id, "filter.governorateId", lang, "Governorate")[1]
+        if filter.governorate_id
+        else None
+    )
     return {
-        "station_id": station, "governorate": governorate,
+        "station_id": station,
+        "governorate": governorate,
         "categories": [c.value for c in filter.categories or ()],
         "statuses": [s.value for s in filter.statuses or ()],
-        "occurred_from": filter.from_, "occurred_to": filter.to,
+        "occurred_from": filter.from_,
+        "occurred_to": filter.to,
         "assigned_to_me": bool(filter.assigned_to_me),
     }
 
 
 @strawberry.type
 class IncidentQuery:
-    @strawberry.field(description="Incidents you may see, newest first by when they occurred (a sensitive "
-                                  "incident by its day, for everyone, so that its place in the list never "
-                                  "times it). `from`/`to` hold a sensitive incident whose details are "
-                                  "hidden from you only when they hold its whole day.")
-    async def incidents(self, info: strawberry.Info[Context], filter: IncidentFilter | None = None,
-                        first: int | None = None, after: str | None = None) -> IncidentConnection:
+    @strawberry.field(
+        description="Incidents you may see, newest first by when they occurred (a sensitive "
+        "incident by its day, for everyone, so that its place in the list never "
+        "times it). `from`/`to` hold a sensitive incident whose details are "
+        "hidden from you only when they hold its whole day."
+    )
+    async def incidents(
+        self,
+        info: strawberry.Info[Context],
+        filter: IncidentFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> IncidentConnection:
         ctx = info.context
         policy.require_officer(ctx.viewer)
         position = parse_time_cursor(after, ctx.lang, "IncidentCursor") if after is not None else None
         page = await logic.list_incidents(ctx, first=first, after=position, **_filter_args(filter, ctx.lang))
-        edges = [IncidentEdge(cursor=time_cursor("IncidentCursor", r.disclosed_at, r.id),
-                              node=Incident.from_row(r, ctx.viewer)) for r in page.rows]
+        edges = [
+            IncidentEdge(
+                cursor=time_cursor("IncidentCursor", r.disclosed_at, r.id),
+                node=Incident.from_row(r, ctx.viewer),
+            )
+            for r in page.rows
+        ]
         return IncidentConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            count_args=page.count_args)
+            count_args=page.count_args,
+        )
 
 
 async def resolve_incident_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:

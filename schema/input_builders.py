@@ -38,8 +38,12 @@ def install(schema: strawberry.Schema) -> None:
     """Give each input type of `schema` its builder (once: the types are shared by every schema)."""
     for concrete in list(schema.schema_converter.type_map.values()):
         definition = concrete.definition
-        if (isinstance(definition, StrawberryObjectDefinition) and definition.is_input
-                and definition.from_input is None and not definition.is_graphql_generic):
+        if (
+            isinstance(definition, StrawberryObjectDefinition)
+            and definition.is_input
+            and definition.from_input is None
+            and not definition.is_graphql_generic
+        ):
             definition.from_input = _Builder(definition, schema)
 
 
@@ -52,17 +56,26 @@ class _Builder:
         self.config = schema.config
         self.plan: tuple[tuple[str, str, Convert], ...] | None = None
         # As Strawberry does: fields without a default are None unless given (required ones always are).
-        self.nones = {f.python_name: None for f in definition.fields
-                      if f.default_value is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        self.nones = {
+            f.python_name: None
+            for f in definition.fields
+            if f.default_value is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
 
     def __call__(self, cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
         plan = self.plan
         if plan is None:
             plan = self.plan = tuple(
-                (self.config.name_converter.from_field(f), f.python_name,
-                 self._converter(f.resolve_type(type_definition=self.definition),
-                                 self.config.name_converter.from_field(f)))
-                for f in self.definition.fields)
+                (
+                    self.config.name_converter.from_field(f),
+                    f.python_name,
+                    self._converter(
+                        f.resolve_type(type_definition=self.definition),
+                        self.config.name_converter.from_field(f),
+                    ),
+                )
+                for f in self.definition.fields
+            )
         kwargs = dict(self.nones)
         for graphql_name, python_name, convert in plan:
             if graphql_name in value:
@@ -84,8 +97,11 @@ class _Builder:
             return _unset_or_none(lambda items, context: [item(x, context) for x in items], with_context=True)
         if type_ is GlobalID:
             return self._strawberry(type_, key)
-        if is_scalar(type_, self.registry) or isinstance(type_, StrawberryEnumDefinition) \
-                or has_enum_definition(type_):
+        if (
+            is_scalar(type_, self.registry)
+            or isinstance(type_, StrawberryEnumDefinition)
+            or has_enum_definition(type_)
+        ):
             return _as_it_is
         if has_object_definition(type_):
             definition = type_.__strawberry_definition__
@@ -95,8 +111,9 @@ class _Builder:
             registry, config = self.registry, self.config
 
             def nested(value: Any, context: InputContext) -> Any:
-                inner = InputContext(info=context.info, config=config, scalar_registry=registry,
-                                     path=(*context.path, key))
+                inner = InputContext(
+                    info=context.info, config=config, scalar_registry=registry, path=(*context.path, key)
+                )
                 return build(type_, value, inner)
 
             return _unset_or_none(nested, with_context=True)
@@ -114,8 +131,9 @@ class _Builder:
 
     def _strawberry(self, type_: Any, key: str | int) -> Convert:
         registry, config = self.registry, self.config
-        return lambda value, context: convert_argument(value, type_, registry, config, context.info,
-                                                       path=(*context.path, key))
+        return lambda value, context: convert_argument(
+            value, type_, registry, config, context.info, path=(*context.path, key)
+        )
 
 
 def _as_it_is(value: Any, context: InputContext) -> Any:

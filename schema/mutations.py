@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from resolvers.atomic import applied_whole
 from resolvers.context import Context
 from resolvers.errors import Forbidden
+from resolvers.mutation_errors import MutationFailed
 from resolvers.policy import require_officer
-from resolvers.user_errors import MutationFailed, applied_whole
 from schema.common import UserError, user_errors
 
 T = TypeVar("T")
 
 
-async def run(ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in: bool = True
-              ) -> tuple[T | None, list[UserError], MutationFailed | None]:
+async def run(
+    ctx: Context, operation: Callable[[], Awaitable[T]], *, signed_in: bool = True
+) -> tuple[T | None, list[UserError], MutationFailed | None]:
     """(result, [], None) on success; (None, errors, failure) on an expected failure.
 
     Citizens get UNAUTHENTICATED and a station outside the officer's scope FORBIDDEN, both top-level.

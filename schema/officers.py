@@ -10,8 +10,9 @@ import strawberry
 
 from resolvers import auth, officers
 from resolvers import stations as station_logic
+from resolvers.atomic import applied_whole
 from resolvers.context import Context
-from resolvers.user_errors import MutationFailed, applied_whole
+from resolvers.mutation_errors import MutationFailed
 from schema.common import UserError, user_errors
 from schema.node import Node, to_global_id
 from schema.stations import Governorate, Station
@@ -43,9 +44,16 @@ class Officer(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> Officer:
-        return cls(id=strawberry.ID(to_global_id("Officer", row.id)), badge_number=row.badge_number,
-                   name=row.name, rank=row.rank, gender=Gender(row.gender), role=Role(row.role),
-                   active=row.active, row=row)
+        return cls(
+            id=strawberry.ID(to_global_id("Officer", row.id)),
+            badge_number=row.badge_number,
+            name=row.name,
+            rank=row.rank,
+            gender=Gender(row.gender),
+            role=Role(row.role),
+            active=row.active,
+            row=row,
+        )
 
     @strawberry.field(description="The officer's station; null for supervisors and administrators.")
     async def station(self, info: strawberry.Info[Context]) -> Station | None:
@@ -76,7 +84,8 @@ class RefreshSessionInput:
 @strawberry.input(description="End the current sign-in.")
 class LogoutInput:
     refresh_token: str | None = strawberry.field(
-        default=None, description="The session's refresh token, when no access token is sent.")
+        default=None, description="The session's refresh token, when no access token is sent."
+    )
 
 
 @strawberry.type(description="The result of signing in or refreshing.")
@@ -95,13 +104,23 @@ class LogoutPayload:
 
 
 def _login_payload(result: auth.Tokens) -> LoginPayload:
-    return LoginPayload(access_token=result.access_token, refresh_token=result.refresh_token,
-                        expires_at=result.expires_at, officer=Officer.from_row(result.officer), errors=[])
+    return LoginPayload(
+        access_token=result.access_token,
+        refresh_token=result.refresh_token,
+        expires_at=result.expires_at,
+        officer=Officer.from_row(result.officer),
+        errors=[],
+    )
 
 
 def _failed(failure: MutationFailed) -> LoginPayload:
-    return LoginPayload(access_token=None, refresh_token=None, expires_at=None, officer=None,
-                        errors=user_errors(failure.errors))
+    return LoginPayload(
+        access_token=None,
+        refresh_token=None,
+        expires_at=None,
+        officer=None,
+        errors=user_errors(failure.errors),
+    )
 
 
 @strawberry.type
@@ -114,8 +133,10 @@ class OfficerQuery:
 
 @strawberry.type
 class OfficerMutation:
-    @strawberry.mutation(description="Sign in. After repeated failures from one device or address, it must "
-                                     "wait (LIMIT_EXCEEDED, with retryAfterSeconds) before trying again.")
+    @strawberry.mutation(
+        description="Sign in. After repeated failures from one device or address, it must "
+        "wait (LIMIT_EXCEEDED, with retryAfterSeconds) before trying again."
+    )
     async def login(self, info: strawberry.Info[Context], input: LoginInput) -> LoginPayload:
         ctx = info.context
         try:
@@ -126,8 +147,9 @@ class OfficerMutation:
             return _failed(failure)
 
     @strawberry.mutation(description="Rotate the refresh token; reusing an old one ends the whole session.")
-    async def refresh_session(self, info: strawberry.Info[Context], input: RefreshSessionInput
-                              ) -> LoginPayload:
+    async def refresh_session(
+        self, info: strawberry.Info[Context], input: RefreshSessionInput
+    ) -> LoginPayload:
         ctx = info.context
         try:
             return _login_payload(await applied_whole(ctx, lambda: auth.refresh(ctx, input.refresh_token)))

@@ -82,8 +82,12 @@ class Plan:
             return None  # variables that do not coerce: a request error, reported by ordinary execution
         try:
             raw = get_argument_values(self.field, self.node, coerced)
-            kwargs = convert_arguments(raw, self.arguments, scalar_registry=self.strawberry.schema_converter
-                                       .scalar_registry, config=self.strawberry.config)
+            kwargs = convert_arguments(
+                raw,
+                self.arguments,
+                scalar_registry=self.strawberry.schema_converter.scalar_registry,
+                config=self.strawberry.config,
+            )
             value = await self.resolve(context, **kwargs)
             return ExecutionResult({self.key: self.complete(value)})
         except Exception as error:  # any failure: ordinary execution runs and reports it as it always
@@ -110,15 +114,28 @@ def make_plan(strawberry_schema: Any, operation: OperationDefinitionNode) -> Pla
         return None
     field = root.fields[node.name.value]
     definition = (field.extensions or {}).get(_DEFINITION)
-    if (definition is None or definition.extensions or definition.permission_classes
-            or getattr(definition, "exception_handlers", None)):
+    if (
+        definition is None
+        or definition.extensions
+        or definition.permission_classes
+        or getattr(definition, "exception_handlers", None)
+    ):
         return None
     try:
         complete = _completer(field.type, node.selection_set)
     except _GiveUp:
         return None
-    return Plan(schema, operation, field, node, node.alias.value if node.alias else node.name.value, resolve,
-                definition.arguments, strawberry_schema, complete)
+    return Plan(
+        schema,
+        operation,
+        field,
+        node,
+        node.alias.value if node.alias else node.name.value,
+        resolve,
+        definition.arguments,
+        strawberry_schema,
+        complete,
+    )
 
 
 def _completer(type_: Any, selection_set: SelectionSetNode | None) -> Complete:
@@ -180,8 +197,13 @@ def _object(type_: GraphQLObjectType, selection_set: SelectionSetNode) -> Comple
             continue
         field = type_.fields[name]
         found = (field.extensions or {}).get(_DEFINITION)
-        if (found is None or found.base_resolver is not None or found.arguments or found.extensions
-                or found.permission_classes):
+        if (
+            found is None
+            or found.base_resolver is not None
+            or found.arguments
+            or found.extensions
+            or found.permission_classes
+        ):
             raise _GiveUp  # a field with logic of its own
         fields.append((key, found.python_name, _completer(field.type, selection.selection_set)))
     type_name = type_.name
@@ -191,7 +213,9 @@ def _object(type_: GraphQLObjectType, selection_set: SelectionSetNode) -> Comple
             return None
         if not isinstance(value, origin):
             raise _GiveUp
-        return {key: type_name if finish is None else finish(getattr(value, attribute))  # type: ignore[arg-type]
-                for key, attribute, finish in fields}
+        return {
+            key: type_name if finish is None else finish(getattr(value, attribute))  # type: ignore[arg-type]
+            for key, attribute, finish in fields
+        }
 
     return complete

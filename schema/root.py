@@ -53,10 +53,26 @@ class NodeQuery:
         return await _load_nodes(info.context, ids, "ids", listed=True)
 
 
-Query = merge_types("Query", (stations.StationQuery, officers.OfficerQuery, patrols.PatrolQuery,
-                              incidents.IncidentQuery, engagements.EngagementQuery, activity.ActivityQuery,
-                              NodeQuery))
-Mutation = merge_types("Mutation", (officers.OfficerMutation, patrols.PatrolMutation,
-                                    incidents.IncidentMutation, engagements.EngagementMutation,
-                                    sync.SyncMutation))
+Query = merge_types(
+    "Query",
+    (
+        stations.StationQuery,
+        officers.OfficerQuery,
+        patrols.PatrolQuery,
+        incidents.IncidentQuery,
+        engagements.EngagementQuery,
+        activity.ActivityQuery,
+        NodeQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        officers.OfficerMutation,
+        patrols.PatrolMutation,
+        incidents.IncidentMutation,
+        engagements.EngagementMutation,
+        sync.SyncMutation,
+    ),
+)
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

@@ -36,9 +36,13 @@ class Governorate(Node):
     @classmethod
     def from_row(cls, row: Any, lang: str) -> Governorate:
         names = _names(row)
-        return cls(id=strawberry.ID(to_global_id("Governorate", row.code)), code=row.code,
-                   name=localized(names, lang), names=LocalizedText(**names),
-                   capital=GeoPoint(latitude=row.latitude, longitude=row.longitude))
+        return cls(
+            id=strawberry.ID(to_global_id("Governorate", row.code)),
+            code=row.code,
+            name=localized(names, lang),
+            names=LocalizedText(**names),
+            capital=GeoPoint(latitude=row.latitude, longitude=row.longitude),
+        )
 
 
 @strawberry.type(description="A weekly opening period in the station's own time zone.")
@@ -46,9 +50,11 @@ class OpeningPeriod:
     weekday: int = strawberry.field(description="Day the period opens: 1 = Monday ... 7 = Sunday (ISO 8601).")
     opens: str = strawberry.field(description="Local opening time, HH:MM.")
     closes: str = strawberry.field(
-        description="Local closing time, HH:MM; at or before `opens` means the next day (past midnight).")
+        description="Local closing time, HH:MM; at or before `opens` means the next day (past midnight)."
+    )
     service: StationService | None = strawberry.field(
-        description="The service these hours are for; null for the station itself.")
+        description="The service these hours are for; null for the station itself."
+    )
 
 
 @strawberry.type(description="A dated exception to the weekly hours: a holiday or a temporary closure.")
@@ -57,7 +63,8 @@ class StationClosure:
     ends_at: datetime = strawberry.field(description="...until this instant (open again from it).")
     reason: str | None = strawberry.field(description="Why, for the public.")
     services: list[StationService] | None = strawberry.field(
-        description="Only these services are closed; null when the whole station is.")
+        description="Only these services are closed; null when the whole station is."
+    )
 
 
 def _closure_loader(ctx: Context) -> DataLoader[tuple[int, datetime], list[Closure]]:
@@ -83,11 +90,18 @@ class Station(Node):
     def from_row(cls, row: Any, lang: str) -> Station:
         names = _names(row)
         return cls(
-            id=strawberry.ID(to_global_id("Station", row.id)), name=localized(names, lang),
-            names=LocalizedText(**names), is_model_station=row.is_model_station,
-            location=GeoPoint(latitude=row.latitude, longitude=row.longitude), address=row.address,
-            phone=row.phone, services=[_StationService(s) for s in row.services],
-            always_open=row.always_open, timezone=row.timezone, row=row)
+            id=strawberry.ID(to_global_id("Station", row.id)),
+            name=localized(names, lang),
+            names=LocalizedText(**names),
+            is_model_station=row.is_model_station,
+            location=GeoPoint(latitude=row.latitude, longitude=row.longitude),
+            address=row.address,
+            phone=row.phone,
+            services=[_StationService(s) for s in row.services],
+            always_open=row.always_open,
+            timezone=row.timezone,
+            row=row,
+        )
 
     @strawberry.field(description="The governorate the station serves.")
     async def governorate(self, info: strawberry.Info[Context]) -> Governorate:
@@ -97,8 +111,12 @@ class Station(Node):
     @strawberry.field(description="Weekly opening periods, the station's own and those of service desks.")
     def opening_hours(self) -> list[OpeningPeriod]:
         return [
-            OpeningPeriod(weekday=p["weekday"] + 1, opens=p["opens"], closes=p["closes"],
-                          service=_StationService(p["service"]) if p.get("service") else None)
+            OpeningPeriod(
+                weekday=p["weekday"] + 1,
+                opens=p["opens"],
+                closes=p["closes"],
+                service=_StationService(p["service"]) if p.get("service") else None,
+            )
             for p in self.row.hours
         ]
 
@@ -113,8 +131,12 @@ class Station(Node):
     async def closures(self, info: strawberry.Info[Context]) -> list[StationClosure]:
         ctx = info.context
         return [
-            StationClosure(starts_at=c.starts_at, ends_at=c.ends_at, reason=c.reason,
-                           services=[_StationService(s) for s in c.services] if c.services else None)
+            StationClosure(
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                reason=c.reason,
+                services=[_StationService(s) for s in c.services] if c.services else None,
+            )
             for c in await self._closures_after(ctx, logic.request_now(ctx))
         ]
 
@@ -124,18 +146,28 @@ class Station(Node):
         return logic.schedule_of(self.row, await self._closures_after(ctx, at))
 
     @strawberry.field(description="Whether the station is open at `at` (default: now).")
-    async def is_open(self, info: strawberry.Info[Context], at: datetime | None = None,
-                      service: StationService | None = None) -> bool:
+    async def is_open(
+        self,
+        info: strawberry.Info[Context],
+        at: datetime | None = None,
+        service: StationService | None = None,
+    ) -> bool:
         when = at or logic.request_now(info.context)
-        return hours.is_open(await self._schedule(info.context, when), when,
-                             service.value if service else None)
+        return hours.is_open(
+            await self._schedule(info.context, when), when, service.value if service else None
+        )
 
     @strawberry.field(description="Next instant it opens or closes after `at`; null if never.")
-    async def next_change_at(self, info: strawberry.Info[Context], at: datetime | None = None,
-                             service: StationService | None = None) -> datetime | None:
+    async def next_change_at(
+        self,
+        info: strawberry.Info[Context],
+        at: datetime | None = None,
+        service: StationService | None = None,
+    ) -> datetime | None:
         when = at or logic.request_now(info.context)
-        return hours.next_change(await self._schedule(info.context, when), when,
-                                 service.value if service else None)
+        return hours.next_change(
+            await self._schedule(info.context, when), when, service.value if service else None
+        )
 
 
 @strawberry.type(description="A station with its distance from the point asked about.")
@@ -179,8 +211,15 @@ class StationQuery:
         services: list[StationService] | None = None,
         within_meters: float | None = None,
     ) -> list[NearbyStation]:
-        return await nearest_stations(info.context, near=near, first=first, open_now=open_now, at=at,
-                                      services=services, within_meters=within_meters)
+        return await nearest_stations(
+            info.context,
+            near=near,
+            first=first,
+            open_now=open_now,
+            at=at,
+            services=services,
+            within_meters=within_meters,
+        )
 
     @strawberry.field(description="Stations page by page; `search` forgives Arabic spelling.")
     async def stations(
@@ -195,17 +234,29 @@ class StationQuery:
     ) -> StationConnection:
         ctx = info.context
         after_id = _cursor_id(after, ctx.lang) if after else None
-        governorate = from_global_id(governorate_id, "governorateId", ctx.lang, "Governorate")[1] \
-            if governorate_id else None
+        governorate = (
+            from_global_id(governorate_id, "governorateId", ctx.lang, "Governorate")[1]
+            if governorate_id
+            else None
+        )
         page = await logic.list_stations(
-            ctx, first=first, after_id=after_id, governorate=governorate,
-            services=_service_values(services), model_only=bool(model_only), search=search)
-        edges = [StationEdge(cursor=to_global_id("StationCursor", r.id), node=Station.from_row(r, ctx.lang))
-                 for r in page.rows]
+            ctx,
+            first=first,
+            after_id=after_id,
+            governorate=governorate,
+            services=_service_values(services),
+            model_only=bool(model_only),
+            search=search,
+        )
+        edges = [
+            StationEdge(cursor=to_global_id("StationCursor", r.id), node=Station.from_row(r, ctx.lang))
+            for r in page.rows
+        ]
         return StationConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            count_args=page.count_args)
+            count_args=page.count_args,
+        )
 
     @strawberry.field(description="One station by its global ID; null when there is none.")
     async def station(self, info: strawberry.Info[Context], id: strawberry.ID) -> Station | None:
@@ -219,19 +270,35 @@ class StationQuery:
         return [Governorate.from_row(r, info.context.lang) for r in rows.values()]
 
 
-async def nearest_stations(ctx: Context, *, near: GeoPointInput, first: int | None = 5,
-                           open_now: bool | None = False, at: datetime | None = None,
-                           services: list[_StationService] | None = None,
-                           within_meters: float | None = None) -> list[NearbyStation]:
+async def nearest_stations(
+    ctx: Context,
+    *,
+    near: GeoPointInput,
+    first: int | None = 5,
+    open_now: bool | None = False,
+    at: datetime | None = None,
+    services: list[_StationService] | None = None,
+    within_meters: float | None = None,
+) -> list[NearbyStation]:
     """`nearestStations`, for the field's resolver and for its execution plan (schema/plans.py)."""
     when = at or logic.request_now(ctx)
     found = await logic.nearest(
-        ctx, latitude=near.latitude, longitude=near.longitude, first=first, at=when,
-        open_now=bool(open_now), services=_service_values(services), within_m=within_meters)
+        ctx,
+        latitude=near.latitude,
+        longitude=near.longitude,
+        first=first,
+        at=when,
+        open_now=bool(open_now),
+        services=_service_values(services),
+        within_m=within_meters,
+    )
     lang = ctx.lang
-    return [NearbyStation(station=Station.from_row(n.station, lang), distance_meters=n.distance_m,
-                          is_open=n.is_open)
-            for n in found]
+    return [
+        NearbyStation(
+            station=Station.from_row(n.station, lang), distance_meters=n.distance_m, is_open=n.is_open
+        )
+        for n in found
+    ]
 
 
 def _cursor_id(cursor: str, lang: str) -> int:

@@ -33,39 +33,49 @@ class SyncStatus(enum.Enum):
 @strawberry.input(one_of=True, description="One queued action: exactly one of the fields.")
 class FieldLogEntryInput:
     start_patrol: StartPatrolInput | None = strawberry.field(
-        default=strawberry.UNSET, description="startPatrol.")
+        default=strawberry.UNSET, description="startPatrol."
+    )
     append_patrol_track: AppendPatrolTrackInput | None = strawberry.field(
-        default=strawberry.UNSET, description="appendPatrolTrack.")
+        default=strawberry.UNSET, description="appendPatrolTrack."
+    )
     end_patrol: EndPatrolInput | None = strawberry.field(default=strawberry.UNSET, description="endPatrol.")
     log_engagement: LogEngagementInput | None = strawberry.field(
-        default=strawberry.UNSET, description="logEngagement.")
+        default=strawberry.UNSET, description="logEngagement."
+    )
     report_incident: ReportIncidentInput | None = strawberry.field(
-        default=strawberry.UNSET, description="reportIncident.")
+        default=strawberry.UNSET, description="reportIncident."
+    )
     update_incident_status: UpdateIncidentStatusInput | None = strawberry.field(
-        default=strawberry.UNSET, description="updateIncidentStatus.")
+        default=strawberry.UNSET, description="updateIncidentStatus."
+    )
     assign_incident: AssignIncidentInput | None = strawberry.field(
-        default=strawberry.UNSET, description="assignIncident.")
+        default=strawberry.UNSET, description="assignIncident."
+    )
 
 
 @strawberry.input(description="A batch of actions queued offline, in the order they were made.")
 class SyncFieldLogInput:
     entries: list[FieldLogEntryInput] = strawberry.field(
         description=f"At most {sync.MAX_ENTRIES} entries; later entries may name records made by earlier "
-                    "ones by their clientId.")
+        "ones by their clientId."
+    )
 
 
 @strawberry.type(description="The outcome of one entry.")
 class FieldLogResult:
     client_id: uuid.UUID = strawberry.field(
-        description="The entry's clientId (the nil UUID for an entry sent without one, which is REJECTED).")
+        description="The entry's clientId (the nil UUID for an entry sent without one, which is REJECTED)."
+    )
     kind: str = strawberry.field(description="The action, e.g. reportIncident.")
     status: SyncStatus = strawberry.field(
         description="APPLIED (done now), DUPLICATE (done before: nothing changed), CONFLICT (clientId reused "
-                    "for other content, or a stale version), REJECTED (invalid or not allowed: see errors).")
+        "for other content, or a stale version), REJECTED (invalid or not allowed: see errors)."
+    )
     node: Node | None = strawberry.field(description="The record the entry made or changed (also DUPLICATE).")
     errors: list[UserError] = strawberry.field(description="Why the entry was not applied, naming the field.")
     current_version: int | None = strawberry.field(
-        default=None, description="For a stale expectedVersion: the record's version now, to retry with.")
+        default=None, description="For a stale expectedVersion: the record's version now, to retry with."
+    )
 
 
 @strawberry.type(description="The outcome of a sync batch, one result per entry in the same order.")
@@ -109,21 +119,27 @@ def _entry(ctx: Context, given: FieldLogEntryInput) -> tuple[sync.Entry, str]:
 @strawberry.type
 class SyncMutation:
     @strawberry.mutation(description="Apply a batch of offline actions in order; each entry stands alone.")
-    async def sync_field_log(self, info: strawberry.Info[Context], input: SyncFieldLogInput
-                             ) -> SyncFieldLogPayload:
+    async def sync_field_log(
+        self, info: strawberry.Info[Context], input: SyncFieldLogInput
+    ) -> SyncFieldLogPayload:
         ctx = info.context
         require_officer(ctx.viewer)
         if len(input.entries) > sync.MAX_ENTRIES:
             text = message("too_many", ctx.lang, field="entries", high=sync.MAX_ENTRIES)
-            return SyncFieldLogPayload(results=[], errors=[
-                UserError(field=["entries"], code=ErrorCode.LIMIT_EXCEEDED, message=text)])
+            return SyncFieldLogPayload(
+                results=[], errors=[UserError(field=["entries"], code=ErrorCode.LIMIT_EXCEEDED, message=text)]
+            )
         prepared = [_entry(ctx, given) for given in input.entries]
         outcomes = await sync.apply_batch(ctx, [entry for entry, _ in prepared])
         results = [
-            FieldLogResult(client_id=o.client_id or uuid.UUID(int=0), kind=o.kind,
-                           status=SyncStatus(o.status), node=_node(ctx, node_type, o.row),
-                           current_version=o.current_version,
-                           errors=user_errors(o.errors))
+            FieldLogResult(
+                client_id=o.client_id or uuid.UUID(int=0),
+                kind=o.kind,
+                status=SyncStatus(o.status),
+                node=_node(ctx, node_type, o.row),
+                current_version=o.current_version,
+                errors=user_errors(o.errors),
+            )
             for o, (_, node_type) in zip(outcomes, prepared, strict=True)
         ]
         return SyncFieldLogPayload(results=results, errors=[])

@@ -29,9 +29,19 @@ import websockets
 
 # As the machine's notes advise: without the background-networking flags Chromium keeps trying to reach
 # Google's hosts, which this closed network refuses.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1280,800", "--remote-debugging-port=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,800",
+    "--remote-debugging-port=0",
+]
 
 
 def chromium_path() -> str | None:
@@ -74,8 +84,9 @@ class Page:
         return answer["result"]
 
     async def evaluate(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, awaitPromise=True,
-                                 returnByValue=True)
+        result = await self.send(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(result["exceptionDetails"].get("exception", {}).get("description"))
         return result["result"].get("value")
@@ -116,9 +127,12 @@ class Browser:
         executable = chromium_path()
         if executable is None:
             raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
-        process = subprocess.Popen(  # noqa: S603, ASYNC220 - Debian's chromium, fixed flags; started once
+        process = subprocess.Popen(  # noqa: ASYNC220 - Debian's chromium, fixed flags; started once
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             port = await asyncio.wait_for(asyncio.to_thread(cls._devtools_port, process), 60)
             yield cls(process, port)

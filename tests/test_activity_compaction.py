@@ -61,14 +61,23 @@ async def test_the_compactor_merges_what_was_written_and_changes_no_count(commit
     at = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
     for i in range(30):
         async with committed_sessionmaker() as session:
-            await incident_repo.insert_incident(session, {
-                "client_id": uuid.uuid4(), "station_id": station, "category": "THEFT",
-                "sensitive": i % 3 == 0,
-                "latitude": 36.34, "longitude": 43.13, "occurred_at": at + timedelta(minutes=i),
-                "description": "x"})
+            await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": station,
+                    "category": "THEFT",
+                    "sensitive": i % 3 == 0,
+                    "latitude": 36.34,
+                    "longitude": 43.13,
+                    "occurred_at": at + timedelta(minutes=i),
+                    "description": "x",
+                },
+            )
             await session.commit()
-    count = ("SELECT count(*), sum(incidents), sum(sensitive) FROM activity_cells "
-             "WHERE grain = 'h' AND res = 10")
+    count = (
+        "SELECT count(*), sum(incidents), sum(sensitive) FROM activity_cells WHERE grain = 'h' AND res = 10"
+    )
     async with committed_sessionmaker() as session:
         before = (await session.execute(text(count))).one()
     assert tuple(before) == (30, 20, 10)
@@ -79,23 +88,32 @@ async def test_the_compactor_merges_what_was_written_and_changes_no_count(commit
     async with committed_sessionmaker() as session:
         assert tuple((await session.execute(text(count))).one()) == (1, 20, 10)
         assert await session.scalar(text("SELECT count(*) FROM activity_rollups")) == 10  # 5 pairs x 2
-        assert await session.scalar(text(
-            "SELECT count(*) FROM activity_rollups WHERE fresh")) == 0
+        assert await session.scalar(text("SELECT count(*) FROM activity_rollups WHERE fresh")) == 0
     # and a second run finds nothing to do
     assert await Compactor(committed_sessionmaker, every_seconds=0).run_once() == 0
 
 
-async def test_the_server_runs_the_compactor_in_the_background(committed_sessionmaker, database_url,
-                                                                tmp_path):
+async def test_the_server_runs_the_compactor_in_the_background(
+    committed_sessionmaker, database_url, tmp_path
+):
     from tests.feed_support import Server
 
     async with committed_sessionmaker() as session:
         station = await make_station(session, governorate="IQ-NI")
         for i in range(3):
-            await incident_repo.insert_incident(session, {
-                "client_id": uuid.uuid4(), "station_id": station, "category": "THEFT", "sensitive": False,
-                "latitude": 36.34, "longitude": 43.13 + i / 1e5,
-                "occurred_at": datetime(2026, 6, 1, 9, tzinfo=UTC), "description": "x"})
+            await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": station,
+                    "category": "THEFT",
+                    "sensitive": False,
+                    "latitude": 36.34,
+                    "longitude": 43.13 + i / 1e5,
+                    "occurred_at": datetime(2026, 6, 1, 9, tzinfo=UTC),
+                    "description": "x",
+                },
+            )
             await session.commit()
     server = Server(database_url, tmp_path, MARKAZ_COMPACT_SECONDS="1")
     try:
@@ -108,7 +126,11 @@ async def test_the_server_runs_the_compactor_in_the_background(committed_session
             await asyncio.sleep(0.1)
         async with committed_sessionmaker() as session:
             assert await session.scalar(text(fresh)) == 0
-            assert await session.scalar(text(
-                "SELECT sum(incidents) FROM activity_cells WHERE grain = 'm' AND res = 6")) == 3
+            assert (
+                await session.scalar(
+                    text("SELECT sum(incidents) FROM activity_cells WHERE grain = 'm' AND res = 6")
+                )
+                == 3
+            )
     finally:
         server.stop()

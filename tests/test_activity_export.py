@@ -24,9 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _params(**overrides) -> dict:
-    values = {"format": "csv", "from": (NOW - timedelta(days=40)).isoformat(),
-              "to": (NOW + timedelta(hours=1)).isoformat(), "resolution": "8",
-              "governorateId": gid("Governorate", "IQ-NI")}
+    values = {
+        "format": "csv",
+        "from": (NOW - timedelta(days=40)).isoformat(),
+        "to": (NOW + timedelta(hours=1)).isoformat(),
+        "resolution": "8",
+        "governorateId": gid("Governorate", "IQ-NI"),
+    }
     values.update(overrides)
     return values
 
@@ -52,8 +56,9 @@ async def test_a_supervisor_exports_their_governorate_month_by_month(client, gql
     assert len(withheld) == len({r["period_start"] for r in rows})
     assert sum(int(r["sensitive_incidents_withheld"]) for r in withheld) == 1
     # the same as GeoJSON
-    response = await client.get("/exports/activity", params=_params(format="geojson"),
-                                headers=world.headers["supervisor"])
+    response = await client.get(
+        "/exports/activity", params=_params(format="geojson"), headers=world.headers["supervisor"]
+    )
     collection = json.loads(response.text)
     assert collection["type"] == "FeatureCollection"
     assert sum(f["properties"]["incidents"] for f in collection["features"]) == 3
@@ -61,8 +66,7 @@ async def test_a_supervisor_exports_their_governorate_month_by_month(client, gql
     assert sum(w["sensitiveIncidents"] for w in collection["withheld"]) == 1
     # the station's commander, on its cases, gets it placed and nothing withheld
     params = {k: v for k, v in _params(stationId=gid("Station", world.mosul)).items() if k != "governorateId"}
-    response = await client.get("/exports/activity", params=params,
-                                headers=world.headers["commander"])
+    response = await client.get("/exports/activity", params=params, headers=world.headers["commander"])
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert sum(int(r["incidents"]) for r in rows) == 4 and all(r["h3_index"] for r in rows)
@@ -83,41 +87,92 @@ async def test_exports_are_refused_to_those_policy_refuses(client, gql, sessionm
         response = await client.get("/exports/activity", params=_params(**change), headers=headers)
         assert response.status_code == status, (change, response.text)
         assert response.json()["errors"][0]["extensions"]["code"] == code
-    body = (await client.get("/exports/activity", params=_params(resolution="12"),
-                             headers=world.headers["supervisor"])).json()
+    body = (
+        await client.get(
+            "/exports/activity", params=_params(resolution="12"), headers=world.headers["supervisor"]
+        )
+    ).json()
     assert body["errors"][0]["extensions"]["argument"] == "resolution"
 
 
-async def test_the_command_writes_an_export_with_progress(committed_sessionmaker, database_url,
-                                                          tmp_path) -> None:
+async def test_the_command_writes_an_export_with_progress(
+    committed_sessionmaker, database_url, tmp_path
+) -> None:
     # given: committed incidents, as the command reads them on a connection of its own
     async with committed_sessionmaker() as session:
         station = await make_station(session, governorate="IQ-NI")
         await make_officer(session, station_id=station)
         for days_ago in (1, 3):
-            await incident_repo.insert_incident(session, {
-                "client_id": uuid.uuid4(), "station_id": station, "category": "THEFT", "sensitive": False,
-                "latitude": MOSUL[0], "longitude": MOSUL[1], "occurred_at": NOW - timedelta(days=days_ago),
-                "description": "x"})
+            await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": station,
+                    "category": "THEFT",
+                    "sensitive": False,
+                    "latitude": MOSUL[0],
+                    "longitude": MOSUL[1],
+                    "occurred_at": NOW - timedelta(days=days_ago),
+                    "description": "x",
+                },
+            )
         await session.commit()
     output = tmp_path / "activity.geojson"
     # when
-    result = await asyncio.to_thread(subprocess.run, [
-        sys.executable, "-m", "api.cli", "export", "activity", "--format", "geojson",
-        "--governorate", "IQ-NI",
-        "--from", (NOW - timedelta(days=10)).isoformat(), "--to", (NOW + timedelta(hours=1)).isoformat(),
-        "--resolution", "7", "--output", str(output)],
-        env={**os.environ, "DATABASE_URL": database_url}, cwd=REPO, capture_output=True, text=True,
-        timeout=120)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "export",
+            "activity",
+            "--format",
+            "geojson",
+            "--governorate",
+            "IQ-NI",
+            "--from",
+            (NOW - timedelta(days=10)).isoformat(),
+            "--to",
+            (NOW + timedelta(hours=1)).isoformat(),
+            "--resolution",
+            "7",
+            "--output",
+            str(output),
+        ],
+        env={**os.environ, "DATABASE_URL": database_url},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # then
     assert result.returncode == 0, result.stderr
     assert "months:" in result.stderr  # progress, on standard error
     collection = json.loads(output.read_text())
     assert sum(f["properties"]["incidents"] for f in collection["features"]) == 2
     # a bad argument is a clear error, not a traceback
-    refused = await asyncio.to_thread(subprocess.run, [
-        sys.executable, "-m", "api.cli", "export", "activity", "--governorate", "IQ-NI",
-        "--from", NOW.isoformat(), "--to", (NOW + timedelta(hours=1)).isoformat(), "--resolution", "3"],
-        env={**os.environ, "DATABASE_URL": database_url}, cwd=REPO, capture_output=True, text=True,
-        timeout=120)
+    refused = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "export",
+            "activity",
+            "--governorate",
+            "IQ-NI",
+            "--from",
+            NOW.isoformat(),
+            "--to",
+            (NOW + timedelta(hours=1)).isoformat(),
+            "--resolution",
+            "3",
+        ],
+        env={**os.environ, "DATABASE_URL": database_url},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert refused.returncode == 2 and "resolution" in refused.stderr

@@ -31,8 +31,14 @@ def servers(database_url, tmp_path_factory):
     first.wait_ready()
     # The second allows 2 subscriptions per socket and has tighter query limits (the feed's own
     # document, depth 3 and cost 5, fits them).
-    second = Server(database_url, data, MARKAZ_FEED_SUBSCRIPTIONS="2", MARKAZ_MAX_DEPTH="5",
-                    MARKAZ_MAX_ALIASES="3", MARKAZ_MAX_COST="20")
+    second = Server(
+        database_url,
+        data,
+        MARKAZ_FEED_SUBSCRIPTIONS="2",
+        MARKAZ_MAX_DEPTH="5",
+        MARKAZ_MAX_ALIASES="3",
+        MARKAZ_MAX_COST="20",
+    )
     try:
         second.wait_ready()
         yield first, second
@@ -145,8 +151,9 @@ async def test_reconnecting_with_a_cursor_receives_exactly_the_missed_events(ser
     client = await FeedClient.connect(second, world.supervisor_ba)
     await accepted(client)
     operation = await client.subscribe()
-    cursor = await until_live(client, operation,
-                              lambda: log_engagement(first, world.officer_ba, world.basra, *BASRA))
+    cursor = await until_live(
+        client, operation, lambda: log_engagement(first, world.officer_ba, world.basra, *BASRA)
+    )
     # given the subscriber went away
     await client.close()
     # when records are written concurrently while it is away, some of them outside its scope
@@ -176,8 +183,9 @@ async def test_a_nineveh_supervisor_gets_nothing_of_basra(servers, world):
     client = await FeedClient.connect(second, world.supervisor_ni)
     await accepted(client)
     operation = await client.subscribe()
-    await until_live(client, operation,
-                     lambda: log_engagement(first, world.officer_ni, world.nineveh, *MOSUL))
+    await until_live(
+        client, operation, lambda: log_engagement(first, world.officer_ni, world.nineveh, *MOSUL)
+    )
     # when a Basra incident is written, then a Nineveh one
     await report_incident(first, world.officer_ba, world.basra, *BASRA)
     await log_engagement(first, world.officer_ba, world.basra, *BASRA)
@@ -210,8 +218,9 @@ async def test_a_sensitive_incident_shows_only_what_each_viewer_may_see(servers,
     for client in (supervisor, commander):
         await until_live(client, "1", lambda: report_incident(first, world.officer_ba, world.basra, *BASRA))
     point = (30.51237, 47.83861)
-    incident = await report_incident(first, world.officer_ba, world.basra, *point,
-                                     category="DOMESTIC_VIOLENCE")
+    incident = await report_incident(
+        first, world.officer_ba, world.basra, *point, category="DOMESTIC_VIOLENCE"
+    )
     theft = await report_incident(first, world.officer_ba, world.basra, *point)
     # the commander, on the case, is sent it with its details and exact place, then the theft
     seen_by_commander = await next_event(commander, "1")
@@ -237,8 +246,15 @@ async def test_a_sensitive_incident_shows_only_what_each_viewer_may_see(servers,
     await commander.close()
 
 
-@pytest.mark.parametrize("payload", [{}, {"Authorization": "Bearer not-a-token"},
-                                     {"Authorization": "Basic b2ZmaWNlcjpwYXNz"}, {"Authorization": 7}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic b2ZmaWNlcjpwYXNz"},
+        {"Authorization": 7},
+    ],
+)
 async def test_a_connection_without_a_valid_token_is_refused(servers, payload):
     client = await FeedClient.connect(servers[1], None, payload)
     with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -285,16 +301,23 @@ async def test_subscriptions_per_connection_are_bounded_and_only_subscriptions_r
     await client.close()
 
 
-DEEP_FEED = ("subscription Deep { activityFeed { incident { station { governorate { capital "
-             "{ latitude } } } } } }")
-ALIASED_FEED = ("subscription Aliased { activityFeed { ...F ... on ActivityEvent { ...F } } } "
-                "fragment F on ActivityEvent { a: cursor b: layer }")
-COSTLY_FEED = ("subscription Costly { activityFeed { cursor incident { id "
-               "assignedOfficers { station { id } } statusHistory { toStatus } } } }")
+DEEP_FEED = (
+    "subscription Deep { activityFeed { incident { station { governorate { capital { latitude } } } } } }"
+)
+ALIASED_FEED = (
+    "subscription Aliased { activityFeed { ...F ... on ActivityEvent { ...F } } } "
+    "fragment F on ActivityEvent { a: cursor b: layer }"
+)
+COSTLY_FEED = (
+    "subscription Costly { activityFeed { cursor incident { id "
+    "assignedOfficers { station { id } } statusHistory { toStatus } } } }"
+)
 
 
-@pytest.mark.parametrize(("query", "limit", "value"), [
-    (DEEP_FEED, "depth", 6), (ALIASED_FEED, "aliases", 4), (COSTLY_FEED, "cost", 42)])
+@pytest.mark.parametrize(
+    ("query", "limit", "value"),
+    [(DEEP_FEED, "depth", 6), (ALIASED_FEED, "aliases", 4), (COSTLY_FEED, "cost", 42)],
+)
 async def test_subscriptions_are_held_to_the_query_limits(servers, world, query, limit, value):
     client = await FeedClient.connect(servers[1], world.supervisor_ba)
     await accepted(client)

@@ -36,34 +36,74 @@ async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
             station = await make_station(session, governorate="IQ-NI")
             officer, _ = await make_officer(session, station_id=station)
             for i in range(30):
-                await session.execute(text(
-                    "INSERT INTO incidents (client_id, station_id, category, sensitive, latitude, longitude, "
-                    "occurred_at, description) VALUES (:c, :s, :cat, :sens, :lat, :lon, :at, 'x')"),
-                    {"c": uuid.uuid4(), "s": station, "cat": ("THEFT", "JUVENILE")[i % 2], "sens": i % 2 == 1,
-                     "lat": 36.3 + i / 1000, "lon": 43.1 + i / 700, "at": start + timedelta(hours=7 * i)})
-                await session.execute(text(
-                    "INSERT INTO engagements (client_id, station_id, officer_id, kind, latitude, longitude, "
-                    "occurred_at, attendees_total, attendees_women) VALUES (:c, :s, :o, 'HOME_VISIT', :lat, "
-                    ":lon, :at, 5, 2)"),
-                    {"c": uuid.uuid4(), "s": station, "o": officer, "lat": 36.35 - i / 900,
-                     "lon": 43.12, "at": start + timedelta(hours=11 * i)})
-            patrol = (await session.execute(text(
-                "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
-                "VALUES (:c, :s, :o, ARRAY[:o]::bigint[], :at) RETURNING id"),
-                {"c": uuid.uuid4(), "s": station, "o": officer, "at": start})).scalar_one()
+                await session.execute(
+                    text(
+                        "INSERT INTO incidents (client_id, station_id, category, sensitive, latitude, "
+                        "longitude, "
+                        "occurred_at, description) VALUES (:c, :s, :cat, :sens, :lat, :lon, :at, 'x')"
+                    ),
+                    {
+                        "c": uuid.uuid4(),
+                        "s": station,
+                        "cat": ("THEFT", "JUVENILE")[i % 2],
+                        "sens": i % 2 == 1,
+                        "lat": 36.3 + i / 1000,
+                        "lon": 43.1 + i / 700,
+                        "at": start + timedelta(hours=7 * i),
+                    },
+                )
+                await session.execute(
+                    text(
+                        "INSERT INTO engagements (client_id, station_id, officer_id, kind, latitude, "
+                        "longitude, "
+                        "occurred_at, attendees_total, attendees_women) VALUES (:c, :s, :o, 'HOME_VISIT', "
+                        ":lat, "
+                        ":lon, :at, 5, 2)"
+                    ),
+                    {
+                        "c": uuid.uuid4(),
+                        "s": station,
+                        "o": officer,
+                        "lat": 36.35 - i / 900,
+                        "lon": 43.12,
+                        "at": start + timedelta(hours=11 * i),
+                    },
+                )
+            patrol = (
+                await session.execute(
+                    text(
+                        "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
+                        "VALUES (:c, :s, :o, ARRAY[:o]::bigint[], :at) RETURNING id"
+                    ),
+                    {"c": uuid.uuid4(), "s": station, "o": officer, "at": start},
+                )
+            ).scalar_one()
             # a walk north with a gap, a mocked fix (counted in the distance then) and a jump (flagged)
             for k in range(40):
                 mocked, jump = k == 5, k == 12
-                await session.execute(text(
-                    "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, flags) "
-                    "VALUES (:p, :at, :lat, :lon, :flags)"),
-                    {"p": patrol, "at": start + timedelta(minutes=3 * k + (20 if k == 20 else 0)),
-                     "lat": 36.33 + k / 3000 + (0.1 if jump else 0), "lon": 43.11 + (0.01 if mocked else 0),
-                     "flags": ["MOCK_LOCATION"] if mocked else ["IMPOSSIBLE_SPEED"] if jump else []})
-            kept = [(36.33 + k / 3000, 43.11)  # in time order: fix 20 was recorded after fix 26
-                    for k in sorted(set(range(40)) - {5, 12}, key=lambda k: 3 * k + (20 if k == 20 else 0))]
-            await session.execute(text("UPDATE patrols SET distance_m = 1.0, fix_count = 40, flags = "
-                                       "'{MOCK_LOCATION,IMPOSSIBLE_SPEED}'"))
+                await session.execute(
+                    text(
+                        "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, flags) "
+                        "VALUES (:p, :at, :lat, :lon, :flags)"
+                    ),
+                    {
+                        "p": patrol,
+                        "at": start + timedelta(minutes=3 * k + (20 if k == 20 else 0)),
+                        "lat": 36.33 + k / 3000 + (0.1 if jump else 0),
+                        "lon": 43.11 + (0.01 if mocked else 0),
+                        "flags": ["MOCK_LOCATION"] if mocked else ["IMPOSSIBLE_SPEED"] if jump else [],
+                    },
+                )
+            kept = [
+                (36.33 + k / 3000, 43.11)  # in time order: fix 20 was recorded after fix 26
+                for k in sorted(set(range(40)) - {5, 12}, key=lambda k: 3 * k + (20 if k == 20 else 0))
+            ]
+            await session.execute(
+                text(
+                    "UPDATE patrols SET distance_m = 1.0, fix_count = 40, flags = "
+                    "'{MOCK_LOCATION,IMPOSSIBLE_SPEED}'"
+                )
+            )
             await session.commit()
         # when
         await upgrade_async(url, "head")
@@ -74,14 +114,19 @@ async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
             assert {key[4] for key in rollups} == {1, 2, 3}
             # the track was walked again: the mocked and the jumped fix are out of its distance, and the
             # rollups hold that distance exactly (see tests/test_patrol_totals.py for the tolerance)
-            distance, flagged, flags = (await session.execute(text(
-                "SELECT distance_m, flagged_fix_count, flags FROM patrols"))).one()
+            distance, flagged, flags = (
+                await session.execute(text("SELECT distance_m, flagged_fix_count, flags FROM patrols"))
+            ).one()
             length = sum(geodesic_m(*a, *b) for a, b in pairwise(kept))
             assert abs(distance - length) < 1e-6 and flagged == 2
             assert flags == ["MOCK_LOCATION", "IMPOSSIBLE_SPEED"]
-            meters = (await session.execute(text(
-                "SELECT sum(meters) FROM activity_rollups WHERE layer = 3 AND grain = 'm' AND res = 6"))
-                      ).scalar()
+            meters = (
+                await session.execute(
+                    text(
+                        "SELECT sum(meters) FROM activity_rollups WHERE layer = 3 AND grain = 'm' AND res = 6"
+                    )
+                )
+            ).scalar()
             assert abs(meters - distance) <= 1e-9 * distance
         # and the downgrade removes it all, after which the upgrade gives the same rollups again
         await engine.dispose()

@@ -35,11 +35,18 @@ APOLLO = Path(__file__).parent / "apollo"
 def _node_tools() -> tuple[str, str]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.fail("The Apollo Client test needs Node.js 18+ and npm on PATH (apt-get install nodejs npm); "
-                    f"found node={node}, npm={npm}")
+        pytest.fail(
+            "The Apollo Client test needs Node.js 18+ and npm on PATH (apt-get install nodejs npm); "
+            f"found node={node}, npm={npm}"
+        )
     if not (APOLLO / "node_modules" / "@apollo" / "client").is_dir():
-        installed = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=APOLLO,  # noqa: S603
-                                   capture_output=True, text=True, timeout=300)
+        installed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=APOLLO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if installed.returncode != 0:
             pytest.fail(f"npm ci in {APOLLO} failed:\n{installed.stdout[-2000:]}\n{installed.stderr[-4000:]}")
     return node, npm
@@ -75,12 +82,22 @@ def live_server(seeded_database: str, tmp_path: Path) -> Any:
     from bench.common import free_port
 
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": seeded_database, "MARKAZ_ENV": "production",
-           "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48), "MARKAZ_DATA_DIR": str(tmp_path),
-           "MARKAZ_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": seeded_database,
+        "MARKAZ_ENV": "production",
+        "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+        "MARKAZ_DATA_DIR": str(tmp_path),
+        "MARKAZ_LOG_LEVEL": "WARNING",
+    }
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],  # noqa: S603
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -104,16 +121,30 @@ def live_server(seeded_database: str, tmp_path: Path) -> Any:
 
 def test_apollo_client_runs_the_apps_operations_hash_first(live_server: str):
     node, _ = _node_tools()
-    ran = subprocess.run([node, str(APOLLO / "run.mjs"), live_server, "APOLLO-1", PASSWORD,  # noqa: S603
-                          str(ROOT / "mobile_contract" / "operations")],
-                         capture_output=True, text=True, timeout=120, cwd=APOLLO)
+    ran = subprocess.run(
+        [
+            node,
+            str(APOLLO / "run.mjs"),
+            live_server,
+            "APOLLO-1",
+            PASSWORD,
+            str(ROOT / "mobile_contract" / "operations"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=APOLLO,
+    )
     assert ran.returncode == 0, ran.stderr[-4000:]
     report = json.loads(ran.stdout.strip().splitlines()[-1])
     failed = [r for r in report["results"] if not r["ok"]]
     assert failed == [], json.dumps(failed, indent=1)
     names = {(r["app"], r["name"]) for r in report["results"]}
-    shipped = {(p.parent.name, p.stem) for app in ("citizen", "officer")
-               for p in (ROOT / "mobile_contract" / "operations" / app).glob("*.graphql")}
+    shipped = {
+        (p.parent.name, p.stem)
+        for app in ("citizen", "officer")
+        for p in (ROOT / "mobile_contract" / "operations" / app).glob("*.graphql")
+    }
     assert names == shipped  # every operation of both apps ran
     app_requests = [r for r in report["requests"] if r["operationName"] != "Sneaky"]
     # Hash first, and never a document: the server knew every hash from the manifests.

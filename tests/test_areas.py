@@ -30,11 +30,17 @@ def _bbox(south, west, north, east):
     return SimpleNamespace(south=south, west=west, north=north, east=east)
 
 
-SQUARE = {"type": "Polygon", "coordinates": [[[44.0, 33.0], [44.2, 33.0], [44.2, 33.2], [44.0, 33.2],
-                                               [44.0, 33.0]]]}
-WITH_HOLE = {"type": "Polygon", "coordinates": [
-    SQUARE["coordinates"][0],
-    [[44.05, 33.05], [44.15, 33.05], [44.15, 33.15], [44.05, 33.15], [44.05, 33.05]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[44.0, 33.0], [44.2, 33.0], [44.2, 33.2], [44.0, 33.2], [44.0, 33.0]]],
+}
+WITH_HOLE = {
+    "type": "Polygon",
+    "coordinates": [
+        SQUARE["coordinates"][0],
+        [[44.05, 33.05], [44.15, 33.05], [44.15, 33.15], [44.05, 33.15], [44.05, 33.05]],
+    ],
+}
 
 
 async def _error(area, **kw) -> InputError:
@@ -43,39 +49,53 @@ async def _error(area, **kw) -> InputError:
     return raised.value
 
 
-@pytest.mark.parametrize(("box", "field"), [
-    ((91, 44, 92, 45), "area.bbox.south"),
-    ((33, -181, 34, 45), "area.bbox.west"),
-    ((34, 44, 33, 45), "area.bbox.north"),
-    ((33, 45, 34, 44), "area.bbox.east"),
-    ((float("nan"), 44, 34, 45), "area.bbox.south"),
-])
+@pytest.mark.parametrize(
+    ("box", "field"),
+    [
+        ((91, 44, 92, 45), "area.bbox.south"),
+        ((33, -181, 34, 45), "area.bbox.west"),
+        ((34, 44, 33, 45), "area.bbox.north"),
+        ((33, 45, 34, 44), "area.bbox.east"),
+        ((float("nan"), 44, 34, 45), "area.bbox.south"),
+    ],
+)
 async def test_a_bad_box_names_its_field(box, field) -> None:
     error = await _error(_area(bbox=_bbox(*box)))
     assert error.extensions == {"code": "BAD_USER_INPUT", "argument": field}
     assert field in error.message
 
 
-@pytest.mark.parametrize(("polygon", "field"), [
-    ({"type": "Point", "coordinates": [44, 33]}, "area.polygon"),
-    ({"type": "Polygon", "coordinates": [[[44, 33], [45, 33], [44, 33]]]}, "area.polygon.coordinates.0"),
-    ({"type": "Polygon", "coordinates": [[[44, 33], [45, 33], [45, 34], [44, 34.5]]]},
-     "area.polygon.coordinates.0"),
-    ({"type": "Polygon", "coordinates": [[[44, 33], [45, 95], [45, 34], [44, 33]]]},
-     "area.polygon.coordinates.0.1.1"),
-    ({"type": "Polygon", "coordinates": [[[44, 33 + i / 10_000] for i in range(1001)] + [[44, 33]]]},
-     "area.polygon"),
-])
+@pytest.mark.parametrize(
+    ("polygon", "field"),
+    [
+        ({"type": "Point", "coordinates": [44, 33]}, "area.polygon"),
+        ({"type": "Polygon", "coordinates": [[[44, 33], [45, 33], [44, 33]]]}, "area.polygon.coordinates.0"),
+        (
+            {"type": "Polygon", "coordinates": [[[44, 33], [45, 33], [45, 34], [44, 34.5]]]},
+            "area.polygon.coordinates.0",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[44, 33], [45, 95], [45, 34], [44, 33]]]},
+            "area.polygon.coordinates.0.1.1",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[44, 33 + i / 10_000] for i in range(1001)] + [[44, 33]]]},
+            "area.polygon",
+        ),
+    ],
+)
 async def test_a_bad_polygon_names_its_field(polygon, field) -> None:
     error = await _error(_area(polygon=polygon))
     assert error.extensions["argument"] == field
 
 
 async def test_governorates_and_stations_must_exist(sessionmaker) -> None:
-    assert (await _error(_area(governorate_id=global_id("Governorate", "IQ-XX")))).extensions["argument"] \
-        == "area.governorateId"
-    assert (await _error(_area(governorate_id=global_id("Station", "1")))).extensions["argument"] \
-        == "area.governorateId"
+    assert (await _error(_area(governorate_id=global_id("Governorate", "IQ-XX")))).extensions[
+        "argument"
+    ] == "area.governorateId"
+    assert (await _error(_area(governorate_id=global_id("Station", "1")))).extensions[
+        "argument"
+    ] == "area.governorateId"
     missing = await _error(_area(station_id=global_id("Station", "999999999")), sessionmaker=sessionmaker)
     assert missing.extensions["argument"] == "area.stationId" and "no such Station" in missing.message
 

@@ -43,8 +43,11 @@ async def _some_entries(gql, sessionmaker) -> None:
 async def test_sign_ins_are_audited_and_the_chain_verifies(gql, sessionmaker):
     await _some_entries(gql, sessionmaker)
     async with sessionmaker() as session:
-        rows = (await session.execute(text(
-            "SELECT action, officer_id, prev_hash, hash FROM audit_log ORDER BY id"))).all()
+        rows = (
+            await session.execute(
+                text("SELECT action, officer_id, prev_hash, hash FROM audit_log ORDER BY id")
+            )
+        ).all()
         result = await audit.verify(session)
     assert [r.action for r in rows[-3:]] == ["login"] * 3
     assert all(r.officer_id is not None for r in rows[-3:])
@@ -62,10 +65,14 @@ async def test_the_database_refuses_to_change_or_delete_entries(gql, sessionmake
             await savepoint.rollback()
 
 
-@pytest.mark.parametrize("tamper", [
-    "UPDATE audit_log SET after = '{\"session\": \"forged\"}' WHERE id = (SELECT max(id) - 1 FROM audit_log)",
-    "DELETE FROM audit_log WHERE id = (SELECT max(id) - 1 FROM audit_log)",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        'UPDATE audit_log SET after = \'{"session": "forged"}\' WHERE id = (SELECT max(id) - 1 FROM '
+        "audit_log)",
+        "DELETE FROM audit_log WHERE id = (SELECT max(id) - 1 FROM audit_log)",
+    ],
+)
 async def test_an_edited_or_deleted_entry_is_detected(gql, sessionmaker, tamper):
     await _some_entries(gql, sessionmaker)
     async with sessionmaker() as session:
@@ -92,20 +99,37 @@ async def test_a_sensitive_read_on_an_autocommit_reader_is_audited(committed_cli
     import uuid
 
     occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    body = await gql(report, {"input": {"clientId": str(uuid.uuid4()), "category": "DOMESTIC_VIOLENCE",
-                                        "location": {"latitude": 36.35, "longitude": 43.15},
-                                        "occurredAt": occurred, "description": "A private matter."}},
-                     headers=headers)
+    body = await gql(
+        report,
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "category": "DOMESTIC_VIOLENCE",
+                "location": {"latitude": 36.35, "longitude": 43.15},
+                "occurredAt": occurred,
+                "description": "A private matter.",
+            }
+        },
+        headers=headers,
+    )
     incident_id = body["data"]["reportIncident"]["incident"]["id"]
     # when the reporting officer reads its description with a query (no transaction of its own)
-    read = await gql("query Q($id: ID!) { node(id: $id) { ... on Incident { description } } }",
-                     {"id": incident_id}, headers=headers)
+    read = await gql(
+        "query Q($id: ID!) { node(id: $id) { ... on Incident { description } } }",
+        {"id": incident_id},
+        headers=headers,
+    )
     # then the read is answered and audited, and the chain still verifies
     assert read["data"]["node"]["description"] == "A private matter."
     async with committed_sessionmaker() as session:
-        reads = (await session.execute(text(
-            "SELECT count(*) FROM audit_log WHERE action = 'read_sensitive' AND entity_type = 'Incident'"
-        ))).scalar()
+        reads = (
+            await session.execute(
+                text(
+                    "SELECT count(*) FROM audit_log WHERE action = 'read_sensitive' AND entity_type = "
+                    "'Incident'"
+                )
+            )
+        ).scalar()
         assert reads >= 1
         assert (await audit.verify(session)).first_bad_id is None
 
@@ -132,10 +156,13 @@ async def _rewrite(session, rows: list, start: int, link, *, key_id=..., **value
         new = _changed(row, prev_hash=prev, **(values if i == 0 else {}))
         new.hash = link(prev, new)
         new.key_id = row.key_id if key_id is ... else key_id
-        await session.execute(text(
-            "UPDATE audit_log SET after = CAST(:after AS jsonb), prev_hash = :prev, hash = :hash, "
-            "key_id = :kid WHERE id = :id"), {"after": json.dumps(new.after), "prev": prev, "hash": new.hash,
-                                "kid": new.key_id, "id": row.id})
+        await session.execute(
+            text(
+                "UPDATE audit_log SET after = CAST(:after AS jsonb), prev_hash = :prev, hash = :hash, "
+                "key_id = :kid WHERE id = :id"
+            ),
+            {"after": json.dumps(new.after), "prev": prev, "hash": new.hash, "kid": new.key_id, "id": row.id},
+        )
         prev = new.hash
 
 
@@ -196,8 +223,14 @@ async def test_an_entry_rewritten_with_a_recomputed_plain_sha256_is_found(gql, s
         rows = await _entries(session, 4)
         # the rewrite a plain SHA-256 chain could not tell from the real thing: content changed, every
         # later link recomputed
-        await _rewrite(session, rows, 2, audit.plain_hash, after={"session": "forged"},
-                       **({"key_id": None} if unkeyed else {}))
+        await _rewrite(
+            session,
+            rows,
+            2,
+            audit.plain_hash,
+            after={"session": "forged"},
+            **({"key_id": None} if unkeyed else {}),
+        )
         result = await audit.verify(session)
     assert result.first_bad_id == rows[2].id
     assert ("unkeyed" if unkeyed else "HMAC does not match") in result.reason
@@ -213,8 +246,9 @@ async def test_an_entry_rewritten_by_someone_without_the_key_is_found(gql, sessi
         under_our_id = await audit.verify(session)
         await savepoint.rollback()
         # and naming the forger's own key does not help either
-        await _rewrite(session, rows, 2, audit._Mac(guess).link, key_id=audit.key_id(guess),
-                       after={"session": "forged"})
+        await _rewrite(
+            session, rows, 2, audit._Mac(guess).link, key_id=audit.key_id(guess), after={"session": "forged"}
+        )
         under_its_own = await audit.verify(session)
     assert under_our_id.first_bad_id == rows[2].id and "HMAC does not match" in under_our_id.reason
     assert under_its_own.first_bad_id == rows[2].id and "neither the configured key" in under_its_own.reason
@@ -241,22 +275,39 @@ async def test_a_chain_from_before_the_keyed_one_still_verifies(fresh_database):
         prev, at = GENESIS, datetime(2026, 6, 1, tzinfo=UTC)
         async with engine.begin() as conn:
             for i in range(3):
-                row = SimpleNamespace(at=at + timedelta(minutes=i), officer_id=None, device_id=None,
-                                      request_id=None, action="login", entity_type="Officer",
-                                      entity_id=str(i), before=None, after={"session": str(i)})
+                row = SimpleNamespace(
+                    at=at + timedelta(minutes=i),
+                    officer_id=None,
+                    device_id=None,
+                    request_id=None,
+                    action="login",
+                    entity_type="Officer",
+                    entity_id=str(i),
+                    before=None,
+                    after={"session": str(i)},
+                )
                 digest = audit.plain_hash(prev, row)
-                await conn.execute(text(
-                    "INSERT INTO audit_log (at, action, entity_type, entity_id, after, prev_hash, hash) "
-                    "VALUES (:at, 'login', 'Officer', :e, CAST(:after AS jsonb), :prev, :hash)"),
-                    {"at": row.at, "e": row.entity_id, "after": json.dumps(row.after), "prev": prev,
-                     "hash": digest})
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_log (at, action, entity_type, entity_id, after, prev_hash, hash) "
+                        "VALUES (:at, 'login', 'Officer', :e, CAST(:after AS jsonb), :prev, :hash)"
+                    ),
+                    {
+                        "at": row.at,
+                        "e": row.entity_id,
+                        "after": json.dumps(row.after),
+                        "prev": prev,
+                        "hash": digest,
+                    },
+                )
                 prev = digest
         # when the keyed chain's migration runs and new entries are written after them
         await upgrade_async(url)
         maker = make_sessionmaker(engine, audit_key=AUDIT_INFO["markaz.audit_key"])
         async with maker() as session:
-            await audit.flush(session, [audit.entry("login", "Officer", 9),
-                                        audit.entry("logout", "Officer", 9)])
+            await audit.flush(
+                session, [audit.entry("login", "Officer", 9), audit.entry("logout", "Officer", 9)]
+            )
             await session.commit()
         # then the whole chain verifies, the old entries by their plain links
         async with maker() as session:
@@ -304,13 +355,19 @@ async def test_failed_sign_ins_are_audited_with_the_badge_as_typed_never_the_pas
     async with sessionmaker() as session:
         officer_id, badge = await make_officer(session, station_id=await make_station(session))
         await session.commit()
-    await gql(LOGIN, {"badge": f" {badge}  ", "password": "hunter2-wrong"},
-              headers={"x-device-id": "phone-7"})
+    await gql(
+        LOGIN, {"badge": f" {badge}  ", "password": "hunter2-wrong"}, headers={"x-device-id": "phone-7"}
+    )
     await gql(LOGIN, {"badge": "X" * 500, "password": "hunter2-wrong"})
     async with sessionmaker() as session:
-        rows = (await session.execute(text(
-            "SELECT *, audit_log::text AS whole FROM audit_log WHERE action = 'login_failed' "
-            "ORDER BY id"))).all()
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT *, audit_log::text AS whole FROM audit_log WHERE action = 'login_failed' "
+                    "ORDER BY id"
+                )
+            )
+        ).all()
         assert (await audit.verify(session)).ok
     wrong, unknown = rows[-2:]
     assert (wrong.entity_id, wrong.device_id) == (str(officer_id), "phone-7")
@@ -330,23 +387,42 @@ async def test_refresh_token_reuse_is_audited(gql, sessionmaker):
     reused = await gql(refresh, {"t": first["refreshToken"]}, headers={"x-device-id": "thief"})
     assert reused["data"]["refreshSession"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
     async with sessionmaker() as session:
-        row = (await session.execute(text(
-            "SELECT * FROM audit_log WHERE action = 'refresh_token_reused' ORDER BY id DESC LIMIT 1"))).one()
-        revoked = (await session.execute(text("SELECT revoked_reason FROM auth_sessions WHERE id = :s"),
-                                         {"s": uuid.UUID(row.entity_id)})).scalar()
+        row = (
+            await session.execute(
+                text("SELECT * FROM audit_log WHERE action = 'refresh_token_reused' ORDER BY id DESC LIMIT 1")
+            )
+        ).one()
+        revoked = (
+            await session.execute(
+                text("SELECT revoked_reason FROM auth_sessions WHERE id = :s"),
+                {"s": uuid.UUID(row.entity_id)},
+            )
+        ).scalar()
     assert (row.entity_type, row.device_id, row.after["officer"]) == ("AuthSession", "thief", officer_id)
     assert revoked == "refresh token reused"
 
 
 async def test_account_changes_are_audited_with_who_made_them(sessionmaker):
     async with sessionmaker() as session:
-        officer_id = await officers.add_officer(session, badge="ADM-1", name="An Admin", role="ADMIN",
-                                                password="a long admin passphrase", by="test admin")
+        officer_id = await officers.add_officer(
+            session,
+            badge="ADM-1",
+            name="An Admin",
+            role="ADMIN",
+            password="a long admin passphrase",
+            by="test admin",
+        )
         await officers.reset_password(session, "ADM-1", "another long passphrase", by="test admin")
         await officers.disable_officer(session, "ADM-1", by="test admin")
-        rows = (await session.execute(text(
-            "SELECT action, entity_id, before, after, audit_log::text AS whole FROM audit_log "
-            "WHERE entity_type = 'Officer' AND entity_id = :id ORDER BY id"), {"id": str(officer_id)})).all()
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT action, entity_id, before, after, audit_log::text AS whole FROM audit_log "
+                    "WHERE entity_type = 'Officer' AND entity_id = :id ORDER BY id"
+                ),
+                {"id": str(officer_id)},
+            )
+        ).all()
         assert (await audit.verify(session)).ok
     assert [r.action for r in rows] == ["account_added", "password_reset", "account_disabled"]
     assert all(r.after["by"] == "test admin" and r.after["badge"] == "ADM-1" for r in rows)
@@ -359,15 +435,33 @@ async def test_the_commands_audit_accounts_and_verify_against_the_anchor(fresh_d
         env = test_cli._env(database_url=fresh_database, data_dir=tmp_path)
         if password:
             env["MARKAZ_PASSWORD"] = password
-        return subprocess.run([*test_cli.MARKAZ, *args], cwd=test_cli.ROOT, env=env,  # noqa: S603
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [*test_cli.MARKAZ, *args],
+            cwd=test_cli.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     # given accounts administered with the commands
-    added = await asyncio.to_thread(run, "users", "add", "--badge", "CLI-1", "--name", "Cli Admin", "--role",
-                                    "ADMIN", password="a long admin passphrase")
+    added = await asyncio.to_thread(
+        run,
+        "users",
+        "add",
+        "--badge",
+        "CLI-1",
+        "--name",
+        "Cli Admin",
+        "--role",
+        "ADMIN",
+        password="a long admin passphrase",
+    )
     assert added.returncode == 0, test_cli._report(added)
-    changed = await asyncio.to_thread(run, "users", "reset-password", "--badge", "CLI-1",
-                                      password="another long passphrase")
+    changed = await asyncio.to_thread(
+        run, "users", "reset-password", "--badge", "CLI-1", password="another long passphrase"
+    )
     disabled = await asyncio.to_thread(run, "users", "disable", "--badge", "CLI-1")
     assert changed.returncode == disabled.returncode == 0, test_cli._report(disabled)
     conn = await asyncpg.connect(fresh_database)
@@ -390,13 +484,15 @@ async def test_the_commands_audit_accounts_and_verify_against_the_anchor(fresh_d
         anchor = read(tmp_path / "audit-anchors.jsonl")[0]
         assert truncated.stderr.strip().splitlines() == [
             f"audit log TAMPERED: truncated: anchor at id {last} ({anchor.at}), table ends at id {last - 1} "
-            "(2 entries read)"]
+            "(2 entries read)"
+        ]
         # and an anchor file that is not one is named, with its line
         bad = tmp_path / "bad.jsonl"
         bad.write_text('{"id": 1, "hash": "x", "at": "now"}\nnot json\n{}\n')
         refused = await asyncio.to_thread(run, "audit", "verify", "--anchors", str(bad))
         assert refused.returncode == 2 and refused.stderr.strip() == (
-            f"markaz audit verify: {bad}: line 2 is not an anchor"), test_cli._report(refused)
+            f"markaz audit verify: {bad}: line 2 is not an anchor"
+        ), test_cli._report(refused)
     finally:
         await conn.close()
 
@@ -413,8 +509,9 @@ async def test_a_running_server_anchors_what_it_appends(committed_sessionmaker, 
         await asyncio.to_thread(server.wait_ready)
         await login(server, badge, PASSWORD)
         async with committed_sessionmaker() as session:
-            head = (await session.execute(text(
-                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"))).one()
+            head = (
+                await session.execute(text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+            ).one()
         # then within a few seconds the head is anchored: in the file, in the log and on /metrics
         path = tmp_path / "audit-anchors.jsonl"
         for _ in range(50):

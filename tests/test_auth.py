@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from api.app import create_app
+from api.config import Settings
 from db.audit import KEY_INFO
 from db.engine import make_engine, make_reader, make_sessionmaker
-from db.settings import Settings
 from resolvers import officers, throttle, tokens
 from tests.conftest import AUDIT_INFO, GraphQL
 from tests.factories import LOGIN, PASSWORD, make_officer, make_station, sign_in
@@ -64,8 +64,9 @@ mutation Login($badge: String!, $password: String!) {
 """
 
 
-async def _try(gql, badge: str, password: str, *, address: str | None = None, device: str | None = None,
-               lang: str = "en") -> dict:
+async def _try(
+    gql, badge: str, password: str, *, address: str | None = None, device: str | None = None, lang: str = "en"
+) -> dict:
     """One sign-in from an address (X-Forwarded-For, believed from the test's proxy) and device."""
     headers = {"accept-language": lang}
     if address:
@@ -82,8 +83,13 @@ def _code(result: dict) -> str:
 @pytest.fixture
 def behind_proxy(sessionmaker, tmp_path) -> GraphQL:
     """The app behind a trusted proxy on loopback: each request may come from an address of its own."""
-    settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_TRUSTED_PROXIES": "127.0.0.1",
-                                  "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"]})
+    settings = Settings.from_env(
+        {
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_TRUSTED_PROXIES": "127.0.0.1",
+            "MARKAZ_AUDIT_KEY": os.environ["MARKAZ_AUDIT_KEY"],
+        }
+    )
     app = create_app(settings, sessionmaker=sessionmaker)
     return GraphQL(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test"))
 
@@ -116,8 +122,10 @@ async def test_a_strangers_guesses_never_keep_the_officer_out(behind_proxy, sess
     # given the officer's phone, on which the officer signed in before
     assert _code(await _try(gql, badge, PASSWORD, address="198.51.100.7", device="phone-of-officer")) == "OK"
     # when a stranger guesses from one address until refused, inventing device ids as it goes
-    tries = [_code(await _try(gql, badge, f"guess {i}", address="203.0.113.9", device=f"made-up-{i}"))
-             for i in range(8)]
+    tries = [
+        _code(await _try(gql, badge, f"guess {i}", address="203.0.113.9", device=f"made-up-{i}"))
+        for i in range(8)
+    ]
     assert tries == ["INVALID_CREDENTIALS"] * 5 + ["LIMIT_EXCEEDED"] * 3
     # and from 20 more addresses, once each: the account is now under attack
     for i in range(20):
@@ -133,8 +141,9 @@ async def test_a_strangers_guesses_never_keep_the_officer_out(behind_proxy, sess
     assert 25 <= waiting["errors"][0]["retryAfterSeconds"] <= 30
 
 
-async def test_concurrent_guesses_get_no_more_tries_than_the_limit(committed_sessionmaker, database_url,
-                                                                    settings):
+async def test_concurrent_guesses_get_no_more_tries_than_the_limit(
+    committed_sessionmaker, database_url, settings
+):
     # given the app as the server runs it, on a small pool whose statements time out after 300 ms
     engine = make_engine(database_url, pool_size=3, statement_timeout_ms=300)
     maker = make_sessionmaker(engine, audit_key=AUDIT_INFO[KEY_INFO])
@@ -150,8 +159,9 @@ async def test_concurrent_guesses_get_no_more_tries_than_the_limit(committed_ses
             assert codes == ["INVALID_CREDENTIALS"] * 5 + ["LIMIT_EXCEEDED"] * 35
             # and the right password, sent at once with more guesses after the wait, signs in
             await asyncio.sleep(1.1)
-            right, *guesses = await asyncio.gather(_try(gql, badge, PASSWORD),
-                                                   *(_try(gql, badge, "guess") for _ in range(10)))
+            right, *guesses = await asyncio.gather(
+                _try(gql, badge, PASSWORD), *(_try(gql, badge, "guess") for _ in range(10))
+            )
             if _code(right) != "OK":  # a guess came first and took the one try: a second more
                 assert sum(_code(g) == "INVALID_CREDENTIALS" for g in guesses) == 1
                 await asyncio.sleep(2.1)
@@ -243,8 +253,9 @@ async def test_refresh_tokens_are_stored_hashed(gql, sessionmaker):
 def test_access_tokens_expire_after_fifteen_minutes():
     key = "k" * 40
     issued = datetime.now(UTC) - timedelta(minutes=16)
-    token, expires = tokens.issue_access(key, officer_id=1, session_id=uuid.uuid4(), role="OFFICER",
-                                         now=issued)
+    token, expires = tokens.issue_access(
+        key, officer_id=1, session_id=uuid.uuid4(), role="OFFICER", now=issued
+    )
     assert expires - issued == timedelta(minutes=15)
     try:
         tokens.read_access(key, token)

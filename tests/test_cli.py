@@ -32,7 +32,7 @@ import psutil
 import pytest
 
 from db import embedded
-from resolvers.demo_stations import MODEL_STATIONS
+from resolvers.demo.stations import MODEL_STATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -41,8 +41,11 @@ GRAPHQL_HEADERS = {"accept": "application/graphql-response+json", "accept-langua
 
 
 def _env(*, database_url: str | None, data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "MARKAZ_DATA_DIR", "MARKAZ_SECRET_KEY", "MARKAZ_PASSWORD")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "MARKAZ_DATA_DIR", "MARKAZ_SECRET_KEY", "MARKAZ_PASSWORD")
+    }
     env.update(MARKAZ_DATA_DIR=str(data_dir), MARKAZ_ENV="development", PYTHONUNBUFFERED="1")
     env.update(extra)
     if database_url is not None:
@@ -50,12 +53,19 @@ def _env(*, database_url: str | None, data_dir: Path, **extra: str) -> dict[str,
     return env
 
 
-def markaz(*args: str, database_url: str | None, data_dir: Path, timeout: float = 120, **env: str
-           ) -> subprocess.CompletedProcess[str]:
+def markaz(
+    *args: str, database_url: str | None, data_dir: Path, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run `markaz ARGS` to completion and return its exit status and output; `env`: more variables."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-        [*MARKAZ, *args], cwd=ROOT, env=_env(database_url=database_url, data_dir=data_dir, **env),
-        capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [*MARKAZ, *args],
+        cwd=ROOT,
+        env=_env(database_url=database_url, data_dir=data_dir, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _report(result: subprocess.CompletedProcess[str]) -> str:
@@ -113,16 +123,26 @@ class Sample:
 
 
 SAMPLES = [
-    Sample("stations_sample.csv", "line", 7,
-           (("services", "PASSPORTS"), ("hours[0].closes", "25:00")),
-           frozenset({"NI-MOS-001", "AR-ERB-001", "NA-NAJ-001", "BG-KRD-001", "BA-BAS-001"}), "DQ-NAS-001",
-           ("Al-Zuhour Police Station", "Al-Zuhour Community Police Station"),
-           ((";PASSPORTS", ""), ("08:00-25:00", "08:00-15:00"))),
-    Sample("stations_sample.geojson", "feature", 5,
-           (("closures[0].starts_at", "offset"),),
-           frozenset({"NI-MOS-101", "AR-ERB-101", "NA-NAJ-101", "KA-KAR-101"}), "BA-BAS-101",
-           ("Al-Maidan Police Station", "Al-Maidan Community Police Station"),
-           (('"2025-06-01T08:00:00"', '"2025-06-01T08:00:00+03:00"'),)),
+    Sample(
+        "stations_sample.csv",
+        "line",
+        7,
+        (("services", "PASSPORTS"), ("hours[0].closes", "25:00")),
+        frozenset({"NI-MOS-001", "AR-ERB-001", "NA-NAJ-001", "BG-KRD-001", "BA-BAS-001"}),
+        "DQ-NAS-001",
+        ("Al-Zuhour Police Station", "Al-Zuhour Community Police Station"),
+        ((";PASSPORTS", ""), ("08:00-25:00", "08:00-15:00")),
+    ),
+    Sample(
+        "stations_sample.geojson",
+        "feature",
+        5,
+        (("closures[0].starts_at", "offset"),),
+        frozenset({"NI-MOS-101", "AR-ERB-101", "NA-NAJ-101", "KA-KAR-101"}),
+        "BA-BAS-101",
+        ("Al-Maidan Police Station", "Al-Maidan Community Police Station"),
+        (('"2025-06-01T08:00:00"', '"2025-06-01T08:00:00+03:00"'),),
+    ),
 ]
 
 
@@ -146,8 +166,9 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     bad = len(sample.problems)
 
     async def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return await asyncio.to_thread(markaz, "stations", "import", *args, database_url=url,
-                                       data_dir=tmp_path)
+        return await asyncio.to_thread(
+            markaz, "stations", "import", *args, database_url=url, data_dir=tmp_path
+        )
 
     # A dry run on a database never migrated: migrates, counts exactly, writes no station.
     result = await run(str(path), "--dry-run")
@@ -221,8 +242,9 @@ _FIELDWORK = ("officers", "patrols", "engagements", "incidents")
 async def test_seed_demo_ten_thousand_stations(fresh_database: str, tmp_path: Path) -> None:
     url = fresh_database
     started = time.monotonic()
-    result = await asyncio.to_thread(markaz, "seed", "--demo", "--stations", "10000", database_url=url,
-                                     data_dir=tmp_path, timeout=180)
+    result = await asyncio.to_thread(
+        markaz, "seed", "--demo", "--stations", "10000", database_url=url, data_dir=tmp_path, timeout=180
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, _report(result)
     assert elapsed < 60, f"seeding 10,000 stations took {elapsed:.1f} s"
@@ -247,8 +269,9 @@ async def test_seed_demo_ten_thousand_stations(fresh_database: str, tmp_path: Pa
     assert all(fieldwork.values()), fieldwork
 
     # The same seed again: every station is updated in place, nothing is added.
-    result = await asyncio.to_thread(markaz, "seed", "--demo", "--stations", "10000", database_url=url,
-                                     data_dir=tmp_path, timeout=180)
+    result = await asyncio.to_thread(
+        markaz, "seed", "--demo", "--stations", "10000", database_url=url, data_dir=tmp_path, timeout=180
+    )
     assert result.returncode == 0, _report(result)
     assert f"stations inserted: 0, stations updated: {total}" in result.stdout
     assert await _stations(url) == stations
@@ -259,8 +282,9 @@ async def test_seed_demo_ten_thousand_stations(fresh_database: str, tmp_path: Pa
 
 
 async def test_migrate_check_on_fresh_database(fresh_database: str, tmp_path: Path) -> None:
-    result = await asyncio.to_thread(markaz, "migrate", "--check", database_url=fresh_database,
-                                     data_dir=tmp_path)
+    result = await asyncio.to_thread(
+        markaz, "migrate", "--check", database_url=fresh_database, data_dir=tmp_path
+    )
     assert result.returncode == 0, _report(result)
     assert re.search(r"database at revision \S+", result.stdout), _report(result)
     assert await _stations(fresh_database) == {}
@@ -301,13 +325,19 @@ class Served:
         self.base = f"http://127.0.0.1:{self.port}"
         self.stdout_path, self.stderr_path = log_dir / f"{name}.out", log_dir / f"{name}.err"
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-                [*MARKAZ, "serve", "--port", str(self.port), *args], cwd=ROOT,
-                env=_env(database_url=None, data_dir=data_dir), stdout=out, stderr=err)
+            self.proc = subprocess.Popen(
+                [*MARKAZ, "serve", "--port", str(self.port), *args],
+                cwd=ROOT,
+                env=_env(database_url=None, data_dir=data_dir),
+                stdout=out,
+                stderr=err,
+            )
 
     def output(self) -> str:
-        return (f"exit {self.proc.poll()}\n--- stdout\n{self.stdout_path.read_text()[-3000:]}"
-                f"\n--- stderr\n{self.stderr_path.read_text()[-6000:]}")
+        return (
+            f"exit {self.proc.poll()}\n--- stdout\n{self.stdout_path.read_text()[-3000:]}"
+            f"\n--- stderr\n{self.stderr_path.read_text()[-6000:]}"
+        )
 
     def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -320,8 +350,12 @@ class Served:
         pytest.fail(f"markaz serve not ready after {timeout} s\n{self.output()}")
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        response = httpx.post(f"{self.base}/graphql", json={"query": query, "variables": variables or {}},
-                              headers=GRAPHQL_HEADERS, timeout=30)
+        response = httpx.post(
+            f"{self.base}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=GRAPHQL_HEADERS,
+            timeout=30,
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
@@ -380,9 +414,15 @@ def _officer_day(server: Served) -> None:
     missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the walkthrough needs {', '.join(missing)}")
-    day = subprocess.run(["bash", "docs/walkthrough/officer-day.sh"], cwd=ROOT,  # noqa: S607
-                         env={**os.environ, "API": f"{server.base}/graphql"}, capture_output=True, text=True,
-                         timeout=120, check=False)
+    day = subprocess.run(
+        ["bash", "docs/walkthrough/officer-day.sh"],
+        cwd=ROOT,
+        env={**os.environ, "API": f"{server.base}/graphql"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert day.returncode == 0, day.stdout + day.stderr
     started, *results = [json.loads(line) for line in day.stdout.splitlines()]
     assert started["data"]["startPatrol"]["errors"] == [], started
@@ -451,14 +491,19 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("url", "says"), [
-    ("nonsense", "DATABASE_URL must be a PostgreSQL URL"),
-    ("postgresql://markaz:s3cret-pw@127.0.0.1:notaport/markaz", "DATABASE_URL is not a valid URL"),
-    ("postgresql://markaz:s3cret-pw@[::1/markaz", "DATABASE_URL is not a valid URL"),
-    ("postgresql://markaz:s3cret-pw@127.0.0.1:70000/markaz", "DATABASE_URL is not a valid URL")])
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("nonsense", "DATABASE_URL must be a PostgreSQL URL"),
+        ("postgresql://markaz:s3cret-pw@127.0.0.1:notaport/markaz", "DATABASE_URL is not a valid URL"),
+        ("postgresql://markaz:s3cret-pw@[::1/markaz", "DATABASE_URL is not a valid URL"),
+        ("postgresql://markaz:s3cret-pw@127.0.0.1:70000/markaz", "DATABASE_URL is not a valid URL"),
+    ],
+)
 @pytest.mark.parametrize("command", [("migrate",), ("users", "list"), ("serve",)], ids=" ".join)
-def test_an_unparsable_database_url_is_one_line(url: str, says: str, command: tuple[str, ...],
-                                               tmp_path: Path) -> None:
+def test_an_unparsable_database_url_is_one_line(
+    url: str, says: str, command: tuple[str, ...], tmp_path: Path
+) -> None:
     started = time.monotonic()
     line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60))
     assert says in line and "s3cret-pw" not in line, line
@@ -499,16 +544,31 @@ async def test_a_database_that_refuses_us_is_one_line_at_once(server_url: str, t
     assert time.monotonic() - started < 12  # not retried: waiting does not make a database
 
 
-@pytest.mark.parametrize(("env", "command", "says"), [
-    ({"MARKAZ_SECRET_KEY": "short"}, ("users", "list"), "MARKAZ_SECRET_KEY must be at least 32 characters"),
-    ({"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"}, ("migrate",),
-     "MARKAZ_SECRET_KEY must not be a repetition"),
-    ({"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"}, ("serve",),
-     "MARKAZ_SECRET_KEY must not be a repetition"),
-    ({"MARKAZ_ENV": "production"}, ("serve",), "MARKAZ_SECRET_KEY must be set in production")],
-    ids=["short", "repeated-migrate", "repeated-serve", "missing-serve"])
-def test_a_weak_secret_key_is_one_line(env: dict[str, str], command: tuple[str, ...], says: str,
-                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("env", "command", "says"),
+    [
+        (
+            {"MARKAZ_SECRET_KEY": "short"},
+            ("users", "list"),
+            "MARKAZ_SECRET_KEY must be at least 32 characters",
+        ),
+        (
+            {"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"},
+            ("migrate",),
+            "MARKAZ_SECRET_KEY must not be a repetition",
+        ),
+        (
+            {"MARKAZ_SECRET_KEY": "changeme" * 5, "MARKAZ_ENV": "production"},
+            ("serve",),
+            "MARKAZ_SECRET_KEY must not be a repetition",
+        ),
+        ({"MARKAZ_ENV": "production"}, ("serve",), "MARKAZ_SECRET_KEY must be set in production"),
+    ],
+    ids=["short", "repeated-migrate", "repeated-serve", "missing-serve"],
+)
+def test_a_weak_secret_key_is_one_line(
+    env: dict[str, str], command: tuple[str, ...], says: str, tmp_path: Path
+) -> None:
     url = f"postgresql://markaz@127.0.0.1:{_closed_port()}/markaz"  # never reached: the key is refused first
     line = _one_line(markaz(*command, database_url=url, data_dir=tmp_path, timeout=60, **env))
     assert says in line and "changeme" not in line, line
@@ -522,20 +582,29 @@ def _into_a_closed_pipe(*args: str, database_url: str | None, data_dir: Path) ->
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        return subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-            [*MARKAZ, *args], cwd=ROOT, env=_env(database_url=database_url, data_dir=data_dir),
-            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [*MARKAZ, *args],
+            cwd=ROOT,
+            env=_env(database_url=database_url, data_dir=data_dir),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     finally:
         os.close(write_end)
 
 
-async def test_users_add_by_station_code_roles_passwords_and_a_closed_pipe(fresh_database: str,
-                                                                          tmp_path: Path) -> None:
+async def test_users_add_by_station_code_roles_passwords_and_a_closed_pipe(
+    fresh_database: str, tmp_path: Path
+) -> None:
     url = fresh_database
 
     async def run(*args: str, password: str = GOOD_PASSWORD) -> subprocess.CompletedProcess:
-        return await asyncio.to_thread(markaz, *args, database_url=url, data_dir=tmp_path,
-                                       MARKAZ_PASSWORD=password)
+        return await asyncio.to_thread(
+            markaz, *args, database_url=url, data_dir=tmp_path, MARKAZ_PASSWORD=password
+        )
 
     check_file = tmp_path / "check.csv"
     check_file.write_text(CHECK_CSV, encoding="utf-8")
@@ -548,37 +617,101 @@ async def test_users_add_by_station_code_roles_passwords_and_a_closed_pipe(fresh
         await conn.close()
 
     # --station takes the station's code as well as its id.
-    by_code = await run("users", "add", "--badge", "CLI-OFC-1", "--name", "Officer One", "--role", "OFFICER",
-                        "--station", "CLI-CHECK-001")
+    by_code = await run(
+        "users",
+        "add",
+        "--badge",
+        "CLI-OFC-1",
+        "--name",
+        "Officer One",
+        "--role",
+        "OFFICER",
+        "--station",
+        "CLI-CHECK-001",
+    )
     assert by_code.returncode == 0, _report(by_code)
-    by_id = await run("users", "add", "--badge", "CLI-CMD-1", "--name", "Commander One",
-                      "--role", "STATION_COMMANDER", "--station", str(station))
+    by_id = await run(
+        "users",
+        "add",
+        "--badge",
+        "CLI-CMD-1",
+        "--name",
+        "Commander One",
+        "--role",
+        "STATION_COMMANDER",
+        "--station",
+        str(station),
+    )
     assert by_id.returncode == 0, _report(by_id)
-    unknown = await run("users", "add", "--badge", "CLI-OFC-2", "--name", "Officer Two", "--role", "OFFICER",
-                        "--station", "NO-SUCH-001")
+    unknown = await run(
+        "users",
+        "add",
+        "--badge",
+        "CLI-OFC-2",
+        "--name",
+        "Officer Two",
+        "--role",
+        "OFFICER",
+        "--station",
+        "NO-SUCH-001",
+    )
     assert unknown.returncode == 2 and "no station with this id or code" in _one_line(unknown)
 
     # What a role does not use is refused, not silently dropped: admins have no station.
-    admin = await run("users", "add", "--badge", "CLI-ADM-1", "--name", "Admin One", "--role", "ADMIN",
-                      "--station", "CLI-CHECK-001")
+    admin = await run(
+        "users",
+        "add",
+        "--badge",
+        "CLI-ADM-1",
+        "--name",
+        "Admin One",
+        "--role",
+        "ADMIN",
+        "--station",
+        "CLI-CHECK-001",
+    )
     assert admin.returncode == 2 and "a ADMIN has no station" in _one_line(admin)
-    supervisor = await run("users", "add", "--badge", "CLI-SUP-1", "--name", "Supervisor One",
-                           "--role", "SUPERVISOR", "--governorate", "IQ-NI", "--station", str(station))
+    supervisor = await run(
+        "users",
+        "add",
+        "--badge",
+        "CLI-SUP-1",
+        "--name",
+        "Supervisor One",
+        "--role",
+        "SUPERVISOR",
+        "--governorate",
+        "IQ-NI",
+        "--station",
+        str(station),
+    )
     assert supervisor.returncode == 2 and "--station" in _one_line(supervisor)
 
     # Trivially weak passwords are refused wherever a password is set (NIST SP 800-63B).
-    for weak, says in (("short-pass", "at least 15 characters"),
-                       ("aaaaaaaaaaaaaaaaaa", "repeated or sequential"),
-                       ("qwertyuiopasdfgh", "keyboard run"),
-                       ("1234567890123456", "repeated or sequential"),
-                       ("football12345678", "common or predictable password with a few characters"),
-                       ("P@ssw0rd2024!!!!", "common or predictable password"),
-                       ("{badge}-markaz-2026", "built on the badge number")):
-        refused = await run("users", "add", "--badge", "CLI-ADM-2", "--name", "Admin Two", "--role", "ADMIN",
-                            password=weak.format(badge="CLI-ADM-2"))
+    for weak, says in (
+        ("short-pass", "at least 15 characters"),
+        ("aaaaaaaaaaaaaaaaaa", "repeated or sequential"),
+        ("qwertyuiopasdfgh", "keyboard run"),
+        ("1234567890123456", "repeated or sequential"),
+        ("football12345678", "common or predictable password with a few characters"),
+        ("P@ssw0rd2024!!!!", "common or predictable password"),
+        ("{badge}-markaz-2026", "built on the badge number"),
+    ):
+        refused = await run(
+            "users",
+            "add",
+            "--badge",
+            "CLI-ADM-2",
+            "--name",
+            "Admin Two",
+            "--role",
+            "ADMIN",
+            password=weak.format(badge="CLI-ADM-2"),
+        )
         assert refused.returncode == 2 and says in _one_line(refused), (weak, _report(refused))
-        reset = await run("users", "reset-password", "--badge", "CLI-OFC-1",
-                          password=weak.format(badge="cli-ofc-1"))
+        reset = await run(
+            "users", "reset-password", "--badge", "CLI-OFC-1", password=weak.format(badge="cli-ofc-1")
+        )
         assert reset.returncode == 2 and says in _one_line(reset), (weak, _report(reset))
     good = await run("users", "reset-password", "--badge", "CLI-OFC-1", password="lanterns over the tigris")
     assert good.returncode == 0, _report(good)
@@ -586,8 +719,10 @@ async def test_users_add_by_station_code_roles_passwords_and_a_closed_pipe(fresh
     listed = await run("users", "list")
     assert listed.returncode == 0, _report(listed)
     rows = [line.split("\t") for line in listed.stdout.splitlines()]
-    assert [(r[0], r[1], r[2]) for r in rows] == [("CLI-OFC-1", "OFFICER", str(station)),
-                                                  ("CLI-CMD-1", "STATION_COMMANDER", str(station))]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("CLI-OFC-1", "OFFICER", str(station)),
+        ("CLI-CMD-1", "STATION_COMMANDER", str(station)),
+    ]
 
     # A reader that went away (`markaz users list | head -1`) ends the command quietly.
     for args in (("users", "list"), ("schema",)):

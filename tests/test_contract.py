@@ -84,8 +84,10 @@ def test_removing_a_field_a_release_uses_is_caught_and_the_operation_named(tmp_p
     named = {tuple(e.split(": ")[1:3]) for e in errors}
     assert {(r, o) for r, o in users} <= named
     assert named <= users
-    assert any("citizen-9.9.9: NearestStations: Field Station.phone was removed. (breaking: FIELD_REMOVED)"
-               in e for e in errors)
+    assert any(
+        "citizen-9.9.9: NearestStations: Field Station.phone was removed. (breaking: FIELD_REMOVED)" in e
+        for e in errors
+    )
     assert any("NearestStations: no longer validates: Cannot query field 'phone'" in e for e in errors)
 
 
@@ -124,35 +126,54 @@ def test_dangerous_changes_warn_and_fail_only_when_strict(tmp_path):
 
 def test_deprecated_fields_in_use_are_listed_and_a_reason_is_required(tmp_path):
     manifests = _manifests(tmp_path)
-    reasoned = LIVE_SDL.replace("  isModelStation: Boolean!\n",
-                                '  isModelStation: Boolean! @deprecated(reason: "Use `kind`.")\n', 1)
+    reasoned = LIVE_SDL.replace(
+        "  isModelStation: Boolean!\n", '  isModelStation: Boolean! @deprecated(reason: "Use `kind`.")\n', 1
+    )
     findings = compat.check(sdl_schema(reasoned), manifests)
     assert _errors(findings) == []
     listed = [str(f) for f in findings if "deprecated" in f.reason]
     expected = "warning: citizen-9.9.9: NearestStations: uses deprecated Station.isModelStation: Use `kind`."
     assert expected in listed
     bare = LIVE_SDL.replace("  isModelStation: Boolean!\n", "  isModelStation: Boolean! @deprecated\n", 1)
-    assert any("Station.isModelStation is deprecated without a reason" in e
-               for e in _errors(compat.check(sdl_schema(bare), manifests)))
+    assert any(
+        "Station.isModelStation is deprecated without a reason" in e
+        for e in _errors(compat.check(sdl_schema(bare), manifests))
+    )
 
 
 def test_a_change_against_the_committed_snapshot_is_checked_too(tmp_path):
-    is_open = ('  """Whether the station is open at `at` (default: now)."""\n'
-               "  isOpen(at: DateTime = null, service: StationService = null): Boolean!\n")
+    is_open = (
+        '  """Whether the station is open at `at` (default: now)."""\n'
+        "  isOpen(at: DateTime = null, service: StationService = null): Boolean!\n"
+    )
     changed_sdl = LIVE_SDL.replace(is_open, "", 1)
     assert changed_sdl != LIVE_SDL
     # Manifests whose recorded schema already lacks the field: only the snapshot still has it.
     for app in releases.APPS:
         releases.build(app, "9.9.9", changed_sdl, directory=tmp_path)
     errors = _errors(compat.check(sdl_schema(changed_sdl), releases.load_all(tmp_path), LIVE_SDL))
-    assert any("citizen-9.9.9: Station: Field Station.isOpen was removed. (breaking: FIELD_REMOVED)" in e
-               for e in errors)
+    assert any(
+        "citizen-9.9.9: Station: Field Station.isOpen was removed. (breaking: FIELD_REMOVED)" in e
+        for e in errors
+    )
 
 
 def test_cli_build_and_check(tmp_path):
     def markaz(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "api.cli", "contract", *args,  # noqa: S603
-                               "--manifests", str(tmp_path)], capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "contract",
+                *args,
+                "--manifests",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     built = markaz("build", "--app", "officer", "--version", "3.0.0")
     assert built.returncode == 0, built.stderr
@@ -165,8 +186,9 @@ def test_cli_build_and_check(tmp_path):
     # A release built against an older schema, whose operation reads a field the schema no longer has.
     old = tmp_path / "officer-2.0.0.schema.graphql"
     shutil.copy(tmp_path / "officer-3.0.0.schema.graphql", old)
-    old.write_text(old.read_text().replace("  badgeNumber: String!\n",
-                                           "  badgeNumber: String!\n  callSign: String\n"))
+    old.write_text(
+        old.read_text().replace("  badgeNumber: String!\n", "  badgeNumber: String!\n  callSign: String\n")
+    )
     body = json.loads((tmp_path / "officer-3.0.0.json").read_text())
     me = next(op for op in body["operations"] if op["name"] == "Me")
     me["document"] = normalise(me["document"].replace("badgeNumber", "badgeNumber callSign"))
@@ -175,7 +197,11 @@ def test_cli_build_and_check(tmp_path):
     (tmp_path / "officer-2.0.0.json").write_text(json.dumps(body))
     failed = markaz("check")
     assert failed.returncode == 1
-    assert ("error: officer-2.0.0: Me: Field Officer.callSign was removed. (breaking: FIELD_REMOVED)"
-            in failed.stderr)
-    assert ("officer-2.0.0: Me: no longer validates: Cannot query field 'callSign' on type 'Officer'."
-            in failed.stderr)
+    assert (
+        "error: officer-2.0.0: Me: Field Officer.callSign was removed. (breaking: FIELD_REMOVED)"
+        in failed.stderr
+    )
+    assert (
+        "officer-2.0.0: Me: no longer validates: Cannot query field 'callSign' on type 'Officer'."
+        in failed.stderr
+    )

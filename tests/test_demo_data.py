@@ -9,13 +9,31 @@ from datetime import date
 
 import pytest
 
-from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+from resolvers.demo.stations import MODEL_STATIONS, generate_stations
 from resolvers.governorates import GOVERNORATES, GOVERNORATES_BY_CODE, IRAQ_BBOX, governorate_for_point
 from resolvers.hours import validate_periods
 from resolvers.station_records import SERVICE_NAMES, StationRecord
 
-ISO_CODES = {"IQ-BG", "IQ-BA", "IQ-NI", "IQ-AN", "IQ-AR", "IQ-SU", "IQ-DA", "IQ-KI", "IQ-SD", "IQ-DI",
-             "IQ-WA", "IQ-BB", "IQ-KA", "IQ-NA", "IQ-QA", "IQ-MU", "IQ-DQ", "IQ-MA"}
+ISO_CODES = {
+    "IQ-BG",
+    "IQ-BA",
+    "IQ-NI",
+    "IQ-AN",
+    "IQ-AR",
+    "IQ-SU",
+    "IQ-DA",
+    "IQ-KI",
+    "IQ-SD",
+    "IQ-DI",
+    "IQ-WA",
+    "IQ-BB",
+    "IQ-KA",
+    "IQ-NA",
+    "IQ-QA",
+    "IQ-MU",
+    "IQ-DQ",
+    "IQ-MA",
+}
 ARABIC_SCRIPT = re.compile("^[\u0600-\u06ff ]+$")
 TODAY = date(2026, 3, 20)  # pinned: closures are placed around `today`
 DESKS = {"FAMILY_AND_CHILD_PROTECTION", "WOMEN_OFFICERS_DESK", "JUVENILE_POLICE"}
@@ -55,24 +73,35 @@ def test_boxes_stay_within_iraq_box() -> None:
         assert south <= s and west <= w and n <= north and e <= east, g.code
 
 
-@pytest.mark.parametrize(("lat", "lon", "expected"), [
-    (33.3128, 44.3615, "IQ-BG"),  # central Baghdad
-    (30.5085, 47.7804, "IQ-BA"),  # Basra
-    (36.1912, 44.0094, "IQ-AR"),  # Erbil citadel
-    (37.1487, 42.6859, "IQ-DA"),  # Zakho
-    (32.6160, 44.0249, "IQ-KA"),  # Karbala
-    (29.9742, 48.4731, "IQ-BA"),  # al-Faw
-    (33.0372, 40.2859, "IQ-AN"),  # Rutba, far west
-])
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (33.3128, 44.3615, "IQ-BG"),  # central Baghdad
+        (30.5085, 47.7804, "IQ-BA"),  # Basra
+        (36.1912, 44.0094, "IQ-AR"),  # Erbil citadel
+        (37.1487, 42.6859, "IQ-DA"),  # Zakho
+        (32.6160, 44.0249, "IQ-KA"),  # Karbala
+        (29.9742, 48.4731, "IQ-BA"),  # al-Faw
+        (33.0372, 40.2859, "IQ-AN"),  # Rutba, far west
+    ],
+)
 def test_points_near_towns(lat: float, lon: float, expected: str) -> None:
     assert governorate_for_point(lat, lon) == expected
 
 
-@pytest.mark.parametrize(("lat", "lon"), [
-    (0.0, 0.0), (40.0, 44.0), (33.3, 36.3), (33.3, 50.0), (28.5, 46.0),  # Damascus, Iran, Kuwait/Saudi
-    (44.4, 33.3),  # Baghdad with latitude and longitude swapped
-    (float("nan"), 44.0), (33.3, float("inf")),
-])
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (0.0, 0.0),
+        (40.0, 44.0),
+        (33.3, 36.3),
+        (33.3, 50.0),
+        (28.5, 46.0),  # Damascus, Iran, Kuwait/Saudi
+        (44.4, 33.3),  # Baghdad with latitude and longitude swapped
+        (float("nan"), 44.0),
+        (33.3, float("inf")),
+    ],
+)
 def test_points_outside_iraq(lat: float, lon: float) -> None:
     assert governorate_for_point(lat, lon) is None
 
@@ -81,8 +110,14 @@ def test_points_outside_iraq(lat: float, lon: float) -> None:
 
 
 def test_six_model_stations_in_the_right_governorates() -> None:
-    expected = {"model-baghdad": "IQ-BG", "model-basra": "IQ-BA", "model-fallujah": "IQ-AN",
-                "model-ramadi": "IQ-AN", "model-mosul-al-thaqafa": "IQ-NI", "model-mosul-west": "IQ-NI"}
+    expected = {
+        "model-baghdad": "IQ-BG",
+        "model-basra": "IQ-BA",
+        "model-fallujah": "IQ-AN",
+        "model-ramadi": "IQ-AN",
+        "model-mosul-al-thaqafa": "IQ-NI",
+        "model-mosul-west": "IQ-NI",
+    }
     assert {s.external_id: s.governorate for s in MODEL_STATIONS} == expected
     for s in MODEL_STATIONS:
         assert governorate_for_point(s.latitude, s.longitude) == s.governorate, s.external_id

@@ -6,17 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from resolvers.demo_fieldwork import seed_fieldwork
-from resolvers.demo_stations import MODEL_STATIONS
+from resolvers.demo.fieldwork import seed_fieldwork
+from resolvers.demo.stations import MODEL_STATIONS
 from resolvers.station_writer import write_stations
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
 
 async def _digest(session) -> list:
-    return (await session.execute(text(
-        "SELECT category, status, round(latitude::numeric, 6), occurred_at FROM incidents ORDER BY client_id"
-    ))).all()
+    return (
+        await session.execute(
+            text(
+                "SELECT category, status, round(latitude::numeric, 6), occurred_at FROM incidents ORDER BY "
+                "client_id"
+            )
+        )
+    ).all()
 
 
 async def test_demo_field_work_is_realistic_and_reproducible(sessionmaker):
@@ -27,9 +32,15 @@ async def test_demo_field_work_is_realistic_and_reproducible(sessionmaker):
             savepoint = await session.begin_nested()
             credentials, counts = await seed_fieldwork(session, seed=7, scale=0.2, now=NOW)
             roles = {c.role for c in credentials}
-            span = (await session.execute(text(
-                "SELECT min(occurred_at), max(occurred_at), count(*) FILTER (WHERE sensitive), count(*) "
-                "FROM incidents"))).one()
+            span = (
+                await session.execute(
+                    text(
+                        "SELECT min(occurred_at), max(occurred_at), count(*) FILTER (WHERE sensitive), "
+                        "count(*) "
+                        "FROM incidents"
+                    )
+                )
+            ).one()
             again = await seed_fieldwork(session, seed=7, scale=0.2, now=NOW)
             runs.append(await _digest(session))
             await savepoint.rollback()

@@ -126,21 +126,44 @@ async def _write(session, world, records) -> list[tuple[str, int, tuple, datetim
     for i, (table, kind, (lat, lon), at) in enumerate(records):
         station = world.stations[i % 2]
         if table == "incidents":
-            row = await incident_repo.insert_incident(session, {
-                "client_id": uuid.uuid4(), "station_id": station, "category": kind,
-                "sensitive": policy.is_sensitive(kind, i % 5 == 4), "latitude": lat, "longitude": lon,
-                "occurred_at": at, "description": "x", "reported_by_id": world.ids["reporter"]})
+            row = await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": station,
+                    "category": kind,
+                    "sensitive": policy.is_sensitive(kind, i % 5 == 4),
+                    "latitude": lat,
+                    "longitude": lon,
+                    "occurred_at": at,
+                    "description": "x",
+                    "reported_by_id": world.ids["reporter"],
+                },
+            )
         else:
-            row = await engagement_repo.insert_engagement(session, {
-                "client_id": uuid.uuid4(), "station_id": station, "officer_id": world.ids["reporter"],
-                "kind": kind, "latitude": lat, "longitude": lon, "occurred_at": at, "notes": "at number 7",
-                "attendees_total": 4, "attendees_women": 2, "attendees_youth": 1})
+            row = await engagement_repo.insert_engagement(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": station,
+                    "officer_id": world.ids["reporter"],
+                    "kind": kind,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "occurred_at": at,
+                    "notes": "at number 7",
+                    "attendees_total": 4,
+                    "attendees_women": 2,
+                    "attendees_youth": 1,
+                },
+            )
         written.append((table, row.id, (lat, lon), at))
     return written
 
 
-def _elsewhere_in_cell_and_day(point: tuple[float, float], at: datetime, rng: random.Random
-                               ) -> tuple[tuple[float, float], datetime]:
+def _elsewhere_in_cell_and_day(
+    point: tuple[float, float], at: datetime, rng: random.Random
+) -> tuple[tuple[float, float], datetime]:
     """Another place in the same resolution-7 cell and another instant of the same day in Baghdad."""
     cell7 = h3.cell_to_parent(h3.latlng_to_cell(*point, 10), 7)
     child = rng.choice(sorted(h3.cell_to_children(cell7, 10)))
@@ -152,16 +175,24 @@ async def _move(session, written, rng: random.Random) -> int:
     """Move every sensitive record within its cell and day; how many moved."""
     moved = 0
     for table, key, point, at in written:
-        sensitive = await session.scalar(text(
-            "SELECT markaz_sensitive_incident(category, sensitive) FROM incidents WHERE id = :id"
-            if table == "incidents" else
-            "SELECT markaz_sensitive_engagement(kind) FROM engagements WHERE id = :id"), {"id": key})
+        sensitive = await session.scalar(
+            text(
+                "SELECT markaz_sensitive_incident(category, sensitive) FROM incidents WHERE id = :id"
+                if table == "incidents"
+                else "SELECT markaz_sensitive_engagement(kind) FROM engagements WHERE id = :id"
+            ),
+            {"id": key},
+        )
         if not sensitive:
             continue
         (lat, lon), when = _elsewhere_in_cell_and_day(point, at, rng)
-        await session.execute(text(f"UPDATE {table} SET latitude = :lat, longitude = :lon, "  # noqa: S608
-                                   "h3_cell = :cell, occurred_at = :at WHERE id = :id"),
-                              {"lat": lat, "lon": lon, "cell": _fine(lat, lon), "at": when, "id": key})
+        await session.execute(
+            text(
+                f"UPDATE {table} SET latitude = :lat, longitude = :lon, "  # noqa: S608
+                "h3_cell = :cell, occurred_at = :at WHERE id = :id"
+            ),
+            {"lat": lat, "lon": lon, "cell": _fine(lat, lon), "at": when, "id": key},
+        )
         moved += 1
     return moved
 
@@ -170,12 +201,17 @@ async def _move(session, written, rng: random.Random) -> int:
 
 _offsets = st.floats(-REGION, REGION, allow_nan=False)
 _points = st.tuples(_offsets, _offsets).map(
-    lambda d: (round(CENTRE[0] + d[0], 6), round(CENTRE[1] + d[1], 6)))
+    lambda d: (round(CENTRE[0] + d[0], 6), round(CENTRE[1] + d[1], 6))
+)
 _instants = st.integers(0, 3 * 24 * 60 - 1).map(lambda m: (DAY0 + timedelta(minutes=m)).astimezone(UTC))
-_records = st.lists(st.one_of(
-    st.tuples(st.just("incidents"), st.sampled_from(INCIDENT_CATEGORIES), _points, _instants),
-    st.tuples(st.just("engagements"), st.sampled_from(ENGAGEMENT_KINDS), _points, _instants),
-), min_size=1, max_size=14)
+_records = st.lists(
+    st.one_of(
+        st.tuples(st.just("incidents"), st.sampled_from(INCIDENT_CATEGORIES), _points, _instants),
+        st.tuples(st.just("engagements"), st.sampled_from(ENGAGEMENT_KINDS), _points, _instants),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
 @st.composite
@@ -188,8 +224,12 @@ def _areas(draw) -> dict:
     half = 10 ** draw(st.floats(-4.5, -1.6))  # 3 m to 2.8 km
     if kind == "bbox":
         return {"bbox": {"south": lat - half, "west": lon - half, "north": lat + half, "east": lon + half}}
-    ring = [[lon - half, lat - half], [lon + half, lat - half / 2], [lon, lat + half],
-            [lon - half, lat - half]]
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half / 2],
+        [lon, lat + half],
+        [lon - half, lat - half],
+    ]
     return {"polygon": {"type": "Polygon", "coordinates": [ring]}}
 
 
@@ -199,20 +239,35 @@ def _questions(draw) -> tuple[str, str, dict]:
     start = (DAY0 - timedelta(days=1) + timedelta(hours=draw(st.integers(0, 4 * 24)))).astimezone(UTC)
     end = start + timedelta(hours=draw(st.sampled_from([1, 2, 5, 11, 24, 30, 48, 72, 96])))
     res = draw(st.integers(5, 10))
-    layers = draw(st.one_of(st.none(), st.lists(st.sampled_from(["INCIDENTS", "ENGAGEMENTS"]), min_size=1,
-                                                unique=True)))
-    categories = draw(st.one_of(st.none(), st.lists(st.sampled_from(INCIDENT_CATEGORIES), min_size=1,
-                                                    unique=True)))
+    layers = draw(
+        st.one_of(st.none(), st.lists(st.sampled_from(["INCIDENTS", "ENGAGEMENTS"]), min_size=1, unique=True))
+    )
+    categories = draw(
+        st.one_of(st.none(), st.lists(st.sampled_from(INCIDENT_CATEGORIES), min_size=1, unique=True))
+    )
     viewer = draw(st.sampled_from(["supervisor", "colleague"]))
-    which = draw(st.sampled_from(["map", "map", "timeline", "summary", "gaps", "incidents", "incidents",
-                                  "engagements"]))
+    which = draw(
+        st.sampled_from(
+            ["map", "map", "timeline", "summary", "gaps", "incidents", "incidents", "engagements"]
+        )
+    )
     period = {"from": start.isoformat(), "to": end.isoformat()}
     if which == "map":
         return viewer, MAP, {"area": area, **period, "res": res, "layers": layers, "categories": categories}
     if which == "timeline":
         bucket = draw(st.sampled_from(["HOUR", "DAY", "WEEK"]))
-        return viewer, TIMELINE, {"area": area, **period, "res": res, "bucket": bucket, "layers": layers,
-                                  "categories": categories}
+        return (
+            viewer,
+            TIMELINE,
+            {
+                "area": area,
+                **period,
+                "res": res,
+                "bucket": bucket,
+                "layers": layers,
+                "categories": categories,
+            },
+        )
     if which == "summary":
         return viewer, SUMMARY, {"area": area, **period, "res": res}
     if which == "gaps":
@@ -248,12 +303,17 @@ async def _ask(gql, world, questions) -> list:
 # --- off the case, a sensitive record is its cell and its day -------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(records=_records, questions=st.lists(_questions(), min_size=6, max_size=12),
-       seed=st.integers(0, 2**16))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    records=_records, questions=st.lists(_questions(), min_size=6, max_size=12), seed=st.integers(0, 2**16)
+)
 async def test_moving_a_sensitive_record_within_its_cell_and_day_changes_no_answer(
-        gql, sessionmaker, records, questions, seed) -> None:
+    gql, sessionmaker, records, questions, seed
+) -> None:
     world = await _world(gql, sessionmaker)
     async with sessionmaker() as session:
         written = await _write(session, world, records)
@@ -281,19 +341,40 @@ async def test_both_sides_of_one_domestic_violence_report(gql, sessionmaker) -> 
     at = (DAY0 + timedelta(hours=14, minutes=20)).astimezone(UTC)
     async with sessionmaker() as session:
         ((_, key, _, _),) = await _write(session, world, [("incidents", "DOMESTIC_VIOLENCE", point, at)])
-        await incident_repo.insert_status_change(session, {
-            "incident_id": key, "from_status": None, "to_status": "REPORTED", "version": 1,
-            "changed_by_id": world.ids["reporter"]})
+        await incident_repo.insert_status_change(
+            session,
+            {
+                "incident_id": key,
+                "from_status": None,
+                "to_status": "REPORTED",
+                "version": 1,
+                "changed_by_id": world.ids["reporter"],
+            },
+        )
         await session.commit()
     fine = h3.latlng_to_cell(*point, 10)
     cell7 = h3.cell_to_parent(fine, 7)
-    day = {"from": DAY0.astimezone(UTC).isoformat(),
-           "to": (DAY0 + timedelta(days=1)).astimezone(UTC).isoformat()}
+    day = {
+        "from": DAY0.astimezone(UTC).isoformat(),
+        "to": (DAY0 + timedelta(days=1)).astimezone(UTC).isoformat(),
+    }
     hour = {"from": (at - timedelta(minutes=20)).isoformat(), "to": (at + timedelta(minutes=40)).isoformat()}
-    tight = {"bbox": {"south": point[0] - 0.0003, "west": point[1] - 0.0003, "north": point[0] + 0.0003,
-                      "east": point[1] + 0.0003}}
-    whole_cell = {"bbox": {"south": point[0] - 0.03, "west": point[1] - 0.03, "north": point[0] + 0.03,
-                           "east": point[1] + 0.03}}
+    tight = {
+        "bbox": {
+            "south": point[0] - 0.0003,
+            "west": point[1] - 0.0003,
+            "north": point[0] + 0.0003,
+            "east": point[1] + 0.0003,
+        }
+    }
+    whole_cell = {
+        "bbox": {
+            "south": point[0] - 0.03,
+            "west": point[1] - 0.03,
+            "north": point[0] + 0.03,
+            "east": point[1] + 0.03,
+        }
+    }
 
     async def ask(viewer, query, variables):
         body = await gql(query, variables, headers=world.headers[viewer])
@@ -303,8 +384,9 @@ async def test_both_sides_of_one_domestic_violence_report(gql, sessionmaker) -> 
     station = {"stationId": gid("Station", world.stations[0])}
     for viewer in ("supervisor", "colleague"):
         # a fine map of the station places nothing, and says one was withheld
-        found = await ask(viewer, MAP, {"area": station, **day, "res": 10,
-                                        "categories": ["DOMESTIC_VIOLENCE"]})
+        found = await ask(
+            viewer, MAP, {"area": station, **day, "res": 10, "categories": ["DOMESTIC_VIOLENCE"]}
+        )
         assert found["cells"] == [] and found["totals"]["incidents"] == 1, viewer
         assert found["totals"]["sensitiveIncidentsWithheld"] == 1, viewer
         # at resolution 7 it is in its coarse cell
@@ -333,8 +415,10 @@ async def test_both_sides_of_one_domestic_violence_report(gql, sessionmaker) -> 
         assert node["detailsHidden"] is True and node["description"] is None
         assert (node["location"]["latitude"], node["location"]["longitude"]) == h3.cell_to_latlng(cell7)
         assert datetime.fromisoformat(node["occurredAt"]) == DAY0
-        assert all(datetime.fromisoformat(c["changedAt"]).astimezone(BAGHDAD).hour == 0
-                   for c in node["statusHistory"])
+        assert all(
+            datetime.fromisoformat(c["changedAt"]).astimezone(BAGHDAD).hour == 0
+            for c in node["statusHistory"]
+        )
     # the case's people: the reporter lists it exactly, the commander maps it in its fine cell
     (edge,) = (await ask("reporter", INCIDENTS, hour))["edges"]
     assert edge["node"]["location"] == {"latitude": point[0], "longitude": point[1]}
@@ -344,14 +428,18 @@ async def test_both_sides_of_one_domestic_violence_report(gql, sessionmaker) -> 
         assert found["cells"] == [{"h3Index": fine, "incidents": 1, "engagements": 0}], viewer
         assert found["totals"]["sensitiveIncidentsWithheld"] == 0
     # moving it within its cell and day changes the commander's fine map, and nothing the others see
-    supervisor_view = [await ask("supervisor", MAP, {"area": station, **day, "res": 7}),
-                       await ask("supervisor", INCIDENTS, day)]
+    supervisor_view = [
+        await ask("supervisor", MAP, {"area": station, **day, "res": 7}),
+        await ask("supervisor", INCIDENTS, day),
+    ]
     async with sessionmaker() as session:
         await _move(session, [("incidents", key, point, at)], random.Random(3))
         await session.commit()
     assert (await ask("commander", MAP, {"area": tight, **hour, "res": 10}))["cells"] == []
-    assert supervisor_view == [await ask("supervisor", MAP, {"area": station, **day, "res": 7}),
-                               await ask("supervisor", INCIDENTS, day)]
+    assert supervisor_view == [
+        await ask("supervisor", MAP, {"area": station, **day, "res": 7}),
+        await ask("supervisor", INCIDENTS, day),
+    ]
 
 
 async def test_home_visits_are_placed_only_for_their_case(gql, sessionmaker) -> None:
@@ -363,8 +451,10 @@ async def test_home_visits_are_placed_only_for_their_case(gql, sessionmaker) -> 
     async with sessionmaker() as session:
         await _write(session, world, [("engagements", "FAMILY_PROTECTION_FOLLOW_UP", point, at)])
         await session.commit()
-    day = {"from": DAY0.astimezone(UTC).isoformat(),
-           "to": (DAY0 + timedelta(days=1)).astimezone(UTC).isoformat()}
+    day = {
+        "from": DAY0.astimezone(UTC).isoformat(),
+        "to": (DAY0 + timedelta(days=1)).astimezone(UTC).isoformat(),
+    }
     seen = {}
     for viewer in ("supervisor", "colleague", "reporter", "commander"):
         body = await gql(ENGAGEMENTS, day, headers=world.headers[viewer])
@@ -397,8 +487,9 @@ async def test_the_sql_and_python_lists_of_sensitive_records_agree(sessionmaker)
     async with sessionmaker() as session:
         for category in IncidentCategory:
             for marked in (False, True):
-                in_sql = await session.scalar(text("SELECT markaz_sensitive_incident(:c, :m)"),
-                                              {"c": category.value, "m": marked})
+                in_sql = await session.scalar(
+                    text("SELECT markaz_sensitive_incident(:c, :m)"), {"c": category.value, "m": marked}
+                )
                 assert in_sql is policy.is_sensitive(category.value, marked), category
         for kind in EngagementKind:
             in_sql = await session.scalar(text("SELECT markaz_sensitive_engagement(:k)"), {"k": kind.value})
@@ -422,9 +513,17 @@ def _month_of(at: datetime) -> datetime:
 
 
 # A few resolution-7 cells around CENTRE, and a handful of incidents in each: counts around the threshold.
-_public_cells = st.lists(st.tuples(_points, st.integers(0, 8), st.sampled_from(MONTHS), st.integers(0, 1),
-                                   st.sampled_from(["THEFT", "THEFT", "ASSAULT", "DOMESTIC_VIOLENCE"])),
-                         min_size=1, max_size=10)
+_public_cells = st.lists(
+    st.tuples(
+        _points,
+        st.integers(0, 8),
+        st.sampled_from(MONTHS),
+        st.integers(0, 1),
+        st.sampled_from(["THEFT", "THEFT", "ASSAULT", "DOMESTIC_VIOLENCE"]),
+    ),
+    min_size=1,
+    max_size=10,
+)
 
 
 @st.composite
@@ -443,11 +542,15 @@ def _public_questions(draw) -> dict:
     return {"area": area, "from": start.isoformat(), "to": end.isoformat(), "res": draw(st.integers(5, 7))}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(groups=_public_cells, questions=st.lists(_public_questions(), min_size=3, max_size=6))
-async def test_every_public_number_is_a_sum_of_published_base_numbers(gql, sessionmaker, groups,
-                                                                      questions) -> None:
+async def test_every_public_number_is_a_sum_of_published_base_numbers(
+    gql, sessionmaker, groups, questions
+) -> None:
     world = await _world(gql, sessionmaker)
     rng = random.Random(7)
     records = []
@@ -459,10 +562,19 @@ async def test_every_public_number_is_a_sum_of_published_base_numbers(gql, sessi
             records.append((category, h3.cell_to_latlng(child), at, station))
     async with sessionmaker() as session:
         for category, (lat, lon), at, station in records:
-            await incident_repo.insert_incident(session, {
-                "client_id": uuid.uuid4(), "station_id": world.stations[station], "category": category,
-                "sensitive": policy.is_sensitive(category, False), "latitude": lat, "longitude": lon,
-                "occurred_at": at, "description": "x"})
+            await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": world.stations[station],
+                    "category": category,
+                    "sensitive": policy.is_sensitive(category, False),
+                    "latitude": lat,
+                    "longitude": lon,
+                    "occurred_at": at,
+                    "description": "x",
+                },
+            )
         await session.commit()
     try:
         # the base numbers, by brute force: per (cell of resolution 7, month, governorate), incidents that
@@ -481,11 +593,18 @@ async def test_every_public_number_is_a_sum_of_published_base_numbers(gql, sessi
             if "governorateId" in area:
                 held = {cell for cell, _ in published}
             else:
-                shape = (h3.LatLngPoly([(area["bbox"]["south"], area["bbox"]["west"]),
-                                        (area["bbox"]["south"], area["bbox"]["east"]),
-                                        (area["bbox"]["north"], area["bbox"]["east"]),
-                                        (area["bbox"]["north"], area["bbox"]["west"])])
-                         if "bbox" in area else h3.geo_to_h3shape(area["polygon"]))
+                shape = (
+                    h3.LatLngPoly(
+                        [
+                            (area["bbox"]["south"], area["bbox"]["west"]),
+                            (area["bbox"]["south"], area["bbox"]["east"]),
+                            (area["bbox"]["north"], area["bbox"]["east"]),
+                            (area["bbox"]["north"], area["bbox"]["west"]),
+                        ]
+                    )
+                    if "bbox" in area
+                    else h3.geo_to_h3shape(area["polygon"])
+                )
                 held = set(h3.h3shape_to_cells(shape, 7))
             expected: dict[str, int] = defaultdict(int)
             for (cell, month), n in published.items():
@@ -507,14 +626,27 @@ async def test_a_coarse_cell_minus_its_children_reveals_nothing(gql, sessionmake
     parent = h3.cell_to_parent(shown, 6)
     hidden = next(c for c in sorted(h3.cell_to_children(parent, 7)) if c != shown)
     async with sessionmaker() as session:
-        for cell, month, n in ((shown, MONTHS[0], 7), (hidden, MONTHS[0], 3), (shown, MONTHS[1], 6),
-                               (shown, MONTHS[2], 2)):
+        for cell, month, n in (
+            (shown, MONTHS[0], 7),
+            (hidden, MONTHS[0], 3),
+            (shown, MONTHS[1], 6),
+            (shown, MONTHS[2], 2),
+        ):
             lat, lon = h3.cell_to_latlng(cell)
             for i in range(n):
-                await incident_repo.insert_incident(session, {
-                    "client_id": uuid.uuid4(), "station_id": world.stations[0], "category": "THEFT",
-                    "sensitive": False, "latitude": lat, "longitude": lon,
-                    "occurred_at": (month + timedelta(days=2, hours=i)).astimezone(UTC), "description": "x"})
+                await incident_repo.insert_incident(
+                    session,
+                    {
+                        "client_id": uuid.uuid4(),
+                        "station_id": world.stations[0],
+                        "category": "THEFT",
+                        "sensitive": False,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "occurred_at": (month + timedelta(days=2, hours=i)).astimezone(UTC),
+                        "description": "x",
+                    },
+                )
         await session.commit()
     lat, lon = h3.cell_to_latlng(parent)
     area = {"bbox": {"south": lat - 0.2, "west": lon - 0.2, "north": lat + 0.2, "east": lon + 0.2}}
@@ -534,6 +666,7 @@ async def test_a_coarse_cell_minus_its_children_reveals_nothing(gql, sessionmake
 
 @pytest.mark.parametrize("area", [{"stationId": "U3RhdGlvbjox"}])
 async def test_the_public_map_is_asked_by_place(gql, area) -> None:
-    body = await gql(PUBLIC, {"area": area, "from": MONTHS[0].isoformat(), "to": MONTHS[1].isoformat(),
-                              "res": 7})
+    body = await gql(
+        PUBLIC, {"area": area, "from": MONTHS[0].isoformat(), "to": MONTHS[1].isoformat(), "res": 7}
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

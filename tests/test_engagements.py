@@ -62,8 +62,10 @@ mutation Start($input: StartPatrolInput!) {
 }
 """
 NODE = "query Node($id: ID!) { node(id: $id) { id ... on Engagement { kind followUps { id } } } }"
-COUNTS = [f"SELECT count(*) FROM {table}"  # noqa: S608 (fixed table names)
-          for table in ("engagements", "follow_up_actions", "client_requests", "audit_log")]
+COUNTS = [
+    f"SELECT count(*) FROM {table}"  # noqa: S608 (fixed table names)
+    for table in ("engagements", "follow_up_actions", "client_requests", "audit_log")
+]
 EAST_MOSUL = {"latitude": 36.3400, "longitude": 43.1500, "accuracyMeters": 12.0}
 
 
@@ -90,7 +92,9 @@ async def _world(sessionmaker) -> World:
         neighbour = await make_station(session, governorate="IQ-NI")
         baghdad = await make_station(session, governorate="IQ-BG", latitude=33.31, longitude=44.36)
         world = World(
-            station=station, neighbour=neighbour, baghdad=baghdad,
+            station=station,
+            neighbour=neighbour,
+            baghdad=baghdad,
             officer=await make_officer(session, station_id=station),
             colleague=await make_officer(session, station_id=station, gender="FEMALE"),
             bystander=await make_officer(session, station_id=station),
@@ -127,8 +131,12 @@ def _today() -> date:
 
 
 def _input(**overrides) -> dict:
-    values = {"clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "location": EAST_MOSUL,
-              "occurredAt": _iso(_ago(hours=3))}
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "kind": "COMMUNITY_MEETING",
+        "location": EAST_MOSUL,
+        "occurredAt": _iso(_ago(hours=3)),
+    }
     values.update(overrides)
     return values
 
@@ -151,22 +159,37 @@ def _fields(payload: dict) -> dict[tuple[str, ...], str]:
 
 # --- logging ----------------------------------------------------------------------------------------
 
+
 async def test_log_engagement_with_follow_ups_on_a_patrol(gql, sessionmaker):
     # given an officer out on a patrol
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
-    started = await gql(START_PATROL, {"input": {"clientId": str(uuid.uuid4()),
-                                                 "startedAt": _iso(_ago(hours=4))}}, headers=headers)
+    started = await gql(
+        START_PATROL,
+        {"input": {"clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(hours=4))}},
+        headers=headers,
+    )
     patrol = started["data"]["startPatrol"]["patrol"]
     due = _today() + timedelta(days=7)
     # when he logs a meeting with what was raised and what was promised
     engagement = await _log(
-        gql, headers, kind="WOMEN_OUTREACH", durationMinutes=90, patrolId=patrol["id"],
-        attendees={"total": 40, "women": 25, "youth": 10}, topics=["  street lighting ", "school safety"],
+        gql,
+        headers,
+        kind="WOMEN_OUTREACH",
+        durationMinutes=90,
+        patrolId=patrol["id"],
+        attendees={"total": 40, "women": 25, "youth": 10},
+        topics=["  street lighting ", "school safety"],
         notes="Met at the community hall.",
-        followUps=[{"description": "Ask the municipality about the lights", "dueOn": due.isoformat(),
-                    "ownerId": _gid("Officer", world.colleague[0])},
-                   {"description": "Visit the school headmaster"}])
+        followUps=[
+            {
+                "description": "Ask the municipality about the lights",
+                "dueOn": due.isoformat(),
+                "ownerId": _gid("Officer", world.colleague[0]),
+            },
+            {"description": "Visit the school headmaster"},
+        ],
+    )
     # then it is stored as given, with its actions, station, patrol and author
     assert engagement["kind"] == "WOMEN_OUTREACH" and engagement["durationMinutes"] == 90
     assert engagement["attendees"] == {"total": 40, "women": 25, "youth": 10}
@@ -178,15 +201,26 @@ async def test_log_engagement_with_follow_ups_on_a_patrol(gql, sessionmaker):
     assert engagement["flags"] == []
     first, second = engagement["followUps"]
     assert (first["description"], first["dueOn"], first["status"], first["overdue"]) == (
-        "Ask the municipality about the lights", due.isoformat(), "OPEN", False)
+        "Ask the municipality about the lights",
+        due.isoformat(),
+        "OPEN",
+        False,
+    )
     assert first["owner"]["id"] == _gid("Officer", world.colleague[0])
     assert second["owner"]["id"] == _gid("Officer", world.officer[0])  # default: the logging officer
     assert second["dueOn"] is None
     # and it is audited, and readable as a node
     async with sessionmaker() as session:
-        audited = (await session.execute(text(
-            "SELECT count(*) FROM audit_log WHERE action = 'logEngagement' AND entity_type = 'Engagement' "
-            "AND entity_id = :id"), {"id": _key(engagement["id"])})).scalar_one()
+        audited = (
+            await session.execute(
+                text(
+                    "SELECT count(*) FROM audit_log WHERE action = 'logEngagement' AND entity_type = "
+                    "'Engagement' "
+                    "AND entity_id = :id"
+                ),
+                {"id": _key(engagement["id"])},
+            )
+        ).scalar_one()
     assert audited == 1
     node = (await gql(NODE, {"id": engagement["id"]}, headers=headers))["data"]["node"]
     assert node["kind"] == "WOMEN_OUTREACH" and len(node["followUps"]) == 2
@@ -197,13 +231,20 @@ async def test_authenticity_flags_and_patrol_client_id(gql, sessionmaker):
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
     patrol_client_id = str(uuid.uuid4())
-    started = await gql(START_PATROL, {"input": {"clientId": patrol_client_id,
-                                                 "startedAt": _iso(_ago(hours=4))}}, headers=headers)
+    started = await gql(
+        START_PATROL,
+        {"input": {"clientId": patrol_client_id, "startedAt": _iso(_ago(hours=4))}},
+        headers=headers,
+    )
     # when an engagement names it so, from a mocked, imprecise location, synced two days late
-    engagement = await _log(gql, headers, patrolClientId=patrol_client_id, occurredAt=_iso(_ago(days=2)),
-                            recordedAt=_iso(_ago(days=2)),
-                            location={"latitude": 36.34, "longitude": 43.15, "accuracyMeters": 250.0,
-                                      "mocked": True})
+    engagement = await _log(
+        gql,
+        headers,
+        patrolClientId=patrol_client_id,
+        occurredAt=_iso(_ago(days=2)),
+        recordedAt=_iso(_ago(days=2)),
+        location={"latitude": 36.34, "longitude": 43.15, "accuracyMeters": 250.0, "mocked": True},
+    )
     # then it is linked and flagged
     assert engagement["patrol"]["id"] == started["data"]["startPatrol"]["patrol"]["id"]
     assert engagement["flags"] == ["LATE_SYNC", "POOR_GPS_ACCURACY", "MOCK_LOCATION"]
@@ -214,8 +255,9 @@ async def test_a_retry_returns_the_same_engagement_and_writes_nothing(gql, sessi
     # given a logged engagement
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
-    variables = {"input": _input(topics=["water supply dispute"],
-                                 followUps=[{"description": "Call the mayor"}])}
+    variables = {
+        "input": _input(topics=["water supply dispute"], followUps=[{"description": "Call the mayor"}])
+    }
     first = (await gql(LOG, variables, headers=headers))["data"]["logEngagement"]
     before = await _counts(sessionmaker)
     # when the phone sends it again
@@ -245,27 +287,45 @@ async def test_every_problem_is_named_at_once(gql, sessionmaker):
     occurred = _ago(days=3)
     before = await _counts(sessionmaker)
     # when an engagement breaks every rule
-    body = await gql(LOG, {"input": _input(
-        occurredAt=_iso(occurred), recordedAt=_iso(_ago(days=-1)),
-        location={"latitude": 91.0, "longitude": 43.15, "accuracyMeters": -1.0},
-        durationMinutes=0, attendees={"total": 10, "women": 11, "youth": -1},
-        topics=["  ", "x" * 201, "fine"], notes="n" * 4001,
-        followUps=[{"description": " "},
-                   {"description": "ok", "dueOn": (occurred - timedelta(days=2)).date().isoformat()},
-                   {"description": "ok", "dueOn": (_today() + timedelta(days=3 * 365)).isoformat()},
-                   {"description": "ok", "ownerId": _gid("Officer", world.outsider[0])},
-                   {"description": "ok", "ownerId": _gid("Station", world.station)}],
-    )}, headers=headers)
+    body = await gql(
+        LOG,
+        {
+            "input": _input(
+                occurredAt=_iso(occurred),
+                recordedAt=_iso(_ago(days=-1)),
+                location={"latitude": 91.0, "longitude": 43.15, "accuracyMeters": -1.0},
+                durationMinutes=0,
+                attendees={"total": 10, "women": 11, "youth": -1},
+                topics=["  ", "x" * 201, "fine"],
+                notes="n" * 4001,
+                followUps=[
+                    {"description": " "},
+                    {"description": "ok", "dueOn": (occurred - timedelta(days=2)).date().isoformat()},
+                    {"description": "ok", "dueOn": (_today() + timedelta(days=3 * 365)).isoformat()},
+                    {"description": "ok", "ownerId": _gid("Officer", world.outsider[0])},
+                    {"description": "ok", "ownerId": _gid("Station", world.station)},
+                ],
+            )
+        },
+        headers=headers,
+    )
     # then each is reported with its field, and nothing is written
     payload = body["data"]["logEngagement"]
     assert payload["engagement"] is None
     assert _fields(payload) == {
-        ("location", "latitude"): "INVALID", ("location", "accuracyMeters"): "INVALID",
-        ("recordedAt",): "INVALID", ("durationMinutes",): "INVALID",
-        ("attendees", "youth"): "INVALID", ("attendees", "women"): "INVALID",
-        ("topics", "0"): "INVALID", ("topics", "1"): "INVALID", ("notes",): "INVALID",
-        ("followUps", "0", "description"): "INVALID", ("followUps", "1", "dueOn"): "INVALID",
-        ("followUps", "2", "dueOn"): "INVALID", ("followUps", "3", "ownerId"): "INVALID",
+        ("location", "latitude"): "INVALID",
+        ("location", "accuracyMeters"): "INVALID",
+        ("recordedAt",): "INVALID",
+        ("durationMinutes",): "INVALID",
+        ("attendees", "youth"): "INVALID",
+        ("attendees", "women"): "INVALID",
+        ("topics", "0"): "INVALID",
+        ("topics", "1"): "INVALID",
+        ("notes",): "INVALID",
+        ("followUps", "0", "description"): "INVALID",
+        ("followUps", "1", "dueOn"): "INVALID",
+        ("followUps", "2", "dueOn"): "INVALID",
+        ("followUps", "3", "ownerId"): "INVALID",
         ("followUps", "4", "ownerId"): "INVALID",
     }
     assert await _counts(sessionmaker) == before
@@ -274,12 +334,24 @@ async def test_every_problem_is_named_at_once(gql, sessionmaker):
 async def test_limits_on_lists_and_durations(gql, sessionmaker):
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
-    body = await gql(LOG, {"input": _input(durationMinutes=1441, topics=["t"] * 31,
-                                           followUps=[{"description": "d"}] * 21,
-                                           occurredAt=_iso(_ago(days=400)))}, headers=headers)
+    body = await gql(
+        LOG,
+        {
+            "input": _input(
+                durationMinutes=1441,
+                topics=["t"] * 31,
+                followUps=[{"description": "d"}] * 21,
+                occurredAt=_iso(_ago(days=400)),
+            )
+        },
+        headers=headers,
+    )
     assert _fields(body["data"]["logEngagement"]) == {
-        ("durationMinutes",): "INVALID", ("topics",): "INVALID", ("followUps",): "INVALID",
-        ("occurredAt",): "INVALID"}
+        ("durationMinutes",): "INVALID",
+        ("topics",): "INVALID",
+        ("followUps",): "INVALID",
+        ("occurredAt",): "INVALID",
+    }
 
 
 async def test_more_women_than_attendees_is_refused_in_the_callers_language(gql, sessionmaker):
@@ -305,8 +377,9 @@ async def test_unknown_patrols_are_not_found(gql, sessionmaker):
     assert _fields(by_id["data"]["logEngagement"]) == {("patrolId",): "NOT_FOUND"}
     by_client = await gql(LOG, {"input": _input(patrolClientId=str(uuid.uuid4()))}, headers=headers)
     assert _fields(by_client["data"]["logEngagement"]) == {("patrolClientId",): "NOT_FOUND"}
-    both = await gql(LOG, {"input": _input(patrolId=_gid("Patrol", 1), patrolClientId=str(uuid.uuid4()))},
-                     headers=headers)
+    both = await gql(
+        LOG, {"input": _input(patrolId=_gid("Patrol", 1), patrolClientId=str(uuid.uuid4()))}, headers=headers
+    )
     assert _fields(both["data"]["logEngagement"]) == {("patrolId",): "INVALID"}
 
 
@@ -314,14 +387,25 @@ async def test_a_patrol_of_another_station_is_refused(gql, sessionmaker):
     # given a supervisor's patrol at the neighbouring station
     world = await _world(sessionmaker)
     supervisor = await sign_in(gql, world.supervisor[1])
-    started = await gql(START_PATROL, {"input": {
-        "clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(hours=4)),
-        "stationId": _gid("Station", world.neighbour), "officerIds": [_gid("Officer", world.outsider[0])]}},
-        headers=supervisor)
+    started = await gql(
+        START_PATROL,
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "startedAt": _iso(_ago(hours=4)),
+                "stationId": _gid("Station", world.neighbour),
+                "officerIds": [_gid("Officer", world.outsider[0])],
+            }
+        },
+        headers=supervisor,
+    )
     patrol_id = started["data"]["startPatrol"]["patrol"]["id"]
     # when the supervisor links it to an engagement at another station, then it is refused
-    body = await gql(LOG, {"input": _input(patrolId=patrol_id, stationId=_gid("Station", world.station))},
-                     headers=supervisor)
+    body = await gql(
+        LOG,
+        {"input": _input(patrolId=patrol_id, stationId=_gid("Station", world.station))},
+        headers=supervisor,
+    )
     assert _fields(body["data"]["logEngagement"]) == {("patrolId",): "INVALID"}
     # and the officer of the first station does not see that patrol at all
     officer = await sign_in(gql, world.officer[1])
@@ -334,10 +418,18 @@ async def test_supervisors_name_the_station_or_a_patrol(gql, sessionmaker):
     headers = await sign_in(gql, world.supervisor[1])
     body = await gql(LOG, {"input": _input()}, headers=headers)
     assert _fields(body["data"]["logEngagement"]) == {("stationId",): "INVALID"}
-    started = await gql(START_PATROL, {"input": {
-        "clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(hours=4)),
-        "stationId": _gid("Station", world.neighbour), "officerIds": [_gid("Officer", world.outsider[0])]}},
-        headers=headers)
+    started = await gql(
+        START_PATROL,
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "startedAt": _iso(_ago(hours=4)),
+                "stationId": _gid("Station", world.neighbour),
+                "officerIds": [_gid("Officer", world.outsider[0])],
+            }
+        },
+        headers=headers,
+    )
     patrol_id = started["data"]["startPatrol"]["patrol"]["id"]
     engagement = await _log(gql, headers, patrolId=patrol_id, followUps=[{"description": "Write a report"}])
     assert engagement["station"]["id"] == _gid("Station", world.neighbour)
@@ -345,6 +437,7 @@ async def test_supervisors_name_the_station_or_a_patrol(gql, sessionmaker):
 
 
 # --- permissions ------------------------------------------------------------------------------------
+
 
 async def test_an_officer_cannot_log_at_another_station(gql, sessionmaker):
     world = await _world(sessionmaker)
@@ -386,24 +479,30 @@ async def test_engagements_are_listed_only_within_the_viewers_scope(gql, session
 
 # --- follow-up actions ------------------------------------------------------------------------------
 
+
 async def test_the_owner_moves_an_action_along_and_an_unrelated_officer_cannot(gql, sessionmaker):
     # given an action owned by a colleague
     world = await _world(sessionmaker)
-    engagement = await _log(gql, await sign_in(gql, world.officer[1]), followUps=[
-        {"description": "Fix the lights", "ownerId": _gid("Officer", world.colleague[0])}])
+    engagement = await _log(
+        gql,
+        await sign_in(gql, world.officer[1]),
+        followUps=[{"description": "Fix the lights", "ownerId": _gid("Officer", world.colleague[0])}],
+    )
     action_id = engagement["followUps"][0]["id"]
 
     async def update(badge: str, status: str, **extra) -> dict:
         headers = await sign_in(gql, badge)
-        return await gql(UPDATE, {"input": {"followUpActionId": action_id, "status": status, **extra}},
-                         headers=headers)
+        return await gql(
+            UPDATE, {"input": {"followUpActionId": action_id, "status": status, **extra}}, headers=headers
+        )
 
     # when the owner starts and finishes it
     started = (await update(world.colleague[1], "IN_PROGRESS"))["data"]["updateFollowUpAction"]
     assert started["errors"] == [] and started["followUpAction"]["status"] == "IN_PROGRESS"
     assert started["followUpAction"]["engagement"]["id"] == engagement["id"]
-    done = await update(world.colleague[1], "DONE", note="The municipality replaced two lamps.",
-                        clientId=str(uuid.uuid4()))
+    done = await update(
+        world.colleague[1], "DONE", note="The municipality replaced two lamps.", clientId=str(uuid.uuid4())
+    )
     assert done["data"]["updateFollowUpAction"]["followUpAction"]["status"] == "DONE"
     # then an officer of the station who does not own it is refused, and one of another station finds nothing
     refused = await update(world.bystander[1], "OPEN")
@@ -418,8 +517,11 @@ async def test_the_owner_moves_an_action_along_and_an_unrelated_officer_cannot(g
         assert payload["errors"] == [] and payload["followUpAction"]["status"] == status, who
     # and every change is audited, with its note
     async with sessionmaker() as session:
-        rows = (await session.execute(text(
-            "SELECT after FROM audit_log WHERE action = 'updateFollowUpAction' ORDER BY id"))).all()
+        rows = (
+            await session.execute(
+                text("SELECT after FROM audit_log WHERE action = 'updateFollowUpAction' ORDER BY id")
+            )
+        ).all()
     assert [r.after["status"] for r in rows] == ["IN_PROGRESS", "DONE", "OPEN", "IN_PROGRESS", "DONE"]
     assert rows[1].after["note"] == "The municipality replaced two lamps."
     # and the action is a node for those who see it
@@ -434,8 +536,13 @@ async def test_the_same_status_again_changes_nothing(gql, sessionmaker):
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
     engagement = await _log(gql, headers, followUps=[{"description": "Call back"}])
-    variables = {"input": {"followUpActionId": engagement["followUps"][0]["id"], "status": "DONE",
-                           "clientId": str(uuid.uuid4())}}
+    variables = {
+        "input": {
+            "followUpActionId": engagement["followUps"][0]["id"],
+            "status": "DONE",
+            "clientId": str(uuid.uuid4()),
+        }
+    }
     await gql(UPDATE, variables, headers=headers)
     before = await _counts(sessionmaker)
     again = (await gql(UPDATE, variables, headers=headers))["data"]["updateFollowUpAction"]
@@ -450,12 +557,18 @@ async def test_overdue_actions_are_those_past_due_and_not_done(gql, sessionmaker
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
     today = _today()
-    engagement = await _log(gql, headers, occurredAt=_iso(_ago(days=10)), followUps=[
-        {"description": "late", "dueOn": (today - timedelta(days=5)).isoformat()},
-        {"description": "late but done", "dueOn": (today - timedelta(days=5)).isoformat()},
-        {"description": "today", "dueOn": today.isoformat()},
-        {"description": "next week", "dueOn": (today + timedelta(days=7)).isoformat()},
-        {"description": "whenever"}])
+    engagement = await _log(
+        gql,
+        headers,
+        occurredAt=_iso(_ago(days=10)),
+        followUps=[
+            {"description": "late", "dueOn": (today - timedelta(days=5)).isoformat()},
+            {"description": "late but done", "dueOn": (today - timedelta(days=5)).isoformat()},
+            {"description": "today", "dueOn": today.isoformat()},
+            {"description": "next week", "dueOn": (today + timedelta(days=7)).isoformat()},
+            {"description": "whenever"},
+        ],
+    )
     done = engagement["followUps"][1]["id"]
     await gql(UPDATE, {"input": {"followUpActionId": done, "status": "DONE"}}, headers=headers)
     # when the loop is read
@@ -464,17 +577,25 @@ async def test_overdue_actions_are_those_past_due_and_not_done(gql, sessionmaker
     # then only the late open one is overdue; the rest come soonest due first, undated last
     assert [e["node"]["description"] for e in overdue["edges"]] == ["late"]
     assert overdue["totalCount"] == 1 and overdue["edges"][0]["node"]["overdue"] is True
-    assert [e["node"]["description"] for e in others["edges"]] == ["late but done", "today", "next week",
-                                                                   "whenever"]
+    assert [e["node"]["description"] for e in others["edges"]] == [
+        "late but done",
+        "today",
+        "next week",
+        "whenever",
+    ]
     assert others["totalCount"] == 4
     # and the other filters narrow it
-    mine = {"ownerId": _gid("Officer", world.officer[0]), "status": "OPEN",
-            "stationId": _gid("Station", world.station)}
+    mine = {
+        "ownerId": _gid("Officer", world.officer[0]),
+        "status": "OPEN",
+        "stationId": _gid("Station", world.station),
+    }
     listed = (await gql(ACTIONS, {"filter": mine}, headers=headers))["data"]["followUpActions"]
     assert listed["totalCount"] == 4
     colleague = {"ownerId": _gid("Officer", world.colleague[0])}
     assert (await gql(ACTIONS, {"filter": colleague}, headers=headers))["data"]["followUpActions"][
-        "totalCount"] == 0
+        "totalCount"
+    ] == 0
 
 
 async def test_follow_up_actions_page_through_in_due_order(gql, sessionmaker):
@@ -495,12 +616,16 @@ async def test_follow_up_actions_page_through_in_due_order(gql, sessionmaker):
 
 # --- lists ------------------------------------------------------------------------------------------
 
+
 async def test_engagements_page_newest_first_and_filter(gql, sessionmaker):
     # given three engagements of two kinds, one on a patrol
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
-    started = await gql(START_PATROL, {"input": {"clientId": str(uuid.uuid4()),
-                                                 "startedAt": _iso(_ago(days=4))}}, headers=headers)
+    started = await gql(
+        START_PATROL,
+        {"input": {"clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(days=4))}},
+        headers=headers,
+    )
     patrol_id = started["data"]["startPatrol"]["patrol"]["id"]
     # (home visits are ordered by their day, for everyone: resolvers/disclosure.py; two days apart, the
     # order is the same whatever the hour now)
@@ -509,8 +634,9 @@ async def test_engagements_page_newest_first_and_filter(gql, sessionmaker):
     newest = await _log(gql, headers, occurredAt=_iso(_ago(hours=1)), kind="HOME_VISIT")
     # when read a page at a time
     first = (await gql(ENGAGEMENTS, {"first": 2}, headers=headers))["data"]["engagements"]
-    rest = (await gql(ENGAGEMENTS, {"first": 2, "after": first["pageInfo"]["endCursor"]},
-                      headers=headers))["data"]["engagements"]
+    rest = (await gql(ENGAGEMENTS, {"first": 2, "after": first["pageInfo"]["endCursor"]}, headers=headers))[
+        "data"
+    ]["engagements"]
     # then newest first, with the total over every page
     everyone = [newest["id"], middle["id"], oldest["id"]]
     assert [e["node"]["id"] for e in first["edges"] + rest["edges"]] == everyone
@@ -543,12 +669,23 @@ async def test_listing_with_details_takes_the_same_statements_for_any_page(gql, 
     # given five engagements, each with two actions of two owners, on a patrol
     world = await _world(sessionmaker)
     headers = await sign_in(gql, world.officer[1])
-    started = await gql(START_PATROL, {"input": {"clientId": str(uuid.uuid4()),
-                                                 "startedAt": _iso(_ago(days=1))}}, headers=headers)
+    started = await gql(
+        START_PATROL,
+        {"input": {"clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(days=1))}},
+        headers=headers,
+    )
     patrol_id = started["data"]["startPatrol"]["patrol"]["id"]
     for n in range(5):
-        await _log(gql, headers, occurredAt=_iso(_ago(hours=n + 1)), patrolId=patrol_id, followUps=[
-            {"description": "a"}, {"description": "b", "ownerId": _gid("Officer", world.colleague[0])}])
+        await _log(
+            gql,
+            headers,
+            occurredAt=_iso(_ago(hours=n + 1)),
+            patrolId=patrol_id,
+            followUps=[
+                {"description": "a"},
+                {"description": "b", "ownerId": _gid("Officer", world.colleague[0])},
+            ],
+        )
     # when a page of one and a page of five are read with their details
     with statements(sessionmaker) as one:
         small = await gql(DETAILS, {"first": 1}, headers=headers)

@@ -21,11 +21,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from api.app import create_app
+from api.config import Settings
 from api.security import secret_key
 from db.demo_fieldwork import insert_rows
 from db.engine import make_engine, make_reader, make_sessionmaker
 from db.models import Incident
-from db.settings import Settings
 from resolvers import tokens
 from resolvers.messages import message
 from tests.conftest import GraphQL
@@ -39,9 +39,13 @@ DAY = datetime(2026, 3, 15, 9, tzinfo=UTC)
 
 
 def _params(**overrides) -> dict:
-    values = {"format": "csv", "from": (DAY - timedelta(hours=6)).isoformat(),
-              "to": (DAY + timedelta(hours=6)).isoformat(), "resolution": "10",
-              "governorateId": gid("Governorate", "IQ-NI")}
+    values = {
+        "format": "csv",
+        "from": (DAY - timedelta(hours=6)).isoformat(),
+        "to": (DAY + timedelta(hours=6)).isoformat(),
+        "resolution": "10",
+        "governorateId": gid("Governorate", "IQ-NI"),
+    }
     values.update(overrides)
     return values
 
@@ -59,8 +63,9 @@ def _settings(tmp_path, **env: str) -> Settings:
 
 async def test_exports_are_rate_limited_per_officer(committed_sessionmaker, engine, tmp_path) -> None:
     # Committed sessions: the buckets are written beside the export's own transaction, as in the server.
-    settings = _settings(tmp_path, MARKAZ_RATE_LIMIT="on", MARKAZ_RATE_EXPORT_BURST="2",
-                         MARKAZ_RATE_SYNC_MS="0")
+    settings = _settings(
+        tmp_path, MARKAZ_RATE_LIMIT="on", MARKAZ_RATE_EXPORT_BURST="2", MARKAZ_RATE_SYNC_MS="0"
+    )
     async with _client(settings, committed_sessionmaker, make_reader(engine)) as client:
         world = await _world(GraphQL(client), committed_sessionmaker)
         supervisor = world.headers["supervisor"]
@@ -95,10 +100,11 @@ async def _signed_in(client: httpx.AsyncClient, committed_sessionmaker) -> dict[
     return {"authorization": f"Bearer {body['data']['login']['accessToken']}", "accept-language": "en"}
 
 
-async def test_an_export_is_stopped_at_its_deadline_with_a_clear_error(committed_sessionmaker, database_url,
-                                                                        tmp_path) -> None:
+async def test_an_export_is_stopped_at_its_deadline_with_a_clear_error(
+    committed_sessionmaker, database_url, tmp_path
+) -> None:
     settings = _settings(tmp_path, MARKAZ_EXPORT_SECONDS="1")
-    # The server's engine: a statement is never cut off by a cancellation (db.core.to_the_end), so the
+    # The server's engine: a statement is never cut off by a cancellation (db.statements.to_the_end), so the
     # deadline takes effect once the statement in flight ends, which the command timeout bounds.
     served = make_engine(database_url, pool_size=2, command_timeout_s=2.0)
     async with _client(settings, make_sessionmaker(served), make_reader(served)) as client:
@@ -134,9 +140,20 @@ async def test_an_export_does_not_hold_up_the_event_loop(committed_sessionmaker,
     # given a month with incidents in some fourteen thousand cells of resolution 10
     async with committed_sessionmaker() as session:
         station = await make_station(session, governorate="IQ-NI", latitude=MOSUL[0], longitude=MOSUL[1])
-        rows = [{"client_id": uuid.uuid4(), "station_id": station, "category": "THEFT", "sensitive": False,
-                 "latitude": MOSUL[0] + 0.0012 * i, "longitude": MOSUL[1] + 0.0012 * j, "occurred_at": DAY,
-                 "description": "for the export"} for i in range(120) for j in range(120)]
+        rows = [
+            {
+                "client_id": uuid.uuid4(),
+                "station_id": station,
+                "category": "THEFT",
+                "sensitive": False,
+                "latitude": MOSUL[0] + 0.0012 * i,
+                "longitude": MOSUL[1] + 0.0012 * j,
+                "occurred_at": DAY,
+                "description": "for the export",
+            }
+            for i in range(120)
+            for j in range(120)
+        ]
         await insert_rows(session, Incident, rows)
         await session.commit()
     settings = _settings(tmp_path)
@@ -159,8 +176,10 @@ async def test_an_export_does_not_hold_up_the_event_loop(committed_sessionmaker,
         gc.freeze()
         ticking = asyncio.create_task(ticker())
         try:
-            answers = [await client.get("/exports/activity", params=_params(format=fmt), headers=headers)
-                       for fmt in ("csv", "geojson")]
+            answers = [
+                await client.get("/exports/activity", params=_params(format=fmt), headers=headers)
+                for fmt in ("csv", "geojson")
+            ]
         finally:
             done.set()
             await ticking
@@ -173,8 +192,9 @@ async def test_an_export_does_not_hold_up_the_event_loop(committed_sessionmaker,
 
 
 @pytest.mark.parametrize("outage", ["refused", "frozen"])
-async def test_an_export_answers_503_in_json_while_the_database_cannot_be_reached(database_url, tmp_path,
-                                                                                   outage) -> None:
+async def test_an_export_answers_503_in_json_while_the_database_cannot_be_reached(
+    database_url, tmp_path, outage
+) -> None:
     relay = FreezableRelay(make_url(database_url).port)
     relay.freeze()  # accepts the connection, never answers
     port = relay.port if outage == "frozen" else free_port()  # nothing listens there: refused
@@ -185,8 +205,11 @@ async def test_an_export_answers_503_in_json_while_the_database_cannot_be_reache
     try:
         async with _client(settings, make_sessionmaker(engine)) as client:
             started = time.monotonic()
-            response = await client.get("/exports/activity", params=_params(),
-                                        headers={"authorization": f"Bearer {token}", "accept-language": "en"})
+            response = await client.get(
+                "/exports/activity",
+                params=_params(),
+                headers={"authorization": f"Bearer {token}", "accept-language": "en"},
+            )
         assert response.status_code == 503, response.text
         assert time.monotonic() - started < 3
         assert int(response.headers["retry-after"]) > 0

@@ -150,8 +150,13 @@ class Load:
     async def citizen(self, n: int) -> None:
         near = {"latitude": HERE["latitude"] + n * 0.001, "longitude": HERE["longitude"]}
         while not self.stopping.is_set():
-            await self._send("nearest", "POST", "/graphql", headers=HEADERS,
-                             json={"query": NEAREST, "variables": {"near": near}})
+            await self._send(
+                "nearest",
+                "POST",
+                "/graphql",
+                headers=HEADERS,
+                json={"query": NEAREST, "variables": {"near": near}},
+            )
             await asyncio.sleep(0.05)
 
     async def officer(self) -> None:
@@ -159,13 +164,26 @@ class Load:
         while not self.stopping.is_set():
             occurred = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
             ids = [str(uuid.uuid4()) for _ in range(3)]
-            entries = [{"reportIncident": {
-                "clientId": cid, "category": "THEFT", "occurredAt": occurred,
-                "location": {**HERE, "accuracyMeters": 10.0}, "description": "Phone taken at the market"}}
-                for cid in ids]
+            entries = [
+                {
+                    "reportIncident": {
+                        "clientId": cid,
+                        "category": "THEFT",
+                        "occurredAt": occurred,
+                        "location": {**HERE, "accuracyMeters": 10.0},
+                        "description": "Phone taken at the market",
+                    }
+                }
+                for cid in ids
+            ]
             while True:  # the same batch until it is acknowledged, even once asked to stop
-                outcome = await self._send("sync", "POST", "/graphql", headers=headers,
-                                           json={"query": SYNC, "variables": {"input": {"entries": entries}}})
+                outcome = await self._send(
+                    "sync",
+                    "POST",
+                    "/graphql",
+                    headers=headers,
+                    json={"query": SYNC, "variables": {"input": {"entries": entries}}},
+                )
                 if outcome.status == 200:
                     import orjson
 
@@ -191,13 +209,19 @@ class Load:
 
     def between(self, start: float, end: float, kind: str | None = None) -> list[Outcome]:
         """Outcomes of requests sent and answered within [start, end]."""
-        return [o for o in self.outcomes if start <= o.started and o.started + o.seconds <= end
-                and (kind is None or o.kind == kind)]
+        return [
+            o
+            for o in self.outcomes
+            if start <= o.started and o.started + o.seconds <= end and (kind is None or o.kind == kind)
+        ]
 
 
 async def _token(client: httpx.AsyncClient, badge: str) -> str:
-    response = await client.post("/graphql", headers=HEADERS,
-                                  json={"query": LOGIN, "variables": {"badge": badge, "password": PASSWORD}})
+    response = await client.post(
+        "/graphql",
+        headers=HEADERS,
+        json={"query": LOGIN, "variables": {"badge": badge, "password": PASSWORD}},
+    )
     payload = response.json()["data"]["login"]
     assert payload["errors"] == [], payload
     return payload["accessToken"]
@@ -246,11 +270,16 @@ async def test_database_restart_under_load(rig: Rig, served: MarkazServer) -> No
     assert {o.kind for o in after} == {"nearest", "sync", "readyz"}, {o.kind for o in after}
     failed = [(o.kind, o.status, o.body[:200]) for o in after if o.status != 200]
     assert not failed, failed
-    first_ok = min(o.started + o.seconds for o in load.outcomes
-                   if o.started >= back_at and o.status == 200 and o.kind == "nearest")
-    print(f"\nrestart under load: {len(load.outcomes)} requests, {len(down_graphql)} refused while down "
-          f"(slowest {max(o.seconds for o in down):.3f} s), first success {first_ok - back_at:.2f} s after "
-          f"the database was back")
+    first_ok = min(
+        o.started + o.seconds
+        for o in load.outcomes
+        if o.started >= back_at and o.status == 200 and o.kind == "nearest"
+    )
+    print(
+        f"\nrestart under load: {len(load.outcomes)} requests, {len(down_graphql)} refused while down "
+        f"(slowest {max(o.seconds for o in down):.3f} s), first success {first_ok - back_at:.2f} s after "
+        f"the database was back"
+    )
 
     # Every batch the officer resent until acknowledged is stored, each incident exactly once.
     stored = [cid for cid in await _incident_client_ids(rig.url) if cid not in before_ids]
@@ -270,16 +299,27 @@ async def test_restart_while_idle_is_invisible(rig: Rig, served: MarkazServer) -
         await asyncio.to_thread(rig.pg.stop, "fast")
         await asyncio.to_thread(rig.pg.start)
         # A mutation first (its connection is one of the dead ones), then concurrent queries.
-        entries = [{"reportIncident": {
-            "clientId": str(uuid.uuid4()), "category": "FRAUD", "description": "After an idle restart",
-            "occurredAt": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
-            "location": {**HERE, "accuracyMeters": 10.0}}}]
-        sync = await client.post("/graphql", headers={**HEADERS, "authorization": f"Bearer {token}"},
-                                 json={"query": SYNC, "variables": {"input": {"entries": entries}}})
+        entries = [
+            {
+                "reportIncident": {
+                    "clientId": str(uuid.uuid4()),
+                    "category": "FRAUD",
+                    "description": "After an idle restart",
+                    "occurredAt": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+                    "location": {**HERE, "accuracyMeters": 10.0},
+                }
+            }
+        ]
+        sync = await client.post(
+            "/graphql",
+            headers={**HEADERS, "authorization": f"Bearer {token}"},
+            json={"query": SYNC, "variables": {"input": {"entries": entries}}},
+        )
         assert sync.status_code == 200, sync.text
         assert sync.json()["data"]["syncFieldLog"]["results"][0]["status"] == "APPLIED"
-        answers = await asyncio.gather(*[client.post("/graphql", headers=HEADERS, json=query)
-                                         for _ in range(8)])
+        answers = await asyncio.gather(
+            *[client.post("/graphql", headers=HEADERS, json=query) for _ in range(8)]
+        )
         assert [r.status_code for r in answers] == [200] * 8, [r.text[:300] for r in answers]
         assert all(r.json()["data"]["nearestStations"] for r in answers)
 
@@ -289,8 +329,10 @@ async def _wait_for_lock_waiter(url: str) -> None:
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            waiting = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                          "'markaz' AND wait_event_type = 'Lock'")
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                "'markaz' AND wait_event_type = 'Lock'"
+            )
             if waiting:
                 return
             await asyncio.sleep(0.05)
@@ -301,8 +343,11 @@ async def _wait_for_lock_waiter(url: str) -> None:
 
 def _database_ports(pid: int, pg_port: int) -> list[int]:
     """The local ports of the process's connections to the database."""
-    return [c.laddr.port for c in psutil.Process(pid).net_connections("tcp")
-            if c.raddr and c.raddr.port == pg_port]
+    return [
+        c.laddr.port
+        for c in psutil.Process(pid).net_connections("tcp")
+        if c.raddr and c.raddr.port == pg_port
+    ]
 
 
 async def _sessions_from(url: str, ports: list[int]) -> int:
@@ -324,8 +369,11 @@ async def test_sigterm_lets_the_request_in_flight_finish(rig: Rig) -> None:
             await transaction.start()
             await locker.execute("LOCK TABLE stations IN ACCESS EXCLUSIVE MODE")
             async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
-                in_flight = asyncio.create_task(client.post(
-                    "/graphql", headers=HEADERS, json={"query": NEAREST, "variables": {"near": HERE}}))
+                in_flight = asyncio.create_task(
+                    client.post(
+                        "/graphql", headers=HEADERS, json={"query": NEAREST, "variables": {"near": HERE}}
+                    )
+                )
                 await _wait_for_lock_waiter(rig.url)
                 ports = _database_ports(server.proc.pid, rig.pg.port)
                 assert ports
@@ -372,8 +420,9 @@ async def test_start_up_waits_for_the_database(rig: Rig) -> None:
         await asyncio.to_thread(rig.pg.start)
         await asyncio.to_thread(server.wait_ready, 60)
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
-            response = await client.post("/graphql", headers=HEADERS,
-                                         json={"query": NEAREST, "variables": {"near": HERE}})
+            response = await client.post(
+                "/graphql", headers=HEADERS, json={"query": NEAREST, "variables": {"near": HERE}}
+            )
         assert response.status_code == 200 and response.json()["data"]["nearestStations"], response.text
     finally:
         if not rig.pg.running:

@@ -37,8 +37,12 @@ PER_SOCKET, PER_OFFICER = 3, 4
 @pytest.fixture(scope="module")
 def server(database_url, tmp_path_factory):
     data = tmp_path_factory.mktemp("feed-abuse")
-    running = Server(database_url, data, MARKAZ_FEED_SUBSCRIPTIONS=str(PER_SOCKET),
-                     MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER=str(PER_OFFICER))
+    running = Server(
+        database_url,
+        data,
+        MARKAZ_FEED_SUBSCRIPTIONS=str(PER_SOCKET),
+        MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER=str(PER_OFFICER),
+    )
     try:
         running.wait_ready()
         yield running
@@ -95,10 +99,12 @@ BAD_FRAMES = {
     "subscribe without payload": '{"type": "subscribe", "id": "1"}',
     "payload not an object": '{"type": "subscribe", "id": "1", "payload": 5}',
     "query not a string": '{"type": "subscribe", "id": "1", "payload": {"query": 5}}',
-    "variables not an object": json.dumps({"type": "subscribe", "id": "1",
-                                           "payload": {"query": QUERY, "variables": [1]}}),
-    "operationName not a string": json.dumps({"type": "subscribe", "id": "1",
-                                              "payload": {"query": QUERY, "operationName": {}}}),
+    "variables not an object": json.dumps(
+        {"type": "subscribe", "id": "1", "payload": {"query": QUERY, "variables": [1]}}
+    ),
+    "operationName not a string": json.dumps(
+        {"type": "subscribe", "id": "1", "payload": {"query": QUERY, "operationName": {}}}
+    ),
     "an object as id": json.dumps({"type": "subscribe", "id": {}, "payload": {"query": QUERY}}),
     "a long id": json.dumps({"type": "subscribe", "id": "i" * 200, "payload": {"query": QUERY}}),
     "complete without id": '{"type": "complete"}',
@@ -200,8 +206,11 @@ async def test_an_officers_live_subscriptions_are_capped_over_all_their_sockets(
     received = await second.receive()
     assert received["id"] == refused and received["type"] == "error", received
     error = received["payload"][0]
-    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "subscriptionsPerOfficer",
-                                   "max": PER_OFFICER}
+    assert error["extensions"] == {
+        "code": "LIMIT_EXCEEDED",
+        "limit": "subscriptionsPerOfficer",
+        "max": PER_OFFICER,
+    }
     assert error["message"] == message("subscriptions_per_officer", "ar", limit=PER_OFFICER)
     # while another officer, alone on a socket, is not held to the first one's count
     other = await FeedClient.connect(server, world.officer)
@@ -234,8 +243,9 @@ def _expiring(token: str, seconds: float) -> str:
     """An access token for the same sign-in as `token`, expiring `seconds` from now."""
     officer_id, session_id = tokens.read_access(SECRET, token)
     now = datetime.now(UTC) - tokens.ACCESS_TTL + timedelta(seconds=seconds)
-    return tokens.issue_access(SECRET, officer_id=officer_id, session_id=session_id, role=SUPERVISOR,
-                               now=now)[0]
+    return tokens.issue_access(
+        SECRET, officer_id=officer_id, session_id=session_id, role=SUPERVISOR, now=now
+    )[0]
 
 
 async def test_a_subscription_ends_when_its_token_expires_and_resumes_with_a_fresh_one(server, world):
@@ -243,8 +253,9 @@ async def test_a_subscription_ends_when_its_token_expires_and_resumes_with_a_fre
     client = await FeedClient.connect(server, _expiring(world.supervisor, 4))
     await accepted(client)
     operation = await client.subscribe()
-    cursor = await until_live(client, operation,
-                              lambda: log_engagement(server, world.officer, world.station, *BASRA))
+    cursor = await until_live(
+        client, operation, lambda: log_engagement(server, world.officer, world.station, *BASRA)
+    )
     # when it expires, the subscription ends with UNAUTHENTICATED and the last cursor it was sent
     started = time.monotonic()
     received = await client.receive(wait=10)
@@ -276,20 +287,25 @@ async def test_a_token_expired_at_connection_init_is_refused(server, world):
     assert (await closed_with(client)).code == 4403
 
 
-@pytest.mark.parametrize(("header", "payload", "lang"), [
-    (None, {}, "ar"),
-    ("en", {}, "en"),
-    ("ar", {"Accept-Language": "en"}, "en"),
-    ("en", {"accept-language": "ku-IQ"}, "ku"),
-    ("ku", {"ACCEPT-LANGUAGE": 5}, "ku"),  # not text: the header's
-])
+@pytest.mark.parametrize(
+    ("header", "payload", "lang"),
+    [
+        (None, {}, "ar"),
+        ("en", {}, "en"),
+        ("ar", {"Accept-Language": "en"}, "en"),
+        ("en", {"accept-language": "ku-IQ"}, "ku"),
+        ("ku", {"ACCEPT-LANGUAGE": 5}, "ku"),  # not text: the header's
+    ],
+)
 async def test_answers_follow_the_language_of_connection_init(server, world, header, payload, lang):
     headers = {"Accept-Language": header} if header else {}
-    socket = await websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"],
-                                      additional_headers=headers)
+    socket = await websockets.connect(
+        server.ws_url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+    )
     client = FeedClient(socket)
-    await client.send({"type": "connection_init",
-                       "payload": {"Authorization": f"Bearer {world.supervisor}", **payload}})
+    await client.send(
+        {"type": "connection_init", "payload": {"Authorization": f"Bearer {world.supervisor}", **payload}}
+    )
     await accepted(client)
     operation = await client.subscribe({"after": "not-a-cursor"})
     received = await client.receive()
@@ -300,8 +316,12 @@ async def test_answers_follow_the_language_of_connection_init(server, world, hea
 
 @pytest.fixture(scope="module")
 def production_server(database_url, tmp_path_factory):
-    running = Server(database_url, tmp_path_factory.mktemp("feed-abuse-production"), MARKAZ_ENV="production",
-                     MARKAZ_RATE_LIMIT="off")
+    running = Server(
+        database_url,
+        tmp_path_factory.mktemp("feed-abuse-production"),
+        MARKAZ_ENV="production",
+        MARKAZ_RATE_LIMIT="off",
+    )
     try:
         running.wait_ready()
         yield running
@@ -315,9 +335,9 @@ async def _shipped_login(server: Server, badge: str) -> str:
 
 
 @pytest.mark.parametrize(("role", "hinted"), [(SUPERVISOR, False), (ADMIN, True)])
-async def test_in_production_a_subscriptions_errors_hint_at_names_to_admins_only(production_server,
-                                                                                committed_sessionmaker,
-                                                                                role, hinted):
+async def test_in_production_a_subscriptions_errors_hint_at_names_to_admins_only(
+    production_server, committed_sessionmaker, role, hinted
+):
     async with committed_sessionmaker() as session:
         governorates = ("IQ-BA",) if role == SUPERVISOR else ()
         _, badge = await make_officer(session, role=role, governorates=governorates)

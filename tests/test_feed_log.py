@@ -22,8 +22,14 @@ from tests.factories import make_station
 INSERT_INCIDENT = """INSERT INTO incidents (client_id, station_id, category, latitude, longitude, h3_cell,
                                             occurred_at, description)
                      VALUES ($1, $2, 'THEFT', 30.5, 47.8, $3, now(), 'x') RETURNING id"""
-ADMIN_VIEWER = Viewer(officer_id=1, role=ADMIN, station_id=None, station_governorate=None,
-                      governorates=frozenset(), session_id=uuid.uuid4())
+ADMIN_VIEWER = Viewer(
+    officer_id=1,
+    role=ADMIN,
+    station_id=None,
+    station_governorate=None,
+    governorates=frozenset(),
+    session_id=uuid.uuid4(),
+)
 
 
 @pytest.fixture
@@ -48,8 +54,9 @@ async def _log_after(reader, cursor) -> list:
         return list(await repo.events_after(session, cursor, limit=1000))
 
 
-async def test_an_event_committed_late_still_comes_after_a_cursor_given_out_earlier(database_url, station,
-                                                                                   reader):
+async def test_an_event_committed_late_still_comes_after_a_cursor_given_out_earlier(
+    database_url, station, reader
+):
     early, late = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
     try:
         start = (await _log_after(reader, (0, 0)) or [None])[-1]
@@ -145,7 +152,8 @@ async def test_the_hub_catches_up_after_its_listen_connection_is_lost(database_u
         # given the listener's connection is cut by the server
         killed = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = 'markaz-feed' AND datname = current_database()")
+            "WHERE application_name = 'markaz-feed' AND datname = current_database()"
+        )
         assert killed >= 1
         # when an incident is written while it is away
         written = await _incident(conn, station)
@@ -165,8 +173,9 @@ def test_cursors_are_opaque_and_checked():
             feed.decode_cursor(bad, "en")
 
 
-async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(database_url, station, reader,
-                                                                         committed_sessionmaker):
+async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(
+    database_url, station, reader, committed_sessionmaker
+):
     from tests.factories import make_officer
 
     async with committed_sessionmaker() as session:
@@ -174,10 +183,16 @@ async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(databas
         await session.commit()
     conn = await asyncpg.connect(database_url)
     try:
-        patrols = [await conn.fetchval(
-            "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
-            "VALUES ($1, $2, $3, ARRAY[$3::bigint], now()) RETURNING id", uuid.uuid4(), station, officer)
-            for _ in range(2)]
+        patrols = [
+            await conn.fetchval(
+                "INSERT INTO patrols (client_id, station_id, started_by_id, officer_ids, started_at) "
+                "VALUES ($1, $2, $3, ARRAY[$3::bigint], now()) RETURNING id",
+                uuid.uuid4(),
+                station,
+                officer,
+            )
+            for _ in range(2)
+        ]
         head = (await _log_after(reader, (0, 0)) or [None])[-1]
         after = (head.position, head.id) if head else (0, 0)
         # when one statement stores three fixes of one patrol and two of the other
@@ -185,17 +200,23 @@ async def test_a_batch_of_fixes_gives_one_position_per_patrol_the_newest(databas
             "INSERT INTO patrol_fixes (patrol_id, recorded_at, latitude, longitude, h3_cell) SELECT p, "
             "now() - make_interval(secs => n), 30.5 + n / 1000.0, 47.8, ($3::bigint[])[n + 1] "
             "FROM unnest($1::bigint[]) p, generate_series(0, 2) n WHERE NOT (p = $2 AND n = 2)",
-            patrols, patrols[1], [fine_cell(30.5 + n / 1000.0, 47.8) for n in range(3)])
+            patrols,
+            patrols[1],
+            [fine_cell(30.5 + n / 1000.0, 47.8) for n in range(3)],
+        )
         events = await _log_after(reader, after)
         # then the feed has one position per patrol: its newest fix (n = 0)
         assert sorted((e.layer, e.record_id, e.latitude) for e in events) == [
-            ("PATROLS", patrols[0], 30.5), ("PATROLS", patrols[1], 30.5)]
+            ("PATROLS", patrols[0], 30.5),
+            ("PATROLS", patrols[1], 30.5),
+        ]
     finally:
         await conn.close()
 
 
 async def test_the_log_is_pruned_oldest_first_and_a_cursor_from_before_is_told_to_reload(
-        database_url, station, reader, committed_sessionmaker):
+    database_url, station, reader, committed_sessionmaker
+):
     hub = feed.FeedHub(reader, database_url, queue_size=100)
     await hub.start()
     conn = await asyncpg.connect(database_url)
@@ -204,8 +225,11 @@ async def test_the_log_is_pruned_oldest_first_and_a_cursor_from_before_is_told_t
         written = [await _incident(conn, station) for _ in range(4)]
         log = await _log_after(reader, (0, 0))
         assert [row.record_id for row in log] == written
-        await conn.execute("UPDATE activity_commits SET committed_at = now() - interval '10 days' "
-                           "WHERE position = ANY($1::bigint[])", [row.position for row in log[:2]])
+        await conn.execute(
+            "UPDATE activity_commits SET committed_at = now() - interval '10 days' "
+            "WHERE position = ANY($1::bigint[])",
+            [row.position for row in log[:2]],
+        )
         # when the log is pruned of what is older than a week (as every server does after compacting)
         pruner = Compactor(committed_sessionmaker, every_seconds=0, feed_retention=timedelta(days=7))
         assert await pruner.prune_feed() == 2

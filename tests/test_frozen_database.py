@@ -52,9 +52,15 @@ async def served(relay, database_url, committed_sessionmaker, tmp_path: Path):
         station = await make_station(session, latitude=HERE["latitude"], longitude=HERE["longitude"])
         _, badge = await make_officer(session, station_id=station)
         await session.commit()
-    server = MarkazServer(relay.url(database_url), tmp_path / "served", env={
-        "MARKAZ_DATABASE_TIMEOUT_MS": str(int(TIMEOUT_S * 1000)), "MARKAZ_RATE_LIMIT": "on",
-        "MARKAZ_SECRET_KEY": "frozen-database-tests-secret-key-frozen-database"})
+    server = MarkazServer(
+        relay.url(database_url),
+        tmp_path / "served",
+        env={
+            "MARKAZ_DATABASE_TIMEOUT_MS": str(int(TIMEOUT_S * 1000)),
+            "MARKAZ_RATE_LIMIT": "on",
+            "MARKAZ_SECRET_KEY": "frozen-database-tests-secret-key-frozen-database",
+        },
+    )
     try:
         await asyncio.to_thread(server.wait_ready)
         yield server, badge
@@ -71,10 +77,14 @@ async def _timed(client: httpx.AsyncClient, method: str, path: str, **kwargs) ->
 
 async def _connection_init(server: MarkazServer, token: str) -> tuple[float, websockets.frames.Close]:
     started = time.monotonic()
-    async with websockets.connect(f"ws://127.0.0.1:{server.port}/graphql",
-                                  subprotocols=["graphql-transport-ws"]) as socket:
-        await socket.send(orjson.dumps({"type": "connection_init",
-                                        "payload": {"Authorization": f"Bearer {token}"}}).decode())
+    async with websockets.connect(
+        f"ws://127.0.0.1:{server.port}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as socket:
+        await socket.send(
+            orjson.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            ).decode()
+        )
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), TIMEOUT_S + 10)
     return time.monotonic() - started, closed.value.rcvd
@@ -83,13 +93,17 @@ async def _connection_init(server: MarkazServer, token: str) -> tuple[float, web
 async def test_a_frozen_database_answers_503_within_the_timeout_and_readyz_says_not_ready(relay, served):
     server, badge = served
     async with httpx.AsyncClient(base_url=server.base, timeout=TIMEOUT_S + 10) as client:
-        login = await client.post("/graphql", headers=HEADERS,
-                                  json={"query": LOGIN, "variables": {"badge": badge, "password": PASSWORD}})
+        login = await client.post(
+            "/graphql",
+            headers=HEADERS,
+            json={"query": LOGIN, "variables": {"badge": badge, "password": PASSWORD}},
+        )
         token = login.json()["data"]["login"]["accessToken"]
         officer = {**HEADERS, "authorization": f"Bearer {token}"}
         nearest = {"query": NEAREST, "variables": {"near": HERE}}
-        warm = await asyncio.gather(*(client.post("/graphql", headers=HEADERS, json=nearest)
-                                      for _ in range(3)))
+        warm = await asyncio.gather(
+            *(client.post("/graphql", headers=HEADERS, json=nearest) for _ in range(3))
+        )
         assert [r.status_code for r in warm] == [200] * 3
         # when the database freezes: the pool's idle connections get no answer, new ones no greeting
         relay.freeze()
@@ -123,8 +137,9 @@ async def test_a_frozen_database_answers_503_within_the_timeout_and_readyz_says_
                 break
             assert time.monotonic() < deadline, ready.text
             await asyncio.sleep(0.2)
-        again = await asyncio.gather(*(client.post("/graphql", headers=HEADERS, json=nearest)
-                                       for _ in range(8)))
+        again = await asyncio.gather(
+            *(client.post("/graphql", headers=HEADERS, json=nearest) for _ in range(8))
+        )
         assert [r.status_code for r in again] == [200] * 8, [r.text[:200] for r in again]
         me = await client.post("/graphql", headers=officer, json={"query": ME})
         assert me.status_code == 200 and me.json()["data"]["me"]["id"], me.text

@@ -36,16 +36,19 @@ KEPT_ON_FAILURE = {"login_throttle"}
 def _scalars(ids: list[str]) -> dict[str, st.SearchStrategy]:
     """Our custom scalars, and IDs that are often real ones (else every lookup would just miss)."""
     now = datetime.now(UTC)
-    instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                            timezones=st.just(UTC))
+    instants = st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
     return {
         "ID": st.one_of(st.sampled_from(ids), st.text(max_size=20)).map(nodes.String),
         "UUID": st.one_of(st.uuids().map(str), st.text(max_size=10)).map(nodes.String),
-        "DateTime": st.one_of(st.sampled_from([now - timedelta(hours=1), now - timedelta(days=3)]),
-                              instants).map(lambda d: d.isoformat()).map(nodes.String),
-        "Date": st.dates().map(str).map(nodes.String),
-        "GeoJSON": st.sampled_from(['{"type": "Point", "coordinates": [43.1, 36.3]}', "{}", "[]"])
+        "DateTime": st.one_of(st.sampled_from([now - timedelta(hours=1), now - timedelta(days=3)]), instants)
+        .map(lambda d: d.isoformat())
         .map(nodes.String),
+        "Date": st.dates().map(str).map(nodes.String),
+        "GeoJSON": st.sampled_from(['{"type": "Point", "coordinates": [43.1, 36.3]}', "{}", "[]"]).map(
+            nodes.String
+        ),
     }
 
 
@@ -53,8 +56,13 @@ def _draw(strategy: st.SearchStrategy, count: int) -> list[str]:
     """`count` examples of `strategy`, the same ones every run."""
     drawn: list[str] = []
 
-    @settings(max_examples=count, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(document: str) -> None:
         drawn.append(document)
@@ -68,9 +76,13 @@ def _documents(w: World) -> tuple[list[str], list[tuple[str, str]]]:
     sdl_schema = SCHEMA
     scalars = _scalars(ids)
     queries = _draw(hg.queries(sdl_schema, custom_scalars=scalars), QUERIES_PER_ROLE)
-    mutations = [(name, document) for name in SCHEMA.mutation_type.fields
-                 for document in _draw(hg.mutations(sdl_schema, fields=[name], custom_scalars=scalars),
-                                       MUTATIONS_PER_FIELD)]
+    mutations = [
+        (name, document)
+        for name in SCHEMA.mutation_type.fields
+        for document in _draw(
+            hg.mutations(sdl_schema, fields=[name], custom_scalars=scalars), MUTATIONS_PER_FIELD
+        )
+    ]
     return queries, mutations
 
 
@@ -121,8 +133,11 @@ async def test_generated_operations_never_fail_badly(w: World) -> None:
             sent += 1
             if not _applied(body, name):
                 after = await _counts(w)
-                changed = {t: (before[t], after[t]) for t in TABLES
-                           if before[t] != after[t] and t not in KEPT_ON_FAILURE}
+                changed = {
+                    t: (before[t], after[t])
+                    for t in TABLES
+                    if before[t] != after[t] and t not in KEPT_ON_FAILURE
+                }
                 answer = response.text[:800]
                 assert not changed, f"{role}: {name} failed, yet wrote {changed}\n{document}\n{answer}"
     print(f"\nfuzz: {sent} requests; per role {len(queries)} queries, {len(mutations)} mutations")
@@ -130,7 +145,7 @@ async def test_generated_operations_never_fail_badly(w: World) -> None:
 
 async def test_a_failing_field_does_not_break_its_siblings_statements(w: World) -> None:
     """A field failing in a non-null position makes GraphQL cancel its siblings, some in the middle of a
-    statement: the statement is let finish (db/core.py), so the connection and the request's
+    statement: the statement is let finish (db/statements.py), so the connection and the request's
     transaction stay usable (found by the fuzzing above)."""
     ids = json.dumps(sorted(w.records["A"].values()))
     document = f"{{ patrols(first: -5) {{ totalCount }} nodes(ids: {ids}) {{ id }} }}"

@@ -427,9 +427,11 @@ def test_next_change_after_a_long_closure_is_the_first_opening_after_it() -> Non
 
 def test_next_change_across_closures_back_to_back_and_overlapping() -> None:
     day = timedelta(days=1)
-    closures = (Closure(bag(MON, 10), bag(MON, 10) + 40 * day),  # 40 days...
-                Closure(bag(MON, 10) + 40 * day, bag(MON, 10) + 60 * day),  # ...then 20 more, back to back
-                Closure(bag(MON, 10) + 50 * day, bag(MON, 11) + 70 * day, None, (DESK,)))  # the desk longer
+    closures = (
+        Closure(bag(MON, 10), bag(MON, 10) + 40 * day),  # 40 days...
+        Closure(bag(MON, 10) + 40 * day, bag(MON, 10) + 60 * day),  # ...then 20 more, back to back
+        Closure(bag(MON, 10) + 50 * day, bag(MON, 11) + 70 * day, None, (DESK,)),
+    )  # the desk longer
     s = schedule(always_open=True, closures=closures)
     assert next_change(s, bag(MON, 10)) == bag(MON, 10) + 60 * day
     assert next_change(s, bag(MON, 10), DESK) == bag(MON, 11) + 70 * day
@@ -442,8 +444,11 @@ def test_next_change_never_for_hours_closed_for_good_or_a_closure_past_the_calen
     assert next_change(s, bag(MON, 9)) is None
     assert not is_open(s, datetime(2200, 1, 1, 9, tzinfo=UTC))
     # weekly hours that exist, but a desk not offered: never open, whatever the closures
-    s = schedule(weekdays("08:00", "14:00"), services=frozenset({TRAFFIC}),
-                 closures=(Closure(bag(MON, 9), bag(MON, 10)),))
+    s = schedule(
+        weekdays("08:00", "14:00"),
+        services=frozenset({TRAFFIC}),
+        closures=(Closure(bag(MON, 9), bag(MON, 10)),),
+    )
     assert next_change(s, bag(MON, 9), DESK) is None
 
 
@@ -619,11 +624,13 @@ def model_next_change(s: Schedule, at: datetime, service: str | None) -> datetim
 
 # Years whose offsets are whole quarter hours in every zone of ZONES (and of the API tests' zones).
 FIRST_YEAR, LAST_YEAR = 1950, 2150
-_SPAN_QUARTERS = int((datetime(LAST_YEAR, 12, 31, tzinfo=UTC) - datetime(FIRST_YEAR, 1, 1, tzinfo=UTC))
-                     / _QUARTER)
+_SPAN_QUARTERS = int(
+    (datetime(LAST_YEAR, 12, 31, tzinfo=UTC) - datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)) / _QUARTER
+)
 # Closure lengths from a quarter hour to two years, most of them short.
 _LENGTHS = st.sampled_from([1, 4, 96, 96 * 7, 96 * 40, 96 * 400, 96 * 730]).flatmap(
-    lambda most: st.integers(1, most))
+    lambda most: st.integers(1, most)
+)
 _NEARBY = st.integers(-96 * 3 * 365, 96 * 3 * 365)  # within three years, in quarter hours
 
 
@@ -659,8 +666,13 @@ def test_next_change_unbounded_is_the_first_flip_by_a_naive_walk(data: st.DataOb
     base = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) + _QUARTER * data.draw(st.integers(0, _SPAN_QUARTERS))
     services = data.draw(st.sets(st.sampled_from(SERVICES)))
     closures = data.draw(closures_over_years_st(sorted(services) or SERVICES, base))
-    s = Schedule(data.draw(st.sampled_from(ZONES)), data.draw(st.booleans()), frozenset(services),
-                 tuple(data.draw(st.lists(periods_st(), max_size=6))), closures)
+    s = Schedule(
+        data.draw(st.sampled_from(ZONES)),
+        data.draw(st.booleans()),
+        frozenset(services),
+        tuple(data.draw(st.lists(periods_st(), max_size=6))),
+        closures,
+    )
     at = data.draw(instants_around_st(base, closures))
     for service in (None, *SERVICES):
         change = next_change(s, at, service)

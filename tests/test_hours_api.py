@@ -32,11 +32,23 @@ from tests.test_stations_api import gid
 SERVICES = ("FAMILY_AND_CHILD_PROTECTION", "WOMEN_OFFICERS_DESK", "TRAFFIC")
 # Iraq's own zone most often (its minute is worked out in Python for the SQL filter), and others, with
 # DST or half hours, that the SQL filter converts itself. All whole quarter hours from 1950 on.
-ZONES = ["Asia/Baghdad", "Asia/Baghdad", "Asia/Tehran", "Europe/London", "America/New_York",
-         "Australia/Lord_Howe", "Asia/Kolkata"]
+ZONES = [
+    "Asia/Baghdad",
+    "Asia/Baghdad",
+    "Asia/Tehran",
+    "Europe/London",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+]
 CENTRE = {"latitude": 30.2, "longitude": 46.9}  # open desert, away from every other test's stations
-SEARCHES = {"all": (False, ()), "open": (True, ()), "desk": (True, SERVICES[:1]),
-            "two": (True, SERVICES[:2]), "traffic": (True, SERVICES[2:])}
+SEARCHES = {
+    "all": (False, ()),
+    "open": (True, ()),
+    "desk": (True, SERVICES[:1]),
+    "two": (True, SERVICES[:2]),
+    "traffic": (True, SERVICES[2:]),
+}
 
 
 @st.composite
@@ -45,8 +57,9 @@ def periods_st(draw: st.DrawFn) -> Period:
     closes = draw(st.integers(0, 96)) * 15
     if closes == opens and opens != 0:
         closes = 1440
-    return Period(draw(st.integers(0, 6)), _hhmm(opens), _hhmm(closes),
-                  draw(st.sampled_from([None, None, *SERVICES])))
+    return Period(
+        draw(st.integers(0, 6)), _hhmm(opens), _hhmm(closes), draw(st.sampled_from([None, None, *SERVICES]))
+    )
 
 
 @st.composite
@@ -59,14 +72,17 @@ def world_st(draw: st.DrawFn) -> tuple[list[dict], list[datetime]]:
     stations = []
     for _ in range(draw(st.integers(1, 4))):
         services = sorted(draw(st.sets(st.sampled_from(SERVICES))))
-        stations.append({
-            "latitude": CENTRE["latitude"] + draw(st.floats(-0.1, 0.1)),
-            "longitude": CENTRE["longitude"] + draw(st.floats(-0.1, 0.1)),
-            "services": tuple(services), "always_open": draw(st.booleans()),
-            "hours": tuple(draw(st.lists(periods_st(), max_size=6))),
-            "timezone": draw(st.sampled_from(ZONES)),
-            "closures": draw(closures_over_years_st(services or list(SERVICES), base)),
-        })
+        stations.append(
+            {
+                "latitude": CENTRE["latitude"] + draw(st.floats(-0.1, 0.1)),
+                "longitude": CENTRE["longitude"] + draw(st.floats(-0.1, 0.1)),
+                "services": tuple(services),
+                "always_open": draw(st.booleans()),
+                "hours": tuple(draw(st.lists(periods_st(), max_size=6))),
+                "timezone": draw(st.sampled_from(ZONES)),
+                "closures": draw(closures_over_years_st(services or list(SERVICES), base)),
+            }
+        )
     closures = tuple(c for s in stations for c in s["closures"])
     return stations, draw(st.lists(instants_around_st(base, closures), min_size=1, max_size=3))
 
@@ -74,20 +90,27 @@ def world_st(draw: st.DrawFn) -> tuple[list[dict], list[datetime]]:
 def _fields(at: str) -> str:
     """isOpen and nextChangeAt of the station and of each desk at `at`, by alias."""
     fields = [f"open: isOpen(at: {at}) next: nextChangeAt(at: {at})"]
-    fields += [f"open_{i}: isOpen(at: {at}, service: {s}) next_{i}: nextChangeAt(at: {at}, service: {s})"
-               for i, s in enumerate(SERVICES)]
+    fields += [
+        f"open_{i}: isOpen(at: {at}, service: {s}) next_{i}: nextChangeAt(at: {at}, service: {s})"
+        for i, s in enumerate(SERVICES)
+    ]
     return " ".join(fields)
 
 
 def _search(alias: str, open_now: bool, services: tuple[str, ...]) -> str:
-    return (f"{alias}: nearestStations(near: $near, at: $at, first: 10, withinMeters: 60000, "
-            f"openNow: {str(open_now).lower()}, services: [{', '.join(services)}]) "
-            "{ isOpen station { id } }")
+    return (
+        f"{alias}: nearestStations(near: $near, at: $at, first: 10, withinMeters: 60000, "
+        f"openNow: {str(open_now).lower()}, services: [{', '.join(services)}]) "
+        "{ isOpen station { id } }"
+    )
 
 
-QUERY = "query Q($ids: [ID!]!, $at: DateTime, $near: GeoPointInput!) {\n" \
-    f"  nodes(ids: $ids) {{ ... on Station {{ id {_fields('$at')} }} }}\n" \
-    + "".join(f"  {_search(alias, *search)}\n" for alias, search in SEARCHES.items()) + "}"
+QUERY = (
+    "query Q($ids: [ID!]!, $at: DateTime, $near: GeoPointInput!) {\n"
+    f"  nodes(ids: $ids) {{ ... on Station {{ id {_fields('$at')} }} }}\n"
+    + "".join(f"  {_search(alias, *search)}\n" for alias, search in SEARCHES.items())
+    + "}"
+)
 
 
 def _literal(instant: datetime) -> str:
@@ -102,8 +125,10 @@ async def test_is_open_next_change_and_nearest_agree_at_any_instant(gql, session
         ids = await make_stations(session, [station_record(**s) for s in stations])
         await session.commit()
     try:
-        schedules = {i: Schedule(s["timezone"], s["always_open"], s["services"], s["hours"], s["closures"])
-                     for i, s in zip(ids, stations, strict=True)}
+        schedules = {
+            i: Schedule(s["timezone"], s["always_open"], s["services"], s["hours"], s["closures"])
+            for i, s in zip(ids, stations, strict=True)
+        }
         for at in instants:
             await _check_at(gql, ids, stations, schedules, at)
     finally:
@@ -131,10 +156,20 @@ async def _check_at(gql, ids, stations, schedules, at: datetime) -> None:
                 flips.append((gid("Station", station_id), service, expected_open, got_next))
     # and every search finds the stations open for its services by the brute force, nearest first, as
     # open as the stations' own isOpen says
-    by_distance = sorted(ids, key=lambda i: (geodesic_m(CENTRE["latitude"], CENTRE["longitude"],
-                                                        stations[ids.index(i)]["latitude"],
-                                                        stations[ids.index(i)]["longitude"]), i))
+    by_distance = sorted(
+        ids,
+        key=lambda i: (
+            geodesic_m(
+                CENTRE["latitude"],
+                CENTRE["longitude"],
+                stations[ids.index(i)]["latitude"],
+                stations[ids.index(i)]["longitude"],
+            ),
+            i,
+        ),
+    )
     for alias, (open_now, services) in SEARCHES.items():
+
         def opens(station_id: int, services: tuple[str, ...] = services) -> bool:
             wanted = services or (None,)
             return all(model_is_open(schedules[station_id], at, s) for s in wanted)
@@ -142,8 +177,9 @@ async def _check_at(gql, ids, stations, schedules, at: datetime) -> None:
         def offers(station_id: int, services: tuple[str, ...] = services) -> bool:
             return set(services) <= set(stations[ids.index(station_id)]["services"])
 
-        expected = [(opens(i), gid("Station", i)) for i in by_distance
-                    if offers(i) and (opens(i) or not open_now)]
+        expected = [
+            (opens(i), gid("Station", i)) for i in by_distance if offers(i) and (opens(i) or not open_now)
+        ]
         assert [(n["isOpen"], n["station"]["id"]) for n in data[alias]] == expected, alias
         for is_open, station in expected:  # as the station's own fields say
             fields = answers[station]
@@ -152,12 +188,15 @@ async def _check_at(gql, ids, stations, schedules, at: datetime) -> None:
     # and at each next change the API's isOpen has just flipped, a second earlier not yet (a dozen flips a
     # request: two aliases each, under the limit of 30)
     for first in range(0, len(flips), 12):
-        chunk = flips[first:first + 12]
+        chunk = flips[first : first + 12]
         checks = []
         for n, (station, service, _, flip) in enumerate(chunk):
             desk = f", service: {service}" if service else ""
-            before = f"before: isOpen(at: {_literal(flip - timedelta(seconds=1))}{desk})" \
-                if flip - timedelta(seconds=1) >= at else ""
+            before = (
+                f"before: isOpen(at: {_literal(flip - timedelta(seconds=1))}{desk})"
+                if flip - timedelta(seconds=1) >= at
+                else ""
+            )
             fields = f"isOpen(at: {_literal(flip)}{desk}) {before}"
             checks.append(f'c{n}: node(id: "{station}") {{ ... on Station {{ {fields} }} }}')
         body = await gql("{ " + " ".join(checks) + " }")

@@ -42,10 +42,16 @@ async def test_parse_and_validation_errors_are_400_with_graphql_response_json_an
 
 
 async def test_malformed_requests_are_400(client):
-    for body in (b"{not json", b"[]", json.dumps({"query": 5}).encode(), json.dumps({}).encode(),
-                 json.dumps({"query": QUERY, "variables": [1]}).encode()):
-        response = await client.post("/graphql", content=body,
-                                     headers={"content-type": "application/json", "accept": GQL})
+    for body in (
+        b"{not json",
+        b"[]",
+        json.dumps({"query": 5}).encode(),
+        json.dumps({}).encode(),
+        json.dumps({"query": QUERY, "variables": [1]}).encode(),
+    ):
+        response = await client.post(
+            "/graphql", content=body, headers={"content-type": "application/json", "accept": GQL}
+        )
         assert response.status_code == 400, body
 
 
@@ -53,8 +59,11 @@ async def test_get_runs_queries_and_refuses_mutations(client):
     response = await client.get("/graphql", params={"query": QUERY}, headers={"accept": GQL})
     assert response.status_code == 200 and len(response.json()["data"]["governorates"]) == 18
     variables = json.dumps({"id": "U3RhdGlvbjox"})
-    response = await client.get("/graphql", params={"query": "query S($id: ID!) { station(id: $id) { id } }",
-                                                    "variables": variables}, headers={"accept": GQL})
+    response = await client.get(
+        "/graphql",
+        params={"query": "query S($id: ID!) { station(id: $id) { id } }", "variables": variables},
+        headers={"accept": GQL},
+    )
     assert response.status_code == 200 and response.json()["data"] == {"station": None}
     params = {"query": "mutation { __typename }"}
     mutation = await client.get("/graphql", params=params, headers={"accept": GQL})
@@ -90,8 +99,9 @@ async def test_request_id_is_echoed_or_made(client):
 
 async def test_oversized_body_is_413(client):
     body = json.dumps({"query": QUERY, "variables": {"pad": "x" * (1 << 20)}})
-    response = await client.post("/graphql", content=body,
-                                 headers={"content-type": "application/json", "accept": GQL})
+    response = await client.post(
+        "/graphql", content=body, headers={"content-type": "application/json", "accept": GQL}
+    )
     assert response.status_code == 413
 
 
@@ -100,13 +110,20 @@ async def test_graphiql_is_off_in_production_and_production_needs_a_key(sessionm
     import pytest
 
     from api.app import create_app
-    from db.settings import Settings
+    from api.config import Settings
 
     with pytest.raises(RuntimeError, match="MARKAZ_SECRET_KEY"):
-        create_app(Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}),
-                   sessionmaker=sessionmaker)
-    settings = Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path),
-                                  "MARKAZ_SECRET_KEY": "Zq8-rT2vLx9KmW4nPb7YcE1uHs6Dg3JfA5"})
+        create_app(
+            Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}),
+            sessionmaker=sessionmaker,
+        )
+    settings = Settings.from_env(
+        {
+            "MARKAZ_ENV": "production",
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_SECRET_KEY": "Zq8-rT2vLx9KmW4nPb7YcE1uHs6Dg3JfA5",
+        }
+    )
     app = create_app(settings, sessionmaker=sessionmaker)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m.test") as prod:
         page = await prod.get("/graphql", headers={"accept": "text/html"})

@@ -18,7 +18,7 @@ from db import incidents as repo
 from resolvers import incidents as logic
 from resolvers import policy
 from resolvers.context import Context
-from resolvers.user_errors import MutationFailed
+from resolvers.mutation_errors import MutationFailed
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in
 
@@ -31,37 +31,52 @@ fragment IncidentFields on Incident {
   statusHistory { fromStatus toStatus version changedBy { id } note }
 }
 """
-REPORT = INCIDENT + """
+REPORT = (
+    INCIDENT
+    + """
 mutation Report($input: ReportIncidentInput!) {
   reportIncident(input: $input) {
     incident { ...IncidentFields } currentVersion errors { field code message }
   }
 }
 """
-UPDATE = INCIDENT + """
+)
+UPDATE = (
+    INCIDENT
+    + """
 mutation Update($input: UpdateIncidentStatusInput!) {
   updateIncidentStatus(input: $input) {
     incident { ...IncidentFields } currentVersion errors { field code message }
   }
 }
 """
-ASSIGN = INCIDENT + """
+)
+ASSIGN = (
+    INCIDENT
+    + """
 mutation Assign($input: AssignIncidentInput!) {
   assignIncident(input: $input) {
     incident { ...IncidentFields } currentVersion errors { field code message }
   }
 }
 """
-NODE = INCIDENT + """
+)
+NODE = (
+    INCIDENT
+    + """
 query Node($id: ID!) { node(id: $id) { ...IncidentFields } }
 """
-LIST = INCIDENT + """
+)
+LIST = (
+    INCIDENT
+    + """
 query List($filter: IncidentFilter, $first: Int, $after: String) {
   incidents(filter: $filter, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ...IncidentFields } }
   }
 }
 """
+)
 SYNC = """
 mutation Sync($input: SyncFieldLogInput!) {
   syncFieldLog(input: $input) { results { status errors { field code } node { id } } errors { code } }
@@ -81,8 +96,13 @@ def _ago(**delta: float) -> str:
 
 
 def report_input(**overrides) -> dict:
-    values = {"clientId": str(uuid.uuid4()), "category": "THEFT", "location": HERE,
-              "occurredAt": _ago(hours=1), "description": "A motorcycle taken from outside the market."}
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "category": "THEFT",
+        "location": HERE,
+        "occurredAt": _ago(hours=1),
+        "description": "A motorcycle taken from outside the market.",
+    }
     values.update(overrides)
     return values
 
@@ -132,9 +152,13 @@ async def test_report_at_a_given_station(gql, sessionmaker):
     # given
     world = await _world(gql, sessionmaker)
     # when
-    payload = await report(gql, world.headers["reporter"], stationId=gid("Station", world.a),
-                           location={**HERE, "accuracyMeters": 250.0},
-                           people=[{"name": "Ahmed Salim", "role": "WITNESS", "age": 40, "gender": "MALE"}])
+    payload = await report(
+        gql,
+        world.headers["reporter"],
+        stationId=gid("Station", world.a),
+        location={**HERE, "accuracyMeters": 250.0},
+        people=[{"name": "Ahmed Salim", "role": "WITNESS", "age": 40, "gender": "MALE"}],
+    )
     # then
     assert payload["errors"] == []
     incident = payload["incident"]
@@ -145,15 +169,29 @@ async def test_report_at_a_given_station(gql, sessionmaker):
     assert incident["location"] == {"latitude": HERE["latitude"], "longitude": HERE["longitude"]}
     assert incident["locationPrecisionMeters"] == 250.0
     assert incident["flags"] == ["POOR_GPS_ACCURACY"]
-    assert incident["people"] == [{"name": "Ahmed Salim", "role": "WITNESS", "age": 40, "gender": "MALE",
-                                   "phone": None}]
-    assert incident["statusHistory"] == [{"fromStatus": None, "toStatus": "REPORTED", "version": 1,
-                                          "changedBy": {"id": gid("Officer", world.ids["reporter"])},
-                                          "note": None}]
+    assert incident["people"] == [
+        {"name": "Ahmed Salim", "role": "WITNESS", "age": 40, "gender": "MALE", "phone": None}
+    ]
+    assert incident["statusHistory"] == [
+        {
+            "fromStatus": None,
+            "toStatus": "REPORTED",
+            "version": 1,
+            "changedBy": {"id": gid("Officer", world.ids["reporter"])},
+            "note": None,
+        }
+    ]
     async with sessionmaker() as session:
-        actions = (await session.execute(text(
-            "SELECT action, entity_id, after->>'status' FROM audit_log WHERE entity_type = 'Incident' "
-            "AND entity_id = :id"), {"id": _key_of(incident["id"])})).all()
+        actions = (
+            await session.execute(
+                text(
+                    "SELECT action, entity_id, after->>'status' FROM audit_log WHERE entity_type = "
+                    "'Incident' "
+                    "AND entity_id = :id"
+                ),
+                {"id": _key_of(incident["id"])},
+            )
+        ).all()
     assert [tuple(r) for r in actions] == [("reportIncident", _key_of(incident["id"]), "REPORTED")]
 
 
@@ -223,8 +261,9 @@ async def test_no_automatic_station_outside_iraq_or_where_the_governorate_has_no
 async def test_reporting_at_a_station_not_yours_is_forbidden(gql, sessionmaker):
     world = await _world(gql, sessionmaker)
     before = await incident_count(sessionmaker)
-    body = await gql(REPORT, {"input": report_input(stationId=gid("Station", world.b))},
-                     headers=world.headers["reporter"])
+    body = await gql(
+        REPORT, {"input": report_input(stationId=gid("Station", world.b))}, headers=world.headers["reporter"]
+    )
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await incident_count(sessionmaker) == before
@@ -252,16 +291,22 @@ async def test_allowed_transitions_and_history(gql, sessionmaker):
     who = world.headers["colleague"]
     version = 1
     for status in ("IN_PROGRESS", "RESOLVED", "IN_PROGRESS", "RESOLVED", "CLOSED"):
-        payload = await update(gql, who, incidentId=incident["id"], status=status, expectedVersion=version,
-                               note=f"to {status}")
+        payload = await update(
+            gql, who, incidentId=incident["id"], status=status, expectedVersion=version, note=f"to {status}"
+        )
         assert payload["errors"] == [], payload
         version += 1
         assert payload["incident"]["status"] == status and payload["incident"]["version"] == version
         assert (payload["incident"]["resolvedAt"] is None) == (status == "IN_PROGRESS")
     history = payload["incident"]["statusHistory"]
     assert [(h["fromStatus"], h["toStatus"], h["version"]) for h in history] == [
-        (None, "REPORTED", 1), ("REPORTED", "IN_PROGRESS", 2), ("IN_PROGRESS", "RESOLVED", 3),
-        ("RESOLVED", "IN_PROGRESS", 4), ("IN_PROGRESS", "RESOLVED", 5), ("RESOLVED", "CLOSED", 6)]
+        (None, "REPORTED", 1),
+        ("REPORTED", "IN_PROGRESS", 2),
+        ("IN_PROGRESS", "RESOLVED", 3),
+        ("RESOLVED", "IN_PROGRESS", 4),
+        ("IN_PROGRESS", "RESOLVED", 5),
+        ("RESOLVED", "CLOSED", 6),
+    ]
     assert history[-1]["note"] == "to CLOSED"
     assert history[-1]["changedBy"]["id"] == gid("Officer", world.ids["colleague"])
 
@@ -287,11 +332,13 @@ async def test_a_stale_version_is_a_conflict_showing_the_current_incident(gql, s
     # given an incident someone moved to version 2
     world = await _world(gql, sessionmaker)
     incident = (await report(gql, world.headers["reporter"]))["incident"]
-    await update(gql, world.headers["colleague"], incidentId=incident["id"], status="IN_PROGRESS",
-                 expectedVersion=1)
+    await update(
+        gql, world.headers["colleague"], incidentId=incident["id"], status="IN_PROGRESS", expectedVersion=1
+    )
     # when another officer sends a change made on version 1
-    payload = await update(gql, world.headers["reporter"], incidentId=incident["id"], status="CLOSED",
-                           expectedVersion=1)
+    payload = await update(
+        gql, world.headers["reporter"], incidentId=incident["id"], status="CLOSED", expectedVersion=1
+    )
     # then
     (error,) = payload["errors"]
     assert (error["field"], error["code"]) == (["expectedVersion"], "CONFLICT")
@@ -305,8 +352,12 @@ async def test_updates_are_idempotent_by_client_id_and_naturally(gql, sessionmak
     who = world.headers["reporter"]
     incident = (await report(gql, who))["incident"]
     # by client id
-    change = {"incidentId": incident["id"], "status": "IN_PROGRESS", "expectedVersion": 1,
-              "clientId": str(uuid.uuid4())}
+    change = {
+        "incidentId": incident["id"],
+        "status": "IN_PROGRESS",
+        "expectedVersion": 1,
+        "clientId": str(uuid.uuid4()),
+    }
     first = await update(gql, who, **change)
     again = await update(gql, who, **change)
     assert first["errors"] == again["errors"] == []
@@ -327,8 +378,14 @@ async def test_an_update_names_the_incident_exactly_once(gql, sessionmaker):
     world = await _world(gql, sessionmaker)
     who = world.headers["reporter"]
     incident = (await report(gql, who))["incident"]
-    both = await update(gql, who, incidentId=incident["id"], incidentClientId=incident["clientId"],
-                        status="CLOSED", expectedVersion=1)
+    both = await update(
+        gql,
+        who,
+        incidentId=incident["id"],
+        incidentClientId=incident["clientId"],
+        status="CLOSED",
+        expectedVersion=1,
+    )
     neither = await update(gql, who, status="CLOSED", expectedVersion=1)
     unknown = await update(gql, who, incidentClientId=str(uuid.uuid4()), status="CLOSED", expectedVersion=1)
     assert [e["field"] for e in both["errors"]] == [["incidentId"]]
@@ -357,19 +414,41 @@ async def test_two_updates_from_the_same_version_cannot_both_win(engine):
     async with AsyncSession(engine, expire_on_commit=False) as session:
         station = await make_station(session, governorate="IQ-NI", latitude=36.40, longitude=43.10)
         officer_id, _ = await make_officer(session, station_id=station)
-        row = await repo.insert_incident(session, {
-            "client_id": uuid.uuid4(), "station_id": station, "category": "THEFT", "latitude": 36.4,
-            "longitude": 43.2, "occurred_at": datetime.now(UTC), "description": "x",
-            "reported_by_id": officer_id})
+        row = await repo.insert_incident(
+            session,
+            {
+                "client_id": uuid.uuid4(),
+                "station_id": station,
+                "category": "THEFT",
+                "latitude": 36.4,
+                "longitude": 43.2,
+                "occurred_at": datetime.now(UTC),
+                "description": "x",
+                "reported_by_id": officer_id,
+            },
+        )
         await session.commit()
-    viewer = policy.Viewer(officer_id=officer_id, role="OFFICER", station_id=station,
-                           station_governorate="IQ-NI", governorates=frozenset(), session_id=uuid.uuid4())
+    viewer = policy.Viewer(
+        officer_id=officer_id,
+        role="OFFICER",
+        station_id=station,
+        station_governorate="IQ-NI",
+        governorates=frozenset(),
+        session_id=uuid.uuid4(),
+    )
 
     async def attempt(status: str):
-        ctx = Context(sessionmaker=async_sessionmaker(engine, expire_on_commit=False), lang="en",
-                      viewer=viewer)
-        change = SimpleNamespace(incident_id=gid("Incident", row.id), incident_client_id=None, status=status,
-                                 expected_version=1, note=None, client_id=None)
+        ctx = Context(
+            sessionmaker=async_sessionmaker(engine, expire_on_commit=False), lang="en", viewer=viewer
+        )
+        change = SimpleNamespace(
+            incident_id=gid("Incident", row.id),
+            incident_client_id=None,
+            status=status,
+            expected_version=1,
+            note=None,
+            client_id=None,
+        )
         try:
             applied = await logic.update_incident_status(ctx, change)
             await asyncio.sleep(0.2)  # hold the row lock a while, as a slow request would
@@ -406,9 +485,18 @@ async def test_two_updates_from_the_same_version_cannot_both_win(engine):
 async def test_the_conditional_update_matches_only_the_expected_version(sessionmaker):
     async with sessionmaker() as session:
         station = await make_station(session)
-        row = await repo.insert_incident(session, {
-            "client_id": uuid.uuid4(), "station_id": station, "category": "THEFT", "latitude": 36.4,
-            "longitude": 43.2, "occurred_at": datetime.now(UTC), "description": "x"})
+        row = await repo.insert_incident(
+            session,
+            {
+                "client_id": uuid.uuid4(),
+                "station_id": station,
+                "category": "THEFT",
+                "latitude": 36.4,
+                "longitude": 43.2,
+                "occurred_at": datetime.now(UTC),
+                "description": "x",
+            },
+        )
         first = await repo.update_if_version(session, row.id, 1, {"status": "CLOSED"})
         second = await repo.update_if_version(session, row.id, 1, {"status": "IN_PROGRESS"})
         await session.rollback()
@@ -421,18 +509,33 @@ async def test_commanders_assign_and_plain_officers_may_not(gql, sessionmaker):
     incident = (await report(gql, world.headers["reporter"]))["incident"]
     assignee = gid("Officer", world.ids["assignee"])
     # a plain officer
-    body = await gql(ASSIGN, {"input": {"incidentId": incident["id"], "officerIds": [assignee],
-                                        "expectedVersion": 1}}, headers=world.headers["colleague"])
+    body = await gql(
+        ASSIGN,
+        {"input": {"incidentId": incident["id"], "officerIds": [assignee], "expectedVersion": 1}},
+        headers=world.headers["colleague"],
+    )
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # an officer of another station cannot be assigned
-    body = await gql(ASSIGN, {"input": {"incidentId": incident["id"], "expectedVersion": 1,
-                                        "officerIds": [gid("Officer", world.ids["other_station"])]}},
-                     headers=world.headers["commander"])
+    body = await gql(
+        ASSIGN,
+        {
+            "input": {
+                "incidentId": incident["id"],
+                "expectedVersion": 1,
+                "officerIds": [gid("Officer", world.ids["other_station"])],
+            }
+        },
+        headers=world.headers["commander"],
+    )
     assert [(e["field"], e["code"]) for e in body["data"]["assignIncident"]["errors"]] == [
-        (["officerIds", "0"], "INVALID")]
+        (["officerIds", "0"], "INVALID")
+    ]
     # the commander
-    body = await gql(ASSIGN, {"input": {"incidentId": incident["id"], "officerIds": [assignee],
-                                        "expectedVersion": 1}}, headers=world.headers["commander"])
+    body = await gql(
+        ASSIGN,
+        {"input": {"incidentId": incident["id"], "officerIds": [assignee], "expectedVersion": 1}},
+        headers=world.headers["commander"],
+    )
     payload = body["data"]["assignIncident"]
     assert payload["errors"] == []
     assert payload["incident"]["status"] == "ASSIGNED" and payload["incident"]["version"] == 2
@@ -442,9 +545,17 @@ async def test_commanders_assign_and_plain_officers_may_not(gql, sessionmaker):
     mine = await gql(LIST, {"filter": {"assignedToMe": True}}, headers=world.headers["assignee"])
     assert [e["node"]["id"] for e in mine["data"]["incidents"]["edges"]] == [incident["id"]]
     # a stale assignment is a conflict
-    body = await gql(ASSIGN, {"input": {"incidentId": incident["id"], "expectedVersion": 1,
-                                        "officerIds": [gid("Officer", world.ids["colleague"])]}},
-                     headers=world.headers["supervisor"])
+    body = await gql(
+        ASSIGN,
+        {
+            "input": {
+                "incidentId": incident["id"],
+                "expectedVersion": 1,
+                "officerIds": [gid("Officer", world.ids["colleague"])],
+            }
+        },
+        headers=world.headers["supervisor"],
+    )
     assert body["data"]["assignIncident"]["currentVersion"] == 2
     assert body["data"]["assignIncident"]["errors"][0]["code"] == "CONFLICT"
 
@@ -452,15 +563,29 @@ async def test_commanders_assign_and_plain_officers_may_not(gql, sessionmaker):
 async def test_the_sensitive_matrix(gql, sessionmaker):
     # given a domestic-violence report at station A, assigned to one officer
     world = await _world(gql, sessionmaker)
-    people = [{"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE",
-               "phone": "0770 000 0000"}]
-    reported = await report(gql, world.headers["reporter"], category="DOMESTIC_VIOLENCE", people=people,
-                            description="Beaten by her husband at home.")
+    people = [
+        {"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE", "phone": "0770 000 0000"}
+    ]
+    reported = await report(
+        gql,
+        world.headers["reporter"],
+        category="DOMESTIC_VIOLENCE",
+        people=people,
+        description="Beaten by her husband at home.",
+    )
     incident = reported["incident"]
     assert incident["sensitive"] is True
-    await gql(ASSIGN, {"input": {"incidentId": incident["id"], "expectedVersion": 1,
-                                 "officerIds": [gid("Officer", world.ids["assignee"])]}},
-              headers=world.headers["commander"])
+    await gql(
+        ASSIGN,
+        {
+            "input": {
+                "incidentId": incident["id"],
+                "expectedVersion": 1,
+                "officerIds": [gid("Officer", world.ids["assignee"])],
+            }
+        },
+        headers=world.headers["commander"],
+    )
     # then
     for name in ("commander", "reporter", "assignee", "admin"):
         for node in await _seen_by(gql, world.headers[name], incident["id"]):
@@ -490,8 +615,11 @@ async def test_the_sensitive_matrix(gql, sessionmaker):
 async def _seen_by(gql, headers, incident_id) -> list[dict]:
     """The incident as the viewer gets it from node(id:) and from the list; [] when neither shows it."""
     node = (await gql(NODE, {"id": incident_id}, headers=headers))["data"]["node"]
-    listed = [e["node"] for e in (await gql(LIST, {}, headers=headers))["data"]["incidents"]["edges"]
-              if e["node"]["id"] == incident_id]
+    listed = [
+        e["node"]
+        for e in (await gql(LIST, {}, headers=headers))["data"]["incidents"]["edges"]
+        if e["node"]["id"] == incident_id
+    ]
     assert (node is None) == (listed == [])
     return [] if node is None else [node, *listed]
 
@@ -499,12 +627,14 @@ async def _seen_by(gql, headers, incident_id) -> list[dict]:
 async def test_marked_sensitive_and_ordinary_incidents(gql, sessionmaker):
     world = await _world(gql, sessionmaker)
     marked = (await report(gql, world.headers["reporter"], sensitive=True))["incident"]
-    juvenile = (await report(gql, world.headers["reporter"], category="JUVENILE", sensitive=False))
+    juvenile = await report(gql, world.headers["reporter"], category="JUVENILE", sensitive=False)
     ordinary = juvenile["incident"]
     theft = (await report(gql, world.headers["reporter"]))["incident"]
     assert (marked["sensitive"], ordinary["sensitive"], theft["sensitive"]) == (True, True, False)
-    seen = {i: (await gql(NODE, {"id": i}, headers=world.headers["colleague"]))["data"]["node"]
-            for i in (marked["id"], ordinary["id"], theft["id"])}
+    seen = {
+        i: (await gql(NODE, {"id": i}, headers=world.headers["colleague"]))["data"]["node"]
+        for i in (marked["id"], ordinary["id"], theft["id"])
+    }
     assert seen[marked["id"]]["description"] is None and seen[ordinary["id"]]["description"] is None
     assert seen[theft["id"]]["description"] == theft["description"]
 
@@ -516,18 +646,30 @@ async def test_reading_a_sensitive_incident_is_audited(gql, sessionmaker):
 
     async def reads() -> list[tuple]:
         async with sessionmaker() as session:
-            return [tuple(r) for r in (await session.execute(text(
-                "SELECT officer_id, entity_type FROM audit_log WHERE action = 'read_sensitive' "
-                "AND entity_id = :id ORDER BY id"), {"id": key})).all()]
+            return [
+                tuple(r)
+                for r in (
+                    await session.execute(
+                        text(
+                            "SELECT officer_id, entity_type FROM audit_log WHERE action = 'read_sensitive' "
+                            "AND entity_id = :id ORDER BY id"
+                        ),
+                        {"id": key},
+                    )
+                ).all()
+            ]
 
     before = await reads()
     # when the commander reads the details (twice in one request: node and list), a colleague only the outline
     for name in ("commander", "colleague"):
-        await gql("query Both($id: ID!) { node(id: $id) { ... on Incident { description } } "
-                  "incidents { edges { node { description people { name } } } } }",
-                  {"id": incident["id"]}, headers=world.headers[name])
+        await gql(
+            "query Both($id: ID!) { node(id: $id) { ... on Incident { description } } "
+            "incidents { edges { node { description people { name } } } } }",
+            {"id": incident["id"]},
+            headers=world.headers[name],
+        )
     # then one entry for the commander's request, none for the colleague's
-    assert (await reads())[len(before):] == [(world.ids["commander"], "Incident")]
+    assert (await reads())[len(before) :] == [(world.ids["commander"], "Incident")]
 
 
 def _key_of(global_id: str) -> str:
@@ -538,10 +680,14 @@ async def test_the_list_is_newest_first_in_pages_within_scope(gql, sessionmaker)
     world = await _world(gql, sessionmaker)
     made = []
     for hours, category in ((5, "THEFT"), (1, "FRAUD"), (3, "THEFT")):
-        made.append((await report(gql, world.headers["reporter"], occurredAt=_ago(hours=hours),
-                                  category=category))["incident"]["id"])
-    elsewhere = await report(gql, world.headers["other_station"],
-                             location={"latitude": 36.34, "longitude": 43.12})
+        made.append(
+            (await report(gql, world.headers["reporter"], occurredAt=_ago(hours=hours), category=category))[
+                "incident"
+            ]["id"]
+        )
+    elsewhere = await report(
+        gql, world.headers["other_station"], location={"latitude": 36.34, "longitude": 43.12}
+    )
     assert elsewhere["errors"] == []
     who = world.headers["commander"]
     first = (await gql(LIST, {"first": 2}, headers=who))["data"]["incidents"]
@@ -550,7 +696,7 @@ async def test_the_list_is_newest_first_in_pages_within_scope(gql, sessionmaker)
     order = [e["node"]["id"] for e in first["edges"] + rest["incidents"]["edges"]]
     assert order == [made[1], made[2], made[0]]
     assert rest["incidents"]["pageInfo"]["hasNextPage"] is False
-    thefts = (await gql(LIST, {"filter": {"categories": ["THEFT"], "from": _ago(hours=4)}}, headers=who))
+    thefts = await gql(LIST, {"filter": {"categories": ["THEFT"], "from": _ago(hours=4)}}, headers=who)
     assert [e["node"]["id"] for e in thefts["data"]["incidents"]["edges"]] == [made[2]]
     # a supervisor sees both stations; filtering by another station never widens an officer's scope
     assert (await gql(LIST, {}, headers=world.headers["supervisor"]))["data"]["incidents"]["totalCount"] == 4
@@ -567,8 +713,9 @@ async def test_the_list_is_newest_first_in_pages_within_scope(gql, sessionmaker)
 async def test_bad_input_names_the_field(gql, sessionmaker):
     world = await _world(gql, sessionmaker)
     who = {**EN, **world.headers["reporter"]}
-    unknown = await gql(REPORT, {"input": report_input(category="BURGLARY_OF_THE_MOON")}, headers=who,
-                        status=400)
+    unknown = await gql(
+        REPORT, {"input": report_input(category="BURGLARY_OF_THE_MOON")}, headers=who, status=400
+    )
     assert "$input" in unknown["errors"][0]["message"] and "category" in unknown["errors"][0]["message"]
     cases = [
         ({"location": {"latitude": 91, "longitude": 43.2}}, ["location", "latitude"]),
@@ -589,9 +736,13 @@ async def test_bad_input_names_the_field(gql, sessionmaker):
     everything = report_input(description="", location={"latitude": 91, "longitude": 200})
     payload = (await gql(REPORT, {"input": everything}, headers=who))["data"]["reportIncident"]
     assert sorted(e["field"] for e in payload["errors"]) == [
-        ["description"], ["location", "latitude"], ["location", "longitude"]]
-    long_note = await update(gql, who, incidentId=gid("Incident", 1), status="CLOSED", expectedVersion=1,
-                             note="n" * 2001)
+        ["description"],
+        ["location", "latitude"],
+        ["location", "longitude"],
+    ]
+    long_note = await update(
+        gql, who, incidentId=gid("Incident", 1), status="CLOSED", expectedVersion=1, note="n" * 2001
+    )
     assert [e["field"] for e in long_note["errors"]] == [["note"]]
 
 
@@ -603,10 +754,16 @@ async def test_citizens_cannot_report(gql):
 def test_transition_table_is_the_documented_one():
     allowed = {(a, b) for a, targets in logic.TRANSITIONS.items() for b in targets}
     assert allowed == {
-        ("REPORTED", "ASSIGNED"), ("REPORTED", "IN_PROGRESS"), ("REPORTED", "CLOSED"),
-        ("ASSIGNED", "IN_PROGRESS"), ("ASSIGNED", "REPORTED"), ("ASSIGNED", "CLOSED"),
-        ("IN_PROGRESS", "RESOLVED"), ("IN_PROGRESS", "ASSIGNED"),
-        ("RESOLVED", "CLOSED"), ("RESOLVED", "IN_PROGRESS"),
+        ("REPORTED", "ASSIGNED"),
+        ("REPORTED", "IN_PROGRESS"),
+        ("REPORTED", "CLOSED"),
+        ("ASSIGNED", "IN_PROGRESS"),
+        ("ASSIGNED", "REPORTED"),
+        ("ASSIGNED", "CLOSED"),
+        ("IN_PROGRESS", "RESOLVED"),
+        ("IN_PROGRESS", "ASSIGNED"),
+        ("RESOLVED", "CLOSED"),
+        ("RESOLVED", "IN_PROGRESS"),
     }
 
 
@@ -618,11 +775,14 @@ def test_cursor_keys_round_trip():
 
     at = datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=UTC)
     assert parse_time_cursor(time_cursor("IncidentCursor", at, 42), "en", "IncidentCursor") == (at, 42)
-    for bad in (to_global_id("IncidentCursor", "x_1"), to_global_id("IncidentCursor", "1"),
-                time_cursor("PatrolCursor", at, 42), "nonsense"):
+    for bad in (
+        to_global_id("IncidentCursor", "x_1"),
+        to_global_id("IncidentCursor", "1"),
+        time_cursor("PatrolCursor", at, 42),
+        "nonsense",
+    ):
         with pytest.raises(InputError):
             parse_time_cursor(bad, "en", "IncidentCursor")
-
 
 
 async def test_the_list_costs_the_same_number_of_queries_for_more_incidents(gql, sessionmaker, engine):
@@ -646,8 +806,17 @@ async def test_the_list_costs_the_same_number_of_queries_for_more_incidents(gql,
     async def assigned_incidents(n: int) -> None:
         for _ in range(n):
             incident = (await report(gql, world.headers["reporter"]))["incident"]
-            await gql(ASSIGN, {"input": {"incidentId": incident["id"], "expectedVersion": 1,
-                                         "officerIds": [gid("Officer", world.ids["assignee"])]}}, headers=who)
+            await gql(
+                ASSIGN,
+                {
+                    "input": {
+                        "incidentId": incident["id"],
+                        "expectedVersion": 1,
+                        "officerIds": [gid("Officer", world.ids["assignee"])],
+                    }
+                },
+                headers=who,
+            )
 
     await assigned_incidents(2)
     few = await queries_for_a_page()

@@ -99,8 +99,9 @@ def test_every_input_type_is_built_as_strawberry_builds_it(name):
         coerced = coerce_input_value(_value(rng, graphql_type), graphql_type)
         fast = convert_argument(coerced, python_type, SCHEMA.schema_converter.scalar_registry, SCHEMA.config)
         with _strawberry_alone():
-            slow = convert_argument(coerced, python_type, SCHEMA.schema_converter.scalar_registry,
-                                    SCHEMA.config)
+            slow = convert_argument(
+                coerced, python_type, SCHEMA.schema_converter.scalar_registry, SCHEMA.config
+            )
         assert type(fast) is type(slow) is python_type
         assert fast == slow
         built += 1
@@ -111,10 +112,16 @@ def test_the_builders_are_installed_and_a_list_is_never_the_one_given():
     from schema.engagements import LogEngagementInput
 
     assert isinstance(LogEngagementInput.__strawberry_definition__.from_input, _Builder)
-    raw = coerce_input_value({"clientId": str(uuid.uuid4()), "kind": "HOME_VISIT",
-                              "location": {"latitude": 36.3, "longitude": 43.1},
-                              "occurredAt": "2026-11-29T08:00:00+03:00", "topics": ["water"]},
-                             SCHEMA._schema.type_map["LogEngagementInput"])
+    raw = coerce_input_value(
+        {
+            "clientId": str(uuid.uuid4()),
+            "kind": "HOME_VISIT",
+            "location": {"latitude": 36.3, "longitude": 43.1},
+            "occurredAt": "2026-11-29T08:00:00+03:00",
+            "topics": ["water"],
+        },
+        SCHEMA._schema.type_map["LogEngagementInput"],
+    )
     built = convert_argument(raw, LogEngagementInput, SCHEMA.schema_converter.scalar_registry, SCHEMA.config)
     assert built.topics == ["water"] and built.topics is not raw["topics"]
     assert built.location.latitude == 36.3 and built.notes is None

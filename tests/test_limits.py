@@ -13,9 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.app import create_app
+from api.config import Settings
 from api.limits import MAX_PAGE, Limits, shape_of
 from db.engine import make_engine
-from db.settings import Settings
 from schema import build_schema
 from tests.conftest import GraphQL
 
@@ -51,13 +51,15 @@ def test_connections_cost_by_first_and_nested_lists_multiply():
     nested = _shape("query { engagements(first: 10) { edges { node { id followUps { owner { id } } } } } }")
     assert nested.cost(None) >= flat + 10 * 20 * 2
     # scalars are free, and so is __typename
-    assert _shape("query { __typename governorates { code } }").cost(None) == \
-        _shape("query { governorates { code name } }").cost(None)
+    assert _shape("query { __typename governorates { code } }").cost(None) == _shape(
+        "query { governorates { code name } }"
+    ).cost(None)
 
 
 def test_a_sync_batch_costs_by_its_entries():
-    shape = _shape("mutation S($input: SyncFieldLogInput!) { syncFieldLog(input: $input) { "
-                   "results { node { id } } } }")
+    shape = _shape(
+        "mutation S($input: SyncFieldLogInput!) { syncFieldLog(input: $input) { results { node { id } } } }"
+    )
     assert shape.cost({"input": {"entries": [{}] * 500}}) > shape.cost({"input": {"entries": [{}]}}) + 900
 
 
@@ -74,12 +76,18 @@ async def test_depth_limit(sessionmaker, tmp_path):
     async with await _app(sessionmaker, tmp_path, MARKAZ_MAX_DEPTH="4") as c:
         gql = GraphQL(c)
         body = await gql(DEEP, status=400)
-        assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "depth", "value": 5,
-                                                   "max": 4}
+        assert body["errors"][0]["extensions"] == {
+            "code": "LIMIT_EXCEEDED",
+            "limit": "depth",
+            "value": 5,
+            "max": 4,
+        }
         assert "depth is 5; the limit is 4" in body["errors"][0]["message"]
         # through a fragment: the same depth
-        hidden = ("query Deep { me { ...S } } fragment S on Officer { station { governorate { capital "
-                  "{ latitude } } } }")
+        hidden = (
+            "query Deep { me { ...S } } fragment S on Officer { station { governorate { capital "
+            "{ latitude } } } }"
+        )
         assert (await gql(hidden, status=400))["errors"][0]["extensions"]["value"] == 5
         # at the limit: runs
         ok = await gql("query Ok { me { station { governorate { code } } } }")
@@ -93,8 +101,12 @@ async def test_alias_limit_counts_every_use_of_a_fragment(sessionmaker, tmp_path
         body = await gql("query A { ...F x: governorates { code } } " + three)
         assert body["data"]["c"] == "Query" and len(body["data"]["x"]) == 18  # 4 aliases: runs
         body = await gql("query A { ...F ... { ...F } } " + three, status=400)
-        assert body["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "aliases", "value": 6,
-                                                   "max": 5}
+        assert body["errors"][0]["extensions"] == {
+            "code": "LIMIT_EXCEEDED",
+            "limit": "aliases",
+            "value": 6,
+            "max": 5,
+        }
 
 
 async def test_token_limit(sessionmaker, tmp_path):
@@ -122,24 +134,40 @@ async def test_cost_limit_is_checked_before_execution_and_reported(sessionmaker,
         assert ok["extensions"]["cost"] == {"requested": 21, "limit": 100}
         refused = await gql(query, {"n": 100}, status=400)
         assert "data" not in refused
-        assert refused["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "cost", "value": 201,
-                                                      "max": 100}
+        assert refused["errors"][0]["extensions"] == {
+            "code": "LIMIT_EXCEEDED",
+            "limit": "cost",
+            "value": 201,
+            "max": 100,
+        }
         assert refused["errors"][0]["message"] == "The operation's cost is 201; the limit is 100."
 
 
 async def test_plain_json_clients_get_limits_with_200(client):
-    response = await client.post("/graphql", json={"query": "query { ...F0 } " + " ".join(
-        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30)) +
-        " fragment F30 on Query { __typename }"}, headers={"accept": "application/json"})
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "query { ...F0 } "
+            + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
+            + " fragment F30 on Query { __typename }"
+        },
+        headers={"accept": "application/json"},
+    )
     assert response.status_code == 200 and response.json()["errors"][0]["extensions"]["limit"] == "fields"
 
 
 async def test_body_size_limit(client):
-    response = await client.post("/graphql", content=b'{"query": "' + b" " * (1 << 20) + b'{__typename}"}',
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/graphql",
+        content=b'{"query": "' + b" " * (1 << 20) + b'{__typename}"}',
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 413
-    ok = await client.post("/graphql", content=b'{"query": "' + b" " * 1000 + b'{__typename}"}',
-                           headers={"content-type": "application/json"})
+    ok = await client.post(
+        "/graphql",
+        content=b'{"query": "' + b" " * 1000 + b'{__typename}"}',
+        headers={"content-type": "application/json"},
+    )
     assert ok.status_code == 200
 
 

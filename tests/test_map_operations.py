@@ -11,7 +11,7 @@ from graphql import parse, validate
 
 from api import map_page
 from api.app import create_app
-from db.settings import Settings
+from api.config import Settings
 from resolvers.policy import SUPERVISOR
 from schema import build_schema
 from schema.node import to_global_id
@@ -29,8 +29,13 @@ def test_every_page_operation_is_valid_against_the_schema():
 
 @pytest.fixture
 async def production(sessionmaker, tmp_path):
-    settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "production",
-                                  "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48)})
+    settings = Settings.from_env(
+        {
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_ENV": "production",
+            "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+        }
+    )
     app = create_app(settings, sessionmaker=sessionmaker)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test") as c:
         yield c
@@ -67,7 +72,9 @@ async def test_in_production_a_supervisor_runs_the_page_operations_and_nothing_e
 def test_tile_urls_are_checked_and_allowed_by_the_page_policy():
     assert map_page.tile_origin(None) is None
     assert map_page.tile_origin("https://tiles.example.org/{z}/{x}/{y}.png") == "https://tiles.example.org"
-    assert map_page.tile_origin("https://{s}.tiles.example.org/{z}/{x}/{y}.png") == "https://*.tiles.example.org"
+    assert (
+        map_page.tile_origin("https://{s}.tiles.example.org/{z}/{x}/{y}.png") == "https://*.tiles.example.org"
+    )
     for bad in ("javascript:alert(1)", "tiles/{z}/{x}/{y}.png", "ftp://example.org/{z}/{x}/{y}"):
         with pytest.raises(ValueError):
             map_page.tile_origin(bad)

@@ -26,8 +26,9 @@ SCREENSHOT = Path(__file__).parent.parent / "docs" / "map.png"
 STATIONS = [(30.5128, 47.838), (30.545, 47.79), (30.47, 47.86)]
 
 if chromium_path() is None and not os.environ.get("CI"):
-    pytest.skip("chromium is not installed (apt-get install chromium); CI installs it",
-                allow_module_level=True)
+    pytest.skip(
+        "chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,10 @@ async def _seed(server: Server, committed_sessionmaker) -> tuple[str, set[str]]:
     """Officers at three Basra stations, incidents and engagements around them; the supervisor's badge and
     the resolution-8 cells the records fall in."""
     async with committed_sessionmaker() as session:
-        stations = [await make_station(session, governorate="IQ-BA", latitude=lat, longitude=lon)
-                    for lat, lon in STATIONS]
+        stations = [
+            await make_station(session, governorate="IQ-BA", latitude=lat, longitude=lon)
+            for lat, lon in STATIONS
+        ]
         officers = [(await make_officer(session, station_id=s))[1] for s in stations]
         supervisor = (await make_officer(session, role=SUPERVISOR, governorates=("IQ-BA",)))[1]
         await session.commit()
@@ -64,14 +67,15 @@ async def _seed(server: Server, committed_sessionmaker) -> tuple[str, set[str]]:
         write = report_incident if n % 3 else log_engagement
         writes.append(write(server, tokens[k], stations[k], lat, lon))
     for start in range(0, len(writes), 10):
-        await asyncio.gather(*writes[start:start + 10])
+        await asyncio.gather(*writes[start : start + 10])
     return supervisor, cells, (tokens[0], stations[0])
 
 
 # activityMap is built beside the page (issue 4); until it is on the branch, the page shows the error.
 needs_activity_map = pytest.mark.skipif(
     "activityMap" not in build_schema()._schema.query_type.fields,
-    reason="activityMap is not in the schema of this branch yet")
+    reason="activityMap is not in the schema of this branch yet",
+)
 
 
 @needs_activity_map

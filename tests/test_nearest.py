@@ -36,11 +36,14 @@ CITIZEN = Path(__file__).parents[1] / "mobile_contract" / "operations" / "citize
 async def test_nearest_orders_by_geodesic_distance_with_the_distance(gql, sessionmaker):
     # given three stations around East Mosul
     async with sessionmaker() as session:
-        await make_stations(session, [
-            station_record(names={"en": "Far"}, latitude=36.45, longitude=43.30),
-            station_record(names={"en": "Near"}, latitude=36.382, longitude=43.152),
-            station_record(names={"en": "Middle"}, latitude=36.36, longitude=43.10),
-        ])
+        await make_stations(
+            session,
+            [
+                station_record(names={"en": "Far"}, latitude=36.45, longitude=43.30),
+                station_record(names={"en": "Near"}, latitude=36.382, longitude=43.152),
+                station_record(names={"en": "Middle"}, latitude=36.36, longitude=43.10),
+            ],
+        )
         await session.commit()
     # when
     body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 3}, headers={"accept-language": "en"})
@@ -59,18 +62,35 @@ async def test_open_now_and_services_still_return_first_results(gql, sessionmake
     # given: the five nearest stations are closed at night; farther ones are open and offer the service
     at = "2026-11-29T23:30:00+03:00"  # a Sunday night in Baghdad time
     async with sessionmaker() as session:
-        closed = [station_record(latitude=36.38 + i * 0.001, longitude=43.15, always_open=False,
-                                 hours=weekly("08:00", "14:00"), services=ALL_SERVICES) for i in range(5)]
+        closed = [
+            station_record(
+                latitude=36.38 + i * 0.001,
+                longitude=43.15,
+                always_open=False,
+                hours=weekly("08:00", "14:00"),
+                services=ALL_SERVICES,
+            )
+            for i in range(5)
+        ]
         desk = ("FAMILY_AND_CHILD_PROTECTION", "CRIME_REPORTING")
-        open_ = [station_record(latitude=36.40 + i * 0.01, longitude=43.15, always_open=True, services=desk)
-                 for i in range(4)]
-        other = [station_record(latitude=36.385, longitude=43.15, always_open=True,
-                                services=("TRAFFIC",))]
+        open_ = [
+            station_record(latitude=36.40 + i * 0.01, longitude=43.15, always_open=True, services=desk)
+            for i in range(4)
+        ]
+        other = [station_record(latitude=36.385, longitude=43.15, always_open=True, services=("TRAFFIC",))]
         await make_stations(session, closed + open_ + other)
         await session.commit()
     # when
-    body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 3, "openNow": True, "at": at,
-                               "services": ["FAMILY_AND_CHILD_PROTECTION"]})
+    body = await gql(
+        NEAREST,
+        {
+            "near": EAST_MOSUL,
+            "first": 3,
+            "openNow": True,
+            "at": at,
+            "services": ["FAMILY_AND_CHILD_PROTECTION"],
+        },
+    )
     # then
     found = body["data"]["nearestStations"]
     assert len(found) == 3
@@ -83,12 +103,22 @@ async def test_open_now_and_services_still_return_first_results(gql, sessionmake
 async def test_service_desk_hours_decide_open_now_for_that_service(gql, sessionmaker):
     # given an always-open station whose family-protection desk is staffed 08:00-14:00
     async with sessionmaker() as session:
-        await make_station(session, latitude=36.381, longitude=43.151, always_open=True,
-                           services=("FAMILY_AND_CHILD_PROTECTION", "CRIME_REPORTING"),
-                           hours=weekly("08:00", "14:00", service="FAMILY_AND_CHILD_PROTECTION"))
+        await make_station(
+            session,
+            latitude=36.381,
+            longitude=43.151,
+            always_open=True,
+            services=("FAMILY_AND_CHILD_PROTECTION", "CRIME_REPORTING"),
+            hours=weekly("08:00", "14:00", service="FAMILY_AND_CHILD_PROTECTION"),
+        )
         await session.commit()
-    variables = {"near": EAST_MOSUL, "first": 1, "openNow": True, "services": ["FAMILY_AND_CHILD_PROTECTION"],
-                 "within": 2000.0}
+    variables = {
+        "near": EAST_MOSUL,
+        "first": 1,
+        "openNow": True,
+        "services": ["FAMILY_AND_CHILD_PROTECTION"],
+        "within": 2000.0,
+    }
     # when / then: at 10:00 the desk is open, at 15:00 it is not (the station still is)
     morning = await gql(NEAREST, {**variables, "at": "2026-11-30T10:00:00+03:00"})
     afternoon = await gql(NEAREST, {**variables, "at": "2026-11-30T15:00:00+03:00"})
@@ -100,8 +130,9 @@ async def test_service_desk_hours_decide_open_now_for_that_service(gql, sessionm
 
 async def test_within_meters_limits_by_geodesic_distance(gql, sessionmaker):
     async with sessionmaker() as session:
-        await make_stations(session, [station_record(latitude=36.38 + 0.009 * i, longitude=43.15)
-                                      for i in range(1, 6)])  # about 1 km apart, northwards
+        await make_stations(
+            session, [station_record(latitude=36.38 + 0.009 * i, longitude=43.15) for i in range(1, 6)]
+        )  # about 1 km apart, northwards
         await session.commit()
     body = await gql(NEAREST, {"near": EAST_MOSUL, "first": 10, "within": 2500.0})
     distances = [n["distanceMeters"] for n in body["data"]["nearestStations"]]
@@ -113,18 +144,31 @@ async def test_the_search_walks_the_gist_index_whatever_the_filters(sessionmaker
     # given enough stations, offering services about as often as real ones, for the planner to weigh
     rng = random.Random(3)
     async with sessionmaker() as session:
-        await make_stations(session, [
-            station_record(latitude=rng.uniform(30, 37), longitude=rng.uniform(39, 48),
-                           services=tuple(s for s in ALL_SERVICES if rng.random() < 0.4) or ("TRAFFIC",))
-            for _ in range(400)])
+        await make_stations(
+            session,
+            [
+                station_record(
+                    latitude=rng.uniform(30, 37),
+                    longitude=rng.uniform(39, 48),
+                    services=tuple(s for s in ALL_SERVICES if rng.random() < 0.4) or ("TRAFFIC",),
+                )
+                for _ in range(400)
+            ],
+        )
         await session.execute(text("ANALYZE stations"))
         at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
         raw = (await (await session.connection()).get_raw_connection()).driver_connection
-        for extra in ({}, {"services": ["TRAFFIC"]}, {"within": 5000.0}, {"governorate": "IQ-NI"},
-                      {"exclude_ids": [1, 2, 3]}):
+        for extra in (
+            {},
+            {"services": ["TRAFFIC"]},
+            {"within": 5000.0},
+            {"governorate": "IQ-NI"},
+            {"exclude_ids": [1, 2, 3]},
+        ):
             # when the planner explains the very statement the search runs
-            query = repo.nearest_query("services" in extra, "within" in extra, "exclude_ids" in extra,
-                                       "governorate" in extra)
+            query = repo.nearest_query(
+                "services" in extra, "within" in extra, "exclude_ids" in extra, "governorate" in extra
+            )
             params = {"lat": 36.38, "lon": 43.15, "at": at, "limit": 13, **extra}
             compiled = query.compile(dialect=asyncpg.dialect())
             args = [params[name] for name in compiled.positiontup]
@@ -149,23 +193,43 @@ _station = st.tuples(_point, st.sets(st.sampled_from(ALL_SERVICES[:3]), min_size
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(stations=st.lists(_station, min_size=1, max_size=40), query=_point, first=st.integers(1, 8),
-       service=st.none() | st.sampled_from(ALL_SERVICES[:3]), open_now=st.booleans(),
-       within=st.none() | st.floats(1_000, 200_000))
-async def test_nearest_equals_brute_force_geodesic_ranking(sessionmaker, stations, query, first, service,
-                                                           open_now, within):
+@given(
+    stations=st.lists(_station, min_size=1, max_size=40),
+    query=_point,
+    first=st.integers(1, 8),
+    service=st.none() | st.sampled_from(ALL_SERVICES[:3]),
+    open_now=st.booleans(),
+    within=st.none() | st.floats(1_000, 200_000),
+)
+async def test_nearest_equals_brute_force_geodesic_ranking(
+    sessionmaker, stations, query, first, service, open_now, within
+):
     at = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 23:00 in Baghdad: day-shift stations are closed
     async with sessionmaker() as session:
-        records = [station_record(latitude=lat, longitude=lon, services=tuple(sorted(services)),
-                                  always_open=always, hours=() if always else weekly("08:00", "16:00"))
-                   for (lat, lon), services, always in stations]
+        records = [
+            station_record(
+                latitude=lat,
+                longitude=lon,
+                services=tuple(sorted(services)),
+                always_open=always,
+                hours=() if always else weekly("08:00", "16:00"),
+            )
+            for (lat, lon), services, always in stations
+        ]
         ids = await make_stations(session, records)
         ctx = Context(sessionmaker=sessionmaker, lang="en")
         ctx._session = session
         try:
-            got = await logic.nearest(ctx, latitude=query[0], longitude=query[1], first=first, at=at,
-                                      open_now=open_now, services=[service] if service else [],
-                                      within_m=within)
+            got = await logic.nearest(
+                ctx,
+                latitude=query[0],
+                longitude=query[1],
+                first=first,
+                at=at,
+                open_now=open_now,
+                services=[service] if service else [],
+                within_m=within,
+            )
         finally:
             await session.rollback()
     expected = []
@@ -242,23 +306,50 @@ async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
     from resolvers.station_records import Closure
 
     async with sessionmaker() as session:
-        await make_stations(session, [
-            station_record(latitude=36.38 + i * 0.002, longitude=43.15, services=ALL_SERVICES[: 1 + i % 7],
-                           hours=weekly("08:00", "14:00") if i % 2 else (), always_open=not i % 2,
-                           names={"ar": f"م {i}"} if i % 3 == 0 else {"ar": f"م {i}", "en": f"S {i}"},
-                           closures=(Closure(now - timedelta(hours=1), now + timedelta(hours=1), "x",
-                                             ("TRAFFIC",) if i % 4 == 1 else None),) if i % 4 < 2 else ())
-            for i in range(12)])
+        await make_stations(
+            session,
+            [
+                station_record(
+                    latitude=36.38 + i * 0.002,
+                    longitude=43.15,
+                    services=ALL_SERVICES[: 1 + i % 7],
+                    hours=weekly("08:00", "14:00") if i % 2 else (),
+                    always_open=not i % 2,
+                    names={"ar": f"م {i}"} if i % 3 == 0 else {"ar": f"م {i}", "en": f"S {i}"},
+                    closures=(
+                        Closure(
+                            now - timedelta(hours=1),
+                            now + timedelta(hours=1),
+                            "x",
+                            ("TRAFFIC",) if i % 4 == 1 else None,
+                        ),
+                    )
+                    if i % 4 < 2
+                    else (),
+                )
+                for i in range(12)
+            ],
+        )
         await session.commit()
-    from db import core
+    from db import statements
 
     async with sessionmaker() as session:
-        for services, exclude, within in (((), (), None), (["COMMUNITY_POLICING"], (), 5000.0),
-                                          ((), (1, 2, 3), None)):
+        for services, exclude, within in (
+            ((), (), None),
+            (["COMMUNITY_POLICING"], (), 5000.0),
+            ((), (1, 2, 3), None),
+        ):
             # when the same candidates are read by the driver and through SQLAlchemy
             fetched = await repo.nearest_candidates(
-                session, latitude=36.38, longitude=43.15, at=now, services=services, within_m=within,
-                limit=20, exclude_ids=exclude)
+                session,
+                latitude=36.38,
+                longitude=43.15,
+                at=now,
+                services=services,
+                within_m=within,
+                limit=20,
+                exclude_ids=exclude,
+            )
             params = {"lat": 36.38, "lon": 43.15, "at": now, "limit": 20}
             if services:
                 params["services"] = list(services)
@@ -267,7 +358,7 @@ async def test_candidates_through_the_driver_equal_sqlalchemys(sessionmaker):
             if exclude:
                 params["exclude_ids"] = list(exclude)
             query = repo.nearest_query(bool(services), within is not None, bool(exclude), False)
-            expected = (await core.execute(session, query, params)).all()
+            expected = (await statements.execute(session, query, params)).all()
             # then they are the same rows, column by column
             assert fetched and [tuple(r) for r in fetched] == [tuple(r) for r in expected]
             assert fetched[0]._fields == tuple(expected[0]._fields)
@@ -279,10 +370,14 @@ async def test_the_citizens_query_reads_closures_once_with_the_search(gql, sessi
     holiday = Closure(now + timedelta(days=20), now + timedelta(days=21), "Eid")
     closed = Closure(now - timedelta(hours=2), now + timedelta(days=1), "Ashura")
     async with sessionmaker() as session:
-        ids = await make_stations(session, [
-            station_record(latitude=36.381, longitude=43.15, closures=(holiday,)),
-            station_record(latitude=36.382, longitude=43.15, closures=(closed,)),
-            station_record(latitude=36.383, longitude=43.15)])
+        ids = await make_stations(
+            session,
+            [
+                station_record(latitude=36.381, longitude=43.15, closures=(holiday,)),
+                station_record(latitude=36.382, longitude=43.15, closures=(closed,)),
+                station_record(latitude=36.383, longitude=43.15),
+            ],
+        )
         await session.commit()
     operation = (CITIZEN / "NearestStations.graphql").read_text()
     # when: the citizen app's own query, open now or not, for "now"
@@ -292,11 +387,15 @@ async def test_the_citizens_query_reads_closures_once_with_the_search(gql, sessi
     # then: each station's next change follows its closures, and no request read closures on its own:
     # the search's one statement brought them (SQLAlchemy's statements do not include it)
     assert not [s for s in seen if "station_closures" in s], seen
-    found = {n["station"]["id"]: (n["isOpen"], n["station"]["nextChangeAt"])
-             for n in everything["data"]["nearestStations"]}
+    found = {
+        n["station"]["id"]: (n["isOpen"], n["station"]["nextChangeAt"])
+        for n in everything["data"]["nearestStations"]
+    }
     first, second, third = (found[gid("Station", i)] for i in ids)
     assert first == (True, holiday.starts_at.isoformat())
     assert second == (False, closed.ends_at.isoformat())
     assert third == (True, None)
-    assert [n["station"]["id"] for n in open_now["data"]["nearestStations"]] == [gid("Station", ids[0]),
-                                                                                 gid("Station", ids[2])]
+    assert [n["station"]["id"] for n in open_now["data"]["nearestStations"]] == [
+        gid("Station", ids[0]),
+        gid("Station", ids[2]),
+    ]

@@ -18,8 +18,8 @@ import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from api.config import Settings
 from api.logs import configure
-from db.settings import Settings
 from tests.conftest import GraphQL
 from tests.factories import PASSWORD, make_officer, make_station, sign_in
 
@@ -27,8 +27,11 @@ GOVERNORATES = "query Governorates { governorates { code } }"
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 async def test_metrics_count_requests_by_operation_and_outcome(client, gql):
@@ -109,11 +112,15 @@ async def test_operation_labels_are_bounded(client):
 
 
 async def test_metrics_in_production_need_the_token_or_loopback(sessionmaker, tmp_path):
-    base = {"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path),
-            "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48)}
+    base = {
+        "MARKAZ_ENV": "production",
+        "MARKAZ_DATA_DIR": str(tmp_path),
+        "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+    }
     token = secrets.token_urlsafe(24)
-    with_token = create_app(Settings.from_env({**base, "MARKAZ_METRICS_TOKEN": token}),
-                            sessionmaker=sessionmaker)
+    with_token = create_app(
+        Settings.from_env({**base, "MARKAZ_METRICS_TOKEN": token}), sessionmaker=sessionmaker
+    )
     without = create_app(Settings.from_env(base), sessionmaker=sessionmaker)
 
     async def get(app, peer, **headers):
@@ -161,19 +168,35 @@ async def test_logs_carry_ids_and_never_secrets(captured_logs, sessionmaker, set
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m.test") as c:
         gql = GraphQL(c)
         # when: a failed and a good sign-in, and a sensitive incident reported
-        await gql("mutation L($b: String!, $p: String!) { login(input: {badgeNumber: $b, password: $p}) "
-                  "{ errors { code } } }", {"b": badge, "p": "wrong-" + PASSWORD})
+        await gql(
+            "mutation L($b: String!, $p: String!) { login(input: {badgeNumber: $b, password: $p}) "
+            "{ errors { code } } }",
+            {"b": badge, "p": "wrong-" + PASSWORD},
+        )
         headers = await sign_in(gql, badge)
         token = headers["authorization"].split()[1]
         at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-        body = await gql(REPORT, {"input": {
-            "clientId": str(uuid.uuid4()), "category": "DOMESTIC_VIOLENCE", "occurredAt": at,
-            "location": {"latitude": 36.4, "longitude": 43.2}, "description": secret_text,
-            "people": [{"name": victim, "role": "VICTIM", "phone": "0770 123 4567"}]}}, headers=headers)
+        body = await gql(
+            REPORT,
+            {
+                "input": {
+                    "clientId": str(uuid.uuid4()),
+                    "category": "DOMESTIC_VIOLENCE",
+                    "occurredAt": at,
+                    "location": {"latitude": 36.4, "longitude": 43.2},
+                    "description": secret_text,
+                    "people": [{"name": victim, "role": "VICTIM", "phone": "0770 123 4567"}],
+                }
+            },
+            headers=headers,
+        )
         assert body["data"]["reportIncident"]["errors"] == []
     # and code that logs carelessly, through structlog and the standard library
-    structlog.get_logger("careless").info("dump", variables={"password": PASSWORD, "input": {
-        "description": secret_text, "people": [{"name": victim}]}}, authorization=f"Bearer {token}")
+    structlog.get_logger("careless").info(
+        "dump",
+        variables={"password": PASSWORD, "input": {"description": secret_text, "people": [{"name": victim}]}},
+        authorization=f"Bearer {token}",
+    )
     logging.getLogger("careless").warning("retrying with token %s and password=%s", token, PASSWORD)
     try:
         raise ValueError(f"bad token {token}")
@@ -194,17 +217,27 @@ async def test_logs_carry_ids_and_never_secrets(captured_logs, sessionmaker, set
 def test_redaction_of_nested_values_and_text():
     from api.logs import redact
 
-    event = redact(None, "info", {"event": "login with password: hunter2 failed",
-                                  "data": {"refresh_token": "abc", "Notes": "x", "ok": [{"phone": "1"}]},
-                                  "sql": "[parameters: ('Layla', 'secret')] more"})
+    event = redact(
+        None,
+        "info",
+        {
+            "event": "login with password: hunter2 failed",
+            "data": {"refresh_token": "abc", "Notes": "x", "ok": [{"phone": "1"}]},
+            "sql": "[parameters: ('Layla', 'secret')] more",
+        },
+    )
     assert event["event"] == "login with password: [redacted] failed"
-    assert event["data"] == {"refresh_token": "[redacted]", "Notes": "[redacted]",
-                             "ok": [{"phone": "[redacted]"}]}
+    assert event["data"] == {
+        "refresh_token": "[redacted]",
+        "Notes": "[redacted]",
+        "ok": [{"phone": "[redacted]"}],
+    }
     assert event["sql"] == "[parameters: redacted] more"
 
 
-async def test_traces_have_a_span_per_request_with_statements_inside(committed_sessionmaker, engine,
-                                                                     tmp_path):
+async def test_traces_have_a_span_per_request_with_statements_inside(
+    committed_sessionmaker, engine, tmp_path
+):
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -216,15 +249,17 @@ async def test_traces_have_a_span_per_request_with_statements_inside(committed_s
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test")
-    app = create_app(Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path)}),
-                     sessionmaker=committed_sessionmaker)
+    app = create_app(
+        Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path)}), sessionmaker=committed_sessionmaker
+    )
     traced = TracingMiddleware(app, tracer=tracer)
     listeners = trace_statements(engine, tracer)
     try:
         transport = httpx.ASGITransport(app=traced)
         async with httpx.AsyncClient(transport=transport, base_url="http://m.test") as c:
-            response = await c.post("/graphql", json={"query": "query Stations { stations(first: 2) "
-                                                                "{ totalCount } }"})
+            response = await c.post(
+                "/graphql", json={"query": "query Stations { stations(first: 2) { totalCount } }"}
+            )
             assert response.status_code == 200
     finally:
         for name, listener in listeners:

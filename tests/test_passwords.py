@@ -13,28 +13,31 @@ from resolvers.passwords import MIN_LENGTH, common_passwords, password_problem
 CONTEXT = ("OFC-AL-THAQA-1", "Officer 1, al-Thaqafa")
 
 
-@pytest.mark.parametrize(("password", "says"), [
-    ("x" * (MIN_LENGTH - 1) + "!", None),  # repeated: but first the length, at exactly the minimum
-    ("short but ok", "at least 15"),
-    (" leading space in it", "spaces"),
-    ("1qaz2wsx3edc4rfv", "one of the most common"),        # a column walk, in the list
-    ("ILOVEYOU" * 2, "repeated or sequential"),
-    ("zzzzzzzzzzzzzzzzzzzz", "repeated or sequential"),
-    ("abcdefghijklmnopq", "repeated or sequential"),
-    ("987654321098765", "repeated or sequential"),
-    ("qwertyuiop[]asdf", "repeated or sequential"),          # along the keyboard's rows
-    ("aaaaaaaa12345678", "repeated or sequential"),          # two runs
-    ("abcabcabcabcabc1", "common or predictable password with a few characters"),
-    ("football1234567", "common or predictable password with a few characters"),
-    ("Sunshine2024!!!!", "common or predictable password with a few characters"),
-    ("p@$$w0rdp@$$w0rd", "repeated or sequential"),
-    ("P@$$w0rd!!2024", "at least 15"),
-    ("P@$$w0rd!!20245", "common or predictable password"),
-    ("monkey123456789", "common or predictable password with a few characters"),
-    ("ofc-al-thaqa-1-2026", "built on the badge number"),
-    ("markaz-police-2026", "built on the badge number, the name or the service's name"),
-    ("al-thaqafa officer 1", "built on the badge number"),
-])
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("x" * (MIN_LENGTH - 1) + "!", None),  # repeated: but first the length, at exactly the minimum
+        ("short but ok", "at least 15"),
+        (" leading space in it", "spaces"),
+        ("1qaz2wsx3edc4rfv", "one of the most common"),  # a column walk, in the list
+        ("ILOVEYOU" * 2, "repeated or sequential"),
+        ("zzzzzzzzzzzzzzzzzzzz", "repeated or sequential"),
+        ("abcdefghijklmnopq", "repeated or sequential"),
+        ("987654321098765", "repeated or sequential"),
+        ("qwertyuiop[]asdf", "repeated or sequential"),  # along the keyboard's rows
+        ("aaaaaaaa12345678", "repeated or sequential"),  # two runs
+        ("abcabcabcabcabc1", "common or predictable password with a few characters"),
+        ("football1234567", "common or predictable password with a few characters"),
+        ("Sunshine2024!!!!", "common or predictable password with a few characters"),
+        ("p@$$w0rdp@$$w0rd", "repeated or sequential"),
+        ("P@$$w0rd!!2024", "at least 15"),
+        ("P@$$w0rd!!20245", "common or predictable password"),
+        ("monkey123456789", "common or predictable password with a few characters"),
+        ("ofc-al-thaqa-1-2026", "built on the badge number"),
+        ("markaz-police-2026", "built on the badge number, the name or the service's name"),
+        ("al-thaqafa officer 1", "built on the badge number"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(password: str, says: str | None) -> None:
     problem = password_problem(password, CONTEXT)
     if says is None:
@@ -43,10 +46,20 @@ def test_weak_passwords_are_refused_with_the_reason(password: str, says: str | N
         assert problem is not None and says in problem, (password, problem)
 
 
-@pytest.mark.parametrize("password", [
-    "correct horse battery", "a river between two old bridges", "dragon384756102", "Tr0ub4dor&3-horse",
-    "markaz-demo-2026", "كلمة سر طويلة للضابط", "وشەی نهێنی ئەفسەر", "the markaz station by the river",
-    "7fK#q2LmZ9xW!c4T"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery",
+        "a river between two old bridges",
+        "dragon384756102",
+        "Tr0ub4dor&3-horse",
+        "markaz-demo-2026",
+        "كلمة سر طويلة للضابط",
+        "وشەی نهێنی ئەفسەر",
+        "the markaz station by the river",
+        "7fK#q2LmZ9xW!c4T",
+    ],
+)
 def test_ordinary_passphrases_and_random_passwords_pass(password: str) -> None:
     assert password_problem(password, CONTEXT) is None
 

@@ -75,18 +75,28 @@ async def _append(gql, headers, patrol: str, fixes: list[dict]) -> None:
 
 
 def _fix(at, lat: float, lon: float, accuracy: float | None = 5.0, mocked: bool = False) -> dict:
-    return {"latitude": lat, "longitude": lon, "recordedAt": at.isoformat(), "accuracyMeters": accuracy,
-            "mocked": mocked}
+    return {
+        "latitude": lat,
+        "longitude": lon,
+        "recordedAt": at.isoformat(),
+        "accuracyMeters": accuracy,
+        "mocked": mocked,
+    }
 
 
 async def _kept(sessionmaker, station: int) -> dict[int, list]:
     """Per patrol of the station, its fixes not flagged IMPOSSIBLE_SPEED or MOCK_LOCATION, in time order
     (read from the flags the app stored, not from how it marks them for the rollups)."""
     async with sessionmaker() as session:
-        rows = (await session.execute(text(
-            "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.flags FROM patrol_fixes f "
-            "JOIN patrols p ON p.id = f.patrol_id WHERE p.station_id = :s ORDER BY 1, 2"),
-            {"s": station})).all()
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT f.patrol_id, f.recorded_at, f.latitude, f.longitude, f.flags FROM patrol_fixes f "
+                    "JOIN patrols p ON p.id = f.patrol_id WHERE p.station_id = :s ORDER BY 1, 2"
+                ),
+                {"s": station},
+            )
+        ).all()
     kept: dict[int, list] = defaultdict(list)
     for row in rows:
         if not LEFT_OUT & set(row.flags):
@@ -115,23 +125,35 @@ async def _check_totals(gql, sessionmaker, station: int, headers: dict) -> None:
     kept = await _kept(sessionmaker, station)
     # each patrol: its track is its kept fixes, and its distance their geodesic length
     async with sessionmaker() as session:
-        keys = dict((await session.execute(text(
-            "SELECT client_id::text, id FROM patrols WHERE station_id = :s"), {"s": station})).all())
+        keys = dict(
+            (
+                await session.execute(
+                    text("SELECT client_id::text, id FROM patrols WHERE station_id = :s"), {"s": station}
+                )
+            ).all()
+        )
     for patrol in patrols:
         track = kept.get(keys[patrol["clientId"]], [])
         if len(track) > 1:
             assert patrol["track"]["coordinates"] == [[r.longitude, r.latitude] for r in track]
         else:
             assert patrol["track"] is None
-        length = sum(geodesic_m(a.latitude, a.longitude, b.latitude, b.longitude)
-                     for a, b in itertools.pairwise(track))
+        length = sum(
+            geodesic_m(a.latitude, a.longitude, b.latitude, b.longitude) for a, b in itertools.pairwise(track)
+        )
         assert abs(patrol["distanceMeters"] - length) <= 1e-9 * max(1.0, length)
     distance = sum(p["distanceMeters"] for p in patrols)
     # the rollups hold the same metres, to float64 summation error
     async with sessionmaker() as session:
-        meters, minutes = (await session.execute(text(
-            "SELECT coalesce(sum(meters), 0), coalesce(sum(minutes), 0) FROM activity_rollups "
-            "WHERE layer = 3 AND grain = 'm' AND res = 6 AND station_id = :s"), {"s": station})).one()
+        meters, minutes = (
+            await session.execute(
+                text(
+                    "SELECT coalesce(sum(meters), 0), coalesce(sum(minutes), 0) FROM activity_rollups "
+                    "WHERE layer = 3 AND grain = 'm' AND res = 6 AND station_id = :s"
+                ),
+                {"s": station},
+            )
+        ).one()
     assert abs(meters - distance) <= 1e-9 * max(1.0, distance), (meters, distance)
     expected = _expected_minutes(kept)
     total = sum(expected.values())
@@ -155,7 +177,8 @@ async def _check_totals(gql, sessionmaker, station: int, headers: dict) -> None:
 _fix_drawn = st.tuples(
     st.one_of(st.integers(1, 120), st.integers(121, 1500)),  # seconds since the previous fix
     st.sampled_from(["walk"] * 6 + ["jump", "mocked"]),
-    st.floats(-3e-4, 3e-4), st.floats(-3e-4, 3e-4),
+    st.floats(-3e-4, 3e-4),
+    st.floats(-3e-4, 3e-4),
     st.none() | st.floats(0, 50),  # accuracy
 )
 _patrol_drawn = st.tuples(
@@ -180,13 +203,21 @@ def _track(drawn: list) -> list[dict]:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(drawn=st.lists(_patrol_drawn, min_size=1, max_size=3), drop=st.booleans())
-async def test_summary_kilometres_and_map_minutes_come_from_the_patrols_kept_fixes(gql, sessionmaker, drawn,
-                                                                                   drop) -> None:
+async def test_summary_kilometres_and_map_minutes_come_from_the_patrols_kept_fixes(
+    gql, sessionmaker, drawn, drop
+) -> None:
     # given: patrols with jumps, mocked fixes and gaps, their batches sent out of order, one twice
     station, headers = await _officer(gql, sessionmaker)
     for fixes_drawn, start, cuts, rng in drawn:
-        location = None if start is None else {"latitude": BASE[0] + (0.02 if start == "mocked" else 0),
-                                               "longitude": BASE[1], "mocked": start == "mocked"}
+        location = (
+            None
+            if start is None
+            else {
+                "latitude": BASE[0] + (0.02 if start == "mocked" else 0),
+                "longitude": BASE[1],
+                "mocked": start == "mocked",
+            }
+        )
         patrol = await _start(gql, headers, location)
         fixes = _track(fixes_drawn)
         bounds = sorted({c for c in cuts if c < len(fixes)})
@@ -198,8 +229,10 @@ async def test_summary_kilometres_and_map_minutes_come_from_the_patrols_kept_fix
     await _check_totals(gql, sessionmaker, station, headers)
     if drop and len(drawn) > 1:  # and after a patrol is deleted, its track with it, the rest still agree
         async with sessionmaker() as session:
-            await session.execute(text("DELETE FROM patrols WHERE id = (SELECT min(id) FROM patrols "
-                                       "WHERE station_id = :s)"), {"s": station})
+            await session.execute(
+                text("DELETE FROM patrols WHERE id = (SELECT min(id) FROM patrols WHERE station_id = :s)"),
+                {"s": station},
+            )
             await session.commit()
         await _check_totals(gql, sessionmaker, station, headers)
 
@@ -212,11 +245,26 @@ async def test_a_jump_and_a_mocked_fix_count_no_distance_and_no_minutes(gql, ses
     jump, mocked = (36.43, 43.15), (36.3418, 43.1719)
     patrol = await _start(gql, headers)
     # when it arrives late half first, the jump in the later batch, the mocked fix in the earlier one
-    await _append(gql, headers, patrol, [_fix(t + timedelta(minutes=2), *jump), _fix(t + timedelta(minutes=3),
-                                                                                    *walk[2]),
-                                         _fix(t + timedelta(minutes=6), *walk[3])])
-    await _append(gql, headers, patrol, [_fix(t, *walk[0]), _fix(t + timedelta(minutes=1), *walk[1]),
-                                         _fix(t + timedelta(minutes=4), *mocked, mocked=True)])
+    await _append(
+        gql,
+        headers,
+        patrol,
+        [
+            _fix(t + timedelta(minutes=2), *jump),
+            _fix(t + timedelta(minutes=3), *walk[2]),
+            _fix(t + timedelta(minutes=6), *walk[3]),
+        ],
+    )
+    await _append(
+        gql,
+        headers,
+        patrol,
+        [
+            _fix(t, *walk[0]),
+            _fix(t + timedelta(minutes=1), *walk[1]),
+            _fix(t + timedelta(minutes=4), *mocked, mocked=True),
+        ],
+    )
     # then the distance is the walk's, and the summary's kilometres are exactly it
     await _check_totals(gql, sessionmaker, station, headers)
     length = sum(geodesic_m(*a, *b) for a, b in itertools.pairwise(walk))
@@ -239,21 +287,46 @@ async def test_a_place_only_a_mocked_fix_visited_is_still_a_coverage_gap(gql, se
     # given an incident, and a patrol whose only fix near it is mocked
     station, headers = await _officer(gql, sessionmaker)
     place, elsewhere = (36.3700, 43.1700), (36.3400, 43.1500)
-    body = await gql(REPORT, {"input": {"clientId": str(uuid.uuid4()), "category": "THEFT",
-                                        "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
-                                        "location": {"latitude": place[0], "longitude": place[1]},
-                                        "stationId": gid("Station", station),
-                                        "description": "A theft nobody patrolled."}}, headers=headers)
+    body = await gql(
+        REPORT,
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "category": "THEFT",
+                "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
+                "location": {"latitude": place[0], "longitude": place[1]},
+                "stationId": gid("Station", station),
+                "description": "A theft nobody patrolled.",
+            }
+        },
+        headers=headers,
+    )
     assert body["data"]["reportIncident"]["errors"] == []
     patrol = await _start(gql, headers)
     t = BEGIN + timedelta(minutes=5)
-    await _append(gql, headers, patrol, [_fix(t, *elsewhere),
-                                         _fix(t + timedelta(minutes=2), *place, mocked=True),
-                                         _fix(t + timedelta(minutes=4), *elsewhere)])
+    await _append(
+        gql,
+        headers,
+        patrol,
+        [
+            _fix(t, *elsewhere),
+            _fix(t + timedelta(minutes=2), *place, mocked=True),
+            _fix(t + timedelta(minutes=4), *elsewhere),
+        ],
+    )
     # when
-    gaps = (await gql(GAPS, {"area": {"stationId": gid("Station", station)}, "days": 28,
-                             "to": (NOW + timedelta(hours=1)).isoformat(), "resolution": RESOLUTION},
-                      headers=headers))["data"]["coverageGaps"]
+    gaps = (
+        await gql(
+            GAPS,
+            {
+                "area": {"stationId": gid("Station", station)},
+                "days": 28,
+                "to": (NOW + timedelta(hours=1)).isoformat(),
+                "resolution": RESOLUTION,
+            },
+            headers=headers,
+        )
+    )["data"]["coverageGaps"]
     # then the mocked visit covers nothing
     cell = h3.cell_to_parent(h3.latlng_to_cell(*place, 10), RESOLUTION)
     assert [c["h3Index"] for c in gaps["cells"]] == [cell]

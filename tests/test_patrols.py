@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from resolvers.geodesy import geodesic_m
+from resolvers.mutation_errors import Collector
 from resolvers.patrols import TrackFix, extend_walk, walk_track
-from resolvers.user_errors import Collector
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in, statements
 
@@ -53,8 +53,10 @@ query Patrols($filter: PatrolFilter, $first: Int, $after: String) {
   }
 }
 """
-COUNTS = [f"SELECT count(*) FROM {table}"  # noqa: S608 (fixed table names)
-          for table in ("patrols", "patrol_fixes", "client_requests", "audit_log")]
+COUNTS = [
+    f"SELECT count(*) FROM {table}"  # noqa: S608 (fixed table names)
+    for table in ("patrols", "patrol_fixes", "client_requests", "audit_log")
+]
 DETAILS = """
 query Details($first: Int) {
   patrols(first: $first) {
@@ -118,8 +120,9 @@ async def test_start_append_end_measures_the_track_geodesically(gql, sessionmake
     headers = await sign_in(gql, badge)
     t0 = _t0()
     # when he starts a patrol at the first point, sends the rest of the walk, and ends it
-    patrol = await _start(gql, headers, t0, location={"latitude": PATH[0][0], "longitude": PATH[0][1],
-                                                      "accuracyMeters": 5.0})
+    patrol = await _start(
+        gql, headers, t0, location={"latitude": PATH[0][0], "longitude": PATH[0][1], "accuracyMeters": 5.0}
+    )
     fixes = [_fix(lat, lon, t0 + timedelta(minutes=i)) for i, (lat, lon) in enumerate(PATH) if i]
     appended = await _append(gql, headers, patrol["id"], fixes)
     end = {"patrolId": patrol["id"], "endedAt": _iso(t0 + timedelta(minutes=30))}
@@ -151,10 +154,15 @@ async def _audit(sessionmaker, global_id: str) -> list[tuple[str, dict]]:
 
     key = b64decode(global_id).decode().split(":")[1]
     async with sessionmaker() as session:
-        rows = (await session.execute(text(
-            "SELECT action, after FROM audit_log WHERE entity_type = 'Patrol' AND entity_id = :k "
-            "ORDER BY id"),
-            {"k": key})).all()
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT action, after FROM audit_log WHERE entity_type = 'Patrol' AND entity_id = :k "
+                    "ORDER BY id"
+                ),
+                {"k": key},
+            )
+        ).all()
     return [(r.action, r.after) for r in rows]
 
 
@@ -168,8 +176,9 @@ async def test_resent_and_out_of_order_fixes_give_the_same_track(gql, sessionmak
     first = await _append(gql, headers, patrol["id"], [_fix(*PATH[i], at[i]) for i in (4, 0, 2)])
     assert abs(first["patrol"]["distanceMeters"] - _length([PATH[0], PATH[2], PATH[4]])) < 1e-6
     # when 2 is resent (with other coordinates) together with the late 1 and 3
-    second = await _append(gql, headers, patrol["id"], [_fix(36.0, 43.0, at[2]), _fix(*PATH[3], at[3]),
-                                                       _fix(*PATH[1], at[1])])
+    second = await _append(
+        gql, headers, patrol["id"], [_fix(36.0, 43.0, at[2]), _fix(*PATH[3], at[3]), _fix(*PATH[1], at[1])]
+    )
     # then the resent fix is ignored and the late ones take their places in time order
     assert second["errors"] == []
     assert second["patrol"]["fixCount"] == 5
@@ -189,8 +198,12 @@ async def test_a_fix_implying_an_impossible_speed_is_flagged_and_left_out(gql, s
     patrol = await _start(gql, headers, t0)
     # when one fix jumps 10 km away for a second (10 km in 60 s is 600 km/h)
     jump = (36.43, 43.15)
-    fixes = [_fix(*PATH[0], t0), _fix(*PATH[1], t0 + timedelta(minutes=1)),
-             _fix(*jump, t0 + timedelta(minutes=2)), _fix(*PATH[2], t0 + timedelta(minutes=3))]
+    fixes = [
+        _fix(*PATH[0], t0),
+        _fix(*PATH[1], t0 + timedelta(minutes=1)),
+        _fix(*jump, t0 + timedelta(minutes=2)),
+        _fix(*PATH[2], t0 + timedelta(minutes=3)),
+    ]
     result = await _append(gql, headers, patrol["id"], fixes)
     # then it is stored, flagged, and counted out of the distance and the track
     stored = result["patrol"]
@@ -211,9 +224,12 @@ async def test_a_mocked_fix_is_stored_flagged_and_left_out_of_the_track(gql, ses
     patrol = await _start(gql, headers, t0)
     # when the phone reports a mocked position between two real ones, and last
     made_up = (36.3500, 43.1700)
-    fixes = [_fix(*PATH[0], t0), _fix(*made_up, t0 + timedelta(minutes=1), mocked=True),
-             _fix(*PATH[1], t0 + timedelta(minutes=2)),
-             _fix(*made_up, t0 + timedelta(minutes=3), mocked=True)]
+    fixes = [
+        _fix(*PATH[0], t0),
+        _fix(*made_up, t0 + timedelta(minutes=1), mocked=True),
+        _fix(*PATH[1], t0 + timedelta(minutes=2)),
+        _fix(*made_up, t0 + timedelta(minutes=3), mocked=True),
+    ]
     stored = (await _append(gql, headers, patrol["id"], fixes))["patrol"]
     # then both are stored and flagged, and nothing of the track, its distance or the last position is theirs
     assert stored["fixCount"] == 4 and stored["flaggedFixCount"] == 2 and stored["flags"] == ["MOCK_LOCATION"]
@@ -232,17 +248,23 @@ async def test_a_late_fix_can_move_the_impossible_speed_flag(gql, sessionmaker):
     t0 = _t0()
     patrol = await _start(gql, headers, t0 - timedelta(minutes=1))
     far = (36.3670, 43.1500)  # 3 km north of PATH[0]
-    first = await _append(gql, headers, patrol["id"],
-                          [_fix(*PATH[0], t0), _fix(*far, t0 + timedelta(seconds=30))])
+    first = await _append(
+        gql, headers, patrol["id"], [_fix(*PATH[0], t0), _fix(*far, t0 + timedelta(seconds=30))]
+    )
     assert first["patrol"]["flaggedFixCount"] == 1 and first["patrol"]["distanceMeters"] == 0
     # when a late fix shows the phone was at B's place 30 s before A
     late = await _append(gql, headers, patrol["id"], [_fix(*far, t0 - timedelta(seconds=30))])
     # then A is the jump now: it is flagged instead of B, and the track stays where the phone stayed
     assert late["patrol"]["flaggedFixCount"] == 1 and late["patrol"]["distanceMeters"] == 0
     async with sessionmaker() as session:
-        flags = dict((await session.execute(text("SELECT latitude, flags FROM patrol_fixes "
-                                                 "WHERE recorded_at = ANY(:at)"),
-                                            {"at": [t0, t0 + timedelta(seconds=30)]})).all())
+        flags = dict(
+            (
+                await session.execute(
+                    text("SELECT latitude, flags FROM patrol_fixes WHERE recorded_at = ANY(:at)"),
+                    {"at": [t0, t0 + timedelta(seconds=30)]},
+                )
+            ).all()
+        )
     assert flags == {PATH[0][0]: ["IMPOSSIBLE_SPEED"], far[0]: []}
 
 
@@ -256,9 +278,17 @@ def test_walk_track_keeps_the_first_fix_and_allows_for_accuracy():
     assert loose.impossible == frozenset() and abs(loose.distance_m - geodesic_m(*a, *b)) < 1e-9
 
 
-_steps = st.lists(st.tuples(st.floats(-0.002, 0.002), st.floats(-0.002, 0.002), st.integers(1, 600),
-                            st.none() | st.floats(0, 200), st.sampled_from([()] * 5 + [("MOCK_LOCATION",)])),
-                  min_size=1, max_size=30)
+_steps = st.lists(
+    st.tuples(
+        st.floats(-0.002, 0.002),
+        st.floats(-0.002, 0.002),
+        st.integers(1, 600),
+        st.none() | st.floats(0, 200),
+        st.sampled_from([()] * 5 + [("MOCK_LOCATION",)]),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -293,8 +323,13 @@ async def test_retrying_start_returns_the_same_patrol_and_writes_nothing(gql, se
     # given a patrol started once
     _, _, badge = await _station_officer(sessionmaker)
     headers = await sign_in(gql, badge)
-    variables = {"input": {"clientId": str(uuid.uuid4()), "startedAt": _iso(_t0()),
-                           "location": {"latitude": 36.34, "longitude": 43.15}}}
+    variables = {
+        "input": {
+            "clientId": str(uuid.uuid4()),
+            "startedAt": _iso(_t0()),
+            "location": {"latitude": 36.34, "longitude": 43.15},
+        }
+    }
     first = (await gql(START, variables, headers=headers))["data"]["startPatrol"]
     counts = [await _count(sessionmaker, sql) for sql in COUNTS]
     # when the phone sends it again, and then the same clientId with other content
@@ -319,31 +354,85 @@ async def test_bad_input_names_the_field(gql, sessionmaker):
         (APPEND, {"patrolId": patrol["id"], "fixes": fixes}, ["fixes", "3", "latitude"], "INVALID"),
         (APPEND, {"patrolId": patrol["id"], "fixes": []}, ["fixes"], "INVALID"),
         (APPEND, {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0)] * 1001}, ["fixes"], "INVALID"),
-        (APPEND, {"patrolId": to_global_id("Patrol", 987654321), "fixes": [_fix(*PATH[0], t0)]}, ["patrolId"],
-         "NOT_FOUND"),
-        (APPEND, {"patrolClientId": str(uuid.uuid4()), "fixes": [_fix(*PATH[0], t0)]}, ["patrolClientId"],
-         "NOT_FOUND"),
+        (
+            APPEND,
+            {"patrolId": to_global_id("Patrol", 987654321), "fixes": [_fix(*PATH[0], t0)]},
+            ["patrolId"],
+            "NOT_FOUND",
+        ),
+        (
+            APPEND,
+            {"patrolClientId": str(uuid.uuid4()), "fixes": [_fix(*PATH[0], t0)]},
+            ["patrolClientId"],
+            "NOT_FOUND",
+        ),
         (APPEND, {"fixes": [_fix(*PATH[0], t0)]}, ["patrolId"], "INVALID"),
-        (APPEND, {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0 - timedelta(minutes=1))]},
-         ["fixes", "0", "recordedAt"], "INVALID"),
-        (APPEND, {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0, accuracyMeters=-1.0)]},
-         ["fixes", "0", "accuracyMeters"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(datetime.now(UTC) + timedelta(days=2))},
-         ["startedAt"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0),
-                 "officerIds": [to_global_id("Officer", 0)]}, ["officerIds", "0"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0), "stationId": "not-an-id"},
-         ["stationId"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0),
-                 "plannedArea": {"type": "Polygon",
-                                 "coordinates": [[[43.1, 36.3], [43.2, 36.3], [43.2, 36.4]]]}},
-         ["plannedArea", "coordinates", "0"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0),
-                 "plannedArea": {"type": "Polygon", "coordinates": [[[43.1, 36.3], [43.2, 96.3], [43.2, 36.4],
-                                                                     [43.1, 36.3]]]}},
-         ["plannedArea", "coordinates", "0", "1", "1"], "INVALID"),
-        (START, {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0), "plannedArea": {"type": "Point"}},
-         ["plannedArea"], "INVALID"),
+        (
+            APPEND,
+            {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0 - timedelta(minutes=1))]},
+            ["fixes", "0", "recordedAt"],
+            "INVALID",
+        ),
+        (
+            APPEND,
+            {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0, accuracyMeters=-1.0)]},
+            ["fixes", "0", "accuracyMeters"],
+            "INVALID",
+        ),
+        (
+            START,
+            {"clientId": str(uuid.uuid4()), "startedAt": _iso(datetime.now(UTC) + timedelta(days=2))},
+            ["startedAt"],
+            "INVALID",
+        ),
+        (
+            START,
+            {
+                "clientId": str(uuid.uuid4()),
+                "startedAt": _iso(t0),
+                "officerIds": [to_global_id("Officer", 0)],
+            },
+            ["officerIds", "0"],
+            "INVALID",
+        ),
+        (
+            START,
+            {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0), "stationId": "not-an-id"},
+            ["stationId"],
+            "INVALID",
+        ),
+        (
+            START,
+            {
+                "clientId": str(uuid.uuid4()),
+                "startedAt": _iso(t0),
+                "plannedArea": {
+                    "type": "Polygon",
+                    "coordinates": [[[43.1, 36.3], [43.2, 36.3], [43.2, 36.4]]],
+                },
+            },
+            ["plannedArea", "coordinates", "0"],
+            "INVALID",
+        ),
+        (
+            START,
+            {
+                "clientId": str(uuid.uuid4()),
+                "startedAt": _iso(t0),
+                "plannedArea": {
+                    "type": "Polygon",
+                    "coordinates": [[[43.1, 36.3], [43.2, 96.3], [43.2, 36.4], [43.1, 36.3]]],
+                },
+            },
+            ["plannedArea", "coordinates", "0", "1", "1"],
+            "INVALID",
+        ),
+        (
+            START,
+            {"clientId": str(uuid.uuid4()), "startedAt": _iso(t0), "plannedArea": {"type": "Point"}},
+            ["plannedArea"],
+            "INVALID",
+        ),
         (END, {"patrolId": patrol["id"], "endedAt": _iso(t0 - timedelta(minutes=1))}, ["endedAt"], "INVALID"),
     ]
     for operation, sent, field, code in cases:
@@ -384,10 +473,12 @@ async def test_ending_is_idempotent_and_late_fixes_before_the_end_are_accepted(g
     retry = {**end, "clientId": str(uuid.uuid4())}  # a second device's end, sent twice
     again = (await gql(END, {"input": retry}, headers=headers))["data"]["endPatrol"]
     resent = (await gql(END, {"input": retry}, headers=headers))["data"]["endPatrol"]
-    other = (await gql(END, {"input": {**end, "endedAt": _iso(t0 + timedelta(minutes=11))}},
-                       headers=headers))["data"]["endPatrol"]
-    late = await _append(gql, headers, patrol["id"],
-                         [_fix(*PATH[0], t0), _fix(*PATH[1], t0 + timedelta(minutes=9))])
+    other = (
+        await gql(END, {"input": {**end, "endedAt": _iso(t0 + timedelta(minutes=11))}}, headers=headers)
+    )["data"]["endPatrol"]
+    late = await _append(
+        gql, headers, patrol["id"], [_fix(*PATH[0], t0), _fix(*PATH[1], t0 + timedelta(minutes=9))]
+    )
     after = await _append(gql, headers, patrol["id"], [_fix(*PATH[2], t0 + timedelta(minutes=12))])
     # then the same end is a success that changes nothing, another end is a CONFLICT, and only fixes
     # recorded before the end are taken
@@ -423,19 +514,28 @@ async def test_authenticity_flags_of_the_start_and_of_fixes(gql, sessionmaker):
     headers = await sign_in(gql, badge)
     now = datetime.now(UTC)
     # when he starts a patrol
-    patrol = await _start(gql, headers, now - timedelta(minutes=30),
-                          recordedAt=_iso(now + timedelta(minutes=5)),
-                          location={"latitude": 36.34, "longitude": 43.15, "accuracyMeters": 250.0,
-                                    "mocked": True})
+    patrol = await _start(
+        gql,
+        headers,
+        now - timedelta(minutes=30),
+        recordedAt=_iso(now + timedelta(minutes=5)),
+        location={"latitude": 36.34, "longitude": 43.15, "accuracyMeters": 250.0, "mocked": True},
+    )
     # then the patrol carries the flags, and its starting fix counts as flagged
     assert patrol["flags"] == ["CLOCK_SKEW", "POOR_GPS_ACCURACY", "MOCK_LOCATION"]
     assert patrol["flaggedFixCount"] == 1
     # and a clean patrol gets mock-location from a mocked fix of its track, but not poor accuracy
     clean = await _start(gql, headers, now - timedelta(minutes=30))
     assert clean["flags"] == []
-    result = await _append(gql, headers, clean["id"], [
-        _fix(36.34, 43.15, now - timedelta(minutes=20), accuracyMeters=500.0),
-        _fix(36.341, 43.15, now - timedelta(minutes=19), mocked=True)])
+    result = await _append(
+        gql,
+        headers,
+        clean["id"],
+        [
+            _fix(36.34, 43.15, now - timedelta(minutes=20), accuracyMeters=500.0),
+            _fix(36.341, 43.15, now - timedelta(minutes=19), mocked=True),
+        ],
+    )
     assert result["patrol"]["flags"] == ["MOCK_LOCATION"] and result["patrol"]["flaggedFixCount"] == 2
 
 
@@ -451,8 +551,9 @@ async def test_patrols_of_another_station_are_neither_writable_nor_visible(gql, 
     patrol = await _start(gql, await sign_in(gql, badge_a), t0)
     officer_b = await sign_in(gql, badge_b)
     # when the officer of B appends to it, ends it, reads it and lists patrols
-    appended = await gql(APPEND, {"input": {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0)]}},
-                         headers=officer_b)
+    appended = await gql(
+        APPEND, {"input": {"patrolId": patrol["id"], "fixes": [_fix(*PATH[0], t0)]}}, headers=officer_b
+    )
     ended = await gql(END, {"input": {"patrolId": patrol["id"], "endedAt": _iso(t0)}}, headers=officer_b)
     node = await gql(NODE, {"id": patrol["id"]}, headers=officer_b)
     listed = await gql(PATROLS, headers=officer_b)
@@ -490,9 +591,10 @@ async def test_supervisors_start_patrols_for_officers_of_a_station_they_oversee(
     area = {"type": "MultiPolygon", "coordinates": [[SQUARE]]}
     # when the supervisor starts one without a station, and then with it
     base = {"startedAt": _iso(_t0()), "officerIds": officers, "plannedArea": area}
-    missing = (await gql(START, {"input": {"clientId": str(uuid.uuid4()), **base}}, headers=headers))
-    patrol = await _start(gql, headers, _t0(), officerIds=officers, plannedArea=area,
-                          stationId=to_global_id("Station", station))
+    missing = await gql(START, {"input": {"clientId": str(uuid.uuid4()), **base}}, headers=headers)
+    patrol = await _start(
+        gql, headers, _t0(), officerIds=officers, plannedArea=area, stationId=to_global_id("Station", station)
+    )
     # then the station is required of him, and the patrol has both officers and the area
     assert [e["field"] for e in missing["data"]["startPatrol"]["errors"]] == [["stationId"]]
     assert [o["id"] for o in patrol["officers"]] == officers
@@ -505,15 +607,19 @@ async def test_patrols_page_newest_first_with_filters(gql, sessionmaker):
     headers = await sign_in(gql, badge)
     t0 = _t0()
     ids = [(await _start(gql, headers, t0 - timedelta(hours=h)))["id"] for h in (2, 0, 1)]
-    await gql(END, {"input": {"patrolId": ids[0], "endedAt": _iso(t0 - timedelta(hours=1, minutes=30))}},
-              headers=headers)
+    await gql(
+        END,
+        {"input": {"patrolId": ids[0], "endedAt": _iso(t0 - timedelta(hours=1, minutes=30))}},
+        headers=headers,
+    )
     # when listed two at a time, and filtered
     page = (await gql(PATROLS, {"first": 2}, headers=headers))["data"]["patrols"]
-    rest = (await gql(PATROLS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, headers=headers))
+    rest = await gql(PATROLS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, headers=headers)
     at_station = {"status": "ACTIVE", "stationId": to_global_id("Station", station)}
     active = (await gql(PATROLS, {"filter": at_station}, headers=headers))["data"]["patrols"]
-    recent = (await gql(PATROLS, {"filter": {"from": _iso(t0 - timedelta(minutes=70))}},
-                        headers=headers))["data"]["patrols"]
+    recent = (await gql(PATROLS, {"filter": {"from": _iso(t0 - timedelta(minutes=70))}}, headers=headers))[
+        "data"
+    ]["patrols"]
     too_many = await gql(PATROLS, {"first": 101}, headers=headers)
     # then
     assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
@@ -557,11 +663,20 @@ async def test_a_track_sent_in_order_equals_the_same_track_sent_backwards(gql, s
         assert abs(one.pop("distanceMeters") - other.pop("distanceMeters")) < 1e-6
         assert {**one, "id": None} == {**other, "id": None}
         async with sessionmaker() as session:
-            stored = [(await session.execute(text(
-                "SELECT array_agg(flags::text || coalesce(step_m::text, '-') ORDER BY recorded_at) "
-                "FROM patrol_fixes "
-                "WHERE patrol_id = (SELECT id FROM patrols WHERE client_id = :c)"), {"c": p["clientId"]}
-            )).scalar_one() for p in (forward, backward)]
+            stored = [
+                (
+                    await session.execute(
+                        text(
+                            "SELECT array_agg(flags::text || coalesce(step_m::text, '-') ORDER BY "
+                            "recorded_at) "
+                            "FROM patrol_fixes "
+                            "WHERE patrol_id = (SELECT id FROM patrols WHERE client_id = :c)"
+                        ),
+                        {"c": p["clientId"]},
+                    )
+                ).scalar_one()
+                for p in (forward, backward)
+            ]
         assert stored[0] == stored[1] and len(stored[0]) == len(fixes)
 
 
@@ -573,11 +688,13 @@ async def test_an_append_takes_the_same_statements_whatever_its_size(gql, sessio
     patrol = await _start(gql, headers, t0)
     # when a batch of 2 fixes and a batch of 600 are appended
     with statements(sessionmaker) as small:
-        await _append(gql, headers, patrol["id"],
-                      [_fix(*PATH[0], t0 + timedelta(seconds=i)) for i in range(2)])
+        await _append(
+            gql, headers, patrol["id"], [_fix(*PATH[0], t0 + timedelta(seconds=i)) for i in range(2)]
+        )
     with statements(sessionmaker) as big:
-        result = await _append(gql, headers, patrol["id"],
-                               [_fix(*PATH[0], t0 + timedelta(seconds=10 + i)) for i in range(600)])
+        result = await _append(
+            gql, headers, patrol["id"], [_fix(*PATH[0], t0 + timedelta(seconds=10 + i)) for i in range(600)]
+        )
     # then both take the same few statements
     assert result["patrol"]["fixCount"] == 602
     assert len(big) == len(small) <= 16, big
@@ -592,10 +709,12 @@ async def test_listing_patrols_with_their_details_takes_the_same_statements_for_
     headers = await sign_in(gql, badge)
     t0 = _t0()
     for n in range(5):
-        patrol = await _start(gql, headers, t0 + timedelta(minutes=n),
-                              officerIds=[to_global_id("Officer", partner_id)])
-        await _append(gql, headers, patrol["id"],
-                      [_fix(*PATH[i], t0 + timedelta(minutes=n + i)) for i in range(3)])
+        patrol = await _start(
+            gql, headers, t0 + timedelta(minutes=n), officerIds=[to_global_id("Officer", partner_id)]
+        )
+        await _append(
+            gql, headers, patrol["id"], [_fix(*PATH[i], t0 + timedelta(minutes=n + i)) for i in range(3)]
+        )
     # when a page of one and a page of five are read with station, officers, track and position
     with statements(sessionmaker) as one:
         first = await gql(DETAILS, {"first": 1}, headers=headers)
@@ -622,15 +741,28 @@ def test_planned_area_checks_report_the_first_problem():
 
 
 def _fixes(draw_points, start):
-    return [TrackFix(start + timedelta(seconds=t), lat, lon, acc, ("MOCK_LOCATION",) if mocked else ())
-            for t, lat, lon, acc, mocked in draw_points]
+    return [
+        TrackFix(start + timedelta(seconds=t), lat, lon, acc, ("MOCK_LOCATION",) if mocked else ())
+        for t, lat, lon, acc, mocked in draw_points
+    ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(points=st.lists(st.tuples(st.integers(1, 10_000), st.floats(36.0, 36.2), st.floats(43.0, 43.2),
-                                 st.none() | st.floats(0, 50), st.booleans()),
-                       min_size=2, max_size=40, unique_by=lambda p: p[0]),
-       cut=st.integers(1, 39))
+@given(
+    points=st.lists(
+        st.tuples(
+            st.integers(1, 10_000),
+            st.floats(36.0, 36.2),
+            st.floats(43.0, 43.2),
+            st.none() | st.floats(0, 50),
+            st.booleans(),
+        ),
+        min_size=2,
+        max_size=40,
+        unique_by=lambda p: p[0],
+    ),
+    cut=st.integers(1, 39),
+)
 def test_extending_a_walk_equals_walking_the_whole_track(points, cut):
     fixes = sorted(_fixes(points, datetime(2026, 11, 29, tzinfo=UTC)), key=lambda f: f.recorded_at)
     stored, new = fixes[:cut], fixes[cut:]

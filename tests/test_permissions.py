@@ -47,7 +47,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from db.settings import Settings
+from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
 from tests.factories import make_officer, make_station, sign_in
@@ -94,7 +94,7 @@ def _parse(table: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
     rows = {}
     for line in lines[1:]:
         words = line.split()
-        name, cells = " ".join(words[:-len(roles)]), words[-len(roles):]
+        name, cells = " ".join(words[: -len(roles)]), words[-len(roles) :]
         assert name not in rows, name
         rows[name] = dict(zip(roles, cells, strict=True))
     return roles, rows
@@ -110,8 +110,9 @@ _CELL7 = h3.latlng_to_cell(HERE["latitude"], HERE["longitude"], 7)
 HERE_COARSE = dict(zip(("latitude", "longitude"), h3.cell_to_latlng(_CELL7), strict=True))
 BASRA = {"latitude": 30.51, "longitude": 47.81}
 DV_TEXT = "Beaten by her husband at home; the neighbours called."
-DV_PEOPLE = [{"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE",
-              "phone": "0770 000 0000"}]
+DV_PEOPLE = [
+    {"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE", "phone": "0770 000 0000"}
+]
 
 INCIDENT_FIELDS = """
   id sensitive detailsHidden description location { latitude longitude } locationPrecisionMeters
@@ -153,8 +154,10 @@ UPDATE_FOLLOW_UP = """
 mutation Follow($input: UpdateFollowUpActionInput!) {
   updateFollowUpAction(input: $input) { followUpAction { id status } errors { field code } }
 }"""
-LISTS = {name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
-         for name in ("incidents", "patrols", "engagements", "followUpActions")}
+LISTS = {
+    name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
+    for name in ("incidents", "patrols", "engagements", "followUpActions")
+}
 NODE = "query Node($id: ID!) { node(id: $id) { id } }"
 INCIDENT_NODE = f"query Node($id: ID!) {{ node(id: $id) {{ ... on Incident {{ {INCIDENT_FIELDS} }} }} }}"
 INCIDENT_LIST = f"query {{ incidents(first: 100) {{ edges {{ node {{ {INCIDENT_FIELDS} }} }} }} }}"
@@ -208,21 +211,55 @@ async def _records_of(gql: GraphQL, headers: dict, station: int, *, place: dict,
     """A patrol, an engagement with one follow-up action (owned by its logger), a THEFT incident and,
     when `dv`, a DOMESTIC_VIOLENCE incident with people: made by the officer signed in with `headers`."""
     station_id = gid("Station", station)
-    patrol = await _ok(gql, START_PATROL, "startPatrol", {"clientId": str(uuid.uuid4()),
-                                                          "startedAt": _ago(hours=3)}, headers)
-    engagement = await _ok(gql, LOG_ENGAGEMENT, "logEngagement", {
-        "clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "location": place,
-        "occurredAt": _ago(hours=2), "followUps": [{"description": "Ask the council for street lights."}]},
-        headers)
-    theft = await _ok(gql, REPORT, "reportIncident", {
-        "clientId": str(uuid.uuid4()), "category": "THEFT", "location": place, "occurredAt": _ago(hours=1),
-        "description": "A motorcycle taken from outside the market.", "stationId": station_id}, headers)
+    patrol = await _ok(
+        gql, START_PATROL, "startPatrol", {"clientId": str(uuid.uuid4()), "startedAt": _ago(hours=3)}, headers
+    )
+    engagement = await _ok(
+        gql,
+        LOG_ENGAGEMENT,
+        "logEngagement",
+        {
+            "clientId": str(uuid.uuid4()),
+            "kind": "COMMUNITY_MEETING",
+            "location": place,
+            "occurredAt": _ago(hours=2),
+            "followUps": [{"description": "Ask the council for street lights."}],
+        },
+        headers,
+    )
+    theft = await _ok(
+        gql,
+        REPORT,
+        "reportIncident",
+        {
+            "clientId": str(uuid.uuid4()),
+            "category": "THEFT",
+            "location": place,
+            "occurredAt": _ago(hours=1),
+            "description": "A motorcycle taken from outside the market.",
+            "stationId": station_id,
+        },
+        headers,
+    )
     made = {"patrol": patrol["patrol"], "engagement": engagement["engagement"], "theft": theft["incident"]}
     if dv:
-        made["dv"] = (await _ok(gql, REPORT, "reportIncident", {
-            "clientId": str(uuid.uuid4()), "category": "DOMESTIC_VIOLENCE", "location": HERE,
-            "occurredAt": _ago(hours=1), "description": DV_TEXT, "people": DV_PEOPLE,
-            "stationId": station_id}, headers))["incident"]
+        made["dv"] = (
+            await _ok(
+                gql,
+                REPORT,
+                "reportIncident",
+                {
+                    "clientId": str(uuid.uuid4()),
+                    "category": "DOMESTIC_VIOLENCE",
+                    "location": HERE,
+                    "occurredAt": _ago(hours=1),
+                    "description": DV_TEXT,
+                    "people": DV_PEOPLE,
+                    "stationId": station_id,
+                },
+                headers,
+            )
+        )["incident"]
     assert {r["station"]["id"] for r in made.values()} == {station_id}
     (follow_up,) = engagement["engagement"]["followUps"]
     return {**{name: r["id"] for name, r in made.items()}, "followUp": follow_up["id"]}
@@ -231,9 +268,14 @@ async def _records_of(gql: GraphQL, headers: dict, station: int, *, place: dict,
 async def _accounts(maker: async_sessionmaker) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
     """The three stations and the eight accounts: ({letter: station id}, {role: (officer id, badge)})."""
     async with maker() as session:
-        stations = {letter: await make_station(session, governorate=code, latitude=lat, longitude=lon)
-                    for letter, code, lat, lon in (("A", "IQ-NI", 36.40, 43.10), ("B", "IQ-NI", 36.34, 43.12),
-                                                   ("C", "IQ-BA", 30.50, 47.80))}
+        stations = {
+            letter: await make_station(session, governorate=code, latitude=lat, longitude=lon)
+            for letter, code, lat, lon in (
+                ("A", "IQ-NI", 36.40, 43.10),
+                ("B", "IQ-NI", 36.34, 43.12),
+                ("C", "IQ-BA", 30.50, 47.80),
+            )
+        }
         a, b, c = stations["A"], stations["B"], stations["C"]
         accounts = {
             "offA": await make_officer(session, station_id=a, gender="MALE"),
@@ -255,13 +297,24 @@ async def world(engine, tmp_path_factory) -> Any:
     """The world of the module docstring, on one connection whose transaction is rolled back at the end."""
     async with engine.connect() as conn:
         outer = await conn.begin()
-        maker = async_sessionmaker(bind=conn, expire_on_commit=False, autoflush=False,
-                                   join_transaction_mode="create_savepoint", class_=AsyncSession)
+        maker = async_sessionmaker(
+            bind=conn,
+            expire_on_commit=False,
+            autoflush=False,
+            join_transaction_mode="create_savepoint",
+            class_=AsyncSession,
+        )
         # tests/test_security.py asks for every field of the schema in one document, with an alias each:
         # far past the query limits a client gets, which tests/test_limits.py covers.
-        settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path_factory.mktemp("permissions")),
-                                      "MARKAZ_ENV": "development", "MARKAZ_MAX_ALIASES": "100000",
-                                      "MARKAZ_MAX_DEPTH": "100", "MARKAZ_MAX_COST": "100000000"})
+        settings = Settings.from_env(
+            {
+                "MARKAZ_DATA_DIR": str(tmp_path_factory.mktemp("permissions")),
+                "MARKAZ_ENV": "development",
+                "MARKAZ_MAX_ALIASES": "100000",
+                "MARKAZ_MAX_DEPTH": "100",
+                "MARKAZ_MAX_COST": "100000000",
+            }
+        )
         transport = httpx.ASGITransport(app=create_app(settings, sessionmaker=maker))
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://markaz.test") as client:
@@ -273,8 +326,14 @@ async def world(engine, tmp_path_factory) -> Any:
                     "A": await _records_of(gql, headers["offA"], stations["A"], place=HERE, dv=True),
                     "C": await _records_of(gql, headers["cmdC"], stations["C"], place=BASRA, dv=False),
                 }
-                yield World(gql=gql, conn=conn, stations=stations, headers=headers, records=records,
-                            officers={role: officer_id for role, (officer_id, _) in accounts.items()})
+                yield World(
+                    gql=gql,
+                    conn=conn,
+                    stations=stations,
+                    headers=headers,
+                    records=records,
+                    officers={role: officer_id for role, (officer_id, _) in accounts.items()},
+                )
         finally:
             await outer.rollback()
 
@@ -314,6 +373,7 @@ def _list_check(name: str, *records: str) -> Callable[[World, str], Awaitable[st
                 return label
         names = {i: f"{s}.{n}" for s, made in w.records.items() for n, i in made.items()}
         return f"listed {sorted(names.get(i, i) for i in listed)}"
+
     return check
 
 
@@ -330,6 +390,7 @@ def _node_check(station: str, names: tuple[str, ...]) -> Callable[[World, str], 
         if all(seen) or not any(seen):
             return "OK" if all(seen) else "NO"
         return f"mixed {dict(zip(names, seen, strict=True))}"
+
     return check
 
 
@@ -370,13 +431,23 @@ async def check_station(w: World, role: str) -> str:
 
 
 def _incident_view(node: dict) -> str:
-    if (not node["detailsHidden"] and node["sensitive"] and node["description"] == DV_TEXT
-            and node["people"] == DV_PEOPLE and node["location"] == HERE
-            and node["locationPrecisionMeters"] == 0):
+    if (
+        not node["detailsHidden"]
+        and node["sensitive"]
+        and node["description"] == DV_TEXT
+        and node["people"] == DV_PEOPLE
+        and node["location"] == HERE
+        and node["locationPrecisionMeters"] == 0
+    ):
         return "DETAILS"
-    if (node["detailsHidden"] and node["sensitive"] and node["description"] is None
-            and node["people"] is None
-            and node["location"] == HERE_COARSE and 1000 < node["locationPrecisionMeters"] < 1600):
+    if (
+        node["detailsHidden"]
+        and node["sensitive"]
+        and node["description"] is None
+        and node["people"] is None
+        and node["location"] == HERE_COARSE
+        and 1000 < node["locationPrecisionMeters"] < 1600
+    ):
         return "HIDDEN"
     return f"view {node}"
 
@@ -400,14 +471,23 @@ async def _dv_seen_by(w: World, role: str) -> str:
 
 
 async def check_dv_assigned(w: World, role: str) -> str:
-    await _ok(w.gql, ASSIGN, "assignIncident", {
-        "incidentId": w.records["A"]["dv"], "officerIds": [gid("Officer", w.officers["offA2"])],
-        "expectedVersion": 1}, w.headers["cmdA"])
+    await _ok(
+        w.gql,
+        ASSIGN,
+        "assignIncident",
+        {
+            "incidentId": w.records["A"]["dv"],
+            "officerIds": [gid("Officer", w.officers["offA2"])],
+            "expectedVersion": 1,
+        },
+        w.headers["cmdA"],
+    )
     return await _dv_seen_by(w, role)
 
 
-async def _write(w: World, role: str, query: str, field: str, values: dict, stored: str,
-                 done: Callable[[dict], bool]) -> str:
+async def _write(
+    w: World, role: str, query: str, field: str, values: dict, stored: str, done: Callable[[dict], bool]
+) -> str:
     """Run a write as `role`: OK when the payload is clean, `done(payload)` and the SQL `stored` (a count
     or a state) changed; the error code when refused and `stored` did not change."""
     before = await w.scalar(stored, a=w.stations["A"])
@@ -428,31 +508,62 @@ INCIDENTS_AT_A = "SELECT count(*) FROM incidents WHERE station_id = :a"
 
 
 async def check_report(w: World, role: str) -> str:
-    values = {"clientId": str(uuid.uuid4()), "category": "THEFT", "location": HERE,
-              "occurredAt": _ago(minutes=5), "description": "A phone snatched in the street.",
-              "stationId": gid("Station", w.stations["A"])}
-    return await _write(w, role, REPORT, "reportIncident", values, INCIDENTS_AT_A,
-                        lambda p: p["incident"]["station"]["id"] == gid("Station", w.stations["A"]))
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "category": "THEFT",
+        "location": HERE,
+        "occurredAt": _ago(minutes=5),
+        "description": "A phone snatched in the street.",
+        "stationId": gid("Station", w.stations["A"]),
+    }
+    return await _write(
+        w,
+        role,
+        REPORT,
+        "reportIncident",
+        values,
+        INCIDENTS_AT_A,
+        lambda p: p["incident"]["station"]["id"] == gid("Station", w.stations["A"]),
+    )
 
 
 def _theft_state(w: World) -> str:
     """SQL for the THEFT incident's "status version assignees"."""
-    return ("SELECT status || ' ' || version || ' ' || array_to_string(assigned_officer_ids, ',') "  # noqa: S608
-            f"FROM incidents WHERE id = {_key(w.records['A']['theft'])} AND station_id = :a")
+    return (
+        "SELECT status || ' ' || version || ' ' || array_to_string(assigned_officer_ids, ',') "  # noqa: S608
+        f"FROM incidents WHERE id = {_key(w.records['A']['theft'])} AND station_id = :a"
+    )
 
 
 async def check_update_status(w: World, role: str) -> str:
     values = {"incidentId": w.records["A"]["theft"], "status": "IN_PROGRESS", "expectedVersion": 1}
-    return await _write(w, role, UPDATE_STATUS, "updateIncidentStatus", values, _theft_state(w),
-                        lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("IN_PROGRESS", 2))
+    return await _write(
+        w,
+        role,
+        UPDATE_STATUS,
+        "updateIncidentStatus",
+        values,
+        _theft_state(w),
+        lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("IN_PROGRESS", 2),
+    )
 
 
 async def check_assign(w: World, role: str) -> str:
-    values = {"incidentId": w.records["A"]["theft"], "officerIds": [gid("Officer", w.officers["offA2"])],
-              "expectedVersion": 1}
+    values = {
+        "incidentId": w.records["A"]["theft"],
+        "officerIds": [gid("Officer", w.officers["offA2"])],
+        "expectedVersion": 1,
+    }
     state = _theft_state(w)
-    outcome = await _write(w, role, ASSIGN, "assignIncident", values, state,
-                           lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("ASSIGNED", 2))
+    outcome = await _write(
+        w,
+        role,
+        ASSIGN,
+        "assignIncident",
+        values,
+        state,
+        lambda p: (p["incident"]["status"], p["incident"]["version"]) == ("ASSIGNED", 2),
+    )
     if outcome == "OK":
         assert await w.scalar(state, a=w.stations["A"]) == f"ASSIGNED 2 {w.officers['offA2']}"
     return outcome
@@ -460,44 +571,86 @@ async def check_assign(w: World, role: str) -> str:
 
 async def check_start_patrol(w: World, role: str) -> str:
     station = gid("Station", w.stations["A"])
-    values = {"clientId": str(uuid.uuid4()), "stationId": station, "startedAt": _ago(minutes=5),
-              "officerIds": [gid("Officer", w.officers["offA"])]}
-    return await _write(w, role, START_PATROL, "startPatrol", values,
-                        "SELECT count(*) FROM patrols WHERE station_id = :a",
-                        lambda p: p["patrol"]["station"]["id"] == station)
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "stationId": station,
+        "startedAt": _ago(minutes=5),
+        "officerIds": [gid("Officer", w.officers["offA"])],
+    }
+    return await _write(
+        w,
+        role,
+        START_PATROL,
+        "startPatrol",
+        values,
+        "SELECT count(*) FROM patrols WHERE station_id = :a",
+        lambda p: p["patrol"]["station"]["id"] == station,
+    )
 
 
 async def check_append_track(w: World, role: str) -> str:
     patrol = w.records["A"]["patrol"]
-    values = {"clientId": str(uuid.uuid4()), "patrolId": patrol,
-              "fixes": [{**HERE, "accuracyMeters": 6.0, "recordedAt": _ago(minutes=20)}]}
-    return await _write(w, role, APPEND_TRACK, "appendPatrolTrack", values,
-                        f"SELECT count(*) FROM patrol_fixes WHERE patrol_id = {_key(patrol)}",  # noqa: S608
-                        lambda p: p["patrol"]["id"] == patrol)
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "patrolId": patrol,
+        "fixes": [{**HERE, "accuracyMeters": 6.0, "recordedAt": _ago(minutes=20)}],
+    }
+    return await _write(
+        w,
+        role,
+        APPEND_TRACK,
+        "appendPatrolTrack",
+        values,
+        f"SELECT count(*) FROM patrol_fixes WHERE patrol_id = {_key(patrol)}",  # noqa: S608
+        lambda p: p["patrol"]["id"] == patrol,
+    )
 
 
 async def check_end_patrol(w: World, role: str) -> str:
     patrol = w.records["A"]["patrol"]
     values = {"clientId": str(uuid.uuid4()), "patrolId": patrol, "endedAt": _ago(minutes=10)}
-    return await _write(w, role, END_PATROL, "endPatrol", values,
-                        f"SELECT count(ended_at) FROM patrols WHERE id = {_key(patrol)}",  # noqa: S608
-                        lambda p: p["patrol"]["id"] == patrol)
+    return await _write(
+        w,
+        role,
+        END_PATROL,
+        "endPatrol",
+        values,
+        f"SELECT count(ended_at) FROM patrols WHERE id = {_key(patrol)}",  # noqa: S608
+        lambda p: p["patrol"]["id"] == patrol,
+    )
 
 
 async def check_log_engagement(w: World, role: str) -> str:
     station = gid("Station", w.stations["A"])
-    values = {"clientId": str(uuid.uuid4()), "kind": "MARKET_WALK", "location": HERE,
-              "occurredAt": _ago(minutes=30), "stationId": station}
-    return await _write(w, role, LOG_ENGAGEMENT, "logEngagement", values,
-                        "SELECT count(*) FROM engagements WHERE station_id = :a",
-                        lambda p: p["engagement"]["station"]["id"] == station)
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "kind": "MARKET_WALK",
+        "location": HERE,
+        "occurredAt": _ago(minutes=30),
+        "stationId": station,
+    }
+    return await _write(
+        w,
+        role,
+        LOG_ENGAGEMENT,
+        "logEngagement",
+        values,
+        "SELECT count(*) FROM engagements WHERE station_id = :a",
+        lambda p: p["engagement"]["station"]["id"] == station,
+    )
 
 
 async def check_sync(w: World, role: str) -> str:
-    entry = {"reportIncident": {
-        "clientId": str(uuid.uuid4()), "category": "FRAUD", "location": HERE, "occurredAt": _ago(hours=6),
-        "description": "A fake fuel coupon sold at the market.",
-        "stationId": gid("Station", w.stations["A"])}}
+    entry = {
+        "reportIncident": {
+            "clientId": str(uuid.uuid4()),
+            "category": "FRAUD",
+            "location": HERE,
+            "occurredAt": _ago(hours=6),
+            "description": "A fake fuel coupon sold at the market.",
+            "stationId": gid("Station", w.stations["A"]),
+        }
+    }
     before = await w.scalar(INCIDENTS_AT_A, a=w.stations["A"])
     body = await w.gql(SYNC, {"input": {"entries": [entry]}}, headers=w.headers[role])
     changed = await w.scalar(INCIDENTS_AT_A, a=w.stations["A"]) != before
@@ -507,8 +660,13 @@ async def check_sync(w: World, role: str) -> str:
     (result,) = payload["results"]
     if payload["errors"] == [] and result["status"] == "APPLIED" and result["errors"] == [] and changed:
         return "APPLIED"
-    if (payload["errors"] == [] and result["status"] == "REJECTED" and not changed
-            and [e["code"] for e in result["errors"]] == ["FORBIDDEN"] and result["node"] is None):
+    if (
+        payload["errors"] == []
+        and result["status"] == "REJECTED"
+        and not changed
+        and [e["code"] for e in result["errors"]] == ["FORBIDDEN"]
+        and result["node"] is None
+    ):
         return "REJECTED"
     return f"sync {payload} (stored changed: {changed})"
 
@@ -516,9 +674,15 @@ async def check_sync(w: World, role: str) -> str:
 async def check_update_follow_up(w: World, role: str) -> str:
     action = w.records["A"]["followUp"]
     values = {"followUpActionId": action, "status": "DONE"}
-    return await _write(w, role, UPDATE_FOLLOW_UP, "updateFollowUpAction", values,
-                        f"SELECT status FROM follow_up_actions WHERE id = {_key(action)}",  # noqa: S608
-                        lambda p: p["followUpAction"] == {"id": action, "status": "DONE"})
+    return await _write(
+        w,
+        role,
+        UPDATE_FOLLOW_UP,
+        "updateFollowUpAction",
+        values,
+        f"SELECT status FROM follow_up_actions WHERE id = {_key(action)}",  # noqa: S608
+        lambda p: p["followUpAction"] == {"id": action, "status": "DONE"},
+    )
 
 
 CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {

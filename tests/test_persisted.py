@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.config import Settings
 from api.persisted import MAX_DOCUMENT_BYTES
-from db.settings import Settings
 from mobile_contract import releases
 from mobile_contract.documents import sha256_hex
 from resolvers import policy
@@ -26,16 +26,20 @@ GOVERNORATES = "query G { governorates { code name } }"
 
 
 def apq(sha: str, query: str | None = None, variables: dict | None = None) -> dict:
-    body: dict = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha}},
-                  "variables": variables or {}}
+    body: dict = {
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha}},
+        "variables": variables or {},
+    }
     if query is not None:
         body["query"] = query
     return body
 
 
 def get_params(sha: str, variables: dict | None = None) -> dict:
-    return {"extensions": json.dumps({"persistedQuery": {"version": 1, "sha256Hash": sha}}),
-            "variables": json.dumps(variables or {})}
+    return {
+        "extensions": json.dumps({"persistedQuery": {"version": 1, "sha256Hash": sha}}),
+        "variables": json.dumps(variables or {}),
+    }
 
 
 async def test_hash_alone_is_not_found_until_the_document_is_sent(client, sessionmaker, settings):
@@ -65,8 +69,10 @@ async def test_a_document_that_does_not_match_its_hash_is_refused_and_not_stored
     assert still.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
-@pytest.mark.parametrize("extension", [
-    {"version": 2, "sha256Hash": "0" * 64}, {"version": 1, "sha256Hash": "ABC"}, {"version": 1}, "yes"])
+@pytest.mark.parametrize(
+    "extension",
+    [{"version": 2, "sha256Hash": "0" * 64}, {"version": 1, "sha256Hash": "ABC"}, {"version": 1}, "yes"],
+)
 async def test_a_malformed_extension_is_a_bad_request(client, extension):
     body = {"query": GOVERNORATES, "extensions": {"persistedQuery": extension}}
     response = await client.post("/graphql", json=body, headers=ACCEPT)
@@ -111,8 +117,13 @@ def test_only_admins_may_send_documents_in_production():
 
 @pytest.fixture
 async def production(sessionmaker, tmp_path):
-    settings = Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_ENV": "production",
-                                  "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48)})
+    settings = Settings.from_env(
+        {
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_ENV": "production",
+            "MARKAZ_SECRET_KEY": secrets.token_urlsafe(48),
+        }
+    )
     app = create_app(settings, sessionmaker=sessionmaker)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test") as c:
         yield c
@@ -141,8 +152,9 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
     in_full = await production.post("/graphql", json={"query": spaced, "variables": NEAR}, headers=ACCEPT)
     assert in_full.status_code == 200 and in_full.json()["data"] == by_hash.json()["data"]
     # ...anything else is refused, in the person's language.
-    refused = await production.post("/graphql", json={"query": GOVERNORATES},
-                                    headers={**ACCEPT, "accept-language": "en"})
+    refused = await production.post(
+        "/graphql", json={"query": GOVERNORATES}, headers={**ACCEPT, "accept-language": "en"}
+    )
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
     assert "not an operation of any released Markaz app" in refused.json()["errors"][0]["message"]
@@ -169,8 +181,9 @@ async def test_production_runs_only_manifest_operations_for_the_apps(production,
     assert missing.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
-async def test_production_runs_the_follow_up_and_public_map_operations_of_the_new_releases(production,
-                                                                                          sessionmaker):
+async def test_production_runs_the_follow_up_and_public_map_operations_of_the_new_releases(
+    production, sessionmaker
+):
     """officer-1.1.0 and supervisor-1.2.0 read and update follow-up actions, citizen-1.1.0 reads the public
     map: by hash alone, in production, as the released apps send them."""
     import datetime as dt
@@ -183,8 +196,9 @@ async def test_production_runs_the_follow_up_and_public_map_operations_of_the_ne
         await session.commit()
 
     async def run(app: str, name: str, variables: dict, headers: dict) -> dict:
-        response = await production.post("/graphql", json=apq(OPS[(app, name)].sha256, variables=variables),
-                                         headers=headers)
+        response = await production.post(
+            "/graphql", json=apq(OPS[(app, name)].sha256, variables=variables), headers=headers
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
@@ -192,43 +206,71 @@ async def test_production_runs_the_follow_up_and_public_map_operations_of_the_ne
 
     officer = await _sign_in(production, "FU-OFC")
     me = (await run("officer", "Me", {}, officer))["me"]
-    logged = await run("officer", "LogEngagement", {"input": {
-        "clientId": str(uuid.uuid4()), "kind": "COMMUNITY_MEETING", "location": NEAR["near"],
-        "occurredAt": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
-        "followUps": [{"description": "Ask the municipality to mend the street lights"}]}}, officer)
+    logged = await run(
+        "officer",
+        "LogEngagement",
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "kind": "COMMUNITY_MEETING",
+                "location": NEAR["near"],
+                "occurredAt": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
+                "followUps": [{"description": "Ask the municipality to mend the street lights"}],
+            }
+        },
+        officer,
+    )
     assert logged["logEngagement"]["errors"] == []
-    mine = (await run("officer", "FollowUpActions", {"filter": {"ownerId": me["id"]}}, officer))
+    mine = await run("officer", "FollowUpActions", {"filter": {"ownerId": me["id"]}}, officer)
     mine = mine["followUpActions"]
     assert mine["totalCount"] == 1
     action = mine["edges"][0]["node"]
-    started = await run("officer", "UpdateFollowUpAction", {"input": {
-        "followUpActionId": action["id"], "status": "IN_PROGRESS", "clientId": str(uuid.uuid4())}}, officer)
+    started = await run(
+        "officer",
+        "UpdateFollowUpAction",
+        {"input": {"followUpActionId": action["id"], "status": "IN_PROGRESS", "clientId": str(uuid.uuid4())}},
+        officer,
+    )
     assert started["updateFollowUpAction"]["followUpAction"]["status"] == "IN_PROGRESS"
 
     supervisor = await _sign_in(production, "FU-SUP")
-    listed = (await run("supervisor", "FollowUpActions", {"filter": {"overdue": False}}, supervisor))
+    listed = await run("supervisor", "FollowUpActions", {"filter": {"overdue": False}}, supervisor)
     node = listed["followUpActions"]["edges"][0]["node"]
     assert node["id"] == action["id"] and node["owner"]["id"] == me["id"]
-    done = await run("supervisor", "UpdateFollowUpAction", {"input": {
-        "followUpActionId": action["id"], "status": "DONE", "note": "Lights mended"}}, supervisor)
+    done = await run(
+        "supervisor",
+        "UpdateFollowUpAction",
+        {"input": {"followUpActionId": action["id"], "status": "DONE", "note": "Lights mended"}},
+        supervisor,
+    )
     assert done["updateFollowUpAction"]["followUpAction"]["status"] == "DONE"
 
     area = {"bbox": {"south": 36.0, "west": 42.8, "north": 36.8, "east": 43.6}}
-    public = await run("citizen", "PublicSafetyMap", {"area": area, "from": "2026-01-01T00:00:00+03:00",
-                                                      "to": "2026-04-01T00:00:00+03:00"}, ACCEPT)
+    public = await run(
+        "citizen",
+        "PublicSafetyMap",
+        {"area": area, "from": "2026-01-01T00:00:00+03:00", "to": "2026-04-01T00:00:00+03:00"},
+        ACCEPT,
+    )
     assert public["publicSafetyMap"]["resolution"] == 7 and public["publicSafetyMap"]["cells"] == []
 
 
-@pytest.mark.parametrize(("lang", "says", "not_says"), [
-    ("en", "any released Markaz app", "Update"),
-    ("ar", "أيّ إصدار منشور", "حدّث"),
-    ("ku", "هیچ وەشانێکی بڵاوکراوە", "نوێ بکەرەوە")])
-async def test_an_operation_of_no_release_is_refused_plainly_not_with_update_the_app(production, lang, says,
-                                                                                   not_says):
+@pytest.mark.parametrize(
+    ("lang", "says", "not_says"),
+    [
+        ("en", "any released Markaz app", "Update"),
+        ("ar", "أيّ إصدار منشور", "حدّث"),
+        ("ku", "هیچ وەشانێکی بڵاوکراوە", "نوێ بکەرەوە"),
+    ],
+)
+async def test_an_operation_of_no_release_is_refused_plainly_not_with_update_the_app(
+    production, lang, says, not_says
+):
     """Nothing the server knows of was retired (a release is retired by deleting its manifest): the person
     is told the request is in no released app, not sent to update an app that may be the newest."""
-    response = await production.post("/graphql", json={"query": GOVERNORATES},
-                                     headers={**ACCEPT, "accept-language": lang})
+    response = await production.post(
+        "/graphql", json={"query": GOVERNORATES}, headers={**ACCEPT, "accept-language": lang}
+    )
     assert response.status_code == 403
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
@@ -265,8 +307,9 @@ async def test_public_gets_are_cacheable_with_an_etag(client, sessionmaker):
     bad = await client.get("/graphql", params=wrong, headers=ACCEPT)
     assert bad.headers["cache-control"] == "private, no-store"
     # POST with a token: no-store.
-    posted = await client.post("/graphql", json=apq(NEAREST.sha256, variables=NEAR),
-                               headers={**ACCEPT, **officer})
+    posted = await client.post(
+        "/graphql", json=apq(NEAREST.sha256, variables=NEAR), headers={**ACCEPT, **officer}
+    )
     assert posted.headers["cache-control"] == "private, no-store"
 
 
@@ -286,8 +329,9 @@ async def test_responses_are_compressed_by_accept_encoding(client, sessionmaker)
     assert "content-encoding" not in plain.headers and len(plain.content) > 1000
     assert plain.headers["vary"] == "Accept-Encoding"
     for coding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
-        request = client.build_request("POST", "/graphql", json=body,
-                                       headers={**ACCEPT, "accept-encoding": f"{coding}, identity;q=0.5"})
+        request = client.build_request(
+            "POST", "/graphql", json=body, headers={**ACCEPT, "accept-encoding": f"{coding}, identity;q=0.5"}
+        )
         response = await client.send(request, stream=True)
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
         await response.aclose()
@@ -296,12 +340,14 @@ async def test_responses_are_compressed_by_accept_encoding(client, sessionmaker)
         assert decode(raw) == plain.content
     both = await client.post("/graphql", json=body, headers={**ACCEPT, "accept-encoding": "gzip, br"})
     assert both.headers["content-encoding"] == "br"
-    refused_br = await client.post("/graphql", json=body,
-                                   headers={**ACCEPT, "accept-encoding": "br;q=0, gzip"})
+    refused_br = await client.post(
+        "/graphql", json=body, headers={**ACCEPT, "accept-encoding": "br;q=0, gzip"}
+    )
     assert refused_br.headers["content-encoding"] == "gzip"
     # A small body is sent as it is: compression would not pay for its headers.
-    small = await client.post("/graphql", json={"query": "{ __typename }"},
-                              headers={**ACCEPT, "accept-encoding": "br, gzip"})
+    small = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={**ACCEPT, "accept-encoding": "br, gzip"}
+    )
     assert "content-encoding" not in small.headers and small.json()["data"] == {"__typename": "Query"}
 
 
@@ -310,22 +356,36 @@ async def test_request_bodies_may_be_compressed_within_the_body_limit(client):
 
     body = json.dumps({"query": GOVERNORATES}).encode()
     for coding, encode in (("gzip", gzip.compress), ("br", brotli.compress)):
-        response = await client.post("/graphql", content=encode(body),
-                                     headers={**ACCEPT, "content-type": "application/json",
-                                              "content-encoding": coding})
+        response = await client.post(
+            "/graphql",
+            content=encode(body),
+            headers={**ACCEPT, "content-type": "application/json", "content-encoding": coding},
+        )
         assert response.status_code == 200 and len(response.json()["data"]["governorates"]) == 18
     # A bomb: a few kilobytes that would inflate past the body limit are refused, not inflated.
     bomb = gzip.compress(b'{"query": "' + b" " * (MAX_BODY_BYTES * 4) + b'"}')
     assert len(bomb) < 10_000
-    refused = await client.post("/graphql", content=bomb, headers={
-        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    refused = await client.post(
+        "/graphql",
+        content=bomb,
+        headers={**ACCEPT, "content-type": "application/json", "content-encoding": "gzip"},
+    )
     assert refused.status_code == 413
-    corrupt = await client.post("/graphql", content=b"not gzip", headers={
-        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    corrupt = await client.post(
+        "/graphql",
+        content=b"not gzip",
+        headers={**ACCEPT, "content-type": "application/json", "content-encoding": "gzip"},
+    )
     assert corrupt.status_code == 400 and "gzip" in corrupt.json()["errors"][0]["message"]
-    truncated = await client.post("/graphql", content=gzip.compress(body)[:-12], headers={
-        **ACCEPT, "content-type": "application/json", "content-encoding": "gzip"})
+    truncated = await client.post(
+        "/graphql",
+        content=gzip.compress(body)[:-12],
+        headers={**ACCEPT, "content-type": "application/json", "content-encoding": "gzip"},
+    )
     assert truncated.status_code == 400
-    unknown = await client.post("/graphql", content=body, headers={
-        **ACCEPT, "content-type": "application/json", "content-encoding": "compress"})
+    unknown = await client.post(
+        "/graphql",
+        content=body,
+        headers={**ACCEPT, "content-type": "application/json", "content-encoding": "compress"},
+    )
     assert unknown.status_code == 415 and unknown.headers["accept-encoding"] == "gzip, br"

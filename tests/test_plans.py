@@ -86,17 +86,32 @@ async def stations(sessionmaker):
         kind = i % 5
         names = {"ar": f"مركز {i}", "en": f"Station {i}"} if kind else {"ar": f"مركز {i}"}
         services = ALL_SERVICES if kind != 2 else ("TRAFFIC",)
-        records.append(station_record(
-            names=names, latitude=lat, longitude=lon, services=services,
-            always_open=kind in (0, 1), hours=weekly("08:00", "14:00") if kind == 3 else (),
-            phone=f"+964 770 000 {i:04d}" if kind != 4 else None,
-            address=None if kind == 1 else f"Street {i}",
-            is_model_station=i == 7,
-            closures=(Closure(now - timedelta(hours=1), now + timedelta(hours=5), "repairs", None),) if i == 4
-            else ()))
-    records.append(station_record(names={"en": "Desk"}, latitude=36.381, longitude=43.151, always_open=True,
-                                  services=ALL_SERVICES,
-                                  hours=weekly("08:00", "09:00", service="FAMILY_AND_CHILD_PROTECTION")))
+        records.append(
+            station_record(
+                names=names,
+                latitude=lat,
+                longitude=lon,
+                services=services,
+                always_open=kind in (0, 1),
+                hours=weekly("08:00", "14:00") if kind == 3 else (),
+                phone=f"+964 770 000 {i:04d}" if kind != 4 else None,
+                address=None if kind == 1 else f"Street {i}",
+                is_model_station=i == 7,
+                closures=(Closure(now - timedelta(hours=1), now + timedelta(hours=5), "repairs", None),)
+                if i == 4
+                else (),
+            )
+        )
+    records.append(
+        station_record(
+            names={"en": "Desk"},
+            latitude=36.381,
+            longitude=43.151,
+            always_open=True,
+            services=ALL_SERVICES,
+            hours=weekly("08:00", "09:00", service="FAMILY_AND_CHILD_PROTECTION"),
+        )
+    )
     async with sessionmaker() as session:
         await make_stations(session, records)
         await session.commit()
@@ -134,13 +149,20 @@ async def test_plans_answer_as_ordinary_execution(apps, stations, sessionmaker, 
     rng = random.Random(lang)
     at_times = [None, "2026-11-29T10:30:00+03:00", "2026-11-29T23:30:00+03:00", "2026-11-29T08:30:00+03:00"]
     for index in range(12):
-        near = {"latitude": EAST_MOSUL[0] + rng.uniform(-0.04, 0.04),
-                "longitude": EAST_MOSUL[1] + rng.uniform(-0.04, 0.04)}
-        variables = {"near": near, "first": rng.choice([None, 1, 3, 10, 40]),
-                     "openNow": rng.choice([None, True, False]), "at": at_times[index % len(at_times)],
-                     "services": rng.choice([None, [], ["FAMILY_AND_CHILD_PROTECTION"],
-                                             ["TRAFFIC", "JUVENILE_POLICE"]]),
-                     "within": rng.choice([None, 2500.0, 100000.0])}
+        near = {
+            "latitude": EAST_MOSUL[0] + rng.uniform(-0.04, 0.04),
+            "longitude": EAST_MOSUL[1] + rng.uniform(-0.04, 0.04),
+        }
+        variables = {
+            "near": near,
+            "first": rng.choice([None, 1, 3, 10, 40]),
+            "openNow": rng.choice([None, True, False]),
+            "at": at_times[index % len(at_times)],
+            "services": rng.choice(
+                [None, [], ["FAMILY_AND_CHILD_PROTECTION"], ["TRAFFIC", "JUVENILE_POLICE"]]
+            ),
+            "within": rng.choice([None, 2500.0, 100000.0]),
+        }
         status, body = await both(apps, EVERY_PLAIN_FIELD, variables, {"accept-language": lang})
         assert status == 200 and "errors" not in body, body
         # and the plan itself answered (it did not hand the request over to ordinary execution)
@@ -150,23 +172,27 @@ async def test_plans_answer_as_ordinary_execution(apps, stations, sessionmaker, 
         finally:
             await ctx.close(commit=False)
         assert planned is not None and planned.errors is None
-    status, body = await both(apps, BENCH, {"near": {"latitude": 36.38, "longitude": 43.15}},
-                              {"accept-language": lang})
+    status, body = await both(
+        apps, BENCH, {"near": {"latitude": 36.38, "longitude": 43.15}}, {"accept-language": lang}
+    )
     assert status == 200 and body["data"]["nearestStations"]
 
 
-@pytest.mark.parametrize("variables", [
-    {"near": {"latitude": 91, "longitude": 43.15}},
-    {"near": {"latitude": 36.38, "longitude": -200}},
-    {"near": {"latitude": 36.38, "longitude": 43.15}, "first": 0},
-    {"near": {"latitude": 36.38, "longitude": 43.15}, "first": 100000},
-    {"near": {"latitude": 36.38, "longitude": 43.15}, "within": -1.0},
-    {"near": {"latitude": 36.38, "longitude": 43.15}, "services": ["NOT_A_SERVICE"]},
-    {"near": {"latitude": 36.38, "longitude": 43.15}, "at": "yesterday"},
-    {"near": {"latitude": "north", "longitude": 43.15}},
-    {"near": None},
-    {},
-])
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"near": {"latitude": 91, "longitude": 43.15}},
+        {"near": {"latitude": 36.38, "longitude": -200}},
+        {"near": {"latitude": 36.38, "longitude": 43.15}, "first": 0},
+        {"near": {"latitude": 36.38, "longitude": 43.15}, "first": 100000},
+        {"near": {"latitude": 36.38, "longitude": 43.15}, "within": -1.0},
+        {"near": {"latitude": 36.38, "longitude": 43.15}, "services": ["NOT_A_SERVICE"]},
+        {"near": {"latitude": 36.38, "longitude": 43.15}, "at": "yesterday"},
+        {"near": {"latitude": "north", "longitude": 43.15}},
+        {"near": None},
+        {},
+    ],
+)
 async def test_plans_give_the_errors_of_ordinary_execution(apps, stations, sessionmaker, variables):
     for lang in ("ar", "en"):
         _, body = await both(apps, EVERY_PLAIN_FIELD, variables, {"accept-language": lang})

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from api.app import create_app
+from api.config import Settings
 from api.security import key_problem
-from db.settings import Settings
 from tests.conftest import GraphQL
 from tests.factories import PASSWORD, make_officer, make_station
 
@@ -30,8 +30,15 @@ GQL = "application/graphql-response+json"
 
 
 def production(tmp_path, **extra: str) -> Settings:
-    return Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path),
-                              "MARKAZ_SECRET_KEY": KEY, "MARKAZ_RATE_LIMIT": "off", **extra})
+    return Settings.from_env(
+        {
+            "MARKAZ_ENV": "production",
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_SECRET_KEY": KEY,
+            "MARKAZ_RATE_LIMIT": "off",
+            **extra,
+        }
+    )
 
 
 async def sign_in(gql: GraphQL, badge: str) -> dict[str, str]:
@@ -41,14 +48,14 @@ async def sign_in(gql: GraphQL, badge: str) -> dict[str, str]:
 
 @pytest.fixture
 async def prod(sessionmaker, tmp_path):
-    app = create_app(production(tmp_path, MARKAZ_CORS_ORIGINS="https://map.markaz.example"),
-                     sessionmaker=sessionmaker)
+    app = create_app(
+        production(tmp_path, MARKAZ_CORS_ORIGINS="https://map.markaz.example"), sessionmaker=sessionmaker
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://m.test") as c:
         yield c
 
 
-@pytest.mark.parametrize("key", [None, "short-key", "p" * 40, "changeme-" * 5, "abcd" * 10,
-                                 "0123456789" * 4])
+@pytest.mark.parametrize("key", [None, "short-key", "p" * 40, "changeme-" * 5, "abcd" * 10, "0123456789" * 4])
 def test_production_refuses_to_start_without_a_real_key(key, tmp_path):
     env = {"MARKAZ_ENV": "production", "MARKAZ_DATA_DIR": str(tmp_path)}
     if key:
@@ -57,8 +64,15 @@ def test_production_refuses_to_start_without_a_real_key(key, tmp_path):
         create_app(Settings.from_env(env))
 
 
-@pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_hex(32),
-                                 "correct horse battery staple on a quiet street"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(16),
+        secrets.token_hex(32),
+        "correct horse battery staple on a quiet street",
+    ],
+)
 def test_random_keys_are_real(key):
     assert key_problem(key) is None
 
@@ -93,9 +107,17 @@ def test_introspection_rule_itself():
     from resolvers.policy import Viewer
 
     shape = _shape_of(INTROSPECTION)
-    viewers = {role: Viewer(officer_id=1, role=role, station_id=1, station_governorate="NI",
-                            governorates=frozenset(), session_id=uuid.uuid4())
-               for role in ("OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN")}
+    viewers = {
+        role: Viewer(
+            officer_id=1,
+            role=role,
+            station_id=1,
+            station_governorate="NI",
+            governorates=frozenset(),
+            session_id=uuid.uuid4(),
+        )
+        for role in ("OFFICER", "STATION_COMMANDER", "SUPERVISOR", "ADMIN")
+    }
     for role, viewer in [*viewers.items(), ("citizen", None)]:
         _, refused = check_request(shape, None, Limits(), viewer=viewer, production=True)
         assert (refused is None) == (role == "ADMIN"), role
@@ -150,8 +172,9 @@ async def test_unexpected_errors_are_masked_in_production_and_logged_in_full(pro
     await _break_the_incidents_table(sessionmaker)
     # when
     with caplog.at_level(logging.ERROR, logger="markaz.graphql"):
-        response = await prod.post("/graphql", json={"query": INCIDENTS},
-                                   headers={"accept": GQL, "accept-language": "en", **admin})
+        response = await prod.post(
+            "/graphql", json={"query": INCIDENTS}, headers={"accept": GQL, "accept-language": "en", **admin}
+        )
     # then
     body = response.json()
     error = body["errors"][0]
@@ -175,22 +198,30 @@ async def test_unexpected_errors_show_in_development(gql, sessionmaker):
 
 
 async def test_cors_allows_configured_origins_only(prod):
-    allowed = await prod.options("/graphql", headers={"origin": "https://map.markaz.example",
-                                                       "access-control-request-method": "POST",
-                                                       "access-control-request-headers": "content-type"})
+    allowed = await prod.options(
+        "/graphql",
+        headers={
+            "origin": "https://map.markaz.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://map.markaz.example"
-    refused = await prod.options("/graphql", headers={"origin": "https://evil.example",
-                                                       "access-control-request-method": "POST"})
+    refused = await prod.options(
+        "/graphql", headers={"origin": "https://evil.example", "access-control-request-method": "POST"}
+    )
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
-    simple = await prod.post("/graphql", json={"query": "{ __typename }"},
-                             headers={"origin": "https://evil.example"})
+    simple = await prod.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in simple.headers
 
 
 async def test_no_cors_without_configuration(client):
-    response = await client.post("/graphql", json={"query": "{ __typename }"},
-                                 headers={"origin": "https://map.markaz.example"})
+    response = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"origin": "https://map.markaz.example"}
+    )
     assert "access-control-allow-origin" not in response.headers
 
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.config import Settings
 from api.ratelimit import RateLimiter
 from db.rate_limits import PostgresBuckets
 from db.redis_buckets import RedisBuckets
-from db.settings import Settings
 from tests.factories import make_officer, make_station, sign_in
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -28,8 +28,14 @@ def _address() -> str:
 
 
 def _settings(tmp_path, **env: str) -> Settings:
-    return Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_RATE_LIMIT": "on",
-                              "MARKAZ_TRUSTED_PROXIES": "127.0.0.1", **env})
+    return Settings.from_env(
+        {
+            "MARKAZ_DATA_DIR": str(tmp_path),
+            "MARKAZ_RATE_LIMIT": "on",
+            "MARKAZ_TRUSTED_PROXIES": "127.0.0.1",
+            **env,
+        }
+    )
 
 
 def _client(app) -> httpx.AsyncClient:
@@ -88,8 +94,9 @@ async def test_two_instances_share_a_bucket_in_redis(tmp_path, committed_session
 
 
 async def test_exact_mode_asks_the_store_on_every_request(tmp_path, committed_sessionmaker):
-    settings = _settings(tmp_path, MARKAZ_RATE_CITIZEN="0.01", MARKAZ_RATE_CITIZEN_BURST="4",
-                         MARKAZ_RATE_SYNC_MS="0")
+    settings = _settings(
+        tmp_path, MARKAZ_RATE_CITIZEN="0.01", MARKAZ_RATE_CITIZEN_BURST="4", MARKAZ_RATE_SYNC_MS="0"
+    )
     one, two = (create_app(settings, sessionmaker=committed_sessionmaker) for _ in range(2))
     address = _address()
     async with _client(one) as a, _client(two) as b:
@@ -103,8 +110,9 @@ async def test_officers_have_a_bucket_of_their_own_wherever_they_are(tmp_path, c
         station = await make_station(session)
         _, badge = await make_officer(session, station_id=station)
         await session.commit()
-    settings = _settings(tmp_path, MARKAZ_RATE_OFFICER="0.01", MARKAZ_RATE_OFFICER_BURST="3",
-                         MARKAZ_RATE_SYNC_MS="0")
+    settings = _settings(
+        tmp_path, MARKAZ_RATE_OFFICER="0.01", MARKAZ_RATE_OFFICER_BURST="3", MARKAZ_RATE_SYNC_MS="0"
+    )
     app = create_app(settings, sessionmaker=committed_sessionmaker)
     async with _client(app) as c:
         from tests.conftest import GraphQL
@@ -112,8 +120,9 @@ async def test_officers_have_a_bucket_of_their_own_wherever_they_are(tmp_path, c
         login_address = _address()
         headers = await sign_in(GraphQL(c), badge) | {"x-forwarded-for": login_address}
         # when: the officer's requests come from three addresses
-        statuses = [(await _ask(c, _address(), authorization=headers["authorization"])).status_code
-                    for _ in range(4)]
+        statuses = [
+            (await _ask(c, _address(), authorization=headers["authorization"])).status_code for _ in range(4)
+        ]
         # then: one bucket of 3 for the officer; a citizen at the sign-in address still has its own
         assert statuses == [200, 200, 200, 429]
         assert (await _ask(c, login_address)).status_code == 200
@@ -126,8 +135,10 @@ async def test_rate_limits_are_off_in_development_unless_asked(tmp_path, committ
     assert Settings.from_env({}).rate_limit is False
     assert Settings.from_env({"MARKAZ_ENV": "production"}).rate_limit is True
     assert Settings.from_env({"MARKAZ_ENV": "production", "MARKAZ_RATE_LIMIT": "off"}).rate_limit is False
-    app = create_app(Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_RATE_CITIZEN_BURST": "1"}),
-                     sessionmaker=committed_sessionmaker)
+    app = create_app(
+        Settings.from_env({"MARKAZ_DATA_DIR": str(tmp_path), "MARKAZ_RATE_CITIZEN_BURST": "1"}),
+        sessionmaker=committed_sessionmaker,
+    )
     async with _client(app) as c:
         assert [(await c.post("/graphql", json=QUERY)).status_code for _ in range(3)] == [200] * 3
 

@@ -11,7 +11,8 @@ def test_schema_snapshot_matches_the_live_schema():
     live = build_schema().as_str() + "\n"
     assert SNAPSHOT.read_text(encoding="utf-8") == live, (
         "mobile_contract/schema.graphql is stale: run `markaz schema --write mobile_contract/schema.graphql` "
-        "and review the difference")
+        "and review the difference"
+    )
 
 
 def test_every_type_and_field_has_a_description():

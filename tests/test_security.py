@@ -38,16 +38,44 @@ from tests.test_permissions import EXPECTED, World
 world = permissions.world
 w = permissions.w
 
-LEAKS = ("Traceback", "SELECT ", "INSERT ", "UPDATE ", "DELETE ", "[SQL", "asyncpg", "sqlalchemy",
-         'File "', "psycopg", "pg_", "password_hash")
-TABLES = ("stations", "station_closures", "officers", "auth_sessions", "refresh_tokens", "patrols",
-          "patrol_fixes", "engagements", "follow_up_actions", "incidents", "incident_status_changes",
-          "client_requests", "audit_log", "login_throttle")
+LEAKS = (
+    "Traceback",
+    "SELECT ",
+    "INSERT ",
+    "UPDATE ",
+    "DELETE ",
+    "[SQL",
+    "asyncpg",
+    "sqlalchemy",
+    'File "',
+    "psycopg",
+    "pg_",
+    "password_hash",
+)
+TABLES = (
+    "stations",
+    "station_closures",
+    "officers",
+    "auth_sessions",
+    "refresh_tokens",
+    "patrols",
+    "patrol_fixes",
+    "engagements",
+    "follow_up_actions",
+    "incidents",
+    "incident_status_changes",
+    "client_requests",
+    "audit_log",
+    "login_throttle",
+)
 REFUSED = {"UNAUTHENTICATED", "FORBIDDEN"}
 # What no refused request may change: failed sign-ins leave their trace (the throttle's count of them,
 # and an audit entry each), nothing else does.
-UNCHANGED = tuple("(SELECT * FROM audit_log WHERE action <> 'login_failed')" if t == "audit_log" else t
-                  for t in TABLES if t != "login_throttle")
+UNCHANGED = tuple(
+    "(SELECT * FROM audit_log WHERE action <> 'login_failed')" if t == "audit_log" else t
+    for t in TABLES
+    if t != "login_throttle"
+)
 
 
 def _all_ids(w: World) -> dict[str, str]:
@@ -91,6 +119,7 @@ def _ids(data: Any) -> set[str]:
         for key, value in obj.items():
             if (key == "id" or key.endswith("_id")) and isinstance(value, str):
                 found.add(value)
+
     _walk(data, collect)
     return found
 
@@ -178,7 +207,8 @@ async def _checksums(w: World, tables=TABLES) -> dict[str, str]:
     sums = {}
     for table in tables:
         sums[table] = await w.scalar(
-            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t")  # noqa: S608
+            f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"  # noqa: S608
+        )
     return sums
 
 
@@ -241,8 +271,9 @@ async def test_bad_tokens_are_refused(w: World) -> None:
         "sid not a uuid": _token(hs256, {**claims, "sid": "' OR 1=1 --"}, key),
         "another officer's session": _token(hs256, {**claims, "sub": str(w.officers["admin"])}, key),
         "signature cut": good[:-4],
-        "payload swapped": ".".join([good.split(".")[0], _b64(json.dumps({**claims, "sub": "1"}).encode()),
-                                     good.split(".")[2]]),
+        "payload swapped": ".".join(
+            [good.split(".")[0], _b64(json.dumps({**claims, "sub": "1"}).encode()), good.split(".")[2]]
+        ),
         "garbage": "garbage",
         "empty segments": "..",
     }
@@ -251,16 +282,19 @@ async def test_bad_tokens_are_refused(w: World) -> None:
     for label, token in bad.items():
         for document, variables in ((ME, None), (REPORT, {"input": {}})):
             response = await w.gql.client.post(
-                "/graphql", json={"query": document, "variables": variables},
-                headers={"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"})
+                "/graphql",
+                json={"query": document, "variables": variables},
+                headers={"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"},
+            )
             assert response.status_code == 401, f"{label}: {response.status_code} {response.text[:300]}"
             body = response.json()
             assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", (label, body)
             assert response.headers["www-authenticate"].startswith("Bearer"), label
             _clean(body, label)
     for scheme in ("Basic", "Token", "bearer"):
-        response = await w.gql.client.post("/graphql", json={"query": ME},
-                                           headers={"authorization": f"{scheme} {good}"})
+        response = await w.gql.client.post(
+            "/graphql", json={"query": ME}, headers={"authorization": f"{scheme} {good}"}
+        )
         assert response.status_code == (200 if scheme == "bearer" else 401), scheme
     # The control: the good token, and one made by hand the same way, are accepted.
     assert (await w.gql(ME, headers=w.headers["offA"]))["data"]["me"]["role"] == "OFFICER"
@@ -316,8 +350,11 @@ async def _inject(w: World, role: str, *, queries: list[str], mutations: list[st
             continue  # it would end the signed-in session the rest of the test uses
         for payload in queries if position.operation == "query" else mutations:
             document = position.document(_literal(payload))
-            response = await w.gql.client.post("/graphql", json={"query": document}, headers={
-                **w.headers[role], "accept": "application/graphql-response+json"})
+            response = await w.gql.client.post(
+                "/graphql",
+                json={"query": document},
+                headers={**w.headers[role], "accept": "application/graphql-response+json"},
+            )
             sent += 1
             assert response.status_code in (200, 400, 401, 413), (str(position), response.status_code)
             body = response.json()
@@ -344,7 +381,8 @@ async def test_injection_through_every_string_argument_as_an_admin(w: World) -> 
     # What was stored is the text as sent, to the character.
     tricky = "'); DELETE FROM incidents; -- \u202e ي"
     document = schema_walk.StringPosition("mutation", "reportIncident", ("input", "description")).document(
-        _literal(tricky))
+        _literal(tricky)
+    )
     station = to_global_id("Station", w.stations["A"])
     document = document.replace("(input: {", f'(input: {{stationId: "{station}", ')
     body = await w.gql(document, headers=w.headers["admin"])

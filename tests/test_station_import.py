@@ -21,9 +21,18 @@ NAJAF = (32.0259, 44.3462)  # Najaf, IQ-NA
 
 def csv_row(**values: Any) -> str:
     """A one-station CSV file with the common columns; keyword arguments override the good defaults."""
-    row = {"external_id": "ns-1", "name_ar": "مركز شرطة الزهور", "name_ku": "", "name_en": "Al-Zuhour",
-           "governorate": "", "latitude": MOSUL[0], "longitude": MOSUL[1], "phone": "", "services": "",
-           "hours": ""} | values
+    row = {
+        "external_id": "ns-1",
+        "name_ar": "مركز شرطة الزهور",
+        "name_ku": "",
+        "name_en": "Al-Zuhour",
+        "governorate": "",
+        "latitude": MOSUL[0],
+        "longitude": MOSUL[1],
+        "phone": "",
+        "services": "",
+        "hours": "",
+    } | values
     return ",".join(row) + "\n" + ",".join(_quoted(v) for v in row.values()) + "\n"
 
 
@@ -43,8 +52,11 @@ def only_record(result: ParseResult) -> StationRecord:
 
 
 def feature(lon: float = MOSUL[1], lat: float = MOSUL[0], **props: Any) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": ({} if "names" in props else {"name_en": "Al-Zuhour"}) | props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": ({} if "names" in props else {"name_en": "Al-Zuhour"}) | props,
+    }
 
 
 def collection(*features: Any) -> str:
@@ -58,7 +70,7 @@ def test_csv_maps_every_column() -> None:
     text = (
         "external_id,name_ar,name_ku,name_en,governorate,latitude,longitude,address,phone,is_model_station,"
         "services,always_open,timezone,active,hours,notes\n"
-        'ERB-7,مركز شرطة عنكاوا,بنکەی پۆلیسی عەنکاوە,Ankawa Police Station,iq-ar,36.2300,43.9930,'
+        "ERB-7,مركز شرطة عنكاوا,بنکەی پۆلیسی عەنکاوە,Ankawa Police Station,iq-ar,36.2300,43.9930,"
         '"Main St, Ankawa",+964 (66) 123-4567,yes,COMMUNITY_POLICING; women_officers_desk,false,'
         'Asia/Baghdad,No,"Sun-Thu 08:00-14:00; Sat 09:00-12:00",ignored\n'
     )
@@ -104,7 +116,7 @@ def test_csv_trims_text_and_reads_arabic_digits() -> None:
 def test_csv_row_numbers_are_file_lines() -> None:
     text = (
         "name_en,latitude,longitude,address\n"
-        "A,36.33,43.11,\"two\nlines\"\n"  # lines 2-3
+        'A,36.33,43.11,"two\nlines"\n'  # lines 2-3
         "\n"  # line 4, blank, skipped
         ",,,\n"  # line 5, an empty spreadsheet row, skipped
         "B,36.33,abc,\n"  # line 6
@@ -166,8 +178,12 @@ def test_csv_reports_every_problem_of_a_row() -> None:
     result = parse_csv(text)
     assert [row for row, _ in result.records] == [2]
     assert errors_of(result) == {
-        (3, "latitude"), (3, "names"), (3, "governorate"),
-        (3, "phone"), (3, "services"), (3, "hours[0].closes"),
+        (3, "latitude"),
+        (3, "names"),
+        (3, "governorate"),
+        (3, "phone"),
+        (3, "services"),
+        (3, "hours[0].closes"),
     }
 
 
@@ -258,8 +274,10 @@ def test_hours_range_wraps_past_sunday() -> None:
 
 def test_hours_several_parts_lists_and_ranges() -> None:
     assert hours_of("Sun,Tue 08:00-12:00,16:00-20:00; Sat 09:00-12:00").hours == (
-        Period(6, "08:00", "12:00"), Period(1, "08:00", "12:00"),
-        Period(6, "16:00", "20:00"), Period(1, "16:00", "20:00"),
+        Period(6, "08:00", "12:00"),
+        Period(1, "08:00", "12:00"),
+        Period(6, "16:00", "20:00"),
+        Period(1, "16:00", "20:00"),
         Period(5, "09:00", "12:00"),
     )
 
@@ -384,7 +402,10 @@ def test_geojson_ids_and_derived_governorate() -> None:
     result = parse_geojson(collection(plain, feature_id, no_id, with_altitude))
     assert result.errors == []
     assert [(r.external_id, r.governorate) for _, r in result.records] == [
-        ("erb-1", "IQ-AR"), ("node/42", "IQ-NI"), (None, "IQ-NI"), (None, "IQ-NI"),
+        ("erb-1", "IQ-AR"),
+        ("node/42", "IQ-NI"),
+        (None, "IQ-NI"),
+        (None, "IQ-NI"),
     ]
 
 
@@ -424,24 +445,60 @@ def test_geojson_bad_feature_shapes(change: dict[str, Any], field: str) -> None:
         ({"hours": [{"weekday": 7, "opens": "08:00", "closes": "14:00"}]}, "hours[0].weekday", "0-6"),
         ({"hours": [{"weekday": True, "opens": "08:00", "closes": "14:00"}]}, "hours[0].weekday", "0-6"),
         ({"hours": [{"weekday": 1, "closes": "14:00"}]}, "hours[0].opens", "HH:MM"),
-        ({"hours": [{"weekday": 1, "opens": "08:00", "closes": "14:00", "service": "X"}]},
-         "hours[0].service", "X"),
+        (
+            {"hours": [{"weekday": 1, "opens": "08:00", "closes": "14:00", "service": "X"}]},
+            "hours[0].service",
+            "X",
+        ),
         ({"hours": ["Mon 08:00-14:00"]}, "hours[0]", "object"),
-        ({"closures": [{"starts_at": "2025-03-30T00:00:00", "ends_at": "2025-04-02T00:00:00+03:00"}]},
-         "closures[0].starts_at", "offset"),
-        ({"closures": [{"starts_at": "2025-03-30T00:00:00+03:00", "ends_at": "soon"}]},
-         "closures[0].ends_at", "soon"),
-        ({"closures": [{"starts_at": "2025-04-02T00:00:00+03:00", "ends_at": "2025-04-01T00:00:00+03:00"}]},
-         "closures[0].ends_at", "after"),
-        ({"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2025-04-01T03:00:00+03:00"}]},
-         "closures[0].ends_at", "after"),  # the same instant, written in two offsets
-        ({"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2025-04-02T00:00:00Z",
-                        "services": ["MOON_DESK"]}]}, "closures[0].services", "MOON_DESK"),
+        (
+            {"closures": [{"starts_at": "2025-03-30T00:00:00", "ends_at": "2025-04-02T00:00:00+03:00"}]},
+            "closures[0].starts_at",
+            "offset",
+        ),
+        (
+            {"closures": [{"starts_at": "2025-03-30T00:00:00+03:00", "ends_at": "soon"}]},
+            "closures[0].ends_at",
+            "soon",
+        ),
+        (
+            {
+                "closures": [
+                    {"starts_at": "2025-04-02T00:00:00+03:00", "ends_at": "2025-04-01T00:00:00+03:00"}
+                ]
+            },
+            "closures[0].ends_at",
+            "after",
+        ),
+        (
+            {"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2025-04-01T03:00:00+03:00"}]},
+            "closures[0].ends_at",
+            "after",
+        ),  # the same instant, written in two offsets
+        (
+            {
+                "closures": [
+                    {
+                        "starts_at": "2025-04-01T00:00:00Z",
+                        "ends_at": "2025-04-02T00:00:00Z",
+                        "services": ["MOON_DESK"],
+                    }
+                ]
+            },
+            "closures[0].services",
+            "MOON_DESK",
+        ),
         ({"closures": "Eid"}, "closures", "list"),
-        ({"closures": [{"starts_at": "9999-12-31T23:00:00-05:00", "ends_at": "2025-04-02T00:00:00Z"}]},
-         "closures[0].starts_at", "1900 to 2200"),  # past what the driver can write (year 10000 in UTC)
-        ({"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2300-01-01T00:00:00Z"}]},
-         "closures[0].ends_at", "1900 to 2200"),
+        (
+            {"closures": [{"starts_at": "9999-12-31T23:00:00-05:00", "ends_at": "2025-04-02T00:00:00Z"}]},
+            "closures[0].starts_at",
+            "1900 to 2200",
+        ),  # past what the driver can write (year 10000 in UTC)
+        (
+            {"closures": [{"starts_at": "2025-04-01T00:00:00Z", "ends_at": "2300-01-01T00:00:00Z"}]},
+            "closures[0].ends_at",
+            "1900 to 2200",
+        ),
         ({"is_model_station": "sometimes"}, "is_model_station", "sometimes"),
         ({"phone": "+964 770 123 4567 ext. 12"}, "phone", "digits"),
     ],
@@ -457,22 +514,38 @@ def test_geojson_bad_property(props: dict[str, Any], field: str | None, needle: 
 
 def test_geojson_reports_every_problem_of_a_feature() -> None:
     bad = feature(
-        2.35, 48.85, name_en="", services=["NOPE"], timezone="Nowhere/City", phone="abc",
+        2.35,
+        48.85,
+        name_en="",
+        services=["NOPE"],
+        timezone="Nowhere/City",
+        phone="abc",
         hours=[{"weekday": 9, "opens": "8", "closes": "14:00"}],
         closures=[{"starts_at": "2025-01-02T00:00:00+03:00", "ends_at": "2025-01-01T00:00:00+03:00"}],
     )
     result = parse_geojson(collection(feature(), feature(), bad))
     assert [row for row, _ in result.records] == [1, 2]
     assert errors_of(result) == {
-        (3, "names"), (3, "location"), (3, "services"), (3, "timezone"), (3, "phone"),
-        (3, "hours[0].weekday"), (3, "hours[0].opens"), (3, "closures[0].ends_at"),
+        (3, "names"),
+        (3, "location"),
+        (3, "services"),
+        (3, "timezone"),
+        (3, "phone"),
+        (3, "hours[0].weekday"),
+        (3, "hours[0].opens"),
+        (3, "closures[0].ends_at"),
     }
 
 
 def test_geojson_duplicate_ids() -> None:
-    result = parse_geojson(collection(
-        feature(external_id="7"), feature(id=7), feature() | {"id": "7"}, feature(external_id="8"),
-    ))
+    result = parse_geojson(
+        collection(
+            feature(external_id="7"),
+            feature(id=7),
+            feature() | {"id": "7"},
+            feature(external_id="8"),
+        )
+    )
     assert [row for row, _ in result.records] == [1, 4]
     assert errors_of(result) == {(2, "external_id"), (3, "external_id")}
 

@@ -39,9 +39,14 @@ async def test_name_follows_accept_language_with_fallback(gql, sessionmaker):
         full = await make_station(session, names=names)
         arabic_only = await make_station(session, names={"ar": "مركز النور"})
         await session.commit()
-    for lang, expected in (("en", "Al-Thaqafa"), ("ku", "بنکەی سەقافە"), ("ar", "مركز الثقافة"),
-                           ("fr, en;q=0.5", "Al-Thaqafa"), ("de", "مركز الثقافة"),
-                           ("ckb-IQ", "بنکەی سەقافە")):
+    for lang, expected in (
+        ("en", "Al-Thaqafa"),
+        ("ku", "بنکەی سەقافە"),
+        ("ar", "مركز الثقافة"),
+        ("fr, en;q=0.5", "Al-Thaqafa"),
+        ("de", "مركز الثقافة"),
+        ("ckb-IQ", "بنکەی سەقافە"),
+    ):
         body = await gql(STATION, {"id": gid("Station", full)}, headers={"accept-language": lang})
         assert body["data"]["station"]["name"] == expected, lang
     body = await gql(STATION, {"id": gid("Station", arabic_only)}, headers={"accept-language": "en"})
@@ -56,9 +61,15 @@ async def test_search_forgives_arabic_spelling_variants(gql, sessionmaker):
         await make_station(session, names={"ar": "مركز شرطة الهدى", "en": "Al-Huda"})
         await session.commit()
     # hamza on the alef, taa marbuta as haa, diacritics, alef maqsura as yaa, English in any case
-    for query, expected in (("الاسكندريه", "New Iskandariya"), ("الأسكندرية", "New Iskandariya"),
-                            ("المصطفي", "Al-Mustafa"), ("المصطفى", "Al-Mustafa"), ("الهدي", "Al-Huda"),
-                            ("ISKANDARIYA", "New Iskandariya"), ("mustafa", "Al-Mustafa")):
+    for query, expected in (
+        ("الاسكندريه", "New Iskandariya"),
+        ("الأسكندرية", "New Iskandariya"),
+        ("المصطفي", "Al-Mustafa"),
+        ("المصطفى", "Al-Mustafa"),
+        ("الهدي", "Al-Huda"),
+        ("ISKANDARIYA", "New Iskandariya"),
+        ("mustafa", "Al-Mustafa"),
+    ):
         body = await gql(STATIONS, {"search": query, "first": 10}, headers={"accept-language": "en"})
         names = [e["node"]["name"] for e in body["data"]["stations"]["edges"]]
         assert names == [expected], (query, names)
@@ -66,8 +77,9 @@ async def test_search_forgives_arabic_spelling_variants(gql, sessionmaker):
 
 async def test_connection_pages_with_cursor_and_total_count(gql, sessionmaker):
     async with sessionmaker() as session:
-        await make_stations(session, [station_record(governorate="IQ-DQ", latitude=31.05, longitude=46.25)
-                                      for _ in range(5)])
+        await make_stations(
+            session, [station_record(governorate="IQ-DQ", latitude=31.05, longitude=46.25) for _ in range(5)]
+        )
         await session.commit()
     seen, after = [], None
     while True:
@@ -101,8 +113,11 @@ async def test_node_and_nodes_resolve_any_type_in_order(gql, sessionmaker):
     ids = [gid("Governorate", "IQ-BA"), gid("Station", station), gid("Station", 999999999)]
     body = await gql(query, {"id": gid("Station", station), "ids": ids}, headers={"accept-language": "en"})
     assert body["data"]["node"]["name"] == "Nodey"
-    assert body["data"]["nodes"] == [{"__typename": "Governorate", "code": "IQ-BA"},
-                                     {"__typename": "Station", "name": "Nodey"}, None]
+    assert body["data"]["nodes"] == [
+        {"__typename": "Governorate", "code": "IQ-BA"},
+        {"__typename": "Station", "name": "Nodey"},
+        None,
+    ]
 
 
 async def test_nodes_names_the_unparsable_id_by_index_and_value(gql, sessionmaker):
@@ -128,8 +143,11 @@ async def test_open_now_fields_use_the_station_time_zone_and_closures(gql, sessi
     now = datetime.now(UTC)
     async with sessionmaker() as session:
         station = await make_station(
-            session, always_open=False, hours=weekly("20:00", "02:00"),  # evening shift past midnight
-            closures=(Closure(now + timedelta(days=30), now + timedelta(days=31), "Eid al-Adha"),))
+            session,
+            always_open=False,
+            hours=weekly("20:00", "02:00"),  # evening shift past midnight
+            closures=(Closure(now + timedelta(days=30), now + timedelta(days=31), "Eid al-Adha"),),
+        )
         await session.commit()
     # 01:59 Baghdad time (22:59 UTC) is inside the shift; 02:00 is not.
     open_ = await gql(STATION, {"id": gid("Station", station), "at": "2026-12-01T22:59:00+00:00"})
@@ -147,8 +165,9 @@ async def test_open_now_fields_use_the_station_time_zone_and_closures(gql, sessi
 
 async def test_inactive_stations_are_not_listed_or_found_nearest(gql, sessionmaker):
     async with sessionmaker() as session:
-        await make_station(session, names={"en": "Closed for good"}, active=False, latitude=36.3801,
-                           longitude=43.1501)
+        await make_station(
+            session, names={"en": "Closed for good"}, active=False, latitude=36.3801, longitude=43.1501
+        )
         await session.commit()
     body = await gql(STATIONS, {"search": "closed for good"})
     assert body["data"]["stations"]["totalCount"] == 0
@@ -163,8 +182,9 @@ async def test_is_open_and_next_change_in_the_past_see_the_closures_of_then(gql,
     old = Closure(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 11, tzinfo=UTC), "renovation")
     ahead = Closure(now + timedelta(days=30), now + timedelta(days=31), "Eid")
     async with sessionmaker() as session:
-        station = await make_station(session, always_open=True, closures=(old, ahead),
-                                     latitude=35.1, longitude=44.1)
+        station = await make_station(
+            session, always_open=True, closures=(old, ahead), latitude=35.1, longitude=44.1
+        )
         await session.commit()
     query = """query S($id: ID!, $at: DateTime) {
       station(id: $id) { isOpen(at: $at) nextChangeAt(at: $at) }
@@ -208,8 +228,9 @@ async def test_closures_lists_those_in_force_now_or_coming_only(gql, sessionmake
     in_force = Closure(now - timedelta(hours=1), now + timedelta(hours=1), "in force", ("TRAFFIC",))
     coming = Closure(now + timedelta(days=400), now + timedelta(days=401), "coming")
     async with sessionmaker() as session:
-        station = await make_station(session, services=("TRAFFIC", "CRIME_REPORTING"),
-                                     closures=(coming, over, long_over, in_force))
+        station = await make_station(
+            session, services=("TRAFFIC", "CRIME_REPORTING"), closures=(coming, over, long_over, in_force)
+        )
         await session.commit()
     # when
     body = await gql(STATION, {"id": gid("Station", station)})

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from db.engine import async_url
 from db.models import Base
-from db.settings import async_url
 
 config = context.config
 target_metadata = Base.metadata

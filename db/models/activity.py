@@ -31,25 +31,78 @@ INCIDENTS, ENGAGEMENTS, PATROLS = 1, 2, 3  # activity_rollups.layer
 class ActivityRollup(Base):
     __tablename__ = "activity_rollups"
     __table_args__ = (
-        Index("ix_activity_rollups_key", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
-              "station_id"),
+        Index(
+            "ix_activity_rollups_key",
+            "grain",
+            "res",
+            "bucket",
+            "cell",
+            "layer",
+            "category",
+            "sensitive",
+            "station_id",
+        ),
         Index("ix_activity_rollups_governorate", "grain", "res", "governorate", "bucket"),
         # The rest of the key after the bucket (migration 0009): compaction's lookups by key find exactly
         # the key's rows whichever index the planner takes.
-        Index("ix_activity_rollups_station", "grain", "res", "station_id", "bucket", "cell", "layer",
-              "category", "sensitive"),
+        Index(
+            "ix_activity_rollups_station",
+            "grain",
+            "res",
+            "station_id",
+            "bucket",
+            "cell",
+            "layer",
+            "category",
+            "sensitive",
+        ),
         # Compaction finds the keys written since its last run here (migration 0007).
-        Index("ix_activity_rollups_fresh", "grain", "res", "bucket", "cell", "layer", "category", "sensitive",
-              "station_id", postgresql_where=text("fresh")),
+        Index(
+            "ix_activity_rollups_fresh",
+            "grain",
+            "res",
+            "bucket",
+            "cell",
+            "layer",
+            "category",
+            "sensitive",
+            "station_id",
+            postgresql_where=text("fresh"),
+        ),
         # The sensitive rows alone, for counting them generalised (resolvers.disclosure, migration 0011).
-        Index("ix_activity_rollups_sensitive", "grain", "res", "bucket", postgresql_where=text("sensitive"),
-              postgresql_include=["cell", "layer", "category", "station_id", "governorate", "n", "attendees",
-                                  "women", "youth"]),
+        Index(
+            "ix_activity_rollups_sensitive",
+            "grain",
+            "res",
+            "bucket",
+            postgresql_where=text("sensitive"),
+            postgresql_include=[
+                "cell",
+                "layer",
+                "category",
+                "station_id",
+                "governorate",
+                "n",
+                "attendees",
+                "women",
+                "youth",
+            ],
+        ),
     )
     # Rows are deltas, only inserted, so the table has no primary key (a unique key would make writers of
     # the same cell and hour wait for each other, and deadlock across sync batches); the mapper needs one.
-    __mapper_args__ = {"primary_key": [  # noqa: RUF012 - SQLAlchemy's declarative configuration
-        "grain", "res", "bucket", "cell", "layer", "category", "sensitive", "station_id"]}
+    __mapper_args__ = {  # noqa: RUF012 - SQLAlchemy's declarative configuration
+        "primary_key": [
+            "grain",
+            "res",
+            "bucket",
+            "cell",
+            "layer",
+            "category",
+            "sensitive",
+            "station_id",
+        ]
+    }
 
     grain: Mapped[str] = mapped_column(CHAR(1))  # 'h' hour, 'd' day, 'm' month
     res: Mapped[int] = mapped_column(SmallInteger)
@@ -81,14 +134,40 @@ class ActivityCell(Base):
 
     __tablename__ = "activity_cells"
     __table_args__ = (
-        Index("ix_activity_cells_place", "grain", "res", "cell", "bucket",
-              postgresql_include=["station_id", "governorate", *_CELL_VALUES]),
-        Index("ix_activity_cells_governorate", "grain", "res", "governorate", "bucket",
-              postgresql_include=["cell", "station_id", *_CELL_VALUES]),
-        Index("ix_activity_cells_station", "grain", "res", "station_id", "bucket", "cell",
-              postgresql_include=["governorate", *_CELL_VALUES]),
-        Index("ix_activity_cells_fresh", "grain", "res", "cell", "bucket", "station_id",
-              postgresql_where=text("fresh")),
+        Index(
+            "ix_activity_cells_place",
+            "grain",
+            "res",
+            "cell",
+            "bucket",
+            postgresql_include=["station_id", "governorate", *_CELL_VALUES],
+        ),
+        Index(
+            "ix_activity_cells_governorate",
+            "grain",
+            "res",
+            "governorate",
+            "bucket",
+            postgresql_include=["cell", "station_id", *_CELL_VALUES],
+        ),
+        Index(
+            "ix_activity_cells_station",
+            "grain",
+            "res",
+            "station_id",
+            "bucket",
+            "cell",
+            postgresql_include=["governorate", *_CELL_VALUES],
+        ),
+        Index(
+            "ix_activity_cells_fresh",
+            "grain",
+            "res",
+            "cell",
+            "bucket",
+            "station_id",
+            postgresql_where=text("fresh"),
+        ),
     )
     __mapper_args__ = {"primary_key": ["grain", "res", "bucket", "cell", "station_id"]}  # noqa: RUF012
 

@@ -78,8 +78,10 @@ class PatrolFix(Base):
 class Engagement(Base):
     __tablename__ = "engagements"
     __table_args__ = (
-        CheckConstraint("attendees_women <= attendees_total AND attendees_youth <= attendees_total",
-                        name="attendees_add_up"),
+        CheckConstraint(
+            "attendees_women <= attendees_total AND attendees_youth <= attendees_total",
+            name="attendees_add_up",
+        ),
         Index("ix_engagements_station_id_occurred_at", "station_id", "occurred_at"),
         Index("ix_engagements_station_id_disclosed_at", "station_id", "disclosed_at", "id"),
         Index("ix_engagements_patrol_id", "patrol_id"),
@@ -97,9 +99,14 @@ class Engagement(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # When everyone may see it happened: a household engagement's day (resolvers/disclosure.py); lists
     # are ordered by it (migration 0011).
-    disclosed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), Computed(
-        "CASE WHEN markaz_sensitive_engagement(kind) THEN activity_bucket('d', occurred_at) "
-        "ELSE occurred_at END", persisted=True))
+    disclosed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        Computed(
+            "CASE WHEN markaz_sensitive_engagement(kind) THEN activity_bucket('d', occurred_at) "
+            "ELSE occurred_at END",
+            persisted=True,
+        ),
+    )
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     attendees_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     attendees_women: Mapped[int] = mapped_column(Integer, server_default=text("0"))
@@ -133,8 +140,9 @@ class FollowUpAction(Base):
 class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
-        CheckConstraint("status IN ('REPORTED', 'ASSIGNED', 'IN_PROGRESS', 'RESOLVED', 'CLOSED')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('REPORTED', 'ASSIGNED', 'IN_PROGRESS', 'RESOLVED', 'CLOSED')", name="status_known"
+        ),
         Index("ix_incidents_station_id_occurred_at", "station_id", "occurred_at"),
         Index("ix_incidents_station_id_disclosed_at", "station_id", "disclosed_at", "id"),
     )
@@ -153,9 +161,14 @@ class Incident(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # When everyone may see it happened: a sensitive incident's day (resolvers/disclosure.py); lists are
     # ordered by it (migration 0011).
-    disclosed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), Computed(
-        "CASE WHEN markaz_sensitive_incident(category, sensitive) THEN activity_bucket('d', occurred_at) "
-        "ELSE occurred_at END", persisted=True))
+    disclosed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        Computed(
+            "CASE WHEN markaz_sensitive_incident(category, sensitive) THEN activity_bucket('d', occurred_at) "
+            "ELSE occurred_at END",
+            persisted=True,
+        ),
+    )
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     description: Mapped[str] = mapped_column(Text)
     people: Mapped[list[dict]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))

@@ -20,5 +20,6 @@ class PersistedQuery(Base):
 
     sha256: Mapped[str] = mapped_column(Text, primary_key=True)
     document: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
-                                                 nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

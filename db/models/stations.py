@@ -47,8 +47,12 @@ class Station(Base):
     __table_args__ = (
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
-        Index("ix_stations_search_key_trgm", "search_key", postgresql_using="gin",
-              postgresql_ops={"search_key": "gin_trgm_ops"}),
+        Index(
+            "ix_stations_search_key_trgm",
+            "search_key",
+            postgresql_using="gin",
+            postgresql_ops={"search_key": "gin_trgm_ops"},
+        ),
         Index("ix_stations_governorate_code", "governorate_code"),
     )
 
@@ -71,8 +75,9 @@ class Station(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # Minutes of the week the station and each service desk are open, computed by a trigger from the
     # three columns above (migration 0008); only the nearest-open search reads it, in SQL.
-    open_weekly: Mapped[list] = mapped_column(INT4MULTIRANGE, server_default=text("'{}'::int4multirange"),
-                                              deferred=True)
+    open_weekly: Mapped[list] = mapped_column(
+        INT4MULTIRANGE, server_default=text("'{}'::int4multirange"), deferred=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -33,8 +33,11 @@ $$
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS cube")
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    cube_schema = op.get_bind().exec_driver_sql(
-        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'cube'").scalar()
+    cube_schema = (
+        op.get_bind()
+        .exec_driver_sql("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'cube'")
+        .scalar()
+    )
     op.execute(ECEF_FUNCTION.replace("{cube}", cube_schema))
     op.create_table(
         "governorates",
@@ -69,14 +72,20 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="ck_stations_latitude_range"),
         sa.CheckConstraint("longitude BETWEEN -180 AND 180", name="ck_stations_longitude_range"),
-        sa.ForeignKeyConstraint(["governorate_code"], ["governorates.code"],
-                                name="fk_stations_governorate_code_governorates"),
+        sa.ForeignKeyConstraint(
+            ["governorate_code"], ["governorates.code"], name="fk_stations_governorate_code_governorates"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_stations"),
         sa.UniqueConstraint("external_id", name="uq_stations_external_id"),
     )
     op.create_index("ix_stations_governorate_code", "stations", ["governorate_code"])
-    op.create_index("ix_stations_search_key_trgm", "stations", ["search_key"], postgresql_using="gin",
-                    postgresql_ops={"search_key": "gin_trgm_ops"})
+    op.create_index(
+        "ix_stations_search_key_trgm",
+        "stations",
+        ["search_key"],
+        postgresql_using="gin",
+        postgresql_ops={"search_key": "gin_trgm_ops"},
+    )
     op.execute("CREATE INDEX ix_stations_ecef ON stations USING gist (markaz_ecef(latitude, longitude))")
     op.create_table(
         "station_closures",
@@ -87,8 +96,12 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("services", postgresql.ARRAY(sa.Text()), nullable=True),
         sa.CheckConstraint("ends_at > starts_at", name="ck_station_closures_ends_after_starts"),
-        sa.ForeignKeyConstraint(["station_id"], ["stations.id"], ondelete="CASCADE",
-                                name="fk_station_closures_station_id_stations"),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["stations.id"],
+            ondelete="CASCADE",
+            name="fk_station_closures_station_id_stations",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_station_closures"),
     )
     op.create_index("ix_station_closures_station_id_ends_at", "station_closures", ["station_id", "ends_at"])

@@ -21,7 +21,9 @@ def upgrade() -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name=op.f("ck_persisted_queries_sha256_hex")),
-        sa.CheckConstraint("octet_length(document) <= 32768", name=op.f("ck_persisted_queries_document_size")),
+        sa.CheckConstraint(
+            "octet_length(document) <= 32768", name=op.f("ck_persisted_queries_document_size")
+        ),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_persisted_queries")),
     )
 

@@ -29,11 +29,13 @@ depends_on = None
 
 _XID = "(pg_current_xact_id()::text)::bigint"
 
-_FUNCTIONS = ["""
+_FUNCTIONS = [
+    """
 CREATE FUNCTION activity_feed_mark() RETURNS void LANGUAGE sql AS $$
   INSERT INTO activity_commits (xid) VALUES ((pg_current_xact_id()::text)::bigint) ON CONFLICT (xid) DO NOTHING
 $$;
-""", """
+""",
+    """
 CREATE FUNCTION activity_feed_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('markaz.activity_feed', true) = 'off' THEN RETURN NULL; END IF;
@@ -45,7 +47,8 @@ BEGIN
   IF FOUND THEN PERFORM activity_feed_mark(); END IF;
   RETURN NULL;
 END $$;
-""", """
+""",
+    """
 CREATE FUNCTION activity_feed_engagements() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('markaz.activity_feed', true) = 'off' THEN RETURN NULL; END IF;
@@ -57,7 +60,8 @@ BEGIN
   IF FOUND THEN PERFORM activity_feed_mark(); END IF;
   RETURN NULL;
 END $$;
-""", """
+""",
+    """
 -- One position per patrol per batch of fixes: the newest fix of the batch.
 CREATE FUNCTION activity_feed_patrol_fixes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -71,7 +75,8 @@ BEGIN
   IF FOUND THEN PERFORM activity_feed_mark(); END IF;
   RETURN NULL;
 END $$;
-""", """
+""",
+    """
 CREATE FUNCTION activity_feed_position() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   given bigint;
@@ -83,12 +88,15 @@ BEGIN
   PERFORM pg_notify('markaz_activity', given::text);
   RETURN NULL;
 END $$;
-"""]
+""",
+]
 
 _TRIGGERS = [
-    *(f"CREATE TRIGGER activity_feed AFTER INSERT ON {table} REFERENCING NEW TABLE AS added "
-      f"FOR EACH STATEMENT EXECUTE FUNCTION activity_feed_{table}()"
-      for table in ("incidents", "engagements", "patrol_fixes")),
+    *(
+        f"CREATE TRIGGER activity_feed AFTER INSERT ON {table} REFERENCING NEW TABLE AS added "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION activity_feed_{table}()"
+        for table in ("incidents", "engagements", "patrol_fixes")
+    ),
     "CREATE CONSTRAINT TRIGGER activity_feed_position AFTER INSERT ON activity_commits "
     "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION activity_feed_position()",
 ]
@@ -108,10 +116,12 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("category", sa.Text(), nullable=True),
         sa.Column("sensitive", sa.Boolean(), server_default=sa.text("false"), nullable=False),
-        sa.Column("officer_ids", postgresql.ARRAY(sa.BigInteger()), server_default=sa.text("'{}'"),
-                  nullable=False),
-        sa.CheckConstraint("layer IN ('INCIDENTS', 'ENGAGEMENTS', 'PATROLS')",
-                           name=op.f("ck_activity_events_layer_known")),
+        sa.Column(
+            "officer_ids", postgresql.ARRAY(sa.BigInteger()), server_default=sa.text("'{}'"), nullable=False
+        ),
+        sa.CheckConstraint(
+            "layer IN ('INCIDENTS', 'ENGAGEMENTS', 'PATROLS')", name=op.f("ck_activity_events_layer_known")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_events")),
     )
     op.create_index("ix_activity_events_xid_id", "activity_events", ["xid", "id"], unique=False)
@@ -133,6 +143,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER activity_feed ON {table}")
     op.drop_table("activity_commits")  # its constraint trigger goes with it
     op.drop_table("activity_events")
-    op.execute("DROP FUNCTION activity_feed_position(), activity_feed_patrol_fixes(), "
-               "activity_feed_engagements(), activity_feed_incidents(), activity_feed_mark()")
+    op.execute(
+        "DROP FUNCTION activity_feed_position(), activity_feed_patrol_fixes(), "
+        "activity_feed_engagements(), activity_feed_incidents(), activity_feed_mark()"
+    )
     op.execute("DROP SEQUENCE activity_position_seq")

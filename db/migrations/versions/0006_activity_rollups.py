@@ -16,8 +16,8 @@ import h3
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -170,8 +170,6 @@ $$;
 """.replace("interval '15 minutes'", f"interval '{MAX_FIX_GAP_MINUTES} minutes'")
 
 
-
-
 # One function per event, so each is static SQL that PL/pgSQL plans once per session (EXECUTE would plan
 # it on every statement); the query differs only in the transition table's name and in which rows were
 # there before the statement.
@@ -227,15 +225,20 @@ _FIXES_QUERY = r"""
   WHERE d.minutes <> 0 OR d.meters <> 0
   HAVING count(*) > 0
   """
-FUNCTIONS = FUNCTIONS.replace("{FIXES_FUNCTIONS}", "\n".join(
-    """CREATE FUNCTION activity_fixes_EVENT() RETURNS trigger LANGUAGE plpgsql AS $fn$
+FUNCTIONS = FUNCTIONS.replace(
+    "{FIXES_FUNCTIONS}",
+    "\n".join(
+        """CREATE FUNCTION activity_fixes_EVENT() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   QUERY;
   RETURN NULL;
 END $fn$;
-""".replace("QUERY", _FIXES_QUERY.replace("changed_rows", table).replace("'EVENT'", f"'{event}'").strip())
-    .replace("EVENT", event.lower())
-    for event, table in (("INSERT", "new_rows"), ("DELETE", "old_rows"))))
+""".replace(
+            "QUERY", _FIXES_QUERY.replace("changed_rows", table).replace("'EVENT'", f"'{event}'").strip()
+        ).replace("EVENT", event.lower())
+        for event, table in (("INSERT", "new_rows"), ("DELETE", "old_rows"))
+    ),
+)
 
 TRIGGERS = """
 CREATE TRIGGER activity_incidents_written AFTER INSERT OR DELETE ON incidents
@@ -266,50 +269,79 @@ def _backfill_cells(table: str, key: str) -> None:
     conn = op.get_bind()
     rows = conn.execute(sa.text(f"SELECT {key}, latitude, longitude FROM {table}")).all()  # noqa: S608
     for start in range(0, len(rows), 10_000):
-        chunk = rows[start:start + 10_000]
+        chunk = rows[start : start + 10_000]
         keys = [r[0] for r in chunk]
         cells = [h3.str_to_int(h3.latlng_to_cell(r[1], r[2], 10)) for r in chunk]
-        conn.execute(sa.text(f"UPDATE {table} t SET h3_cell = v.cell FROM unnest(CAST(:keys AS bigint[]), CAST(:cells AS bigint[])) "  # noqa: S608
-                             f"AS v(k, cell) WHERE t.{key} = v.k"), {"keys": keys, "cells": cells})
+        conn.execute(
+            sa.text(
+                f"UPDATE {table} t SET h3_cell = v.cell FROM unnest(CAST(:keys AS bigint[]), CAST(:cells AS bigint[])) "  # noqa: S608
+                f"AS v(k, cell) WHERE t.{key} = v.k"
+            ),
+            {"keys": keys, "cells": cells},
+        )
 
 
 def upgrade() -> None:
-    op.create_table('activity_rollups',
-    sa.Column('grain', sa.CHAR(1), nullable=False),
-    sa.Column('res', sa.SmallInteger(), nullable=False),
-    sa.Column('bucket', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('cell', sa.BigInteger(), nullable=False),
-    sa.Column('layer', sa.SmallInteger(), nullable=False),
-    sa.Column('category', sa.Text(), nullable=False),
-    sa.Column('sensitive', sa.Boolean(), nullable=False),
-    sa.Column('station_id', sa.BigInteger(), nullable=False),
-    sa.Column('governorate', sa.Text(), nullable=False),
-    sa.Column('n', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('minutes', sa.Double(), server_default=sa.text('0'), nullable=False),
-    sa.Column('meters', sa.Double(), server_default=sa.text('0'), nullable=False),
-    sa.Column('attendees', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('women', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('youth', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
+    op.create_table(
+        "activity_rollups",
+        sa.Column("grain", sa.CHAR(1), nullable=False),
+        sa.Column("res", sa.SmallInteger(), nullable=False),
+        sa.Column("bucket", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cell", sa.BigInteger(), nullable=False),
+        sa.Column("layer", sa.SmallInteger(), nullable=False),
+        sa.Column("category", sa.Text(), nullable=False),
+        sa.Column("sensitive", sa.Boolean(), nullable=False),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("governorate", sa.Text(), nullable=False),
+        sa.Column("n", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("minutes", sa.Double(), server_default=sa.text("0"), nullable=False),
+        sa.Column("meters", sa.Double(), server_default=sa.text("0"), nullable=False),
+        sa.Column("attendees", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("women", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("youth", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
     )
-    op.create_index('ix_activity_rollups_key', 'activity_rollups', ['grain', 'res', 'bucket', 'cell', 'layer', 'category', 'sensitive', 'station_id'], unique=False)
-    op.create_index('ix_activity_rollups_governorate', 'activity_rollups', ['grain', 'res', 'governorate', 'bucket'], unique=False)
-    op.create_index('ix_activity_rollups_station', 'activity_rollups', ['grain', 'res', 'station_id', 'bucket'], unique=False)
+    op.create_index(
+        "ix_activity_rollups_key",
+        "activity_rollups",
+        ["grain", "res", "bucket", "cell", "layer", "category", "sensitive", "station_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_activity_rollups_governorate",
+        "activity_rollups",
+        ["grain", "res", "governorate", "bucket"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_activity_rollups_station",
+        "activity_rollups",
+        ["grain", "res", "station_id", "bucket"],
+        unique=False,
+    )
     for table in ("incidents", "engagements", "patrol_fixes"):
-        op.add_column(table, sa.Column('h3_cell', sa.BigInteger(), nullable=True))
+        op.add_column(table, sa.Column("h3_cell", sa.BigInteger(), nullable=True))
     _backfill_cells("incidents", "id")
     _backfill_cells("engagements", "id")
     conn = op.get_bind()
-    fixes = conn.execute(sa.text("SELECT patrol_id, recorded_at, latitude, longitude FROM patrol_fixes")).all()
+    fixes = conn.execute(
+        sa.text("SELECT patrol_id, recorded_at, latitude, longitude FROM patrol_fixes")
+    ).all()
     for start in range(0, len(fixes), 10_000):
-        chunk = fixes[start:start + 10_000]
-        conn.execute(sa.text(
-            "UPDATE patrol_fixes t SET h3_cell = v.cell FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), "
-            "CAST(:cells AS bigint[])) AS v(p, at, cell) "
-            "WHERE t.patrol_id = v.p AND t.recorded_at = v.at"),
-            {"ids": [r[0] for r in chunk], "ats": [r[1] for r in chunk],
-             "cells": [h3.str_to_int(h3.latlng_to_cell(r[2], r[3], 10)) for r in chunk]})
+        chunk = fixes[start : start + 10_000]
+        conn.execute(
+            sa.text(
+                "UPDATE patrol_fixes t SET h3_cell = v.cell FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), "
+                "CAST(:cells AS bigint[])) AS v(p, at, cell) "
+                "WHERE t.patrol_id = v.p AND t.recorded_at = v.at"
+            ),
+            {
+                "ids": [r[0] for r in chunk],
+                "ats": [r[1] for r in chunk],
+                "cells": [h3.str_to_int(h3.latlng_to_cell(r[2], r[3], 10)) for r in chunk],
+            },
+        )
     for table in ("incidents", "engagements", "patrol_fixes"):
-        op.alter_column(table, 'h3_cell', nullable=False)
+        op.alter_column(table, "h3_cell", nullable=False)
     # asyncpg prepares each statement, and a prepared statement holds one command: one at a time.
     for statement in re.split(r"(?<=\$;)\n", FUNCTIONS):
         if statement.strip():
@@ -322,22 +354,33 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for trigger, table in (("activity_incidents_written", "incidents"), ("activity_incidents_moved", "incidents"),
-                           ("activity_engagements_written", "engagements"),
-                           ("activity_engagements_moved", "engagements"),
-                           ("activity_fixes_inserted", "patrol_fixes"), ("activity_fixes_deleted", "patrol_fixes")):
+    for trigger, table in (
+        ("activity_incidents_written", "incidents"),
+        ("activity_incidents_moved", "incidents"),
+        ("activity_engagements_written", "engagements"),
+        ("activity_engagements_moved", "engagements"),
+        ("activity_fixes_inserted", "patrol_fixes"),
+        ("activity_fixes_deleted", "patrol_fixes"),
+    ):
         op.execute(f"DROP TRIGGER {trigger} ON {table}")
-    for function in ("activity_rebuild()", "activity_compact()", "activity_fixes_insert()", "activity_fixes_delete()",
-                     "activity_incident_row()", "activity_engagement_row()",
-                     "activity_add(smallint, bigint, timestamptz, text, boolean, bigint, bigint, bigint, bigint, bigint)",
-                     "activity_fold(smallint, bigint[], timestamptz[], text[], boolean[], bigint[], bigint[], "
-                     "double precision[], double precision[], bigint[], bigint[], bigint[])",
-                     "activity_metres(float8, float8, float8, float8)", "activity_bucket(\"char\", timestamptz)",
-                     "activity_h3_parent(bigint, integer)"):
+    for function in (
+        "activity_rebuild()",
+        "activity_compact()",
+        "activity_fixes_insert()",
+        "activity_fixes_delete()",
+        "activity_incident_row()",
+        "activity_engagement_row()",
+        "activity_add(smallint, bigint, timestamptz, text, boolean, bigint, bigint, bigint, bigint, bigint)",
+        "activity_fold(smallint, bigint[], timestamptz[], text[], boolean[], bigint[], bigint[], "
+        "double precision[], double precision[], bigint[], bigint[], bigint[])",
+        "activity_metres(float8, float8, float8, float8)",
+        'activity_bucket("char", timestamptz)',
+        "activity_h3_parent(bigint, integer)",
+    ):
         op.execute(f"DROP FUNCTION {function}")
     for table in ("incidents", "engagements", "patrol_fixes"):
-        op.drop_column(table, 'h3_cell')
-    op.drop_index('ix_activity_rollups_station', table_name='activity_rollups')
-    op.drop_index('ix_activity_rollups_governorate', table_name='activity_rollups')
-    op.drop_index('ix_activity_rollups_key', table_name='activity_rollups')
-    op.drop_table('activity_rollups')
+        op.drop_column(table, "h3_cell")
+    op.drop_index("ix_activity_rollups_station", table_name="activity_rollups")
+    op.drop_index("ix_activity_rollups_governorate", table_name="activity_rollups")
+    op.drop_index("ix_activity_rollups_key", table_name="activity_rollups")
+    op.drop_table("activity_rollups")

@@ -23,8 +23,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -137,6 +137,7 @@ BEGIN
 END $$;
 """.replace("PAIRS", PAIRS)
 
+
 def _old_functions() -> str:
     """0006's activity_fold, activity_add and activity_compact(), for the downgrade."""
     path = Path(__file__).with_name("0006_activity_rollups.py")
@@ -146,11 +147,23 @@ def _old_functions() -> str:
     kept = []
     for statement in re.split(r"(?<=\$;)\n", module.FUNCTIONS):
         body = statement.strip()
-        if body.startswith(("-- Add signed", "CREATE FUNCTION activity_fold", "-- One record's delta",
-                            "CREATE FUNCTION activity_add", "-- Merge the delta rows")) or \
-                "CREATE FUNCTION activity_compact()" in body:
-            kept.append(body.replace("CREATE FUNCTION activity_fold", "CREATE OR REPLACE FUNCTION activity_fold")
-                        .replace("CREATE FUNCTION activity_add", "CREATE OR REPLACE FUNCTION activity_add"))
+        if (
+            body.startswith(
+                (
+                    "-- Add signed",
+                    "CREATE FUNCTION activity_fold",
+                    "-- One record's delta",
+                    "CREATE FUNCTION activity_add",
+                    "-- Merge the delta rows",
+                )
+            )
+            or "CREATE FUNCTION activity_compact()" in body
+        ):
+            kept.append(
+                body.replace(
+                    "CREATE FUNCTION activity_fold", "CREATE OR REPLACE FUNCTION activity_fold"
+                ).replace("CREATE FUNCTION activity_add", "CREATE OR REPLACE FUNCTION activity_add")
+            )
     return "\n".join(kept)
 
 
@@ -172,39 +185,60 @@ SELECT grain, res, bucket, cell, station_id, min(governorate),
 FROM activity_rollups GROUP BY 1, 2, 3, 4, 5
 """
 
-_VALUES = ['incidents', 'sensitive', 'engagements', 'patrol_minutes']
+_VALUES = ["incidents", "sensitive", "engagements", "patrol_minutes"]
 # Vacuumed after every 1% of new or deleted rows (not PostgreSQL's 20%): index-only scans need pages
 # marked all-visible, and compaction deletes and inserts all day.
 _STORAGE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01"
 
 
 def upgrade() -> None:
-    op.create_table('activity_cells',
-    sa.Column('grain', sa.CHAR(1), nullable=False),
-    sa.Column('res', sa.SmallInteger(), nullable=False),
-    sa.Column('bucket', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('cell', sa.BigInteger(), nullable=False),
-    sa.Column('station_id', sa.BigInteger(), nullable=False),
-    sa.Column('governorate', sa.Text(), nullable=False),
-    sa.Column('incidents', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('sensitive', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('engagements', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-    sa.Column('patrol_minutes', sa.Double(), server_default=sa.text('0'), nullable=False),
-    sa.Column('fresh', sa.Boolean(), server_default=sa.text('true'), nullable=False),
+    op.create_table(
+        "activity_cells",
+        sa.Column("grain", sa.CHAR(1), nullable=False),
+        sa.Column("res", sa.SmallInteger(), nullable=False),
+        sa.Column("bucket", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cell", sa.BigInteger(), nullable=False),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("governorate", sa.Text(), nullable=False),
+        sa.Column("incidents", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("sensitive", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("engagements", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("patrol_minutes", sa.Double(), server_default=sa.text("0"), nullable=False),
+        sa.Column("fresh", sa.Boolean(), server_default=sa.text("true"), nullable=False),
     )
-    op.create_index('ix_activity_cells_place', 'activity_cells', ['grain', 'res', 'cell', 'bucket'],
-                    postgresql_include=['station_id', 'governorate', *_VALUES])
-    op.create_index('ix_activity_cells_governorate', 'activity_cells', ['grain', 'res', 'governorate', 'bucket'],
-                    postgresql_include=['cell', 'station_id', *_VALUES])
-    op.create_index('ix_activity_cells_station', 'activity_cells', ['grain', 'res', 'station_id', 'bucket'],
-                    postgresql_include=['cell', 'governorate', *_VALUES])
-    op.create_index('ix_activity_cells_fresh', 'activity_cells', ['grain', 'res', 'cell', 'bucket', 'station_id'],
-                    postgresql_where=sa.text('fresh'))
-    op.add_column('activity_rollups', sa.Column('fresh', sa.Boolean(), server_default=sa.text('true'),
-                                                nullable=False))
-    op.create_index('ix_activity_rollups_fresh', 'activity_rollups',
-                    ['grain', 'res', 'bucket', 'cell', 'layer', 'category', 'sensitive', 'station_id'],
-                    postgresql_where=sa.text('fresh'))
+    op.create_index(
+        "ix_activity_cells_place",
+        "activity_cells",
+        ["grain", "res", "cell", "bucket"],
+        postgresql_include=["station_id", "governorate", *_VALUES],
+    )
+    op.create_index(
+        "ix_activity_cells_governorate",
+        "activity_cells",
+        ["grain", "res", "governorate", "bucket"],
+        postgresql_include=["cell", "station_id", *_VALUES],
+    )
+    op.create_index(
+        "ix_activity_cells_station",
+        "activity_cells",
+        ["grain", "res", "station_id", "bucket"],
+        postgresql_include=["cell", "governorate", *_VALUES],
+    )
+    op.create_index(
+        "ix_activity_cells_fresh",
+        "activity_cells",
+        ["grain", "res", "cell", "bucket", "station_id"],
+        postgresql_where=sa.text("fresh"),
+    )
+    op.add_column(
+        "activity_rollups", sa.Column("fresh", sa.Boolean(), server_default=sa.text("true"), nullable=False)
+    )
+    op.create_index(
+        "ix_activity_rollups_fresh",
+        "activity_rollups",
+        ["grain", "res", "bucket", "cell", "layer", "category", "sensitive", "station_id"],
+        postgresql_where=sa.text("fresh"),
+    )
     op.execute(f"ALTER TABLE activity_cells SET ({_STORAGE})")
     op.execute(f"ALTER TABLE activity_rollups SET ({_STORAGE})")
     op.execute(BACKFILL)
@@ -214,17 +248,23 @@ def upgrade() -> None:
         if statement.strip():
             op.execute(statement)
     # activity_rebuild() (0006) now empties both tables before folding every record again.
-    op.execute(REBUILD.format(old="TRUNCATE activity_rollups;", new="TRUNCATE activity_rollups, activity_cells;"))
+    op.execute(
+        REBUILD.format(old="TRUNCATE activity_rollups;", new="TRUNCATE activity_rollups, activity_cells;")
+    )
 
 
 def downgrade() -> None:
-    op.execute(REBUILD.format(new="TRUNCATE activity_rollups;", old="TRUNCATE activity_rollups, activity_cells;"))
+    op.execute(
+        REBUILD.format(new="TRUNCATE activity_rollups;", old="TRUNCATE activity_rollups, activity_cells;")
+    )
     op.execute("DROP FUNCTION activity_compact(integer)")
     for statement in re.split(r"(?<=\$;)\n", _old_functions()):
         if statement.strip():
             op.execute(statement)
-    op.drop_index('ix_activity_rollups_fresh', table_name='activity_rollups')
-    op.drop_column('activity_rollups', 'fresh')
-    op.execute("ALTER TABLE activity_rollups RESET (autovacuum_vacuum_scale_factor, "
-               "autovacuum_vacuum_insert_scale_factor)")
-    op.drop_table('activity_cells')
+    op.drop_index("ix_activity_rollups_fresh", table_name="activity_rollups")
+    op.drop_column("activity_rollups", "fresh")
+    op.execute(
+        "ALTER TABLE activity_rollups RESET (autovacuum_vacuum_scale_factor, "
+        "autovacuum_vacuum_insert_scale_factor)"
+    )
+    op.drop_table("activity_cells")

@@ -26,15 +26,22 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 # The services in slot order (resolvers.station_records.StationService, tested equal). A new service is
 # appended here by the migration that adds it, which then recomputes every station.
-SLOTS = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "JUVENILE_POLICE", "WOMEN_OFFICERS_DESK",
-         "CRIME_REPORTING", "TRAFFIC", "CIVIL_DOCUMENTS")
+SLOTS = (
+    "COMMUNITY_POLICING",
+    "FAMILY_AND_CHILD_PROTECTION",
+    "JUVENILE_POLICE",
+    "WOMEN_OFFICERS_DESK",
+    "CRIME_REPORTING",
+    "TRAFFIC",
+    "CIVIL_DOCUMENTS",
+)
 
 FUNCTIONS = r"""
 -- The weekly periods of one service (NULL: the station itself) as minutes of the week, as
@@ -92,16 +99,25 @@ CREATE TRIGGER stations_open_weekly BEFORE INSERT OR UPDATE OF hours, always_ope
 
 
 def upgrade() -> None:
-    op.add_column('stations', sa.Column('open_weekly', postgresql.INT4MULTIRANGE(),
-                                        server_default=sa.text("'{}'::int4multirange"), nullable=False))
+    op.add_column(
+        "stations",
+        sa.Column(
+            "open_weekly",
+            postgresql.INT4MULTIRANGE(),
+            server_default=sa.text("'{}'::int4multirange"),
+            nullable=False,
+        ),
+    )
     for statement in re.split(r"(?<=\$;)\n", FUNCTIONS):
         if statement.strip():
             op.execute(statement)
     op.execute(TRIGGER)
     op.execute("UPDATE stations SET open_weekly = station_open_weekly(hours, always_open, services)")
     for slot, service in enumerate(SLOTS, start=1):
-        op.execute(f"CREATE INDEX ix_stations_ecef_{slot} ON stations USING gist (markaz_ecef(latitude, longitude)) "
-                   f"WHERE active AND services @> ARRAY['{service}']::text[]")
+        op.execute(
+            f"CREATE INDEX ix_stations_ecef_{slot} ON stations USING gist (markaz_ecef(latitude, longitude)) "
+            f"WHERE active AND services @> ARRAY['{service}']::text[]"
+        )
 
 
 def downgrade() -> None:
@@ -111,4 +127,4 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION stations_open_weekly()")
     op.execute("DROP FUNCTION station_open_weekly(jsonb, boolean, text[])")
     op.execute("DROP FUNCTION station_periods(jsonb, text)")
-    op.drop_column('stations', 'open_weekly')
+    op.drop_column("stations", "open_weekly")

@@ -12,26 +12,39 @@ Create Date: 2026-11-29 13:50:00
 
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_VALUES = ['incidents', 'sensitive', 'engagements', 'patrol_minutes']
+_VALUES = ["incidents", "sensitive", "engagements", "patrol_minutes"]
 
 
 def upgrade() -> None:
-    op.drop_index('ix_activity_rollups_station', table_name='activity_rollups')
-    op.create_index('ix_activity_rollups_station', 'activity_rollups',
-                    ['grain', 'res', 'station_id', 'bucket', 'cell', 'layer', 'category', 'sensitive'])
-    op.drop_index('ix_activity_cells_station', table_name='activity_cells')
-    op.create_index('ix_activity_cells_station', 'activity_cells',
-                    ['grain', 'res', 'station_id', 'bucket', 'cell'], postgresql_include=['governorate', *_VALUES])
+    op.drop_index("ix_activity_rollups_station", table_name="activity_rollups")
+    op.create_index(
+        "ix_activity_rollups_station",
+        "activity_rollups",
+        ["grain", "res", "station_id", "bucket", "cell", "layer", "category", "sensitive"],
+    )
+    op.drop_index("ix_activity_cells_station", table_name="activity_cells")
+    op.create_index(
+        "ix_activity_cells_station",
+        "activity_cells",
+        ["grain", "res", "station_id", "bucket", "cell"],
+        postgresql_include=["governorate", *_VALUES],
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_activity_cells_station', table_name='activity_cells')
-    op.create_index('ix_activity_cells_station', 'activity_cells', ['grain', 'res', 'station_id', 'bucket'],
-                    postgresql_include=['cell', 'governorate', *_VALUES])
-    op.drop_index('ix_activity_rollups_station', table_name='activity_rollups')
-    op.create_index('ix_activity_rollups_station', 'activity_rollups', ['grain', 'res', 'station_id', 'bucket'])
+    op.drop_index("ix_activity_cells_station", table_name="activity_cells")
+    op.create_index(
+        "ix_activity_cells_station",
+        "activity_cells",
+        ["grain", "res", "station_id", "bucket"],
+        postgresql_include=["cell", "governorate", *_VALUES],
+    )
+    op.drop_index("ix_activity_rollups_station", table_name="activity_rollups")
+    op.create_index(
+        "ix_activity_rollups_station", "activity_rollups", ["grain", "res", "station_id", "bucket"]
+    )

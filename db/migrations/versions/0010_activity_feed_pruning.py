@@ -15,8 +15,8 @@ Create Date: 2026-11-29 16:05:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -48,12 +48,12 @@ END $$;
 
 def upgrade() -> None:
     op.create_table(
-        'activity_feed_horizon',
-        sa.Column('one', sa.Boolean(), server_default=sa.text('true'), nullable=False),
-        sa.Column('position', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
-        sa.Column('pruned_at', sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint('one', name=op.f('ck_activity_feed_horizon_one_row')),
-        sa.PrimaryKeyConstraint('one', name=op.f('pk_activity_feed_horizon')),
+        "activity_feed_horizon",
+        sa.Column("one", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("position", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("pruned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("one", name=op.f("ck_activity_feed_horizon_one_row")),
+        sa.PrimaryKeyConstraint("one", name=op.f("pk_activity_feed_horizon")),
     )
     op.execute("INSERT INTO activity_feed_horizon DEFAULT VALUES")
     op.execute(PRUNE)
@@ -61,4 +61,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION activity_feed_prune(timestamptz, integer)")
-    op.drop_table('activity_feed_horizon')
+    op.drop_table("activity_feed_horizon")

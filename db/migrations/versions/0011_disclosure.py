@@ -22,8 +22,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -175,26 +175,38 @@ END $$;
 NEW = {
     "se_column": ", sensitive_engagements",
     "fold_engagements": "         CASE WHEN p_layer = 2 THEN coalesce(sum(n) FILTER (WHERE NOT sensitive), 0) ELSE 0 END,\n"
-                        "         CASE WHEN p_layer = 2 THEN coalesce(sum(n) FILTER (WHERE sensitive), 0) ELSE 0 END,\n",
+    "         CASE WHEN p_layer = 2 THEN coalesce(sum(n) FILTER (WHERE sensitive), 0) ELSE 0 END,\n",
     "add_engagements": "         CASE WHEN p_layer = 2 AND NOT p_sensitive THEN p_n ELSE 0 END,\n"
-                       "         CASE WHEN p_layer = 2 AND p_sensitive THEN p_n ELSE 0 END",
-    "se_sum": ", sum(sensitive_engagements)", "se_nonzero": " OR sum(sensitive_engagements) <> 0",
+    "         CASE WHEN p_layer = 2 AND p_sensitive THEN p_n ELSE 0 END",
+    "se_sum": ", sum(sensitive_engagements)",
+    "se_nonzero": " OR sum(sensitive_engagements) <> 0",
     "incident_old": "markaz_sensitive_incident(OLD.category, OLD.sensitive)",
     "incident_new": "markaz_sensitive_incident(NEW.category, NEW.sensitive)",
-    "engagement_old": "markaz_sensitive_engagement(OLD.kind)", "engagement_new": "markaz_sensitive_engagement(NEW.kind)",
+    "engagement_old": "markaz_sensitive_engagement(OLD.kind)",
+    "engagement_new": "markaz_sensitive_engagement(NEW.kind)",
 }
 OLD = {
-    "se_column": "", "fold_engagements": "         CASE WHEN p_layer = 2 THEN sum(n) ELSE 0 END,\n",
-    "add_engagements": "         CASE WHEN p_layer = 2 THEN p_n ELSE 0 END", "se_sum": "", "se_nonzero": "",
-    "incident_old": "OLD.sensitive", "incident_new": "NEW.sensitive", "engagement_old": "false",
+    "se_column": "",
+    "fold_engagements": "         CASE WHEN p_layer = 2 THEN sum(n) ELSE 0 END,\n",
+    "add_engagements": "         CASE WHEN p_layer = 2 THEN p_n ELSE 0 END",
+    "se_sum": "",
+    "se_nonzero": "",
+    "incident_old": "OLD.sensitive",
+    "incident_new": "NEW.sensitive",
+    "engagement_old": "false",
     "engagement_new": "false",
 }
 
 # activity_rebuild() folds incidents and engagements with the same sensitivity as the row triggers.
 REBUILD_EDITS = (
-    ("array_agg(category),\n             array_agg(sensitive)",
-     "array_agg(category),\n             array_agg(markaz_sensitive_incident(category, sensitive))"),
-    ("array_agg(kind),\n             array_agg(false)", "array_agg(kind),\n             array_agg(markaz_sensitive_engagement(kind))"),
+    (
+        "array_agg(category),\n             array_agg(sensitive)",
+        "array_agg(category),\n             array_agg(markaz_sensitive_incident(category, sensitive))",
+    ),
+    (
+        "array_agg(kind),\n             array_agg(false)",
+        "array_agg(kind),\n             array_agg(markaz_sensitive_engagement(kind))",
+    ),
 )
 REBUILD = """
 DO $do$ BEGIN
@@ -202,25 +214,37 @@ DO $do$ BEGIN
 END $do$
 """
 
-_OLD_VALUES = ['incidents', 'sensitive', 'engagements', 'patrol_minutes']
-_VALUES = ['incidents', 'sensitive', 'engagements', 'sensitive_engagements', 'patrol_minutes']
+_OLD_VALUES = ["incidents", "sensitive", "engagements", "patrol_minutes"]
+_VALUES = ["incidents", "sensitive", "engagements", "sensitive_engagements", "patrol_minutes"]
 _DISCLOSED = {
     "incidents": "CASE WHEN markaz_sensitive_incident(category, sensitive) THEN activity_bucket('d', occurred_at) "
-                 "ELSE occurred_at END",
+    "ELSE occurred_at END",
     "engagements": "CASE WHEN markaz_sensitive_engagement(kind) THEN activity_bucket('d', occurred_at) "
-                   "ELSE occurred_at END",
+    "ELSE occurred_at END",
 }
 
 
 def _cell_indexes(values: list[str]) -> None:
     for name in ("place", "governorate", "station"):
-        op.drop_index(f'ix_activity_cells_{name}', table_name='activity_cells')
-    op.create_index('ix_activity_cells_place', 'activity_cells', ['grain', 'res', 'cell', 'bucket'],
-                    postgresql_include=['station_id', 'governorate', *values])
-    op.create_index('ix_activity_cells_governorate', 'activity_cells', ['grain', 'res', 'governorate', 'bucket'],
-                    postgresql_include=['cell', 'station_id', *values])
-    op.create_index('ix_activity_cells_station', 'activity_cells', ['grain', 'res', 'station_id', 'bucket', 'cell'],
-                    postgresql_include=['governorate', *values])
+        op.drop_index(f"ix_activity_cells_{name}", table_name="activity_cells")
+    op.create_index(
+        "ix_activity_cells_place",
+        "activity_cells",
+        ["grain", "res", "cell", "bucket"],
+        postgresql_include=["station_id", "governorate", *values],
+    )
+    op.create_index(
+        "ix_activity_cells_governorate",
+        "activity_cells",
+        ["grain", "res", "governorate", "bucket"],
+        postgresql_include=["cell", "station_id", *values],
+    )
+    op.create_index(
+        "ix_activity_cells_station",
+        "activity_cells",
+        ["grain", "res", "station_id", "bucket", "cell"],
+        postgresql_include=["governorate", *values],
+    )
 
 
 def _statements(sql: str) -> list[str]:
@@ -231,17 +255,39 @@ def _statements(sql: str) -> list[str]:
 def upgrade() -> None:
     for statement in _statements(CLASSES):
         op.execute(statement)
-    op.add_column('activity_cells', sa.Column('sensitive_engagements', sa.BigInteger(), server_default=sa.text('0'),
-                                              nullable=False))
+    op.add_column(
+        "activity_cells",
+        sa.Column("sensitive_engagements", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+    )
     _cell_indexes(_VALUES)
-    op.create_index('ix_activity_rollups_sensitive', 'activity_rollups', ['grain', 'res', 'bucket'],
-                    postgresql_where=sa.text('sensitive'),
-                    postgresql_include=['cell', 'layer', 'category', 'station_id', 'governorate', 'n', 'attendees',
-                                        'women', 'youth'])
+    op.create_index(
+        "ix_activity_rollups_sensitive",
+        "activity_rollups",
+        ["grain", "res", "bucket"],
+        postgresql_where=sa.text("sensitive"),
+        postgresql_include=[
+            "cell",
+            "layer",
+            "category",
+            "station_id",
+            "governorate",
+            "n",
+            "attendees",
+            "women",
+            "youth",
+        ],
+    )
     for table, expression in _DISCLOSED.items():
-        op.add_column(table, sa.Column('disclosed_at', sa.DateTime(timezone=True), sa.Computed(expression, persisted=True),
-                                       nullable=False))
-        op.create_index(f'ix_{table}_station_id_disclosed_at', table, ['station_id', 'disclosed_at', 'id'])
+        op.add_column(
+            table,
+            sa.Column(
+                "disclosed_at",
+                sa.DateTime(timezone=True),
+                sa.Computed(expression, persisted=True),
+                nullable=False,
+            ),
+        )
+        op.create_index(f"ix_{table}_station_id_disclosed_at", table, ["station_id", "disclosed_at", "id"])
     for statement in _statements(FUNCTIONS.format(**NEW)):
         op.execute(statement)
     for old, new in REBUILD_EDITS:
@@ -256,11 +302,11 @@ def downgrade() -> None:
     for statement in _statements(FUNCTIONS.format(**OLD)):
         op.execute(statement)
     for table in _DISCLOSED:
-        op.drop_index(f'ix_{table}_station_id_disclosed_at', table_name=table)
-        op.drop_column(table, 'disclosed_at')
-    op.drop_index('ix_activity_rollups_sensitive', table_name='activity_rollups')
+        op.drop_index(f"ix_{table}_station_id_disclosed_at", table_name=table)
+        op.drop_column(table, "disclosed_at")
+    op.drop_index("ix_activity_rollups_sensitive", table_name="activity_rollups")
     _cell_indexes(_OLD_VALUES)
-    op.drop_column('activity_cells', 'sensitive_engagements')
+    op.drop_column("activity_cells", "sensitive_engagements")
     op.execute("DROP FUNCTION markaz_sensitive_engagement(text)")
     op.execute("DROP FUNCTION markaz_sensitive_incident(text, boolean)")
     op.execute("SELECT activity_rebuild()")

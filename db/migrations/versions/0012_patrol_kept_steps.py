@@ -35,8 +35,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -148,14 +148,22 @@ _FIXES_QUERY = r"""
   HAVING count(*) > 0
   """
 _NONE = "(SELECT * FROM patrol_fixes WHERE false)"
-FUNCTIONS = FUNCTIONS.replace("{FIXES_FUNCTIONS}", "\n".join(
-    f"""CREATE FUNCTION activity_fixes_{event}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+FUNCTIONS = FUNCTIONS.replace(
+    "{FIXES_FUNCTIONS}",
+    "\n".join(
+        f"""CREATE FUNCTION activity_fixes_{event}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   {_FIXES_QUERY.replace("ADDED", added).replace("REMOVED", removed).strip()};
   RETURN NULL;
 END $fn$;
-""" for event, added, removed in (("insert", "new_rows", _NONE), ("delete", _NONE, "old_rows"),
-                                  ("update", "new_rows", "old_rows"))))
+"""
+        for event, added, removed in (
+            ("insert", "new_rows", _NONE),
+            ("delete", _NONE, "old_rows"),
+            ("update", "new_rows", "old_rows"),
+        )
+    ),
+)
 
 TRIGGERS = """
 CREATE TRIGGER activity_fixes_inserted AFTER INSERT ON patrol_fixes
@@ -178,44 +186,76 @@ def _walk_existing_tracks() -> None:
     from resolvers.patrols import FLAG_IMPOSSIBLE_SPEED, TrackFix, ordered_flags, stored_changes, walk_track
 
     conn = op.get_bind()
-    patrols = conn.execute(sa.text("SELECT id, flags FROM patrols p WHERE EXISTS "
-                                   "(SELECT 1 FROM patrol_fixes f WHERE f.patrol_id = p.id) ORDER BY id")).all()
+    patrols = conn.execute(
+        sa.text(
+            "SELECT id, flags FROM patrols p WHERE EXISTS "
+            "(SELECT 1 FROM patrol_fixes f WHERE f.patrol_id = p.id) ORDER BY id"
+        )
+    ).all()
     for start in range(0, len(patrols), _CHUNK):
-        chunk = patrols[start:start + _CHUNK]
-        fixes = conn.execute(sa.text(
-            "SELECT patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, step_m FROM patrol_fixes "
-            "WHERE patrol_id = ANY(CAST(:ids AS bigint[])) ORDER BY patrol_id, recorded_at"),
-            {"ids": [p.id for p in chunk]}).all()
+        chunk = patrols[start : start + _CHUNK]
+        fixes = conn.execute(
+            sa.text(
+                "SELECT patrol_id, recorded_at, latitude, longitude, accuracy_m, flags, step_m FROM patrol_fixes "
+                "WHERE patrol_id = ANY(CAST(:ids AS bigint[])) ORDER BY patrol_id, recorded_at"
+            ),
+            {"ids": [p.id for p in chunk]},
+        ).all()
         tracks: dict[int, list] = {p.id: [] for p in chunk}
         for fix in fixes:
             tracks[fix.patrol_id].append(fix)
         changes, patrol_rows = [], []
         for patrol in chunk:
             rows = tracks[patrol.id]
-            walk = walk_track([TrackFix(r.recorded_at, r.latitude, r.longitude, r.accuracy_m,
-                                        tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED)) for r in rows])
+            walk = walk_track(
+                [
+                    TrackFix(
+                        r.recorded_at,
+                        r.latitude,
+                        r.longitude,
+                        r.accuracy_m,
+                        tuple(f for f in r.flags if f != FLAG_IMPOSSIBLE_SPEED),
+                    )
+                    for r in rows
+                ]
+            )
             changes += [(patrol.id, *change) for change in stored_changes(rows, walk)]
             flags = set(patrol.flags) - {FLAG_IMPOSSIBLE_SPEED}
             if walk.impossible:
                 flags.add(FLAG_IMPOSSIBLE_SPEED)
-            flagged = sum(1 for r in rows
-                          if set(r.flags) - {FLAG_IMPOSSIBLE_SPEED} or r.recorded_at in walk.impossible)
+            flagged = sum(
+                1 for r in rows if set(r.flags) - {FLAG_IMPOSSIBLE_SPEED} or r.recorded_at in walk.impossible
+            )
             patrol_rows.append((patrol.id, walk.distance_m, flagged, ",".join(ordered_flags(flags))))
         if changes:
-            conn.execute(sa.text(
-                "UPDATE patrol_fixes f SET flags = string_to_array(v.flags, ','), step_m = v.step_m "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), CAST(:flags AS text[]), "
-                "CAST(:steps AS float8[])) AS v(patrol_id, recorded_at, flags, step_m) "
-                "WHERE f.patrol_id = v.patrol_id AND f.recorded_at = v.recorded_at"),
-                {"ids": [c[0] for c in changes], "ats": [c[1] for c in changes],
-                 "flags": [",".join(c[2]) for c in changes], "steps": [c[3] for c in changes]})
-        conn.execute(sa.text(
-            "UPDATE patrols p SET distance_m = v.distance_m, flagged_fix_count = v.flagged, "
-            "flags = string_to_array(v.flags, ',') "
-            "FROM unnest(CAST(:ids AS bigint[]), CAST(:distances AS float8[]), CAST(:flagged AS integer[]), "
-            "CAST(:flags AS text[])) AS v(id, distance_m, flagged, flags) WHERE p.id = v.id"),
-            {"ids": [r[0] for r in patrol_rows], "distances": [r[1] for r in patrol_rows],
-             "flagged": [r[2] for r in patrol_rows], "flags": [r[3] for r in patrol_rows]})
+            conn.execute(
+                sa.text(
+                    "UPDATE patrol_fixes f SET flags = string_to_array(v.flags, ','), step_m = v.step_m "
+                    "FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), CAST(:flags AS text[]), "
+                    "CAST(:steps AS float8[])) AS v(patrol_id, recorded_at, flags, step_m) "
+                    "WHERE f.patrol_id = v.patrol_id AND f.recorded_at = v.recorded_at"
+                ),
+                {
+                    "ids": [c[0] for c in changes],
+                    "ats": [c[1] for c in changes],
+                    "flags": [",".join(c[2]) for c in changes],
+                    "steps": [c[3] for c in changes],
+                },
+            )
+        conn.execute(
+            sa.text(
+                "UPDATE patrols p SET distance_m = v.distance_m, flagged_fix_count = v.flagged, "
+                "flags = string_to_array(v.flags, ',') "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:distances AS float8[]), CAST(:flagged AS integer[]), "
+                "CAST(:flags AS text[])) AS v(id, distance_m, flagged, flags) WHERE p.id = v.id"
+            ),
+            {
+                "ids": [r[0] for r in patrol_rows],
+                "distances": [r[1] for r in patrol_rows],
+                "flagged": [r[2] for r in patrol_rows],
+                "flags": [r[3] for r in patrol_rows],
+            },
+        )
 
 
 def _execute_all(sql: str) -> None:
@@ -226,15 +266,17 @@ def _execute_all(sql: str) -> None:
 
 
 def upgrade() -> None:
-    op.add_column('patrol_fixes', sa.Column('step_m', sa.Double(), nullable=True))
+    op.add_column("patrol_fixes", sa.Column("step_m", sa.Double(), nullable=True))
     # Before the update trigger exists: the rollups are rebuilt at the end anyway.
     _walk_existing_tracks()
     op.execute("DROP TRIGGER activity_fixes_inserted ON patrol_fixes")
     op.execute("DROP TRIGGER activity_fixes_deleted ON patrol_fixes")
     for function in _REPLACED:
         op.execute(f"ALTER FUNCTION {function} RENAME TO {function[:-2]}_before_0012")
-        op.execute(f"COMMENT ON FUNCTION {function[:-2]}_before_0012() IS "
-                   "'Before migration 0012, kept for its downgrade; not used.'")
+        op.execute(
+            f"COMMENT ON FUNCTION {function[:-2]}_before_0012() IS "
+            "'Before migration 0012, kept for its downgrade; not used.'"
+        )
     _execute_all(FUNCTIONS)
     _execute_all(TRIGGERS)
     op.execute("SELECT activity_rebuild()")
@@ -244,16 +286,24 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER activity_patrols_deleting ON patrols")
     for trigger in ("activity_fixes_inserted", "activity_fixes_deleted", "activity_fixes_updated"):
         op.execute(f"DROP TRIGGER {trigger} ON patrol_fixes")
-    for function in (*_REPLACED, "activity_fixes_update()", "activity_patrol_deleting()",
-                     "activity_stretch_minutes(timestamptz, timestamptz)"):
+    for function in (
+        *_REPLACED,
+        "activity_fixes_update()",
+        "activity_patrol_deleting()",
+        "activity_stretch_minutes(timestamptz, timestamptz)",
+    ):
         op.execute(f"DROP FUNCTION {function}")
     for function in _REPLACED:
         op.execute(f"ALTER FUNCTION {function[:-2]}_before_0012() RENAME TO {function[:-2]}")
         op.execute(f"COMMENT ON FUNCTION {function} IS NULL")
     # 0006's triggers, on the functions put back.
-    op.execute("CREATE TRIGGER activity_fixes_inserted AFTER INSERT ON patrol_fixes REFERENCING NEW TABLE AS "
-               "new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_insert()")
-    op.execute("CREATE TRIGGER activity_fixes_deleted AFTER DELETE ON patrol_fixes REFERENCING OLD TABLE AS "
-               "old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_delete()")
-    op.drop_column('patrol_fixes', 'step_m')
+    op.execute(
+        "CREATE TRIGGER activity_fixes_inserted AFTER INSERT ON patrol_fixes REFERENCING NEW TABLE AS "
+        "new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_insert()"
+    )
+    op.execute(
+        "CREATE TRIGGER activity_fixes_deleted AFTER DELETE ON patrol_fixes REFERENCING OLD TABLE AS "
+        "old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_delete()"
+    )
+    op.drop_column("patrol_fixes", "step_m")
     op.execute("SELECT activity_rebuild()")

@@ -16,37 +16,39 @@ Create Date: 2026-11-30 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('audit_log', sa.Column('key_id', sa.Text(), nullable=True))
-    op.drop_table('login_throttle')
+    op.add_column("audit_log", sa.Column("key_id", sa.Text(), nullable=True))
+    op.drop_table("login_throttle")
     op.create_table(
-        'login_throttle',
-        sa.Column('badge_key', sa.Text(), nullable=False),
-        sa.Column('source_key', sa.Text(), nullable=False),
-        sa.Column('failures', sa.Integer(), server_default=sa.text('0'), nullable=False),
-        sa.Column('last_failure_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
-                  nullable=False),
-        sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
-                  nullable=False),
-        sa.PrimaryKeyConstraint('badge_key', 'source_key', name=op.f('pk_login_throttle')),
+        "login_throttle",
+        sa.Column("badge_key", sa.Text(), nullable=False),
+        sa.Column("source_key", sa.Text(), nullable=False),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "last_failure_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column(
+            "next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("badge_key", "source_key", name=op.f("pk_login_throttle")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('login_throttle')
+    op.drop_table("login_throttle")
     op.create_table(
-        'login_throttle',
-        sa.Column('badge_key', sa.Text(), nullable=False),
-        sa.Column('failures', sa.Integer(), server_default=sa.text('0'), nullable=False),
-        sa.Column('last_failure_at', sa.DateTime(timezone=True), nullable=True),
-        sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint('badge_key', name=op.f('pk_login_throttle')),
+        "login_throttle",
+        sa.Column("badge_key", sa.Text(), nullable=False),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("badge_key", name=op.f("pk_login_throttle")),
     )
     # The column goes with its values: the keyed entries then no longer verify as plain SHA-256 ones.
-    op.drop_column('audit_log', 'key_id')
+    op.drop_column("audit_log", "key_id")

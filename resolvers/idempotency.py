@@ -1,97 +1,22 @@
-"""Rules shared by every field-work write: validation of points, times and text; authenticity flags;
-and idempotency by the device-made client id.
-
-Offline phones send records hours after they were made, so times are checked against generous
-bounds, and what might make a record less trustworthy is flagged for supervisors, not refused.
-"""
+"""Idempotency by the device-made client id: a write claims its id once; a retry with the same content
+is answered with the first result (DUPLICATE), other content under the same id is a CONFLICT."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-import math
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
 from db import client_requests as repo
 from resolvers.context import Context
 from resolvers.messages import message
-from resolvers.user_errors import Collector, FieldError, MutationFailed
-
-# A phone's clock may run a little fast; beyond this a time "in the future" is refused.
-FUTURE_TOLERANCE = timedelta(minutes=10)
-# Offline work is synced within days, not years.
-MAX_AGE = timedelta(days=365)
-# |recordedAt - receivedAt| beyond this, with recordedAt in the future, means the phone's clock is wrong.
-CLOCK_SKEW = timedelta(minutes=2)
-POOR_ACCURACY_M = 100.0
-MAX_ACCURACY_M = 100_000.0
-
-FLAG_CLOCK_SKEW = "CLOCK_SKEW"
-FLAG_POOR_ACCURACY = "POOR_GPS_ACCURACY"
-FLAG_MOCK_LOCATION = "MOCK_LOCATION"
-FLAG_LATE_SYNC = "LATE_SYNC"  # received more than a day after it was recorded
+from resolvers.mutation_errors import FieldError, MutationFailed
 
 V = TypeVar("V")
-
-
-def check_point(errors: Collector, path: tuple[str, ...], latitude: float, longitude: float,
-                accuracy: float | None) -> None:
-    for name, value, low, high in (("latitude", latitude, -90, 90), ("longitude", longitude, -180, 180)):
-        if not math.isfinite(value):
-            errors.add((*path, name), "not_finite")
-        elif not low <= value <= high:
-            errors.add((*path, name), "range", low=low, high=high)
-    if accuracy is not None and (not math.isfinite(accuracy) or not 0 <= accuracy <= MAX_ACCURACY_M):
-        errors.add((*path, "accuracyMeters"), "range", low=0, high=int(MAX_ACCURACY_M))
-
-
-def check_time(errors: Collector, path: tuple[str, ...], value: datetime | None, now: datetime, *,
-               required: bool = True) -> None:
-    if value is None:
-        if required:
-            errors.add(path, "required")
-        return
-    if value > now + FUTURE_TOLERANCE:
-        errors.add(path, "in_future")
-    elif value < now - MAX_AGE:
-        errors.add(path, "too_old")
-
-
-def check_text(errors: Collector, path: tuple[str, ...], value: str | None, *, max_length: int,
-               required: bool = False) -> str | None:
-    """The text trimmed, or None; problems go to `errors`."""
-    if value is None:
-        if required:
-            errors.add(path, "required")
-        return None
-    text = value.strip()
-    if not text:
-        if required:
-            errors.add(path, "empty")
-        return None
-    if len(text) > max_length:
-        errors.add(path, "too_long", high=max_length)
-    return text
-
-
-def authenticity_flags(*, recorded_at: datetime | None, received_at: datetime, accuracy: float | None,
-                       mocked: bool | None) -> list[str]:
-    """What a supervisor should know before trusting a logged visit's time and place."""
-    flags = []
-    if recorded_at is not None:
-        if recorded_at - received_at > CLOCK_SKEW:
-            flags.append(FLAG_CLOCK_SKEW)
-        elif received_at - recorded_at > timedelta(days=1):
-            flags.append(FLAG_LATE_SYNC)
-    if accuracy is not None and accuracy > POOR_ACCURACY_M:
-        flags.append(FLAG_POOR_ACCURACY)
-    if mocked:
-        flags.append(FLAG_MOCK_LOCATION)
-    return flags
 
 
 def content_hash(kind: str, content: Any) -> str:
@@ -156,8 +81,9 @@ class Claim:
     result_id: int | None = None
 
 
-async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                path: tuple[str, ...] = ("clientId",)) -> Claim:
+async def claim(
+    ctx: Context, client_id: uuid.UUID, kind: str, digest: str, path: tuple[str, ...] = ("clientId",)
+) -> Claim:
     """Claim `client_id` for this request, or find what it already did.
 
     The same id with the same content is a duplicate (answered with the first result); the same id
@@ -165,8 +91,9 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     """
     if ctx.claims is None or client_id not in ctx.claims:
         async with ctx.db() as session:
-            if await repo.claim(session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind,
-                                content_hash=digest):
+            if await repo.claim(
+                session, client_id=client_id, officer_id=ctx.viewer.officer_id, kind=kind, content_hash=digest
+            ):
                 return Claim(new=True)
     found = await earlier(ctx, client_id, kind, digest, path)
     if found is None:  # cannot happen: a claim that lost waited for the winner, and the winner committed
@@ -174,8 +101,9 @@ async def claim(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
     return found
 
 
-async def earlier(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                  path: tuple[str, ...] = ("clientId",)) -> Claim | None:
+async def earlier(
+    ctx: Context, client_id: uuid.UUID, kind: str, digest: str, path: tuple[str, ...] = ("clientId",)
+) -> Claim | None:
     """What an earlier request with this client id did (a duplicate of this one); None when there was
     none; CONFLICT when it was another request (other content, kind or officer)."""
     found = ctx.claims.get(client_id) if ctx.claims is not None else None
@@ -194,10 +122,15 @@ def _clash(ctx: Context, path: tuple[str, ...]) -> NoReturn:
     raise MutationFailed([FieldError(path, "CONFLICT", text)])
 
 
-async def create_once(ctx: Context, client_id: uuid.UUID, kind: str, digest: str,
-                      prepare: Callable[[], Awaitable[V]],
-                      write: Callable[[V, repo.Claimant], Awaitable[Any | None]],
-                      replayed: Callable[[int | None], Awaitable[Any]]) -> Applied:
+async def create_once(
+    ctx: Context,
+    client_id: uuid.UUID,
+    kind: str,
+    digest: str,
+    prepare: Callable[[], Awaitable[V]],
+    write: Callable[[V, repo.Claimant], Awaitable[Any | None]],
+    replayed: Callable[[int | None], Awaitable[Any]],
+) -> Applied:
     """Make the record of a create request once per client id.
 
     `prepare()` checks the request and returns what to write (or raises MutationFailed); `write(what,
@@ -241,7 +174,3 @@ async def claims_of(ctx: Context, client_ids: list[uuid.UUID]) -> dict[uuid.UUID
         return {}
     async with ctx.db() as session:
         return {row.client_id: row for row in await repo.find_many(session, client_ids)}
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -85,8 +85,9 @@ def _compile(statement: Select[Any]) -> _Compiled:
         return found[1]
     compiled = statement.compile(dialect=_DIALECT)
     names = tuple(column.key for column in statement.selected_columns)
-    result = _Compiled(compiled.string, tuple(compiled.positiontup or ()),
-                       collections.namedtuple("Row", names, rename=True))  # type: ignore[misc]
+    result = _Compiled(
+        compiled.string, tuple(compiled.positiontup or ()), collections.namedtuple("Row", names, rename=True)
+    )  # type: ignore[misc]
     _compiled[id(statement)] = (statement, result)  # the statement is kept, so its id stays its own
     return result
 

@@ -1,4 +1,5 @@
-"""Settings read from the environment, once, into a frozen object passed down explicitly."""
+"""The service's configuration: read from the environment once, into a frozen object passed down
+explicitly (to the app, the database, the rate limits, the live feed, the CLI)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import urllib.parse
 from pathlib import Path
 
 import platformdirs
+
+from db.engine import async_url
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,8 +108,9 @@ class Settings:
             log_format=env.get("MARKAZ_LOG_FORMAT", "json").lower(),
             feed_subscriptions_per_connection=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS", 10),
             feed_queue=_positive(env, "MARKAZ_FEED_QUEUE", 1000),
-            feed_subscriptions_per_officer=_positive(env, "MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER",
-                                                     defaults.feed_subscriptions_per_officer),
+            feed_subscriptions_per_officer=_positive(
+                env, "MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER", defaults.feed_subscriptions_per_officer
+            ),
             map_tiles=env.get("MARKAZ_MAP_TILES") or None,
             cors_origins=_list(env, "MARKAZ_CORS_ORIGINS"),
             trusted_proxies=_list(env, "MARKAZ_TRUSTED_PROXIES"),
@@ -114,10 +118,12 @@ class Settings:
             max_aliases=_number(env, "MARKAZ_MAX_ALIASES", defaults.max_aliases),
             max_tokens=_number(env, "MARKAZ_MAX_TOKENS", defaults.max_tokens),
             max_cost=_number(env, "MARKAZ_MAX_COST", defaults.max_cost),
-            statement_timeout_ms=_number(env, "MARKAZ_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms,
-                                         low=0),
-            database_timeout_ms=_number(env, "MARKAZ_DATABASE_TIMEOUT_MS", defaults.database_timeout_ms,
-                                        low=100),
+            statement_timeout_ms=_number(
+                env, "MARKAZ_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, low=0
+            ),
+            database_timeout_ms=_number(
+                env, "MARKAZ_DATABASE_TIMEOUT_MS", defaults.database_timeout_ms, low=100
+            ),
             rate_limit=_switch(env, "MARKAZ_RATE_LIMIT", default=mode == "production"),
             citizen_rate=_number(env, "MARKAZ_RATE_CITIZEN", defaults.citizen_rate, kind=float, low=0.001),
             citizen_burst=_number(env, "MARKAZ_RATE_CITIZEN_BURST", defaults.citizen_burst),
@@ -131,14 +137,17 @@ class Settings:
             metrics_token=env.get("MARKAZ_METRICS_TOKEN") or None,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             compact_seconds=_number(env, "MARKAZ_COMPACT_SECONDS", defaults.compact_seconds, low=0),
-            feed_retention_hours=_number(env, "MARKAZ_FEED_RETENTION_HOURS", defaults.feed_retention_hours,
-                                         low=0),
+            feed_retention_hours=_number(
+                env, "MARKAZ_FEED_RETENTION_HOURS", defaults.feed_retention_hours, low=0
+            ),
             audit_key=env.get("MARKAZ_AUDIT_KEY") or None,
             audit_old_keys=_list(env, "MARKAZ_AUDIT_OLD_KEYS"),
-            audit_anchor_seconds=_number(env, "MARKAZ_AUDIT_ANCHOR_SECONDS", defaults.audit_anchor_seconds,
-                                         low=0),
+            audit_anchor_seconds=_number(
+                env, "MARKAZ_AUDIT_ANCHOR_SECONDS", defaults.audit_anchor_seconds, low=0
+            ),
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
-            if env.get("MARKAZ_AUDIT_ANCHOR_FILE") else None,
+            if env.get("MARKAZ_AUDIT_ANCHOR_FILE")
+            else None,
         )
 
 
@@ -152,8 +161,10 @@ def _database_url(url: str | None) -> str | None:
         if "," not in parts.netloc:  # several hosts (h1:5432,h2:5432) are libpq's and asyncpg's own
             parts.port  # noqa: B018 - parsing the port is the check
     except ValueError as error:
-        raise ValueError(f"DATABASE_URL is not a valid URL ({error}); the form is "
-                         "postgresql://user:password@host:port/database") from None
+        raise ValueError(
+            f"DATABASE_URL is not a valid URL ({error}); the form is "
+            "postgresql://user:password@host:port/database"
+        ) from None
     return url
 
 
@@ -191,11 +202,3 @@ def _number(env, name: str, default, *, kind=int, low: float = 1):
     if value is None or value != value or value < low:
         raise ValueError(f"{name} must be a number of at least {low}, not {raw!r}")
     return value
-
-
-def async_url(url: str) -> str:
-    """SQLAlchemy's asyncpg URL for a plain PostgreSQL URL (postgres://, postgresql://)."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
-    raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/db)")

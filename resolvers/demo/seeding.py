@@ -10,16 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.progress import Progress
 from db import stations as station_repo
-from resolvers.demo_fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
-from resolvers.demo_stations import MODEL_STATIONS, generate_stations
+from resolvers.demo.fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
+from resolvers.demo.stations import MODEL_STATIONS, generate_stations
 from resolvers.station_writer import write_stations
 
 DEFAULT_STATIONS = 300
 _log = logging.getLogger("markaz.seed")
 
 
-async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], *, stations: int = DEFAULT_STATIONS,
-                    seed: int = 2026, show_progress: bool = True) -> tuple[dict[str, int], list[Credential]]:
+async def seed_demo(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    stations: int = DEFAULT_STATIONS,
+    seed: int = 2026,
+    show_progress: bool = True,
+) -> tuple[dict[str, int], list[Credential]]:
     """Write the model stations, `stations` generated ones, the demo officers and their field work.
 
     One transaction. External ids and badge numbers make it idempotent: seeding again updates the same
