@@ -97,6 +97,7 @@ async def _migrate(args: argparse.Namespace) -> int:
 
 
 async def _seed(args: argparse.Namespace) -> int:
+    from api.progress import Progress
     from resolvers.demo.seeding import credentials_text, seed_demo
 
     if not args.demo:
@@ -106,7 +107,9 @@ async def _seed(args: argparse.Namespace) -> int:
         print("markaz seed: --stations must be between 0 and 1,000,000", file=sys.stderr)
         return 2
     async with _open_database() as database:
-        result, credentials = await seed_demo(database.sessionmaker, stations=args.stations, seed=args.seed)
+        result, credentials = await seed_demo(
+            database.sessionmaker, stations=args.stations, seed=args.seed, progress=Progress
+        )
     print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items()))
     print(credentials_text(credentials))
     return 0

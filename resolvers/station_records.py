@@ -12,7 +12,7 @@ from datetime import datetime
 
 
 class StationService(enum.Enum):
-    """What a station offers. The names are part of the mobile contract (API.md)."""
+    """What a station offers. The names are part of the mobile contract (docs/api.md)."""
 
     COMMUNITY_POLICING = "COMMUNITY_POLICING"
     FAMILY_AND_CHILD_PROTECTION = "FAMILY_AND_CHILD_PROTECTION"

@@ -1,5 +1,5 @@
 """Running a mutation's logic: whole or not at all, with expected failures as payload errors and
-permission failures as top-level errors (API.md)."""
+permission failures as top-level errors (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.progress import Progress
 from db import stations as station_repo
 from resolvers.demo.fieldwork import DEMO_PASSWORD, Credential, seed_fieldwork
 from resolvers.demo.stations import MODEL_STATIONS, generate_stations
@@ -23,19 +24,20 @@ async def seed_demo(
     *,
     stations: int = DEFAULT_STATIONS,
     seed: int = 2026,
-    show_progress: bool = True,
+    progress: Callable[[str, int], Any] | None = None,
 ) -> tuple[dict[str, int], list[Credential]]:
     """Write the model stations, `stations` generated ones, the demo officers and their field work.
 
     One transaction. External ids and badge numbers make it idempotent: seeding again updates the same
-    stations and adds no officers or field work twice.
+    stations and adds no officers or field work twice. `progress(what, total)` makes a progress display
+    for the stations (the CLI's api.progress.Progress); none by default.
     """
     total = len(MODEL_STATIONS) + stations
-    progress = Progress("stations", total) if show_progress else None
+    shown = progress("stations", total) if progress is not None else None
     records = itertools.chain(MODEL_STATIONS, generate_stations(stations, seed=seed))
     async with sessionmaker() as session:
-        counts = await write_stations(session, records, progress=progress)
-        if show_progress:
+        counts = await write_stations(session, records, progress=shown)
+        if progress is not None:
             print("officers and 90 days of field work...", file=sys.stderr, flush=True)
         credentials, activity = await seed_fieldwork(session, seed=seed)
         await session.commit()
@@ -52,6 +54,6 @@ async def seed_demo_if_empty(sessionmaker: async_sessionmaker[AsyncSession]) -> 
     async with sessionmaker() as session:
         empty = await station_repo.station_count(session) == 0
     if empty:
-        result, credentials = await seed_demo(sessionmaker, show_progress=False)
+        result, credentials = await seed_demo(sessionmaker)
         _log.info("demo data seeded", extra=result)
         print(credentials_text(credentials), file=sys.stderr, flush=True)
