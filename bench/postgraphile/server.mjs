@@ -7,7 +7,7 @@
 //
 // Production settings, as one would deploy it: NODE_ENV=production (set by bench/nearest.py), no GraphiQL,
 // no plan explanations, no schema watching, no websockets, no LISTEN connection; a pool of 20 connections,
-// as many as Markaz's engine and the floor may open.
+// as many as Markaz's engine and the floor may open, kept open.
 
 import { createServer } from "node:http";
 
@@ -27,7 +27,9 @@ const pgService = makePgService({
   connectionString,
   schemas: ["pgbench"],
   pubsub: false,
-  poolConfig: { max: 20, application_name: "markaz-bench-postgraphile" },
+  // Idle connections kept, as Markaz's and the floor's pools keep theirs: node-postgres closes them after
+  // 10 s by default, which the benchmark's turns (the other servers' rounds) would exceed every time.
+  poolConfig: { max: 20, idleTimeoutMillis: 0, application_name: "markaz-bench-postgraphile" },
 });
 
 // The schema has one field, and it takes the citizens' document as it is: the function's list is named
