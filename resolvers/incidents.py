@@ -212,6 +212,7 @@ CORRECTABLE = {
     "category": "category",
     "people": "people",
     "location": "location",
+    "sensitive": "sensitive",
 }
 _LOCATION_FLAGS = frozenset({FLAG_POOR_ACCURACY, FLAG_MOCK_LOCATION})
 CORRECTED = corrections.Correctable(
@@ -226,10 +227,14 @@ CORRECTED = corrections.Correctable(
 
 
 async def correct_incident(ctx: Context, input: Any) -> Applied:
-    """Correct an incident's description, category, people or place, if nobody changed it since
-    `expectedVersion`; kept in its history with the reason. A category correction may make the incident
-    sensitive, or no longer: its rollups, `disclosed_at` and its feed events follow (migrations 0006,
-    0011, 0014)."""
+    """Correct an incident's description, category, people, place or marking, if nobody changed it since
+    `expectedVersion`; kept in its history with the reason.
+
+    Sensitivity is kept as a report keeps it: marked (`sensitive`), which a sensitive category always
+    sets. So a correction into a sensitive category marks the incident, and a correction out of one
+    leaves it marked: only an explicit `sensitive: false` lowers it, and only its station's commander or
+    an admin may send that (resolvers.policy.may_unmark_sensitive). Either way its rollups,
+    `disclosed_at` and its feed events follow (migrations 0006, 0011, 0014)."""
     viewer = policy.require_officer(ctx.viewer)
     problems = Collector(ctx.lang)
     incident_id, path = await _incident_ref(ctx, problems, input)
@@ -250,15 +255,27 @@ async def correct_incident(ctx: Context, input: Any) -> Applied:
         row = await _incident_in_scope(ctx, incident_id, path)
         if not policy.may_correct_incident(viewer, row):
             fail(ctx.lang, path, "may_not_correct_incident", "FORBIDDEN")
+        if input.sensitive is False and row.sensitive and not policy.may_unmark_sensitive(viewer, row):
+            fail(ctx.lang, ("sensitive",), "may_not_unmark_sensitive", "FORBIDDEN")
         return row
 
     def diff(row: Any) -> corrections.Change:
         change = corrections.Change()
         if description is not None:
             change.compare("description", row.description, description, {"description": description})
+        category = plain(input.category) if input.category is not None else row.category
         if input.category is not None:
-            category = plain(input.category)
             change.compare("category", row.category, category, {"category": category})
+        marked = row.sensitive if input.sensitive is None else input.sensitive
+        if category in policy.SENSITIVE_CATEGORIES:
+            if input.sensitive is False:
+                fail(ctx.lang, ("sensitive",), "always_sensitive", category=category)
+            marked = True
+        if input.sensitive is not None:
+            change.compare("sensitive", row.sensitive, marked, {"sensitive": marked})
+        elif marked != row.sensitive:  # marked by its new category, as a report of it would be
+            change.values["sensitive"] = marked
+            change.changes["sensitive"] = {"before": row.sensitive, "after": marked}
         if people is not None:
             change.compare("people", list(row.people or ()), people, {"people": people})
         if point is not None:

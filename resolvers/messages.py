@@ -330,6 +330,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "ku": "{field}: تەنها ئەو ئەفسەرانەی ڕاپۆرتیان کردووە یان بۆی دیاریکراون، فەرماندەی بنکە و "
         "بەڕێوەبەران دەتوانن ڕووداوێک ڕاست بکەنەوە.",
     },
+    "may_not_unmark_sensitive": {
+        "en": "{field}: only the station's commander and administrators may make an incident no longer "
+        "sensitive.",
+        "ar": "{field}: لا يرفع صفة الحساسية عن البلاغ إلا آمر المركز أو المدراء.",
+        "ku": "{field}: تەنها فەرماندەی بنکە و بەڕێوەبەران دەتوانن هەستیاری لەسەر ڕووداوێک لاببەن.",
+    },
+    "always_sensitive": {
+        "en": "{field}: a {category} incident is always sensitive.",
+        "ar": "{field}: البلاغ من نوع {category} حساس دائماً.",
+        "ku": "{field}: ڕووداوی {category} هەمیشە هەستیارە.",
+    },
     "may_not_correct_engagement": {
         "en": "{field}: only the officer who held it, the station's commander and administrators may correct "
         "an engagement.",

@@ -177,6 +177,13 @@ def may_correct_incident(viewer: Viewer, incident: Any) -> bool:
     return on_incident_case(viewer, incident)
 
 
+def may_unmark_sensitive(viewer: Viewer, incident: Any) -> bool:
+    """Lowering an incident's sensitivity (a correction's `sensitive: false`, once it is out of a sensitive
+    category) is for the commander of its station and admins: it opens its details to the station's
+    officers and its supervisors, so the officer who reported it does not decide it alone."""
+    return viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == incident.station_id)
+
+
 def may_correct_engagement(viewer: Viewer, engagement: Any) -> bool:
     """Correcting an engagement (attendees, topics, notes) is for the officer who held it, the commander
     of its station and admins: the people on its case, for every kind of engagement."""

@@ -116,6 +116,7 @@ class IncidentField(enum.Enum):
     CATEGORY = "category"
     PEOPLE = "people"
     LOCATION = "location"
+    SENSITIVE = "sensitive"
 
 
 def _point(value: dict[str, Any] | None, generalised: bool) -> GeoPoint | None:
@@ -158,6 +159,8 @@ class IncidentCorrection:
     location_after: GeoPoint | None = strawberry.field(
         description="The place after (its resolution-7 cell's centre when the details are hidden)."
     )
+    sensitive_before: bool | None = strawberry.field(description="Whether it was marked sensitive before.")
+    sensitive_after: bool | None = strawberry.field(description="Whether it is marked sensitive after.")
     row: strawberry.Private[Any]
 
     @classmethod
@@ -192,6 +195,8 @@ class IncidentCorrection:
             people_after=people("after"),
             location_before=place("before"),
             location_after=place("after"),
+            sensitive_before=side("sensitive", "before"),
+            sensitive_after=side("sensitive", "after"),
             row=row,
         )
 
@@ -446,8 +451,8 @@ class CorrectIncidentInput:
     )
     category: IncidentCategory | None = strawberry.field(
         default=None,
-        description="The category; null: unchanged. DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE make "
-        "it sensitive; another makes it no longer sensitive unless it was marked so.",
+        description="The category; null: unchanged. DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE mark "
+        "it sensitive (see `sensitive`).",
     )
     people: list[PersonInput] | None = strawberry.field(
         default=None,
@@ -455,6 +460,12 @@ class CorrectIncidentInput:
     )
     location: GeoPointInput | None = strawberry.field(
         default=None, description="Where it happened; null: unchanged."
+    )
+    sensitive: bool | None = strawberry.field(
+        default=None,
+        description="Mark it sensitive (true), or no longer (false: only the station's commander and admins, "
+        "and not while its category is sensitive); null: unchanged. A correction into a sensitive category "
+        "marks it, and one out of it leaves it marked.",
     )
 
 
