@@ -5,6 +5,7 @@ with nothing half-applied, how a sensitive incident's corrections are disclosed,
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections import defaultdict
@@ -877,3 +878,42 @@ async def test_a_replay_of_the_feed_follows_a_correction_into_a_sensitive_catego
     assert not await replayed_to("supervisor", None, ("IQ-NI",))
     assert not await replayed_to("colleague", world.a)
     assert await replayed_to("commander", world.a) and await replayed_to("reporter", world.a)
+
+
+async def test_two_corrections_from_the_same_version_at_once_one_wins(
+    committed_client, committed_sessionmaker
+):
+    """On real, committing transactions: the conditional update lets one through, the other is CONFLICT;
+    the same correction sent twice at once is applied once."""
+    gql = GraphQL(committed_client)
+    world = await _world(gql, committed_sessionmaker)
+    incident = await _report(gql, world)
+
+    def correction(description: str) -> dict:
+        return {
+            "clientId": str(uuid.uuid4()),
+            "incidentId": incident["id"],
+            "expectedVersion": 1,
+            "reason": "r",
+            "description": description,
+        }
+
+    answers = await asyncio.gather(
+        gql(CORRECT, {"input": correction("By the reporter.")}, headers=world.headers["reporter"]),
+        gql(CORRECT, {"input": correction("By the commander.")}, headers=world.headers["commander"]),
+    )
+    payloads = [a["data"]["correctIncident"] for a in answers]
+    assert sorted(len(p["errors"]) for p in payloads) == [0, 1]
+    (lost,) = [p for p in payloads if p["errors"]]
+    assert lost["errors"][0]["code"] == "CONFLICT" and lost["currentVersion"] == 2
+    same = correction("Sent twice.") | {"expectedVersion": 2}
+    twice = await asyncio.gather(
+        *(gql(CORRECT, {"input": same}, headers=world.headers["reporter"]) for _ in range(2))
+    )
+    assert [a["data"]["correctIncident"]["errors"] for a in twice] == [[], []]
+    assert {a["data"]["correctIncident"]["incident"]["version"] for a in twice} == {3}
+    async with committed_sessionmaker() as session:
+        versions = (
+            await session.execute(text("SELECT version FROM incident_corrections ORDER BY version"))
+        ).scalars()
+        assert list(versions) == [2, 3]

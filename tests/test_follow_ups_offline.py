@@ -534,3 +534,102 @@ async def test_each_bad_entry_of_a_batch_is_answered_on_its_own(gql, sessionmake
     assert done["status"] == "APPLIED" and done["node"]["description"] == "By a colleague."
     assert await _count(sessionmaker, "SELECT count(*) FROM incident_corrections") == 2
     assert await _count(sessionmaker) == 1
+
+
+def _operation(name: str) -> str:
+    return (OPERATIONS / "officer" / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+async def test_the_officer_apps_operations_for_corrections_and_follow_ups(gql, sessionmaker):
+    world = await _world(gql, sessionmaker)
+    reporter = world.headers["reporter"]
+    incident = await _incident(gql, world)
+    engagement = await _engagement(gql, world)
+    corrected = await gql(
+        _operation("CorrectIncident"),
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "incidentId": incident["id"],
+                "expectedVersion": 1,
+                "reason": "Wrong category.",
+                "category": "FRAUD",
+            }
+        },
+        headers=reporter,
+    )
+    payload = corrected["data"]["correctIncident"]
+    assert payload["errors"] == [] and payload["currentVersion"] == 2
+    assert payload["incident"]["corrections"][0]["fields"] == ["CATEGORY"]
+    fixed = await gql(
+        _operation("CorrectEngagement"),
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "engagementId": engagement["id"],
+                "expectedVersion": 1,
+                "reason": "Forgot them.",
+                "topics": ["water"],
+            }
+        },
+        headers=reporter,
+    )
+    assert fixed["data"]["correctEngagement"]["engagement"]["topics"] == ["water"]
+    added = await gql(
+        _operation("AddFollowUpAction"),
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "incidentId": incident["id"],
+                "description": "Call the bank.",
+            }
+        },
+        headers=reporter,
+    )
+    action = added["data"]["addFollowUpAction"]["followUpAction"]
+    assert action["subjectKind"] == "INCIDENT" and action["owner"]["id"] == gid(
+        "Officer", world.ids["reporter"]
+    )
+    mine = await gql(
+        _operation("MyFollowUpActions"),
+        {
+            "filter": {
+                "ownerId": gid("Officer", world.ids["reporter"]),
+                "subjects": ["ENGAGEMENT", "INCIDENT"],
+            }
+        },
+        headers=reporter,
+    )
+    (edge,) = mine["data"]["followUpActions"]["edges"]
+    assert edge["node"]["subject"] == {"__typename": "Incident", "id": incident["id"], "category": "FRAUD"}
+    history = (await gql(_operation("IncidentHistory"), {"id": incident["id"]}, headers=reporter))["data"][
+        "node"
+    ]
+    assert [c["categoryAfter"] for c in history["corrections"]] == ["FRAUD"]
+    assert [f["id"] for f in history["followUps"]] == [action["id"]]
+    assert [s["toStatus"] for s in history["statusHistory"]] == ["REPORTED"]
+    logged = (await gql(_operation("EngagementHistory"), {"id": engagement["id"]}, headers=reporter))["data"]
+    assert logged["node"]["corrections"][0]["topicsAfter"] == ["water"]
+    # the shipped SyncFieldLog operation carries the new entries as they are
+    synced = await gql(
+        _operation("SyncFieldLog"),
+        {
+            "input": {
+                "entries": [
+                    {
+                        "updateFollowUpAction": {
+                            "clientId": str(uuid.uuid4()),
+                            "followUpActionClientId": action["clientId"],
+                            "status": "DONE",
+                        }
+                    }
+                ]
+            }
+        },
+        headers=reporter,
+    )
+    (result,) = synced["data"]["syncFieldLog"]["results"]
+    assert (result["status"], result["node"]) == (
+        "APPLIED",
+        {"id": action["id"], "__typename": "FollowUpAction"},
+    )
