@@ -532,6 +532,35 @@ async def test_each_bad_entry_of_a_batch_is_answered_on_its_own(gql, sessionmake
     assert refused["status"] == "REJECTED" and [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     (done,) = await _sync(gql, world.headers["commander"], [{"correctIncident": theirs}])
     assert done["status"] == "APPLIED" and done["node"]["description"] == "By a colleague."
+    # the other new entries, from the side of the policy that is refused: each REJECTED as FORBIDDEN
+    dv = await _incident(gql, world, category="DOMESTIC_VIOLENCE", description="Beaten at home.")
+    engagement = await _engagement(gql, world)
+    refused = await _sync(
+        gql,
+        world.headers["colleague"],
+        [
+            {
+                "addFollowUpAction": {
+                    "clientId": str(uuid.uuid4()),
+                    "incidentId": dv["id"],
+                    "description": "x",
+                }
+            },
+            {
+                "correctEngagement": {
+                    "clientId": str(uuid.uuid4()),
+                    "engagementId": engagement["id"],
+                    "expectedVersion": 1,
+                    "reason": "r",
+                    "notes": "Not mine to change.",
+                }
+            },
+        ],
+    )
+    assert [(r["status"], [e["code"] for e in r["errors"]]) for r in refused] == [
+        ("REJECTED", ["FORBIDDEN"]),
+        ("REJECTED", ["FORBIDDEN"]),
+    ]
     assert await _count(sessionmaker, "SELECT count(*) FROM incident_corrections") == 2
     assert await _count(sessionmaker) == 1
 
