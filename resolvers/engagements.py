@@ -528,6 +528,16 @@ def _action_audit(row: Any) -> dict[str, Any]:
 # --- updateFollowUpAction ---------------------------------------------------------------------------
 
 
+def _update_hash(input: Any) -> str:
+    """The content hash of an update, as releases before `followUpActionClientId` computed it when that
+    field is not given: a change queued before the upgrade and resent after it is a DUPLICATE, not a
+    CONFLICT (resolvers.idempotency.content_hash; tests/test_sync.py pins it)."""
+    fields = {f.name: getattr(input, f.name) for f in dataclasses.fields(input)}
+    if fields.get("follow_up_action_client_id") is None:
+        fields.pop("follow_up_action_client_id", None)
+    return content_hash(KIND_FOLLOW_UP, fields)
+
+
 async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
     """Move a follow-up action to another status; the same status again changes nothing. The action is
     named by its ID or by the client id it was added with (addFollowUpAction, maybe queued offline)."""
@@ -539,7 +549,7 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
     note = check_text(errors, ("note",), input.note, max_length=MAX_STATUS_NOTE)
     errors.check()
     if input.client_id is not None:
-        claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, content_hash(KIND_FOLLOW_UP, input))
+        claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, _update_hash(input))
         if not claimed.new:
             return Applied(await _action(ctx, claimed.result_id), duplicate=True)
     async with ctx.db() as session:
