@@ -68,10 +68,11 @@ def check_reason(problems: Collector, reason: str | None) -> str | None:
     return check_text(problems, ("reason",), reason, max_length=MAX_REASON, required=True)
 
 
-def require_fields(problems: Collector, input: Any, fields: dict[str, str]) -> None:
-    """At least one of the correctable fields (python name -> input name) must be given."""
+def require_fields(problems: Collector, input: Any, fields: tuple[str, ...]) -> None:
+    """At least one of the correctable fields (one-word names, the same in Python and in the input) must
+    be given."""
     if all(getattr(input, name) is None for name in fields):
-        problems.add((next(iter(fields.values())),), "nothing_to_correct", fields=", ".join(fields.values()))
+        problems.add((fields[0],), "nothing_to_correct", fields=", ".join(fields))
 
 
 def stale(ctx: Context, given: int, current: int) -> None:

@@ -345,8 +345,8 @@ def audit_view(row: Any) -> dict[str, Any]:
 
 # --- correctEngagement -----------------------------------------------------------------------------
 
-# What correctEngagement may change: input name -> the same (the fields of LogEngagementInput).
-CORRECTABLE = {"attendees": "attendees", "topics": "topics", "notes": "notes"}
+# What correctEngagement may change (fields of LogEngagementInput, by their names in the input).
+CORRECTABLE = ("attendees", "topics", "notes")
 CORRECTED = corrections.Correctable(
     kind=KIND_CORRECT,
     entity=ENTITY,
@@ -485,9 +485,8 @@ async def add_follow_up_action(ctx: Context, input: Any) -> Applied:
 
     async def write(values: dict[str, Any], claimant: Any) -> Any:
         async with ctx.db() as session:
-            made = await repo.insert_added_follow_up(
-                session, values, claimant, ACTION_ENTITY
-            )  # and the claim
+            # the claim and the action in one statement, then the action as every read gives it
+            made = await repo.insert_added_follow_up(session, values, claimant, ACTION_ENTITY)
             return (await repo.follow_ups_by_ids(session, [made.id]))[made.id] if made is not None else None
 
     applied = await create_once(

@@ -206,14 +206,8 @@ async def assign_incident(ctx: Context, input: Any) -> Applied:
     return Applied(updated)
 
 
-# What correctIncident may change: input name -> the incident's fields it sets.
-CORRECTABLE = {
-    "description": "description",
-    "category": "category",
-    "people": "people",
-    "location": "location",
-    "sensitive": "sensitive",
-}
+# What correctIncident may change, by the fields' names in the input.
+CORRECTABLE = ("description", "category", "people", "location", "sensitive")
 _LOCATION_FLAGS = frozenset({FLAG_POOR_ACCURACY, FLAG_MOCK_LOCATION})
 CORRECTED = corrections.Correctable(
     kind=KIND_CORRECT,
