@@ -61,6 +61,12 @@ LIST_BOUNDS: dict[str, int | str] = {
     "Incident.statusHistory": 20,
     "Engagement.followUps": 20,
     "SyncFieldLogPayload.results": "input.entries",
+    # corrections and follow-up actions (issue 14): a record's history, like its status history; an
+    # officer's live sign-ins (resolvers.sessions.MAX_SESSIONS lists at most 100)
+    "Incident.corrections": 20,
+    "Engagement.corrections": 20,
+    "Incident.followUps": 20,
+    "Query.mySessions": 100,
 }
 # Objects that are values carried in their parent's row, costing no work of their own.
 FREE_TYPES = frozenset(

@@ -1,4 +1,5 @@
-"""Every SQL statement about community engagements and their follow-up actions."""
+"""Every SQL statement about community engagements and the follow-up actions of engagements and
+incidents."""
 
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import statements
+from db import incidents as incident_repo
+from db import statements, versioned
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
-from db.models import Engagement, FollowUpAction, Patrol, Station
+from db.models import Engagement, FollowUpAction, Incident, Patrol, Station
 
 _ENGAGEMENTS = Engagement.__table__
 _ACTIONS = FollowUpAction.__table__
@@ -46,17 +48,26 @@ _OVERDUE = and_(
     FollowUpAction.status.in_(OPEN_STATUSES),
 )
 _DUE_KEY = func.coalesce(FollowUpAction.due_on, literal(NO_DUE_DATE, Date))
-# Actions are read with their engagement's station and governorate (permissions depend on them).
-_ACTIONS_READ = (
-    select(
-        _ACTIONS,
-        Engagement.station_id,
-        Station.governorate_code.label("station_governorate"),
-        _OVERDUE.label("overdue"),
-    )
-    .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
-    .join(Station, Station.id == Engagement.station_id)
+# An action belongs to an engagement or to an incident (exactly one): its station is that record's.
+_ACTION_STATION_ID = func.coalesce(Engagement.station_id, Incident.station_id)
+_ACTIONS_FROM = (
+    _ACTIONS.outerjoin(Engagement, Engagement.id == FollowUpAction.engagement_id)
+    .outerjoin(Incident, Incident.id == FollowUpAction.incident_id)
+    .join(Station, Station.id == _ACTION_STATION_ID)
 )
+# Actions are read with their station and governorate, and for an incident's action what says whether the
+# incident is sensitive and who is on its case (permissions depend on them: resolvers.policy).
+_ACTIONS_READ = select(
+    _ACTIONS,
+    _ACTION_STATION_ID.label("station_id"),
+    Station.governorate_code.label("station_governorate"),
+    _OVERDUE.label("overdue"),
+    Incident.category.label("incident_category"),
+    Incident.sensitive.label("incident_sensitive"),
+    Incident.reported_by_id.label("incident_reported_by_id"),
+    Incident.assigned_officer_ids.label("incident_assigned_officer_ids"),
+).select_from(_ACTIONS_FROM)
+ENGAGEMENT_ACTIONS, INCIDENT_ACTIONS = "ENGAGEMENT", "INCIDENT"
 
 
 # Built once, run with the values as parameters: statement building is the dear part of a sync entry.
@@ -81,6 +92,22 @@ async def insert_logged_engagement(
 async def insert_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await statements.execute(session, _INSERT_ACTION, list(rows))
+
+
+async def insert_added_follow_up(
+    session: AsyncSession, values: dict[str, Any], claimant: client_repo.Claimant, result_type: str
+) -> Row[Any] | None:
+    """The claim of the client id and a new follow-up action, in one statement; None, with nothing
+    written, when the client id was already taken."""
+    return await client_repo.insert_claimed(session, _ACTIONS, values, claimant, result_type)
+
+
+async def update_engagement_if_version(
+    session: AsyncSession, engagement_id: int, expected_version: int, values: dict[str, Any]
+) -> Row[Any] | None:
+    """Apply `values` and bump the version, only if the engagement is still at `expected_version`
+    (db.versioned); None when it has moved on (or does not exist)."""
+    return await versioned.update_if_version(session, _ENGAGEMENTS, engagement_id, expected_version, values)
 
 
 # Built once: a replayed sync batch reads every engagement back, and a third of a day's link a patrol.
@@ -195,6 +222,15 @@ async def follow_ups_by_engagement_ids(
     return found
 
 
+async def follow_ups_by_incident_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Each incident's actions, in the order they were added."""
+    query = _ACTIONS_READ.where(FollowUpAction.incident_id.in_(list(ids))).order_by(FollowUpAction.id)
+    found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
+    for row in (await statements.execute(session, query)).all():
+        found[row.incident_id].append(row)
+    return found
+
+
 async def follow_ups_by_ids(
     session: AsyncSession, ids: Sequence[int], *, lock: bool = False
 ) -> dict[int, Row[Any]]:
@@ -217,11 +253,31 @@ def _action_conditions(
     owner_id: int | None = None,
     status: str | None = None,
     overdue: bool | None = None,
+    subjects: Sequence[str] = (ENGAGEMENT_ACTIONS,),
+    viewpoint: CaseViewpoint | None = None,
     **scope: Any,
 ):
-    conditions = [_scope(Engagement.station_id, **scope)]
+    conditions = [_scope(_ACTION_STATION_ID, **scope)]
+    kinds = []
+    if ENGAGEMENT_ACTIONS in subjects:
+        kinds.append(FollowUpAction.engagement_id.is_not(None))
+    if INCIDENT_ACTIONS in subjects:
+        assert viewpoint is not None, "actions of incidents need the viewer's cases"
+        # An action of a sensitive incident is listed to the people on the incident's case and its owner
+        # (resolvers.policy.sees_follow_up): what it says to do may tell the case.
+        kinds.append(
+            and_(
+                FollowUpAction.incident_id.is_not(None),
+                or_(
+                    ~func.markaz_sensitive_incident(Incident.category, Incident.sensitive),
+                    incident_repo.on_case(viewpoint),
+                    FollowUpAction.owner_id == viewpoint.officer_id,
+                ),
+            )
+        )
+    conditions.append(or_(*kinds) if kinds else false())
     if station_id is not None:
-        conditions.append(Engagement.station_id == station_id)
+        conditions.append(_ACTION_STATION_ID == station_id)
     if owner_id is not None:
         conditions.append(FollowUpAction.owner_id == owner_id)
     if status is not None:
@@ -244,11 +300,5 @@ async def list_follow_ups(
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:
-    query = (
-        select(func.count())
-        .select_from(_ACTIONS)
-        .join(Engagement, Engagement.id == FollowUpAction.engagement_id)
-        .join(Station, Station.id == Engagement.station_id)
-        .where(_action_conditions(**filters))
-    )
+    query = select(func.count()).select_from(_ACTIONS_FROM).where(_action_conditions(**filters))
     return int((await statements.execute(session, query)).scalar_one())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Row,
-    Update,
     and_,
     any_,
     bindparam,
@@ -23,13 +21,12 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
-from db import statements
+from db import statements, versioned
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Incident, IncidentStatusChange, Station
@@ -80,32 +77,9 @@ async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[in
 async def update_if_version(
     session: AsyncSession, incident_id: int, expected_version: int, values: dict[str, Any]
 ) -> Row[Any] | None:
-    """Apply `values` and bump the version, only if the incident is still at `expected_version`.
-
-    The condition is checked by the UPDATE itself: of two transactions updating from the same version,
-    the second waits for the first's row lock, then re-checks the row it now sees and matches nothing.
-    None when the incident has moved on (or does not exist).
-    """
-    params = {f"v_{name}": value for name, value in values.items()}
-    params.update(key=incident_id, expected=expected_version)
-    return (await statements.execute(session, _update_if_version(tuple(sorted(values))), params)).first()
-
-
-@functools.cache
-def _update_if_version(columns: tuple[str, ...]) -> Update:
-    # one statement built per set of columns: status changes of a sync batch share theirs
-    return (
-        update(_INCIDENTS)
-        .where(_INCIDENTS.c.id == bindparam("key"), _INCIDENTS.c.version == bindparam("expected"))
-        .values(
-            {
-                **{name: bindparam(f"v_{name}") for name in columns},
-                "version": _INCIDENTS.c.version + 1,
-                "updated_at": func.now(),
-            }
-        )
-        .returning(*_INCIDENTS.c)
-    )
+    """Apply `values` and bump the version, only if the incident is still at `expected_version`
+    (db.versioned); None when it has moved on (or does not exist)."""
+    return await versioned.update_if_version(session, _INCIDENTS, incident_id, expected_version, values)
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -278,3 +278,66 @@ async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.U
         )
     )
     return (await statements.execute(session, query)).first()
+
+
+async def revoke_other_sessions(
+    session: AsyncSession, officer_id: int, keep: uuid.UUID, reason: str
+) -> list[uuid.UUID]:
+    """End every live session of the officer but `keep`; the ids of those ended."""
+    result = await statements.execute(
+        session,
+        update(AuthSession)
+        .where(AuthSession.officer_id == officer_id, AuthSession.id != keep, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason=reason)
+        .returning(AuthSession.id),
+    )
+    return list(result.scalars())
+
+
+_LAST_USED = (
+    select(func.max(RefreshToken.issued_at))
+    .where(RefreshToken.session_id == AuthSession.id)
+    .correlate(AuthSession)
+    .scalar_subquery()
+)
+
+
+def _sessions_read():
+    return select(
+        AuthSession.id,
+        AuthSession.officer_id,
+        AuthSession.device_id,
+        AuthSession.created_at,
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        AuthSession.revoked_reason,
+        func.coalesce(_LAST_USED, AuthSession.created_at).label("last_used_at"),
+    )
+
+
+async def live_sessions(session: AsyncSession, officer_id: int, limit: int) -> Sequence[Row[Any]]:
+    """The officer's sessions that are neither ended nor expired, the most recently used first (the last
+    refresh, or the sign-in)."""
+    query = (
+        _sessions_read()
+        .where(
+            AuthSession.officer_id == officer_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > func.now(),
+        )
+        .order_by(func.coalesce(_LAST_USED, AuthSession.created_at).desc(), AuthSession.id)
+        .limit(limit)
+    )
+    return (await statements.execute(session, query)).all()
+
+
+async def officer_session_for_update(
+    session: AsyncSession, officer_id: int, session_id: uuid.UUID
+) -> Row[Any] | None:
+    """One of the officer's sessions (ended or not), locked; None when it is not the officer's."""
+    query = (
+        _sessions_read()
+        .where(AuthSession.id == session_id, AuthSession.officer_id == officer_id)
+        .with_for_update(of=AuthSession)
+    )
+    return (await statements.execute(session, query)).first()

@@ -69,6 +69,13 @@ def coarse_place(cell7: int) -> tuple[float, float, float]:
     return latitude, longitude, radius
 
 
+def coarse_point(latitude: float, longitude: float) -> tuple[float, float]:
+    """Where a point of a generalised record other than its own place (a corrected place, before or
+    after) is shown: its coarse cell's centre."""
+    latitude, longitude, _ = coarse_place(h3i.latlng_to_cell(latitude, longitude, COARSE_RESOLUTION))
+    return latitude, longitude
+
+
 def coarse_time(at: datetime) -> datetime:
     """When a generalised record is shown to have happened: the start of its day in Baghdad."""
     return activity_plan.day_floor(at).astimezone(UTC)
@@ -103,6 +110,18 @@ class Disclosure:
         """A sensitive incident seen by someone not on its case: its key only, no details."""
         return policy.is_sensitive(row.category, row.sensitive) and not policy.on_incident_case(
             self.viewer, row
+        )
+
+    def incident_history_generalised(self, row: Any, categories_before: Iterable[str]) -> bool:
+        """An incident's corrections seen by someone not on its case, when the incident is sensitive or
+        was before a correction changed its category: each correction shows only which fields it
+        changed, its version, its officer, its day, and each place as its coarse cell's centre. An
+        incident corrected out of a sensitive category shows its own details as any other (it is that
+        category now), but never what it said while it was sensitive."""
+        if policy.on_incident_case(self.viewer, row):
+            return False
+        return policy.is_sensitive(row.category, row.sensitive) or any(
+            policy.is_sensitive(category, row.sensitive) for category in categories_before
         )
 
     def engagement_generalised(self, row: Any) -> bool:

@@ -9,15 +9,18 @@ relative to the input (["attendees", "women"], ["followUps", "2", "dueOn"]).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import client_requests as client_repo
+from db import corrections as correction_repo
 from db import engagements as repo
 from db import officers as officer_repo
-from resolvers import audit, disclosure, policy
+from resolvers import audit, corrections, disclosure, policy, references
+from resolvers import incidents as incident_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
@@ -28,8 +31,13 @@ from resolvers.listing import Page, page_of, scope_args
 from resolvers.mutation_errors import Collector, fail
 
 KIND_LOG, KIND_FOLLOW_UP = "logEngagement", "updateFollowUpAction"
+KIND_CORRECT, KIND_ADD_FOLLOW_UP = "correctEngagement", "addFollowUpAction"
 KIND_START_PATROL = "startPatrol"  # the client-request kind a patrol is started with (resolvers.patrols)
 ENTITY, ACTION_ENTITY = "Engagement", "FollowUpAction"
+NAMED = references.Named(ENTITY, KIND_LOG, "engagement", "engagementId", "engagementClientId")
+ACTION_NAMED = references.Named(
+    ACTION_ENTITY, KIND_ADD_FOLLOW_UP, "follow-up action", "followUpActionId", "followUpActionClientId"
+)
 MAX_DURATION_MINUTES = 24 * 60
 MAX_ATTENDEES = 100_000
 MAX_TOPICS, MAX_TOPIC = 30, 200
@@ -52,7 +60,7 @@ def local_date(at: datetime, timezone: str) -> date:
 
 @dataclasses.dataclass(slots=True)
 class _FollowUp:
-    index: int
+    path: tuple[str, ...]  # where it is in the input: ("followUps", "2"), or () for addFollowUpAction's
     description: str | None
     owner_id: int | None
     due_on: date | None
@@ -108,7 +116,7 @@ def _check_follow_ups(errors: Collector, items: Sequence[Any] | None) -> list[_F
             if item.owner_id is not None
             else None
         )
-        found.append(_FollowUp(i, description, owner_id, item.due_on))
+        found.append(_FollowUp(path, description, owner_id, item.due_on))
     return found
 
 
@@ -186,7 +194,7 @@ async def _check_owners_and_dates(
     earliest = local_date(occurred_at, station.timezone) if occurred_at is not None else None
     latest = local_date(now, station.timezone) + MAX_DUE_AHEAD
     for item in follow_ups:
-        path = ("followUps", str(item.index))
+        path = item.path
         if item.owner_id is None:
             if viewer.station_id == station.id:
                 item.owner_id = viewer.officer_id
@@ -335,32 +343,220 @@ def audit_view(row: Any) -> dict[str, Any]:
     }
 
 
-# --- updateFollowUpAction ---------------------------------------------------------------------------
+# --- correctEngagement -----------------------------------------------------------------------------
+
+# What correctEngagement may change (fields of LogEngagementInput, by their names in the input).
+CORRECTABLE = ("attendees", "topics", "notes")
+CORRECTED = corrections.Correctable(
+    kind=KIND_CORRECT,
+    entity=ENTITY,
+    history=correction_repo.ENGAGEMENTS,
+    record_column="engagement_id",
+    update=repo.update_engagement_if_version,
+    audit_view=lambda row: {**audit_view(row), "version": row.version},
+    audit_reason=True,
+)
 
 
-def _sees_follow_up(viewer: policy.Viewer, action: Any) -> bool:
-    return viewer.officer_id == action.owner_id or policy.can_access_station(
-        viewer, action.station_id, action.station_governorate
+async def correct_engagement(ctx: Context, input: Any) -> Applied:
+    """Correct an engagement's attendees, topics or notes, if nobody changed it since `expectedVersion`;
+    kept in its history with the reason (the attendee counts in the rollups follow, migration 0006)."""
+    viewer = policy.require_officer(ctx.viewer)
+    errors = Collector(ctx.lang)
+    engagement_id, path = await references.record_key(
+        ctx, errors, NAMED, input.engagement_id, input.engagement_client_id
+    )
+    reason = corrections.check_reason(errors, input.reason)
+    corrections.require_fields(errors, input, CORRECTABLE)
+    counts = _check_counts(errors, input.attendees) if input.attendees is not None else None
+    topics = _check_topics(errors, input.topics) if input.topics is not None else None
+    notes = check_text(errors, ("notes",), input.notes, max_length=MAX_NOTES)  # "" clears them
+    errors.check()
+
+    async def load() -> Any:
+        found = await visible_engagements(ctx, [engagement_id] if engagement_id is not None else [])
+        row = found.get(engagement_id) if engagement_id is not None else None
+        # Another station's engagement is answered as a missing one, as for incidents.
+        if row is None:
+            fail(ctx.lang, path, "not_found", "NOT_FOUND", kind="engagement")
+        if not policy.may_correct_engagement(viewer, row):
+            fail(ctx.lang, path, "may_not_correct_engagement", "FORBIDDEN")
+        return row
+
+    def diff(row: Any) -> corrections.Change:
+        change = corrections.Change()
+        if counts is not None:
+            before = {
+                "total": row.attendees_total,
+                "women": row.attendees_women,
+                "youth": row.attendees_youth,
+            }
+            after = dict(zip(("total", "women", "youth"), counts, strict=True))
+            change.compare(
+                "attendees",
+                before,
+                after,
+                {"attendees_total": counts[0], "attendees_women": counts[1], "attendees_youth": counts[2]},
+            )
+        if topics is not None:
+            change.compare("topics", list(row.topics), topics, {"topics": topics})
+        if input.notes is not None:
+            change.compare("notes", row.notes, notes, {"notes": notes})
+        return change
+
+    return await corrections.correct(
+        ctx, CORRECTED, input, reason or "", load, diff, lambda result_id: _engagement(ctx, result_id)
     )
 
 
+# --- addFollowUpAction ------------------------------------------------------------------------------
+
+_SUBJECT_FIELDS = ("engagementId", "engagementClientId", "incidentId", "incidentClientId")
+
+
+async def _subject(ctx: Context, errors: Collector, input: Any) -> tuple[tuple[str, ...], Any, bool] | None:
+    """The record an action is added to: (the input field naming it, its row, whether an incident); None
+    (with an error) when not exactly one is named, or it is not found or not the viewer's to see."""
+    given = [
+        name
+        for name, value in zip(
+            _SUBJECT_FIELDS,
+            (input.engagement_id, input.engagement_client_id, input.incident_id, input.incident_client_id),
+            strict=True,
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        errors.add(
+            (given[0] if given else _SUBJECT_FIELDS[0],), "exactly_one_of", fields=", ".join(_SUBJECT_FIELDS)
+        )
+        return None
+    incident = given[0].startswith("incident")
+    if incident:
+        key, path = await references.record_key(
+            ctx, errors, incident_logic.NAMED, input.incident_id, input.incident_client_id
+        )
+        rows = await incident_logic.visible_incidents(ctx, [key] if key is not None else [])
+    else:
+        key, path = await references.record_key(
+            ctx, errors, NAMED, input.engagement_id, input.engagement_client_id
+        )
+        rows = await visible_engagements(ctx, [key] if key is not None else [])
+    if key is None:
+        return None
+    row = rows.get(key)
+    if row is None:  # another station's record is answered as a missing one
+        errors.add(path, "not_found", "NOT_FOUND", kind="incident" if incident else "engagement")
+        return None
+    return path, row, incident
+
+
+async def add_follow_up_action(ctx: Context, input: Any) -> Applied:
+    """Add a follow-up action to an engagement or an incident; the same `clientId` again is a replay."""
+    viewer = policy.require_officer(ctx.viewer)
+
+    async def prepare() -> dict[str, Any]:
+        errors = Collector(ctx.lang)
+        subject = await _subject(ctx, errors, input)
+        description = check_text(
+            errors, ("description",), input.description, max_length=MAX_DESCRIPTION, required=True
+        )
+        owner_id = (
+            record_key(errors, ("ownerId",), input.owner_id, "Officer")
+            if input.owner_id is not None
+            else None
+        )
+        if subject is None:
+            errors.check()
+        path, row, incident = subject
+        if not policy.may_add_follow_up(viewer, row, incident=incident):
+            fail(ctx.lang, path, "may_not_add_follow_up", "FORBIDDEN")
+        station = (await station_logic.station_rows(ctx, [row.station_id]))[row.station_id]
+        item = _FollowUp((), description, owner_id, input.due_on)
+        await _check_owners_and_dates(ctx, errors, [item], station, row.occurred_at, now_utc())
+        errors.check()
+        return {
+            "client_id": input.client_id,
+            "incident_id" if incident else "engagement_id": row.id,
+            "description": description,
+            "owner_id": item.owner_id,
+            "due_on": item.due_on,
+        }
+
+    async def write(values: dict[str, Any], claimant: Any) -> Any:
+        async with ctx.db() as session:
+            # the claim and the action in one statement, then the action as every read gives it
+            made = await repo.insert_added_follow_up(session, values, claimant, ACTION_ENTITY)
+            return (await repo.follow_ups_by_ids(session, [made.id]))[made.id] if made is not None else None
+
+    applied = await create_once(
+        ctx,
+        input.client_id,
+        KIND_ADD_FOLLOW_UP,
+        content_hash(KIND_ADD_FOLLOW_UP, input),
+        prepare,
+        write,
+        lambda result_id: _action(ctx, result_id),
+    )
+    if not applied.duplicate:
+        audit.record(ctx, KIND_ADD_FOLLOW_UP, ACTION_ENTITY, applied.row.id, after=_action_audit(applied.row))
+    return applied
+
+
+def _action_audit(row: Any) -> dict[str, Any]:
+    """What the audit log keeps of a new action: for one of a sensitive incident, a digest of what it says
+    (the log is read by administrators and kept forever, as for the incident's own texts)."""
+    secret = row.incident_id is not None and policy.is_sensitive(
+        row.incident_category, row.incident_sensitive
+    )
+    text = (
+        {"descriptionSha256": hashlib.sha256(row.description.encode()).hexdigest()}
+        if secret
+        else {"description": row.description}
+    )
+    return {
+        "engagementId": row.engagement_id,
+        "incidentId": row.incident_id,
+        "ownerId": row.owner_id,
+        "dueOn": row.due_on,
+        "status": row.status,
+        **text,
+    }
+
+
+# --- updateFollowUpAction ---------------------------------------------------------------------------
+
+
+def _update_hash(input: Any) -> str:
+    """The content hash of an update, as releases before `followUpActionClientId` computed it when that
+    field is not given: a change queued before the upgrade and resent after it is a DUPLICATE, not a
+    CONFLICT (resolvers.idempotency.content_hash; tests/test_sync.py pins it)."""
+    fields = {f.name: getattr(input, f.name) for f in dataclasses.fields(input)}
+    if fields.get("follow_up_action_client_id") is None:
+        fields.pop("follow_up_action_client_id", None)
+    return content_hash(KIND_FOLLOW_UP, fields)
+
+
 async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
-    """Move a follow-up action to another status; the same status again changes nothing."""
+    """Move a follow-up action to another status; the same status again changes nothing. The action is
+    named by its ID or by the client id it was added with (addFollowUpAction, maybe queued offline)."""
     viewer = policy.require_officer(ctx.viewer)
     errors = Collector(ctx.lang)
-    action_id = record_key(errors, ("followUpActionId",), input.follow_up_action_id, ACTION_ENTITY)
+    action_id, path = await references.record_key(
+        ctx, errors, ACTION_NAMED, input.follow_up_action_id, input.follow_up_action_client_id
+    )
     note = check_text(errors, ("note",), input.note, max_length=MAX_STATUS_NOTE)
     errors.check()
     if input.client_id is not None:
-        claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, content_hash(KIND_FOLLOW_UP, input))
+        claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, _update_hash(input))
         if not claimed.new:
             return Applied(await _action(ctx, claimed.result_id), duplicate=True)
     async with ctx.db() as session:
         action = (await repo.follow_ups_by_ids(session, [action_id], lock=True)).get(action_id)
-    if action is None or not _sees_follow_up(viewer, action):
-        fail(ctx.lang, ("followUpActionId",), "not_found", "NOT_FOUND", kind="follow-up action")
+    if action is None or not policy.sees_follow_up(viewer, action):
+        fail(ctx.lang, path, "not_found", "NOT_FOUND", kind="follow-up action")
     if not policy.may_update_follow_up(viewer, action):
-        fail(ctx.lang, ("followUpActionId",), "not_follow_up_owner", "FORBIDDEN")
+        fail(ctx.lang, path, "not_follow_up_owner", "FORBIDDEN")
     status = plain(input.status)
     if status == action.status:  # already there: a resent change
         if input.client_id is not None:
@@ -371,13 +567,14 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
         updated = (await repo.follow_ups_by_ids(session, [action.id]))[action.id]
     if input.client_id is not None:
         await complete(ctx, input.client_id, ACTION_ENTITY, action.id)
+    subject = {"engagementId": action.engagement_id, "incidentId": action.incident_id}
     audit.record(
         ctx,
         KIND_FOLLOW_UP,
         ACTION_ENTITY,
         action.id,
-        before={"status": action.status, "engagementId": action.engagement_id},
-        after={"status": status, "engagementId": action.engagement_id, "note": note},
+        before={"status": action.status, **subject},
+        after={"status": status, **subject, "note": note},
     )
     return Applied(updated)
 
@@ -442,8 +639,11 @@ async def list_follow_ups(
     owner_id: int | None = None,
     status: str | None = None,
     overdue: bool | None = None,
+    subjects: Sequence[str] = (repo.ENGAGEMENT_ACTIONS,),
 ) -> Page:
-    """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused."""
+    """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused.
+    `subjects`: actions of engagements (the default, as before actions of incidents existed), of
+    incidents, or both."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
     args = {
@@ -452,6 +652,8 @@ async def list_follow_ups(
         "owner_id": owner_id,
         "status": status,
         "overdue": overdue,
+        "subjects": sorted(set(subjects)),
+        "viewpoint": policy.case_viewpoint(viewer),
     }
     async with ctx.db() as session:
         rows = list(await repo.list_follow_ups(session, after=after, limit=first + 1, **args))
@@ -482,7 +684,17 @@ async def visible_follow_ups(ctx: Context, ids: Sequence[int]) -> dict[int, Any]
         return {}
     async with ctx.db() as session:
         rows = await repo.follow_ups_by_ids(session, ids)
-    return {i: r for i, r in rows.items() if _sees_follow_up(ctx.viewer, r)}
+    return {i: r for i, r in rows.items() if policy.sees_follow_up(ctx.viewer, r)}
+
+
+async def current_engagement(ctx: Context, input: Any) -> Any | None:
+    """The engagement a correction named, as it is now (for the payload of a CONFLICT)."""
+    engagement_id, _ = await references.record_key(
+        ctx, Collector(ctx.lang), NAMED, input.engagement_id, input.engagement_client_id
+    )
+    if engagement_id is None:
+        return None
+    return (await visible_engagements(ctx, [engagement_id])).get(engagement_id)
 
 
 async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
@@ -494,3 +706,16 @@ async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]
 async def follow_ups_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
     async with ctx.db() as session:
         return await repo.follow_ups_by_engagement_ids(session, engagement_ids)
+
+
+async def incident_follow_ups(ctx: Context, incident_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Each incident's follow-up actions that the viewer may see (resolvers.policy.sees_follow_up)."""
+    async with ctx.db() as session:
+        found = await repo.follow_ups_by_incident_ids(session, incident_ids)
+    return {i: [r for r in rows if policy.sees_follow_up(ctx.viewer, r)] for i, rows in found.items()}
+
+
+async def corrections_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Each engagement's corrections, oldest first."""
+    async with ctx.db() as session:
+        return await correction_repo.corrections_for(session, correction_repo.ENGAGEMENTS, engagement_ids)

@@ -16,13 +16,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from db import client_requests as client_repo
+from db import corrections as correction_repo
 from db import incidents as repo
 from db import officers as officer_repo
-from resolvers import audit, disclosure, errors, policy
+from db.cells import fine_cell
+from resolvers import audit, corrections, disclosure, errors, policy, references
 from resolvers import stations as station_logic
 from resolvers.context import Context
-from resolvers.field_checks import authenticity_flags, check_point, check_text, check_time, now_utc
+from resolvers.field_checks import (
+    FLAG_MOCK_LOCATION,
+    FLAG_POOR_ACCURACY,
+    authenticity_flags,
+    check_point,
+    check_text,
+    check_time,
+    now_utc,
+)
 from resolvers.governorates import governorate_for_point
 from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import int_key, plain
@@ -30,7 +39,9 @@ from resolvers.listing import Page, page_of
 from resolvers.mutation_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
+KIND_CORRECT = "correctIncident"
 ENTITY = "Incident"
+NAMED = references.Named(ENTITY, KIND_REPORT, "incident", "incidentId", "incidentClientId")
 READ_SENSITIVE = "read_sensitive"
 
 # Status -> statuses it may move to by updateIncidentStatus. CLOSED is final.
@@ -195,6 +206,102 @@ async def assign_incident(ctx: Context, input: Any) -> Applied:
     return Applied(updated)
 
 
+# What correctIncident may change, by the fields' names in the input.
+CORRECTABLE = ("description", "category", "people", "location", "sensitive")
+_LOCATION_FLAGS = frozenset({FLAG_POOR_ACCURACY, FLAG_MOCK_LOCATION})
+CORRECTED = corrections.Correctable(
+    kind=KIND_CORRECT,
+    entity=ENTITY,
+    history=correction_repo.INCIDENTS,
+    record_column="incident_id",
+    update=repo.update_if_version,
+    audit_view=lambda row: audit_view(row),
+    audit_reason=False,
+)
+
+
+async def correct_incident(ctx: Context, input: Any) -> Applied:
+    """Correct an incident's description, category, people, place or marking, if nobody changed it since
+    `expectedVersion`; kept in its history with the reason.
+
+    Sensitivity is kept as a report keeps it: marked (`sensitive`), which a sensitive category always
+    sets. So a correction into a sensitive category marks the incident, and a correction out of one
+    leaves it marked: only an explicit `sensitive: false` lowers it, and only its station's commander or
+    an admin may send that (resolvers.policy.may_unmark_sensitive). Either way its rollups,
+    `disclosed_at` and its feed events follow (migrations 0006, 0011, 0014)."""
+    viewer = policy.require_officer(ctx.viewer)
+    problems = Collector(ctx.lang)
+    incident_id, path = await _incident_ref(ctx, problems, input)
+    reason = corrections.check_reason(problems, input.reason)
+    corrections.require_fields(problems, input, CORRECTABLE)
+    description = (
+        check_text(problems, ("description",), input.description, max_length=MAX_DESCRIPTION, required=True)
+        if input.description is not None
+        else None
+    )
+    people = _people(problems, input.people) if input.people is not None else None
+    point = input.location
+    if point is not None:
+        check_point(problems, ("location",), point.latitude, point.longitude, point.accuracy_meters)
+    problems.check()
+
+    async def load() -> Any:
+        row = await _incident_in_scope(ctx, incident_id, path)
+        if not policy.may_correct_incident(viewer, row):
+            fail(ctx.lang, path, "may_not_correct_incident", "FORBIDDEN")
+        if input.sensitive is False and row.sensitive and not policy.may_unmark_sensitive(viewer, row):
+            fail(ctx.lang, ("sensitive",), "may_not_unmark_sensitive", "FORBIDDEN")
+        return row
+
+    def diff(row: Any) -> corrections.Change:
+        change = corrections.Change()
+        if description is not None:
+            change.compare("description", row.description, description, {"description": description})
+        category = plain(input.category) if input.category is not None else row.category
+        if input.category is not None:
+            change.compare("category", row.category, category, {"category": category})
+        marked = row.sensitive if input.sensitive is None else input.sensitive
+        if category in policy.SENSITIVE_CATEGORIES:
+            if input.sensitive is False:
+                fail(ctx.lang, ("sensitive",), "always_sensitive", category=category)
+            marked = True
+        if input.sensitive is not None:
+            change.compare("sensitive", row.sensitive, marked, {"sensitive": marked})
+        elif marked != row.sensitive:  # marked by its new category, as a report of it would be
+            change.values["sensitive"] = marked
+            change.changes["sensitive"] = {"before": row.sensitive, "after": marked}
+        if people is not None:
+            change.compare("people", list(row.people or ()), people, {"people": people})
+        if point is not None:
+            before = {"latitude": row.latitude, "longitude": row.longitude, "accuracyMeters": row.accuracy_m}
+            after = {
+                "latitude": point.latitude,
+                "longitude": point.longitude,
+                "accuracyMeters": point.accuracy_meters,
+            }
+            # The place's flags are the new point's; the others (clock skew, late sync) stay.
+            flags = [f for f in row.flags or () if f not in _LOCATION_FLAGS] + authenticity_flags(
+                recorded_at=None, received_at=now_utc(), accuracy=point.accuracy_meters, mocked=point.mocked
+            )
+            change.compare(
+                "location",
+                before,
+                after,
+                {
+                    "latitude": point.latitude,
+                    "longitude": point.longitude,
+                    "accuracy_m": point.accuracy_meters,
+                    "h3_cell": fine_cell(point.latitude, point.longitude),
+                    "flags": flags,
+                },
+            )
+        return change
+
+    return await corrections.correct(
+        ctx, CORRECTED, input, reason or "", load, diff, lambda result_id: _replayed(ctx, result_id)
+    )
+
+
 async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], note: str | None) -> Any:
     """The conditional update and its history row; CONFLICT when another change won the race."""
     async with ctx.db() as session:
@@ -219,15 +326,7 @@ async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], 
 
 
 def _stale(ctx: Context, given: int, current: int) -> None:
-    fail(
-        ctx.lang,
-        ("expectedVersion",),
-        "stale_version",
-        "CONFLICT",
-        current_version=current,
-        given=given,
-        current=current,
-    )
+    corrections.stale(ctx, given, current)
 
 
 async def _change_at(ctx: Context, incident_id: int, version: int) -> Any:
@@ -283,21 +382,7 @@ def _officer_ids(problems: Collector, values: Sequence[str]) -> list[int]:
 
 async def _incident_ref(ctx: Context, problems: Collector, input: Any) -> tuple[int | None, tuple[str, ...]]:
     """The incident an update names, by global ID or by the client id it was reported with."""
-    if (input.incident_id is None) == (input.incident_client_id is None):
-        problems.add(("incidentId",), "one_of", other="incidentClientId")
-        return None, ("incidentId",)
-    if input.incident_id is not None:
-        key = int_key(input.incident_id, ENTITY)
-        if key is None:
-            problems.add(("incidentId",), "bad_id", kind=ENTITY)
-        return key, ("incidentId",)
-    path = ("incidentClientId",)
-    async with ctx.db() as session:
-        found = await client_repo.find(session, input.incident_client_id)
-    if found is None or found.result_type != ENTITY or found.kind != KIND_REPORT or found.result_id is None:
-        problems.add(path, "not_found", "NOT_FOUND", kind="incident")
-        return None, path
-    return found.result_id, path
+    return await references.record_key(ctx, problems, NAMED, input.incident_id, input.incident_client_id)
 
 
 async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[str, ...]) -> Any:
@@ -391,6 +476,12 @@ async def visible_incidents(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
     }
 
 
+async def incidents_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """Incidents of follow-up actions the viewer already sees (resolvers.policy.sees_follow_up)."""
+    async with ctx.db() as session:
+        return await repo.incidents_by_ids(session, ids)
+
+
 async def current_incident(ctx: Context, input: Any) -> Any | None:
     """The incident an update named, as it is now (for the payload of a CONFLICT)."""
     incident_id, _ = await _incident_ref(ctx, Collector(ctx.lang), input)
@@ -445,6 +536,12 @@ async def status_history(ctx: Context, incident_ids: Sequence[int]) -> dict[int,
         return await repo.status_changes_for(session, incident_ids)
 
 
+async def corrections_of(ctx: Context, incident_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Each incident's corrections, oldest first."""
+    async with ctx.db() as session:
+        return await correction_repo.corrections_for(session, correction_repo.INCIDENTS, incident_ids)
+
+
 def effective_sensitive(row: Any) -> bool:
     return policy.is_sensitive(row.category, row.sensitive)
 
@@ -453,14 +550,35 @@ def details_hidden(viewer: Any, row: Any) -> bool:
     return viewer is None or not policy.sees_sensitive_details(viewer, row)
 
 
+def categories_before(corrections: Sequence[Any]) -> list[str]:
+    """The categories an incident had before its corrections changed them."""
+    return [c.changes["category"]["before"] for c in corrections if "category" in c.changes]
+
+
+def read_history(ctx: Context, row: Any, corrections: Sequence[Any]) -> bool:
+    """Whether the viewer may read the details of an incident's corrections (resolvers.disclosure); a
+    permitted read of those of an incident that is or was sensitive is audited like a read of its
+    details."""
+    before = categories_before(corrections)
+    if disclosure.for_viewer(ctx.viewer).incident_history_generalised(row, before):
+        return False
+    if effective_sensitive(row) or any(policy.is_sensitive(c, row.sensitive) for c in before):
+        _audit_read(ctx, row)
+    return True
+
+
+def _audit_read(ctx: Context, row: Any) -> None:
+    seen = ctx.loader("incidents.sensitive_reads", lambda _ctx: set())
+    if row.id not in seen:
+        seen.add(row.id)
+        audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
+
+
 def read_details(ctx: Context, row: Any) -> bool:
     """Whether the viewer may read this incident's details; a permitted read of a sensitive incident is
     audited (once per incident per request)."""
     if details_hidden(ctx.viewer, row):
         return False
     if effective_sensitive(row):
-        seen = ctx.loader("incidents.sensitive_reads", lambda _ctx: set())
-        if row.id not in seen:
-            seen.add(row.id)
-            audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
+        _audit_read(ctx, row)
     return True

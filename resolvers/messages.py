@@ -312,6 +312,108 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "يجب ألا تتجاوز مدة {field} {high}.",
         "ku": "{field} نابێت لە {high} زیاتر بێت.",
     },
+    # --- corrections, follow-up actions of incidents, and the officer's own sign-ins (issue 14) ---
+    "nothing_to_correct": {
+        "en": "Give at least one of {fields} to correct.",
+        "ar": "حدّد واحداً على الأقل مما يُراد تصحيحه: {fields}.",
+        "ku": "لانیکەم یەکێک لەمانە بۆ ڕاستکردنەوە دیاری بکە: {fields}.",
+    },
+    "already_recorded": {
+        "en": "{field} is already recorded so: nothing to correct.",
+        "ar": "{field} مسجّل هكذا بالفعل: لا شيء لتصحيحه.",
+        "ku": "{field} پێشتر بەم شێوەیە تۆمارکراوە: هیچ شتێک بۆ ڕاستکردنەوە نییە.",
+    },
+    "may_not_correct_incident": {
+        "en": "{field}: only the officers who reported it or are assigned to it, the station's commander and "
+        "administrators may correct an incident.",
+        "ar": "{field}: لا يصحّح البلاغ إلا من أبلغ عنه أو كُلّف به، أو آمر المركز، أو المدراء.",
+        "ku": "{field}: تەنها ئەو ئەفسەرانەی ڕاپۆرتیان کردووە یان بۆی دیاریکراون، فەرماندەی بنکە و "
+        "بەڕێوەبەران دەتوانن ڕووداوێک ڕاست بکەنەوە.",
+    },
+    "may_not_unmark_sensitive": {
+        "en": "{field}: only the station's commander and administrators may make an incident no longer "
+        "sensitive.",
+        "ar": "{field}: لا يرفع صفة الحساسية عن البلاغ إلا آمر المركز أو المدراء.",
+        "ku": "{field}: تەنها فەرماندەی بنکە و بەڕێوەبەران دەتوانن هەستیاری لەسەر ڕووداوێک لاببەن.",
+    },
+    "always_sensitive": {
+        "en": "{field}: a {category} incident is always sensitive.",
+        "ar": "{field}: البلاغ من نوع {category} حساس دائماً.",
+        "ku": "{field}: ڕووداوی {category} هەمیشە هەستیارە.",
+    },
+    "may_not_correct_engagement": {
+        "en": "{field}: only the officer who held it, the station's commander and administrators may correct "
+        "an engagement.",
+        "ar": "{field}: لا يصحّح النشاط إلا المنتسب الذي أقامه، أو آمر المركز، أو المدراء.",
+        "ku": "{field}: تەنها ئەو ئەفسەرەی چالاکییەکەی ئەنجامداوە، فەرماندەی بنکە و بەڕێوەبەران دەتوانن "
+        "ڕاستی بکەنەوە.",
+    },
+    "may_not_add_follow_up": {
+        "en": "{field}: only the people on this sensitive incident's case may add actions to it.",
+        "ar": "{field}: لا يضيف إجراءات إلى هذا البلاغ الحساس إلا المعنيون بقضيته.",
+        "ku": "{field}: تەنها ئەو کەسانەی لەسەر دۆسیەی ئەم ڕووداوە هەستیارەن دەتوانن کاری بۆ زیاد بکەن.",
+    },
+    "exactly_one_of": {
+        "en": "Give exactly one of {fields}.",
+        "ar": "حدّد واحداً فقط من: {fields}.",
+        "ku": "تەنها یەکێک لەمانە دیاری بکە: {fields}.",
+    },
+    "action_of_incident": {
+        "en": "This follow-up action belongs to an incident, not an engagement: select `subject` instead.",
+        "ar": "هذا الإجراء تابع لبلاغ وليس لنشاط: اختر `subject` بدلاً من ذلك.",
+        "ku": "ئەم کارە سەر بە ڕووداوێکە نەک چالاکییەک: لە جیاتی ئەوە `subject` هەڵبژێرە.",
+    },
+    "wrong_current_password": {
+        "en": "{field} is not your current password.",
+        "ar": "{field} ليست كلمة مرورك الحالية.",
+        "ku": "{field} وشەی نهێنیی ئێستای تۆ نییە.",
+    },
+    "password_same": {
+        "en": "{field} must differ from the current password.",
+        "ar": "يجب أن تختلف {field} عن كلمة المرور الحالية.",
+        "ku": "{field} دەبێت جیاواز بێت لە وشەی نهێنیی ئێستا.",
+    },
+    "password_too_short": {
+        "en": "{field} needs at least {low} characters.",
+        "ar": "يجب أن تتكون {field} من {low} حرفاً على الأقل.",
+        "ku": "{field} پێویستی بە لانیکەم {low} پیت هەیە.",
+    },
+    "password_too_long": {
+        "en": "{field} may have at most {high} characters.",
+        "ar": "يجب ألا تتجاوز {field} {high} حرفاً.",
+        "ku": "{field} نابێت لە {high} پیت زیاتر بێت.",
+    },
+    "password_spaces": {
+        "en": "{field} may not start or end with spaces.",
+        "ar": "يجب ألا تبدأ {field} أو تنتهي بمسافة.",
+        "ku": "{field} نابێت بە بۆشایی دەست پێبکات یان کۆتایی بێت.",
+    },
+    "password_common": {
+        "en": "{field} is one of the most common passwords: choose another.",
+        "ar": "{field} من أكثر كلمات المرور شيوعاً: اختر غيرها.",
+        "ku": "{field} یەکێکە لە باوترین وشە نهێنییەکان: یەکێکی تر هەڵبژێرە.",
+    },
+    "password_predictable": {
+        "en": "{field} is repeated or sequential characters or a keyboard run: choose another.",
+        "ar": "{field} أحرف مكررة أو متتالية أو صف من لوحة المفاتيح: اختر غيرها.",
+        "ku": "{field} پیتی دووبارە یان یەک لە دوای یەک یان ڕیزێکی تەختەکلیلە: یەکێکی تر هەڵبژێرە.",
+    },
+    "password_padded": {
+        "en": "{field} is a common or predictable password with a few characters added: choose another.",
+        "ar": "{field} كلمة مرور شائعة أو متوقعة أضيفت إليها بضعة أحرف: اختر غيرها.",
+        "ku": "{field} وشەیەکی نهێنیی باو یان پێشبینیکراوە کە چەند پیتێکی بۆ زیادکراوە: یەکێکی تر هەڵبژێرە.",
+    },
+    "password_context": {
+        "en": "{field} is built on your badge number, your name or the service's name: choose another.",
+        "ar": "{field} مبنية على رقم شارتك أو اسمك أو اسم الخدمة: اختر غيرها.",
+        "ku": "{field} لەسەر ژمارەی باجەکەت، ناوەکەت یان ناوی خزمەتگوزارییەکە دروستکراوە: یەکێکی تر "
+        "هەڵبژێرە.",
+    },
+    "password_throttled": {
+        "en": "Too many wrong current passwords. Try again in {seconds} seconds.",
+        "ar": "أُدخلت كلمة المرور الحالية خطأً مرات كثيرة. حاول مرة أخرى بعد {seconds} ثانية.",
+        "ku": "وشەی نهێنیی ئێستا زۆر جار هەڵە نووسراوە. دوای {seconds} چرکە دووبارە هەوڵ بدەرەوە.",
+    },
 }
 
 

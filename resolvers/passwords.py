@@ -6,7 +6,8 @@ New passwords follow NIST SP 800-63B-4 (section 3.1.1.2): a password that is the
 against a blocklist of commonly used, expected or compromised values: the common passwords of
 `common_passwords.txt`, passwords made of repeated or sequential characters or a keyboard run, a common
 password with a few predictable characters around it, and the context (the service's name, the badge
-number, the officer's name). Checked wherever a password is set: `markaz users add` and `reset-password`.
+number, the officer's name). Checked wherever a password is set: `markaz users add` and `reset-password`,
+and an officer's own `changePassword`.
 """
 
 from __future__ import annotations
@@ -106,28 +107,47 @@ def _core(text: str) -> tuple[str, str]:
     return found.group(1).translate(_LEET), text[: found.start(1)] + text[found.end(1) :]
 
 
+# Why a new password is refused, by the code `password_refusal` gives (resolvers/messages.py has the same
+# reasons for people, as `password_<code>`, in the three languages).
+REFUSALS = {
+    "too_short": f"a password needs at least {MIN_LENGTH} characters",
+    "too_long": f"a password has at most {MAX_LENGTH} characters",
+    "spaces": "a password may not start or end with spaces",
+    "common": "this password is one of the most common passwords",
+    "predictable": "this password is repeated or sequential characters or a keyboard run",
+    "padded": "this password is a common or predictable password with a few characters added",
+    "context": "this password is built on the badge number, the name or the service's name",
+}
+
+
 def password_problem(password: str, context: Iterable[str] = ()) -> str | None:
     """Why a new password is refused, or None. `context`: the badge number, the officer's name."""
+    code = password_refusal(password, context)
+    return None if code is None else REFUSALS[code]
+
+
+def password_refusal(password: str, context: Iterable[str] = ()) -> str | None:
+    """The code (a key of REFUSALS) of why a new password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"a password needs at least {MIN_LENGTH} characters"
+        return "too_short"
     if len(password) > MAX_LENGTH:
-        return f"a password has at most {MAX_LENGTH} characters"
+        return "too_long"
     if password.strip() != password or not password.strip():
-        return "a password may not start or end with spaces"
+        return "spaces"
     text = unicodedata.normalize("NFKC", password).casefold()
     common = common_passwords()
     if text in common or text.translate(_LEET) in common:
-        return "this password is one of the most common passwords"
+        return "common"
     if predictable(text):
-        return "this password is repeated or sequential characters or a keyboard run"
+        return "predictable"
     core, rest = _core(text)
     if (core in common or predictable(core)) and (2 * len(core) >= len(text) or predictable(rest)):
-        return "this password is a common or predictable password with a few characters added"
+        return "padded"
     words = {w.casefold() for part in (*context, *SERVICE_WORDS) for w in re.split(r"\W+", part)}
     words |= {unicodedata.normalize("NFKC", part).casefold().strip() for part in context}
     left = text
     for word in sorted((w for w in words if len(w) >= 3), key=len, reverse=True):
         left = left.replace(word, "")
     if left != text and (2 * len(left) <= len(text) or predictable(left)):
-        return "this password is built on the badge number, the name or the service's name"
+        return "context"
     return None

@@ -167,6 +167,67 @@ def may_update_follow_up(viewer: Viewer, action: Any) -> bool:
     return False
 
 
+def may_correct_incident(viewer: Viewer, incident: Any) -> bool:
+    """Correcting an incident (its description, category, people, place) is for the people on its case:
+    who reported it, the officers assigned to it, the commander of its station, admins. The same rule for
+    every incident, sensitive or not: a correction rewrites what the station reported, so it is for those
+    who answer for the report. Supervisors, who oversee many stations' cases, and the station's other
+    officers may not (they may see it; they are answered FORBIDDEN). Whoever may not see the station's
+    records at all is answered NOT_FOUND before this is asked."""
+    return on_incident_case(viewer, incident)
+
+
+def may_unmark_sensitive(viewer: Viewer, incident: Any) -> bool:
+    """Lowering an incident's sensitivity (a correction's `sensitive: false`, once it is out of a sensitive
+    category) is for the commander of its station and admins: it opens its details to the station's
+    officers and its supervisors, so the officer who reported it does not decide it alone."""
+    return viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == incident.station_id)
+
+
+def may_correct_engagement(viewer: Viewer, engagement: Any) -> bool:
+    """Correcting an engagement (attendees, topics, notes) is for the officer who held it, the commander
+    of its station and admins: the people on its case, for every kind of engagement."""
+    return on_engagement_case(viewer, engagement)
+
+
+def may_add_follow_up(viewer: Viewer, record: Any, *, incident: bool) -> bool:
+    """Adding a follow-up action to a record the viewer may write (its station is in their scope): to an
+    engagement, anyone who may; to a sensitive incident, only the people on its case (what the action
+    says to do may tell the case)."""
+    if incident:
+        return sees_sensitive_details(viewer, record)
+    return True
+
+
+def sees_follow_up(viewer: Viewer, action: Any) -> bool:
+    """A follow-up action: its owner, and whoever may see its station's records; an action of a sensitive
+    incident only its owner and the people on the incident's case."""
+    if viewer.officer_id == action.owner_id:
+        return True
+    if not can_access_station(viewer, action.station_id, action.station_governorate):
+        return False
+    if action.incident_id is None or not is_sensitive(action.incident_category, action.incident_sensitive):
+        return True
+    return on_incident_case(viewer, _IncidentCase.of_action(action))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _IncidentCase:
+    """The fields `on_incident_case` reads, of the incident an action belongs to."""
+
+    station_id: int
+    reported_by_id: int | None
+    assigned_officer_ids: tuple[int, ...]
+
+    @classmethod
+    def of_action(cls, action: Any) -> _IncidentCase:
+        return cls(
+            action.station_id,
+            action.incident_reported_by_id,
+            tuple(action.incident_assigned_officer_ids or ()),
+        )
+
+
 def require_admin(viewer: Viewer | None) -> Viewer:
     viewer = require_officer(viewer)
     if viewer.role != ADMIN:

@@ -73,7 +73,7 @@ async def apply_batch(ctx: Context, entries: list[Entry]) -> list[Outcome]:
 # such a write fail in the database (the checks make that unexpected: a timeout, a deadlock), the
 # transaction is aborted; the batch then goes back to its own savepoint and is applied again, every
 # entry in a savepoint, so the answers are the same as if it had been applied that way from the start.
-LEAN = frozenset({"reportIncident", "logEngagement"})
+LEAN = frozenset({"reportIncident", "logEngagement", "addFollowUpAction"})
 
 
 class _Restart(Exception):

@@ -1,14 +1,15 @@
-"""Community engagements: logEngagement, updateFollowUpAction, the `engagements` and `followUpActions`
-lists, and the Engagement and FollowUpAction nodes."""
+"""Community engagements: logEngagement, correctEngagement, addFollowUpAction, updateFollowUpAction, the
+`engagements` and `followUpActions` lists, and the Engagement and FollowUpAction nodes."""
 
 from __future__ import annotations
 
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Union
 
 import strawberry
+from graphql import GraphQLError
 
 from resolvers import disclosure
 from resolvers import engagements as logic
@@ -17,6 +18,7 @@ from resolvers.errors import InputError
 from resolvers.messages import message
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
+from schema.incidents import Incident
 from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
 from schema.officers import Officer
@@ -55,6 +57,12 @@ class FollowUpStatus(enum.Enum):
     CANCELLED = strawberry.enum_value("CANCELLED", description="Dropped, no longer needed.")
 
 
+@strawberry.enum(description="What a follow-up action belongs to.")
+class FollowUpSubjectKind(enum.Enum):
+    ENGAGEMENT = strawberry.enum_value("ENGAGEMENT", description="Promised at an engagement.")
+    INCIDENT = strawberry.enum_value("INCIDENT", description="Added for an incident.")
+
+
 async def _officer(info: strawberry.Info[Context], officer_id: int | None) -> Officer | None:
     if officer_id is None:
         return None
@@ -69,11 +77,21 @@ class Attendees:
     youth: int = strawberry.field(description="Of them, young people.")
 
 
+FollowUpSubject = Annotated[
+    Union["Engagement", Incident],
+    strawberry.union("FollowUpSubject", description="The record a follow-up action belongs to."),
+]
+
+
 @strawberry.type(
-    description="An action promised at an engagement, with an owner and a due date: the "
-    "issue-then-action loop."
+    description="An action promised at an engagement or added for an incident, with an owner and a due "
+    "date: the issue-then-action loop."
 )
 class FollowUpAction(Node):
+    client_id: uuid.UUID | None = strawberry.field(
+        description="The id the device made when it added the action (addFollowUpAction); null for "
+        "actions promised in logEngagement."
+    )
     description: str = strawberry.field(description="What was promised.")
     due_on: date | None = strawberry.field(description="When it is due, a day at the station.")
     status: FollowUpStatus = strawberry.field(description="Where it stands.")
@@ -81,17 +99,20 @@ class FollowUpAction(Node):
         description="Past its due date (at the station) and still OPEN or IN_PROGRESS."
     )
     updated_at: datetime = strawberry.field(description="When it was promised or its status last changed.")
+    subject_kind: FollowUpSubjectKind = strawberry.field(description="What it belongs to.")
     row: strawberry.Private[Any]
 
     @classmethod
     def from_row(cls, row: Any) -> FollowUpAction:
         return cls(
             id=strawberry.ID(to_global_id("FollowUpAction", row.id)),
+            client_id=row.client_id,
             description=row.description,
             due_on=row.due_on,
             status=FollowUpStatus(row.status),
             overdue=bool(row.overdue),
             updated_at=row.updated_at,
+            subject_kind=FollowUpSubjectKind.INCIDENT if row.incident_id else FollowUpSubjectKind.ENGAGEMENT,
             row=row,
         )
 
@@ -99,10 +120,26 @@ class FollowUpAction(Node):
     async def owner(self, info: strawberry.Info[Context]) -> Officer | None:
         return await _officer(info, self.row.owner_id)
 
-    @strawberry.field(description="The engagement where it was promised.")
+    @strawberry.field(
+        description="The engagement where it was promised; an error for an action of an incident.",
+        deprecation_reason="An action may belong to an incident: use `subject`. Lists give actions of "
+        "incidents only when `filter.subjects` asks for them.",
+    )
     async def engagement(self, info: strawberry.Info[Context]) -> Engagement:
+        if self.row.engagement_id is None:
+            raise GraphQLError(
+                message("action_of_incident", info.context.lang), extensions={"code": "ACTION_OF_INCIDENT"}
+            )
         loader = loaders.engagement(info.context)
         return Engagement.from_row(await loader.load(self.row.engagement_id), info.context.viewer)
+
+    @strawberry.field(description="The engagement or incident it belongs to.")
+    async def subject(self, info: strawberry.Info[Context]) -> FollowUpSubject:
+        ctx = info.context
+        if self.row.engagement_id is not None:
+            return Engagement.from_row(await loaders.engagement(ctx).load(self.row.engagement_id), ctx.viewer)
+        # Whoever sees the action may see its incident (policy.sees_follow_up): its details as theirs.
+        return Incident.from_row(await loaders.action_incident(ctx).load(self.row.incident_id), ctx.viewer)
 
 
 @strawberry.type(
@@ -142,6 +179,7 @@ class Engagement(Node):
     flags: list[RecordFlag] = strawberry.field(
         description="What to check before trusting its time and place."
     )
+    version: int = strawberry.field(description="Bumped by every correction: send it as `expectedVersion`.")
     row: strawberry.Private[Any]
 
     @classmethod
@@ -170,6 +208,7 @@ class Engagement(Node):
             recorded_at=when(row.recorded_at),
             received_at=when(row.received_at),  # type: ignore[arg-type]
             flags=[RecordFlag(f) for f in row.flags],
+            version=row.version,
             row=row,
         )
 
@@ -197,6 +236,76 @@ class Engagement(Node):
     @strawberry.field(description="The officer who logged it.")
     async def logged_by(self, info: strawberry.Info[Context]) -> Officer | None:
         return await _officer(info, self.row.officer_id)
+
+    @strawberry.field(
+        description="Every correction, oldest first (see EngagementCorrection for who sees what)."
+    )
+    async def corrections(self, info: strawberry.Info[Context]) -> list[EngagementCorrection]:
+        rows = await loaders.engagement_corrections(info.context).load(self.row.id)
+        return [EngagementCorrection.from_row(c, hidden=self.generalised) for c in rows]
+
+
+@strawberry.enum(description="A field of an engagement that a correction changed.")
+class EngagementField(enum.Enum):
+    ATTENDEES = "attendees"
+    TOPICS = "topics"
+    NOTES = "notes"
+
+
+def _attendees(value: dict[str, int] | None) -> Attendees | None:
+    return (
+        None if value is None else Attendees(total=value["total"], women=value["women"], youth=value["youth"])
+    )
+
+
+@strawberry.type(
+    description="A correction of an engagement: which fields it changed, from what to what, who made it, "
+    "when and why. Of a household engagement whose case you are not on, the notes before and after and "
+    "the reason are null and the time is its day (docs/privacy.md). Fields not changed are null."
+)
+class EngagementCorrection:
+    version: int = strawberry.field(description="The engagement's version this correction made.")
+    corrected_at: datetime = strawberry.field(
+        description="When the server recorded it (its day when the engagement is generalised)."
+    )
+    reason: str | None = strawberry.field(
+        description="Why it was corrected; null when the engagement is generalised."
+    )
+    fields: list[EngagementField] = strawberry.field(description="The fields it changed.")
+    attendees_before: Attendees | None = strawberry.field(description="The attendee counts before.")
+    attendees_after: Attendees | None = strawberry.field(description="The attendee counts after.")
+    topics_before: list[str] | None = strawberry.field(description="The topics before.")
+    topics_after: list[str] | None = strawberry.field(description="The topics after.")
+    notes_before: str | None = strawberry.field(
+        description="The notes before (null too when there were none)."
+    )
+    notes_after: str | None = strawberry.field(description="The notes after (null too when cleared).")
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any, hidden: bool) -> EngagementCorrection:
+        changes = row.changes
+
+        def side(field: str, part: str) -> Any:
+            return changes[field][part] if field in changes else None
+
+        return cls(
+            version=row.version,
+            corrected_at=disclosure.times(hidden)(row.corrected_at),  # type: ignore[arg-type]
+            reason=None if hidden else row.reason,
+            fields=[f for f in EngagementField if f.value in changes],
+            attendees_before=_attendees(side("attendees", "before")),
+            attendees_after=_attendees(side("attendees", "after")),
+            topics_before=side("topics", "before"),
+            topics_after=side("topics", "after"),
+            notes_before=None if hidden else side("notes", "before"),
+            notes_after=None if hidden else side("notes", "after"),
+            row=row,
+        )
+
+    @strawberry.field(description="Who made it; null when you may not see that officer.")
+    async def corrected_by(self, info: strawberry.Info[Context]) -> Officer | None:
+        return await _officer(info, self.row.corrected_by_id)
 
 
 @strawberry.input(description="How many people took part; women and youth are part of the total.")
@@ -257,29 +366,107 @@ class LogEngagementInput:
 
 
 @strawberry.input(
+    description="Correct an engagement logged with a mistake: give the fields to change (at least one) "
+    "and why. Name it by `engagementId` or `engagementClientId` (exactly one). Only the officer who held "
+    "it, the station's commander and admins may correct it."
+)
+class CorrectEngagementInput:
+    client_id: uuid.UUID = strawberry.field(
+        description="Made on the device, once per correction; sending it again changes nothing."
+    )
+    engagement_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The engagement's global ID."
+    )
+    engagement_client_id: uuid.UUID | None = strawberry.field(
+        default=None, description="The clientId it was logged with (works before the phone knows its id)."
+    )
+    expected_version: int = strawberry.field(
+        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT."
+    )
+    reason: str = strawberry.field(description="Why it is corrected, 1 to 1000 characters.")
+    attendees: AttendeesInput | None = strawberry.field(
+        default=None,
+        description="How many took part, all three counts (women and youth 0 when not given); null: "
+        "unchanged.",
+    )
+    topics: list[str] | None = strawberry.field(
+        default=None,
+        description="All the topics (at most 30, each 1 to 200 characters; [] for none); null: unchanged.",
+    )
+    notes: str | None = strawberry.field(
+        default=None, description='The notes, at most 4000 characters ("" clears them); null: unchanged.'
+    )
+
+
+@strawberry.input(
+    description="Add a follow-up action to an engagement or an incident: name it by exactly one of "
+    "`engagementId`, `engagementClientId`, `incidentId` and `incidentClientId`. To a sensitive incident, "
+    "only the people on its case may add one."
+)
+class AddFollowUpActionInput:
+    client_id: uuid.UUID = strawberry.field(
+        description="Made on the device, once per action; sending it again adds nothing. "
+        "updateFollowUpAction may name the action by it."
+    )
+    engagement_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The engagement's global ID."
+    )
+    engagement_client_id: uuid.UUID | None = strawberry.field(
+        default=None, description="The clientId the engagement was logged with."
+    )
+    incident_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The incident's global ID."
+    )
+    incident_client_id: uuid.UUID | None = strawberry.field(
+        default=None, description="The clientId the incident was reported with."
+    )
+    description: str = strawberry.field(description="What is to be done, 1 to 1000 characters.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Who is to do it: an active officer of the record's station; default you, when of "
+        "that station.",
+    )
+    due_on: date | None = strawberry.field(
+        default=None, description="When it is due: not before the record's day, at most two years ahead."
+    )
+
+
+@strawberry.input(
     description="Change a follow-up action's status: its owner, the station's commander, "
-    "supervisors over the station, or administrators."
+    "supervisors over the station, or administrators. Name it by `followUpActionId` or "
+    "`followUpActionClientId` (exactly one)."
 )
 class UpdateFollowUpActionInput:
     client_id: uuid.UUID | None = strawberry.field(
         default=None, description="Made on the device; sending it again changes nothing."
     )
-    follow_up_action_id: strawberry.ID = strawberry.field(description="The action.")
+    follow_up_action_id: strawberry.ID | None = strawberry.field(default=None, description="The action.")
+    follow_up_action_client_id: uuid.UUID | None = strawberry.field(
+        default=None,
+        description="The clientId it was added with by addFollowUpAction (works before the phone knows "
+        "its id).",
+    )
     status: FollowUpStatus = strawberry.field(description="The new status; the current one changes nothing.")
     note: str | None = strawberry.field(
         default=None, description="Why, or what was done, at most 2000 characters (kept in the audit log)."
     )
 
 
-@strawberry.type(description="The result of logging an engagement.")
+@strawberry.type(description="The result of logging or correcting an engagement.")
 class EngagementPayload:
     engagement: Engagement | None = strawberry.field(
-        description="The engagement as stored; null when there are errors."
+        description="The engagement as stored; null when there are errors (on a CONFLICT of a correction's "
+        "`expectedVersion`, the current one)."
     )
-    errors: list[UserError] = strawberry.field(description="Why nothing was logged; empty on success.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was done; empty on success.")
+    current_version: int | None = strawberry.field(
+        default=None,
+        description="The engagement's version now: after a CONFLICT, reload and send this as "
+        "expectedVersion.",
+    )
 
 
-@strawberry.type(description="The result of changing a follow-up action.")
+@strawberry.type(description="The result of adding or changing a follow-up action.")
 class FollowUpActionPayload:
     follow_up_action: FollowUpAction | None = strawberry.field(
         description="The action as stored; null when there are errors."
@@ -307,7 +494,12 @@ class FollowUpActionFilter:
         default=None, description="True: only overdue ones; false: only those not overdue."
     )
     station_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Promised at engagements of this station."
+        default=None, description="Of engagements or incidents of this station."
+    )
+    subjects: list[FollowUpSubjectKind] | None = strawberry.field(
+        default_factory=lambda: [FollowUpSubjectKind.ENGAGEMENT],
+        description="Actions of engagements, of incidents, or both; null as the default: of engagements "
+        "only (`FollowUpAction.engagement` is an error for an action of an incident).",
     )
 
 
@@ -388,6 +580,7 @@ def _action_filter(given: FollowUpActionFilter | None, lang: str) -> dict[str, A
         "station_id": int_key(given.station_id, "filter.stationId", lang, "Station")
         if given.station_id
         else None,
+        "subjects": [k.value for k in given.subjects or (FollowUpSubjectKind.ENGAGEMENT,)],
     }
 
 
@@ -460,6 +653,38 @@ class EngagementMutation:
         applied, errors, _ = await run(ctx, lambda: logic.log_engagement(ctx, input))
         return EngagementPayload(
             engagement=Engagement.from_row(applied.row, ctx.viewer) if applied else None, errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Correct an engagement's attendees, topics or notes, if it is still at "
+        "`expectedVersion`; its `corrections` keep who changed what, when and why."
+    )
+    async def correct_engagement(
+        self, info: strawberry.Info[Context], input: CorrectEngagementInput
+    ) -> EngagementPayload:
+        ctx = info.context
+        applied, errors, failure = await run(ctx, lambda: logic.correct_engagement(ctx, input))
+        current = None
+        if failure is not None and failure.current_version is not None:
+            current = await logic.current_engagement(ctx, input)
+        row = applied.row if applied else current
+        return EngagementPayload(
+            engagement=Engagement.from_row(row, ctx.viewer) if row is not None else None,
+            current_version=row.version if row is not None else None,
+            errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Add a follow-up action to an engagement or an incident; the same `clientId` again "
+        "returns the same action."
+    )
+    async def add_follow_up_action(
+        self, info: strawberry.Info[Context], input: AddFollowUpActionInput
+    ) -> FollowUpActionPayload:
+        ctx = info.context
+        applied, errors, _ = await run(ctx, lambda: logic.add_follow_up_action(ctx, input))
+        return FollowUpActionPayload(
+            follow_up_action=FollowUpAction.from_row(applied.row) if applied else None, errors=errors
         )
 
     @strawberry.mutation(description="Change a follow-up action's status.")

@@ -1,12 +1,13 @@
-"""Incidents: reportIncident, updateIncidentStatus, assignIncident, the `incidents` list and the Incident
-type, whose sensitive details only some viewers see (resolvers.policy decides who)."""
+"""Incidents: reportIncident, updateIncidentStatus, assignIncident, correctIncident, the `incidents` list
+and the Incident type, whose sensitive details (and corrections) only some viewers see (resolvers.policy
+decides who)."""
 
 from __future__ import annotations
 
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -21,6 +22,9 @@ from schema.mutations import run
 from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_cursor, time_cursor, to_global_id
 from schema.officers import Gender, Officer
 from schema.stations import Station
+
+if TYPE_CHECKING:
+    from schema.engagements import FollowUpAction
 
 
 @strawberry.enum(description="What kind of incident it is; three kinds are always sensitive.")
@@ -69,6 +73,16 @@ class Person:
     phone: str | None = strawberry.field(description="Phone number, when given.")
 
 
+def _person(p: dict[str, Any]) -> Person:
+    return Person(
+        name=p["name"],
+        role=PersonRole(p["role"]),
+        age=p.get("age"),
+        gender=Gender(p["gender"]) if p.get("gender") else None,
+        phone=p.get("phone"),
+    )
+
+
 async def _officer(info: strawberry.Info[Context], officer_id: int | None) -> Officer | None:
     if officer_id is None:
         return None
@@ -94,6 +108,101 @@ class IncidentStatusChange:
     @strawberry.field(description="Who made the change; null when you may not see that officer.")
     async def changed_by(self, info: strawberry.Info[Context]) -> Officer | None:
         return await _officer(info, self.row.changed_by_id)
+
+
+@strawberry.enum(description="A field of an incident that a correction changed.")
+class IncidentField(enum.Enum):
+    DESCRIPTION = "description"
+    CATEGORY = "category"
+    PEOPLE = "people"
+    LOCATION = "location"
+    SENSITIVE = "sensitive"
+
+
+def _point(value: dict[str, Any] | None, generalised: bool) -> GeoPoint | None:
+    if value is None:
+        return None
+    latitude, longitude = value["latitude"], value["longitude"]
+    if generalised:
+        latitude, longitude = disclosure.coarse_point(latitude, longitude)
+    return GeoPoint(latitude=latitude, longitude=longitude)
+
+
+@strawberry.type(
+    description="A correction of an incident: which fields it changed, from what to what, who made it, "
+    "when and why. Of an incident that is (or was, before a correction) sensitive, only the people on its "
+    "case see the values, the reason and the exact time; anyone else sees which fields changed, the "
+    "version, the officer, the day, and a changed place as its resolution-7 cell's centre "
+    "(docs/privacy.md). Fields not changed by this correction are null."
+)
+class IncidentCorrection:
+    version: int = strawberry.field(description="The incident's version this correction made.")
+    corrected_at: datetime = strawberry.field(
+        description="When the server recorded it (its day when the history's details are hidden)."
+    )
+    reason: str | None = strawberry.field(
+        description="Why it was corrected; null when the history's details are hidden from you."
+    )
+    fields: list[IncidentField] = strawberry.field(description="The fields it changed.")
+    details_hidden: bool = strawberry.field(
+        description="True when the values, the reason and the exact time are hidden from you."
+    )
+    description_before: str | None = strawberry.field(description="The description before.")
+    description_after: str | None = strawberry.field(description="The description after.")
+    category_before: IncidentCategory | None = strawberry.field(description="The category before.")
+    category_after: IncidentCategory | None = strawberry.field(description="The category after.")
+    people_before: list[Person] | None = strawberry.field(description="The people before.")
+    people_after: list[Person] | None = strawberry.field(description="The people after.")
+    location_before: GeoPoint | None = strawberry.field(
+        description="The place before (its resolution-7 cell's centre when the details are hidden)."
+    )
+    location_after: GeoPoint | None = strawberry.field(
+        description="The place after (its resolution-7 cell's centre when the details are hidden)."
+    )
+    sensitive_before: bool | None = strawberry.field(description="Whether it was marked sensitive before.")
+    sensitive_after: bool | None = strawberry.field(description="Whether it is marked sensitive after.")
+    row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any, hidden: bool) -> IncidentCorrection:
+        changes = row.changes
+
+        def side(field: str, part: str) -> Any:
+            return None if hidden or field not in changes else changes[field][part]
+
+        def people(part: str) -> list[Person] | None:
+            found = side("people", part)
+            return None if found is None else [_person(p) for p in found]
+
+        def category(part: str) -> IncidentCategory | None:
+            found = side("category", part)
+            return None if found is None else IncidentCategory(found)
+
+        def place(part: str) -> GeoPoint | None:
+            return _point(changes["location"][part] if "location" in changes else None, hidden)
+
+        return cls(
+            version=row.version,
+            corrected_at=disclosure.times(hidden)(row.corrected_at),  # type: ignore[arg-type]
+            reason=None if hidden else row.reason,
+            fields=[f for f in IncidentField if f.value in changes],
+            details_hidden=hidden,
+            description_before=side("description", "before"),
+            description_after=side("description", "after"),
+            category_before=category("before"),
+            category_after=category("after"),
+            people_before=people("before"),
+            people_after=people("after"),
+            location_before=place("before"),
+            location_after=place("after"),
+            sensitive_before=side("sensitive", "before"),
+            sensitive_after=side("sensitive", "after"),
+            row=row,
+        )
+
+    @strawberry.field(description="Who made it; null when you may not see that officer.")
+    async def corrected_by(self, info: strawberry.Info[Context]) -> Officer | None:
+        return await _officer(info, self.row.corrected_by_id)
 
 
 @strawberry.type(
@@ -185,16 +294,7 @@ class Incident(Node):
     def people(self, info: strawberry.Info[Context]) -> list[Person] | None:
         if not logic.read_details(info.context, self.row):
             return None
-        return [
-            Person(
-                name=p["name"],
-                role=PersonRole(p["role"]),
-                age=p.get("age"),
-                gender=Gender(p["gender"]) if p.get("gender") else None,
-                phone=p.get("phone"),
-            )
-            for p in self.row.people or ()
-        ]
+        return [_person(p) for p in self.row.people or ()]
 
     @strawberry.field(description="The station it belongs to.")
     async def station(self, info: strawberry.Info[Context]) -> Station:
@@ -227,6 +327,26 @@ class Incident(Node):
             )
             for c in changes
         ]
+
+    @strawberry.field(
+        description="Every correction, oldest first (see IncidentCorrection for who sees what)."
+    )
+    async def corrections(self, info: strawberry.Info[Context]) -> list[IncidentCorrection]:
+        rows = await loaders.incident_corrections(info.context).load(self.row.id)
+        shown = bool(rows) and logic.read_history(info.context, self.row, rows)
+        return [IncidentCorrection.from_row(c, hidden=not shown) for c in rows]
+
+    @strawberry.field(
+        description="Follow-up actions added for it, in the order they were added (of a sensitive "
+        "incident, only to the people on its case and each action's owner)."
+    )
+    async def follow_ups(
+        self, info: strawberry.Info[Context]
+    ) -> list[Annotated[FollowUpAction, strawberry.lazy("schema.engagements")]]:
+        from schema.engagements import FollowUpAction
+
+        rows = await loaders.incident_follow_ups(info.context).load(self.row.id)
+        return [FollowUpAction.from_row(r) for r in rows]
 
 
 @strawberry.input(description="Someone involved in an incident.")
@@ -304,6 +424,48 @@ class AssignIncidentInput:
     )
     client_id: uuid.UUID | None = strawberry.field(
         default=None, description="Made on the device; sending the same assignment again changes nothing."
+    )
+
+
+@strawberry.input(
+    description="Correct an incident sent with a mistake: give the fields to change (at least one) and "
+    "why. Name it by `incidentId` or `incidentClientId` (exactly one). Only the people on its case (who "
+    "reported it, those assigned to it, the station's commander, admins) may correct it."
+)
+class CorrectIncidentInput:
+    client_id: uuid.UUID = strawberry.field(
+        description="Made on the device, once per correction; sending it again changes nothing."
+    )
+    incident_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The incident's global ID."
+    )
+    incident_client_id: uuid.UUID | None = strawberry.field(
+        default=None, description="The clientId it was reported with (works before the phone knows its id)."
+    )
+    expected_version: int = strawberry.field(
+        description="The version you last saw; if it changed since, nothing happens and you get CONFLICT."
+    )
+    reason: str = strawberry.field(description="Why it is corrected, 1 to 1000 characters.")
+    description: str | None = strawberry.field(
+        default=None, description="What happened, 1 to 4000 characters; null: unchanged."
+    )
+    category: IncidentCategory | None = strawberry.field(
+        default=None,
+        description="The category; null: unchanged. DOMESTIC_VIOLENCE, CHILD_PROTECTION and JUVENILE mark "
+        "it sensitive (see `sensitive`).",
+    )
+    people: list[PersonInput] | None = strawberry.field(
+        default=None,
+        description="The people involved, all of them (at most 50; [] for none); null: unchanged.",
+    )
+    location: GeoPointInput | None = strawberry.field(
+        default=None, description="Where it happened; null: unchanged."
+    )
+    sensitive: bool | None = strawberry.field(
+        default=None,
+        description="Mark it sensitive (true), or no longer (false: only the station's commander and admins, "
+        "and not while its category is sensitive); null: unchanged. A correction into a sensitive category "
+        "marks it, and one out of it leaves it marked.",
     )
 
 
@@ -392,6 +554,16 @@ class IncidentMutation:
     ) -> IncidentPayload:
         ctx = info.context
         return await _payload(ctx, *await run(ctx, lambda: logic.update_incident_status(ctx, input)), input)
+
+    @strawberry.mutation(
+        description="Correct an incident's description, category, people or place, if it is still at "
+        "`expectedVersion`; its `corrections` keep who changed what, when and why."
+    )
+    async def correct_incident(
+        self, info: strawberry.Info[Context], input: CorrectIncidentInput
+    ) -> IncidentPayload:
+        ctx = info.context
+        return await _payload(ctx, *await run(ctx, lambda: logic.correct_incident(ctx, input)), input)
 
     @strawberry.mutation(
         description="Assign an incident to officers of its station, if it is still at `expectedVersion`."

@@ -72,3 +72,24 @@ def track_end(ctx: Context) -> DataLoader[int, Any]:
 def track(ctx: Context) -> DataLoader[int, Any]:
     """Each patrol's kept track as GeoJSON."""
     return _loader(ctx, "TrackByPatrolId", patrol_logic.kept_tracks)
+
+
+def incident_corrections(ctx: Context) -> DataLoader[int, Any]:
+    """Each incident's corrections, oldest first."""
+    return _loader(ctx, "CorrectionsByIncidentId", incident_logic.corrections_of, [])
+
+
+def engagement_corrections(ctx: Context) -> DataLoader[int, Any]:
+    """Each engagement's corrections, oldest first."""
+    return _loader(ctx, "CorrectionsByEngagementId", engagement_logic.corrections_of, [])
+
+
+def incident_follow_ups(ctx: Context) -> DataLoader[int, Any]:
+    """Each incident's follow-up actions that the viewer may see, in the order they were added."""
+    return _loader(ctx, "FollowUpsByIncidentId", engagement_logic.incident_follow_ups, [])
+
+
+def action_incident(ctx: Context) -> DataLoader[int, Any]:
+    """Incidents by id, of the follow-up actions the viewer already sees (shown as Incident.from_row
+    shows any incident: a sensitive one's details only to the people on its case)."""
+    return _loader(ctx, "IncidentOfActionById", incident_logic.incidents_by_ids)

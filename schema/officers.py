@@ -1,19 +1,24 @@
-"""Officers and sign-in: login, refreshSession, logout, me."""
+"""Officers and sign-in: login, refreshSession, logout, me; and an officer's own sign-ins: changePassword,
+mySessions, endSession."""
 
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from typing import Any
 
 import strawberry
 
-from resolvers import auth, officers
+from resolvers import auth, officers, sessions
 from resolvers import stations as station_logic
 from resolvers.atomic import applied_whole
 from resolvers.context import Context
+from resolvers.ids import parse_global_id
 from resolvers.mutation_errors import MutationFailed
+from resolvers.policy import require_officer
 from schema.common import UserError, user_errors
+from schema.mutations import run
 from schema.node import Node, to_global_id
 from schema.stations import Governorate, Station
 
@@ -123,12 +128,90 @@ def _failed(failure: MutationFailed) -> LoginPayload:
     )
 
 
+@strawberry.type(description="One sign-in of yours, on one device, from login until it ends or expires.")
+class SignInSession:
+    id: strawberry.ID = strawberry.field(description="Pass as `sessionId` to endSession.")
+    device_id: str | None = strawberry.field(
+        description="The device it was signed in on, as the app sent it (X-Device-Id); null when it sent "
+        "none."
+    )
+    signed_in_at: datetime = strawberry.field(description="When it was signed in.")
+    last_used_at: datetime = strawberry.field(description="When its tokens were last renewed (or signed in).")
+    expires_at: datetime = strawberry.field(
+        description="When it ends unless renewed sooner by refreshSession."
+    )
+    current: bool = strawberry.field(description="True for the session of this request.")
+    ended_at: datetime | None = strawberry.field(description="When it was ended; null while it is live.")
+
+    @classmethod
+    def from_row(cls, row: Any, viewer: Any) -> SignInSession:
+        return cls(
+            id=strawberry.ID(to_global_id("SignInSession", row.id)),
+            device_id=row.device_id,
+            signed_in_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+            current=row.id == viewer.session_id,
+            ended_at=row.revoked_at,
+        )
+
+
+@strawberry.input(
+    description="Change your password. Every other sign-in of yours ends; this one goes on. Wrong current "
+    "passwords are throttled as wrong passwords at sign-in are."
+)
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="Your password now.")
+    new_password: str = strawberry.field(
+        description="The new one: at least 15 characters, not a common or predictable password, not built on "
+        "your badge number or name."
+    )
+
+
+@strawberry.type(description="The result of changing your password.")
+class ChangePasswordPayload:
+    officer: Officer | None = strawberry.field(description="You; null when there are errors.")
+    ended_sessions: int = strawberry.field(description="How many other sign-ins of yours were ended.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was changed; empty on success.")
+
+
+@strawberry.input(description="End one of your sign-ins (on a lost phone, say); this one too, like logout.")
+class EndSessionInput:
+    session_id: strawberry.ID = strawberry.field(description="A SignInSession's id, from mySessions.")
+
+
+@strawberry.type(description="The result of ending a sign-in.")
+class EndSessionPayload:
+    session: SignInSession | None = strawberry.field(
+        description="The session, ended; null when there are errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why nothing was ended; empty on success.")
+
+
+def _session_key(value: str) -> uuid.UUID | None:
+    parsed = parse_global_id(value)
+    if parsed is None or parsed[0] != "SignInSession":
+        return None
+    try:
+        return uuid.UUID(parsed[1])
+    except ValueError:
+        return None
+
+
 @strawberry.type
 class OfficerQuery:
     @strawberry.field(description="The signed-in officer; null for citizens.")
     async def me(self, info: strawberry.Info[Context]) -> Officer | None:
         row = await officers.me(info.context)
         return Officer.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Your live sign-ins (not ended, not expired) and their devices, the most recently used "
+        "first."
+    )
+    async def my_sessions(self, info: strawberry.Info[Context]) -> list[SignInSession]:
+        ctx = info.context
+        return [SignInSession.from_row(r, ctx.viewer) for r in await sessions.my_sessions(ctx)]
 
 
 @strawberry.type
@@ -164,6 +247,30 @@ class OfficerMutation:
         except MutationFailed as failure:
             return LogoutPayload(ok=False, errors=user_errors(failure.errors))
         return LogoutPayload(ok=True, errors=[])
+
+    @strawberry.mutation(description="Change your password; every other sign-in of yours ends.")
+    async def change_password(
+        self, info: strawberry.Info[Context], input: ChangePasswordInput
+    ) -> ChangePasswordPayload:
+        ctx = info.context
+        require_officer(ctx.viewer)
+        try:
+            # Not in one savepoint: the try is counted (and committed) before the password is checked,
+            # whatever becomes of the request (resolvers/sessions.py).
+            changed = await sessions.change_password(ctx, input.current_password, input.new_password)
+        except MutationFailed as failure:
+            return ChangePasswordPayload(officer=None, ended_sessions=0, errors=user_errors(failure.errors))
+        return ChangePasswordPayload(
+            officer=Officer.from_row(changed.officer), ended_sessions=changed.ended_sessions, errors=[]
+        )
+
+    @strawberry.mutation(description="End one of your sign-ins; its tokens stop working at once.")
+    async def end_session(self, info: strawberry.Info[Context], input: EndSessionInput) -> EndSessionPayload:
+        ctx = info.context
+        ended, errors, _ = await run(ctx, lambda: sessions.end_session(ctx, _session_key(input.session_id)))
+        return EndSessionPayload(
+            session=SignInSession.from_row(ended, ctx.viewer) if ended is not None else None, errors=errors
+        )
 
 
 async def resolve_officer_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:

@@ -16,8 +16,21 @@ from resolvers.context import Context
 from resolvers.messages import message
 from resolvers.policy import require_officer
 from schema.common import ErrorCode, UserError, user_errors
-from schema.engagements import Engagement, LogEngagementInput
-from schema.incidents import AssignIncidentInput, Incident, ReportIncidentInput, UpdateIncidentStatusInput
+from schema.engagements import (
+    AddFollowUpActionInput,
+    CorrectEngagementInput,
+    Engagement,
+    FollowUpAction,
+    LogEngagementInput,
+    UpdateFollowUpActionInput,
+)
+from schema.incidents import (
+    AssignIncidentInput,
+    CorrectIncidentInput,
+    Incident,
+    ReportIncidentInput,
+    UpdateIncidentStatusInput,
+)
 from schema.node import Node
 from schema.patrols import AppendPatrolTrackInput, EndPatrolInput, Patrol, StartPatrolInput
 
@@ -50,6 +63,19 @@ class FieldLogEntryInput:
     )
     assign_incident: AssignIncidentInput | None = strawberry.field(
         default=strawberry.UNSET, description="assignIncident."
+    )
+    # corrections and follow-up actions (issue 14)
+    correct_incident: CorrectIncidentInput | None = strawberry.field(
+        default=strawberry.UNSET, description="correctIncident."
+    )
+    correct_engagement: CorrectEngagementInput | None = strawberry.field(
+        default=strawberry.UNSET, description="correctEngagement."
+    )
+    add_follow_up_action: AddFollowUpActionInput | None = strawberry.field(
+        default=strawberry.UNSET, description="addFollowUpAction."
+    )
+    update_follow_up_action: UpdateFollowUpActionInput | None = strawberry.field(
+        default=strawberry.UNSET, description="updateFollowUpAction (with a clientId)."
     )
 
 
@@ -93,6 +119,15 @@ _ACTIONS = {
     "report_incident": ("reportIncident", incident_logic.report_incident, "incident"),
     "update_incident_status": ("updateIncidentStatus", incident_logic.update_incident_status, "incident"),
     "assign_incident": ("assignIncident", incident_logic.assign_incident, "incident"),
+    # corrections and follow-up actions (issue 14)
+    "correct_incident": ("correctIncident", incident_logic.correct_incident, "incident"),
+    "correct_engagement": ("correctEngagement", engagement_logic.correct_engagement, "engagement"),
+    "add_follow_up_action": ("addFollowUpAction", engagement_logic.add_follow_up_action, "followUpAction"),
+    "update_follow_up_action": (
+        "updateFollowUpAction",
+        engagement_logic.update_follow_up_action,
+        "followUpAction",
+    ),
 }
 
 
@@ -103,6 +138,8 @@ def _node(ctx: Context, node_type: str, row: Any) -> Node | None:
         return Patrol.from_row(row)
     if node_type == "engagement":
         return Engagement.from_row(row, ctx.viewer)
+    if node_type == "followUpAction":
+        return FollowUpAction.from_row(row)
     return Incident.from_row(row, ctx.viewer)
 
 

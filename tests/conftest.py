@@ -134,6 +134,8 @@ _COMMITTED_TABLES = (
     "activity_events",
     "activity_commits",
     "client_requests",
+    "incident_corrections",
+    "engagement_corrections",
     "incident_status_changes",
     "incidents",
     "follow_up_actions",

@@ -50,7 +50,7 @@ from api.app import create_app
 from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import PASSWORD, make_officer, make_station, sign_in
 
 MATRIX = """
 operation            offA      offA2     cmdA      offB      cmdC      supNI     supBA     admin     citizen
@@ -84,6 +84,17 @@ endPatrol            OK        OK        OK        NOT_FOUND NOT_FOUND OK       
 logEngagement        OK        OK        OK        FORBIDDEN FORBIDDEN OK        FORBIDDEN OK        UNAUTH
 syncFieldLog         APPLIED   APPLIED   APPLIED   REJECTED  REJECTED  APPLIED   REJECTED  APPLIED   UNAUTH
 updateFollowUpAction OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+# corrections are for the people on the record's case (the THEFT incident, the engagement, both offA's);
+# follow-up actions for whoever may write the record, to a sensitive incident only its case
+correctIncident      OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+correctEngagement    OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+addFollowUpAction    OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+addFollowUpAction(dv) OK       FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+syncFieldLog(correct) APPLIED  REJECTED  APPLIED   REJECTED  REJECTED  REJECTED  REJECTED  APPLIED   UNAUTH
+# one's own sign-ins: a new password of one's own; one's sessions listed; ending offA's other session
+changePassword       OK        OK        OK        OK        OK        OK        OK        OK        UNAUTH
+mySessions           SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      UNAUTH
+endSession           OK        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND UNAUTH
 """
 
 
@@ -685,6 +696,166 @@ async def check_update_follow_up(w: World, role: str) -> str:
     )
 
 
+CORRECT_INCIDENT = """
+mutation Correct($input: CorrectIncidentInput!) {
+  correctIncident(input: $input) { incident { id version description } errors { field code } }
+}"""
+CORRECT_ENGAGEMENT = """
+mutation Correct($input: CorrectEngagementInput!) {
+  correctEngagement(input: $input) { engagement { id version notes } errors { field code } }
+}"""
+ADD_FOLLOW_UP = """
+mutation Add($input: AddFollowUpActionInput!) {
+  addFollowUpAction(input: $input) { followUpAction { id subjectKind } errors { field code } }
+}"""
+CHANGE_PASSWORD = """
+mutation Change($input: ChangePasswordInput!) {
+  changePassword(input: $input) { officer { id } endedSessions errors { field code } }
+}"""
+MY_SESSIONS = "query { mySessions { id current } }"
+END_SESSION = """
+mutation End($input: EndSessionInput!) {
+  endSession(input: $input) { session { id endedAt } errors { field code } }
+}"""
+
+
+async def check_correct_incident(w: World, role: str) -> str:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "incidentId": w.records["A"]["theft"],
+        "expectedVersion": 1,
+        "reason": "The wrong market.",
+        "description": "A motorcycle taken from outside the old market.",
+    }
+    return await _write(
+        w,
+        role,
+        CORRECT_INCIDENT,
+        "correctIncident",
+        values,
+        f"SELECT version FROM incidents WHERE id = {_key(w.records['A']['theft'])}",  # noqa: S608
+        lambda p: p["incident"]["version"] == 2 and "old market" in p["incident"]["description"],
+    )
+
+
+async def check_correct_engagement(w: World, role: str) -> str:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "engagementId": w.records["A"]["engagement"],
+        "expectedVersion": 1,
+        "reason": "Forgot the notes.",
+        "notes": "Residents asked for street lights.",
+    }
+    return await _write(
+        w,
+        role,
+        CORRECT_ENGAGEMENT,
+        "correctEngagement",
+        values,
+        f"SELECT version FROM engagements WHERE id = {_key(w.records['A']['engagement'])}",  # noqa: S608
+        lambda p: p["engagement"]["version"] == 2 and p["engagement"]["notes"].startswith("Residents"),
+    )
+
+
+def _add_follow_up_check(incident: str) -> Callable[[World, str], Awaitable[str]]:
+    async def check(w: World, role: str) -> str:
+        values = {
+            "clientId": str(uuid.uuid4()),
+            "incidentId": w.records["A"][incident],
+            "description": "Ask the shop owners for camera footage.",
+        }
+        return await _write(
+            w,
+            role,
+            ADD_FOLLOW_UP,
+            "addFollowUpAction",
+            values,
+            f"SELECT count(*) FROM follow_up_actions WHERE incident_id = {_key(w.records['A'][incident])}",  # noqa: S608
+            lambda p: p["followUpAction"]["subjectKind"] == "INCIDENT",
+        )
+
+    return check
+
+
+async def check_sync_correct(w: World, role: str) -> str:
+    entry = {
+        "correctIncident": {
+            "clientId": str(uuid.uuid4()),
+            "incidentId": w.records["A"]["theft"],
+            "expectedVersion": 1,
+            "reason": "Synced from the phone.",
+            "description": "Taken at night.",
+        }
+    }
+    state = f"SELECT version FROM incidents WHERE id = {_key(w.records['A']['theft'])}"  # noqa: S608
+    before = await w.scalar(state)
+    body = await w.gql(SYNC, {"input": {"entries": [entry]}}, headers=w.headers[role])
+    changed = await w.scalar(state) != before
+    if (code := _top_level(body)) is not None:
+        return code if not changed else f"{code}, yet stored"
+    (result,) = body["data"]["syncFieldLog"]["results"]
+    codes = [e["code"] for e in result["errors"]]
+    if result["status"] == "APPLIED" and changed and not codes:
+        return "APPLIED"
+    # off the case: FORBIDDEN; another station's: NOT_FOUND, as for a missing incident
+    if result["status"] == "REJECTED" and not changed and codes in (["FORBIDDEN"], ["NOT_FOUND"]):
+        return "REJECTED"
+    return f"sync {result} (stored changed: {changed})"
+
+
+NEW_PASSWORD = "a quiet river under the old bridge"
+
+
+async def check_change_password(w: World, role: str) -> str:
+    officer = w.officers.get(role, 0)
+    state = f"SELECT password_hash FROM officers WHERE id = {officer}"  # noqa: S608
+    before = await w.scalar(state)
+    body = await w.gql(
+        CHANGE_PASSWORD,
+        {"input": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}},
+        headers=w.headers[role],
+    )
+    changed = await w.scalar(state) != before
+    if (code := _top_level(body)) is not None:
+        return code if not changed else f"{code}, yet stored"
+    payload = body["data"]["changePassword"]
+    if payload["errors"] == [] and changed and payload["officer"] == {"id": gid("Officer", officer)}:
+        return "OK"
+    return f"payload {payload} (stored changed: {changed})"
+
+
+async def check_my_sessions(w: World, role: str) -> str:
+    body = await w.gql(MY_SESSIONS, headers=w.headers[role])
+    if (code := _top_level(body)) is not None:
+        return code
+    listed = body["data"]["mySessions"]
+    mine = await w.scalar(
+        "SELECT count(*) FROM auth_sessions WHERE officer_id = :o AND revoked_at IS NULL", o=w.officers[role]
+    )
+    return "SELF" if len(listed) == mine and [s["current"] for s in listed].count(True) == 1 else f"{listed}"
+
+
+async def check_end_session(w: World, role: str) -> str:
+    """offA's other session (on a second phone), ended by `role`."""
+    spare = uuid.uuid4()
+    await w.conn.execute(
+        text(
+            "INSERT INTO auth_sessions (id, officer_id, device_id, expires_at) "
+            "VALUES (:id, :o, 'second-phone', now() + interval '1 day')"
+        ),
+        {"id": spare, "o": w.officers["offA"]},
+    )
+    return await _write(
+        w,
+        role,
+        END_SESSION,
+        "endSession",
+        {"sessionId": gid("SignInSession", spare)},
+        f"SELECT count(revoked_at) FROM auth_sessions WHERE id = '{spare}'",  # noqa: S608
+        lambda p: p["session"]["id"] == gid("SignInSession", spare) and p["session"]["endedAt"] is not None,
+    )
+
+
 CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "incidents": _list_check("incidents", "theft", "dv"),
     "patrols": _list_check("patrols", "patrol"),
@@ -711,6 +882,14 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "logEngagement": check_log_engagement,
     "syncFieldLog": check_sync,
     "updateFollowUpAction": check_update_follow_up,
+    "correctIncident": check_correct_incident,
+    "correctEngagement": check_correct_engagement,
+    "addFollowUpAction": _add_follow_up_check("theft"),
+    "addFollowUpAction(dv)": _add_follow_up_check("dv"),
+    "syncFieldLog(correct)": check_sync_correct,
+    "changePassword": check_change_password,
+    "mySessions": check_my_sessions,
+    "endSession": check_end_session,
 }
 
 

@@ -840,3 +840,24 @@ def test_content_hashes_stay_the_same_from_release_to_release():
         location=GeoPointInput(latitude=36.3457, longitude=43.1575, accuracy_meters=12.5, mocked=False),
     )
     assert content_hash("reportIncident", moved) != content_hash("reportIncident", incident)
+
+
+def test_an_update_of_a_follow_up_action_hashes_as_before_it_could_be_named_by_client_id():
+    # updateFollowUpAction gained followUpActionClientId: given its id, an update queued by an older
+    # release must hash as that release hashed it (computed by the code before the field existed).
+    import strawberry
+
+    from resolvers import engagements as logic
+    from schema import engagements as se
+
+    update = se.UpdateFollowUpActionInput(
+        client_id=uuid.UUID("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+        follow_up_action_id=strawberry.ID("Rm9sbG93VXBBY3Rpb246MTI="),
+        status=se.FollowUpStatus("DONE"),
+        note="Lights fixed on Monday.",
+    )
+    assert logic._update_hash(update) == "ef708850113065482a339479cc0745ef9f73fc38c9a52b403ba8441fb6dd37b5"
+    by_client_id = dataclasses.replace(
+        update, follow_up_action_id=None, follow_up_action_client_id=uuid.UUID(int=12)
+    )
+    assert logic._update_hash(by_client_id) != logic._update_hash(update)

@@ -117,19 +117,26 @@ class Engagement(Base):
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # bumped by corrections
 
 
 class FollowUpAction(Base):
-    """An action promised at an engagement (the issue-then-action loop), with an owner and a due date."""
+    """An action promised at an engagement or for an incident (the issue-then-action loop), with an owner
+    and a due date; exactly one of `engagement_id` and `incident_id`."""
 
     __tablename__ = "follow_up_actions"
     __table_args__ = (
         CheckConstraint("status IN ('OPEN', 'IN_PROGRESS', 'DONE', 'CANCELLED')", name="status_known"),
+        CheckConstraint("(engagement_id IS NULL) <> (incident_id IS NULL)", name="one_subject"),
         Index("ix_follow_up_actions_engagement_id", "engagement_id"),
+        Index("ix_follow_up_actions_incident_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
+    # The device's id of an action added by addFollowUpAction; null for those promised in logEngagement.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
@@ -192,6 +199,32 @@ class IncidentStatusChange(Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class _Correction:
+    """A correction of a record: the version it made, who made it, when and why, and `changes`: for each
+    field it changed, {"before": ..., "after": ...} (resolvers/corrections.py). Only ever added."""
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSONB)
+
+
+class IncidentCorrection(_Correction, Base):
+    __tablename__ = "incident_corrections"
+    __table_args__ = (Index("ix_incident_corrections_incident_id", "incident_id"),)
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+
+
+class EngagementCorrection(_Correction, Base):
+    __tablename__ = "engagement_corrections"
+    __table_args__ = (Index("ix_engagement_corrections_engagement_id", "engagement_id"),)
+
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id", ondelete="CASCADE"))
 
 
 class ClientRequest(Base):

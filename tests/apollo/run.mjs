@@ -101,7 +101,7 @@ const patrolId = started?.startPatrol?.patrol?.id;
 await run("officer", "AppendPatrolTrack", { input: { clientId: randomUUID(), patrolId, fixes: [
   { latitude: 36.3800, longitude: 43.1480, accuracyMeters: 8, recordedAt: iso(50) },
   { latitude: 36.3830, longitude: 43.1520, accuracyMeters: 9, recordedAt: iso(40) }] } });
-await run("officer", "LogEngagement", { input: { clientId: randomUUID(), kind: "COMMUNITY_MEETING", patrolId,
+const logged = await run("officer", "LogEngagement", { input: { clientId: randomUUID(), kind: "COMMUNITY_MEETING", patrolId,
   location: here, occurredAt: iso(35), durationMinutes: 30, attendees: { total: 12, women: 5, youth: 3 },
   followUps: [{ description: "Ask the municipality to mend the street lights" }] } });
 const reported = await run("officer", "ReportIncident", { input: { clientId: randomUUID(), category: "THEFT",
@@ -114,6 +114,27 @@ await run("officer", "MyIncidents", { first: 5 });
 const actions = await run("officer", "FollowUpActions", { filter: { ownerId: me?.me?.id }, first: 10 });
 await run("officer", "UpdateFollowUpAction", { input: { clientId: randomUUID(), status: "IN_PROGRESS",
   followUpActionId: actions?.followUpActions?.edges?.[0]?.node?.id, note: "Letter sent to the municipality" } });
+// Corrections, follow-up actions and the history of each record (issue 14).
+const engagement = logged?.logEngagement?.engagement;
+await run("officer", "CorrectIncident", { input: { clientId: randomUUID(), incidentId: incident?.id,
+  expectedVersion: 2, reason: "It was a motorbike", description: "A motorbike taken from the market" } });
+await run("officer", "CorrectEngagement", { input: { clientId: randomUUID(), engagementId: engagement?.id,
+  expectedVersion: 1, reason: "Two more came late", attendees: { total: 14, women: 6, youth: 3 } } });
+const added = await run("officer", "AddFollowUpAction", { input: { clientId: randomUUID(),
+  incidentId: incident?.id, description: "Ask the shops for camera footage" } });
+await run("officer", "MyFollowUpActions", { filter: { ownerId: me?.me?.id, subjects: ["ENGAGEMENT", "INCIDENT"] },
+                                            first: 10 });
+await run("officer", "IncidentHistory", { id: incident?.id });
+await run("officer", "EngagementHistory", { id: engagement?.id });
+await run("officer", "SyncFieldLog", { input: { entries: [
+  { updateFollowUpAction: { clientId: randomUUID(), status: "DONE",
+                            followUpActionClientId: added?.addFollowUpAction?.followUpAction?.clientId } }] } });
+// A second sign-in (a lost phone), listed and ended; then a new password, which would end any other.
+await run("officer", "Login", { badgeNumber: badge, password });
+const sessions = await run("officer", "MySessions");
+const lost = sessions?.mySessions?.find((s) => !s.current);
+await run("officer", "EndSession", { sessionId: lost?.id });
+await run("officer", "ChangePassword", { currentPassword: password, newPassword: "a quiet river under the old bridge" });
 await run("officer", "SyncFieldLog", { input: { entries: [
   { reportIncident: { clientId: randomUUID(), category: "DISPUTE", location: here, occurredAt: iso(20),
                       description: "Neighbours argue over a wall" } },
