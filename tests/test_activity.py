@@ -639,16 +639,17 @@ async def test_a_drawn_area_counts_the_cells_whose_centres_are_inside(gql, sessi
 
 
 async def test_sensitive_incidents_are_placed_coarsely_unless_one_may_read_them(gql, sessionmaker) -> None:
-    # given
+    # given: a domestic-violence report and a theft yesterday (in Baghdad), asked about over that whole day:
+    # off the case, a sensitive record counts only in a period that holds its whole day (resolvers/disclosure)
     world = await _world(gql, sessionmaker)
-    await _report(
-        gql, world.headers["officer"], MOSUL, NOW - timedelta(hours=4), category="DOMESTIC_VIOLENCE"
-    )
-    await _report(gql, world.headers["officer"], MOSUL, NOW - timedelta(hours=4), category="THEFT")
+    yesterday = (NOW.astimezone(BAGHDAD) - timedelta(days=1)).replace(hour=0)
+    at = (yesterday + timedelta(hours=10)).astimezone(UTC)
+    await _report(gql, world.headers["officer"], MOSUL, at, category="DOMESTIC_VIOLENCE")
+    await _report(gql, world.headers["officer"], MOSUL, at, category="THEFT")
     variables = {
         "area": {"stationId": gid("Station", world.mosul)},
-        "from": (NOW - timedelta(days=1)).isoformat(),
-        "to": (NOW + timedelta(hours=1)).isoformat(),
+        "from": yesterday.isoformat(),
+        "to": (yesterday + timedelta(days=1)).isoformat(),
     }
 
     async def totals(who: str, resolution: int) -> tuple[int, int, int]:
