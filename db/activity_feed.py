@@ -12,10 +12,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import DateTime, Integer, Row, bindparam, func, or_, select, text
+from sqlalchemy import DateTime, Integer, Row, Table, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import statements
@@ -24,7 +24,7 @@ from db.models import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 CHANNEL = "markaz_activity"
 # Beyond every event id: (p, LAST) means "all of position p".
 LAST = (1 << 63) - 1
-_EVENTS = ActivityEvent.__table__
+_EVENTS = cast(Table, ActivityEvent.__table__)
 _log = logging.getLogger("markaz.feed")
 
 

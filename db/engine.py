@@ -84,7 +84,7 @@ def _drop_when_unanswered(context: ExceptionContext) -> None:
     context.is_disconnect = True
     context.invalidate_pool_on_disconnect = False
     with contextlib.suppress(Exception):
-        context.connection.connection.driver_connection.terminate()
+        context.connection.connection.driver_connection.terminate()  # type: ignore[union-attr]
 
 
 def make_sessionmaker(bind, *, audit_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:

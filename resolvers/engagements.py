@@ -226,7 +226,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
         patrol = linked[1] if linked else None
         station = await _station(ctx, errors, input, patrol)
         if station is not None:
-            if linked is not None and patrol.station_id != station.id:
+            if linked is not None and linked[1].station_id != station.id:
                 errors.add(linked[0], "patrol_other_station")
             await _check_owners_and_dates(
                 ctx, errors, follow_ups, station, input.occurred_at if occurred_ok else None, now
@@ -351,6 +351,7 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
     action_id = record_key(errors, ("followUpActionId",), input.follow_up_action_id, ACTION_ENTITY)
     note = check_text(errors, ("note",), input.note, max_length=MAX_STATUS_NOTE)
     errors.check()
+    assert action_id is not None  # errors.check() raised otherwise
     if input.client_id is not None:
         claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, content_hash(KIND_FOLLOW_UP, input))
         if not claimed.new:

@@ -299,6 +299,7 @@ async def start_patrol(ctx: Context, input: Any) -> Applied:
         check_point(errors, ("location",), location.latitude, location.longitude, location.accuracy_meters)
     area = check_area(errors, ("plannedArea",), input.planned_area)
     errors.check()
+    assert station_id is not None  # errors.check() raised otherwise
 
     replay = await _claimed(ctx, input.client_id, KIND_START, input)
     if replay is not None:
@@ -363,7 +364,8 @@ def _officer_keys(errors: Collector, values: list[str] | None) -> list[tuple[tup
     if len(values) > MAX_OFFICERS:
         errors.add(("officerIds",), "too_many", high=MAX_OFFICERS)
         return []
-    keys, seen = [], set()
+    keys: list[tuple[tuple[str, ...], int]] = []
+    seen: set[int] = set()
     for i, value in enumerate(values):
         key = record_key(errors, ("officerIds", str(i)), value, "Officer")
         if key is not None and key not in seen:
@@ -448,6 +450,7 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     replay = await _claimed(ctx, input.client_id, KIND_APPEND, input)
     if replay is not None:
         return replay
+    assert ref is not None  # errors.check() raised otherwise
     patrol = await _locked_patrol(ctx, ref)
     for i, fix in batch:
         if fix.recorded_at < patrol.started_at:
@@ -575,6 +578,7 @@ async def end_patrol(ctx: Context, input: Any) -> Applied:
     replay = await _claimed(ctx, input.client_id, KIND_END, input)
     if replay is not None:
         return replay
+    assert ref is not None  # errors.check() raised otherwise
     patrol = await _locked_patrol(ctx, ref)
     ended_at = _utc(input.ended_at)
     if patrol.status == ENDED:

@@ -146,7 +146,8 @@ async def nearest(
     # With openNow the database already skips stations its weekly hours have closed, so only closures
     # (rare) and the stop rule (one candidate past the k-th) call for more than `first`; every extra
     # row asked for is walked to in the index, past all the closed stations on the way.
-    batch, seen = first + (2 if open_now else 8), []
+    batch = first + (2 if open_now else 8)
+    seen: list[int] = []
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
@@ -205,7 +206,7 @@ async def list_stations(
         if len(search) > 200:
             raise errors.InputError("search", errors.message("too_long", ctx.lang, field="search", high=200))
         search_key = fold(search) or None
-    args = {
+    args: dict[str, Any] = {
         "governorate": governorate,
         "services": list(services),
         "model_only": model_only,

@@ -161,14 +161,14 @@ class Engagement(Node):
             location_precision_meters=precision,
             generalised=hidden,
             occurred_at=when(row.occurred_at),
-            duration_minutes=row.duration_minutes,  # type: ignore[arg-type]
+            duration_minutes=row.duration_minutes,
             attendees=Attendees(
                 total=row.attendees_total, women=row.attendees_women, youth=row.attendees_youth
             ),
             topics=list(row.topics),
             notes=None if hidden else row.notes,
             recorded_at=when(row.recorded_at),
-            received_at=when(row.received_at),  # type: ignore[arg-type]
+            received_at=when(row.received_at),
             flags=[RecordFlag(f) for f in row.flags],
             row=row,
         )

@@ -147,7 +147,7 @@ class Incident(Node):
             sensitive=logic.effective_sensitive(row),
             details_hidden=hidden,
             occurred_at=when(row.occurred_at),
-            reported_at=when(row.reported_at),  # type: ignore[arg-type]
+            reported_at=when(row.reported_at),
             recorded_at=when(row.recorded_at),
             resolved_at=when(row.resolved_at),
             flags=[RecordFlag(f) for f in row.flags or () if f in RecordFlag.__members__],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -19,7 +19,11 @@ from resolvers.station_records import StationService as _StationService
 from schema.common import GeoPoint, GeoPointInput, LocalizedText
 from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
 
-StationService = strawberry.enum(_StationService, description="A service a station offers.")
+# strawberry.enum registers the logic's enum and gives it back; type checkers see it as the enum itself.
+if TYPE_CHECKING:
+    StationService = _StationService
+else:
+    StationService = strawberry.enum(_StationService, description="A service a station offers.")
 
 
 def _names(row: Any) -> dict[str, str | None]:

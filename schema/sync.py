@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from typing import Any
 
@@ -112,7 +113,7 @@ def _entry(ctx: Context, given: FieldLogEntryInput) -> tuple[sync.Entry, str]:
         if value is not None and value is not strawberry.UNSET:
             client_id = getattr(value, "client_id", None)
             client_id = None if client_id is strawberry.UNSET else client_id
-            return sync.Entry(kind, client_id, lambda v=value, f=logic: f(ctx, v)), node_type
+            return sync.Entry(kind, client_id, functools.partial(logic, ctx, value)), node_type
     raise AssertionError("@oneOf guarantees one field")  # pragma: no cover
 
 

@@ -36,7 +36,7 @@ def _run(connection) -> None:
 
 
 async def _main() -> None:
-    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url")))
+    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url") or ""))
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()

@@ -23,7 +23,7 @@ def upgrade() -> None:
     cube_schema = (
         op.get_bind()
         .exec_driver_sql("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'cube'")
-        .scalar()
+        .scalar_one()
     )
     op.execute(definitions.definition("functions/markaz_ecef", "0001").sql(cube_schema=cube_schema))
     op.create_table(
