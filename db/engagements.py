@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Date,
     Row,
     Table,
@@ -27,13 +28,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db import client_requests as client_repo
 from db import statements
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Engagement, FollowUpAction, Patrol, Station
-from db.rows import EngagementRow, FollowUpRow, PatrolStationRow, ReadEngagementRow
+from db.rows import EngagementRow, PatrolStationRow, ReadEngagementRow, ReadFollowUpRow
 
 _ENGAGEMENTS = typing.cast(Table, Engagement.__table__)
 _ACTIONS = typing.cast(Table, FollowUpAction.__table__)
@@ -119,8 +121,12 @@ async def patrol_station(session: AsyncSession, patrol_id: int) -> PatrolStation
 
 
 def _scope(
-    column, *, scope_everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str]
-):
+    column: InstrumentedAttribute[int],
+    *,
+    scope_everything: bool,
+    scope_station_ids: Sequence[int],
+    scope_governorates: Sequence[str],
+) -> ColumnElement[bool]:
     """`column` (a station id) within the viewer's scope: all, some stations, or stations of governorates."""
     if scope_everything:
         return true()
@@ -134,7 +140,7 @@ def _scope(
     return or_(*allowed) if allowed else false()
 
 
-def on_case(viewpoint: CaseViewpoint):
+def on_case(viewpoint: CaseViewpoint) -> ColumnElement[bool]:
     """The engagements whose case the viewer is on (resolvers.policy.on_engagement_case, in SQL)."""
     if viewpoint.everything:
         return true()
@@ -155,7 +161,7 @@ def _engagement_conditions(
     viewpoint: CaseViewpoint | None = None,
     day_span: tuple[datetime | None, datetime | None] = (None, None),
     **scope: Any,
-):
+) -> ColumnElement[bool]:
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
@@ -201,23 +207,24 @@ async def count_engagements(session: AsyncSession, **filters: Any) -> int:
 
 async def follow_ups_by_engagement_ids(
     session: AsyncSession, ids: Sequence[int]
-) -> dict[int, list[FollowUpRow]]:
+) -> dict[int, list[ReadFollowUpRow]]:
     """Each engagement's actions, in the order they were promised."""
     query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
     found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
     for row in (await statements.execute(session, query)).all():
         found[row.engagement_id].append(row)
-    return typing.cast("dict[int, list[FollowUpRow]]", found)
+    return typing.cast("dict[int, list[ReadFollowUpRow]]", found)
 
 
 async def follow_ups_by_ids(
     session: AsyncSession, ids: Sequence[int], *, lock: bool = False
-) -> dict[int, FollowUpRow]:
+) -> dict[int, ReadFollowUpRow]:
     query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
     if lock:  # status changes of one action queue up
         query = query.with_for_update(of=FollowUpAction)
     return typing.cast(
-        "dict[int, FollowUpRow]", {row.id: row for row in (await statements.execute(session, query)).all()}
+        "dict[int, ReadFollowUpRow]",
+        {row.id: row for row in (await statements.execute(session, query)).all()},
     )
 
 
@@ -235,7 +242,7 @@ def _action_conditions(
     status: str | None = None,
     overdue: bool | None = None,
     **scope: Any,
-):
+) -> ColumnElement[bool]:
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
@@ -250,14 +257,14 @@ def _action_conditions(
 
 async def list_follow_ups(
     session: AsyncSession, *, after: tuple[date, int] | None, limit: int, **filters: Any
-) -> Sequence[FollowUpRow]:
+) -> Sequence[ReadFollowUpRow]:
     """A page of actions, the soonest due first and those without a due date last; `after` is the
     (due date or NO_DUE_DATE, id) of the last one seen."""
     query = _ACTIONS_READ.where(_action_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
     query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
-    return typing.cast("Sequence[FollowUpRow]", (await statements.execute(session, query)).all())
+    return typing.cast("Sequence[ReadFollowUpRow]", (await statements.execute(session, query)).all())
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, exists, false, func, literal, select, update
+from sqlalchemy import ColumnElement, Table, case, delete, exists, false, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -92,7 +92,7 @@ async def account_failures(session: AsyncSession, badge_key: str, window: timede
     return int((await statements.execute(session, query)).scalar() or 0)
 
 
-def _wait(failures, free: int, first_s: float, max_s: float):
+def _wait(failures: ColumnElement[int], free: int, first_s: float, max_s: float) -> ColumnElement[float]:
     """Seconds before the next try after `failures`: none within the free tries, then doubling."""
     return case((failures < free, 0.0), else_=func.least(max_s, first_s * func.power(2.0, failures - free)))
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Row,
     Select,
     Table,
@@ -166,7 +167,7 @@ async def update_fixes(
         )
 
 
-def _kept():
+def _kept() -> ColumnElement[bool]:
     """A fix of the track: the walk gave it a step (one left out, IMPOSSIBLE_SPEED or MOCK_LOCATION, has
     none)."""
     return PatrolFix.step_m.is_not(None)
@@ -232,7 +233,7 @@ def _conditions(
     officer_id: int | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
-):
+) -> ColumnElement[bool]:
     """The patrols within the viewer's scope (stations, or stations of governorates) and the filter."""
     conditions = []
     if not scope_everything:

@@ -154,6 +154,15 @@ class FollowUpRow(Protocol):
     updated_at: datetime
 
 
+class ReadFollowUpRow(FollowUpRow, Protocol):
+    """A follow-up action as read: with its engagement's station and governorate (permissions depend on
+    them), and whether it is overdue (its due date passed in the station's time zone, and not done)."""
+
+    station_id: int
+    station_governorate: str
+    overdue: bool
+
+
 class IncidentRow(PlacedRecordRow, Protocol):
     """An incident."""
 
@@ -296,4 +305,23 @@ class PatrolStationRow(Protocol):
 
     id: int
     station_id: int
+    officer_ids: list[int]
+
+
+class FeedEventRow(Protocol):
+    """An event of the live feed's log, with the position its transaction was given at commit."""
+
+    position: int
+    committed_at: datetime
+    id: int
+    xid: int
+    layer: str
+    record_id: int
+    station_id: int
+    governorate: str
+    latitude: float
+    longitude: float
+    occurred_at: datetime
+    category: str | None
+    sensitive: bool
     officer_ids: list[int]

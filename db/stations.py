@@ -66,7 +66,7 @@ def open_slots(services: Sequence[str]) -> list[int]:
     return [SERVICE_SLOTS.index(service) + 1 for service in services] if services else [0]
 
 
-def _ecef(lat, lon):
+def _ecef(lat: ColumnElement[float], lon: ColumnElement[float]) -> ColumnElement[Any]:
     return func.markaz_ecef(lat, lon)
 
 

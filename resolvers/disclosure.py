@@ -39,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 
 from h3.api import basic_int as h3i
 
+from db.rows import EngagementRow, IncidentRow
 from resolvers import activity_plan, policy
 from resolvers.geodesy import geodesic_m
 
@@ -107,13 +108,13 @@ class Disclosure:
         their scope), instead of generalised."""
         return self.viewer is not None and policy.on_every_case_in_scope(self.viewer)
 
-    def incident_generalised(self, row: Any) -> bool:
+    def incident_generalised(self, row: IncidentRow) -> bool:
         """A sensitive incident seen by someone not on its case: its key only, no details."""
         return policy.is_sensitive(row.category, row.sensitive) and not policy.on_incident_case(
             self.viewer, row
         )
 
-    def engagement_generalised(self, row: Any) -> bool:
+    def engagement_generalised(self, row: EngagementRow) -> bool:
         """A household engagement seen by someone not on its case."""
         return policy.is_household(row.kind) and not policy.on_engagement_case(self.viewer, row)
 

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from db import client_requests as client_repo
 from db import engagements as repo
 from db import officers as officer_repo
-from resolvers import audit, disclosure, policy
+from db.rows import EngagementRow, PatrolStationRow, ReadEngagementRow, ReadFollowUpRow, StationRow
+from resolvers import audit, disclosure, inputs, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
@@ -112,7 +113,9 @@ def _check_follow_ups(errors: Collector, items: Sequence[Any] | None) -> list[_F
     return found
 
 
-async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[tuple[str, ...], Any] | None:
+async def _linked_patrol(
+    ctx: Context, errors: Collector, input: inputs.LogEngagement
+) -> tuple[tuple[str, ...], PatrolStationRow] | None:
     """The patrol the engagement happened on, by global ID or by the device's id of it; None when none
     is named or it cannot be found (then with an error). A patrol the viewer may not see is not found."""
     if input.patrol_id is not None and input.patrol_client_id is not None:
@@ -130,6 +133,7 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
         return None
     async with ctx.db() as session:
         if patrol_id is None:
+            assert input.patrol_client_id is not None  # the path taken above
             started = await client_repo.find(session, input.patrol_client_id)
             if started is not None and started.kind == KIND_START_PATROL:
                 patrol_id = started.result_id
@@ -145,7 +149,9 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
     return path, patrol
 
 
-async def _station(ctx: Context, errors: Collector, input: Any, patrol: Any) -> Any:
+async def _station(
+    ctx: Context, errors: Collector, input: inputs.LogEngagement, patrol: PatrolStationRow | None
+) -> StationRow | None:
     """The engagement's station: the one given, else the viewer's own, else the linked patrol's.
     A station outside the viewer's scope fails the whole request (FORBIDDEN)."""
     viewer = ctx.viewer
@@ -203,7 +209,7 @@ async def _check_owners_and_dates(
                 errors.add((*path, "dueOn"), "too_far_ahead", years=MAX_DUE_AHEAD_YEARS)
 
 
-async def log_engagement(ctx: Context, input: Any) -> Applied:
+async def log_engagement(ctx: Context, input: inputs.LogEngagement) -> Applied:
     """Log a community engagement with its follow-up actions; the same `clientId` again is a replay."""
     viewer = policy.require_officer(ctx.viewer)
 
@@ -232,6 +238,7 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
                 ctx, errors, follow_ups, station, input.occurred_at if occurred_ok else None, now
             )
         errors.check()
+        assert station is not None  # errors.check() raised otherwise
         return {
             "client_id": input.client_id,
             "station_id": station.id,
@@ -317,7 +324,7 @@ async def _engagement(ctx: Context, engagement_id: int | None) -> Any:
     return row
 
 
-def audit_view(row: Any) -> dict[str, Any]:
+def audit_view(row: EngagementRow) -> dict[str, Any]:
     """What the audit log keeps of an engagement."""
     return {
         "stationId": row.station_id,
@@ -344,7 +351,7 @@ def _sees_follow_up(viewer: policy.Viewer, action: Any) -> bool:
     )
 
 
-async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
+async def update_follow_up_action(ctx: Context, input: inputs.UpdateFollowUpAction) -> Applied:
     """Move a follow-up action to another status; the same status again changes nothing."""
     viewer = policy.require_officer(ctx.viewer)
     errors = Collector(ctx.lang)
@@ -409,7 +416,7 @@ async def list_engagements(
     from_: datetime | None = None,
     to: datetime | None = None,
     patrol_id: int | None = None,
-) -> Page:
+) -> Page[ReadEngagementRow]:
     """A page of the engagements the viewer may see, newest first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
@@ -443,7 +450,7 @@ async def list_follow_ups(
     owner_id: int | None = None,
     status: str | None = None,
     overdue: bool | None = None,
-) -> Page:
+) -> Page[ReadFollowUpRow]:
     """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)

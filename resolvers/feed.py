@@ -25,6 +25,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from db import activity_feed as repo
+from db.rows import FeedEventRow
 from resolvers import disclosure, ids, policy
 from resolvers.errors import InputError
 from resolvers.messages import message
@@ -73,7 +74,7 @@ class FeedEvent:
         return (self.position, self.id)
 
     @classmethod
-    def from_row(cls, row: Any) -> FeedEvent:
+    def from_row(cls, row: FeedEventRow) -> FeedEvent:
         return cls(
             position=row.position,
             id=row.id,

@@ -10,11 +10,13 @@ from typing import Any
 
 import strawberry
 
+from db.rows import EngagementRow, ReadFollowUpRow
 from resolvers import disclosure
 from resolvers import engagements as logic
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
+from resolvers.policy import Viewer
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
@@ -84,7 +86,7 @@ class FollowUpAction(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> FollowUpAction:
+    def from_row(cls, row: ReadFollowUpRow) -> FollowUpAction:
         return cls(
             id=strawberry.ID(to_global_id("FollowUpAction", row.id)),
             description=row.description,
@@ -145,7 +147,7 @@ class Engagement(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, viewer: Any) -> Engagement:
+    def from_row(cls, row: EngagementRow, viewer: Viewer | None) -> Engagement:
         """The engagement as `viewer` may see it (resolvers.disclosure)."""
         hidden = disclosure.for_viewer(viewer).engagement_generalised(row)
         if hidden:
@@ -347,7 +349,7 @@ class FollowUpActionConnection:
         return await logic.count_follow_ups(info.context, self.count_args)
 
 
-def _action_cursor(row: Any) -> str:
+def _action_cursor(row: ReadFollowUpRow) -> str:
     due = row.due_on or logic.NO_DUE_DATE
     return to_global_id("FollowUpActionCursor", f"{due.toordinal()}_{row.id}")
 

@@ -10,11 +10,13 @@ from typing import Any
 
 import strawberry
 
+from db.rows import IncidentRow
 from resolvers import disclosure, policy
 from resolvers import incidents as logic
 from resolvers.context import Context
 from resolvers.idempotency import Applied
 from resolvers.mutation_errors import MutationFailed
+from resolvers.policy import Viewer
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
@@ -134,7 +136,7 @@ class Incident(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, viewer: Any) -> Incident:
+    def from_row(cls, row: IncidentRow, viewer: Viewer | None) -> Incident:
         """The incident as `viewer` (a resolvers.policy.Viewer) may see it (resolvers.disclosure)."""
         hidden = logic.details_hidden(viewer, row)
         when = disclosure.times(hidden)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from db.rows import GovernorateRow, StationRow
 from resolvers import hours
 from resolvers import stations as logic
 from resolvers.context import Context
@@ -26,7 +27,7 @@ else:
     StationService = strawberry.enum(_StationService, description="A service a station offers.")
 
 
-def _names(row: Any) -> dict[str, str | None]:
+def _names(row: StationRow | GovernorateRow) -> dict[str, str | None]:
     return {"ar": row.name_ar, "ku": row.name_ku, "en": row.name_en}
 
 
@@ -38,7 +39,7 @@ class Governorate(Node):
     capital: GeoPoint = strawberry.field(description="Where the governorate's capital lies.")
 
     @classmethod
-    def from_row(cls, row: Any, lang: str) -> Governorate:
+    def from_row(cls, row: GovernorateRow, lang: str) -> Governorate:
         names = _names(row)
         return cls(
             id=strawberry.ID(to_global_id("Governorate", row.code)),
@@ -91,7 +92,7 @@ class Station(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, lang: str) -> Station:
+    def from_row(cls, row: StationRow, lang: str) -> Station:
         names = _names(row)
         return cls(
             id=strawberry.ID(to_global_id("Station", row.id)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -86,7 +87,7 @@ class SyncFieldLogPayload:
 
 
 # entry field -> (kind, logic, node type)
-_ACTIONS = {
+_ACTIONS: dict[str, tuple[str, Callable[[Context, Any], Awaitable[sync.Applied]], str]] = {
     "start_patrol": ("startPatrol", patrol_logic.start_patrol, "patrol"),
     "append_patrol_track": ("appendPatrolTrack", patrol_logic.append_patrol_track, "patrol"),
     "end_patrol": ("endPatrol", patrol_logic.end_patrol, "patrol"),
