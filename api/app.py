@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from api import map_page
+from api import graphiql_page, map_page
 from api.audit_anchors import AuditAnchors
 from api.compaction import Compactor
 from api.compression import CompressionMiddleware
@@ -41,12 +41,6 @@ from schema import build_schema
 from schema.plans import make_plan
 
 _log = logging.getLogger("markaz.app")
-
-
-def _graphiql_html() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html(graphql_ide="graphiql")
 
 
 def create_app(
@@ -81,7 +75,7 @@ def create_app(
         executor,
         sessionmaker=sessionmaker,
         production=settings.production,
-        graphiql_html=None if settings.production else _graphiql_html(),
+        graphiql_html=None if settings.production else graphiql_page.html(),
         secret_key=key,
         reader=reader,
         persisted=PersistedQueries(
@@ -164,6 +158,7 @@ def create_app(
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websocket),
             *map_page.routes(settings.map_tiles),
+            *graphiql_page.routes(production=settings.production),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(

@@ -33,7 +33,7 @@ def is_public(op: OperationDefinitionNode) -> bool:
     )
 
 
-def etag_of(body: bytes) -> str:
+def etag_of(body: bytes | memoryview) -> str:
     return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -73,14 +73,13 @@ def audit_keys(settings: Settings) -> tuple[bytes | None, tuple[bytes, ...]]:
     return chain_key(secret_key(settings)), old
 
 
-def content_security_policy(*, graphiql: bool, img_sources: tuple[str, ...] = ()) -> str:
-    """The page policy. Pages are our own (the /map page, and GraphiQL in development only, which loads
-    React and GraphiQL from unpkg and starts them with an inline script); nothing may frame them."""
-    script = "'self' 'unsafe-inline' https://unpkg.com" if graphiql else "'self'"
-    style = "'self' 'unsafe-inline'" + (" https://unpkg.com" if graphiql else "")
+def content_security_policy(*, img_sources: tuple[str, ...] = ()) -> str:
+    """The page policy. Pages are our own (the /map page, and GraphiQL in development only, whose files
+    are all vendored: api/graphiql_page.py); no script from elsewhere or inline; nothing may frame them.
+    Inline styles stay allowed: GraphiQL and Leaflet position their panes with style attributes."""
     img = " ".join(("'self'", "data:", "blob:", *img_sources))
     return (
-        f"default-src 'self'; script-src {script}; style-src {style}; img-src {img}; "
+        f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src {img}; "
         "connect-src 'self'; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -91,7 +90,7 @@ class SecurityHeaders:
 
     def __init__(self, app: Any, *, production: bool, img_sources: tuple[str, ...] = ()) -> None:
         self.app = app
-        csp = content_security_policy(graphiql=not production, img_sources=img_sources)
+        csp = content_security_policy(img_sources=img_sources)
         headers = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),

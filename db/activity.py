@@ -448,4 +448,4 @@ async def compact(session: AsyncSession, limit: int = 50_000) -> int:
     """Merge the delta rows of the keys of up to `limit` fresh rows of each rollup table (see migration
     0007); the fresh rows taken. The caller commits."""
     result = await statements.execute(session, text("SELECT activity_compact(:limit)"), {"limit": limit})
-    return int(result.scalar())
+    return int(result.scalar_one())

@@ -12,19 +12,20 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 import asyncpg
-from sqlalchemy import DateTime, Integer, Row, bindparam, func, or_, select, text
+from sqlalchemy import DateTime, Integer, Table, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import statements
 from db.models import ActivityCommit, ActivityEvent, ActivityFeedHorizon
+from db.rows import FeedEventRow
 
 CHANNEL = "markaz_activity"
 # Beyond every event id: (p, LAST) means "all of position p".
 LAST = (1 << 63) - 1
-_EVENTS = ActivityEvent.__table__
+_EVENTS = cast(Table, ActivityEvent.__table__)
 _log = logging.getLogger("markaz.feed")
 
 
@@ -74,7 +75,7 @@ async def events_after(
     layers: Sequence[str] | None = None,
     governorates: Sequence[str] | None = None,
     station_ids: Sequence[int] | None = None,
-) -> Sequence[Row[Any]]:
+) -> Sequence[FeedEventRow]:
     """Up to `limit` events after `after` (and not after `up_to`), in feed order, with their position.
 
     `governorates`/`station_ids` narrow to a viewer's scope (either matching is enough); None: all.
@@ -105,7 +106,7 @@ async def events_after(
                 ActivityEvent.station_id.in_(list(station_ids or ())),
             )
         )
-    return (await statements.execute(session, query)).all()
+    return cast("Sequence[FeedEventRow]", (await statements.execute(session, query)).all())
 
 
 class Listener:

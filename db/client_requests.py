@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import statements
 from db.models import ClientRequest
+from db.rows import ClientRequestRow
 
 # Built once: every field-work write runs these three, and building a statement costs more than
 # sending it. Values travel as parameters.
-_TABLE = ClientRequest.__table__
+_TABLE = cast(Table, ClientRequest.__table__)
 _CLAIM = insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.client_id)
 _FIND = select(_TABLE).where(_TABLE.c.client_id == bindparam("client_id"))
 _COMPLETE = (
@@ -56,8 +57,11 @@ async def claim(
     return result.first() is not None
 
 
-async def find(session: AsyncSession, client_id: uuid.UUID) -> Row[Any] | None:
-    return (await statements.execute(session, _FIND, {"client_id": client_id})).first()
+async def find(session: AsyncSession, client_id: uuid.UUID) -> ClientRequestRow | None:
+    return cast(
+        "ClientRequestRow | None",
+        (await statements.execute(session, _FIND, {"client_id": client_id})).first(),
+    )
 
 
 _FIND_MANY = select(_TABLE).where(
@@ -65,8 +69,11 @@ _FIND_MANY = select(_TABLE).where(
 )
 
 
-async def find_many(session: AsyncSession, client_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
-    return (await statements.execute(session, _FIND_MANY, {"ids": list(client_ids)})).all()
+async def find_many(session: AsyncSession, client_ids: Sequence[uuid.UUID]) -> Sequence[ClientRequestRow]:
+    return cast(
+        "Sequence[ClientRequestRow]",
+        (await statements.execute(session, _FIND_MANY, {"ids": list(client_ids)})).all(),
+    )
 
 
 async def complete(session: AsyncSession, client_id: uuid.UUID, result_type: str, result_id: int) -> None:

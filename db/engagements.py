@@ -3,14 +3,17 @@ incidents."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Date,
     Row,
+    Table,
     and_,
     any_,
     bindparam,
@@ -26,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db import client_requests as client_repo
 from db import incidents as incident_repo
@@ -33,9 +37,10 @@ from db import statements, versioned
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Engagement, FollowUpAction, Incident, Patrol, Station
+from db.rows import EngagementRow, PatrolStationRow, ReadEngagementRow, ReadFollowUpRow
 
-_ENGAGEMENTS = Engagement.__table__
-_ACTIONS = FollowUpAction.__table__
+_ENGAGEMENTS = typing.cast(Table, Engagement.__table__)
+_ACTIONS = typing.cast(Table, FollowUpAction.__table__)
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS")
 # Actions without a due date sort after every real one (due dates are at most two years ahead).
 NO_DUE_DATE = date(9999, 12, 31)
@@ -75,17 +80,23 @@ _INSERT_ENGAGEMENT = insert(_ENGAGEMENTS).returning(*_ENGAGEMENTS.c)
 _INSERT_ACTION = insert(_ACTIONS)
 
 
-async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await statements.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one()
+async def insert_engagement(session: AsyncSession, values: dict[str, Any]) -> EngagementRow:
+    return typing.cast(
+        "EngagementRow",
+        (await statements.execute(session, _INSERT_ENGAGEMENT, with_cells([values])[0])).one(),
+    )
 
 
 async def insert_logged_engagement(
     session: AsyncSession, values: dict[str, Any], claimant: client_repo.Claimant, result_type: str
-) -> Row[Any] | None:
+) -> EngagementRow | None:
     """The claim of the client id and a new engagement, in one statement; None, with nothing written,
     when the client id was already taken."""
-    return await client_repo.insert_claimed(
-        session, _ENGAGEMENTS, with_cells([values])[0], claimant, result_type
+    return typing.cast(
+        "EngagementRow | None",
+        await client_repo.insert_claimed(
+            session, _ENGAGEMENTS, with_cells([values])[0], claimant, result_type
+        ),
     )
 
 
@@ -121,18 +132,28 @@ _PATROL_STATION = select(Patrol.id, Patrol.station_id, Patrol.officer_ids).where
 )
 
 
-async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    return {row.id: row for row in (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()}
+async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ReadEngagementRow]:
+    return typing.cast(
+        "dict[int, ReadEngagementRow]",
+        {row.id: row for row in (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()},
+    )
 
 
-async def patrol_station(session: AsyncSession, patrol_id: int) -> Row[Any] | None:
+async def patrol_station(session: AsyncSession, patrol_id: int) -> PatrolStationRow | None:
     """A patrol an engagement links to: its id, station and officers."""
-    return (await statements.execute(session, _PATROL_STATION, {"key": patrol_id})).first()
+    return typing.cast(
+        "PatrolStationRow | None",
+        (await statements.execute(session, _PATROL_STATION, {"key": patrol_id})).first(),
+    )
 
 
 def _scope(
-    column, *, scope_everything: bool, scope_station_ids: Sequence[int], scope_governorates: Sequence[str]
-):
+    column: ColumnElement[int] | InstrumentedAttribute[int],
+    *,
+    scope_everything: bool,
+    scope_station_ids: Sequence[int],
+    scope_governorates: Sequence[str],
+) -> ColumnElement[bool]:
     """`column` (a station id) within the viewer's scope: all, some stations, or stations of governorates."""
     if scope_everything:
         return true()
@@ -146,7 +167,7 @@ def _scope(
     return or_(*allowed) if allowed else false()
 
 
-def on_case(viewpoint: CaseViewpoint):
+def on_case(viewpoint: CaseViewpoint) -> ColumnElement[bool]:
     """The engagements whose case the viewer is on (resolvers.policy.on_engagement_case, in SQL)."""
     if viewpoint.everything:
         return true()
@@ -167,7 +188,7 @@ def _engagement_conditions(
     viewpoint: CaseViewpoint | None = None,
     day_span: tuple[datetime | None, datetime | None] = (None, None),
     **scope: Any,
-):
+) -> ColumnElement[bool]:
     conditions = [_scope(Engagement.station_id, **scope)]
     if station_id is not None:
         conditions.append(Engagement.station_id == station_id)
@@ -196,14 +217,14 @@ def _engagement_conditions(
 
 async def list_engagements(
     session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int, **filters: Any
-) -> Sequence[Row[Any]]:
+) -> Sequence[ReadEngagementRow]:
     """A page of engagements, newest first (by the time everyone may see, `disclosed_at`); `after` is the
     (disclosed_at, id) of the last one seen."""
     query = select(_ENGAGEMENTS).where(_engagement_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(Engagement.disclosed_at, Engagement.id) < tuple_(*after))
     query = query.order_by(Engagement.disclosed_at.desc(), Engagement.id.desc()).limit(limit)
-    return (await statements.execute(session, query)).all()
+    return typing.cast("Sequence[ReadEngagementRow]", (await statements.execute(session, query)).all())
 
 
 async def count_engagements(session: AsyncSession, **filters: Any) -> int:
@@ -213,13 +234,13 @@ async def count_engagements(session: AsyncSession, **filters: Any) -> int:
 
 async def follow_ups_by_engagement_ids(
     session: AsyncSession, ids: Sequence[int]
-) -> dict[int, list[Row[Any]]]:
+) -> dict[int, list[ReadFollowUpRow]]:
     """Each engagement's actions, in the order they were promised."""
     query = _ACTIONS_READ.where(FollowUpAction.engagement_id.in_(list(ids))).order_by(FollowUpAction.id)
     found: dict[int, list[Row[Any]]] = {i: [] for i in ids}
     for row in (await statements.execute(session, query)).all():
         found[row.engagement_id].append(row)
-    return found
+    return typing.cast("dict[int, list[ReadFollowUpRow]]", found)
 
 
 async def follow_ups_by_incident_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
@@ -233,11 +254,14 @@ async def follow_ups_by_incident_ids(session: AsyncSession, ids: Sequence[int]) 
 
 async def follow_ups_by_ids(
     session: AsyncSession, ids: Sequence[int], *, lock: bool = False
-) -> dict[int, Row[Any]]:
+) -> dict[int, ReadFollowUpRow]:
     query = _ACTIONS_READ.where(FollowUpAction.id.in_(list(ids)))
     if lock:  # status changes of one action queue up
         query = query.with_for_update(of=FollowUpAction)
-    return {row.id: row for row in (await statements.execute(session, query)).all()}
+    return typing.cast(
+        "dict[int, ReadFollowUpRow]",
+        {row.id: row for row in (await statements.execute(session, query)).all()},
+    )
 
 
 async def update_follow_up(session: AsyncSession, action_id: int, values: dict[str, Any]) -> None:
@@ -256,9 +280,9 @@ def _action_conditions(
     subjects: Sequence[str] = (ENGAGEMENT_ACTIONS,),
     viewpoint: CaseViewpoint | None = None,
     **scope: Any,
-):
+) -> ColumnElement[bool]:
     conditions = [_scope(_ACTION_STATION_ID, **scope)]
-    kinds = []
+    kinds: list[ColumnElement[bool]] = []
     if ENGAGEMENT_ACTIONS in subjects:
         kinds.append(FollowUpAction.engagement_id.is_not(None))
     if INCIDENT_ACTIONS in subjects:
@@ -289,14 +313,14 @@ def _action_conditions(
 
 async def list_follow_ups(
     session: AsyncSession, *, after: tuple[date, int] | None, limit: int, **filters: Any
-) -> Sequence[Row[Any]]:
+) -> Sequence[ReadFollowUpRow]:
     """A page of actions, the soonest due first and those without a due date last; `after` is the
     (due date or NO_DUE_DATE, id) of the last one seen."""
     query = _ACTIONS_READ.where(_action_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(_DUE_KEY, FollowUpAction.id) > tuple_(*after))
     query = query.order_by(_DUE_KEY, FollowUpAction.id).limit(limit)
-    return (await statements.execute(session, query)).all()
+    return typing.cast("Sequence[ReadFollowUpRow]", (await statements.execute(session, query)).all())
 
 
 async def count_follow_ups(session: AsyncSession, **filters: Any) -> int:

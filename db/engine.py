@@ -8,7 +8,13 @@ import contextlib
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from db.audit import KEY_INFO
 
@@ -84,10 +90,12 @@ def _drop_when_unanswered(context: ExceptionContext) -> None:
     context.is_disconnect = True
     context.invalidate_pool_on_disconnect = False
     with contextlib.suppress(Exception):
-        context.connection.connection.driver_connection.terminate()
+        context.connection.connection.driver_connection.terminate()  # type: ignore[union-attr]
 
 
-def make_sessionmaker(bind, *, audit_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    bind: AsyncEngine | AsyncConnection, *, audit_key: bytes | None = None
+) -> async_sessionmaker[AsyncSession]:
     """Sessions; with `audit_key`, ones that can append to the audit chain (db/audit.py)."""
     info = {KEY_INFO: audit_key} if audit_key else None
     return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False, info=info)

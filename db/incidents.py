@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
     Row,
+    Table,
     and_,
     any_,
     bindparam,
@@ -30,9 +31,10 @@ from db import statements, versioned
 from db.cells import with_cells
 from db.disclosure import CaseViewpoint, disclosed_between
 from db.models import Incident, IncidentStatusChange, Station
+from db.rows import IncidentRow, ReadIncidentRow, StatusChangeRow
 
-_INCIDENTS = Incident.__table__
-_CHANGES = IncidentStatusChange.__table__
+_INCIDENTS = cast(Table, Incident.__table__)
+_CHANGES = cast(Table, IncidentStatusChange.__table__)
 # Incidents are read with their station's governorate: permissions depend on it.
 _WITH_GOVERNORATE = select(_INCIDENTS, Station.governorate_code.label("station_governorate")).join(
     Station, Station.id == _INCIDENTS.c.station_id
@@ -44,9 +46,11 @@ _INSERT_INCIDENT = insert(_INCIDENTS).returning(*_INCIDENTS.c)
 _INSERT_CHANGE = insert(_CHANGES)
 
 
-async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
+async def insert_incident(session: AsyncSession, values: dict[str, Any]) -> IncidentRow:
     # The H3 cell goes with the point, whoever writes it: the activity rollups are keyed by it.
-    return (await statements.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
+    return cast(
+        "IncidentRow", (await statements.execute(session, _INSERT_INCIDENT, with_cells([values])[0])).one()
+    )
 
 
 def _first_change(made: CTE) -> list[CTE]:
@@ -58,35 +62,41 @@ def _first_change(made: CTE) -> list[CTE]:
 
 async def insert_reported_incident(
     session: AsyncSession, values: dict[str, Any], claimant: client_repo.Claimant, result_type: str
-) -> Row[Any] | None:
+) -> IncidentRow | None:
     """The claim of the client id, a new incident and its first status change: one round trip for what
     was four statements. None, with nothing written, when the client id was already taken."""
-    return await client_repo.insert_claimed(
-        session, _INCIDENTS, with_cells([values])[0], claimant, result_type, _first_change
+    return cast(
+        "IncidentRow | None",
+        await client_repo.insert_claimed(
+            session, _INCIDENTS, with_cells([values])[0], claimant, result_type, _first_change
+        ),
     )
 
 
 _BY_IDS = _WITH_GOVERNORATE.where(_INCIDENTS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
 
 
-async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def incidents_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ReadIncidentRow]:
     rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
-    return {row.id: row for row in rows}
+    return cast("dict[int, ReadIncidentRow]", {row.id: row for row in rows})
 
 
 async def update_if_version(
     session: AsyncSession, incident_id: int, expected_version: int, values: dict[str, Any]
-) -> Row[Any] | None:
+) -> IncidentRow | None:
     """Apply `values` and bump the version, only if the incident is still at `expected_version`
     (db.versioned); None when it has moved on (or does not exist)."""
-    return await versioned.update_if_version(session, _INCIDENTS, incident_id, expected_version, values)
+    return cast(
+        "IncidentRow | None",
+        await versioned.update_if_version(session, _INCIDENTS, incident_id, expected_version, values),
+    )
 
 
 async def insert_status_change(session: AsyncSession, values: dict[str, Any]) -> None:
     await statements.execute(session, _INSERT_CHANGE, values)
 
 
-async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> Row[Any] | None:
+async def status_change_at(session: AsyncSession, incident_id: int, version: int) -> StatusChangeRow | None:
     """The change that brought the incident to `version`."""
     query = (
         select(_CHANGES)
@@ -94,10 +104,12 @@ async def status_change_at(session: AsyncSession, incident_id: int, version: int
         .order_by(_CHANGES.c.id.desc())
         .limit(1)
     )
-    return (await statements.execute(session, query)).first()
+    return cast("StatusChangeRow | None", (await statements.execute(session, query)).first())
 
 
-async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+async def status_changes_for(
+    session: AsyncSession, incident_ids: Sequence[int]
+) -> dict[int, list[StatusChangeRow]]:
     """Each incident's status changes, oldest first."""
     query = (
         select(_CHANGES)
@@ -107,7 +119,7 @@ async def status_changes_for(session: AsyncSession, incident_ids: Sequence[int])
     result: dict[int, list[Row[Any]]] = {i: [] for i in incident_ids}
     for row in (await statements.execute(session, query)).all():
         result[row.incident_id].append(row)
-    return result
+    return cast("dict[int, list[StatusChangeRow]]", result)
 
 
 def on_case(viewpoint: CaseViewpoint) -> ColumnElement[bool]:
@@ -171,7 +183,7 @@ def _conditions(
 
 async def list_incidents(
     session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int, **filters: Any
-) -> Sequence[Row[Any]]:
+) -> Sequence[ReadIncidentRow]:
     """A page of incidents, newest first (by the time everyone may see, `disclosed_at`, then id), after
     the cursor's position."""
     c = _INCIDENTS.c
@@ -179,7 +191,7 @@ async def list_incidents(
     if after is not None:
         query = query.where(tuple_(c.disclosed_at, c.id) < tuple_(*after))
     query = query.order_by(c.disclosed_at.desc(), c.id.desc()).limit(limit)
-    return (await statements.execute(session, query)).all()
+    return cast("Sequence[ReadIncidentRow]", (await statements.execute(session, query)).all())
 
 
 async def count_incidents(session: AsyncSession, **filters: Any) -> int:

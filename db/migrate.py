@@ -34,4 +34,6 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("postgresql://unused/")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("postgresql://unused/")).get_current_head()
+    assert head is not None  # the migrations have one head (alembic check would refuse a second)
+    return head

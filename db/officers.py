@@ -5,16 +5,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, case, delete, exists, false, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db import statements
 from db.models import AuthSession, LoginThrottle, Officer, RefreshToken, Station
+from db.rows import LiveViewerRow, OfficerRow, RefreshRow, SignInRow
 
-_OFFICERS = Officer.__table__
+_OFFICERS = cast(Table, Officer.__table__)
 
 
 async def create_officer(session: AsyncSession, values: dict[str, Any]) -> int:
@@ -22,20 +36,23 @@ async def create_officer(session: AsyncSession, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
-async def officer_by_badge(session: AsyncSession, badge: str) -> Row[Any] | None:
-    return (await statements.execute(session, select(_OFFICERS).where(Officer.badge_number == badge))).first()
+async def officer_by_badge(session: AsyncSession, badge: str) -> OfficerRow | None:
+    return cast(
+        "OfficerRow | None",
+        (await statements.execute(session, select(_OFFICERS).where(Officer.badge_number == badge))).first(),
+    )
 
 
-async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OfficerRow]:
     rows = (await statements.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
-    return {row.id: row for row in rows}
+    return cast("dict[int, OfficerRow]", {row.id: row for row in rows})
 
 
-async def list_officers(session: AsyncSession, *, station_id: int | None = None) -> Sequence[Row[Any]]:
+async def list_officers(session: AsyncSession, *, station_id: int | None = None) -> Sequence[OfficerRow]:
     query = select(_OFFICERS).order_by(Officer.id)
     if station_id is not None:
         query = query.where(Officer.station_id == station_id)
-    return (await statements.execute(session, query)).all()
+    return cast("Sequence[OfficerRow]", (await statements.execute(session, query)).all())
 
 
 async def set_active(session: AsyncSession, officer_id: int, active: bool) -> None:
@@ -66,7 +83,7 @@ async def statement_by_statement(session: AsyncSession) -> None:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-async def sign_in_subject(session: AsyncSession, badge: str, device_id: str | None) -> Row[Any] | None:
+async def sign_in_subject(session: AsyncSession, badge: str, device_id: str | None) -> SignInRow | None:
     """The officer of a badge, with `known_device`: whether the officer signed in on `device_id` before.
     One statement, the same whether or not the badge exists."""
     known = (
@@ -75,7 +92,7 @@ async def sign_in_subject(session: AsyncSession, badge: str, device_id: str | No
         else false()
     )
     query = select(_OFFICERS, known.label("known_device")).where(Officer.badge_number == badge)
-    return (await statements.execute(session, query)).first()
+    return cast("SignInRow | None", (await statements.execute(session, query)).first())
 
 
 async def account_failures(session: AsyncSession, badge_key: str, window: timedelta) -> int:
@@ -88,7 +105,7 @@ async def account_failures(session: AsyncSession, badge_key: str, window: timede
     return int((await statements.execute(session, query)).scalar() or 0)
 
 
-def _wait(failures, free: int, first_s: float, max_s: float):
+def _wait(failures: ColumnElement[int], free: int, first_s: float, max_s: float) -> ColumnElement[float]:
     """Seconds before the next try after `failures`: none within the free tries, then doubling."""
     return case((failures < free, 0.0), else_=func.least(max_s, first_s * func.power(2.0, failures - free)))
 
@@ -110,17 +127,17 @@ async def claim_attempt(
     and each sees the one before it counted, so none gets past the limit. A source quiet for `forget`
     starts again from its first try.
     """
-    t = LoginThrottle.__table__
+    t = cast(Table, LoginThrottle.__table__)
     failures = case((t.c.last_failure_at < _now() - forget, 1), else_=t.c.failures + 1)
     seconds = lambda n: func.make_interval(0, 0, 0, 0, 0, 0, _wait(n, free, first_s, max_s))  # noqa: E731
-    stmt = insert(LoginThrottle).values(
+    values = insert(LoginThrottle).values(
         badge_key=badge_key,
         source_key=source_key,
         failures=1,
         last_failure_at=_now(),
         next_attempt_at=_now() + seconds(literal(1)),
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = values.on_conflict_do_update(
         index_elements=[t.c.badge_key, t.c.source_key],
         set_={"failures": failures, "last_failure_at": _now(), "next_attempt_at": _now() + seconds(failures)},
         where=t.c.next_attempt_at <= _now(),
@@ -139,11 +156,11 @@ async def seconds_to_wait(session: AsyncSession, badge_key: str, source_key: str
 async def count_account_failure(session: AsyncSession, badge_key: str, window: timedelta) -> int:
     """Count a try against the account (from an address): the account's failures since it last went
     `window` without one."""
-    t = LoginThrottle.__table__
-    stmt = insert(LoginThrottle).values(
+    t = cast(Table, LoginThrottle.__table__)
+    values = insert(LoginThrottle).values(
         badge_key=badge_key, source_key=ACCOUNT_SOURCE, failures=1, last_failure_at=_now()
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = values.on_conflict_do_update(
         index_elements=[t.c.badge_key, t.c.source_key],
         set_={
             "failures": case((t.c.last_failure_at < _now() - window, 1), else_=t.c.failures + 1),
@@ -176,7 +193,7 @@ async def attempt_succeeded(session: AsyncSession, badge_key: str, source_key: s
 async def clear_failures(session: AsyncSession, badge_key: str) -> None:
     """Forget every failed sign-in of an account. The rows are locked sources first, the account's own
     last, the order a sign-in takes them in, so the two cannot deadlock."""
-    t = LoginThrottle.__table__
+    t = cast(Table, LoginThrottle.__table__)
     rows = (
         select(t.c.badge_key, t.c.source_key)
         .where(t.c.badge_key == badge_key)
@@ -207,7 +224,7 @@ async def create_session(
     )
 
 
-async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> Row[Any] | None:
+async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> RefreshRow | None:
     """The token with its session, locked: two refreshes with one token cannot both rotate it."""
     query = (
         select(
@@ -223,7 +240,7 @@ async def refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> 
         .where(RefreshToken.token_hash == token_hash)
         .with_for_update(of=RefreshToken)
     )
-    return (await statements.execute(session, query)).first()
+    return cast("RefreshRow | None", (await statements.execute(session, query)).first())
 
 
 async def rotate_refresh_token(
@@ -253,7 +270,7 @@ async def revoke_officer_sessions(session: AsyncSession, officer_id: int, reason
     return result.rowcount or 0
 
 
-async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.UUID) -> Row[Any] | None:
+async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.UUID) -> LiveViewerRow | None:
     """The officer behind a token, if the session is live and the officer active; one round trip."""
     query = (
         select(
@@ -277,7 +294,7 @@ async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.U
             Officer.active,
         )
     )
-    return (await statements.execute(session, query)).first()
+    return cast("LiveViewerRow | None", (await statements.execute(session, query)).first())
 
 
 async def revoke_other_sessions(
@@ -302,8 +319,8 @@ _LAST_USED = (
 )
 
 
-def _sessions_read():
-    return select(
+def _sessions_read() -> Select[Any]:
+    return select(  # type: ignore[return-value]  # a typed Select of these eight columns
         AuthSession.id,
         AuthSession.officer_id,
         AuthSession.device_id,

@@ -6,12 +6,14 @@ import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Row,
     Select,
+    Table,
     Update,
     and_,
     any_,
@@ -31,15 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import statements
 from db.cells import with_cells
 from db.models import Patrol, PatrolFix, Station
+from db.rows import KeptFixRow, PatrolRow, TrackEndRow, TrackFixRow
 
-_PATROLS = Patrol.__table__
+_PATROLS = cast(Table, Patrol.__table__)
 _INSERT_PATROL = insert(_PATROLS).returning(*_PATROLS.c)  # built once; values go as parameters
-_FIXES = PatrolFix.__table__
+_FIXES = cast(Table, PatrolFix.__table__)
 IMPOSSIBLE_SPEED = "IMPOSSIBLE_SPEED"
 
 
-async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    return (await statements.execute(session, _INSERT_PATROL, values)).one()
+async def insert_patrol(session: AsyncSession, values: dict[str, Any]) -> PatrolRow:
+    return cast("PatrolRow", (await statements.execute(session, _INSERT_PATROL, values)).one())
 
 
 @functools.cache
@@ -52,11 +55,13 @@ def _update_patrol(columns: tuple[str, ...]) -> Update:
     )
 
 
-async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str, Any]) -> Row[Any]:
+async def update_patrol(session: AsyncSession, patrol_id: int, values: dict[str, Any]) -> PatrolRow:
     # one statement built per set of columns (a sync batch sends hundreds of the same kind)
     params = {f"v_{name}": value for name, value in values.items()}
     params["key"] = patrol_id
-    return (await statements.execute(session, _update_patrol(tuple(sorted(values))), params)).one()
+    return cast(
+        "PatrolRow", (await statements.execute(session, _update_patrol(tuple(sorted(values))), params)).one()
+    )
 
 
 _LOCKED_BY_ID = select(_PATROLS).where(_PATROLS.c.id == bindparam("key")).with_for_update()
@@ -65,19 +70,24 @@ _LOCKED_BY_CLIENT_ID = select(_PATROLS).where(_PATROLS.c.client_id == bindparam(
 
 async def patrol_locked(
     session: AsyncSession, *, patrol_id: int | None = None, client_id: uuid.UUID | None = None
-) -> Row[Any] | None:
+) -> PatrolRow | None:
     """The patrol by id or by its device-made id, locked until the transaction ends (appends queue up)."""
     if patrol_id is not None:
-        return (await statements.execute(session, _LOCKED_BY_ID, {"key": patrol_id})).first()
-    return (await statements.execute(session, _LOCKED_BY_CLIENT_ID, {"key": client_id})).first()
+        return cast(
+            "PatrolRow | None", (await statements.execute(session, _LOCKED_BY_ID, {"key": patrol_id})).first()
+        )
+    return cast(
+        "PatrolRow | None",
+        (await statements.execute(session, _LOCKED_BY_CLIENT_ID, {"key": client_id})).first(),
+    )
 
 
-async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def patrols_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, PatrolRow]:
     rows = (await statements.execute(session, select(_PATROLS).where(Patrol.id.in_(list(ids))))).all()
-    return {row.id: row for row in rows}
+    return cast("dict[int, PatrolRow]", {row.id: row for row in rows})
 
 
-async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
+async def track(session: AsyncSession, patrol_id: int) -> Sequence[TrackFixRow]:
     """Every stored fix of a patrol, kept or not, in time order."""
     query = (
         select(
@@ -91,7 +101,7 @@ async def track(session: AsyncSession, patrol_id: int) -> Sequence[Row[Any]]:
         .where(PatrolFix.patrol_id == patrol_id)
         .order_by(PatrolFix.recorded_at)
     )
-    return (await statements.execute(session, query)).all()
+    return cast("Sequence[TrackFixRow]", (await statements.execute(session, query)).all())
 
 
 # One statement text whatever the number of fixes (a VALUES list per batch size was compiled anew each
@@ -157,13 +167,13 @@ async def update_fixes(
         )
 
 
-def _kept():
+def _kept() -> ColumnElement[bool]:
     """A fix of the track: the walk gave it a step (one left out, IMPOSSIBLE_SPEED or MOCK_LOCATION, has
     none)."""
     return PatrolFix.step_m.is_not(None)
 
 
-async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, list[KeptFixRow]]:
     """The fixes that count (neither IMPOSSIBLE_SPEED nor MOCK_LOCATION) of each patrol, in time order."""
     query = (
         select(PatrolFix.patrol_id, PatrolFix.latitude, PatrolFix.longitude)
@@ -173,7 +183,7 @@ async def kept_tracks(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[
     result: dict[int, list[Row[Any]]] = {pid: [] for pid in patrol_ids}
     for row in (await statements.execute(session, query)).all():
         result[row.patrol_id].append(row)
-    return result
+    return cast("dict[int, list[KeptFixRow]]", result)
 
 
 def _track_ends() -> Select[Any]:
@@ -205,11 +215,11 @@ def _track_ends() -> Select[Any]:
 _TRACK_ENDS = _track_ends()  # built once: every append of a sync batch asks
 
 
-async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def track_ends(session: AsyncSession, patrol_ids: Sequence[int]) -> dict[int, TrackEndRow]:
     """Per patrol: the time of its last fix, and its last kept fix (where, when, how accurate; both walk
     the primary key backwards from the end, one row each)."""
     rows = (await statements.execute(session, _TRACK_ENDS, {"ids": list(patrol_ids)})).all()
-    return {row.id: row for row in rows}
+    return cast("dict[int, TrackEndRow]", {row.id: row for row in rows})
 
 
 def _conditions(
@@ -223,7 +233,7 @@ def _conditions(
     officer_id: int | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
-):
+) -> ColumnElement[bool]:
     """The patrols within the viewer's scope (stations, or stations of governorates) and the filter."""
     conditions = []
     if not scope_everything:
@@ -256,13 +266,13 @@ def _conditions(
 
 async def list_patrols(
     session: AsyncSession, *, after: tuple[datetime, int] | None, limit: int, **filters: Any
-) -> Sequence[Row[Any]]:
+) -> Sequence[PatrolRow]:
     """A page of patrols, newest start first; `after` is the (started_at, id) of the last one seen."""
     query = select(_PATROLS).where(_conditions(**filters))
     if after is not None:
         query = query.where(tuple_(Patrol.started_at, Patrol.id) < tuple_(*after))
     query = query.order_by(Patrol.started_at.desc(), Patrol.id.desc()).limit(limit)
-    return (await statements.execute(session, query)).all()
+    return cast("Sequence[PatrolRow]", (await statements.execute(session, query)).all())
 
 
 async def count_patrols(session: AsyncSession, **filters: Any) -> int:

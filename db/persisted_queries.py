@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import statements
 from db.models import PersistedQuery
 
-_TABLE = PersistedQuery.__table__
+_TABLE = cast(Table, PersistedQuery.__table__)
 _FIND = select(_TABLE.c.document).where(_TABLE.c.sha256 == bindparam("sha256"))
 _STORE = insert(_TABLE).on_conflict_do_nothing()
 

@@ -12,7 +12,7 @@ import collections
 import contextlib
 import dataclasses
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -72,7 +72,7 @@ async def execute(session: AsyncSession, statement: Executable, params: Any = No
 class _Compiled:
     text: str
     names: tuple[str, ...]  # the parameter of each $n, in order
-    row: type  # rows as named tuples: attribute access, like SQLAlchemy's rows
+    row: Any  # a named tuple class: rows with attribute access, like SQLAlchemy's rows
 
 
 _compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
@@ -84,10 +84,10 @@ def _compile(statement: Select[Any]) -> _Compiled:
     if found is not None and found[0] is statement:
         return found[1]
     compiled = statement.compile(dialect=_DIALECT)
-    names = tuple(column.key for column in statement.selected_columns)
+    names = tuple(str(column.key) for column in statement.selected_columns)
     result = _Compiled(
         compiled.string, tuple(compiled.positiontup or ()), collections.namedtuple("Row", names, rename=True)
-    )  # type: ignore[misc]
+    )
     _compiled[id(statement)] = (statement, result)  # the statement is kept, so its id stays its own
     return result
 
@@ -104,7 +104,7 @@ async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str,
     """
     compiled = _compile(statement)
     conn = await connection(session)
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver = cast(Any, (await conn.get_raw_connection()).driver_connection)  # asyncpg's Connection
     try:
         records = await to_the_end(driver.fetch(compiled.text, *[params[name] for name in compiled.names]))
     except TimeoutError:
@@ -124,7 +124,7 @@ async def simple(connection: AsyncConnection, *statements: str) -> None:
 
     On failure they are sent again through SQLAlchemy, one by one, so that it sees the failure as its
     own (a closed connection is thrown away, and the error is the usual DBAPIError)."""
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = cast(Any, (await connection.get_raw_connection()).driver_connection)  # asyncpg's Connection
     try:
         await to_the_end(driver.execute("; ".join(statements)))
     except TimeoutError:

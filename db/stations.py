@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     DateTime,
     Double,
     Integer,
-    Row,
     Select,
     Text,
     all_,
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import statements
 from db.models import Governorate, Station, StationClosure
+from db.rows import ClosureRow, GovernorateRow, NearestStationRow, StationRow
 
 _STATIONS = Station.__table__
 # `open_weekly` is only tested in SQL (never read back): the nearest search's rows leave it out.
@@ -65,7 +66,7 @@ def open_slots(services: Sequence[str]) -> list[int]:
     return [SERVICE_SLOTS.index(service) + 1 for service in services] if services else [0]
 
 
-def _ecef(lat, lon):
+def _ecef(lat: ColumnElement[float], lon: ColumnElement[float]) -> ColumnElement[Any]:
     return func.markaz_ecef(lat, lon)
 
 
@@ -81,7 +82,7 @@ async def nearest_candidates(
     exclude_ids: Sequence[int] = (),
     governorate: str | None = None,
     open_now: bool = False,
-) -> Sequence[Row[Any]]:
+) -> Sequence[NearestStationRow]:
     """Active stations in increasing chord distance from the point, with their closures not over by `at`
     (`closures_ahead`, in start order); only those of `governorate` when it is given, none of
     `exclude_ids` (those already seen), and with `open_now` only those whose weekly hours (not closures)
@@ -107,7 +108,7 @@ async def nearest_candidates(
         params["exclude_ids"] = list(exclude_ids)
     if governorate is not None:
         params["governorate"] = governorate
-    return await statements.fetch(session, query, params)
+    return cast("list[NearestStationRow]", await statements.fetch(session, query, params))
 
 
 @functools.cache
@@ -172,7 +173,7 @@ def nearest_query(
     if indexed_service is not None:
         if indexed_service not in SERVICE_SLOTS:  # a constant in the SQL: only a known service name
             raise ValueError(f"unknown service {indexed_service!r}")
-        constant = literal_column(f"ARRAY['{indexed_service}']::text[]")
+        constant: ColumnElement[Any] = literal_column(f"ARRAY['{indexed_service}']::text[]")
         query = query.where(_STATIONS.c.services.op("@>")(constant))
     if governorate:
         query = query.where(_STATIONS.c.governorate_code == bindparam("governorate", type_=Text))
@@ -222,19 +223,21 @@ def nearest_query(
 _BY_IDS = select(*_COLUMNS).where(_STATIONS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
 
 
-async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, StationRow]:
     rows = (await statements.execute(session, _BY_IDS, {"ids": list(ids)})).all()
-    return {row.id: row for row in rows}
+    return cast("dict[int, StationRow]", {row.id: row for row in rows})
 
 
-async def station_by_external_id(session: AsyncSession, external_id: str) -> Row[Any] | None:
+async def station_by_external_id(session: AsyncSession, external_id: str) -> StationRow | None:
     """The station of this code (`external_id`, as in the station files), or None."""
     query = select(*_COLUMNS).where(_STATIONS.c.external_id == external_id)
-    return (await statements.execute(session, query)).first()
+    return cast("StationRow | None", (await statements.execute(session, query)).first())
 
 
-def _list_filter(governorate: str | None, services: Sequence[str], model_only: bool, search_key: str | None):
-    conditions = [_STATIONS.c.active]
+def _list_filter(
+    governorate: str | None, services: Sequence[str], model_only: bool, search_key: str | None
+) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [_STATIONS.c.active]
     if governorate:
         conditions.append(_STATIONS.c.governorate_code == governorate)
     if services:
@@ -256,12 +259,13 @@ async def list_stations(
     search_key: str | None = None,
     after_id: int | None = None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[StationRow]:
     """A page of stations in id order (model stations are not put first: ids are stable cursors)."""
     query = select(*_COLUMNS).where(_list_filter(governorate, services, model_only, search_key))
     if after_id is not None:
         query = query.where(_STATIONS.c.id > after_id)
-    return (await statements.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
+    rows = (await statements.execute(session, query.order_by(_STATIONS.c.id).limit(limit))).all()
+    return cast("Sequence[StationRow]", rows)
 
 
 async def count_stations(
@@ -282,30 +286,31 @@ async def count_stations(
 
 async def closures_for_stations(
     session: AsyncSession, station_ids: Sequence[int], *, ending_after: datetime
-) -> dict[int, list[Row[Any]]]:
+) -> dict[int, list[ClosureRow]]:
     """Closures not yet over at `ending_after`, per station, in start order."""
     query = (
         select(StationClosure.__table__)
         .where(StationClosure.station_id.in_(list(station_ids)), StationClosure.ends_at > ending_after)
         .order_by(StationClosure.station_id, StationClosure.starts_at)
     )
-    result: dict[int, list[Row[Any]]] = {sid: [] for sid in station_ids}
+    result: dict[int, list[Any]] = {sid: [] for sid in station_ids}
     for row in (await statements.execute(session, query)).all():
         result[row.station_id].append(row)
-    return result
+    return cast("dict[int, list[ClosureRow]]", result)
 
 
-async def governorates(session: AsyncSession) -> Sequence[Row[Any]]:
-    return (await statements.execute(session, select(Governorate.__table__).order_by(Governorate.code))).all()
+async def governorates(session: AsyncSession) -> Sequence[GovernorateRow]:
+    query = select(Governorate.__table__).order_by(Governorate.code)
+    return cast("Sequence[GovernorateRow]", (await statements.execute(session, query)).all())
 
 
-async def governorates_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Row[Any]]:
+async def governorates_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, GovernorateRow]:
     rows = (
         await statements.execute(
             session, select(Governorate.__table__).where(Governorate.code.in_(list(codes)))
         )
     ).all()
-    return {row.code: row for row in rows}
+    return cast("dict[str, GovernorateRow]", {row.code: row for row in rows})
 
 
 async def upsert_governorates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -331,16 +336,17 @@ async def upsert_stations(
     """
     if not rows:
         return []
-    stmt = insert(Station).values(list(rows))
-    stmt = stmt.on_conflict_do_update(
+    values = insert(Station).values(list(rows))
+    stmt = values.on_conflict_do_update(
         index_elements=[Station.external_id],
         set_={
-            name: (func.clock_timestamp() if name == "updated_at" else stmt.excluded[name])
+            name: (func.clock_timestamp() if name == "updated_at" else values.excluded[name])
             for name in _UPDATABLE
             if name in rows[0] or name == "updated_at"
         },
     ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
-    return [(r[0], r[1], r[2]) for r in (await statements.execute(session, stmt)).all()]
+    made: Sequence[Any] = (await statements.execute(session, stmt)).all()
+    return [(r[0], r[1], r[2]) for r in made]
 
 
 async def replace_closures(

@@ -18,7 +18,7 @@ from typing import Any
 import h3
 
 from db import activity as repo
-from resolvers import activity_plan, disclosure, policy
+from resolvers import activity_plan, disclosure, inputs, policy
 from resolvers.areas import GOVERNORATE, MAX_RESOLUTION, MIN_RESOLUTION, STATION, Area, resolve_area
 from resolvers.context import Context
 from resolvers.errors import InputError
@@ -96,7 +96,7 @@ def _categories(categories: Sequence[Any] | None) -> list[str] | None:
     return None if categories is None else sorted({getattr(c, "value", c) for c in categories})
 
 
-async def _scoped(ctx: Context, area_input: Any) -> tuple[Area, policy.Scope]:
+async def _scoped(ctx: Context, area_input: inputs.Area) -> tuple[Area, policy.Scope]:
     area = await resolve_area(ctx, area_input)
     return area, check_area_scope(ctx, area)
 
@@ -139,7 +139,7 @@ def _filter(
 
 async def activity_map(
     ctx: Context,
-    area_input: Any,
+    area_input: inputs.Area,
     start: datetime,
     end: datetime,
     resolution: int,
@@ -203,7 +203,7 @@ def _map(
 
 
 async def public_safety_map(
-    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int
+    ctx: Context, area_input: inputs.Area, start: datetime, end: datetime, resolution: int
 ) -> ActivityMap:
     """Incidents per coarse cell for anyone, from the published base numbers only (resolvers.disclosure):
     completed months, no sensitive incidents, every number a sum of base numbers of at least
@@ -238,7 +238,7 @@ async def public_safety_map(
 
 
 async def coverage_gaps(
-    ctx: Context, area_input: Any, days: int, end: datetime | None, resolution: int
+    ctx: Context, area_input: inputs.Area, days: int, end: datetime | None, resolution: int
 ) -> ActivityMap:
     """Cells with incidents but neither an engagement nor a minute of patrol in the last `days` days."""
     policy.require_officer(ctx.viewer)
@@ -294,7 +294,7 @@ _STEP = {"HOUR": timedelta(hours=1), "DAY": timedelta(days=1), "WEEK": timedelta
 
 async def activity_timeline(
     ctx: Context,
-    area_input: Any,
+    area_input: inputs.Area,
     start: datetime,
     end: datetime,
     unit: str,
@@ -405,7 +405,7 @@ class Summary:
 
 
 async def activity_summary(
-    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int
+    ctx: Context, area_input: inputs.Area, start: datetime, end: datetime, resolution: int
 ) -> Summary:
     policy.require_officer(ctx.viewer)
     check_resolution(resolution, ctx.lang)

@@ -21,7 +21,7 @@ from typing import Any
 import h3
 import orjson
 
-from resolvers import activity, activity_plan, disclosure, policy
+from resolvers import activity, activity_plan, disclosure, inputs, policy
 from resolvers.areas import resolve_area
 from resolvers.context import Context
 from resolvers.errors import InputError
@@ -138,7 +138,7 @@ def _csv(found: activity.ActivityMap, start: datetime, end: datetime, generalise
 
 
 async def prepare(
-    ctx: Context, area_input: Any, start: datetime, end: datetime, resolution: int, fmt: str
+    ctx: Context, area_input: inputs.Area, start: datetime, end: datetime, resolution: int, fmt: str
 ) -> Export:
     """Check everything before the first byte goes out: the viewer may export, the input is good."""
     policy.may_export_activity(ctx.viewer)

@@ -39,13 +39,14 @@ def kept_resolution(grain: str, resolution: int) -> int | None:
 
 
 def is_whole_hour(at: datetime) -> bool:
+    offset = at.utcoffset()
     return (
         at.minute == 0
         and at.second == 0
         and at.microsecond == 0
-        and at.utcoffset() is not None
-        and int(at.utcoffset().total_seconds()) % 3600 == 0
-    )  # type: ignore[union-attr]
+        and offset is not None
+        and int(offset.total_seconds()) % 3600 == 0
+    )
 
 
 def day_floor(at: datetime) -> datetime:

@@ -95,7 +95,12 @@ class Area:
         """
         if not self.is_place:
             raise ValueError("only a bbox or a polygon area has cells")
-        south, west, north, east = self.bbox if self.kind == BBOX else _bounds(self.geometry)
+        if self.kind == BBOX:
+            assert self.bbox is not None  # a bbox area has one
+            south, west, north, east = self.bbox
+        else:
+            assert self.geometry is not None  # a polygon area has one
+            south, west, north, east = _bounds(self.geometry)
         # The bounding box's area bounds the cover from above; refuse before enumerating millions.
         estimate = _box_km2(south, west, north, east) / h3.average_hexagon_area(resolution, "km^2")
         if estimate > 4 * MAX_CELLS:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from db import savepoints
 from resolvers.context import Context
 from resolvers.mutation_errors import MutationFailed
@@ -13,7 +15,7 @@ from resolvers.mutation_errors import MutationFailed
 T = TypeVar("T")
 
 
-async def _open(ctx: Context, savepoint: str):
+async def _open(ctx: Context, savepoint: str) -> AsyncConnection:
     async with ctx.db() as session:
         connection = await savepoints.open_savepoint(session, savepoint, release_held=ctx.savepoint_held)
     ctx.savepoint_held = False

@@ -281,10 +281,10 @@ async def verify(
             if mac.link(prev, row) != row.hash:
                 return bad(row.id, "its HMAC does not match its content: changed without the audit key")
             keyed = True
-        anchor = anchored.get(row.id)
-        if anchor is not None:
-            if anchor.hash != row.hash:
-                return bad(row.id, f"differs from its anchor of {anchor.at}: the chain was rewritten")
+        kept = anchored.get(row.id)
+        if kept is not None:
+            if kept.hash != row.hash:
+                return bad(row.id, f"differs from its anchor of {kept.at}: the chain was rewritten")
             met.add(row.id)
         prev, result.last_id = row.hash, row.id
     if newest is not None and (result.last_id is None or newest.id > result.last_id):

@@ -10,10 +10,11 @@ import logging
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from db import officers as repo
 from db.faults import is_unavailable
+from db.rows import LiveViewerRow, OfficerRow
 from resolvers import audit, throttle, tokens
 from resolvers.context import Context
 from resolvers.mutation_errors import fail
@@ -32,7 +33,7 @@ class Tokens:
     officer: Any
 
 
-def _refused(ctx: Context, seconds: int):
+def _refused(ctx: Context, seconds: int) -> NoReturn:
     """LIMIT_EXCEEDED with the wait, in seconds or (from two minutes on) minutes."""
     if seconds < 120:
         fail(ctx.lang, None, "throttled_seconds", "LIMIT_EXCEEDED", retry_after=seconds, seconds=seconds)
@@ -153,7 +154,10 @@ async def logout(ctx: Context, refresh_token: str | None) -> None:
 
 
 def _viewer_of(
-    row: Any, session_id: uuid.UUID, device_id: str | None, station_governorate: str | None
+    row: OfficerRow | LiveViewerRow,
+    session_id: uuid.UUID,
+    device_id: str | None,
+    station_governorate: str | None,
 ) -> Viewer:
     return Viewer(
         officer_id=row.id,

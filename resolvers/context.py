@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+L = TypeVar("L")  # a loader
 
 
 @dataclasses.dataclass(slots=True)
@@ -56,7 +58,7 @@ class Context:
                 self._session = (self.reader or self.sessionmaker)()
             yield self._session
 
-    def loader(self, name: str, factory):
+    def loader(self, name: str, factory: Callable[[Context], L]) -> L:
         """The request's one loader of that name: loaders never outlive the request (no cross-user cache)."""
         found = self.loaders.get(name)
         if found is None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import Row, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import client_requests as client_repo
@@ -39,7 +39,7 @@ class Correctable:
     entity: str  # "Incident"
     history: Table  # where its corrections are kept (db.corrections)
     record_column: str  # the history's column naming the record: "incident_id"
-    update: Callable[[AsyncSession, int, int, dict[str, Any]], Awaitable[Row[Any] | None]]
+    update: Callable[[AsyncSession, int, int, dict[str, Any]], Awaitable[Any]]
     audit_view: Callable[[Any], dict[str, Any]]
     # Whether the reason is written to the audit log as given (else its SHA-256): an incident's texts stay
     # out of the log, which administrators read and which is kept forever; an engagement's are logged.
@@ -75,7 +75,7 @@ def require_fields(problems: Collector, input: Any, fields: tuple[str, ...]) -> 
         problems.add((fields[0],), "nothing_to_correct", fields=", ".join(fields))
 
 
-def stale(ctx: Context, given: int, current: int) -> None:
+def stale(ctx: Context, given: int, current: int) -> NoReturn:
     """CONFLICT on `expectedVersion`, with the record's version now (to reload and try again)."""
     fail(
         ctx.lang,

@@ -33,12 +33,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from h3.api import basic_int as h3i
 
+from db.rows import EngagementRow, IncidentRow
 from resolvers import activity_plan, policy
 from resolvers.geodesy import geodesic_m
 
@@ -81,15 +82,23 @@ def coarse_time(at: datetime) -> datetime:
     return activity_plan.day_floor(at).astimezone(UTC)
 
 
-def coarse_time_or_none(at: datetime | None) -> datetime | None:
+# A time, or None: what a record's time field holds, and what Times gives back for it.
+_When = TypeVar("_When", datetime, None, datetime | None)
+
+
+class Times(Protocol):
+    def __call__(self, at: _When, /) -> _When: ...
+
+
+def coarse_time_or_none(at: _When) -> _When:
     return None if at is None else coarse_time(at)
 
 
-def _exact(at: datetime | None) -> datetime | None:
+def _exact(at: _When) -> _When:
     return at
 
 
-def times(generalised: bool) -> Callable[[datetime | None], datetime | None]:
+def times(generalised: bool) -> Times:
     """How a record's times are shown: as they are, or each as the start of its day when generalised."""
     return coarse_time_or_none if generalised else _exact
 
@@ -106,7 +115,7 @@ class Disclosure:
         their scope), instead of generalised."""
         return self.viewer is not None and policy.on_every_case_in_scope(self.viewer)
 
-    def incident_generalised(self, row: Any) -> bool:
+    def incident_generalised(self, row: IncidentRow) -> bool:
         """A sensitive incident seen by someone not on its case: its key only, no details."""
         return policy.is_sensitive(row.category, row.sensitive) and not policy.on_incident_case(
             self.viewer, row
@@ -124,7 +133,7 @@ class Disclosure:
             policy.is_sensitive(category, row.sensitive) for category in categories_before
         )
 
-    def engagement_generalised(self, row: Any) -> bool:
+    def engagement_generalised(self, row: EngagementRow) -> bool:
         """A household engagement seen by someone not on its case."""
         return policy.is_household(row.kind) and not policy.on_engagement_case(self.viewer, row)
 

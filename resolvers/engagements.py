@@ -19,7 +19,8 @@ from db import client_requests as client_repo
 from db import corrections as correction_repo
 from db import engagements as repo
 from db import officers as officer_repo
-from resolvers import audit, corrections, disclosure, policy, references
+from db.rows import EngagementRow, PatrolStationRow, ReadEngagementRow, ReadFollowUpRow, StationRow
+from resolvers import audit, corrections, disclosure, inputs, policy, references
 from resolvers import incidents as incident_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
@@ -120,7 +121,9 @@ def _check_follow_ups(errors: Collector, items: Sequence[Any] | None) -> list[_F
     return found
 
 
-async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[tuple[str, ...], Any] | None:
+async def _linked_patrol(
+    ctx: Context, errors: Collector, input: inputs.LogEngagement
+) -> tuple[tuple[str, ...], PatrolStationRow] | None:
     """The patrol the engagement happened on, by global ID or by the device's id of it; None when none
     is named or it cannot be found (then with an error). A patrol the viewer may not see is not found."""
     if input.patrol_id is not None and input.patrol_client_id is not None:
@@ -138,6 +141,7 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
         return None
     async with ctx.db() as session:
         if patrol_id is None:
+            assert input.patrol_client_id is not None  # the path taken above
             started = await client_repo.find(session, input.patrol_client_id)
             if started is not None and started.kind == KIND_START_PATROL:
                 patrol_id = started.result_id
@@ -153,7 +157,9 @@ async def _linked_patrol(ctx: Context, errors: Collector, input: Any) -> tuple[t
     return path, patrol
 
 
-async def _station(ctx: Context, errors: Collector, input: Any, patrol: Any) -> Any:
+async def _station(
+    ctx: Context, errors: Collector, input: inputs.LogEngagement, patrol: PatrolStationRow | None
+) -> StationRow | None:
     """The engagement's station: the one given, else the viewer's own, else the linked patrol's.
     A station outside the viewer's scope fails the whole request (FORBIDDEN)."""
     viewer = ctx.viewer
@@ -211,7 +217,7 @@ async def _check_owners_and_dates(
                 errors.add((*path, "dueOn"), "too_far_ahead", years=MAX_DUE_AHEAD_YEARS)
 
 
-async def log_engagement(ctx: Context, input: Any) -> Applied:
+async def log_engagement(ctx: Context, input: inputs.LogEngagement) -> Applied:
     """Log a community engagement with its follow-up actions; the same `clientId` again is a replay."""
     viewer = policy.require_officer(ctx.viewer)
 
@@ -234,12 +240,13 @@ async def log_engagement(ctx: Context, input: Any) -> Applied:
         patrol = linked[1] if linked else None
         station = await _station(ctx, errors, input, patrol)
         if station is not None:
-            if linked is not None and patrol.station_id != station.id:
+            if linked is not None and linked[1].station_id != station.id:
                 errors.add(linked[0], "patrol_other_station")
             await _check_owners_and_dates(
                 ctx, errors, follow_ups, station, input.occurred_at if occurred_ok else None, now
             )
         errors.check()
+        assert station is not None  # errors.check() raised otherwise
         return {
             "client_id": input.client_id,
             "station_id": station.id,
@@ -325,7 +332,7 @@ async def _engagement(ctx: Context, engagement_id: int | None) -> Any:
     return row
 
 
-def audit_view(row: Any) -> dict[str, Any]:
+def audit_view(row: EngagementRow) -> dict[str, Any]:
     """What the audit log keeps of an engagement."""
     return {
         "stationId": row.station_id,
@@ -468,6 +475,7 @@ async def add_follow_up_action(ctx: Context, input: Any) -> Applied:
         )
         if subject is None:
             errors.check()
+        assert subject is not None  # errors.check() raised otherwise
         path, row, incident = subject
         if not policy.may_add_follow_up(viewer, row, incident=incident):
             fail(ctx.lang, path, "may_not_add_follow_up", "FORBIDDEN")
@@ -547,6 +555,7 @@ async def update_follow_up_action(ctx: Context, input: Any) -> Applied:
     )
     note = check_text(errors, ("note",), input.note, max_length=MAX_STATUS_NOTE)
     errors.check()
+    assert action_id is not None  # errors.check() raised otherwise
     if input.client_id is not None:
         claimed = await claim(ctx, input.client_id, KIND_FOLLOW_UP, _update_hash(input))
         if not claimed.new:
@@ -605,7 +614,7 @@ async def list_engagements(
     from_: datetime | None = None,
     to: datetime | None = None,
     patrol_id: int | None = None,
-) -> Page:
+) -> Page[ReadEngagementRow]:
     """A page of the engagements the viewer may see, newest first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
@@ -640,7 +649,7 @@ async def list_follow_ups(
     status: str | None = None,
     overdue: bool | None = None,
     subjects: Sequence[str] = (repo.ENGAGEMENT_ACTIONS,),
-) -> Page:
+) -> Page[ReadFollowUpRow]:
     """A page of the follow-up actions the viewer may see, the soonest due first; citizens are refused.
     `subjects`: actions of engagements (the default, as before actions of incidents existed), of
     incidents, or both."""

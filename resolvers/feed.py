@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLError
 
 from db import activity_feed as repo
+from db.rows import FeedEventRow
 from resolvers import disclosure, ids, policy
 from resolvers.errors import InputError
 from resolvers.messages import message
@@ -73,7 +74,7 @@ class FeedEvent:
         return (self.position, self.id)
 
     @classmethod
-    def from_row(cls, row: Any) -> FeedEvent:
+    def from_row(cls, row: FeedEventRow) -> FeedEvent:
         return cls(
             position=row.position,
             id=row.id,
@@ -244,7 +245,7 @@ async def follow(
     idle: float = 60.0,
     still_allowed: Any = None,
     ends_at: datetime | None = None,
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncGenerator[FeedEvent]:
     """The events a subscriber should receive: after `after` (replayed from the log), then live.
 
     `still_allowed` (an async callable) is asked at least every `idle` seconds whether the subscriber's
@@ -301,18 +302,18 @@ async def follow(
                 cursor_text = encode_cursor(last) if last else "null"
                 raise FeedError(code, message(key, lang, cursor=cursor_text), last)
             seconds = left()
-            event: FeedEvent | None = None
+            arrived: FeedEvent | None = None
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(idle if seconds is None else min(idle, seconds)):
-                    event = await subscriber.queue.get()
+                    arrived = await subscriber.queue.get()
             left()  # woken by the token's end, or an event that came after it
             if still_allowed is not None and loop.time() - checked >= idle:
                 checked = loop.time()
                 if not await still_allowed():
                     raise FeedError("UNAUTHENTICATED", message("session_ended", lang), last)
-            if event is None or event.cursor <= floor:
+            if arrived is None or arrived.cursor <= floor:
                 continue
-            last = event.cursor
-            yield event
+            last = arrived.cursor
+            yield arrived
     finally:
         hub.unsubscribe(subscriber)

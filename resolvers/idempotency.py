@@ -142,6 +142,7 @@ async def create_once(
     """
     if ctx.claims is not None and client_id in ctx.claims:  # sent before: no checks, no write
         found = await earlier(ctx, client_id, kind, digest)
+        assert found is not None  # ctx.claims holds it
         return Applied(await replayed(found.result_id), duplicate=True)
     try:
         what = await prepare()

@@ -14,13 +14,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from db import corrections as correction_repo
 from db import incidents as repo
 from db import officers as officer_repo
 from db.cells import fine_cell
-from resolvers import audit, corrections, disclosure, errors, policy, references
+from db.rows import IncidentRow, ReadIncidentRow, StationRow
+from resolvers import audit, corrections, disclosure, errors, inputs, policy, references
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.field_checks import (
@@ -63,7 +64,7 @@ def can_transition(current: str, target: str) -> bool:
 # --- writes -------------------------------------------------------------------------------------------
 
 
-async def report_incident(ctx: Context, input: Any) -> Applied:
+async def report_incident(ctx: Context, input: inputs.ReportIncident) -> Applied:
     """File an incident at the given station, else the reporter's own, else (for those without a station)
     the nearest active one in the point's governorate."""
     viewer = policy.require_officer(ctx.viewer)
@@ -82,6 +83,7 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
         people = _people(problems, input.people)
         station = await _station_for_report(ctx, problems, input, point_ok, now)
         problems.check()
+        assert station is not None  # problems.check() raised otherwise
         if not policy.can_access_station(viewer, station.id, station.governorate_code):
             fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")
         category = plain(input.category)
@@ -125,7 +127,7 @@ async def report_incident(ctx: Context, input: Any) -> Applied:
     return applied
 
 
-async def update_incident_status(ctx: Context, input: Any) -> Applied:
+async def update_incident_status(ctx: Context, input: inputs.UpdateIncidentStatus) -> Applied:
     """Move an incident along its allowed transitions, if nobody changed it since `expectedVersion`."""
     viewer = policy.require_officer(ctx.viewer)
     problems = Collector(ctx.lang)
@@ -162,7 +164,7 @@ async def update_incident_status(ctx: Context, input: Any) -> Applied:
     return Applied(updated)
 
 
-async def assign_incident(ctx: Context, input: Any) -> Applied:
+async def assign_incident(ctx: Context, input: inputs.AssignIncident) -> Applied:
     """Give an incident to officers of its station (replacing those assigned); REPORTED becomes ASSIGNED."""
     viewer = policy.require_officer(ctx.viewer)
     if not policy.can_assign(viewer):
@@ -302,7 +304,9 @@ async def correct_incident(ctx: Context, input: Any) -> Applied:
     )
 
 
-async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], note: str | None) -> Any:
+async def _apply(
+    ctx: Context, row: IncidentRow, expected: int, values: dict[str, Any], note: str | None
+) -> IncidentRow:
     """The conditional update and its history row; CONFLICT when another change won the race."""
     async with ctx.db() as session:
         updated = await repo.update_if_version(session, row.id, expected, values)
@@ -325,7 +329,7 @@ async def _apply(ctx: Context, row: Any, expected: int, values: dict[str, Any], 
     return updated
 
 
-def _stale(ctx: Context, given: int, current: int) -> None:
+def _stale(ctx: Context, given: int, current: int) -> NoReturn:
     corrections.stale(ctx, given, current)
 
 
@@ -380,7 +384,9 @@ def _officer_ids(problems: Collector, values: Sequence[str]) -> list[int]:
     return ids
 
 
-async def _incident_ref(ctx: Context, problems: Collector, input: Any) -> tuple[int | None, tuple[str, ...]]:
+async def _incident_ref(
+    ctx: Context, problems: Collector, input: inputs.IncidentReference
+) -> tuple[int | None, tuple[str, ...]]:
     """The incident an update names, by global ID or by the client id it was reported with."""
     return await references.record_key(ctx, problems, NAMED, input.incident_id, input.incident_client_id)
 
@@ -396,8 +402,8 @@ async def _incident_in_scope(ctx: Context, incident_id: int | None, path: tuple[
 
 
 async def _station_for_report(
-    ctx: Context, problems: Collector, input: Any, point_ok: bool, now: datetime
-) -> Any:
+    ctx: Context, problems: Collector, input: inputs.ReportIncident, point_ok: bool, now: datetime
+) -> StationRow | None:
     """The station a report is filed at: `stationId` when given; else the reporter's own station (an
     officer's or a commander's report is their station's work wherever it happened, and the nearest
     station may be one they cannot write to); else, for supervisors and admins, who have no station, the
@@ -438,7 +444,7 @@ async def nearest_station_in(
     return found[0].station if found else None
 
 
-def audit_view(row: Any) -> dict[str, Any]:
+def audit_view(row: IncidentRow) -> dict[str, Any]:
     """What the audit log keeps of an incident. The description and people stay out of the log (it is
     read by administrators and kept forever); a digest shows whether they changed."""
     content = json.dumps([row.description, row.people], sort_keys=True, ensure_ascii=False, default=str)
@@ -482,7 +488,7 @@ async def incidents_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         return await repo.incidents_by_ids(session, ids)
 
 
-async def current_incident(ctx: Context, input: Any) -> Any | None:
+async def current_incident(ctx: Context, input: inputs.IncidentReference) -> ReadIncidentRow | None:
     """The incident an update named, as it is now (for the payload of a CONFLICT)."""
     incident_id, _ = await _incident_ref(ctx, Collector(ctx.lang), input)
     if incident_id is None:
@@ -502,7 +508,7 @@ async def list_incidents(
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
     assigned_to_me: bool = False,
-) -> Page:
+) -> Page[ReadIncidentRow]:
     """A page of the incidents the viewer may see, newest first, narrowed by the filter."""
     viewer = policy.require_officer(ctx.viewer)
     first = errors.check_first(first, ctx.lang, default=20)
@@ -542,11 +548,11 @@ async def corrections_of(ctx: Context, incident_ids: Sequence[int]) -> dict[int,
         return await correction_repo.corrections_for(session, correction_repo.INCIDENTS, incident_ids)
 
 
-def effective_sensitive(row: Any) -> bool:
+def effective_sensitive(row: IncidentRow) -> bool:
     return policy.is_sensitive(row.category, row.sensitive)
 
 
-def details_hidden(viewer: Any, row: Any) -> bool:
+def details_hidden(viewer: policy.Viewer | None, row: IncidentRow) -> bool:
     return viewer is None or not policy.sees_sensitive_details(viewer, row)
 
 
@@ -574,7 +580,7 @@ def _audit_read(ctx: Context, row: Any) -> None:
         audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
 
 
-def read_details(ctx: Context, row: Any) -> bool:
+def read_details(ctx: Context, row: IncidentRow) -> bool:
     """Whether the viewer may read this incident's details; a permitted read of a sensitive incident is
     audited (once per incident per request)."""
     if details_hidden(ctx.viewer, row):

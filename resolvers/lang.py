@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 SUPPORTED = ("ar", "ku", "en")
@@ -32,7 +33,7 @@ def pick_language(header: str | None) -> str:
     return best or "ar"
 
 
-def localized(names: dict[str, str | None], lang: str) -> str:
+def localized(names: Mapping[str, str | None], lang: str) -> str:
     """`names[lang]`, or the first present of Arabic, English, Kurdish."""
     text = names.get(lang)
     if text:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from resolvers import policy
 
+Row = TypeVar("Row")
+
 
 @dataclasses.dataclass(slots=True)
-class Page:
+class Page(Generic[Row]):
     """One page of a connection; `count_args` are the filters, for `totalCount` when it is asked."""
 
-    rows: list[Any]
+    rows: list[Row]
     has_next: bool
     count_args: dict[str, Any]
 
 
-def page_of(rows: Sequence[Any], first: int, args: dict[str, Any]) -> Page:
+def page_of(rows: Sequence[Row], first: int, args: dict[str, Any]) -> Page[Row]:
     """The page from `first + 1` rows fetched: the extra row only tells that another page follows."""
     return Page(list(rows[:first]), len(rows) > first, args)
 

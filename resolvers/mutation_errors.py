@@ -4,6 +4,7 @@ localized message (clients branch on the code, people read the message)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import NoReturn
 
 from resolvers.messages import message
 
@@ -56,7 +57,7 @@ def fail(
     current_version: int | None = None,
     retry_after: int | None = None,
     **params: object,
-):
+) -> NoReturn:
     field = ".".join(path) if path else ""
     raise MutationFailed(
         [FieldError(path, code, message(key, lang, field=field, **params), retry_after)],

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import officers as repo
 from db import stations as station_repo
+from db.rows import OfficerRow
 from resolvers import audit, policy
 from resolvers.context import Context
 from resolvers.passwords import hash_password, password_problem
@@ -48,7 +49,7 @@ async def _audited(
     session: AsyncSession,
     by: str | None,
     action: str,
-    row: Any,
+    row: OfficerRow,
     *,
     before: dict | None = None,
     after: dict | None = None,
@@ -63,7 +64,7 @@ async def _audited(
         await audit.flush(session, [audit.entry(action, "Officer", row.id, before=before, after=after)])
 
 
-def _account(row: Any) -> dict[str, Any]:
+def _account(row: OfficerRow) -> dict[str, Any]:
     """What the audit keeps of an account: never its password's hash."""
     return {
         "role": row.role,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -69,7 +69,7 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def _runs(text: str, position) -> int:
+def _runs(text: str, position: Callable[[str], int | None]) -> int:
     """How many runs of a constant step of -1, 0 or +1 (by `position`) the text is made of."""
     runs, step, previous = 0, None, None
     for char in text:

@@ -24,10 +24,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db import officers as officer_repo
 from db import patrols as repo
 from db import stations as station_repo
-from resolvers import audit, policy
+from db.rows import PatrolRow, TrackEndRow, TrackFixRow
+from resolvers import audit, inputs, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import check_first
@@ -128,7 +131,9 @@ def extend_walk(stored: Sequence[TrackFix], walked: TrackWalk, new: Sequence[Tra
     return TrackWalk(walked.distance_m + tail.distance_m, walked.impossible | tail.impossible, steps)
 
 
-def stored_changes(rows: Sequence[Any], walk: TrackWalk) -> list[tuple[datetime, list[str], float | None]]:
+def stored_changes(
+    rows: Sequence[TrackFixRow], walk: TrackWalk
+) -> list[tuple[datetime, list[str], float | None]]:
     """(recorded_at, flags, step_m) of each stored fix (rows with recorded_at, flags and step_m) whose
     IMPOSSIBLE_SPEED flag or step the walk of its whole track changes: a late fix changes the step of
     the kept fix after it, and may move the flag."""
@@ -212,18 +217,18 @@ class _Reference:
     client_id: uuid.UUID | None
 
 
-def _reference(errors: Collector, input: Any) -> _Reference | None:
+def _reference(errors: Collector, input: inputs.PatrolReference) -> _Reference | None:
     """The patrol an update names: by global ID or by the device's id of it (exactly one)."""
     if (input.patrol_id is None) == (input.patrol_client_id is None):
         errors.add(("patrolId",), "one_of", other="patrolClientId")
         return None
-    if input.patrol_client_id is not None:
+    if input.patrol_id is None:
         return _Reference(("patrolClientId",), None, input.patrol_client_id)
     key = record_key(errors, ("patrolId",), input.patrol_id, RESULT_TYPE)
     return _Reference(("patrolId",), key, None) if key is not None else None
 
 
-async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
+async def _locked_patrol(ctx: Context, ref: _Reference) -> PatrolRow:
     """The named patrol, locked for this transaction, once the viewer may write to it."""
     async with ctx.db() as session:
         patrol = await repo.patrol_locked(session, patrol_id=ref.patrol_id, client_id=ref.client_id)
@@ -236,7 +241,7 @@ async def _locked_patrol(ctx: Context, ref: _Reference) -> Any:
     return patrol
 
 
-def _may_access(viewer: policy.Viewer, patrol: Any, governorate: str) -> bool:
+def _may_access(viewer: policy.Viewer, patrol: PatrolRow, governorate: str) -> bool:
     """The patrol's own officers, and whoever may access its station."""
     return viewer.officer_id in (patrol.officer_ids or ()) or policy.can_access_station(
         viewer, patrol.station_id, governorate
@@ -251,7 +256,7 @@ async def _replayed(ctx: Context, result_id: int | None) -> Applied:
     return Applied(row, duplicate=True)
 
 
-async def _claimed(ctx: Context, client_id: uuid.UUID | None, kind: str, input: Any) -> Applied | None:
+async def _claimed(ctx: Context, client_id: uuid.UUID | None, kind: str, input: object) -> Applied | None:
     """Claim an optional client id: None to go on, or the earlier result of the same request."""
     if client_id is None:
         return None
@@ -259,7 +264,7 @@ async def _claimed(ctx: Context, client_id: uuid.UUID | None, kind: str, input: 
     return None if found.new else await _replayed(ctx, found.result_id)
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: PatrolRow) -> dict[str, Any]:
     """What the audit log keeps of a patrol (never the track itself)."""
     return {
         "status": row.status,
@@ -281,7 +286,7 @@ def _utc(value: datetime) -> datetime:
 # --- startPatrol ------------------------------------------------------------------------------------
 
 
-async def start_patrol(ctx: Context, input: Any) -> Applied:
+async def start_patrol(ctx: Context, input: inputs.StartPatrol) -> Applied:
     """Start a patrol at a station, with its officers, optional planned area and starting fix."""
     viewer = policy.require_officer(ctx.viewer)
     now = now_utc()
@@ -299,6 +304,7 @@ async def start_patrol(ctx: Context, input: Any) -> Applied:
         check_point(errors, ("location",), location.latitude, location.longitude, location.accuracy_meters)
     area = check_area(errors, ("plannedArea",), input.planned_area)
     errors.check()
+    assert station_id is not None  # errors.check() raised otherwise
 
     replay = await _claimed(ctx, input.client_id, KIND_START, input)
     if replay is not None:
@@ -353,7 +359,9 @@ async def start_patrol(ctx: Context, input: Any) -> Applied:
     return Applied(row)
 
 
-def _officer_keys(errors: Collector, values: list[str] | None) -> list[tuple[tuple[str, ...], int]] | None:
+def _officer_keys(
+    errors: Collector, values: Sequence[str] | None
+) -> list[tuple[tuple[str, ...], int]] | None:
     """(path, officer id) of each named officer, once each; None when none were named (the default)."""
     if values is None:
         return None
@@ -363,7 +371,8 @@ def _officer_keys(errors: Collector, values: list[str] | None) -> list[tuple[tup
     if len(values) > MAX_OFFICERS:
         errors.add(("officerIds",), "too_many", high=MAX_OFFICERS)
         return []
-    keys, seen = [], set()
+    keys: list[tuple[tuple[str, ...], int]] = []
+    seen: set[int] = set()
     for i, value in enumerate(values):
         key = record_key(errors, ("officerIds", str(i)), value, "Officer")
         if key is not None and key not in seen:
@@ -372,7 +381,7 @@ def _officer_keys(errors: Collector, values: list[str] | None) -> list[tuple[tup
     return keys
 
 
-def _start_fix(input: Any, now: datetime) -> TrackFix | None:
+def _start_fix(input: inputs.StartPatrol, now: datetime) -> TrackFix | None:
     """The starting location as the track's first fix, at startedAt."""
     location = input.location
     if location is None:
@@ -437,7 +446,7 @@ def _batch(errors: Collector, fixes: Sequence[Any], now: datetime) -> list[tuple
     return list(batch.values())
 
 
-async def append_patrol_track(ctx: Context, input: Any) -> Applied:
+async def append_patrol_track(ctx: Context, input: inputs.AppendPatrolTrack) -> Applied:
     """Add a batch of GPS fixes; resent fixes are ignored, late ones take their place in time order."""
     policy.require_officer(ctx.viewer)
     now = now_utc()
@@ -448,12 +457,14 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     replay = await _claimed(ctx, input.client_id, KIND_APPEND, input)
     if replay is not None:
         return replay
+    assert ref is not None  # errors.check() raised otherwise
     patrol = await _locked_patrol(ctx, ref)
     for i, fix in batch:
         if fix.recorded_at < patrol.started_at:
             errors.add(("fixes", str(i), "recordedAt"), "not_before", other="startedAt")
     errors.check()
-    if patrol.status == ENDED and any(fix.recorded_at > patrol.ended_at for _, fix in batch):
+    ended = patrol.ended_at  # set once the patrol has ENDED
+    if patrol.status == ENDED and ended is not None and any(fix.recorded_at > ended for _, fix in batch):
         fail(ctx.lang, ref.path, "patrol_ended")  # fixes up to the end are a late upload: welcome
 
     async with ctx.db() as session:
@@ -489,16 +500,22 @@ async def append_patrol_track(ctx: Context, input: Any) -> Applied:
     return Applied(row)
 
 
-async def _insert_new(session: Any, patrol_id: int, new: list[TrackFix], walk: TrackWalk) -> None:
+async def _insert_new(session: AsyncSession, patrol_id: int, new: list[TrackFix], walk: TrackWalk) -> None:
     """The new fixes as the walk found them (flags and steps), in one statement."""
     await repo.insert_fixes(session, [_fix_values(patrol_id, fix, walk) for fix in new])
 
 
-async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]) -> Any:
+async def _append_after(
+    session: AsyncSession, patrol: PatrolRow, end: TrackEndRow, new: list[TrackFix]
+) -> PatrolRow:
     """Store fixes that all come after the stored track: the walk goes on from the last kept fix, and
     the patrol's counts grow by the batch's own (tests/test_patrols.py checks this against a walk of
     the whole track). Three statements, whatever the length of the track."""
-    last = None if end.kept_at is None else TrackFix(end.kept_at, end.latitude, end.longitude, end.accuracy_m)
+    last = (
+        None
+        if end.kept_at is None or end.latitude is None or end.longitude is None  # no kept fix yet
+        else TrackFix(end.kept_at, end.latitude, end.longitude, end.accuracy_m)
+    )
     walk = walk_track([last, *new] if last is not None else new)
     await _insert_new(session, patrol.id, new, walk)
     flags = set(patrol.flags) | {f for fix in new for f in fix.flags if f in _PATROL_WIDE}
@@ -518,7 +535,9 @@ async def _append_after(session: Any, patrol: Any, end: Any, new: list[TrackFix]
     )
 
 
-async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list[TrackFix]) -> Any:
+async def _apply_batch(
+    session: AsyncSession, patrol: PatrolRow, rows: Sequence[TrackFixRow], new: list[TrackFix]
+) -> PatrolRow:
     """Store the new fixes and walk the whole track again: flags and steps of stored fixes may change
     when a late fix lands between them. A bounded number of statements, whatever the batch and track
     sizes."""
@@ -563,7 +582,7 @@ async def _apply_batch(session: Any, patrol: Any, rows: Sequence[Any], new: list
 # --- endPatrol --------------------------------------------------------------------------------------
 
 
-async def end_patrol(ctx: Context, input: Any) -> Applied:
+async def end_patrol(ctx: Context, input: inputs.EndPatrol) -> Applied:
     """End a patrol at `endedAt`; ending again at the same instant is a replay, at another a CONFLICT."""
     policy.require_officer(ctx.viewer)
     now = now_utc()
@@ -575,11 +594,13 @@ async def end_patrol(ctx: Context, input: Any) -> Applied:
     replay = await _claimed(ctx, input.client_id, KIND_END, input)
     if replay is not None:
         return replay
+    assert ref is not None  # errors.check() raised otherwise
     patrol = await _locked_patrol(ctx, ref)
     ended_at = _utc(input.ended_at)
     if patrol.status == ENDED:
         if patrol.ended_at != ended_at:
-            fail(ctx.lang, ("endedAt",), "patrol_ended_at", "CONFLICT", at=patrol.ended_at.isoformat())
+            at = patrol.ended_at.isoformat() if patrol.ended_at is not None else None
+            fail(ctx.lang, ("endedAt",), "patrol_ended_at", "CONFLICT", at=at)
         if input.client_id is not None:
             await complete(ctx, input.client_id, RESULT_TYPE, patrol.id)
         return Applied(patrol, duplicate=True)
@@ -630,7 +651,7 @@ async def list_patrols(
     officer_id: int | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
-) -> Page:
+) -> Page[PatrolRow]:
     """A page of the patrols the viewer may see, newest start first; citizens are refused."""
     viewer = policy.require_officer(ctx.viewer)
     first = check_first(first, ctx.lang, default=20)
@@ -679,7 +700,7 @@ async def track_ends(ctx: Context, patrol_ids: Sequence[int]) -> dict[int, Any]:
         return await repo.track_ends(session, patrol_ids)
 
 
-def duration_seconds(patrol: Any, last_fix_at: datetime | None) -> float:
+def duration_seconds(patrol: PatrolRow, last_fix_at: datetime | None) -> float:
     """From the start to the end, or, while the patrol goes on, to its last fix (0 before any)."""
     end = patrol.ended_at or last_fix_at
     return max(0.0, (end - patrol.started_at).total_seconds()) if end else 0.0

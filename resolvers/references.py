@@ -38,6 +38,7 @@ async def record_key(
             problems.add((named.id_field,), "bad_id", kind=named.entity)
         return key, (named.id_field,)
     path = (named.client_field,)
+    assert given_client_id is not None  # exactly one of the two
     async with ctx.db() as session:
         found = await client_repo.find(session, given_client_id)
     if (

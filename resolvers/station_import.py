@@ -37,7 +37,7 @@ import json
 import math
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -202,7 +202,7 @@ def _parse_hours_text(text: str, r: _Row) -> tuple[list[Period], bool]:
             days = _weekdays(tokens[0], f"{name}.weekday", r)
             for span in tokens[1].split(","):
                 bounds = span.split("-")
-                times = _times(*bounds, name, r) if len(bounds) == 2 else None
+                times = _times(bounds[0], bounds[1], name, r) if len(bounds) == 2 else None
                 if len(bounds) != 2:
                     r.add(name, f"'{span}' is not a time range like 08:00-14:00")
                 elif times:
@@ -362,7 +362,7 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
     return None if r.errors or lat is None or lon is None else record
 
 
-Rows = list[tuple[_Row, Mapping[str, Any], float | None, float | None]]
+Rows = Sequence[tuple[_Row, Mapping[str, Any], float | None, float | None]]
 
 
 def _collect(kind: str, rows: Rows) -> ParseResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,7 +74,7 @@ async def write_stations(
             unique[record.external_id if record.external_id is not None else ("row", index)] = record
         batch = list(unique.values())
         results = await repo.upsert_stations(session, [row_of(r) for r in batch])
-        closures = []
+        closures: list[dict[str, Any]] = []
         for (station_id, _, inserted), record in zip(results, batch, strict=True):
             counts.inserted += inserted
             counts.updated += not inserted

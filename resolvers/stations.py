@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import stations as repo
+from db.rows import ClosureRow, NearestStationRow, StationRow
 from resolvers import errors, hours
 from resolvers.context import Context
 from resolvers.geodesy import geodesic_m
@@ -42,7 +43,7 @@ _weekly: OrderedDict[tuple[int, datetime], hours.Schedule] = OrderedDict()
 _WEEKLY_MAX = 200_000
 
 
-def schedule_of(row: Any, closures: Sequence[Closure] = ()) -> hours.Schedule:
+def schedule_of(row: StationRow, closures: Sequence[Closure] = ()) -> hours.Schedule:
     """The schedule of a station row, with the given closures (for `hours.next_change`, every closure not
     over by the instant asked about: `closures_ending_after`)."""
     key = (row.id, row.updated_at)
@@ -68,11 +69,11 @@ def closures_from_json(items: Sequence[Sequence[Any]]) -> list[Closure]:
     ]
 
 
-def closure_of(row: Any) -> Closure:
+def closure_of(row: ClosureRow) -> Closure:
     return Closure(row.starts_at, row.ends_at, row.reason, tuple(row.services) if row.services else None)
 
 
-def open_for(row: Any, at: datetime, services: Sequence[str]) -> bool:
+def open_for(row: NearestStationRow, at: datetime, services: Sequence[str]) -> bool:
     """Whether a nearest-search candidate is open at `at` for all of `services`. Its `closures_ahead` are
     those not over by `at`, in start order: only the ones already begun can close it, and a station
     with holidays ahead decodes one start to know it has none begun."""
@@ -146,7 +147,8 @@ async def nearest(
     # With openNow the database already skips stations its weekly hours have closed, so only closures
     # (rare) and the stop rule (one candidate past the k-th) call for more than `first`; every extra
     # row asked for is walked to in the index, past all the closed stations on the way.
-    batch, seen = first + (2 if open_now else 8), []
+    batch = first + (2 if open_now else 8)
+    seen: list[int] = []
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
@@ -198,14 +200,14 @@ async def list_stations(
     services: Sequence[str],
     model_only: bool,
     search: str | None,
-) -> Page:
+) -> Page[StationRow]:
     first = errors.check_first(first, ctx.lang, default=20)
     search_key = None
     if search is not None:
         if len(search) > 200:
             raise errors.InputError("search", errors.message("too_long", ctx.lang, field="search", high=200))
         search_key = fold(search) or None
-    args = {
+    args: dict[str, Any] = {
         "governorate": governorate,
         "services": list(services),
         "model_only": model_only,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from graphql import GraphQLError
@@ -120,7 +121,7 @@ class ActivitySubscription:
         interest = feed.Interest(
             viewer=viewer,
             area=chosen,
-            layers=frozenset(layer.value for layer in layers) if layers else feed.LAYERS,
+            layers=frozenset(cast(str, layer.value) for layer in layers) if layers else feed.LAYERS,
         )
         await ctx.close(commit=False)
 

@@ -11,11 +11,13 @@ from typing import Annotated, Any, Union
 import strawberry
 from graphql import GraphQLError
 
+from db.rows import EngagementRow, ReadFollowUpRow
 from resolvers import disclosure
 from resolvers import engagements as logic
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
+from resolvers.policy import Viewer
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.incidents import Incident
@@ -103,7 +105,7 @@ class FollowUpAction(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> FollowUpAction:
+    def from_row(cls, row: ReadFollowUpRow) -> FollowUpAction:
         return cls(
             id=strawberry.ID(to_global_id("FollowUpAction", row.id)),
             client_id=row.client_id,
@@ -183,7 +185,7 @@ class Engagement(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, viewer: Any) -> Engagement:
+    def from_row(cls, row: EngagementRow, viewer: Viewer | None) -> Engagement:
         """The engagement as `viewer` may see it (resolvers.disclosure)."""
         hidden = disclosure.for_viewer(viewer).engagement_generalised(row)
         if hidden:
@@ -199,14 +201,14 @@ class Engagement(Node):
             location_precision_meters=precision,
             generalised=hidden,
             occurred_at=when(row.occurred_at),
-            duration_minutes=row.duration_minutes,  # type: ignore[arg-type]
+            duration_minutes=row.duration_minutes,
             attendees=Attendees(
                 total=row.attendees_total, women=row.attendees_women, youth=row.attendees_youth
             ),
             topics=list(row.topics),
             notes=None if hidden else row.notes,
             recorded_at=when(row.recorded_at),
-            received_at=when(row.received_at),  # type: ignore[arg-type]
+            received_at=when(row.received_at),
             flags=[RecordFlag(f) for f in row.flags],
             version=row.version,
             row=row,
@@ -291,7 +293,7 @@ class EngagementCorrection:
 
         return cls(
             version=row.version,
-            corrected_at=disclosure.times(hidden)(row.corrected_at),  # type: ignore[arg-type]
+            corrected_at=disclosure.times(hidden)(row.corrected_at),
             reason=None if hidden else row.reason,
             fields=[f for f in EngagementField if f.value in changes],
             attendees_before=_attendees(side("attendees", "before")),
@@ -539,7 +541,7 @@ class FollowUpActionConnection:
         return await logic.count_follow_ups(info.context, self.count_args)
 
 
-def _action_cursor(row: Any) -> str:
+def _action_cursor(row: ReadFollowUpRow) -> str:
     due = row.due_on or logic.NO_DUE_DATE
     return to_global_id("FollowUpActionCursor", f"{due.toordinal()}_{row.id}")
 

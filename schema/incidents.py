@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from db.rows import IncidentRow
 from resolvers import disclosure, policy
 from resolvers import incidents as logic
 from resolvers.context import Context
 from resolvers.idempotency import Applied
 from resolvers.mutation_errors import MutationFailed
+from resolvers.policy import Viewer
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, RecordFlag, UserError
 from schema.mutations import run
@@ -183,7 +185,7 @@ class IncidentCorrection:
 
         return cls(
             version=row.version,
-            corrected_at=disclosure.times(hidden)(row.corrected_at),  # type: ignore[arg-type]
+            corrected_at=disclosure.times(hidden)(row.corrected_at),
             reason=None if hidden else row.reason,
             fields=[f for f in IncidentField if f.value in changes],
             details_hidden=hidden,
@@ -243,7 +245,7 @@ class Incident(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, viewer: Any) -> Incident:
+    def from_row(cls, row: IncidentRow, viewer: Viewer | None) -> Incident:
         """The incident as `viewer` (a resolvers.policy.Viewer) may see it (resolvers.disclosure)."""
         hidden = logic.details_hidden(viewer, row)
         when = disclosure.times(hidden)
@@ -256,7 +258,7 @@ class Incident(Node):
             sensitive=logic.effective_sensitive(row),
             details_hidden=hidden,
             occurred_at=when(row.occurred_at),
-            reported_at=when(row.reported_at),  # type: ignore[arg-type]
+            reported_at=when(row.reported_at),
             recorded_at=when(row.recorded_at),
             resolved_at=when(row.resolved_at),
             flags=[RecordFlag(f) for f in row.flags or () if f in RecordFlag.__members__],

@@ -5,6 +5,7 @@ A global ID is base64 of "Type:key". Clients treat it as opaque; the server deco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import strawberry
@@ -31,7 +32,7 @@ def from_global_id(value: str, argument: str, lang: str, expected: str | None = 
 SHOWN_ID = 40
 
 
-def parse_node_ids(values: list[str], argument: str, lang: str, *, listed: bool) -> list[tuple[str, str]]:
+def parse_node_ids(values: Sequence[str], argument: str, lang: str, *, listed: bool) -> list[tuple[str, str]]:
     """(type name, key) of each id; the first that is not one of ours is named by index and value."""
     parsed = []
     for index, value in enumerate(values):

@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 
+from db.rows import OfficerRow
 from resolvers import auth, officers, sessions
 from resolvers import stations as station_logic
 from resolvers.atomic import applied_whole
@@ -48,7 +49,7 @@ class Officer(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> Officer:
+    def from_row(cls, row: OfficerRow) -> Officer:
         return cls(
             id=strawberry.ID(to_global_id("Officer", row.id)),
             badge_number=row.badge_number,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
+from db.rows import PatrolRow
 from resolvers import patrols as logic
 from resolvers.context import Context
 from schema import loaders
@@ -57,7 +58,7 @@ class Patrol(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> Patrol:
+    def from_row(cls, row: PatrolRow) -> Patrol:
         return cls(
             id=strawberry.ID(to_global_id("Patrol", row.id)),
             client_id=row.client_id,
@@ -67,7 +68,7 @@ class Patrol(Node):
             distance_meters=row.distance_m,
             fix_count=row.fix_count,
             flagged_fix_count=row.flagged_fix_count,
-            planned_area=row.planned_area,
+            planned_area=cast("GeoJSON | None", row.planned_area),
             recorded_at=row.recorded_at,
             received_at=row.received_at,
             flags=[RecordFlag(f) for f in row.flags],

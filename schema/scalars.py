@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def _parse_datetime(value: Any) -> datetime:
@@ -34,7 +35,7 @@ def _serialize_datetime(value: datetime) -> str:
 GeoJSON = NewType("GeoJSON", object)
 
 # Types annotated `datetime` or `GeoJSON` anywhere in the schema become these scalars.
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     datetime: strawberry.scalar(
         name="DateTime",
         description="An instant in ISO 8601 with an offset, e.g. `2026-11-29T08:30:00+03:00`.",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from db.rows import GovernorateRow, StationRow
 from resolvers import hours
 from resolvers import stations as logic
 from resolvers.context import Context
@@ -19,10 +20,14 @@ from resolvers.station_records import StationService as _StationService
 from schema.common import GeoPoint, GeoPointInput, LocalizedText
 from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
 
-StationService = strawberry.enum(_StationService, description="A service a station offers.")
+# strawberry.enum registers the logic's enum and gives it back; type checkers see it as the enum itself.
+if TYPE_CHECKING:
+    StationService = _StationService
+else:
+    StationService = strawberry.enum(_StationService, description="A service a station offers.")
 
 
-def _names(row: Any) -> dict[str, str | None]:
+def _names(row: StationRow | GovernorateRow) -> dict[str, str | None]:
     return {"ar": row.name_ar, "ku": row.name_ku, "en": row.name_en}
 
 
@@ -34,7 +39,7 @@ class Governorate(Node):
     capital: GeoPoint = strawberry.field(description="Where the governorate's capital lies.")
 
     @classmethod
-    def from_row(cls, row: Any, lang: str) -> Governorate:
+    def from_row(cls, row: GovernorateRow, lang: str) -> Governorate:
         names = _names(row)
         return cls(
             id=strawberry.ID(to_global_id("Governorate", row.code)),
@@ -87,7 +92,7 @@ class Station(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any, lang: str) -> Station:
+    def from_row(cls, row: StationRow, lang: str) -> Station:
         names = _names(row)
         return cls(
             id=strawberry.ID(to_global_id("Station", row.id)),

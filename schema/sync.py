@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -111,7 +113,7 @@ class SyncFieldLogPayload:
 
 
 # entry field -> (kind, logic, node type)
-_ACTIONS = {
+_ACTIONS: dict[str, tuple[str, Callable[[Context, Any], Awaitable[sync.Applied]], str]] = {
     "start_patrol": ("startPatrol", patrol_logic.start_patrol, "patrol"),
     "append_patrol_track": ("appendPatrolTrack", patrol_logic.append_patrol_track, "patrol"),
     "end_patrol": ("endPatrol", patrol_logic.end_patrol, "patrol"),
@@ -149,7 +151,7 @@ def _entry(ctx: Context, given: FieldLogEntryInput) -> tuple[sync.Entry, str]:
         if value is not None and value is not strawberry.UNSET:
             client_id = getattr(value, "client_id", None)
             client_id = None if client_id is strawberry.UNSET else client_id
-            return sync.Entry(kind, client_id, lambda v=value, f=logic: f(ctx, v)), node_type
+            return sync.Entry(kind, client_id, functools.partial(logic, ctx, value)), node_type
     raise AssertionError("@oneOf guarantees one field")  # pragma: no cover
 
 

@@ -213,3 +213,60 @@ class FreezableRelay:
                 end.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked on it (close alone does not)
             with contextlib.suppress(OSError):
                 end.close()
+
+
+class OwnRedis:
+    """A Redis server of a test's own: `redis-server` on a free loopback port, keeping nothing on disk."""
+
+    def __init__(self, executable: str, root: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = root / "redis.log"
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [executable, *args, "--dir", str(root)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server not ready: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@contextlib.contextmanager
+def redis_for_tests(root: Path):
+    """The URL of a Redis for the tests: TEST_REDIS_URL when set; else a `redis-server` of the tests' own
+    (on PATH: Debian's redis-server package), stopped afterwards. None when there is neither (the caller
+    skips, or fails in CI, saying so)."""
+    given = os.environ.get("TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    executable = shutil.which("redis-server")
+    if executable is None:
+        yield None
+        return
+    server = OwnRedis(executable, root)
+    try:
+        server.wait_ready()
+        yield server.url
+    finally:
+        server.stop()

@@ -2,8 +2,8 @@
 operations against a live `markaz serve` (uvicorn, a seeded PostgreSQL, production mode), hash first.
 
 Production mode makes the test strict: the safelist refuses any document that is not in a kept manifest,
-so each operation passing shows that Apollo hashed exactly the manifest's normal form. Needs Node.js and
-npm; `npm ci` runs when tests/apollo/node_modules is missing.
+so each operation passing shows that Apollo hashed exactly the manifest's normal form. Needs Node.js 18+
+and npm (skipped without them, except in CI); `npm ci` runs when tests/apollo/node_modules is missing.
 """
 
 from __future__ import annotations
@@ -35,10 +35,14 @@ APOLLO = Path(__file__).parent / "apollo"
 def _node_tools() -> tuple[str, str]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.fail(
+        reason = (
             "The Apollo Client test needs Node.js 18+ and npm on PATH (apt-get install nodejs npm); "
             f"found node={node}, npm={npm}"
         )
+        # Skipped on a contributor's machine without them, saying why; CI has them, so there it fails.
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     if not (APOLLO / "node_modules" / "@apollo" / "client").is_dir():
         installed = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],

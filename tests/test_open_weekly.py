@@ -4,6 +4,7 @@ which stays the authority: the nearest-open search may only skip stations Python
 from __future__ import annotations
 
 import importlib.util
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from db import definitions
 from db.stations import DEFAULT_TIMEZONE, SERVICE_SLOTS, nearest_candidates, open_slots
 from resolvers import hours, station_records
 from resolvers.station_records import Period, StationService
@@ -20,12 +22,15 @@ SERVICES = [s.value for s in StationService]
 ZONES = ["Asia/Baghdad", "Asia/Tehran", "Europe/London", "America/New_York"]
 
 
-def test_the_slots_are_the_services_in_order_here_and_in_the_migration():
+def test_the_slots_are_the_services_in_order_here_in_the_migration_and_in_its_sql():
     path = Path(__file__).parents[1] / "db" / "migrations" / "versions" / "0008_station_open_weekly.py"
     spec = importlib.util.spec_from_file_location("migration_0008", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert SERVICE_SLOTS == tuple(SERVICES) == module.SLOTS
+    newest = next(d for d in definitions.newest() if d.name == "station_open_weekly")
+    in_sql = re.search(r"slots CONSTANT text\[\] := ARRAY\[([^\]]*)\]", newest.sql())
+    assert in_sql is not None
+    assert SERVICE_SLOTS == tuple(SERVICES) == module.SLOTS == tuple(re.findall(r"'(\w+)'", in_sql[1]))
     assert DEFAULT_TIMEZONE == station_records.DEFAULT_TIMEZONE
     assert open_slots([]) == [0]
     assert open_slots(["FAMILY_AND_CHILD_PROTECTION", "CIVIL_DOCUMENTS"]) == [2, 7]

@@ -80,6 +80,9 @@ def test_random_keys_are_real(key):
 async def test_graphiql_is_off_in_production(prod):
     page = await prod.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 406 and "graphiql" not in page.text.lower()
+    # nor are its files (api/graphiql_page.py) served
+    assert (await prod.get("/graphiql/graphiql.js")).status_code == 404
+    assert (await prod.get("/graphiql/vendor/graphiql.min.js")).status_code == 404
 
 
 async def test_introspection_is_refused_to_citizens_and_officers_in_production(prod, sessionmaker):
@@ -238,11 +241,12 @@ async def test_security_headers_in_production(prod):
     assert health.headers["x-frame-options"] == "DENY"
 
 
-async def test_development_policy_lets_graphiql_load_and_sends_no_hsts(client):
+async def test_development_policy_allows_no_other_origin_and_sends_no_hsts(client):
     page = await client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     csp = page.headers["content-security-policy"]
-    assert "https://unpkg.com" in csp and "'unsafe-inline'" in csp and "frame-ancestors 'none'" in csp
+    # GraphiQL's files are vendored (api/graphiql_page.py): scripts from this server only, none inline.
+    assert "script-src 'self';" in csp and "unpkg" not in csp and "frame-ancestors 'none'" in csp
     assert "strict-transport-security" not in page.headers
 
 

@@ -3,7 +3,7 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import async_url
@@ -13,16 +13,16 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     # The k-nearest indexes are expression indexes on a function; autogenerate cannot compare those.
-    return not (type_ == "index" and name.startswith("ix_stations_ecef"))
+    return not (type_ == "index" and name is not None and name.startswith("ix_stations_ecef"))
 
 
 # Several processes may start at once (two API servers, a CLI command): one migrates, the others wait.
 _MIGRATION_LOCK = 7_272_001
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
     context.configure(
         connection=connection,
@@ -36,7 +36,7 @@ def _run(connection) -> None:
 
 
 async def _main() -> None:
-    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url")))
+    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url") or ""))
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()

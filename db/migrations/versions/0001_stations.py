@@ -9,25 +9,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from db import definitions
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-# Earth-centred, earth-fixed coordinates on the WGS-84 ellipsoid, in metres. The straight line between
-# two such points is never longer than the geodesic between them, so ordering by it (with a GiST index
-# on `cube`) and stopping once the k-th geodesic distance is within the next chord is exact.
-# The body is one expression with `cube` named by its schema: PostgreSQL 17+ builds indexes with a
-# restricted search path, and a function with its own SET search_path could not be inlined into queries.
-ECEF_FUNCTION = """
-CREATE FUNCTION markaz_ecef(lat double precision, lon double precision) RETURNS {cube}.cube
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT {cube}.cube(ARRAY[
-    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * cos(radians(lat)) * cos(radians(lon)),
-    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * cos(radians(lat)) * sin(radians(lon)),
-    6378137.0 / sqrt(1 - 0.00669437999014 * sin(radians(lat)) ^ 2) * (1 - 0.00669437999014) * sin(radians(lat))])
-$$
-"""
 
 
 def upgrade() -> None:
@@ -36,9 +23,9 @@ def upgrade() -> None:
     cube_schema = (
         op.get_bind()
         .exec_driver_sql("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'cube'")
-        .scalar()
+        .scalar_one()
     )
-    op.execute(ECEF_FUNCTION.replace("{cube}", cube_schema))
+    op.execute(definitions.definition("functions/markaz_ecef", "0001").sql(cube_schema=cube_schema))
     op.create_table(
         "governorates",
         sa.Column("code", sa.String(8), primary_key=True),

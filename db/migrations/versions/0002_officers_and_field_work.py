@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from db import definitions
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -298,18 +300,13 @@ def upgrade() -> None:
 
     # The audit log is append-only for the application: PostgreSQL refuses to change or delete entries.
     # (Someone with the rights to drop this trigger could still do it: the hash chain detects that.)
-    for statement in APPEND_ONLY:
-        op.execute(statement)
-
-
-APPEND_ONLY = (
-    """CREATE FUNCTION markaz_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$""",
-    """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-       FOR EACH ROW EXECUTE FUNCTION markaz_audit_append_only()""",
-    """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-       FOR EACH STATEMENT EXECUTE FUNCTION markaz_audit_append_only()""",
-)
+    definitions.install(
+        op.execute,
+        "0002",
+        "functions/markaz_audit_append_only",
+        "triggers/audit_log.audit_log_append_only",
+        "triggers/audit_log.audit_log_no_truncate",
+    )
 
 
 def downgrade() -> None:

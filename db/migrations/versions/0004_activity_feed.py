@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from db import definitions
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -29,77 +31,7 @@ depends_on = None
 
 _XID = "(pg_current_xact_id()::text)::bigint"
 
-_FUNCTIONS = [
-    """
-CREATE FUNCTION activity_feed_mark() RETURNS void LANGUAGE sql AS $$
-  INSERT INTO activity_commits (xid) VALUES ((pg_current_xact_id()::text)::bigint) ON CONFLICT (xid) DO NOTHING
-$$;
-""",
-    """
-CREATE FUNCTION activity_feed_incidents() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF current_setting('markaz.activity_feed', true) = 'off' THEN RETURN NULL; END IF;
-  INSERT INTO activity_events (layer, record_id, station_id, governorate, latitude, longitude, occurred_at,
-                               category, sensitive, officer_ids)
-  SELECT 'INCIDENTS', i.id, i.station_id, s.governorate_code, i.latitude, i.longitude, i.occurred_at,
-         i.category, i.sensitive, array_remove(ARRAY[i.reported_by_id], NULL) || i.assigned_officer_ids
-  FROM added i JOIN stations s ON s.id = i.station_id ORDER BY i.id;
-  IF FOUND THEN PERFORM activity_feed_mark(); END IF;
-  RETURN NULL;
-END $$;
-""",
-    """
-CREATE FUNCTION activity_feed_engagements() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF current_setting('markaz.activity_feed', true) = 'off' THEN RETURN NULL; END IF;
-  INSERT INTO activity_events (layer, record_id, station_id, governorate, latitude, longitude, occurred_at,
-                               category, officer_ids)
-  SELECT 'ENGAGEMENTS', e.id, e.station_id, s.governorate_code, e.latitude, e.longitude, e.occurred_at,
-         e.kind, ARRAY[e.officer_id]
-  FROM added e JOIN stations s ON s.id = e.station_id ORDER BY e.id;
-  IF FOUND THEN PERFORM activity_feed_mark(); END IF;
-  RETURN NULL;
-END $$;
-""",
-    """
--- One position per patrol per batch of fixes: the newest fix of the batch.
-CREATE FUNCTION activity_feed_patrol_fixes() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF current_setting('markaz.activity_feed', true) = 'off' THEN RETURN NULL; END IF;
-  INSERT INTO activity_events (layer, record_id, station_id, governorate, latitude, longitude, occurred_at,
-                               officer_ids)
-  SELECT 'PATROLS', f.patrol_id, p.station_id, s.governorate_code, f.latitude, f.longitude, f.recorded_at,
-         p.officer_ids
-  FROM (SELECT DISTINCT ON (patrol_id) * FROM added ORDER BY patrol_id, recorded_at DESC) f
-  JOIN patrols p ON p.id = f.patrol_id JOIN stations s ON s.id = p.station_id ORDER BY f.patrol_id;
-  IF FOUND THEN PERFORM activity_feed_mark(); END IF;
-  RETURN NULL;
-END $$;
-""",
-    """
-CREATE FUNCTION activity_feed_position() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  given bigint;
-BEGIN
-  -- Held until the commit is visible: the next position is drawn only after this one can be seen.
-  PERFORM pg_advisory_xact_lock(7272003);
-  given := nextval('activity_position_seq');
-  UPDATE activity_commits SET position = given, committed_at = clock_timestamp() WHERE xid = NEW.xid;
-  PERFORM pg_notify('markaz_activity', given::text);
-  RETURN NULL;
-END $$;
-""",
-]
-
-_TRIGGERS = [
-    *(
-        f"CREATE TRIGGER activity_feed AFTER INSERT ON {table} REFERENCING NEW TABLE AS added "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION activity_feed_{table}()"
-        for table in ("incidents", "engagements", "patrol_fixes")
-    ),
-    "CREATE CONSTRAINT TRIGGER activity_feed_position AFTER INSERT ON activity_commits "
-    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION activity_feed_position()",
-]
+_FEEDS = ("incidents", "engagements", "patrol_fixes")
 
 
 def upgrade() -> None:
@@ -134,12 +66,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("position", name=op.f("uq_activity_commits_position")),
     )
     op.execute("CREATE SEQUENCE activity_position_seq AS bigint")
-    for statement in (*_FUNCTIONS, *_TRIGGERS):  # one statement per call: asyncpg prepares each
-        op.execute(statement)
+    definitions.install(
+        op.execute,
+        "0004",
+        "functions/activity_feed_mark",
+        *(f"functions/activity_feed_{table}" for table in _FEEDS),
+        "functions/activity_feed_position",
+        *(f"triggers/{table}.activity_feed" for table in _FEEDS),
+        "triggers/activity_commits.activity_feed_position",
+    )
 
 
 def downgrade() -> None:
-    for table in ("incidents", "engagements", "patrol_fixes"):
+    for table in _FEEDS:
         op.execute(f"DROP TRIGGER activity_feed ON {table}")
     op.drop_table("activity_commits")  # its constraint trigger goes with it
     op.drop_table("activity_events")

@@ -20,19 +20,20 @@ Revises: 0007
 Create Date: 2026-11-29 13:00:00
 """
 
-import re
-
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from db import definitions
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-# The services in slot order (resolvers.station_records.StationService, tested equal). A new service is
-# appended here by the migration that adds it, which then recomputes every station.
+# The services in slot order (resolvers.station_records.StationService, and the slots array of
+# db/sql/functions/station_open_weekly: tested equal). A new service is appended by the migration that
+# adds it, with a new version of station_open_weekly, and that migration then recomputes every station.
 SLOTS = (
     "COMMUNITY_POLICING",
     "FAMILY_AND_CHILD_PROTECTION",
@@ -42,60 +43,6 @@ SLOTS = (
     "TRAFFIC",
     "CIVIL_DOCUMENTS",
 )
-
-FUNCTIONS = r"""
--- The weekly periods of one service (NULL: the station itself) as minutes of the week, as
--- resolvers/hours.py reads them: a period closing at or before it opens runs past midnight ("00:00"-"00:00"
--- is the whole day), and a Sunday period past midnight continues on Monday.
-CREATE FUNCTION station_periods(p_hours jsonb, p_service text) RETURNS int4multirange
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  WITH spans AS (
-    SELECT (p->>'weekday')::int * 1440 + o AS s,
-           (p->>'weekday')::int * 1440 + CASE WHEN c <= o THEN c + 1440 ELSE c END AS e
-    FROM jsonb_array_elements(p_hours) AS p,
-         LATERAL (SELECT split_part(p->>'opens', ':', 1)::int * 60 + split_part(p->>'opens', ':', 2)::int AS o,
-                         split_part(p->>'closes', ':', 1)::int * 60 + split_part(p->>'closes', ':', 2)::int AS c) t
-    WHERE p->>'service' IS NOT DISTINCT FROM p_service
-  )
-  SELECT coalesce(range_agg(r), '{}'::int4multirange) FROM (
-    SELECT int4range(s, least(e, 10080)) AS r FROM spans
-    UNION ALL
-    SELECT int4range(0, e - 10080) FROM spans WHERE e > 10080
-  ) pieces
-$$;
-
-CREATE FUNCTION station_open_weekly(p_hours jsonb, p_always_open boolean, p_services text[])
-RETURNS int4multirange LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  slots CONSTANT text[] := ARRAY[SLOTS];
-  general int4multirange;
-  own int4multirange;
-  result int4multirange;
-BEGIN
-  general := CASE WHEN p_always_open THEN int4multirange(int4range(0, 10080))
-                  ELSE station_periods(p_hours, NULL) END;
-  result := general;
-  FOR k IN 1 .. array_length(slots, 1) LOOP
-    CONTINUE WHEN p_services IS NULL OR NOT (slots[k] = ANY(p_services));
-    own := CASE WHEN jsonb_path_exists(p_hours, '$[*] ? (@.service == $s)', jsonb_build_object('s', slots[k]))
-                THEN station_periods(p_hours, slots[k]) ELSE general END;
-    result := result + coalesce((SELECT range_agg(int4range(lower(r) + k * 10080, upper(r) + k * 10080))
-                                 FROM unnest(own) AS r), '{}'::int4multirange);
-  END LOOP;
-  RETURN result;
-END $$;
-
-CREATE FUNCTION stations_open_weekly() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.open_weekly := station_open_weekly(NEW.hours, NEW.always_open, NEW.services);
-  RETURN NEW;
-END $$;
-""".replace("ARRAY[SLOTS]", "ARRAY[" + ", ".join(f"'{s}'" for s in SLOTS) + "]")
-
-TRIGGER = """
-CREATE TRIGGER stations_open_weekly BEFORE INSERT OR UPDATE OF hours, always_open, services ON stations
-  FOR EACH ROW EXECUTE FUNCTION stations_open_weekly()
-"""
 
 
 def upgrade() -> None:
@@ -108,10 +55,14 @@ def upgrade() -> None:
             nullable=False,
         ),
     )
-    for statement in re.split(r"(?<=\$;)\n", FUNCTIONS):
-        if statement.strip():
-            op.execute(statement)
-    op.execute(TRIGGER)
+    definitions.install(
+        op.execute,
+        "0008",
+        "functions/station_periods",
+        "functions/station_open_weekly",
+        "functions/stations_open_weekly",
+        "triggers/stations.stations_open_weekly",
+    )
     op.execute("UPDATE stations SET open_weekly = station_open_weekly(hours, always_open, services)")
     for slot, service in enumerate(SLOTS, start=1):
         op.execute(

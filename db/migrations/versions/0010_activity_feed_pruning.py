@@ -15,35 +15,12 @@ Create Date: 2026-11-29 16:05:00
 import sqlalchemy as sa
 from alembic import op
 
+from db import definitions
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
-
-PRUNE = """
-CREATE FUNCTION activity_feed_prune(p_before timestamptz, p_limit integer) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-  h bigint;
-  upto bigint;
-  removed bigint;
-BEGIN
-  -- The row lock makes pruners take turns; readers of the horizon do not wait.
-  SELECT position INTO h FROM activity_feed_horizon FOR UPDATE;
-  SELECT max(c.position) INTO upto
-  FROM (SELECT position, committed_at FROM activity_commits WHERE position > h
-        ORDER BY position LIMIT p_limit) c
-  WHERE c.committed_at < p_before;
-  IF upto IS NULL THEN
-    RETURN 0;
-  END IF;
-  WITH gone AS (DELETE FROM activity_commits WHERE position > h AND position <= upto RETURNING xid)
-  DELETE FROM activity_events e USING gone WHERE e.xid = gone.xid;
-  GET DIAGNOSTICS removed = ROW_COUNT;
-  UPDATE activity_feed_horizon SET position = upto, pruned_at = now();
-  RETURN removed;
-END $$;
-"""
 
 
 def upgrade() -> None:
@@ -56,7 +33,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("one", name=op.f("pk_activity_feed_horizon")),
     )
     op.execute("INSERT INTO activity_feed_horizon DEFAULT VALUES")
-    op.execute(PRUNE)
+    definitions.install(op.execute, "0010", "functions/activity_feed_prune")
 
 
 def downgrade() -> None:

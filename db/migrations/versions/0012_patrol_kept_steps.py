@@ -21,161 +21,38 @@ and the triggers fold exactly those numbers, so no distance is computed in SQL a
 
 Existing tracks are walked again here, by the app's own walk, so they follow the same rule: fixes get
 their steps (and IMPOSSIBLE_SPEED where the walk now finds it), patrols their distance, flagged count and
-flags; then every rollup is rebuilt. The previous trigger functions are kept under the names
-*_before_0012 for the downgrade, which puts them back and rebuilds the rollups by the old rule (it leaves
-distances and flags as walked: the old code walks a track again on its next late batch).
+flags; then every rollup is rebuilt. The downgrade puts the previous functions back (db/sql/functions)
+and rebuilds the rollups by the old rule (it leaves distances and flags as walked: the old code walks a
+track again on its next late batch).
 
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30 09:00:00
 """
 
-import re
-
 import sqlalchemy as sa
 from alembic import op
+
+from db import definitions
 
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-# A gap between two kept fixes longer than this is not counted as patrol time (as in 0006).
-MAX_FIX_GAP_MINUTES = 15
-
-_REPLACED = ("activity_fixes_insert()", "activity_fixes_delete()", "activity_rebuild()")
-
-FUNCTIONS = r"""
--- The patrol minutes of a stretch from one kept fix to the next (0 when there is no next one, or the gap
--- is longer than MAX_FIX_GAP minutes).
-CREATE FUNCTION activity_stretch_minutes(p_from timestamptz, p_to timestamptz) RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN p_to - p_from <= interval '15 minutes' THEN extract(epoch FROM p_to - p_from)::float8 / 60
-              ELSE 0 END
-$$;
-
--- Every rollup recomputed from the records: for migrations of existing data, and for bulk loads that
--- bypass the triggers (bench/activity.py copies a million rows with them disabled, then calls this).
-CREATE FUNCTION activity_rebuild() RETURNS void LANGUAGE plpgsql AS $fn$
-BEGIN
-  TRUNCATE activity_rollups, activity_cells;
-  PERFORM activity_fold(1::smallint, array_agg(h3_cell), array_agg(occurred_at), array_agg(category),
-             array_agg(markaz_sensitive_incident(category, sensitive)), array_agg(station_id), array_agg(1::bigint),
-             array_agg(0::float8),
-             array_agg(0::float8), array_agg(0::bigint), array_agg(0::bigint), array_agg(0::bigint))
-      FROM incidents HAVING count(*) > 0;
-  PERFORM activity_fold(2::smallint, array_agg(h3_cell), array_agg(occurred_at), array_agg(kind),
-             array_agg(markaz_sensitive_engagement(kind)), array_agg(station_id), array_agg(1::bigint),
-             array_agg(0::float8),
-             array_agg(0::float8), array_agg(attendees_total::bigint), array_agg(attendees_women::bigint),
-             array_agg(attendees_youth::bigint))
-      FROM engagements HAVING count(*) > 0;
-  -- Patrols: each kept fix and the next kept fix of its patrol.
-  PERFORM activity_fold(3::smallint, array_agg(h3_cell), array_agg(recorded_at), array_agg(''::text),
-             array_agg(false), array_agg(station_id), array_agg(0::bigint), array_agg(minutes),
-             array_agg(meters), array_agg(0::bigint), array_agg(0::bigint), array_agg(0::bigint))
-      FROM (
-        SELECT s.h3_cell, s.recorded_at, p.station_id, activity_stretch_minutes(s.recorded_at, s.next_at) AS minutes,
-               s.next_m AS meters
-        FROM (SELECT f.patrol_id, f.recorded_at, f.h3_cell, lead(f.recorded_at) OVER w AS next_at,
-                     lead(f.step_m) OVER w AS next_m
-              FROM patrol_fixes f WHERE f.step_m IS NOT NULL
-              WINDOW w AS (PARTITION BY f.patrol_id ORDER BY f.recorded_at)) s
-        JOIN patrols p ON p.id = s.patrol_id
-        WHERE s.next_at IS NOT NULL
-      ) d
-      WHERE d.minutes <> 0 OR d.meters <> 0 HAVING count(*) > 0;
-END $fn$;
-
--- Patrol time and distance, for the statement triggers on patrol_fixes: the stretches of the kept fixes
--- after the statement minus those before it. Only the stretches from the last kept fix before the
--- earliest changed fix of each patrol can differ, so only that part of each track is read (by the
--- primary key), before and after.
-{FIXES_FUNCTIONS}
--- A patrol's fixes go before it does: folded by the fixes' delete trigger while the patrol (its station)
--- can still be read; the foreign key's cascade, which runs after the patrol row is gone, finds none left.
-CREATE FUNCTION activity_patrol_deleting() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  DELETE FROM patrol_fixes WHERE patrol_id = OLD.id;
-  RETURN OLD;
-END $fn$;
-""".replace("interval '15 minutes'", f"interval '{MAX_FIX_GAP_MINUTES} minutes'")
-
-# One function per event, so each is static SQL that PL/pgSQL plans once per session; they differ only
-# in the rows the statement added (ADDED: the insert's or the update's new rows) and removed (REMOVED:
-# the delete's or the update's old rows). A row in ADDED is not in the track before the statement.
-_FIXES_QUERY = r"""
-  PERFORM activity_fold(3::smallint, array_agg(d.h3_cell), array_agg(d.recorded_at), array_agg(''::text),
-                       array_agg(false), array_agg(d.station_id), array_agg(0::bigint), array_agg(d.minutes),
-                       array_agg(d.meters), array_agg(0::bigint), array_agg(0::bigint), array_agg(0::bigint))
-  FROM (
-    WITH first_changed AS (
-      SELECT c.patrol_id, min(c.recorded_at) AS at
-      FROM (SELECT a.patrol_id, a.recorded_at FROM ADDED a UNION ALL
-            SELECT r.patrol_id, r.recorded_at FROM REMOVED r) c
-      GROUP BY c.patrol_id
-    ), window_start AS MATERIALIZED (  -- materialized: each track is then read from it by the primary key
-      SELECT c.patrol_id, coalesce((SELECT max(f.recorded_at) FROM patrol_fixes f
-                                    WHERE f.patrol_id = c.patrol_id AND f.recorded_at < c.at
-                                      AND f.step_m IS NOT NULL), c.at) AS at
-      FROM first_changed c
-    ), track AS (  -- the kept fixes after the statement (in_after) and before it (in_before), from there
-      SELECT f.patrol_id, f.recorded_at, f.h3_cell, f.step_m, true AS in_after,
-             NOT EXISTS (SELECT 1 FROM ADDED a WHERE a.patrol_id = f.patrol_id AND a.recorded_at = f.recorded_at)
-               AS in_before
-      FROM window_start w
-      CROSS JOIN LATERAL (SELECT * FROM patrol_fixes x WHERE x.patrol_id = w.patrol_id AND x.recorded_at >= w.at
-                          AND x.step_m IS NOT NULL OFFSET 0) f
-      UNION ALL
-      SELECT r.patrol_id, r.recorded_at, r.h3_cell, r.step_m, false, true
-      FROM REMOVED r WHERE r.step_m IS NOT NULL
-    ), stretches AS (
-      SELECT t.*, CASE WHEN in_after THEN lead(recorded_at) OVER a END AS next_after,
-             CASE WHEN in_after THEN lead(step_m) OVER a END AS meters_after,
-             CASE WHEN in_before THEN lead(recorded_at) OVER b END AS next_before,
-             CASE WHEN in_before THEN lead(step_m) OVER b END AS meters_before
-      FROM track t
-      WINDOW a AS (PARTITION BY patrol_id, in_after ORDER BY recorded_at),
-             b AS (PARTITION BY patrol_id, in_before ORDER BY recorded_at)
-    )
-    SELECT s.h3_cell, s.recorded_at, p.station_id,
-           activity_stretch_minutes(s.recorded_at, s.next_after)
-             - activity_stretch_minutes(s.recorded_at, s.next_before) AS minutes,
-           coalesce(s.meters_after, 0) - coalesce(s.meters_before, 0) AS meters
-    FROM stretches s JOIN patrols p ON p.id = s.patrol_id
-  ) d
-  WHERE d.minutes <> 0 OR d.meters <> 0
-  HAVING count(*) > 0
-  """
-_NONE = "(SELECT * FROM patrol_fixes WHERE false)"
-FUNCTIONS = FUNCTIONS.replace(
-    "{FIXES_FUNCTIONS}",
-    "\n".join(
-        f"""CREATE FUNCTION activity_fixes_{event}() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  {_FIXES_QUERY.replace("ADDED", added).replace("REMOVED", removed).strip()};
-  RETURN NULL;
-END $fn$;
-"""
-        for event, added, removed in (
-            ("insert", "new_rows", _NONE),
-            ("delete", _NONE, "old_rows"),
-            ("update", "new_rows", "old_rows"),
-        )
-    ),
+# The functions this migration replaces in place (the insert and delete triggers keep pointing at
+# them), those it adds, and its triggers (db/sql).
+REPLACED = (
+    "functions/activity_fixes_insert",
+    "functions/activity_fixes_delete",
+    "functions/activity_rebuild",
 )
-
-TRIGGERS = """
-CREATE TRIGGER activity_fixes_inserted AFTER INSERT ON patrol_fixes
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_insert();
-CREATE TRIGGER activity_fixes_deleted AFTER DELETE ON patrol_fixes
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_delete();
-CREATE TRIGGER activity_fixes_updated AFTER UPDATE ON patrol_fixes
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_update();
-CREATE TRIGGER activity_patrols_deleting BEFORE DELETE ON patrols
-  FOR EACH ROW EXECUTE FUNCTION activity_patrol_deleting()
-"""
-
+ADDED = (
+    "functions/activity_stretch_minutes",
+    "functions/activity_fixes_update",
+    "functions/activity_patrol_deleting",
+)
+TRIGGERS = ("triggers/patrol_fixes.activity_fixes_updated", "triggers/patrols.activity_patrols_deleting")
 _CHUNK = 100  # patrols walked per round trip of reads and of writes (a day's patrol has ~1,000 fixes)
 
 
@@ -258,52 +135,20 @@ def _walk_existing_tracks() -> None:
         )
 
 
-def _execute_all(sql: str) -> None:
-    # asyncpg prepares each statement, and a prepared statement holds one command: one at a time.
-    for statement in re.split(r"(?<=\$;)\n|;\n(?=CREATE TRIGGER)", sql):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
     op.add_column("patrol_fixes", sa.Column("step_m", sa.Double(), nullable=True))
     # Before the update trigger exists: the rollups are rebuilt at the end anyway.
     _walk_existing_tracks()
-    op.execute("DROP TRIGGER activity_fixes_inserted ON patrol_fixes")
-    op.execute("DROP TRIGGER activity_fixes_deleted ON patrol_fixes")
-    for function in _REPLACED:
-        op.execute(f"ALTER FUNCTION {function} RENAME TO {function[:-2]}_before_0012")
-        op.execute(
-            f"COMMENT ON FUNCTION {function[:-2]}_before_0012() IS "
-            "'Before migration 0012, kept for its downgrade; not used.'"
-        )
-    _execute_all(FUNCTIONS)
-    _execute_all(TRIGGERS)
+    definitions.install(op.execute, "0012", *ADDED, *REPLACED, *TRIGGERS)
     op.execute("SELECT activity_rebuild()")
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER activity_patrols_deleting ON patrols")
-    for trigger in ("activity_fixes_inserted", "activity_fixes_deleted", "activity_fixes_updated"):
-        op.execute(f"DROP TRIGGER {trigger} ON patrol_fixes")
-    for function in (
-        *_REPLACED,
-        "activity_fixes_update()",
-        "activity_patrol_deleting()",
-        "activity_stretch_minutes(timestamptz, timestamptz)",
-    ):
+    op.execute("DROP TRIGGER activity_fixes_updated ON patrol_fixes")
+    for function in ("activity_fixes_update()", "activity_patrol_deleting()"):
         op.execute(f"DROP FUNCTION {function}")
-    for function in _REPLACED:
-        op.execute(f"ALTER FUNCTION {function[:-2]}_before_0012() RENAME TO {function[:-2]}")
-        op.execute(f"COMMENT ON FUNCTION {function} IS NULL")
-    # 0006's triggers, on the functions put back.
-    op.execute(
-        "CREATE TRIGGER activity_fixes_inserted AFTER INSERT ON patrol_fixes REFERENCING NEW TABLE AS "
-        "new_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_insert()"
-    )
-    op.execute(
-        "CREATE TRIGGER activity_fixes_deleted AFTER DELETE ON patrol_fixes REFERENCING OLD TABLE AS "
-        "old_rows FOR EACH STATEMENT EXECUTE FUNCTION activity_fixes_delete()"
-    )
+    definitions.install_previous(op.execute, "0012", *REPLACED)
+    op.execute("DROP FUNCTION activity_stretch_minutes(timestamptz, timestamptz)")
     op.drop_column("patrol_fixes", "step_m")
     op.execute("SELECT activity_rebuild()")

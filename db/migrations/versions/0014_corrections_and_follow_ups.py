@@ -24,29 +24,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from db import definitions
+
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
-
-_FEED_FOLLOWS = [
-    """
-CREATE FUNCTION activity_feed_incident_corrected() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE activity_events
-     SET category = NEW.category, sensitive = NEW.sensitive, latitude = NEW.latitude, longitude = NEW.longitude
-   WHERE layer = 'INCIDENTS' AND record_id = NEW.id;
-  RETURN NULL;
-END $$;
-""",
-    """
-CREATE TRIGGER activity_feed_corrected AFTER UPDATE OF category, sensitive, latitude, longitude ON incidents
-  FOR EACH ROW
-  WHEN ((OLD.category, OLD.sensitive, OLD.latitude, OLD.longitude)
-        IS DISTINCT FROM (NEW.category, NEW.sensitive, NEW.latitude, NEW.longitude))
-  EXECUTE FUNCTION activity_feed_incident_corrected()
-""",
-]
 
 
 def _corrections(table: str, record: str, records: str) -> None:
@@ -99,8 +82,13 @@ def upgrade() -> None:
         "(engagement_id IS NULL) <> (incident_id IS NULL)",
     )
     op.create_index("ix_follow_up_actions_incident_id", "follow_up_actions", ["incident_id"], unique=False)
-    for statement in _FEED_FOLLOWS:  # one statement per call: asyncpg prepares each
-        op.execute(statement)
+    # The feed's log follows a correction (db/sql/functions/activity_feed_incident_corrected).
+    definitions.install(
+        op.execute,
+        "0014",
+        "functions/activity_feed_incident_corrected",
+        "triggers/incidents.activity_feed_corrected",
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,4 @@
+CREATE OR REPLACE FUNCTION markaz_sensitive_engagement(p_kind text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT p_kind IN ('HOME_VISIT', 'FAMILY_PROTECTION_FOLLOW_UP')
+$$;

@@ -1,0 +1,1 @@
+CREATE CONSTRAINT TRIGGER activity_feed_position AFTER INSERT ON activity_commits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION activity_feed_position();

@@ -1,0 +1,1 @@
+CREATE TRIGGER activity_feed AFTER INSERT ON engagements REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION activity_feed_engagements();

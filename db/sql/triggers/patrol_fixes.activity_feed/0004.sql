@@ -1,0 +1,1 @@
+CREATE TRIGGER activity_feed AFTER INSERT ON patrol_fixes REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION activity_feed_patrol_fixes();
