@@ -1,4 +1,4 @@
-"""The `markaz` command: serve, migrate, seed, stations import.
+"""The `markaz` command: serve, migrate, seed, stations import and export.
 
 Every command opens the database the same way as the server (`api.database`), so with no
 DATABASE_URL a command run beside a running server joins its embedded PostgreSQL. A command's errors
@@ -117,6 +117,7 @@ async def _seed(args: argparse.Namespace) -> int:
 
 async def _stations_import(args: argparse.Namespace) -> int:
     from api.progress import Progress
+    from resolvers.station_export import same_as_stored, stored_records
     from resolvers.station_import import parse_station_file
     from resolvers.station_writer import write_stations
 
@@ -134,9 +135,14 @@ async def _stations_import(args: argparse.Namespace) -> int:
         print(f"--strict: {len(parsed.errors)} problem(s); nothing imported", file=sys.stderr)
         return 1
     async with _open_database() as database, database.sessionmaker() as session:
-        counts = await write_stations(
-            session, (r for _, r in parsed.records), progress=Progress("import", good)
-        )
+        records = [r for _, r in parsed.records]
+        # Stations the file states exactly as they are stored are left alone: a re-import changes nothing
+        # (not even their closures' ids or the time they were last written).
+        stored = await stored_records(session, [r.external_id for r in records if r.external_id is not None])
+        changed = [
+            r for r in records if r.external_id not in stored or not same_as_stored(r, stored[r.external_id])
+        ]
+        counts = await write_stations(session, changed, progress=Progress("import", len(changed)))
         if args.dry_run:
             await session.rollback()  # the writes ran, to count exactly, and are undone
         else:
@@ -144,10 +150,92 @@ async def _stations_import(args: argparse.Namespace) -> int:
     verb = "would insert" if args.dry_run else "inserted"
     verb2 = "would update" if args.dry_run else "updated"
     print(
-        f"{good} good row(s): {verb} {counts.inserted}, {verb2} {counts.updated}; "
-        f"{len(parsed.errors)} problem(s)" + (" (dry run: nothing written)" if args.dry_run else "")
+        f"{good} good row(s): {verb} {counts.inserted}, {verb2} {counts.updated}, "
+        f"unchanged {good - len(changed)}; {len(parsed.errors)} problem(s)"
+        + (" (dry run: nothing written)" if args.dry_run else "")
     )
     return 1 if parsed.errors else 0
+
+
+class _OutputFailed(Exception):
+    """The output file could not be written; the message is the one line to print."""
+
+
+async def _stations_export(args: argparse.Namespace) -> int:
+    """Write every station to --output (or standard output) in the importer's GeoJSON or CSV."""
+    import os
+
+    from sqlalchemy.exc import DBAPIError
+
+    from api.progress import Progress
+    from db import station_export as repo
+    from resolvers import station_export
+
+    target = Path(args.output) if args.output else None
+    fmt = args.format or ("csv" if target is not None and target.suffix.lower() == ".csv" else "geojson")
+    if target is not None and target.is_dir():
+        print(f"markaz stations export: cannot write {target}: it is a directory", file=sys.stderr)
+        return 2
+    # Written beside the target and renamed at the end: a failed export leaves no half file behind.
+    partial = target.with_name(f".{target.name}.partial") if target is not None else None
+    try:
+        # The command's one output file; nothing else runs concurrently with it.
+        out = open(partial, "w", encoding="utf-8", newline="") if partial else sys.stdout  # noqa: ASYNC230
+    except OSError as error:
+        print(f"markaz stations export: cannot write {target}: {error.strerror}", file=sys.stderr)
+        return 2
+
+    def write(chunk: str) -> None:
+        try:
+            out.write(chunk)
+        except BrokenPipeError:
+            raise  # the reader went away: main() stops quietly
+        except OSError as error:  # a full disk
+            raise _OutputFailed(f"cannot write {target or 'standard output'}: {error.strerror}") from None
+
+    unidentified = 0
+    try:
+        async with _open_database(migrate_first=False) as database, database.sessionmaker() as session:
+            await repo.begin_snapshot(session)
+            total = await repo.count_all(session)
+
+            async def pages():
+                nonlocal unidentified
+                async for records in station_export.every_record(session):
+                    unidentified += sum(r.external_id is None for r in records)
+                    yield records
+
+            async for chunk in station_export.chunks(pages(), fmt, Progress("export", total)):
+                write(chunk)
+        if partial is not None:
+            assert target is not None  # a partial file is made only for a target
+            try:
+                out.close()
+                os.replace(partial, target)
+            except OSError as error:
+                raise _OutputFailed(f"cannot write {target}: {error.strerror}") from None
+    except (_OutputFailed, DBAPIError) as error:
+        if isinstance(error, _OutputFailed):
+            reason = str(error)
+        elif getattr(error.orig, "sqlstate", None) == "42P01":  # undefined_table: never migrated
+            reason = "the database has no stations yet (run `markaz migrate` or `markaz stations import`)"
+        else:
+            reason = str(error.orig).splitlines()[0]
+        print(f"markaz stations export: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        if partial is not None:
+            out.close()
+            partial.unlink(missing_ok=True)
+    where = f" to {target}" if target is not None else ""
+    print(f"{total} station(s) written{where} as {fmt}", file=sys.stderr if target is None else sys.stdout)
+    if unidentified:
+        print(
+            f"note: {unidentified} station(s) have no external id: importing this file into the same "
+            "database would add them again",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def _read_password() -> str:
@@ -421,11 +509,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     stations = sub.add_parser("stations", help="station data")
     stations_sub = stations.add_subparsers(dest="stations_command", required=True)
-    imp = stations_sub.add_parser("import", help="import stations from GeoJSON or CSV")
+    imp = stations_sub.add_parser(
+        "import", help="import stations from GeoJSON or CSV, or an OpenStreetMap (Overpass) GeoJSON export"
+    )
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
     imp.set_defaults(coro=_stations_import)
+    exp = stations_sub.add_parser(
+        "export", help="write every station as GeoJSON or CSV, in the files `stations import` reads"
+    )
+    exp.add_argument(
+        "--format",
+        choices=("geojson", "csv"),
+        help="default: csv for an --output ending in .csv, else geojson",
+    )
+    exp.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    exp.set_defaults(coro=_stations_export)
 
     users = sub.add_parser("users", help="officer accounts (passwords from stdin or MARKAZ_PASSWORD)")
     users_sub = users.add_subparsers(dest="users_command", required=True)

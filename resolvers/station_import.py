@@ -3,25 +3,35 @@
 Only reading and checking happens here; the database write is elsewhere. Every problem becomes a
 `RowError` (all of a row's problems, not just the first); rows without problems become records.
 
-GeoJSON (.geojson, .json, or content starting with "{"): a FeatureCollection of Point features,
-coordinates [longitude, latitude]; row numbers are 1-based feature numbers. Properties: external_id
-(or "id", or the feature's own "id"), name_ar, name_ku, name_en (or names: {ar, ku, en}), governorate
-(ISO 3166-2 code such as "IQ-NI"; derived from the point when missing), address, phone,
-is_model_station, services (list or "A;B"), always_open, timezone (IANA, default Asia/Baghdad),
-active, hours (list of {weekday: 0-6 with 0 = Monday or "Mon", opens, closes, service?}, or the
-compact text below), closures (list of {starts_at, ends_at, reason?, services?}, ISO 8601 with offset,
-years 1900 to 2200).
+GeoJSON (.geojson, .json, or content starting with "{"): a FeatureCollection; row numbers are 1-based
+feature numbers. A feature is placed by a Point (coordinates [longitude, latitude]), or by a Polygon or
+MultiPolygon outline, which gives the point inside it farthest from its edges
+(resolvers/outline_point.py). Properties: external_id (or "id", or the feature's own "id"), name_ar,
+name_ku, name_en (or names: {ar, ku, en}), governorate (ISO 3166-2 code such as "IQ-NI"; derived from
+the point when missing), address, address_ar, address_ku, address_en (or addresses: {ar, ku, en}),
+phone, is_model_station, services (list or "A;B"), always_open, closes_on_holidays, timezone (IANA,
+default Asia/Baghdad), active, hours (list of {weekday: 0-6 with 0 = Monday or "Mon", opens, closes,
+service?}, or the compact text below), closures (list of {starts_at, ends_at, reason?, services?}, ISO
+8601 with offset, years 1900 to 2200).
+
+A feature from an OpenStreetMap export (an Overpass GeoJSON export as it comes: its properties are OSM
+tags, with "@id" or an `amenity` tag) is read by its tags instead (resolvers/osm_tags.py): only
+`amenity=police` is a station, others are reported and skipped, and a problem is reported under the
+tag it comes from ("name:ar", "opening_hours", "phone", "@id").
 
 CSV (comma separated, header first): external_id, name_ar, name_ku, name_en, governorate, latitude,
-longitude, address, phone, is_model_station, services (";" separated), always_open, timezone, active,
-hours (compact text). Unknown columns are ignored; latitude, longitude and name_ar or name_en are
-required. Row numbers are line numbers in the file (the header is line 1).
+longitude, address, address_ar, address_ku, address_en, phone, is_model_station, services (";"
+separated), always_open, closes_on_holidays, timezone, active, hours (compact text), closures (the
+GeoJSON list as JSON text). Unknown columns are ignored; latitude, longitude and name_ar or name_en are
+required. Row numbers are line numbers in the file (the header is line 1). A cell that starts with "'"
+followed by = + - or @ is read without the "'": `markaz stations export` writes such cells that way so
+that a spreadsheet does not run them as formulas.
 
 Compact hours: parts separated by ";", each "[SERVICE] DAYS TIMES", e.g. "Sun-Thu 08:00-14:00;
 Sat 09:00-12:00; FAMILY_AND_CHILD_PROTECTION Sun-Thu 08:00-13:00". DAYS: Mon Tue Wed Thu Fri Sat Sun,
 ranges wrap over the week (Fri-Mon), lists with ","; TIMES: "HH:MM-HH:MM", several with ","; closing
 at or before opening runs past midnight (20:00-02:00). "24/7" alone means always open; after a service
-name it opens that desk 00:00-24:00 every day.
+name it opens that desk 00:00-24:00 every day. Periods of the station, or of one desk, must not overlap.
 
 Booleans: true/false/yes/no/1/0 in any case, empty = default. Error fields are record paths ("names.ar",
 "hours[2].closes", "closures[0].ends_at") with 0-based indexes (for hours text, the ";" part).
@@ -37,14 +47,16 @@ import json
 import math
 import re
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from resolvers import osm_tags
 from resolvers.governorates import GOVERNORATES_BY_CODE, governorate_for_point
-from resolvers.hours import MINUTES_PER_DAY, parse_hhmm
+from resolvers.hours import MINUTES_PER_DAY, MINUTES_PER_WEEK, parse_hhmm
+from resolvers.outline_point import OutlineError, inner_point
 from resolvers.station_records import DEFAULT_TIMEZONE, SERVICE_NAMES, Closure, Period, StationRecord
 
 
@@ -71,16 +83,23 @@ CSV_COLUMNS = (
     "latitude",
     "longitude",
     "address",
+    "address_ar",
+    "address_ku",
+    "address_en",
     "phone",
     "is_model_station",
     "services",
     "always_open",
+    "closes_on_holidays",
     "timezone",
     "active",
     "hours",
+    "closures",
 )
 LANGUAGES = ("ar", "ku", "en")
+NAME_REQUIRED = "an Arabic or English name (name_ar or name_en) is required"
 MAX_NAME_LENGTH = 200
+MAX_ADDRESS_LENGTH = 500
 MAX_PHONE_LENGTH = 40
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAYS = {name: index for index, day in enumerate(_DAYS) for name in (day[:3], day)}  # 0 = Monday
@@ -90,6 +109,9 @@ _PHONE_RE = re.compile(r"[0-9 +\-()]+")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 # Invisible direction marks and BOMs stick to Arabic text copied out of spreadsheets.
 _BLANK = " \t\r\n\u200b\u200e\u200f\ufeff"
+# A cell a spreadsheet runs as a formula starts with one of = + - @; the export writes such a cell with a
+# "'" before it, and so also a cell of "'"s before one of those, so that taking one "'" off is exact.
+FORMULA_LIKE = re.compile(r"'*[=+\-@]")
 
 
 class _Row:
@@ -178,9 +200,13 @@ def _weekdays(spec: str, name: str, r: _Row) -> list[int]:
     return list(dict.fromkeys(days))
 
 
-def _parse_hours_text(text: str, r: _Row) -> tuple[list[Period], bool]:
+# Periods with the index of the hours item (or ";" part of hours text) they come from, for error fields.
+Indexed = list[tuple[int, Period]]
+
+
+def _parse_hours_text(text: str, r: _Row) -> tuple[Indexed, bool]:
     """Parse compact hours text (see the module docstring); returns (periods, whether the station is 24/7)."""
-    periods: list[Period] = []
+    periods: Indexed = []
     always_open = False
     # People type "Sun - Thu", en dashes and spaces after commas; normalise before splitting on blanks.
     text = re.sub(r"\s*,\s*", ",", re.sub(r"\s*[-–—]\s*", "-", text))
@@ -195,7 +221,7 @@ def _parse_hours_text(text: str, r: _Row) -> tuple[list[Period], bool]:
         if tokens == ["24/7"] and service is None:
             always_open = True
         elif tokens == ["24/7"]:
-            periods.extend(Period(day, "00:00", "24:00", service) for day in range(7))
+            periods.extend((index, Period(day, "00:00", "24:00", service)) for day in range(7))
         elif len(tokens) != 2:
             r.add(name, f"'{segment}' should look like 'Sun-Thu 08:00-14:00' or '24/7'")
         else:
@@ -206,17 +232,17 @@ def _parse_hours_text(text: str, r: _Row) -> tuple[list[Period], bool]:
                 if len(bounds) != 2:
                     r.add(name, f"'{span}' is not a time range like 08:00-14:00")
                 elif times:
-                    periods.extend(Period(day, *times, service) for day in days)
+                    periods.extend((index, Period(day, *times, service)) for day in days)
     return periods, always_open
 
 
-def _hours(value: Any, r: _Row) -> tuple[list[Period], bool]:
+def _hours(value: Any, r: _Row) -> tuple[Indexed, bool]:
     """Hours as a JSON list or compact text; returns (periods, whether the text said 24/7)."""
     if isinstance(value, str):
         return _parse_hours_text(value, r)
     if value is not None and not isinstance(value, list):
         r.add("hours", "must be a list of {weekday, opens, closes} or hours text like 'Sun-Thu 08:00-14:00'")
-    periods: list[Period] = []
+    periods: Indexed = []
     for index, item in enumerate(value if isinstance(value, list) else []):
         name = f"hours[{index}]"
         if not isinstance(item, dict):
@@ -232,8 +258,47 @@ def _hours(value: Any, r: _Row) -> tuple[list[Period], bool]:
         if service is not None and service not in SERVICE_NAMES:
             r.add(f"{name}.service", f"unknown service '{service}'")
         elif day is not None and times:
-            periods.append(Period(day, *times, service))
+            periods.append((index, Period(day, *times, service)))
     return periods, False
+
+
+def _week_spans(period: Period) -> list[tuple[int, int]]:
+    """[start, end) minutes from Monday 00:00 that a period covers; one past Sunday's end goes on Monday."""
+    opens, closes = parse_hhmm(period.opens), parse_hhmm(period.closes)
+    start = period.weekday * MINUTES_PER_DAY + opens
+    end = start + (closes - opens if closes > opens else closes + MINUTES_PER_DAY - opens)
+    if end > MINUTES_PER_WEEK:
+        return [(start, MINUTES_PER_WEEK), (0, end - MINUTES_PER_WEEK)]
+    return [(start, end)]
+
+
+def _described(period: Period) -> str:
+    return f"{_DAYS[period.weekday][:3].title()} {period.opens}-{period.closes}"
+
+
+def _overlaps(periods: Indexed, r: _Row) -> None:
+    """Report periods of the station, or of one desk, that overlap: a slip, never meant (item by item,
+    once for each pair of items; the later item is named)."""
+    by_target: dict[str | None, list[tuple[int, int, int, Period]]] = {}
+    for index, period in periods:
+        for start, end in _week_spans(period):
+            by_target.setdefault(period.service, []).append((start, end, index, period))
+    reported: set[tuple[int, int]] = set()
+    for spans in by_target.values():
+        spans.sort(key=lambda span: span[:2])
+        reach: tuple[int, int, int, Period] | None = None  # the span seen so far that ends last
+        for span in spans:
+            if reach is not None and span[0] < reach[1]:
+                first, later = sorted((reach, span), key=lambda s: s[2])
+                if (first[2], later[2]) not in reported:
+                    reported.add((first[2], later[2]))
+                    where = "" if first[2] == later[2] else f" of hours[{first[2]}]"
+                    r.add(
+                        f"hours[{later[2]}]",
+                        f"{_described(later[3])} overlaps {_described(first[3])}{where}",
+                    )
+            if reach is None or span[1] > reach[1]:
+                reach = span
 
 
 _CLOSURE_YEARS = range(1900, 2201)
@@ -257,8 +322,14 @@ def _datetime(value: Any, name: str, r: _Row) -> datetime | None:
 
 
 def _closures(value: Any, r: _Row) -> tuple[Closure, ...]:
+    if isinstance(value, str) and value.lstrip().startswith("["):  # a CSV cell: the list as JSON text
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            r.add("closures", f"is not valid JSON ({exc.msg} at character {exc.pos + 1})")
+            return ()
     if value is not None and not isinstance(value, list):
-        r.add("closures", "must be a list of {starts_at, ends_at, reason, services}")
+        r.add("closures", "must be a list of {starts_at, ends_at, reason, services} (in CSV, as JSON text)")
     closures = []
     for index, item in enumerate(value if isinstance(value, list) else []):
         name = f"closures[{index}]"
@@ -276,24 +347,30 @@ def _closures(value: Any, r: _Row) -> tuple[Closure, ...]:
     return tuple(closures)
 
 
-def _names(props: Mapping[str, Any], r: _Row) -> dict[str, str]:
-    nested = props.get("names") or {}
+def _languages(props: Mapping[str, Any], flat: str, nested_key: str, limit: int, r: _Row) -> dict[str, str]:
+    """Texts by language, from flat properties ("name_ar") or a nested object ("names": {"ar": ...})."""
+    nested = props.get(nested_key) or {}
     if not isinstance(nested, dict):
-        r.add("names", "must be an object with ar, ku and en")
+        r.add(nested_key, "must be an object with ar, ku and en")
         nested = {}
     for key in sorted(nested.keys() - set(LANGUAGES)):
-        r.add(f"names.{key}", "unknown language; expected ar, ku or en")
-    names = {}
+        r.add(f"{nested_key}.{key}", "unknown language; expected ar, ku or en")
+    texts = {}
     for lang in LANGUAGES:
-        flat = props.get(f"name_{lang}")
-        value = _text(nested.get(lang) if flat in (None, "") else flat, f"names.{lang}", r)
-        if value and len(value) > MAX_NAME_LENGTH:
-            r.add(f"names.{lang}", f"is {len(value)} characters long; at most {MAX_NAME_LENGTH} allowed")
+        given = props.get(f"{flat}_{lang}")
+        value = _text(nested.get(lang) if given in (None, "") else given, f"{nested_key}.{lang}", r)
+        if value and len(value) > limit:
+            r.add(f"{nested_key}.{lang}", f"is {len(value)} characters long; at most {limit} allowed")
         elif value:
-            names[lang] = value
+            texts[lang] = value
+    return texts
+
+
+def _names(props: Mapping[str, Any], r: _Row) -> dict[str, str]:
+    names = _languages(props, "name", "names", MAX_NAME_LENGTH, r)
     named = any(e.field.split(".")[0] == "names" for e in r.errors)  # a bad name is reported already
     if not (names.get("ar") or names.get("en") or named):
-        r.add("names", "an Arabic or English name (name_ar or name_en) is required")
+        r.add("names", NAME_REQUIRED)
     return names
 
 
@@ -335,13 +412,18 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
     timezone = _text(props.get("timezone"), "timezone", r) or DEFAULT_TIMEZONE
     if timezone not in _known_zones():
         r.add("timezone", f"'{timezone}' is not an IANA time zone such as Asia/Baghdad")
-    hours, always_from_hours = _hours(props.get("hours"), r)
+    indexed, always_from_hours = _hours(props.get("hours"), r)
+    _overlaps(indexed, r)
+    hours = [period for _, period in indexed]
     always_open = _bool(props.get("always_open"), "always_open", r)
     if always_open is False and always_from_hours:
         r.add("always_open", "is false but hours say 24/7")
     always_open = bool(always_open or always_from_hours)
     if always_open and any(p.service is None for p in hours):
         r.add("hours", "station hours given for a station that is always open; only desk hours may be listed")
+    address = _text(props.get("address"), "address", r)
+    if address and len(address) > MAX_ADDRESS_LENGTH:
+        r.add("address", f"is {len(address)} characters long; at most {MAX_ADDRESS_LENGTH} allowed")
     # Every field is read even after a problem, so that all of a row's problems are reported at once.
     record = StationRecord(
         names=names,
@@ -349,11 +431,13 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
         latitude=lat or 0.0,
         longitude=lon or 0.0,
         external_id=_text(props.get("external_id"), "external_id", r, numbers_ok=True),
-        address=_text(props.get("address"), "address", r),
+        address=address,
+        addresses=_languages(props, "address", "addresses", MAX_ADDRESS_LENGTH, r),
         phone=_phone(props.get("phone"), r),
         is_model_station=bool(_bool(props.get("is_model_station"), "is_model_station", r)),
         services=_services(props.get("services"), "services", r),
         always_open=always_open,
+        closes_on_holidays=bool(_bool(props.get("closes_on_holidays"), "closes_on_holidays", r)),
         timezone=timezone,
         hours=tuple(hours),
         closures=_closures(props.get("closures"), r),
@@ -362,15 +446,47 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
     return None if r.errors or lat is None or lon is None else record
 
 
-Rows = Sequence[tuple[_Row, Mapping[str, Any], float | None, float | None]]
+@dataclass
+class _Input:
+    """One row as read, before validation."""
+
+    r: _Row
+    props: Mapping[str, Any] | None  # None: skipped, and already reported (an OSM feature that is no station)
+    lat: float | None
+    lon: float | None
+    osm_sources: Mapping[str, str] | None = None  # an OSM feature's record fields -> the tags they came from
 
 
-def _collect(kind: str, rows: Rows) -> ParseResult:
+_NO_OSM_NAME = "no usable name: tag name, name:ar or name:en (a Kurdish name alone is not enough)"
+
+
+def _osm_errors(errors: list[RowError], sources: Mapping[str, str]) -> list[RowError]:
+    """An OSM feature's problems named by the tags the mapper can fix instead of the record's fields; a
+    problem two fields share (the address and the Arabic address, both from addr:*) is said once."""
+    named: list[RowError] = []
+    for error in errors:
+        root = re.split(r"[.\[]", error.field)[0]
+        if error.field == "names" and error.message == NAME_REQUIRED:
+            error = RowError(error.row, "name", _NO_OSM_NAME)
+        elif error.field in sources:
+            error = RowError(error.row, sources[error.field], error.message)
+        elif root in ("hours", "always_open", "closes_on_holidays"):
+            error = RowError(error.row, "opening_hours", error.message)
+        if error not in named:
+            named.append(error)
+    return named
+
+
+def _collect(kind: str, rows: list[_Input]) -> ParseResult:
     """Build every row; a repeated external id is a problem of the later row while the first one stands."""
     result = ParseResult(kind=kind)
     first_seen: dict[str, int] = {}
-    for r, props, lat, lon in rows:
-        record = _record(props, lat, lon, r)
+    for row in rows:
+        r, props = row.r, row.props
+        if props is None:
+            result.errors.extend(r.errors)
+            continue
+        record = _record(props, row.lat, row.lon, r)
         # Read again on a scratch row: _record already reported a bad external_id on r.
         external_id = _text(props.get("external_id"), "external_id", _Row(r.row), numbers_ok=True)
         if external_id in first_seen:
@@ -379,10 +495,59 @@ def _collect(kind: str, rows: Rows) -> ParseResult:
             record = None
         elif external_id is not None:
             first_seen[external_id] = r.row
-        result.errors.extend(r.errors)
+        result.errors.extend(r.errors if row.osm_sources is None else _osm_errors(r.errors, row.osm_sources))
         if record is not None:
             result.records.append((r.row, record))
     return result
+
+
+def _point(geometry: Any, r: _Row) -> tuple[float | None, float | None]:
+    """(latitude, longitude) of a Point, or the point inside a Polygon or MultiPolygon outline."""
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind in ("Polygon", "MultiPolygon"):
+        try:
+            return inner_point(geometry)
+        except OutlineError as exc:
+            r.add("geometry", f"{kind}: {exc}")
+            return None, None
+    if kind != "Point":
+        got = "nothing" if geometry is None else kind if isinstance(kind, str) else type(geometry).__name__
+        r.add("geometry", f"expected a Point, or a Polygon or MultiPolygon outline, got {got}")
+        return None, None
+    coords = geometry.get("coordinates")
+    if (  # a third value is an altitude, which is allowed and dropped
+        isinstance(coords, list)
+        and len(coords) in (2, 3)
+        and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
+    ):
+        return float(coords[1]), float(coords[0])
+    r.add("geometry", "Point coordinates must be [longitude, latitude] numbers")
+    return None, None
+
+
+def _feature(number: int, feature: Any) -> _Input:
+    r = _Row(number)
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        r.add("feature", "expected a GeoJSON Feature")
+    feature = feature if isinstance(feature, dict) else {}
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        r.add("properties", "must be an object")
+        props = {}
+    tags = osm_tags.tags_of(feature, props)
+    if tags is not None:
+        mapped = osm_tags.station_properties(tags)
+        for tag, message in mapped.problems:
+            r.add(tag, message)
+        if mapped.skipped:  # not a station: the one line saying so is enough
+            return _Input(r, None, None, None)
+        lat, lon = _point(feature.get("geometry"), r)
+        return _Input(r, mapped.properties, lat, lon, mapped.sources)
+    lat, lon = _point(feature.get("geometry"), r)
+    # The feature's own "id" is where GeoJSON keeps identifiers; properties win when both are given.
+    ids = [props.get("external_id"), props.get("id"), feature.get("id")]
+    external_id = next((value for value in ids if value not in (None, "")), None)
+    return _Input(r, {**props, "external_id": external_id}, lat, lon)
 
 
 def parse_geojson(text: str) -> ParseResult:
@@ -393,38 +558,17 @@ def parse_geojson(text: str) -> ParseResult:
         data = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         return _file_error("geojson", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+    if isinstance(data, dict) and isinstance(data.get("elements"), list) and "type" not in data:
+        return _file_error(
+            "geojson",
+            "this is Overpass API JSON, not GeoJSON: export the query's result as GeoJSON "
+            "(overpass turbo: Export, GeoJSON)",
+        )
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         return _file_error("geojson", "expected a GeoJSON FeatureCollection")
     if not isinstance(data.get("features"), list):
         return _file_error("geojson", "the FeatureCollection has no 'features' list")
-    rows = []
-    for number, feature in enumerate(data["features"], start=1):
-        r, lat, lon = _Row(number), None, None
-        if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            r.add("feature", "expected a GeoJSON Feature")
-        feature = feature if isinstance(feature, dict) else {}
-        props = feature.get("properties") or {}
-        if not isinstance(props, dict):
-            r.add("properties", "must be an object")
-            props = {}
-        geometry = feature.get("geometry")
-        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-        if kind != "Point":
-            r.add("geometry", f"expected a Point geometry, got {'nothing' if geometry is None else kind}")
-        elif (  # a third value is an altitude, which is allowed and dropped
-            isinstance(coords, list)
-            and len(coords) in (2, 3)
-            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
-        ):
-            lon, lat = float(coords[0]), float(coords[1])
-        else:
-            r.add("geometry", "Point coordinates must be [longitude, latitude] numbers")
-        # The feature's own "id" is where GeoJSON keeps identifiers; properties win when both are given.
-        ids = [props.get("external_id"), props.get("id"), feature.get("id")]
-        external_id = next((value for value in ids if value not in (None, "")), None)
-        rows.append((r, {**props, "external_id": external_id}, lat, lon))
-    return _collect("geojson", rows)
+    return _collect("geojson", [_feature(number, f) for number, f in enumerate(data["features"], start=1)])
 
 
 def _csv_number(value: str, name: str, r: _Row) -> float | None:
@@ -434,6 +578,11 @@ def _csv_number(value: str, name: str, r: _Row) -> float | None:
     except ValueError:
         r.add(name, f"'{value}' is not a number" if text else "is required")
         return None
+
+
+def _unguarded(cell: str) -> str:
+    """A cell without the "'" that guards a formula-like start ("'+964 770 ...", "'=1+1")."""
+    return cell[1:] if cell.startswith("'") and FORMULA_LIKE.match(cell, 1) else cell
 
 
 def parse_csv(text: str) -> ParseResult:
@@ -460,10 +609,10 @@ def parse_csv(text: str) -> ParseResult:
                 continue  # blank lines and the ",,,," rows spreadsheets leave behind
             if any(c.strip(_BLANK) for c in cells[len(header) :]):
                 r.add("row", f"has {len(cells)} values but the header has {len(header)} columns")
-            values = dict(zip(header, cells, strict=False))
+            values = {c: _unguarded(v) for c, v in zip(header, cells, strict=False)}
             props = {c: values[c] for c in CSV_COLUMNS if values.get(c, "").strip(_BLANK)}
             lat = _csv_number(values.get("latitude", ""), "latitude", r)
-            rows.append((r, props, lat, _csv_number(values.get("longitude", ""), "longitude", r)))
+            rows.append(_Input(r, props, lat, _csv_number(values.get("longitude", ""), "longitude", r)))
     except csv.Error as exc:
         return _file_error("csv", f"malformed CSV in the row starting on line {line + 1}: {exc}")
     return _collect("csv", rows)

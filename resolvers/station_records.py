@@ -71,3 +71,8 @@ class StationRecord:
     hours: tuple[Period, ...] = ()
     closures: tuple[Closure, ...] = ()
     active: bool = True
+    # The address in each language ("ar", "ku", "en"), as OpenStreetMap's addr:* tags give it. Not stored
+    # yet: `address` is the station's one stored address until stations keep one per language.
+    addresses: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Closed on public holidays (OpenStreetMap's "PH off"). Not stored yet: kept for the public holidays.
+    closes_on_holidays: bool = False

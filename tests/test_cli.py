@@ -174,7 +174,10 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     result = await run(str(path), "--dry-run")
     assert result.returncode == 1, _report(result)
     _problem_lines(sample, result.stderr)
-    assert f"{good} good row(s): would insert {good}, would update 0; {bad} problem(s)" in result.stdout
+    assert (
+        f"{good} good row(s): would insert {good}, would update 0, unchanged 0; {bad} problem(s)"
+        in result.stdout
+    )
     assert "dry run: nothing written" in result.stdout
     assert await _stations(url) == {}
 
@@ -189,16 +192,16 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     result = await run(str(path))
     assert result.returncode == 1, _report(result)
     _problem_lines(sample, result.stderr)
-    assert f"{good} good row(s): inserted {good}, updated 0; {bad} problem(s)" in result.stdout
+    assert f"{good} good row(s): inserted {good}, updated 0, unchanged 0; {bad} problem(s)" in result.stdout
     imported = await _stations(url)
     assert imported is not None and set(imported) == sample.good_ids
     old_name, new_name = sample.renamed
     assert old_name in {en for en, _ in imported.values()}
 
-    # A dry run now would update every good row and still writes nothing.
+    # A dry run now finds every good row unchanged and still writes nothing.
     result = await run(str(path), "--dry-run")
     assert result.returncode == 1, _report(result)
-    assert f"would insert 0, would update {good}; {bad} problem(s)" in result.stdout
+    assert f"would insert 0, would update 0, unchanged {good}; {bad} problem(s)" in result.stdout
     assert await _stations(url) == imported
 
     # --strict with a bad row leaves the imported stations as they are.
@@ -214,12 +217,14 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     # Re-importing a modified copy updates by external id: the renamed station changes, none is doubled.
     result = await run(str(renamed))
     assert result.returncode == 1, _report(result)
-    assert f"{good} good row(s): inserted 0, updated {good}; {bad} problem(s)" in result.stdout
+    assert (
+        f"{good} good row(s): inserted 0, updated 1, unchanged {good - 1}; {bad} problem(s)" in result.stdout
+    )
     after = await _stations(url)
     assert after is not None and set(after) == sample.good_ids
     assert {en for en, _ in after.values()} == {en for en, _ in imported.values()} - {old_name} | {new_name}
 
-    # With the bad row corrected, the file imports cleanly: that row is inserted, the rest updated again.
+    # With the bad row corrected, the file imports cleanly: that row is inserted, the rest left as they are.
     fixed_text = renamed_text
     for old, new in sample.fixes:
         assert fixed_text.count(old) == 1, old
@@ -228,7 +233,7 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     fixed.write_text(fixed_text, encoding="utf-8")
     result = await run(str(fixed), "--strict")
     assert result.returncode == 0, _report(result)
-    assert f"{good + 1} good row(s): inserted 1, updated {good}; 0 problem(s)" in result.stdout
+    assert f"{good + 1} good row(s): inserted 1, updated 0, unchanged {good}; 0 problem(s)" in result.stdout
     assert not re.search(rf"{sample.unit} \d+: ", result.stderr), result.stderr
     final = await _stations(url)
     assert final is not None and set(final) == sample.good_ids | {sample.bad_id}
@@ -456,7 +461,7 @@ def test_serve_demo_embedded_database(serve_dirs: tuple[Path, Path, list[Served]
     check_file.write_text(CHECK_CSV, encoding="utf-8")
     result = markaz("stations", "import", str(check_file), database_url=None, data_dir=data_dir)
     assert result.returncode == 0, _report(result)
-    assert "1 good row(s): inserted 1, updated 0; 0 problem(s)" in result.stdout
+    assert "1 good row(s): inserted 1, updated 0, unchanged 0; 0 problem(s)" in result.stdout
     assert server.proc.poll() is None and _postgres_processes(pgdata), "the import stopped the database"
     found = server.graphql(SEARCH, {"search": "Command Line Check"})["stations"]
     assert found["totalCount"] == 1 and found["edges"][0]["node"]["name"] == CHECK_STATION, found

@@ -1,14 +1,22 @@
-"""Station file parsing (`markaz stations import`): CSV and GeoJSON, field mapping, row-numbered errors."""
+"""Station file parsing (`markaz stations import`): CSV and GeoJSON, field mapping, row-numbered errors;
+OpenStreetMap exports as they come (tags, building outlines, opening_hours)."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from resolvers.osm_hours import OpeningHoursError, WeeklyHours, parse_opening_hours
+from resolvers.outline_point import OutlineError, inner_point
 from resolvers.station_import import ParseResult, RowError, parse_csv, parse_geojson, parse_station_file
 from resolvers.station_records import Closure, Period, StationRecord
 
@@ -625,3 +633,584 @@ def test_sample_geojson() -> None:
     assert [r.external_id for _, r in result.records] == ids
     assert [r.governorate for _, r in result.records] == ["IQ-NI", "IQ-AR", "IQ-NA", "IQ-KA"]
     assert errors_of(result) == {(5, "closures[0].starts_at")}  # the deliberately bad feature
+
+
+# --- the importer's own format: addresses, holidays, closures in CSV, overlaps, formula guards ---------
+
+
+def test_addresses_in_three_languages_and_holiday_flag() -> None:
+    nested = feature(addresses={"ar": "شارع الرشيد", "en": "Rashid Street"}, closes_on_holidays=True)
+    flat = feature(address_ku="شەقامی ڕەشید", address_en="Rashid St", address="Rashid Street, Baghdad")
+    result = parse_geojson(collection(nested, flat))
+    assert result.errors == []
+    (_, first), (_, second) = result.records
+    assert (first.addresses, first.closes_on_holidays) == ({"ar": "شارع الرشيد", "en": "Rashid Street"}, True)
+    assert second.addresses == {"ku": "شەقامی ڕەشید", "en": "Rashid St"}
+    assert (second.address, second.closes_on_holidays) == ("Rashid Street, Baghdad", False)
+    bad = parse_geojson(collection(feature(addresses={"fr": "Rue"}, closes_on_holidays="often")))
+    assert errors_of(bad) == {(1, "addresses.fr"), (1, "closes_on_holidays")}
+
+
+def test_csv_closures_column_holds_json() -> None:
+    closures = json.dumps(
+        [{"starts_at": "2025-03-30T00:00:00+03:00", "ends_at": "2025-04-02T00:00:00+03:00", "reason": "Eid"}]
+    )
+    record = only_record(parse_csv(csv_row(closures=closures)))
+    assert [(c.starts_at.isoformat(), c.reason) for c in record.closures] == [
+        ("2025-03-30T00:00:00+03:00", "Eid")
+    ]
+    assert errors_of(parse_csv(csv_row(closures="[{"))) == {(2, "closures")}
+    assert "JSON" in parse_csv(csv_row(closures="[{")).errors[0].message
+
+
+def test_csv_formula_guard_is_taken_off() -> None:
+    record = only_record(parse_csv(csv_row(phone="'+964 770 123 4567", name_en="'=Zuhour", name_ar="'مركز")))
+    assert (record.phone, record.names["en"], record.names["ar"]) == ("+964 770 123 4567", "=Zuhour", "'مركز")
+
+
+@pytest.mark.parametrize(
+    ("hours", "field", "needle"),
+    [
+        (
+            "Sun-Thu 08:00-14:00; Thu 12:00-20:00",
+            "hours[1]",
+            "Thu 12:00-20:00 overlaps Thu 08:00-14:00 of hours[0]",
+        ),
+        ("Sun 08:00-12:00,11:00-13:00", "hours[0]", "Sun 11:00-13:00 overlaps Sun 08:00-12:00"),
+        ("Sat 20:00-02:00; Sun 01:00-03:00", "hours[1]", "overlaps Sat 20:00-02:00"),
+        ("Sun 20:00-02:00; Mon 00:00-01:00", "hours[1]", "overlaps Sun 20:00-02:00"),  # past the week's end
+        ("Mon 00:00-00:00; Mon 09:00-10:00", "hours[1]", "overlaps Mon 00:00-00:00"),
+    ],
+)
+def test_overlapping_hours_are_refused(hours: str, field: str, needle: str) -> None:
+    result = parse_csv(csv_row(hours=hours))
+    assert [(e.row, e.field) for e in result.errors] == [(2, field)]
+    assert needle in result.errors[0].message
+
+
+def test_touching_hours_and_other_desks_do_not_overlap() -> None:
+    record = hours_of(
+        "Sun 08:00-12:00,12:00-14:00; Sat 20:00-00:00; Sun 00:00-02:00; TRAFFIC Sun 09:00-10:00"
+    )
+    assert len(record.hours) == 5
+    listed = [
+        {"weekday": 1, "opens": "08:00", "closes": "14:00"},
+        {"weekday": 1, "opens": "13:00", "closes": "15:00"},
+    ]
+    assert errors_of(parse_geojson(collection(feature(hours=listed)))) == {(1, "hours[1]")}
+
+
+# --- OpenStreetMap opening_hours ------------------------------------------------------------------------
+
+
+def week(*items: tuple[str, str, str]) -> tuple[Period, ...]:
+    """Periods from ("Mon-Fri" | "Sun,Tue" | "Sat", opens, closes), in week order from Monday."""
+    periods = []
+    for days, opens, closes in items:
+        for part in days.split(","):
+            ends = [_DAY_NUMBER[d] for d in part.split("-")]
+            periods += [Period((ends[0] + k) % 7, opens, closes) for k in range((ends[-1] - ends[0]) % 7 + 1)]
+    return tuple(sorted(periods, key=lambda p: (p.weekday, p.opens)))
+
+
+_DAY_NUMBER = {d: i for i, d in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))}
+
+
+# The examples of the wiki (Key:opening_hours and its tutorial, the syntax guides it links), and the shapes
+# Iraqi stations use: the week from Saturday to Thursday, split shifts, nights past midnight.
+@pytest.mark.parametrize(
+    ("value", "periods", "always", "holidays"),
+    [
+        ("24/7", (), True, False),
+        ("Mo-Su 00:00-24:00", (), True, False),
+        ("24/7; PH off", (), True, True),
+        ("Mo-Fr 08:30-20:00", week(("Mon-Fri", "08:30", "20:00")), False, False),
+        (
+            "Mo-Fr 08:00-12:00,13:00-17:30",
+            week(("Mon-Fri", "08:00", "12:00"), ("Mon-Fri", "13:00", "17:30")),
+            False,
+            False,
+        ),
+        (
+            "Mo-Fr 08:00-12:00,13:00-17:30; Sa 08:00-12:00; PH off",
+            week(("Mon-Fri", "08:00", "12:00"), ("Mon-Fri", "13:00", "17:30"), ("Sat", "08:00", "12:00")),
+            False,
+            True,
+        ),
+        (
+            "Mo-Th 08:00-12:00,16:00-20:00",
+            week(("Mon-Thu", "08:00", "12:00"), ("Mon-Thu", "16:00", "20:00")),
+            False,
+            False,
+        ),
+        (
+            "Mo-Fr 09:00-17:00; We off",
+            week(("Mon-Tue", "09:00", "17:00"), ("Thu-Fri", "09:00", "17:00")),
+            False,
+            False,
+        ),
+        (
+            "Mo,We 09:00-17:00; Tu,Th-Sa 10:00-12:00,13:00-15:00",
+            week(
+                ("Mon,Wed", "09:00", "17:00"),
+                ("Tue,Thu-Sat", "10:00", "12:00"),
+                ("Tue,Thu-Sat", "13:00", "15:00"),
+            ),
+            False,
+            False,
+        ),
+        ("Mo-Su 20:00-02:00", week(("Mon-Sun", "20:00", "02:00")), False, False),
+        (
+            "Fr 21:00-02:00, Sa 20:00-02:00",
+            week(("Fri", "21:00", "02:00"), ("Sat", "20:00", "02:00")),
+            False,
+            False,
+        ),
+        ("Sa-Th 08:00-14:00", week(("Sat-Thu", "08:00", "14:00")), False, False),  # wraps past Sunday
+        ("Fr-Mo 10:00-12:00", week(("Fri-Mon", "10:00", "12:00")), False, False),
+        ("Su,Tu 09:00-13:00", week(("Sun,Tue", "09:00", "13:00")), False, False),
+        ("Su 22:00-02:00", week(("Sun", "22:00", "02:00")), False, False),  # into next week's Monday
+        ("Mo-Fr 00:00-24:00", week(("Mon-Fri", "00:00", "24:00")), False, False),
+        ("Mo-Fr 08:00-26:00", week(("Mon-Fri", "08:00", "02:00")), False, False),  # extended time
+        (
+            "Mo-Fr 08:00-12:00; Mo-Fr 10:00-16:00",
+            week(("Mon-Fri", "10:00", "16:00")),
+            False,
+            False,
+        ),  # replaced
+        ("Mo-Fr 08:00-12:00, Mo-Fr 10:00-16:00", week(("Mon-Fri", "08:00", "16:00")), False, False),  # added
+        (
+            "Mo-Fr 08:00-18:00; We 12:00-14:00 off",
+            week(
+                ("Mon-Tue", "08:00", "18:00"),
+                ("Wed", "08:00", "12:00"),
+                ("Wed", "14:00", "18:00"),
+                ("Thu-Fri", "08:00", "18:00"),
+            ),
+            False,
+            False,
+        ),
+        ("Sa-Th 08:00-14:00; Fr,PH off", week(("Sat-Thu", "08:00", "14:00")), False, True),
+        ("08:00-14:00", week(("Mon-Sun", "08:00", "14:00")), False, False),
+        ("off", (), False, False),
+        ("closed", (), False, False),
+        ("PH off", (), False, True),
+        (
+            "mo-fr 08:00-14:00",
+            week(("Mon-Fri", "08:00", "14:00")),
+            False,
+            False,
+        ),  # the library's warning only
+        (
+            "Mo–Fr 08:00–14:00;",
+            week(("Mon-Fri", "08:00", "14:00")),
+            False,
+            False,
+        ),  # en dashes, a trailing ";"
+    ],
+)
+def test_osm_opening_hours(value: str, periods: tuple[Period, ...], always: bool, holidays: bool) -> None:
+    assert parse_opening_hours(value) == WeeklyHours(periods, always, holidays)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("Mo-Su 10:00-19:00; Jun off; Dec 25 off", "month or date ranges ('Jun')"),
+        ("Mo-Fr 09:00-17:00; Dec 24-26,Jan 1 off", "month or date ranges ('Dec')"),
+        ("Su-Th 08:00-14:00; Jun-Sep Su-Th 07:00-13:00", "month or date ranges ('Jun-Sep')"),
+        ("week 1-53/2 Fr 09:00-12:00; week 2-52/2 We 09:00-12:00", "week numbers ('week')"),
+        ("2025 Mo-Fr 08:00-12:00", "years ('2025')"),
+        (
+            "Mo,Tu,Th,Fr 12:00-18:00; Sa,PH 12:00-17:00; Th[3],Th[-1] off",
+            "the n-th weekday of a month ('Th[3],Th[-1]')",
+        ),
+        (
+            "Mo,Tu,Th,Fr 12:00-18:00; Sa,PH 12:00-17:00",
+            "hours of their own on public holidays ('Sa,PH 12:00-17:00'",
+        ),
+        (
+            "Mo-Fr 08:00-12:00,13:00-17:30; Sa 08:00-12:00; PH 09:00-12:00",
+            "public holidays ('PH 09:00-12:00'",
+        ),
+        ("Mo-Fr 08:00-12:00; SH off", "school holidays ('SH')"),
+        ("easter off; 08:00-12:00", "Easter ('easter')"),
+        ("sunrise-sunset", "sun times ('sunrise-sunset')"),
+        ("Mo-Fr 08:00-(sunset-01:00)", "sun times"),
+        ("Mo-Fr 17:00-03:00, Sa-Su 18:00+", "open ends ('18:00+')"),
+        ("Mo-Fr 10:00-16:00/01:00", "repeating times ('10:00-16:00/01:00')"),
+        ("PH +1 day off; 08:00-12:00", "day offsets"),
+        ("Mo-Fr 08:00-14:00 unknown", "unknown hours ('unknown')"),
+        ('Mo-Fr 09:00-12:00, Mo-Fr 13:00-16:00 "Payments only"', 'comments ("Payments only")'),
+        ('Mo-We 10:00-18:00; Th,Fr 16:00-23:00; PH off || "on appointment"', "fallback rules ('||')"),
+    ],
+)
+def test_osm_opening_hours_the_model_cannot_hold_are_named(value: str, named: str) -> None:
+    with pytest.raises(OpeningHoursError) as caught:
+        parse_opening_hours(value)
+    message = str(caught.value)
+    assert named in message and "cannot express" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("Mo-Fr 25:00-26:00", "at character 7: '25:00-26:00'"),
+        ("Mo-Fx 08:00-14:00", "at character 4"),
+        ("Montag 08:00-14:00", "at character"),
+        ("08:00-", "at character"),
+        ("x" * 256, "256 characters long"),
+    ],
+)
+def test_osm_opening_hours_syntax_errors_are_one_line(value: str, needle: str) -> None:
+    with pytest.raises(OpeningHoursError) as caught:
+        parse_opening_hours(value)
+    assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+# --- a point inside a building outline ------------------------------------------------------------------
+
+
+def inside(lon: float, lat: float, rings: list[list[list[float]]]) -> bool:
+    """Even-odd ray casting over the rings (holes count), independent of the code under test."""
+    crossings = 0
+    for ring in rings:
+        for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+            if (y0 > lat) != (y1 > lat) and lon < x0 + (x1 - x0) * (lat - y0) / (y1 - y0):
+                crossings += 1
+    return crossings % 2 == 1
+
+
+def vertex_mean(ring: list[list[float]]) -> tuple[float, float]:
+    return sum(p[0] for p in ring[:-1]) / (len(ring) - 1), sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+
+
+def outline(
+    *points: tuple[float, float], lon0: float = 44.42, lat0: float = 33.30, unit: float = 0.0001
+) -> list[list[float]]:
+    ring = [[lon0 + x * unit, lat0 + y * unit] for x, y in points]
+    return [*ring, ring[0]]
+
+
+U_SHAPE = outline((0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3))
+L_SHAPE = outline((0, 0), (4, 0), (4, 1), (1, 1), (1, 4), (0, 4))
+
+
+@pytest.mark.parametrize("ring", [U_SHAPE, L_SHAPE], ids=["U", "L"])
+def test_inner_point_of_a_concave_outline_is_inside(ring: list[list[float]]) -> None:
+    assert not inside(*vertex_mean(ring), [ring])  # a centre would fall outside: the test means something
+    lat, lon = inner_point({"type": "Polygon", "coordinates": [ring]})
+    assert inside(lon, lat, [ring])
+
+
+def test_inner_point_keeps_out_of_a_courtyard_and_takes_the_largest_part() -> None:
+    building = [outline((0, 0), (5, 0), (5, 4), (0, 4)), outline((1, 1), (1, 3), (4, 3), (4, 1))]
+    booth = outline((10, 10), (10.4, 10), (10.4, 10.4), (10, 10.4))
+    assert not inside(*vertex_mean(building[0]), building)  # the middle is the courtyard
+    lat, lon = inner_point({"type": "MultiPolygon", "coordinates": [[booth], building]})
+    assert inside(lon, lat, building)
+
+
+@given(
+    radii=st.lists(st.floats(0.2, 1.0), min_size=3, max_size=40),
+    lat0=st.floats(29.5, 37.0),
+    size=st.sampled_from([0.00005, 0.0005, 0.01]),
+)
+@settings(max_examples=150, deadline=None)
+def test_inner_point_of_any_star_shaped_outline_is_inside(
+    radii: list[float], lat0: float, size: float
+) -> None:
+    step = 2 * math.pi / len(radii)
+    ring = [
+        [44.0 + size * r * math.cos(i * step), lat0 + size * r * math.sin(i * step)]
+        for i, r in enumerate(radii)
+    ]
+    ring.append(ring[0])
+    lat, lon = inner_point({"type": "Polygon", "coordinates": [ring]})
+    assert inside(lon, lat, [ring])
+
+
+@pytest.mark.parametrize(
+    ("geometry", "needle"),
+    [
+        ({"type": "Polygon", "coordinates": [[[44, 33], [44.1, 33], [44, 33.1]]]}, "at least 4 positions"),
+        (
+            {"type": "Polygon", "coordinates": [[[44, 33], [44.1, 33], [44.1, 33.1], [44, 33.2]]]},
+            "not closed",
+        ),
+        ({"type": "Polygon", "coordinates": [[[44, 33], [44.1, 33.1], [44.2, 33.2], [44, 33]]]}, "no area"),
+        ({"type": "Polygon", "coordinates": [[[44, 33], ["44.1", 33], [44.1, 33.1], [44, 33]]]}, "numbers"),
+        ({"type": "Polygon", "coordinates": [[[44, 33], [math.nan, 33], [44.1, 33.1], [44, 33]]]}, "numbers"),
+        ({"type": "Polygon", "coordinates": [[[44, 33], [200, 33], [44.1, 33.1], [44, 33]]]}, "range"),
+        ({"type": "Polygon", "coordinates": []}, "list of rings"),
+        ({"type": "MultiPolygon", "coordinates": [[]]}, "list of rings"),
+        ({"type": "Polygon", "coordinates": "here"}, "list of rings"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[44 + i * 1e-6, 33 + (i % 2) * 1e-6] for i in range(25_000)]],
+            },
+            "more than 20,000 positions",
+        ),
+    ],
+)
+def test_unusable_outlines(geometry: dict[str, Any], needle: str) -> None:
+    with pytest.raises(OutlineError) as caught:
+        inner_point(geometry)
+    assert needle in str(caught.value)
+
+
+def test_a_hostile_outline_is_bounded_in_time() -> None:
+    # A sliver 100 km long and a millimetre wide, with thousands of positions: an answer within seconds.
+    count = 5_000
+    top = [[44.0 + i / count, 33.0 + 1e-8] for i in range(count)]
+    ring = [[44.0, 33.0], [45.0, 33.0], *reversed(top)]
+    ring.append(ring[0])
+    started = time.monotonic()
+    lat, lon = inner_point({"type": "Polygon", "coordinates": [ring]})
+    assert time.monotonic() - started < 10
+    assert inside(lon, lat, [ring])
+
+
+# --- OpenStreetMap features -----------------------------------------------------------------------------
+
+
+def osm(osm_id: str = "node/1", geometry: dict[str, Any] | None = None, **tags: Any) -> dict[str, Any]:
+    """A feature as overpass turbo exports it: the tags as properties, "@id" beside them."""
+    tags = {"amenity": "police", "name": "مركز شرطة الزهور"} | {
+        k.replace("__", ":"): v for k, v in tags.items()
+    }
+    return {
+        "type": "Feature",
+        "properties": {"@id": osm_id, **{k: v for k, v in tags.items() if v is not None}},
+        "geometry": geometry or {"type": "Point", "coordinates": [MOSUL[1], MOSUL[0]]},
+        "id": osm_id,
+    }
+
+
+def osm_record(**tags: Any) -> StationRecord:
+    return only_record(parse_geojson(collection(osm(**tags))))
+
+
+def osm_errors(*features: dict[str, Any]) -> list[tuple[int, str, str]]:
+    return [(e.row, e.field, e.message) for e in parse_geojson(collection(*features)).errors]
+
+
+@pytest.mark.parametrize(
+    ("tags", "names"),
+    [
+        ({"name": "مركز شرطة الزهور"}, {"ar": "مركز شرطة الزهور"}),  # `name` is Arabic in most of Iraq
+        (
+            {"name": "بنکەی پۆلیسی عەنکاوە", "name__en": "Ankawa"},
+            {"ku": "بنکەی پۆلیسی عەنکاوە", "en": "Ankawa"},
+        ),
+        ({"name": "Zakho Police", "name__ar": "شرطة زاخو"}, {"ar": "شرطة زاخو", "en": "Zakho Police"}),
+        ({"name": "A", "name__ar": "ب", "name__en": "C"}, {"ar": "ب", "en": "C"}),  # the language tags win
+        (
+            {"name__ckb": "بنکە", "name__ku": "Navend", "name__ar": "مركز"},
+            {"ar": "مركز", "ku": "بنکە"},
+        ),  # Sorani
+        (
+            {"name__ku": "بنکەی پۆلیس", "name__en": "Police"},
+            {"ku": "بنکەی پۆلیس", "en": "Police", "ar": "مركز شرطة الزهور"},
+        ),
+        # A Kurmanji `name` that is the name:ku is Kurdish, not English.
+        (
+            {"name": "Navenda Polîsê", "name__ku": "Navenda Polîsê", "name__ar": "مركز"},
+            {"ar": "مركز", "ku": "Navenda Polîsê"},
+        ),
+    ],
+)
+def test_osm_names(tags: dict[str, str], names: dict[str, str]) -> None:
+    assert osm_record(**tags).names == names
+
+
+def test_osm_ids_phones_and_governorate() -> None:
+    record = osm_record(
+        osm_id="way/77", contact__phone="+964 750 000 0102;+964 66 222 0102", addr__province="محافظة دهوك"
+    )
+    assert (record.external_id, record.phone, record.governorate) == ("way/77", "+964 750 000 0102", "IQ-DA")
+    assert osm_record(phone="104", contact__phone="+964 1").phone == "104"
+    assert osm_record().governorate == "IQ-NI"  # from the point
+    for value, code in [
+        ("Nineveh Governorate", "IQ-NI"),
+        ("iq-ar", "IQ-AR"),
+        ("Slemani", "IQ-SU"),
+        ("النجف", "IQ-NA"),
+    ]:
+        assert osm_record(addr__state=value).governorate == code, value
+
+
+def test_osm_addresses_by_language() -> None:
+    record = osm_record(
+        addr__street="شارع الرشيد",
+        addr__street__en="Rashid Street",
+        addr__housenumber="12",
+        addr__city="بغداد",
+        addr__city__ckb="بەغدا",
+        addr__postcode="10001",
+    )
+    assert record.addresses == {
+        "ar": "شارع الرشيد 12، بغداد، 10001",
+        "ku": "بەغدا، 10001",
+        "en": "Rashid Street 12, 10001",
+    }
+    assert record.address == record.addresses["ar"]
+    assert osm_record(addr__full="Karrada, Baghdad").addresses == {"en": "Karrada, Baghdad"}
+    assert osm_record(addr__postcode="10001").addresses == {}  # numbers alone are no address
+
+
+def test_osm_older_export_nests_tags() -> None:
+    nested = {
+        "type": "Feature",
+        "id": "way/5",
+        "properties": {"type": "way", "id": 5, "tags": {"amenity": "police", "name:en": "Old"}, "meta": {}},
+        "geometry": {"type": "Point", "coordinates": [MOSUL[1], MOSUL[0]]},
+    }
+    record = only_record(parse_geojson(collection(nested)))
+    assert (record.external_id, record.names) == ("way/5", {"en": "Old"})
+
+
+def test_osm_problems_are_named_by_their_tags() -> None:
+    errors = osm_errors(
+        osm("node/1", name=None, name__ckb="بنکە"),  # a Kurdish name alone
+        osm("node/2", name__ar="م" * 201),
+        osm("node/3", contact__phone="call 104"),
+        osm("node/4", opening_hours="Mo-Fr 08:00-14:00; Jun off"),
+        osm("node/5", addr__province="Atlantis"),
+        osm("node/5", name="repeated id"),
+        osm("node/7", amenity="fire_station"),
+        osm("node/8", amenity=None, building="yes"),
+        osm("node/9", geometry={"type": "LineString", "coordinates": [[43.1, 36.3], [43.2, 36.3]]}),
+        osm("node/10", geometry={"type": "Point", "coordinates": [2.35, 48.85]}),
+        osm("node/11", opening_hours=24),
+        osm("node/12", addr__full="شارع " * 101),
+    )
+    assert [(row, field) for row, field, _ in errors] == [
+        (1, "name"),
+        (2, "name:ar"),
+        (3, "contact:phone"),
+        (4, "opening_hours"),
+        (5, "addr:province"),
+        (6, "@id"),
+        (7, "amenity"),
+        (8, "amenity"),
+        (9, "geometry"),
+        (10, "location"),
+        (11, "opening_hours"),
+        (12, "addr:*"),
+    ]
+    reasons = {row: message for row, _, message in errors}
+    assert "no usable name" in reasons[1] and "at most 200" in reasons[2] and "digits" in reasons[3]
+    assert (
+        "month or date ranges" in reasons[4] and "Atlantis" in reasons[5] and "first on row 5" in reasons[6]
+    )
+    assert "'fire_station', not 'police'" in reasons[7] and "is missing" in reasons[8]
+    assert "got LineString" in reasons[9] and "outside Iraq" in reasons[10]
+
+
+def test_osm_and_own_features_in_one_file() -> None:
+    result = parse_geojson(collection(feature(external_id="NI-1"), osm("node/2")))
+    assert [r.external_id for _, r in result.records] == ["NI-1", "node/2"]
+
+
+def test_overpass_api_json_gets_a_hint() -> None:
+    result = parse_geojson(json.dumps({"version": 0.6, "generator": "Overpass API", "elements": []}))
+    assert [(e.row, e.field) for e in result.errors] == [(0, "file")]
+    assert "export" in result.errors[0].message and "GeoJSON" in result.errors[0].message
+
+
+# --- the Overpass export of tests/data ------------------------------------------------------------------
+
+OVERPASS = DATA / "overpass_police.geojson"
+
+
+def test_overpass_export_every_good_feature_in() -> None:
+    result = parse_station_file(OVERPASS)
+    by_id = {r.external_id: r for _, r in result.records}
+    assert list(by_id) == [
+        "way/482913005",
+        "node/5120347781",
+        "way/731204456",
+        "relation/13370421",
+        "node/9034551127",
+        "way/601122334",
+        "node/7788990011",
+    ]
+    karrada, zuhour, ankawa, old_city = (by_id[i] for i in list(by_id)[:4])
+    # Names in three languages, from name, name:ar, name:ckb and name:en.
+    assert karrada.names == {
+        "ar": "مركز شرطة الكرادة",
+        "ku": "بنکەی پۆلیسی کەرادە",
+        "en": "Karrada Police Station",
+    }
+    assert ankawa.names == {
+        "ar": "مركز شرطة عنكاوا",
+        "ku": "بنکەی پۆلیسی عەنکاوە",
+        "en": "Ankawa Police Station",
+    }
+    assert by_id["way/601122334"].names == {"ku": "بنکەی پۆلیسی سەرچنار", "en": "Sarchinar Police Station"}
+    assert by_id["node/9034551127"].names == {"ar": "مركز شرطة العشار"}
+    # Hours: 24/7; a week from Saturday to Thursday with PH off; split shifts; nights past midnight.
+    assert (karrada.always_open, karrada.hours, karrada.closes_on_holidays) == (True, (), False)
+    assert (zuhour.hours, zuhour.closes_on_holidays) == (week(("Sat-Thu", "08:00", "14:00")), True)
+    assert ankawa.hours == week(
+        ("Sun-Thu", "08:00", "12:00"), ("Sun-Thu", "16:00", "20:00"), ("Sat", "09:00", "12:00")
+    )
+    assert old_city.hours == week(("Sat-Thu", "08:00", "14:00"), ("Thu-Fri", "20:00", "02:00"))
+    assert by_id["node/9034551127"].hours == week(("Sun,Tue", "09:00", "13:00"), ("Wed", "16:00", "19:00"))
+    assert by_id["way/601122334"].hours == week(("Sun-Thu", "08:00", "15:00"))
+    assert by_id["way/601122334"].closes_on_holidays is True
+    # "Sa-Th 08:00-14:00; Fr 20:00-02:00": after ";", Saturday's own rule decides Saturday, so Friday's night
+    # stops at midnight (the specification; "," keeps the night whole, as Najaf's old city writes it).
+    assert by_id["node/7788990011"].hours == week(("Sat-Thu", "08:00", "14:00"), ("Fri", "20:00", "24:00"))
+    # Phones (the first of two), addresses by language, governorates from a tag or from the point.
+    assert (karrada.phone, ankawa.phone) == ("+964 790 000 1104", "+964 750 000 0102")
+    assert karrada.addresses == {
+        "ar": "شارع الكرادة داخل 17، الكرادة، بغداد",
+        "en": "Karrada Dakhil Street 17, Karrada, Baghdad",
+    }
+    assert ankawa.addresses == {"ar": "شارع عنكاوا، أربيل", "ku": "شەقامی عەنکاوە، هەولێر", "en": "Erbil"}
+    assert [r.governorate for r in by_id.values()] == [
+        "IQ-BG",
+        "IQ-NI",
+        "IQ-AR",
+        "IQ-NA",
+        "IQ-BA",
+        "IQ-SU",
+        "IQ-KI",
+    ]
+
+
+def test_overpass_export_points_are_inside_their_outlines() -> None:
+    data = json.loads(OVERPASS.read_text(encoding="utf-8"))
+    by_id = {r.external_id: r for _, r in parse_station_file(OVERPASS).records}
+    outlines = 0
+    for item in data["features"]:
+        geometry, record = item["geometry"], by_id.get(item["id"])
+        if record is None or geometry["type"] == "Point":
+            continue
+        polygons = (
+            geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        )
+        assert any(inside(record.longitude, record.latitude, rings) for rings in polygons), item["id"]
+        outlines += 1
+    assert outlines == 4
+    # The U-shaped Karrada building, the L-shaped one in Ankawa and the Najaf courtyard have their middle
+    # outside: a centroid would have put those stations in a yard or the street.
+    for osm_id in ("way/482913005", "way/731204456", "relation/13370421"):
+        rings = next(f["geometry"]["coordinates"] for f in data["features"] if f["id"] == osm_id)
+        rings = rings[0] if osm_id.startswith("relation") else rings
+        assert not inside(*vertex_mean(rings[0]), rings), osm_id
+
+
+def test_overpass_export_every_bad_feature_named() -> None:
+    errors = parse_station_file(OVERPASS).errors
+    assert [(e.row, e.field) for e in errors] == [
+        (8, "name"),
+        (9, "geometry"),
+        (10, "opening_hours"),
+        (11, "amenity"),
+    ]
+    assert "LineString" in errors[1].message and "month or date ranges ('Jun-Sep')" in errors[2].message
+    assert "fire_station" in errors[3].message
