@@ -143,14 +143,25 @@ class FreezableRelay:
     processes are stopped (SIGSTOP) or its host hangs: while frozen, connections stay open and new ones
     are accepted, but not a byte is passed on either way. `thaw()` passes on what was held, in order.
 
-        relay = FreezableRelay(5432)           # postgresql://...@127.0.0.1:{relay.port}/...
+        relay = FreezableRelay(database_url)   # relay.url(): postgresql://...@127.0.0.1:{relay.port}/...
         relay.freeze(); ...; relay.thaw()
     """
 
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+    def __init__(self, target: str) -> None:
+        """`target`: the PostgreSQL URL to relay to, on TCP or on a Unix socket (`?host=/socket/dir`,
+        as the embedded server gives)."""
         import threading
+        from urllib.parse import parse_qs, urlsplit
 
-        self.target = (target_host, target_port)
+        parts = urlsplit(target)
+        socket_dir = parse_qs(parts.query).get("host", [""])[0]
+        port = parts.port or 5432
+        self._target_url = target
+        self.target: str | tuple[str, int] = (
+            f"{socket_dir}/.s.PGSQL.{port}"
+            if socket_dir.startswith("/")
+            else (parts.hostname or "127.0.0.1", port)
+        )
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=256)
         self.port = self._listener.getsockname()[1]
         self._thawed = threading.Event()
@@ -159,9 +170,16 @@ class FreezableRelay:
         self._closed = False
         threading.Thread(target=self._accept, name="relay-accept", daemon=True).start()
 
-    def url(self, url: str) -> str:
-        """`url` (a PostgreSQL URL on the target's port) through the relay."""
-        return url.replace(f":{self.target[1]}/", f":{self.port}/")
+    def url(self, url: str | None = None, port: int | None = None) -> str:
+        """The target's URL (or `url` on the same server) through the relay, over loopback TCP; `port`
+        names another loopback port instead (one where nothing listens, for a refused connection)."""
+        from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+        parts = urlsplit(url or self._target_url)
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "host"])
+        user = f"{parts.username}@" if parts.username else ""
+        netloc = f"{user}127.0.0.1:{port or self.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
     def freeze(self) -> None:
         self._thawed.clear()
@@ -185,7 +203,11 @@ class FreezableRelay:
 
         self._thawed.wait()  # a frozen server answers no new connection either
         try:
-            upstream = socket.create_connection(self.target)
+            if isinstance(self.target, str):
+                upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                upstream.connect(self.target)
+            else:
+                upstream = socket.create_connection(self.target)
         except OSError:
             client.close()
             return

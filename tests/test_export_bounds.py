@@ -18,7 +18,6 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.config import Settings
@@ -195,10 +194,9 @@ async def test_an_export_does_not_hold_up_the_event_loop(committed_sessionmaker,
 async def test_an_export_answers_503_in_json_while_the_database_cannot_be_reached(
     database_url, tmp_path, outage
 ) -> None:
-    relay = FreezableRelay(make_url(database_url).port)
+    relay = FreezableRelay(database_url)
     relay.freeze()  # accepts the connection, never answers
-    port = relay.port if outage == "frozen" else free_port()  # nothing listens there: refused
-    url = database_url.replace(f":{make_url(database_url).port}/", f":{port}/")
+    url = relay.url() if outage == "frozen" else relay.url(port=free_port())  # nothing listens: refused
     engine = make_engine(url, pool_size=1, timeout_s=1.0, command_timeout_s=1.0)
     settings = _settings(tmp_path)
     token = tokens.issue_access(secret_key(settings), officer_id=1, session_id=uuid.uuid4(), role="ADMIN")[0]

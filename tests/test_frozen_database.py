@@ -20,7 +20,6 @@ import orjson
 import pytest
 import websockets
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from db.engine import make_engine, make_sessionmaker
 from db.faults import is_unavailable
@@ -41,7 +40,7 @@ ME = "query Me { me { id } }"
 
 @pytest.fixture
 def relay(database_url):
-    relay = FreezableRelay(make_url(database_url).port)
+    relay = FreezableRelay(database_url)
     yield relay
     relay.close()
 

@@ -175,7 +175,9 @@ async def test_the_search_walks_the_gist_index_whatever_the_filters(sessionmaker
             plan = "\n".join(r[0] for r in await raw.fetch(f"EXPLAIN {compiled.string}", *args))
             # then it walks the k-nearest index and sorts nothing
             assert "ix_stations_ecef" in plan, (extra, plan)
-            assert "Sort" not in plan and "Seq Scan on stations" not in plan, (extra, plan)
+            # (a station's own few closures, gathered in a subplan, may be sorted; newer servers do)
+            walk = plan.split("SubPlan")[0]
+            assert "Sort" not in walk and "Seq Scan on stations" not in plan, (extra, plan)
 
 
 def test_chord_never_exceeds_geodesic():

@@ -180,4 +180,6 @@ async def test_the_open_filter_keeps_the_walk_on_the_k_nearest_index(sessionmake
         )
     # the walk is on TRAFFIC's own index (slot 6): no station without the service is visited
     assert "ix_stations_ecef_6" in plan and "open_weekly" in plan, plan
-    assert "Sort" not in plan and "Seq Scan on stations" not in plan, plan
+    # (a station's own closures, gathered in a subplan, may be sorted: there are a handful of them)
+    walk = plan.split("SubPlan")[0]
+    assert "Sort" not in walk and "Seq Scan on stations" not in plan, plan
