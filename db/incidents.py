@@ -147,6 +147,7 @@ def _conditions(
     assigned_to: int | None,
     viewpoint: CaseViewpoint,
     day_span: tuple[datetime | None, datetime | None],
+    cell: Any = None,
 ) -> ColumnElement[bool]:
     c = _INCIDENTS.c
     conditions: list[ColumnElement[bool]] = []
@@ -178,6 +179,11 @@ def _conditions(
         )
     if assigned_to is not None:
         conditions.append(c.assigned_officer_ids.contains([assigned_to]))
+    if cell is not None:  # resolvers.disclosure.CellFilter
+        conditions.append(c.h3_cell.between(cell.low, cell.high))
+        if not cell.generalised_in:
+            sensitive = func.markaz_sensitive_incident(c.category, c.sensitive)
+            conditions.append(or_(~sensitive, on_case(viewpoint)))
     return and_(true(), *conditions)
 
 

@@ -264,6 +264,26 @@ def place(rows: Iterable[Any], resolution: int) -> Placed:
     return placed
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class CellFilter:
+    """Which records a list narrowed to one map cell holds: those whose resolution-10 cell lies in
+    [low, high] (the cell's descendants, db.activity.cell_ranges). A generalised record is placed by its
+    coarse cell: it is in a cell of resolution 7 or coarser exactly when its fine cell is (H3 parents nest
+    by their digits), and in no finer cell at all (`generalised_in`)."""
+
+    low: int
+    high: int
+    generalised_in: bool
+
+
+def cell_filter(cell: int) -> CellFilter:
+    from db.activity import cell_ranges
+    from db.cells import FINE_RESOLUTION
+
+    (low,), (high,) = cell_ranges([cell], FINE_RESOLUTION)
+    return CellFilter(low, high, h3i.get_resolution(cell) <= COARSE_RESOLUTION)
+
+
 # --- the public map ---------------------------------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
+from h3.api import basic_int as h3i
+
 from db import corrections as correction_repo
 from db import incidents as repo
 from db import officers as officer_repo
@@ -37,6 +39,7 @@ from resolvers.governorates import governorate_for_point
 from resolvers.idempotency import Applied, claim, complete, content_hash, create_once
 from resolvers.ids import int_key, plain
 from resolvers.listing import Page, page_of
+from resolvers.messages import message
 from resolvers.mutation_errors import Collector, fail
 
 KIND_REPORT, KIND_STATUS, KIND_ASSIGN = "reportIncident", "updateIncidentStatus", "assignIncident"
@@ -508,6 +511,7 @@ async def list_incidents(
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
     assigned_to_me: bool = False,
+    cell: int | None = None,
 ) -> Page[ReadIncidentRow]:
     """A page of the incidents the viewer may see, newest first, narrowed by the filter."""
     viewer = policy.require_officer(ctx.viewer)
@@ -526,10 +530,26 @@ async def list_incidents(
         "assigned_to": viewer.officer_id if assigned_to_me else None,
         "viewpoint": policy.case_viewpoint(viewer),
         "day_span": disclosure.period_days(occurred_from, occurred_to),
+        "cell": disclosure.cell_filter(cell) if cell is not None else None,
     }
     async with ctx.db() as session:
         rows = list(await repo.list_incidents(session, after=after, limit=first + 1, **args))
     return page_of(rows, first, args)
+
+
+CELL_RESOLUTIONS = (5, 10)
+
+
+def parse_cell(value: str, argument: str, lang: str) -> int:
+    """An H3 cell given as text (as activityMap's GeoJSON names them), of a resolution maps use."""
+    low, high = CELL_RESOLUTIONS
+    try:
+        cell = h3i.str_to_int(value) if len(value) <= 16 else 0
+    except (ValueError, TypeError):
+        cell = 0
+    if not cell or not h3i.is_valid_cell(cell) or not low <= h3i.get_resolution(cell) <= high:
+        raise errors.InputError(argument, message("bad_cell", lang, field=argument, low=low, high=high))
+    return cell
 
 
 async def count_incidents(ctx: Context, args: dict[str, Any]) -> int:

@@ -28,6 +28,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field} ليس معرّفاً صالحاً من نوع {kind}.",
         "ku": "{field} ناسنامەیەکی دروستی {kind} نییە.",
     },
+    "bad_cell": {
+        "en": "{field} must be an H3 cell of resolution {low} to {high}, as activityMap gives them.",
+        "ar": "يجب أن يكون {field} خلية H3 بدقة من {low} إلى {high}، كما يعطيها activityMap.",
+        "ku": "{field} دەبێت خانەیەکی H3 بێت بە وردی {low} تا {high}، وەک activityMap دەیدات.",
+    },
     "bad_node_id": {
         "en": '{field} is not a valid id: "{value}".',
         "ar": '{field} ليس معرّفاً صالحاً: "{value}".',

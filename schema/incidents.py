@@ -488,6 +488,12 @@ class IncidentFilter:
     assigned_to_me: bool | None = strawberry.field(
         default=False, description="Only those assigned to the signed-in officer."
     )
+    cell: str | None = strawberry.field(
+        default=None,
+        description="Only those in this H3 cell (resolution 5 to 10, as `activityMap` gives them): what "
+        "the map page lists when a hexagon is clicked. A sensitive incident whose details are hidden "
+        "from you is in a cell only when the cell is resolution 7 or coarser (docs/privacy.md).",
+    )
 
 
 @strawberry.type(description="The result of an incident mutation.")
@@ -594,6 +600,7 @@ def _filter_args(filter: IncidentFilter | None, lang: str) -> dict[str, Any]:
         "occurred_from": filter.from_,
         "occurred_to": filter.to,
         "assigned_to_me": bool(filter.assigned_to_me),
+        "cell": logic.parse_cell(filter.cell, "filter.cell", lang) if filter.cell is not None else None,
     }
 
 

@@ -109,6 +109,15 @@ class Page:
     async def screenshot(self) -> bytes:
         return base64.b64decode((await self.send("Page.captureScreenshot", format="png"))["data"])
 
+    async def print_media(self, on: bool = True) -> None:
+        """Lay the page out as the browser prints it (the print stylesheet), for a screenshot."""
+        await self.send("Emulation.setEmulatedMedia", media="print" if on else "")
+
+    async def pdf(self) -> bytes:
+        """The page printed to PDF by Chromium, as the browser's print dialog saves it."""
+        printed = await self.send("Page.printToPDF", printBackground=True, preferCSSPageSize=True)
+        return base64.b64decode(printed["data"])
+
     async def close(self) -> None:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -123,12 +132,12 @@ class Browser:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def launch(cls, profile: Path):
+    async def launch(cls, profile: Path, *, flags: tuple[str, ...] = ()):
         executable = chromium_path()
         if executable is None:
             raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
         process = subprocess.Popen(  # noqa: ASYNC220 - Debian's chromium, fixed flags; started once
-            [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [executable, *FLAGS, *flags, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -670,3 +670,68 @@ async def test_the_public_map_is_asked_by_place(gql, area) -> None:
         PUBLIC, {"area": area, "from": MONTHS[0].isoformat(), "to": MONTHS[1].isoformat(), "res": 7}
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+CELL_INCIDENTS = """
+query C($cell: String!, $from: DateTime, $to: DateTime) {
+  incidents(filter: {cell: $cell, from: $from, to: $to}, first: 100) {
+    totalCount edges { node { id category detailsHidden } }
+  }
+}"""
+
+
+async def test_a_clicked_hexagon_lists_a_sensitive_record_only_in_its_coarse_cell(gql, sessionmaker) -> None:
+    """The /map page lists a clicked hexagon's records (`incidents(filter: {cell})`): off the case, a
+    domestic-violence report is in its resolution-7 cell and coarser ones, never in a finer cell (which
+    would place it to about 60 m by clicking); on the case, and for a theft beside it, any cell."""
+    world = await _world(gql, sessionmaker)
+    point, beside = (36.36512, 43.16387), (36.36530, 43.16395)
+    at = (DAY0 + timedelta(hours=9)).astimezone(UTC)
+    async with sessionmaker() as session:
+        written = await _write(  # records alternate between stations A and B: both of these are A's
+            session,
+            world,
+            [
+                ("incidents", "DOMESTIC_VIOLENCE", point, at),
+                ("incidents", "THEFT", beside, at),
+                ("incidents", "THEFT", beside, at),
+            ],
+        )
+        await session.commit()
+    sensitive, _, theft = (gid("Incident", key) for _, key, _, _ in written)
+    day = {
+        "from": DAY0.astimezone(UTC).isoformat(),
+        "to": (DAY0 + timedelta(days=1)).astimezone(UTC).isoformat(),
+    }
+    fine = h3.latlng_to_cell(*point, 10)
+
+    async def listed(viewer: str, res: int, cell: str | None = None) -> set[str]:
+        body = await gql(
+            CELL_INCIDENTS,
+            {"cell": cell or h3.cell_to_parent(fine, res), **day},
+            headers=world.headers[viewer],
+        )
+        assert "errors" not in body, body
+        found = body["data"]["incidents"]
+        assert found["totalCount"] == len(found["edges"])
+        return {e["node"]["id"] for e in found["edges"]}
+
+    theft_cell = h3.latlng_to_cell(*beside, 10)
+    for viewer in ("supervisor", "colleague"):
+        for res in (8, 9, 10):
+            assert sensitive not in await listed(viewer, res), (viewer, res)
+        assert theft in await listed(viewer, 10, theft_cell), viewer
+        for res in (5, 6, 7):
+            assert sensitive in await listed(viewer, res), (viewer, res)
+    for viewer in ("reporter", "commander", "admin"):
+        for res in (7, 8, 10):
+            assert sensitive in await listed(viewer, res), (viewer, res)
+    # a cell that is no cell, or finer than maps draw, is refused naming the field
+    for bad in (
+        "8a2a1072b59ffff" + "f",
+        "not-a-cell",
+        h3.cell_to_parent(fine, 4),
+        h3.latlng_to_cell(*point, 11),
+    ):
+        body = await gql(CELL_INCIDENTS, {"cell": bad, **day}, headers=world.headers["supervisor"])
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "filter.cell"}, body

