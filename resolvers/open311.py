@@ -1,0 +1,544 @@
+"""Open311 GeoReport v2: the non-emergency services citizens may report, their reports in the triage of
+the station that serves the place, and what the public sees of them (docs/open311.md).
+
+**Routing.** A report goes to the nearest active station that offers the service's station service,
+within ROUTE_WITHIN_M; none: the place is outside every station's area and the report is refused.
+`route` is the one seam: when station areas (`locateStation`) land, it asks them first.
+
+**What the public sees** of a request (GET requests): its id, service, status, status notes, the
+station responsible, its times, and its place as the centre of its H3 resolution-9 cell (about 0.1 km²,
+some 200 m across), never the exact point. The description, the address, the photo and the reporter's
+contact are never published: a neighbour's complaint names the neighbour, a photo shows faces and plates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from h3.api import basic_int as h3i
+
+from db import service_requests as repo
+from db.rows import ServiceRequestRow
+from resolvers import audit, policy
+from resolvers import stations as station_logic
+from resolvers.context import Context
+from resolvers.field_checks import now_utc
+from resolvers.idempotency import claim, complete, content_hash
+from resolvers.lang import localized
+from resolvers.messages import message
+from resolvers.mutation_errors import Collector, fail
+from resolvers.text_checks import check_plain_text, has_control
+
+ROUTE_WITHIN_M = 25_000.0
+PUBLIC_RESOLUTION = 9
+MAX_DESCRIPTION = 4000
+MAX_ADDRESS = 250
+MAX_URL = 1000
+MAX_CONTACT = 200
+MAX_STATUS_NOTES = 1000
+MAX_LIST = 500
+DEFAULT_DAYS = 90
+ENTITY = "ServiceRequest"
+KIND_UPDATE = "updateServiceRequest"
+TRIAGE_STATUS = {
+    "NEW": "open",
+    "ACCEPTED": "open",
+    "DECLINED": "closed",
+    "DUPLICATE": "closed",
+    "RESOLVED": "closed",
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Attribute:
+    code: str
+    names: Mapping[str, str]
+    values: tuple[tuple[str, Mapping[str, str]], ...]
+    required: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Service:
+    code: str
+    names: Mapping[str, str]
+    descriptions: Mapping[str, str]
+    group: str
+    station_service: str
+    attributes: tuple[Attribute, ...] = ()
+
+
+_WHEN = Attribute(
+    "when",
+    {"ar": "متى يحدث؟", "ku": "کەی ڕوودەدات؟", "en": "When does it happen?"},
+    (
+        ("day", {"ar": "نهاراً", "ku": "بە ڕۆژ", "en": "In the day"}),
+        ("evening", {"ar": "مساءً", "ku": "ئێواران", "en": "In the evening"}),
+        ("night", {"ar": "ليلاً", "ku": "بە شەو", "en": "At night"}),
+    ),
+)
+SERVICES: tuple[Service, ...] = (
+    Service(
+        "street_lighting",
+        {"ar": "إنارة شارع معطلة", "ku": "ڕووناکی شەقام کوژاوەتەوە", "en": "Street light out"},
+        {
+            "ar": "شارع مظلم يشعر فيه الناس بعدم الأمان.",
+            "ku": "شەقامێکی تاریک کە خەڵک تێیدا هەست بە ناسەلامەتی دەکەن.",
+            "en": "A dark street where people feel unsafe.",
+        },
+        "safety",
+        "COMMUNITY_POLICING",
+    ),
+    Service(
+        "noise",
+        {"ar": "إزعاج وضوضاء", "ku": "ژاوەژاو", "en": "Noise nuisance"},
+        {
+            "ar": "ضوضاء متكررة تزعج الحي.",
+            "ku": "ژاوەژاوی دووبارە کە گەڕەک بێزار دەکات.",
+            "en": "Repeated noise that disturbs the neighbourhood.",
+        },
+        "neighbourhood",
+        "COMMUNITY_POLICING",
+        (_WHEN,),
+    ),
+    Service(
+        "celebratory_gunfire",
+        {"ar": "إطلاق نار احتفالي", "ku": "تەقەی ئاهەنگ", "en": "Celebratory gunfire"},
+        {
+            "ar": "إطلاق نار في المناسبات تكرر في المنطقة (بعد وقوعه؛ أثناءه اتصل بالطوارئ).",
+            "ku": "تەقە لە بۆنەکاندا کە لە ناوچەکە دووبارە دەبێتەوە (دوای ڕوودانی؛ لە کاتیدا پەیوەندی بە فریاکەوتن بکە).",
+            "en": "Gunfire at celebrations, repeated in the area (afterwards; while it happens, call the "
+            "emergency number).",
+        },
+        "safety",
+        "COMMUNITY_POLICING",
+        (_WHEN,),
+    ),
+    Service(
+        "abandoned_vehicle",
+        {"ar": "مركبة متروكة", "ku": "ئۆتۆمبێلی بەجێهێڵراو", "en": "Abandoned vehicle"},
+        {
+            "ar": "مركبة متروكة منذ أيام.",
+            "ku": "ئۆتۆمبێلێک کە چەند ڕۆژێکە بەجێهێڵراوە.",
+            "en": "A vehicle left for days.",
+        },
+        "traffic",
+        "TRAFFIC",
+    ),
+    Service(
+        "road_hazard",
+        {"ar": "خطر على الطريق", "ku": "مەترسی سەر ڕێگا", "en": "Road hazard"},
+        {
+            "ar": "حفرة أو عائق أو غطاء مفقود على الطريق.",
+            "ku": "چاڵ یان ڕێگر یان سەرپۆشی ونبوو لەسەر ڕێگا.",
+            "en": "A pothole, an obstacle or a missing cover on the road.",
+        },
+        "traffic",
+        "TRAFFIC",
+        (
+            Attribute(
+                "kind",
+                {"ar": "نوع الخطر", "ku": "جۆری مەترسی", "en": "What kind of hazard?"},
+                (
+                    ("pothole", {"ar": "حفرة", "ku": "چاڵ", "en": "Pothole"}),
+                    ("obstacle", {"ar": "عائق", "ku": "ڕێگر", "en": "Obstacle"}),
+                    ("missing_cover", {"ar": "غطاء مفقود", "ku": "سەرپۆشی ونبوو", "en": "Missing cover"}),
+                    ("flooding", {"ar": "تجمع مياه", "ku": "ئاو کۆبوونەوە", "en": "Flooding"}),
+                ),
+                required=True,
+            ),
+        ),
+    ),
+    Service(
+        "suspicious_activity",
+        {
+            "ar": "نشاط مشبوه (غير عاجل)",
+            "ku": "چالاکی گوماناوی (نا بەپەلە)",
+            "en": "Suspicious activity (not urgent)",
+        },
+        {
+            "ar": "شيء يثير القلق ولا يحتاج إلى استجابة فورية.",
+            "ku": "شتێک کە نیگەرانی دروست دەکات و پێویستی بە وەڵامی دەستبەجێ نییە.",
+            "en": "Something worrying that needs no immediate response.",
+        },
+        "safety",
+        "COMMUNITY_POLICING",
+        (_WHEN,),
+    ),
+    Service(
+        "vandalism",
+        {"ar": "تخريب ممتلكات عامة", "ku": "تێکدانی موڵکی گشتی", "en": "Vandalism of public property"},
+        {
+            "ar": "أضرار متعمدة بممتلكات عامة.",
+            "ku": "زیانی بەئەنقەست بە موڵکی گشتی.",
+            "en": "Deliberate damage to public property.",
+        },
+        "neighbourhood",
+        "COMMUNITY_POLICING",
+    ),
+)
+BY_CODE = {s.code: s for s in SERVICES}
+# Never reported through a public, open form: the answer points to the station and its family desk.
+REFUSED_CODES = frozenset(
+    {"domestic_violence", "family_violence", "child_protection", "child_abuse", "juvenile", "sexual_violence"}
+)
+
+
+class Open311Error(Exception):
+    """A failure answered in Open311's error format: the HTTP status and a description."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def service_name(code: str, lang: str) -> str:
+    service = BY_CODE.get(code)
+    return localized(service.names, lang) if service else code
+
+
+async def route(ctx: Context, latitude: float, longitude: float, service: Service) -> Any | None:
+    """The station whose triage a report at this point goes to: the nearest active station offering the
+    service within ROUTE_WITHIN_M (None: outside every station's area). The seam for station areas:
+    when `locateStation` exists, the station whose area holds the point comes first, and this nearest
+    search is the fallback for places no area holds."""
+    found = await station_logic.nearest(
+        ctx,
+        latitude=latitude,
+        longitude=longitude,
+        first=1,
+        at=now_utc(),
+        services=(service.station_service,),
+        within_m=ROUTE_WITHIN_M,
+    )
+    return found[0].station if found else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewRequest:
+    service_code: str
+    latitude: float | None
+    longitude: float | None
+    address_string: str | None
+    description: str | None
+    media_url: str | None
+    email: str | None
+    phone: str | None
+    name: str | None
+    attributes: dict[str, str]
+    app: str | None
+
+
+def _bounded(value: str | None, name: str, high: int, lang: str) -> str | None:
+    if value is None:
+        return None
+    if has_control(value):
+        raise Open311Error(400, message("control_characters", lang, field=name))
+    value = value.strip()
+    if len(value) > high:
+        raise Open311Error(400, message("too_long", lang, field=name, high=high))
+    return value or None
+
+
+async def create_request(
+    ctx: Context, new: NewRequest, *, emergency_number: str
+) -> tuple[ServiceRequestRow, str]:
+    """Check and store a citizen's report; (the request, the service notice to show them)."""
+    lang = ctx.lang
+    code = new.service_code.strip().lower()
+    if code in REFUSED_CODES:
+        phone = emergency_number
+        if new.latitude is not None and new.longitude is not None and _finite(new.latitude, new.longitude):
+            near = await station_logic.nearest(
+                ctx,
+                latitude=new.latitude,
+                longitude=new.longitude,
+                first=1,
+                at=now_utc(),
+                within_m=ROUTE_WITHIN_M,
+            )
+            if near and near[0].station.phone:
+                phone = near[0].station.phone
+        raise Open311Error(400, message("sensitive_service", lang, phone=phone, emergency=emergency_number))
+    service = BY_CODE.get(code)
+    if service is None:
+        raise Open311Error(404, message("not_found", lang, field="service_code", kind="service"))
+    if new.latitude is None or new.longitude is None:
+        raise Open311Error(400, message("required", lang, field="lat, long"))
+    if (
+        not _finite(new.latitude, new.longitude)
+        or not -90 <= new.latitude <= 90
+        or not -180 <= new.longitude <= 180
+    ):
+        raise Open311Error(400, message("range", lang, field="lat, long", low=-180, high=180))
+    description = _bounded(new.description, "description", MAX_DESCRIPTION, lang)
+    media_url = _bounded(new.media_url, "media_url", MAX_URL, lang)
+    if media_url is not None and not media_url.lower().startswith(("https://", "http://")):
+        raise Open311Error(400, message("bad_url", lang, field="media_url"))
+    if description is None and media_url is None:
+        raise Open311Error(400, message("required", lang, field="description"))
+    attributes = _attributes(service, new.attributes, lang)
+    station = await route(ctx, new.latitude, new.longitude, service)
+    if station is None:
+        raise Open311Error(400, message("no_station_serves", lang))
+    values = {
+        "token": uuid.uuid4(),
+        "service_code": service.code,
+        "station_id": station.id,
+        "description": description,
+        "latitude": new.latitude,
+        "longitude": new.longitude,
+        "address_string": _bounded(new.address_string, "address_string", MAX_ADDRESS, lang),
+        "media_url": media_url,
+        "attributes": attributes,
+        "contact_email": _bounded(new.email, "email", MAX_CONTACT, lang),
+        "contact_phone": _bounded(new.phone, "phone", MAX_CONTACT, lang),
+        "contact_name": _bounded(new.name, "first_name, last_name", MAX_CONTACT, lang),
+        "app": new.app,
+    }
+    async with ctx.db() as session:
+        made = await repo.insert_request(session, values)
+        row = (await repo.requests_by_ids(session, [made]))[made]
+    notice = message(
+        "open311_notice", lang, station=localized(_station_names(station), lang), emergency=emergency_number
+    )
+    return row, notice
+
+
+def _station_names(station: Any) -> dict[str, str | None]:
+    return {"ar": station.name_ar, "ku": station.name_ku, "en": station.name_en}
+
+
+def _finite(*values: float) -> bool:
+    return all(math.isfinite(v) for v in values)
+
+
+def _attributes(service: Service, given: Mapping[str, str], lang: str) -> dict[str, str]:
+    known = {a.code: a for a in service.attributes}
+    if len(given) > 20:
+        raise Open311Error(400, message("too_many", lang, field="attribute", high=20))
+    found: dict[str, str] = {}
+    for code, value in given.items():
+        attribute = known.get(code)
+        if attribute is None:
+            raise Open311Error(
+                400, message("not_found", lang, field=f"attribute[{code[:40]}]", kind="attribute")
+            )
+        if value not in {key for key, _ in attribute.values}:
+            raise Open311Error(
+                400,
+                message(
+                    "choice",
+                    lang,
+                    field=f"attribute[{code}]",
+                    choices=", ".join(k for k, _ in attribute.values),
+                ),
+            )
+        found[code] = value
+    for attribute in service.attributes:
+        if attribute.required and attribute.code not in found:
+            raise Open311Error(400, message("required", lang, field=f"attribute[{attribute.code}]"))
+    return found
+
+
+# --- what the public sees ----------------------------------------------------------------------------
+
+
+def public_point(latitude: float, longitude: float) -> tuple[float, float]:
+    """A request's place as published: the centre of its resolution-9 cell, rounded to 5 decimals."""
+    lat, lon = h3i.cell_to_latlng(h3i.latlng_to_cell(latitude, longitude, PUBLIC_RESOLUTION))
+    return round(lat, 5), round(lon, 5)
+
+
+def public_request(
+    row: ServiceRequestRow, station_names: Mapping[str, str | None], lang: str
+) -> dict[str, Any]:
+    """The GeoReport v2 fields of a request that anyone may read (see the module's docstring)."""
+    lat, lon = public_point(row.latitude, row.longitude)
+    return {
+        "service_request_id": str(row.id),
+        "status": row.status,
+        "status_notes": row.status_notes,
+        "service_name": service_name(row.service_code, lang),
+        "service_code": row.service_code,
+        "agency_responsible": localized(station_names, lang),
+        "service_notice": None,
+        "requested_datetime": _w3c(row.requested_at),
+        "updated_datetime": _w3c(row.updated_at),
+        "expected_datetime": None,
+        "lat": lat,
+        "long": lon,
+    }
+
+
+def _w3c(at: datetime) -> str:
+    return at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+async def station_names(ctx: Context, rows: Sequence[ServiceRequestRow]) -> dict[int, dict[str, str | None]]:
+    found = await station_logic.station_rows(ctx, [r.station_id for r in rows])
+    return {i: _station_names(s) for i, s in found.items()}
+
+
+async def public_list(
+    ctx: Context,
+    *,
+    ids: Sequence[int] | None,
+    service_codes: Sequence[str],
+    status: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> list[dict[str, Any]]:
+    if ids is None and start is None and end is None:
+        start = now_utc() - timedelta(days=DEFAULT_DAYS)
+    async with ctx.db() as session:
+        rows = await repo.public_requests(
+            session, ids=ids, service_codes=service_codes, status=status, start=start, end=end, limit=MAX_LIST
+        )
+    names = await station_names(ctx, rows)
+    return [public_request(r, names.get(r.station_id, {}), ctx.lang) for r in rows]
+
+
+async def request_of_token(ctx: Context, token: str) -> int | None:
+    try:
+        key = uuid.UUID(token)
+    except ValueError:
+        return None
+    async with ctx.db() as session:
+        return await repo.request_id_by_token(session, key)
+
+
+# --- the station's triage ------------------------------------------------------------------------------
+
+
+async def list_for_station(
+    ctx: Context,
+    *,
+    station_id: int | None,
+    triage: Sequence[str],
+    status: str | None,
+    after: tuple[datetime, int] | None,
+    first: int,
+) -> tuple[list[ServiceRequestRow], bool]:
+    viewer = policy.require_officer(ctx.viewer)
+    scope = policy.record_scope(viewer)
+    async with ctx.db() as session:
+        rows = await repo.station_requests(
+            session,
+            everything=scope.everything,
+            station_ids=sorted(scope.station_ids),
+            governorates=sorted(scope.governorates),
+            station_id=station_id,
+            triage=triage,
+            status=status,
+            after=after,
+            limit=first + 1,
+        )
+    visible = [r for r in rows if policy.sees_service_request(viewer, r)]
+    return visible[:first], len(visible) > first
+
+
+async def visible_requests(ctx: Context, ids: Sequence[int]) -> dict[int, ServiceRequestRow]:
+    viewer = ctx.viewer
+    if viewer is None:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.requests_by_ids(session, ids)
+    return {i: r for i, r in rows.items() if policy.sees_service_request(viewer, r)}
+
+
+async def update_request(ctx: Context, input: Any, request_id: int | None) -> ServiceRequestRow:
+    """Triage a request: accept, decline, mark duplicate or resolve it, with status notes for the citizen."""
+    viewer = policy.require_officer(ctx.viewer)
+    lang = ctx.lang
+    errors = Collector(lang)
+    if request_id is None:
+        errors.add(("serviceRequestId",), "bad_id", kind="ServiceRequest")
+    notes = check_plain_text(errors, ("statusNotes",), input.status_notes, max_length=MAX_STATUS_NOTES)
+    triage = str(getattr(input.triage, "value", input.triage))
+    duplicate_of = None
+    if input.duplicate_of_id is not None:
+        from resolvers.ids import record_key
+
+        duplicate_of = record_key(errors, ("duplicateOfId",), input.duplicate_of_id, "ServiceRequest")
+    if triage == "DUPLICATE" and input.duplicate_of_id is None:
+        errors.add(("duplicateOfId",), "required")
+    incident_id = None
+    if input.incident_id is not None:
+        from resolvers.ids import record_key
+
+        incident_id = record_key(errors, ("incidentId",), input.incident_id, "Incident")
+    errors.check()
+    assert request_id is not None
+    if input.client_id is not None:
+        claimed = await claim(ctx, input.client_id, KIND_UPDATE, content_hash(KIND_UPDATE, input))
+        if not claimed.new:
+            return await _current(ctx, request_id)
+    async with ctx.db() as session:
+        row = (await repo.requests_by_ids(session, [request_id], lock=True)).get(request_id)
+    if row is None or not policy.sees_service_request(viewer, row):
+        fail(lang, ("serviceRequestId",), "not_found", "NOT_FOUND", kind="service request")
+    if not policy.may_triage_service_request(viewer, row):
+        fail(lang, ("serviceRequestId",), "forbidden", "FORBIDDEN")
+    if input.expected_version != row.version:
+        fail(lang, ("expectedVersion",), "stale_version", "CONFLICT", current_version=row.version)
+    if duplicate_of is not None:
+        async with ctx.db() as session:
+            other = (await repo.requests_by_ids(session, [duplicate_of])).get(duplicate_of)
+        if other is None or other.station_id != row.station_id or other.id == row.id:
+            fail(lang, ("duplicateOfId",), "not_found", "NOT_FOUND", kind="service request of this station")
+    if incident_id is not None:
+        from db import incidents as incident_repo
+
+        async with ctx.db() as session:
+            incident = (await incident_repo.incidents_by_ids(session, [incident_id])).get(incident_id)
+        if incident is None or incident.station_id != row.station_id:
+            fail(lang, ("incidentId",), "not_found", "NOT_FOUND", kind="incident of this station")
+    values = {
+        "triage": triage,
+        "status": TRIAGE_STATUS[triage],
+        "status_notes": notes if notes is not None else row.status_notes,
+        "duplicate_of_id": duplicate_of if triage == "DUPLICATE" else None,
+        "incident_id": incident_id if incident_id is not None else row.incident_id,
+        "updated_by_id": viewer.officer_id,
+    }
+    async with ctx.db() as session:
+        await repo.update_request(session, row.id, values)
+        updated = (await repo.requests_by_ids(session, [row.id]))[row.id]
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(
+        ctx,
+        KIND_UPDATE,
+        ENTITY,
+        row.id,
+        before={"triage": row.triage, "status": row.status, "version": row.version},
+        after={
+            "triage": triage,
+            "status": values["status"],
+            "statusNotes": values["status_notes"],
+            "incidentId": values["incident_id"],
+            "duplicateOfId": values["duplicate_of_id"],
+        },
+    )
+    return updated
+
+
+async def _current(ctx: Context, request_id: int) -> ServiceRequestRow:
+    async with ctx.db() as session:
+        row = (await repo.requests_by_ids(session, [request_id])).get(request_id)
+    if row is None:
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return row
+
+
+async def current_version(ctx: Context, request_id: int | None) -> ServiceRequestRow | None:
+    if request_id is None:
+        return None
+    found = await visible_requests(ctx, [request_id])
+    return found.get(request_id)
