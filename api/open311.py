@@ -141,9 +141,10 @@ class Open311:
         if ids is None and params.get("service_request_id"):
             ids = _ids(params["service_request_id"], lang)
         codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()][:20]
-        status = params.get("status") or None
-        if status is not None and status not in ("open", "closed"):
+        statuses = {part.strip() for part in params.get("status", "").split(",") if part.strip()}
+        if not statuses <= {"open", "closed"}:
             raise logic.Open311Error(400, message("choice", lang, field="status", choices="open, closed"))
+        status = statuses.pop() if len(statuses) == 1 else None
         start = _when(params.get("start_date"), "start_date", lang)
         end = _when(params.get("end_date"), "end_date", lang)
         ctx = self._context(request, lang)

@@ -319,30 +319,22 @@ def _finite(*values: float) -> bool:
 
 
 def _attributes(service: Service, given: Mapping[str, str], lang: str) -> dict[str, str]:
-    known = {a.code: a for a in service.attributes}
+    """The service's attributes as answered; codes the service does not define are ignored (clients
+    send other jurisdictions' attributes, the spec's own example among them)."""
     if len(given) > 20:
         raise Open311Error(400, message("too_many", lang, field="attribute", high=20))
     found: dict[str, str] = {}
-    for code, value in given.items():
-        attribute = known.get(code)
-        if attribute is None:
-            raise Open311Error(
-                400, message("not_found", lang, field=f"attribute[{code[:40]}]", kind="attribute")
-            )
-        if value not in {key for key, _ in attribute.values}:
-            raise Open311Error(
-                400,
-                message(
-                    "choice",
-                    lang,
-                    field=f"attribute[{code}]",
-                    choices=", ".join(k for k, _ in attribute.values),
-                ),
-            )
-        found[code] = value
     for attribute in service.attributes:
-        if attribute.required and attribute.code not in found:
-            raise Open311Error(400, message("required", lang, field=f"attribute[{attribute.code}]"))
+        value = given.get(attribute.code)
+        if value is None:
+            if attribute.required:
+                raise Open311Error(400, message("required", lang, field=f"attribute[{attribute.code}]"))
+            continue
+        keys = [key for key, _ in attribute.values]
+        if value not in keys:
+            field = f"attribute[{attribute.code}]"
+            raise Open311Error(400, message("choice", lang, field=field, choices=", ".join(keys)))
+        found[attribute.code] = value
     return found
 
 
@@ -486,7 +478,15 @@ async def update_request(ctx: Context, input: Any, request_id: int | None) -> Se
     if not policy.may_triage_service_request(viewer, row):
         fail(lang, ("serviceRequestId",), "forbidden", "FORBIDDEN")
     if input.expected_version != row.version:
-        fail(lang, ("expectedVersion",), "stale_version", "CONFLICT", current_version=row.version)
+        fail(
+            lang,
+            ("expectedVersion",),
+            "stale_version",
+            "CONFLICT",
+            current_version=row.version,
+            given=input.expected_version,
+            current=row.version,
+        )
     if duplicate_of is not None:
         async with ctx.db() as session:
             other = (await repo.requests_by_ids(session, [duplicate_of])).get(duplicate_of)
