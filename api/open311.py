@@ -83,7 +83,7 @@ class Open311:
             return await self._route(request, rest, fmt, lang)
         except logic.Open311Error as error:
             return _error(error.status, error.description, fmt)
-        except Exception as error:  # noqa: BLE001 - a failure is answered in Open311's format, never a 500 page
+        except Exception as error:
             if is_unavailable(error):
                 return _error(503, message("database_unavailable", lang), fmt, {"Retry-After": "5"})
             _log.exception("open311 request failed")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Date, Integer, and_, func, select
+from sqlalchemy import Date, Integer, Table, and_, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import FeedbackResponse, Station
 from db.rows import FeedbackBaseRow, FeedbackCommentRow, FeedbackRow
 
-_T = FeedbackResponse.__table__
+_T = cast(Table, FeedbackResponse.__table__)
 _S = Station.__table__
 
 

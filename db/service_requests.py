@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import Table, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ServiceRequest, Station
 from db.rows import ServiceRequestRow
 
-_T = ServiceRequest.__table__
+_T = cast(Table, ServiceRequest.__table__)
 _S = Station.__table__
 _COLUMNS = [*_T.c, _S.c.governorate_code.label("station_governorate")]
 _FROM = _T.join(_S, _S.c.id == _T.c.station_id)

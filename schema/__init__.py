@@ -9,11 +9,11 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema import input_builders, root
 from schema.engagements import Engagement, FollowUpAction
-from schema.service_requests import ServiceRequest
 from schema.incidents import Incident
 from schema.officers import Officer
 from schema.patrols import Patrol
 from schema.scalars import SCALARS
+from schema.service_requests import ServiceRequest
 from schema.stations import Governorate, Station
 
 

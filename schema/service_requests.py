@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
@@ -85,7 +85,7 @@ class ServiceRequest(Node):
             location=GeoPoint(latitude=row.latitude, longitude=row.longitude),
             address_string=row.address_string,
             media_url=row.media_url,
-            attributes=dict(row.attributes or {}),
+            attributes=cast(Any, dict(row.attributes or {})),
             contact=contact,
             incident_id=strawberry.ID(to_global_id("Incident", row.incident_id)) if row.incident_id else None,
             duplicate_of_id=strawberry.ID(to_global_id("ServiceRequest", row.duplicate_of_id))
@@ -154,7 +154,7 @@ def _key(value: str | None, lang: str) -> int | None:
         return None
     try:
         return int_key(value, "serviceRequestId", lang, "ServiceRequest")
-    except Exception:  # noqa: BLE001 - reported by the logic as the field's error
+    except Exception:
         return None
 
 

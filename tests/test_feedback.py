@@ -187,7 +187,7 @@ async def test_a_flood_from_one_source_is_refused(limited_client, sessionmaker) 
 
 
 async def test_the_summary_publishes_only_bases_of_five_or_more(gql, sessionmaker) -> None:
-    station, other, commander, *_ = await people(sessionmaker)
+    station, _other, commander, *_ = await people(sessionmaker)
     # given five answers in March (published), four in April (suppressed)
     await stored(sessionmaker, station, date(2026, 3, 1), 5, rating=5)
     await stored(sessionmaker, station, date(2026, 4, 1), 4, rating=1, respected=False)
@@ -209,7 +209,7 @@ async def test_the_summary_publishes_only_bases_of_five_or_more(gql, sessionmake
 
 
 async def test_differences_of_summaries_reveal_no_small_part(gql, sessionmaker) -> None:
-    station, other, commander, officer, supervisor, *_ = await people(sessionmaker)
+    station, other, _commander, _officer, supervisor, *_ = await people(sessionmaker)
     # given a month of seven answers: six about crime reporting, one woman's about family protection
     march = date(2026, 3, 1)
     await stored(sessionmaker, station, march, 6, rating=4, gender="MALE")
@@ -252,7 +252,7 @@ async def test_differences_of_summaries_reveal_no_small_part(gql, sessionmaker) 
 
 
 async def test_who_may_read_the_summary_and_the_comments(gql, sessionmaker) -> None:
-    station, other, commander, officer, supervisor, outsider, other_commander = await people(sessionmaker)
+    station, _other, commander, officer, supervisor, outsider, other_commander = await people(sessionmaker)
     await stored(sessionmaker, station, date(2026, 3, 1), 5, comment="Ahmed at the desk was rude")
     variables = {"stationId": to_global_id("Station", station), **WHOLE_YEAR}
     # allowed: the station's commander, the governorate's supervisor

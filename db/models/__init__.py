@@ -45,8 +45,8 @@ __all__ = [
     "PatrolFix",
     "PersistedQuery",
     "RateLimitBucket",
-    "ServiceRequest",
     "RefreshToken",
+    "ServiceRequest",
     "Station",
     "StationClosure",
 ]
