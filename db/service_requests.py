@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_, select, tuple_, update
+from sqlalchemy import Table, and_, func, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ServiceRequest, Station
@@ -65,7 +65,7 @@ async def public_requests(
     query = (
         select(*_COLUMNS)
         .select_from(_FROM)
-        .where(and_(*conditions))
+        .where(and_(true(), *conditions))
         .order_by(_T.c.requested_at.desc(), _T.c.id.desc())
         .limit(limit)
     )
@@ -101,7 +101,7 @@ async def station_requests(
     query = (
         select(*_COLUMNS)
         .select_from(_FROM)
-        .where(and_(*conditions))
+        .where(and_(true(), *conditions))
         .order_by(_T.c.requested_at.desc(), _T.c.id.desc())
         .limit(limit)
     )

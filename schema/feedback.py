@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers import feedback as logic
+from resolvers import policy
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
@@ -169,6 +170,7 @@ class FeedbackQuery:
         governorate_id: strawberry.ID | None = None,
     ) -> FeedbackSummary:
         ctx = info.context
+        policy.require_officer(ctx.viewer)  # citizens are refused before their arguments are read
         if station_id is not None and governorate_id is not None:
             text = message("at_most_one_of", ctx.lang, field="stationId", other="governorateId")
             raise InputError("stationId", text)
@@ -195,6 +197,7 @@ class FeedbackQuery:
         first: Annotated[int | None, strawberry.argument(description="At most this many (200).")] = None,
     ) -> list[FeedbackComment]:
         ctx = info.context
+        policy.require_officer(ctx.viewer)
         found = await logic.feedback_comments(
             ctx,
             station_id=int_key(station_id, "stationId", ctx.lang, "Station"),

@@ -169,6 +169,7 @@ class ServiceRequestQuery:
         after: str | None = None,
     ) -> ServiceRequestConnection:
         ctx = info.context
+        policy.require_officer(ctx.viewer)  # citizens are refused before their arguments are read
         size = check_first(first, ctx.lang, default=20)
         station_id = (
             int_key(filter.station_id, "filter.stationId", ctx.lang, "Station")
