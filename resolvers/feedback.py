@@ -18,7 +18,11 @@ answers would be the difference of two days' figures.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -62,6 +66,34 @@ class Submitted:
     duplicate: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer as the web form sends it: the fields (and names) of SubmitFeedbackInput, so that both
+    hash alike (resolvers.idempotency.content_hash)."""
+
+    client_id: uuid.UUID
+    station_id: str
+    service: str
+    rating: int
+    treated_with_respect: bool
+    would_come_back: bool
+    felt_safe_reporting: bool
+    gender: str | None = None
+    comment: str | None = None
+    station_token: str | None = None
+
+
+def station_token(secret_key: str, station_id: int) -> str:
+    """The token in a station's QR link (/feedback/<station>?t=...): made from the server's key, so it is
+    kept nowhere and cannot be guessed for another station; a new key makes new links."""
+    digest = hmac.new(secret_key.encode(), f"feedback-form:{station_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:12]).decode()
+
+
+def token_matches(secret_key: str, station_id: int, token: str) -> bool:
+    return hmac.compare_digest(station_token(secret_key, station_id).encode(), token.encode()[:64])
+
+
 async def _take_token(ctx: Context) -> int | None:
     """Seconds to wait when this source has sent too many answers; None to go on. The bucket is the
     app's rate limiter's (off in development, like every limit)."""
@@ -83,6 +115,9 @@ async def submit_feedback(ctx: Context, input: Any) -> Submitted:
         errors.add(("rating",), "range", low=1, high=5)
     gender = _plain(input.gender) if input.gender is not None else None
     comment = check_plain_text(errors, ("comment",), input.comment, max_length=MAX_COMMENT)
+    token = getattr(input, "station_token", None)
+    if token is not None and station_id is not None and not token_matches(ctx.secret_key, station_id, token):
+        errors.add(("stationToken",), "bad_station_token")
     errors.check()
     assert station_id is not None  # errors.check() raised otherwise
     digest = content_hash(KIND, input)
@@ -329,3 +364,14 @@ async def feedback_comments(
             limit=limit,
         )
     return [(row.month, row.comment) for row in rows]
+
+
+def feedback_link(ctx: Context, station: Any) -> str:
+    """The path of a station's feedback form with its token, for its QR code: its commander's, or an
+    admin's (policy.may_read_feedback_comments decides who holds the station's feedback)."""
+    viewer = policy.require_officer(ctx.viewer)
+    if station is None or not (
+        viewer.role == policy.ADMIN or policy.may_read_feedback_comments(viewer, station.id)
+    ):
+        raise Forbidden(message("forbidden", ctx.lang))
+    return f"/feedback/{station.id}?t={station_token(ctx.secret_key, station.id)}"

@@ -8,6 +8,11 @@ from __future__ import annotations
 from resolvers.lang import localized
 
 CATALOG: dict[str, dict[str, str]] = {
+    "bad_station_token": {
+        "en": "{field} is not this station's code: scan the code at the station again.",
+        "ar": "{field} ليس رمز هذا المركز: امسح الرمز في المركز مرة أخرى.",
+        "ku": "{field} کۆدی ئەم بنکەیە نییە: دووبارە کۆدەکە لە بنکەکە بخوێنەرەوە.",
+    },
     "bad_url": {
         "en": "{field} must be an http or https address.",
         "ar": "يجب أن يكون {field} عنواناً يبدأ بـ http أو https.",

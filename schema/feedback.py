@@ -11,6 +11,7 @@ import strawberry
 
 from resolvers import feedback as logic
 from resolvers import policy
+from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
@@ -57,6 +58,11 @@ class SubmitFeedbackInput:
         default=None,
         description="Free comment, at most 1000 characters; read by the station's commander only, never "
         "published.",
+    )
+    station_token: str | None = strawberry.field(
+        default=None,
+        description="The token of the station's QR link (feedbackLink), when the app read it; a wrong one "
+        "is refused.",
     )
 
 
@@ -184,6 +190,17 @@ class FeedbackQuery:
             end=to,
         )
         return _summary(summary)
+
+    @strawberry.field(
+        description="The path of a station's feedback form, with its token, for its QR code: its "
+        "commander and admins."
+    )
+    async def feedback_link(self, info: strawberry.Info[Context], station_id: strawberry.ID) -> str:
+        ctx = info.context
+        policy.require_officer(ctx.viewer)
+        key = int_key(station_id, "stationId", ctx.lang, "Station")
+        station = (await station_logic.station_rows(ctx, [key])).get(key)
+        return logic.feedback_link(ctx, station)
 
     @strawberry.field(description="The comments of a station's feedback: its commander only.")
     async def feedback_comments(
