@@ -72,6 +72,10 @@ class Open311:
         self.emergency = getattr(settings, "emergency_number", "104")
         self.keys = tuple(getattr(settings, "open311_keys", ()))
         self.require_key = bool(getattr(settings, "open311_require_key", False))
+        self.citizen = (
+            float(getattr(settings, "citizen_rate", 15.0)),
+            float(getattr(settings, "citizen_burst", 30)),
+        )
 
     async def handle(self, request: Request) -> Response:
         lang = _lang(request)
@@ -122,8 +126,8 @@ class Open311:
         limiter = getattr(request.app.state, "rate_limiter", None)
         if limiter is None:
             return None
-        settings_rate = bucket or (15.0, 30.0)
-        wait = await limiter.take(key, *settings_rate)
+        rate, burst = bucket or self.citizen
+        wait = await limiter.take(key, rate, burst)
         return None if wait is None else max(1, math.ceil(wait))
 
     def _context(self, request: Request, lang: str) -> Context:

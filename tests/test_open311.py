@@ -204,12 +204,33 @@ async def test_the_spec_example_lands_in_the_nearest_station_and_its_status_come
     assert body["data"]["updateServiceRequest"]["errors"][0]["code"] == "NOT_FOUND"
     body = await gql(UPDATE, {"input": closing})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    # the commander resolves it: closed, for everyone
-    body = await gql(UPDATE, {"input": closing}, headers=await sign_in(gql, commander))
-    assert body["data"]["updateServiceRequest"]["serviceRequest"]["status"] == "CLOSED"
+    # the commander resolves it: closed, for everyone; resent with its clientId, it changes nothing more
+    closing["clientId"] = "6f1c1d3e-7d0a-4c59-9a55-2f0f2d0c0001"
+    for _ in range(2):
+        body = await gql(UPDATE, {"input": closing}, headers=await sign_in(gql, commander))
+        resolved = body["data"]["updateServiceRequest"]
+        assert resolved["errors"] == [] and resolved["serviceRequest"]["status"] == "CLOSED"
+        assert resolved["serviceRequest"]["version"] == 3
     [public] = (await client.get(f"{BASE}/requests/{request_id}.json")).json()
     assert public["status"] == "closed" and public["status_notes"] == "Lamp replaced."
     assert public["updated_datetime"] >= public["requested_datetime"]
+
+
+async def test_a_post_in_xml_answers_in_xml(client, sessionmaker) -> None:
+    await stations(sessionmaker)
+    response = await post(client, SPEC_EXAMPLE, fmt="xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/xml")
+    root = parse_xml(response.content)
+    assert root.tag == "service_requests"
+    assert {c.tag for c in root.find("request")} == {
+        "service_request_id",
+        "token",
+        "service_notice",
+        "account_id",
+    }
+    token = root.find("request/token").text
+    answer = parse_xml((await client.get(f"{BASE}/tokens/{token}.xml")).content)
+    assert answer.find("request/service_request_id").text == root.find("request/service_request_id").text
 
 
 async def test_a_duplicate_names_the_report_it_repeats(client, gql, sessionmaker) -> None:
