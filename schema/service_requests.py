@@ -15,9 +15,11 @@ from resolvers import open311 as logic
 from resolvers import policy
 from resolvers.context import Context
 from resolvers.errors import check_first
+from schema import loaders
 from schema.common import GeoPoint, UserError
 from schema.mutations import run
 from schema.node import Node, PageInfo, int_key, parse_time_cursor, time_cursor, to_global_id
+from schema.stations import Station
 
 
 @strawberry.enum(description="Where a report stands in the station's triage.")
@@ -65,6 +67,12 @@ class ServiceRequest(Node):
     version: int = strawberry.field(description="Send as expectedVersion to updateServiceRequest.")
     requested_at: datetime = strawberry.field(description="When it was sent.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+    station_key: strawberry.Private[int]
+
+    @strawberry.field(description="The station whose triage it is in.")
+    async def station(self, info: strawberry.Info[Context]) -> Station:
+        row = await loaders.station(info.context).load(self.station_key)
+        return Station.from_row(row, info.context.lang)
 
     @classmethod
     def from_row(cls, row: ServiceRequestRow, viewer: policy.Viewer | None, lang: str) -> ServiceRequest:
@@ -94,6 +102,7 @@ class ServiceRequest(Node):
             version=row.version,
             requested_at=row.requested_at,
             updated_at=row.updated_at,
+            station_key=row.station_id,
         )
 
 

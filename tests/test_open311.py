@@ -55,7 +55,7 @@ SPEC_EXAMPLE = {
 LIST = """
 query Requests($filter: ServiceRequestFilter) {
   serviceRequests(filter: $filter) {
-    edges { node { id serviceCode stationId status triage statusNotes description version
+    edges { node { id serviceCode stationId station { id } status triage statusNotes description version
                    location { latitude longitude } contact { name email phone } } }
   }
 }
@@ -166,7 +166,7 @@ async def test_the_spec_example_lands_in_the_nearest_station_and_its_status_come
     node_id = to_global_id("ServiceRequest", request_id)
     body = await gql(LIST, headers=await sign_in(gql, officer))
     [edge] = body["data"]["serviceRequests"]["edges"]
-    assert edge["node"]["stationId"] == to_global_id("Station", near)
+    assert edge["node"]["stationId"] == edge["node"]["station"]["id"] == to_global_id("Station", near)
     assert edge["node"]["description"] == "A large sinkhole is destroying the street"
     assert edge["node"]["location"] == {"latitude": MOSUL[0], "longitude": MOSUL[1]}
     assert edge["node"]["contact"] == {
