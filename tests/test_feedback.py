@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from types import SimpleNamespace
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from api.app import create_app
+from resolvers import feedback as logic
 from schema.node import to_global_id
 from tests.factories import make_officer, make_station, sign_in
 
@@ -287,3 +291,68 @@ async def test_who_may_read_the_summary_and_the_comments(gql, sessionmaker) -> N
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await gql(COMMENTS, comments)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- the base numbers' rule, on random answers (pure logic) --------------------------------------------
+
+
+_ROWS = st.lists(
+    st.tuples(
+        st.integers(1, 3),  # station
+        st.integers(1, 3),  # month
+        st.sampled_from(["CRIME_REPORTING", "TRAFFIC", "OTHER"]),
+        st.booleans(),  # a woman's answers
+        st.integers(1, 7),  # how many
+        st.integers(1, 5),  # their rating
+    ),
+    max_size=30,
+)
+
+
+def _rows(drawn):
+    merged: dict[tuple, list[int]] = {}
+    for station, month, service, female, n, rating in drawn:
+        key = (station, date(2026, month, 1), service, female)
+        got = merged.setdefault(key, [0, 0])
+        got[0] += n
+        got[1] += n * rating
+    return [
+        SimpleNamespace(
+            station_id=s,
+            month=m,
+            service=v,
+            female=f,
+            n=n,
+            rating_sum=r,
+            respected_yes=n,
+            return_yes=0,
+            safe_yes=n,
+        )
+        for (s, m, v, f), (n, r) in merged.items()
+    ]
+
+
+@given(_ROWS)
+def test_every_figure_is_a_sum_of_published_bases_and_no_difference_isolates_fewer_than_five(drawn) -> None:
+    rows = _rows(drawn)
+    found = logic.bases(rows)
+    summary = logic.summarise(found, None, None)  # type: ignore[arg-type]
+    published = [b for b in found if b.total.responses >= 5]
+    # the total, each month and each station are sums of whole published bases
+    assert summary.total.responses == sum(b.total.responses for b in published)
+    for month, figures in summary.by_month.items():
+        assert figures.responses == sum(b.total.responses for b in published if b.month == month)
+    # each base is split whole or not at all: total minus its shown parts is 0 or the whole base (>= 5)
+    for base in published:
+        shown = sum(f.responses for f in base.services.values()) if base.services_published else 0
+        assert base.total.responses - shown in (0, base.total.responses)
+        assert not base.services_published or all(f.responses >= 5 for f in base.services.values())
+        assert not base.genders_published or min(base.women.responses, base.others.responses) >= 5
+    # so the summary's parts never leave a remainder under five
+    services = sum(f.responses for f in summary.by_service.values())
+    remainder = summary.total.responses - services
+    assert remainder == 0 or remainder >= 5
+    if summary.women is not None:
+        assert summary.women.responses >= 5 and summary.others is not None and summary.others.responses >= 5
+        rest = summary.total.responses - summary.women.responses - summary.others.responses
+        assert rest == 0 or rest >= 5
