@@ -103,7 +103,8 @@ class Open311:
         if wait is not None:
             return _error(429, message("rate_limited", lang, seconds=wait), fmt, {"Retry-After": str(wait)})
         if parts == ["services"] and method == "GET":
-            return _answer(fmt, "services", "service", [_service(s, lang) for s in logic.SERVICES])
+            notice = message("not_for_emergencies", lang, emergency=self.emergency)
+            return _answer(fmt, "services", "service", [_service(s, lang, notice) for s in logic.SERVICES])
         if len(parts) == 2 and parts[0] == "services" and method == "GET":
             service = logic.BY_CODE.get(parts[1])
             if service is None:
@@ -242,11 +243,12 @@ def _lang(request: Request) -> str:
     return locale if locale in _LANGS else pick_language(request.headers.get("accept-language"))
 
 
-def _service(service: logic.Service, lang: str) -> dict[str, Any]:
+def _service(service: logic.Service, lang: str, notice: str) -> dict[str, Any]:
+    """A service as GET services gives it; its description ends with the emergency number."""
     return {
         "service_code": service.code,
         "service_name": localized(service.names, lang),
-        "description": localized(service.descriptions, lang),
+        "description": f"{localized(service.descriptions, lang)} {notice}",
         "metadata": bool(service.attributes),
         "type": "realtime",
         "keywords": service.code.replace("_", ", "),

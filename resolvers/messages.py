@@ -8,6 +8,11 @@ from __future__ import annotations
 from resolvers.lang import localized
 
 CATALOG: dict[str, dict[str, str]] = {
+    "not_for_emergencies": {
+        "en": "Not for emergencies: call {emergency}.",
+        "ar": "ليس للطوارئ: اتصل بـ {emergency}.",
+        "ku": "بۆ فریاکەوتن نییە: پەیوەندی بە {emergency} بکە.",
+    },
     "bad_station_token": {
         "en": "{field} is not this station's code: scan the code at the station again.",
         "ar": "{field} ليس رمز هذا المركز: امسح الرمز في المركز مرة أخرى.",
