@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from db.faults import is_unavailable
 from resolvers import open311 as logic
+from resolvers import open311_services as catalog
 from resolvers.context import Context
 from resolvers.lang import localized, pick_language
 from resolvers.messages import message
@@ -104,9 +105,9 @@ class Open311:
             return _error(429, message("rate_limited", lang, seconds=wait), fmt, {"Retry-After": str(wait)})
         if parts == ["services"] and method == "GET":
             notice = message("not_for_emergencies", lang, emergency=self.emergency)
-            return _answer(fmt, "services", "service", [_service(s, lang, notice) for s in logic.SERVICES])
+            return _answer(fmt, "services", "service", [_service(s, lang, notice) for s in catalog.SERVICES])
         if len(parts) == 2 and parts[0] == "services" and method == "GET":
-            service = logic.BY_CODE.get(parts[1])
+            service = catalog.BY_CODE.get(parts[1])
             if service is None:
                 raise logic.Open311Error(
                     404, message("not_found", lang, field="service_code", kind="service")
@@ -243,7 +244,7 @@ def _lang(request: Request) -> str:
     return locale if locale in _LANGS else pick_language(request.headers.get("accept-language"))
 
 
-def _service(service: logic.Service, lang: str, notice: str) -> dict[str, Any]:
+def _service(service: catalog.Service, lang: str, notice: str) -> dict[str, Any]:
     """A service as GET services gives it; its description ends with the emergency number."""
     return {
         "service_code": service.code,
@@ -256,7 +257,7 @@ def _service(service: logic.Service, lang: str, notice: str) -> dict[str, Any]:
     }
 
 
-def _definition(service: logic.Service, lang: str, fmt: str) -> Response:
+def _definition(service: catalog.Service, lang: str, fmt: str) -> Response:
     attributes = [
         {
             "variable": True,

@@ -1,5 +1,6 @@
-"""Open311 GeoReport v2: the non-emergency services citizens may report, their reports in the triage of
-the station that serves the place, and what the public sees of them (docs/open311.md).
+"""Open311 GeoReport v2, the citizens' side: a report checked and routed to the triage of the station that
+serves the place, and what the public sees of reports (docs/open311.md). The services are
+resolvers/open311_services.py's; the station's triage is resolvers/service_requests.py's.
 
 **Routing.** A report goes to the nearest active station that offers the service's station service,
 within ROUTE_WITHIN_M; none: the place is outside every station's area and the report is refused.
@@ -24,15 +25,13 @@ from h3.api import basic_int as h3i
 
 from db import service_requests as repo
 from db.rows import ServiceRequestRow
-from resolvers import audit, policy
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.field_checks import now_utc
-from resolvers.idempotency import claim, complete, content_hash
 from resolvers.lang import localized
 from resolvers.messages import message
-from resolvers.mutation_errors import Collector, fail
-from resolvers.text_checks import check_plain_text, has_control
+from resolvers.open311_services import BY_CODE, REFUSED_CODES, Service, service_name
+from resolvers.text_checks import has_control
 
 ROUTE_WITHIN_M = 25_000.0
 PUBLIC_RESOLUTION = 9
@@ -40,153 +39,8 @@ MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 250
 MAX_URL = 1000
 MAX_CONTACT = 200
-MAX_STATUS_NOTES = 1000
 MAX_LIST = 500
 DEFAULT_DAYS = 90
-ENTITY = "ServiceRequest"
-KIND_UPDATE = "updateServiceRequest"
-TRIAGE_STATUS = {
-    "NEW": "open",
-    "ACCEPTED": "open",
-    "DECLINED": "closed",
-    "DUPLICATE": "closed",
-    "RESOLVED": "closed",
-}
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Attribute:
-    code: str
-    names: Mapping[str, str]
-    values: tuple[tuple[str, Mapping[str, str]], ...]
-    required: bool = False
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Service:
-    code: str
-    names: Mapping[str, str]
-    descriptions: Mapping[str, str]
-    group: str
-    station_service: str
-    attributes: tuple[Attribute, ...] = ()
-
-
-_WHEN = Attribute(
-    "when",
-    {"ar": "متى يحدث؟", "ku": "کەی ڕوودەدات؟", "en": "When does it happen?"},
-    (
-        ("day", {"ar": "نهاراً", "ku": "بە ڕۆژ", "en": "In the day"}),
-        ("evening", {"ar": "مساءً", "ku": "ئێواران", "en": "In the evening"}),
-        ("night", {"ar": "ليلاً", "ku": "بە شەو", "en": "At night"}),
-    ),
-)
-SERVICES: tuple[Service, ...] = (
-    Service(
-        "street_lighting",
-        {"ar": "إنارة شارع معطلة", "ku": "ڕووناکی شەقام کوژاوەتەوە", "en": "Street light out"},
-        {
-            "ar": "شارع مظلم يشعر فيه الناس بعدم الأمان.",
-            "ku": "شەقامێکی تاریک کە خەڵک تێیدا هەست بە ناسەلامەتی دەکەن.",
-            "en": "A dark street where people feel unsafe.",
-        },
-        "safety",
-        "COMMUNITY_POLICING",
-    ),
-    Service(
-        "noise",
-        {"ar": "إزعاج وضوضاء", "ku": "ژاوەژاو", "en": "Noise nuisance"},
-        {
-            "ar": "ضوضاء متكررة تزعج الحي.",
-            "ku": "ژاوەژاوی دووبارە کە گەڕەک بێزار دەکات.",
-            "en": "Repeated noise that disturbs the neighbourhood.",
-        },
-        "neighbourhood",
-        "COMMUNITY_POLICING",
-        (_WHEN,),
-    ),
-    Service(
-        "celebratory_gunfire",
-        {"ar": "إطلاق نار احتفالي", "ku": "تەقەی ئاهەنگ", "en": "Celebratory gunfire"},
-        {
-            "ar": "إطلاق نار في المناسبات تكرر في المنطقة (بعد وقوعه؛ أثناءه اتصل بالطوارئ).",
-            "ku": "تەقە لە بۆنەکاندا کە لە ناوچەکە دووبارە دەبێتەوە "
-            "(دوای ڕوودانی؛ لە کاتیدا پەیوەندی بە فریاکەوتن بکە).",
-            "en": "Gunfire at celebrations, repeated in the area (afterwards; while it happens, call the "
-            "emergency number).",
-        },
-        "safety",
-        "COMMUNITY_POLICING",
-        (_WHEN,),
-    ),
-    Service(
-        "abandoned_vehicle",
-        {"ar": "مركبة متروكة", "ku": "ئۆتۆمبێلی بەجێهێڵراو", "en": "Abandoned vehicle"},
-        {
-            "ar": "مركبة متروكة منذ أيام.",
-            "ku": "ئۆتۆمبێلێک کە چەند ڕۆژێکە بەجێهێڵراوە.",
-            "en": "A vehicle left for days.",
-        },
-        "traffic",
-        "TRAFFIC",
-    ),
-    Service(
-        "road_hazard",
-        {"ar": "خطر على الطريق", "ku": "مەترسی سەر ڕێگا", "en": "Road hazard"},
-        {
-            "ar": "حفرة أو عائق أو غطاء مفقود على الطريق.",
-            "ku": "چاڵ یان ڕێگر یان سەرپۆشی ونبوو لەسەر ڕێگا.",
-            "en": "A pothole, an obstacle or a missing cover on the road.",
-        },
-        "traffic",
-        "TRAFFIC",
-        (
-            Attribute(
-                "kind",
-                {"ar": "نوع الخطر", "ku": "جۆری مەترسی", "en": "What kind of hazard?"},
-                (
-                    ("pothole", {"ar": "حفرة", "ku": "چاڵ", "en": "Pothole"}),
-                    ("obstacle", {"ar": "عائق", "ku": "ڕێگر", "en": "Obstacle"}),
-                    ("missing_cover", {"ar": "غطاء مفقود", "ku": "سەرپۆشی ونبوو", "en": "Missing cover"}),
-                    ("flooding", {"ar": "تجمع مياه", "ku": "ئاو کۆبوونەوە", "en": "Flooding"}),
-                ),
-                required=True,
-            ),
-        ),
-    ),
-    Service(
-        "suspicious_activity",
-        {
-            "ar": "نشاط مشبوه (غير عاجل)",
-            "ku": "چالاکی گوماناوی (نا بەپەلە)",
-            "en": "Suspicious activity (not urgent)",
-        },
-        {
-            "ar": "شيء يثير القلق ولا يحتاج إلى استجابة فورية.",
-            "ku": "شتێک کە نیگەرانی دروست دەکات و پێویستی بە وەڵامی دەستبەجێ نییە.",
-            "en": "Something worrying that needs no immediate response.",
-        },
-        "safety",
-        "COMMUNITY_POLICING",
-        (_WHEN,),
-    ),
-    Service(
-        "vandalism",
-        {"ar": "تخريب ممتلكات عامة", "ku": "تێکدانی موڵکی گشتی", "en": "Vandalism of public property"},
-        {
-            "ar": "أضرار متعمدة بممتلكات عامة.",
-            "ku": "زیانی بەئەنقەست بە موڵکی گشتی.",
-            "en": "Deliberate damage to public property.",
-        },
-        "neighbourhood",
-        "COMMUNITY_POLICING",
-    ),
-)
-BY_CODE = {s.code: s for s in SERVICES}
-# Never reported through a public, open form: the answer points to the station and its family desk.
-REFUSED_CODES = frozenset(
-    {"domestic_violence", "family_violence", "child_protection", "child_abuse", "juvenile", "sexual_violence"}
-)
 
 
 class Open311Error(Exception):
@@ -196,11 +50,6 @@ class Open311Error(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
-
-
-def service_name(code: str, lang: str) -> str:
-    service = BY_CODE.get(code)
-    return localized(service.names, lang) if service else code
 
 
 async def route(ctx: Context, latitude: float, longitude: float, service: Service) -> Any | None:
@@ -404,142 +253,3 @@ async def request_of_token(ctx: Context, token: str) -> int | None:
         return None
     async with ctx.db() as session:
         return await repo.request_id_by_token(session, key)
-
-
-# --- the station's triage ------------------------------------------------------------------------------
-
-
-async def list_for_station(
-    ctx: Context,
-    *,
-    station_id: int | None,
-    triage: Sequence[str],
-    status: str | None,
-    after: tuple[datetime, int] | None,
-    first: int,
-) -> tuple[list[ServiceRequestRow], bool]:
-    viewer = policy.require_officer(ctx.viewer)
-    scope = policy.record_scope(viewer)
-    async with ctx.db() as session:
-        rows = await repo.station_requests(
-            session,
-            everything=scope.everything,
-            station_ids=sorted(scope.station_ids),
-            governorates=sorted(scope.governorates),
-            station_id=station_id,
-            triage=triage,
-            status=status,
-            after=after,
-            limit=first + 1,
-        )
-    visible = [r for r in rows if policy.sees_service_request(viewer, r)]
-    return visible[:first], len(visible) > first
-
-
-async def visible_requests(ctx: Context, ids: Sequence[int]) -> dict[int, ServiceRequestRow]:
-    viewer = ctx.viewer
-    if viewer is None:
-        return {}
-    async with ctx.db() as session:
-        rows = await repo.requests_by_ids(session, ids)
-    return {i: r for i, r in rows.items() if policy.sees_service_request(viewer, r)}
-
-
-async def update_request(ctx: Context, input: Any, request_id: int | None) -> ServiceRequestRow:
-    """Triage a request: accept, decline, mark duplicate or resolve it, with status notes for the citizen."""
-    viewer = policy.require_officer(ctx.viewer)
-    lang = ctx.lang
-    errors = Collector(lang)
-    if request_id is None:
-        errors.add(("serviceRequestId",), "bad_id", kind="ServiceRequest")
-    notes = check_plain_text(errors, ("statusNotes",), input.status_notes, max_length=MAX_STATUS_NOTES)
-    triage = str(getattr(input.triage, "value", input.triage))
-    duplicate_of = None
-    if input.duplicate_of_id is not None:
-        from resolvers.ids import record_key
-
-        duplicate_of = record_key(errors, ("duplicateOfId",), input.duplicate_of_id, "ServiceRequest")
-    if triage == "DUPLICATE" and input.duplicate_of_id is None:
-        errors.add(("duplicateOfId",), "required")
-    incident_id = None
-    if input.incident_id is not None:
-        from resolvers.ids import record_key
-
-        incident_id = record_key(errors, ("incidentId",), input.incident_id, "Incident")
-    errors.check()
-    assert request_id is not None
-    if input.client_id is not None:
-        claimed = await claim(ctx, input.client_id, KIND_UPDATE, content_hash(KIND_UPDATE, input))
-        if not claimed.new:
-            return await _current(ctx, request_id)
-    async with ctx.db() as session:
-        row = (await repo.requests_by_ids(session, [request_id], lock=True)).get(request_id)
-    if row is None or not policy.sees_service_request(viewer, row):
-        fail(lang, ("serviceRequestId",), "not_found", "NOT_FOUND", kind="service request")
-    if not policy.may_triage_service_request(viewer, row):
-        fail(lang, ("serviceRequestId",), "forbidden", "FORBIDDEN")
-    if input.expected_version != row.version:
-        fail(
-            lang,
-            ("expectedVersion",),
-            "stale_version",
-            "CONFLICT",
-            current_version=row.version,
-            given=input.expected_version,
-            current=row.version,
-        )
-    if duplicate_of is not None:
-        async with ctx.db() as session:
-            other = (await repo.requests_by_ids(session, [duplicate_of])).get(duplicate_of)
-        if other is None or other.station_id != row.station_id or other.id == row.id:
-            fail(lang, ("duplicateOfId",), "not_found", "NOT_FOUND", kind="service request of this station")
-    if incident_id is not None:
-        from db import incidents as incident_repo
-
-        async with ctx.db() as session:
-            incident = (await incident_repo.incidents_by_ids(session, [incident_id])).get(incident_id)
-        if incident is None or incident.station_id != row.station_id:
-            fail(lang, ("incidentId",), "not_found", "NOT_FOUND", kind="incident of this station")
-    values = {
-        "triage": triage,
-        "status": TRIAGE_STATUS[triage],
-        "status_notes": notes if notes is not None else row.status_notes,
-        "duplicate_of_id": duplicate_of if triage == "DUPLICATE" else None,
-        "incident_id": incident_id if incident_id is not None else row.incident_id,
-        "updated_by_id": viewer.officer_id,
-    }
-    async with ctx.db() as session:
-        await repo.update_request(session, row.id, values)
-        updated = (await repo.requests_by_ids(session, [row.id]))[row.id]
-    if input.client_id is not None:
-        await complete(ctx, input.client_id, ENTITY, row.id)
-    audit.record(
-        ctx,
-        KIND_UPDATE,
-        ENTITY,
-        row.id,
-        before={"triage": row.triage, "status": row.status, "version": row.version},
-        after={
-            "triage": triage,
-            "status": values["status"],
-            "statusNotes": values["status_notes"],
-            "incidentId": values["incident_id"],
-            "duplicateOfId": values["duplicate_of_id"],
-        },
-    )
-    return updated
-
-
-async def _current(ctx: Context, request_id: int) -> ServiceRequestRow:
-    async with ctx.db() as session:
-        row = (await repo.requests_by_ids(session, [request_id])).get(request_id)
-    if row is None:
-        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
-    return row
-
-
-async def current_version(ctx: Context, request_id: int | None) -> ServiceRequestRow | None:
-    if request_id is None:
-        return None
-    found = await visible_requests(ctx, [request_id])
-    return found.get(request_id)

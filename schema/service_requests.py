@@ -11,8 +11,8 @@ from typing import Any, cast
 import strawberry
 
 from db.rows import ServiceRequestRow
-from resolvers import open311 as logic
-from resolvers import policy
+from resolvers import open311_services, policy
+from resolvers import service_requests as logic
 from resolvers.context import Context
 from resolvers.errors import check_first
 from schema import loaders
@@ -84,7 +84,7 @@ class ServiceRequest(Node):
         return cls(
             id=strawberry.ID(to_global_id("ServiceRequest", row.id)),
             service_code=row.service_code,
-            service_name=logic.service_name(row.service_code, lang),
+            service_name=open311_services.service_name(row.service_code, lang),
             station_id=strawberry.ID(to_global_id("Station", row.station_id)),
             status=ServiceRequestStatus(row.status),
             triage=ServiceRequestTriage(row.triage),
