@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from api import graphiql_page, map_page
+from api import feedback_page, graphiql_page, map_page, open311
 from api.audit_anchors import AuditAnchors
 from api.compaction import Compactor
 from api.compression import CompressionMiddleware
@@ -158,6 +158,8 @@ def create_app(
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websocket),
             *map_page.routes(settings.map_tiles),
+            *open311.routes(settings),
+            *feedback_page.routes(settings, key),
             *graphiql_page.routes(production=settings.production),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -81,6 +81,13 @@ class Settings:
     # Seconds between anchors of the audit chain's head (api/audit_anchors.py); 0: none. Their file.
     audit_anchor_seconds: int = 60
     audit_anchor_file: Path | None = None
+    # The emergency number shown on every public form and Open311 answer (docs/open311.md); set it to the
+    # number in force where the service runs.
+    emergency_number: str = "104"
+    # Open311 apps registered for POST requests, as (name, key) pairs (MARKAZ_OPEN311_KEYS=app:key,...);
+    # with `open311_require_key` a POST without a known key is refused.
+    open311_keys: tuple[tuple[str, str], ...] = ()
+    open311_require_key: bool = False
 
     @property
     def anchor_file(self) -> Path:
@@ -148,6 +155,13 @@ class Settings:
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
             if env.get("MARKAZ_AUDIT_ANCHOR_FILE")
             else None,
+            emergency_number=env.get("MARKAZ_EMERGENCY_NUMBER", "").strip() or defaults.emergency_number,
+            open311_keys=tuple(
+                (name.strip(), key.strip())
+                for name, _, key in (item.partition(":") for item in _list(env, "MARKAZ_OPEN311_KEYS"))
+                if name.strip() and key.strip()
+            ),
+            open311_require_key=_switch(env, "MARKAZ_OPEN311_REQUIRE_KEY", default=False),
         )
 
 

@@ -328,3 +328,60 @@ class FeedEventRow(Protocol):
     category: str | None
     sensitive: bool
     officer_ids: list[int]
+
+
+class FeedbackRow(Protocol):
+    """A stored feedback answer, as an idempotent resend finds it."""
+
+    id: int
+    station_id: int
+    content_hash: str
+
+
+class FeedbackBaseRow(Protocol):
+    """Feedback counted per station, month, service and women (`female`) or others (db/feedback.py)."""
+
+    station_id: int
+    month: date
+    service: str
+    female: bool
+    n: int
+    rating_sum: int
+    respected_yes: int
+    return_yes: int
+    safe_yes: int
+
+
+class FeedbackCommentRow(Protocol):
+    """A feedback comment, with only its month."""
+
+    month: date
+    comment: str
+
+
+class ServiceRequestRow(Protocol):
+    """An Open311 service request, with its station's governorate."""
+
+    id: int
+    token: uuid.UUID
+    service_code: str
+    station_id: int
+    station_governorate: str
+    status: str
+    triage: str
+    status_notes: str | None
+    duplicate_of_id: int | None
+    incident_id: int | None
+    description: str | None
+    latitude: float
+    longitude: float
+    address_string: str | None
+    media_url: str | None
+    attributes: dict[str, Any]
+    contact_email: str | None
+    contact_phone: str | None
+    contact_name: str | None
+    app: str | None
+    version: int
+    requested_at: datetime
+    updated_at: datetime

@@ -8,6 +8,54 @@ from __future__ import annotations
 from resolvers.lang import localized
 
 CATALOG: dict[str, dict[str, str]] = {
+    "not_for_emergencies": {
+        "en": "Not for emergencies: call {emergency}.",
+        "ar": "ليس للطوارئ: اتصل بـ {emergency}.",
+        "ku": "بۆ فریاکەوتن نییە: پەیوەندی بە {emergency} بکە.",
+    },
+    "bad_station_token": {
+        "en": "{field} is not this station's code: scan the code at the station again.",
+        "ar": "{field} ليس رمز هذا المركز: امسح الرمز في المركز مرة أخرى.",
+        "ku": "{field} کۆدی ئەم بنکەیە نییە: دووبارە کۆدەکە لە بنکەکە بخوێنەرەوە.",
+    },
+    "bad_url": {
+        "en": "{field} must be an http or https address.",
+        "ar": "يجب أن يكون {field} عنواناً يبدأ بـ http أو https.",
+        "ku": "{field} دەبێت ناونیشانێکی http یان https بێت.",
+    },
+    "open311_notice": {
+        "en": "Your report is with {station}. This is not for emergencies: call {emergency}.",
+        "ar": "بلاغك لدى {station}. هذا ليس للطوارئ: اتصل بـ {emergency}.",
+        "ku": "ڕاپۆرتەکەت لای {station}ە. ئەمە بۆ فریاکەوتن نییە: پەیوەندی بە {emergency} بکە.",
+    },
+    "bad_request_body": {
+        "en": "The request could not be read: {field}.",
+        "ar": "تعذرت قراءة الطلب: {field}.",
+        "ku": "داواکارییەکە نەخوێندرایەوە: {field}.",
+    },
+    "bad_api_key": {
+        "en": "This api_key is not one of a registered app.",
+        "ar": "مفتاح api_key هذا ليس لتطبيق مسجّل.",
+        "ku": "ئەم api_key ـە هی بەرنامەیەکی تۆمارکراو نییە.",
+    },
+    "control_characters": {
+        "en": "{field} may not hold control characters.",
+        "ar": "لا يجوز أن يحتوي {field} على محارف تحكم.",
+        "ku": "{field} نابێت پیتی کۆنترۆڵی تێدابێت.",
+    },
+    "sensitive_service": {
+        "en": "This cannot be reported here. For violence in a family or harm to a child, call the station "
+        "on {phone} or the family-protection desk; in an emergency call {emergency}.",
+        "ar": "لا يمكن الإبلاغ عن هذا هنا. للعنف الأسري أو الأذى بحق طفل اتصل بالمركز على {phone} أو بقسم "
+        "حماية الأسرة؛ وفي حالة الطوارئ اتصل بـ {emergency}.",
+        "ku": "ئەمە لێرە ڕاناگەیەنرێت. بۆ توندوتیژی خێزانی یان ئازاردانی منداڵ پەیوەندی بە بنکەوە بکە لە "
+        "{phone} یان بەشی پاراستنی خێزان؛ لە کاتی فریاکەوتندا پەیوەندی بە {emergency} بکە.",
+    },
+    "no_station_serves": {
+        "en": "No station serves this place: it is outside every station's area.",
+        "ar": "لا يخدم أي مركز هذا المكان: إنه خارج منطقة كل المراكز.",
+        "ku": "هیچ بنکەیەک خزمەتی ئەم شوێنە ناکات: لە دەرەوەی ناوچەی هەموو بنکەکانە.",
+    },
     "range": {
         "en": "{field} must be between {low} and {high}.",
         "ar": "يجب أن تكون قيمة {field} بين {low} و{high}.",

@@ -54,7 +54,7 @@ CITIZEN_TYPES = frozenset(
         "ActivityCounts",
     }
 )
-CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout"})
+CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout", "submitFeedback"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -305,3 +305,39 @@ def may_export_activity(viewer: Viewer | None) -> Viewer:
     if viewer.role not in (COMMANDER, SUPERVISOR, ADMIN):
         raise Forbidden("Only commanders, supervisors and administrators may export activity.")
     return viewer
+
+
+# --- Citizens' voice: feedback and Open311 reports ---------------------------------------------------
+
+
+def may_read_feedback(viewer: Viewer) -> bool:
+    """Feedback summaries (only ever sums of published base numbers: resolvers/feedback.py) are for
+    commanders (their station), supervisors (their governorates) and admins; not for the officers whose
+    service is rated."""
+    return viewer.role in (COMMANDER, SUPERVISOR, ADMIN)
+
+
+def may_read_feedback_comments(viewer: Viewer, station_id: int) -> bool:
+    """Feedback comments are free text that may name people: the commander of the station only."""
+    return viewer.role == COMMANDER and viewer.station_id == station_id
+
+
+def sees_service_request(viewer: Viewer, request: Any) -> bool:
+    """A citizen's report in a station's triage: whoever may see the station's records."""
+    return can_access_station(viewer, request.station_id, request.station_governorate)
+
+
+def sees_service_request_contact(viewer: Viewer, request: Any) -> bool:
+    """The reporter's name, email and phone: the station's own officers and commander (who call back),
+    and admins; not supervisors."""
+    return viewer.role == ADMIN or (
+        viewer.role in (OFFICER, COMMANDER) and viewer.station_id == request.station_id
+    )
+
+
+def may_triage_service_request(viewer: Viewer, request: Any) -> bool:
+    """Accepting, declining, marking duplicate or resolving a report: the station's officers and
+    commander, and admins. Supervisors read, they do not triage."""
+    return viewer.role == ADMIN or (
+        viewer.role in (OFFICER, COMMANDER) and viewer.station_id == request.station_id
+    )

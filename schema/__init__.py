@@ -13,6 +13,7 @@ from schema.incidents import Incident
 from schema.officers import Officer
 from schema.patrols import Patrol
 from schema.scalars import SCALARS
+from schema.service_requests import ServiceRequest
 from schema.stations import Governorate, Station
 
 
@@ -28,7 +29,7 @@ def make_schema(schema_class: type[strawberry.Schema] = strawberry.Schema) -> st
         query=root.Query,
         mutation=root.Mutation,
         subscription=root.Subscription,
-        types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction],
+        types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction, ServiceRequest],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     input_builders.install(schema)

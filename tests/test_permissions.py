@@ -59,11 +59,13 @@ incidents            A         A         A         -         C         A        
 patrols              A         A         A         -         C         A         C         AC        UNAUTH
 engagements          A         A         A         -         C         A         C         AC        UNAUTH
 followUpActions      A         A         A         -         C         A         C         AC        UNAUTH
+serviceRequests      A         A         A         -         C         A         C         AC        UNAUTH
 node(patrol A)       OK        OK        OK        NO        NO        OK        NO        OK        NO
 node(engagement A)   OK        OK        OK        NO        NO        OK        NO        OK        NO
 node(followUp A)     OK        OK        OK        NO        NO        OK        NO        OK        NO
 node(theft A)        OK        OK        OK        NO        NO        OK        NO        OK        NO
 node(dv A)           OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(serviceRequest A) OK      OK        OK        NO        NO        OK        NO        OK        NO
 node(records C)      NO        NO        NO        NO        OK        NO        OK        OK        NO
 me                   SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      NULL
 nearestStations      PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
@@ -95,6 +97,8 @@ syncFieldLog(correct) APPLIED  REJECTED  APPLIED   REJECTED  REJECTED  REJECTED 
 changePassword       OK        OK        OK        OK        OK        OK        OK        OK        UNAUTH
 mySessions           SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      UNAUTH
 endSession           OK        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND UNAUTH
+# a citizen's Open311 report in station A's triage: its officers and commander triage it, supervisors read
+updateServiceRequest OK        OK        OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 """
 
 
@@ -167,7 +171,7 @@ mutation Follow($input: UpdateFollowUpActionInput!) {
 }"""
 LISTS = {
     name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
-    for name in ("incidents", "patrols", "engagements", "followUpActions")
+    for name in ("incidents", "patrols", "engagements", "followUpActions", "serviceRequests")
 }
 NODE = "query Node($id: ID!) { node(id: $id) { id } }"
 INCIDENT_NODE = f"query Node($id: ID!) {{ node(id: $id) {{ ... on Incident {{ {INCIDENT_FIELDS} }} }} }}"
@@ -337,6 +341,8 @@ async def world(engine, tmp_path_factory) -> Any:
                     "A": await _records_of(gql, headers["offA"], stations["A"], place=HERE, dv=True),
                     "C": await _records_of(gql, headers["cmdC"], stations["C"], place=BASRA, dv=False),
                 }
+                for letter, place in (("A", HERE), ("C", BASRA)):
+                    records[letter]["serviceRequest"] = await _service_request(conn, stations[letter], place)
                 yield World(
                     gql=gql,
                     conn=conn,
@@ -696,6 +702,44 @@ async def check_update_follow_up(w: World, role: str) -> str:
     )
 
 
+UPDATE_SERVICE_REQUEST = """
+mutation Update($input: UpdateServiceRequestInput!) {
+  updateServiceRequest(input: $input) { serviceRequest { id triage } errors { field code } }
+}"""
+
+
+async def _service_request(conn: AsyncConnection, station: int, place: dict) -> str:
+    """A citizen's Open311 report in the station's triage (as api/open311.py stores one)."""
+    made = await conn.execute(
+        text(
+            "INSERT INTO service_requests (token, service_code, station_id, description, latitude, "
+            "longitude, contact_phone) VALUES (:token, 'street_lighting', :station, 'The lamp is out.', "
+            ":lat, :lon, '07700000000') RETURNING id"
+        ),
+        {"token": uuid.uuid4(), "station": station, "lat": place["latitude"], "lon": place["longitude"]},
+    )
+    return gid("ServiceRequest", made.scalar_one())
+
+
+async def check_update_service_request(w: World, role: str) -> str:
+    request = w.records["A"]["serviceRequest"]
+    values = {
+        "serviceRequestId": request,
+        "expectedVersion": 1,
+        "triage": "ACCEPTED",
+        "statusNotes": "On it.",
+    }
+    return await _write(
+        w,
+        role,
+        UPDATE_SERVICE_REQUEST,
+        "updateServiceRequest",
+        values,
+        f"SELECT triage FROM service_requests WHERE id = {_key(request)}",  # noqa: S608
+        lambda p: p["serviceRequest"] == {"id": request, "triage": "ACCEPTED"},
+    )
+
+
 CORRECT_INCIDENT = """
 mutation Correct($input: CorrectIncidentInput!) {
   correctIncident(input: $input) { incident { id version description } errors { field code } }
@@ -861,12 +905,14 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "patrols": _list_check("patrols", "patrol"),
     "engagements": _list_check("engagements", "engagement"),
     "followUpActions": _list_check("followUpActions", "followUp"),
+    "serviceRequests": _list_check("serviceRequests", "serviceRequest"),
     "node(patrol A)": _node_check("A", ("patrol",)),
     "node(engagement A)": _node_check("A", ("engagement",)),
     "node(followUp A)": _node_check("A", ("followUp",)),
     "node(theft A)": _node_check("A", ("theft",)),
     "node(dv A)": _node_check("A", ("dv",)),
-    "node(records C)": _node_check("C", ("patrol", "engagement", "followUp", "theft")),
+    "node(serviceRequest A)": _node_check("A", ("serviceRequest",)),
+    "node(records C)": _node_check("C", ("patrol", "engagement", "followUp", "theft", "serviceRequest")),
     "me": check_me,
     "nearestStations": check_nearest,
     "stations": check_stations,
@@ -890,6 +936,7 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "changePassword": check_change_password,
     "mySessions": check_my_sessions,
     "endSession": check_end_session,
+    "updateServiceRequest": check_update_service_request,
 }
 
 

@@ -3,6 +3,7 @@
 from db.models.activity import ActivityCell, ActivityRollup
 from db.models.activity_feed import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 from db.models.base import Base
+from db.models.citizens import FeedbackResponse, ServiceRequest
 from db.models.fieldwork import (
     AuditEntry,
     ClientRequest,
@@ -32,6 +33,7 @@ __all__ = [
     "ClientRequest",
     "Engagement",
     "EngagementCorrection",
+    "FeedbackResponse",
     "FollowUpAction",
     "Governorate",
     "Incident",
@@ -44,6 +46,7 @@ __all__ = [
     "PersistedQuery",
     "RateLimitBucket",
     "RefreshToken",
+    "ServiceRequest",
     "Station",
     "StationClosure",
 ]

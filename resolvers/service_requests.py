@@ -1,0 +1,160 @@
+"""Citizens' Open311 reports in their station's triage: the list officers and supervisors read, and the
+triage (accept, decline, mark duplicate, resolve) with the status notes the citizen reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from db import service_requests as repo
+from db.rows import ServiceRequestRow
+from resolvers import audit, policy
+from resolvers.context import Context
+from resolvers.idempotency import claim, complete, content_hash
+from resolvers.ids import record_key
+from resolvers.mutation_errors import Collector, fail
+from resolvers.text_checks import check_plain_text
+
+MAX_STATUS_NOTES = 1000
+ENTITY = "ServiceRequest"
+KIND_UPDATE = "updateServiceRequest"
+TRIAGE_STATUS = {
+    "NEW": "open",
+    "ACCEPTED": "open",
+    "DECLINED": "closed",
+    "DUPLICATE": "closed",
+    "RESOLVED": "closed",
+}
+
+
+async def list_for_station(
+    ctx: Context,
+    *,
+    station_id: int | None,
+    triage: Sequence[str],
+    status: str | None,
+    after: tuple[datetime, int] | None,
+    first: int,
+) -> tuple[list[ServiceRequestRow], bool]:
+    viewer = policy.require_officer(ctx.viewer)
+    scope = policy.record_scope(viewer)
+    async with ctx.db() as session:
+        rows = await repo.station_requests(
+            session,
+            everything=scope.everything,
+            station_ids=sorted(scope.station_ids),
+            governorates=sorted(scope.governorates),
+            station_id=station_id,
+            triage=triage,
+            status=status,
+            after=after,
+            limit=first + 1,
+        )
+    visible = [r for r in rows if policy.sees_service_request(viewer, r)]
+    return visible[:first], len(visible) > first
+
+
+async def visible_requests(ctx: Context, ids: Sequence[int]) -> dict[int, ServiceRequestRow]:
+    viewer = ctx.viewer
+    if viewer is None:
+        return {}
+    async with ctx.db() as session:
+        rows = await repo.requests_by_ids(session, ids)
+    return {i: r for i, r in rows.items() if policy.sees_service_request(viewer, r)}
+
+
+async def update_request(ctx: Context, input: Any, request_id: int | None) -> ServiceRequestRow:
+    """Triage a request: accept, decline, mark duplicate or resolve it, with status notes for the citizen."""
+    viewer = policy.require_officer(ctx.viewer)
+    lang = ctx.lang
+    errors = Collector(lang)
+    if request_id is None:
+        errors.add(("serviceRequestId",), "bad_id", kind="ServiceRequest")
+    notes = check_plain_text(errors, ("statusNotes",), input.status_notes, max_length=MAX_STATUS_NOTES)
+    triage = str(getattr(input.triage, "value", input.triage))
+    duplicate_of = None
+    if input.duplicate_of_id is not None:
+        duplicate_of = record_key(errors, ("duplicateOfId",), input.duplicate_of_id, "ServiceRequest")
+    if triage == "DUPLICATE" and input.duplicate_of_id is None:
+        errors.add(("duplicateOfId",), "required")
+    incident_id = None
+    if input.incident_id is not None:
+        incident_id = record_key(errors, ("incidentId",), input.incident_id, "Incident")
+    errors.check()
+    assert request_id is not None
+    if input.client_id is not None:
+        claimed = await claim(ctx, input.client_id, KIND_UPDATE, content_hash(KIND_UPDATE, input))
+        if not claimed.new:
+            return await _current(ctx, request_id)
+    async with ctx.db() as session:
+        row = (await repo.requests_by_ids(session, [request_id], lock=True)).get(request_id)
+    if row is None or not policy.sees_service_request(viewer, row):
+        fail(lang, ("serviceRequestId",), "not_found", "NOT_FOUND", kind="service request")
+    if not policy.may_triage_service_request(viewer, row):
+        fail(lang, ("serviceRequestId",), "forbidden", "FORBIDDEN")
+    if input.expected_version != row.version:
+        fail(
+            lang,
+            ("expectedVersion",),
+            "stale_version",
+            "CONFLICT",
+            current_version=row.version,
+            given=input.expected_version,
+            current=row.version,
+        )
+    if duplicate_of is not None:
+        async with ctx.db() as session:
+            other = (await repo.requests_by_ids(session, [duplicate_of])).get(duplicate_of)
+        if other is None or other.station_id != row.station_id or other.id == row.id:
+            fail(lang, ("duplicateOfId",), "not_found", "NOT_FOUND", kind="service request of this station")
+    if incident_id is not None:
+        from db import incidents as incident_repo
+
+        async with ctx.db() as session:
+            incident = (await incident_repo.incidents_by_ids(session, [incident_id])).get(incident_id)
+        if incident is None or incident.station_id != row.station_id:
+            fail(lang, ("incidentId",), "not_found", "NOT_FOUND", kind="incident of this station")
+    values = {
+        "triage": triage,
+        "status": TRIAGE_STATUS[triage],
+        "status_notes": notes if notes is not None else row.status_notes,
+        "duplicate_of_id": duplicate_of if triage == "DUPLICATE" else None,
+        "incident_id": incident_id if incident_id is not None else row.incident_id,
+        "updated_by_id": viewer.officer_id,
+    }
+    async with ctx.db() as session:
+        await repo.update_request(session, row.id, values)
+        updated = (await repo.requests_by_ids(session, [row.id]))[row.id]
+    if input.client_id is not None:
+        await complete(ctx, input.client_id, ENTITY, row.id)
+    audit.record(
+        ctx,
+        KIND_UPDATE,
+        ENTITY,
+        row.id,
+        before={"triage": row.triage, "status": row.status, "version": row.version},
+        after={
+            "triage": triage,
+            "status": values["status"],
+            "statusNotes": values["status_notes"],
+            "incidentId": values["incident_id"],
+            "duplicateOfId": values["duplicate_of_id"],
+        },
+    )
+    return updated
+
+
+async def _current(ctx: Context, request_id: int) -> ServiceRequestRow:
+    async with ctx.db() as session:
+        row = (await repo.requests_by_ids(session, [request_id])).get(request_id)
+    if row is None:
+        fail(ctx.lang, ("clientId",), "conflict_client_id", "CONFLICT")
+    return row
+
+
+async def current_version(ctx: Context, request_id: int | None) -> ServiceRequestRow | None:
+    if request_id is None:
+        return None
+    found = await visible_requests(ctx, [request_id])
+    return found.get(request_id)
