@@ -3,8 +3,10 @@ triage (accept, decline, mark duplicate, resolve) with the status notes the citi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from db import service_requests as repo
@@ -12,11 +14,24 @@ from db.rows import ServiceRequestRow
 from resolvers import audit, policy
 from resolvers.context import Context
 from resolvers.idempotency import claim, complete, content_hash
-from resolvers.ids import record_key
+from resolvers.ids import global_id, record_key
 from resolvers.mutation_errors import Collector, fail
 from resolvers.text_checks import check_plain_text
 
 MAX_STATUS_NOTES = 1000
+# The incident category an accepted report becomes, by service code (resolvers/open311_services.py).
+INCIDENT_CATEGORY = {
+    "street_lighting": "OTHER",
+    "noise": "DISPUTE",
+    "celebratory_gunfire": "OTHER",
+    "abandoned_vehicle": "SUSPICIOUS_ACTIVITY",
+    "road_hazard": "OTHER",
+    "suspicious_activity": "SUSPICIOUS_ACTIVITY",
+    "vandalism": "OTHER",
+}
+# One incident per accepted request, however often the acceptance is sent: its client id is derived
+# from the request's own id.
+_INCIDENT_IDS = uuid.UUID("7d0a3c5e-6f1b-4e0e-9a52-0b3f3c1c9d11")
 ENTITY = "ServiceRequest"
 KIND_UPDATE = "updateServiceRequest"
 TRIAGE_STATUS = {
@@ -115,6 +130,8 @@ async def update_request(ctx: Context, input: Any, request_id: int | None) -> Se
             incident = (await incident_repo.incidents_by_ids(session, [incident_id])).get(incident_id)
         if incident is None or incident.station_id != row.station_id:
             fail(lang, ("incidentId",), "not_found", "NOT_FOUND", kind="incident of this station")
+    if triage == "ACCEPTED" and incident_id is None and row.incident_id is None:
+        incident_id = await _incident_from(ctx, row)
     values = {
         "triage": triage,
         "status": TRIAGE_STATUS[triage],
@@ -143,6 +160,33 @@ async def update_request(ctx: Context, input: Any, request_id: int | None) -> Se
         },
     )
     return updated
+
+
+async def _incident_from(ctx: Context, row: ServiceRequestRow) -> int:
+    """The incident an accepted report becomes, filed by the officer who accepted it at the request's
+    station, where and when the citizen reported it; the citizen's contact is never copied into it."""
+    from resolvers import incidents
+
+    description = row.description or row.service_code.replace("_", " ")
+    details = ", ".join(f"{k}: {v}" for k, v in sorted((row.attributes or {}).items()))
+    text = f"Open311 {row.service_code}: {description}" + (f" ({details})" if details else "")
+    report = SimpleNamespace(
+        client_id=uuid.uuid5(_INCIDENT_IDS, str(row.id)),
+        location=SimpleNamespace(
+            latitude=row.latitude, longitude=row.longitude, accuracy_meters=None, mocked=False
+        ),
+        occurred_at=row.requested_at,
+        recorded_at=None,
+        station_id=None,  # the accepting officer's station, checked below to be the request's
+        category=INCIDENT_CATEGORY.get(row.service_code, "OTHER"),
+        description=text[: incidents.MAX_DESCRIPTION],
+        sensitive=False,
+        people=None,
+    )
+    if ctx.viewer is None or ctx.viewer.station_id != row.station_id:
+        report.station_id = global_id("Station", row.station_id)
+    applied = await incidents.report_incident(ctx, report)
+    return int(applied.row.id)
 
 
 async def _current(ctx: Context, request_id: int) -> ServiceRequestRow:

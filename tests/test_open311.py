@@ -63,7 +63,7 @@ query Requests($filter: ServiceRequestFilter) {
 UPDATE = """
 mutation Update($input: UpdateServiceRequestInput!) {
   updateServiceRequest(input: $input) {
-    serviceRequest { id status triage statusNotes version }
+    serviceRequest { id status triage statusNotes version incidentId }
     currentVersion
     errors { field code message }
   }
@@ -188,6 +188,18 @@ async def test_the_spec_example_lands_in_the_nearest_station_and_its_status_come
     body = await gql(UPDATE, {"input": update}, headers=await sign_in(gql, officer))
     payload = body["data"]["updateServiceRequest"]
     assert payload["errors"] == [] and payload["serviceRequest"]["version"] == 2
+    # and the report has become an incident of the station, where the citizen put it, without the contact
+    incident_id = payload["serviceRequest"]["incidentId"]
+    incident = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Incident { category description station { id }"
+        " location { latitude longitude } } } }",
+        {"id": incident_id},
+        headers=await sign_in(gql, officer),
+    )
+    became = incident["data"]["node"]
+    assert became["station"]["id"] == to_global_id("Station", near) and became["category"] == "OTHER"
+    assert became["location"] == {"latitude": MOSUL[0], "longitude": MOSUL[1]}
+    assert "sinkhole" in became["description"] and "smit333" not in became["description"]
     [public] = (await client.get(f"{BASE}/requests/{request_id}.json")).json()
     assert public["status"] == "open" and public["status_notes"] == "A patrol will check the street tonight."
     # a stale version is a CONFLICT with the current one
