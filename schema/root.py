@@ -11,7 +11,18 @@ from strawberry.tools import merge_types
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
-from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import (
+    activity,
+    activity_feed,
+    engagements,
+    incidents,
+    officers,
+    patrols,
+    problems,
+    station_publishing,
+    stations,
+    sync,
+)
 from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -23,6 +34,7 @@ NODE_LOADERS = {
     "Incident": incidents.resolve_incident_nodes,
     "Engagement": engagements.resolve_engagement_nodes,
     "FollowUpAction": engagements.resolve_follow_up_action_nodes,
+    "Problem": problems.resolve_problem_nodes,
 }
 
 
@@ -62,6 +74,7 @@ Query = merge_types(
         incidents.IncidentQuery,
         engagements.EngagementQuery,
         activity.ActivityQuery,
+        problems.ProblemQuery,
         NodeQuery,
     ),
 )
@@ -73,6 +86,8 @@ Mutation = merge_types(
         incidents.IncidentMutation,
         engagements.EngagementMutation,
         sync.SyncMutation,
+        problems.ProblemMutation,
+        station_publishing.StationPublishingMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))
