@@ -57,7 +57,9 @@ NODE = PROBLEM + "query Node($id: ID!) { node(id: $id) { ...ProblemFields } }"
 SYNC = """
 mutation Sync($input: SyncFieldLogInput!) {
   syncFieldLog(input: $input) {
-    results { clientId kind status currentVersion errors { field code } node { id ... on Problem { version stage } } }
+    results {
+      clientId kind status currentVersion errors { field code } node { id ... on Problem { version stage } }
+    }
     errors { code }
   }
 }"""
