@@ -521,23 +521,13 @@ def linked_ids(links: Sequence[ProblemLinkRow], kind: str) -> list[int]:
     return [getattr(link, column) for link in links if getattr(link, column) is not None]
 
 
-async def linked_incidents(ctx: Context, links: Sequence[ProblemLinkRow]) -> list[Any]:
-    """The problem's incidents the viewer is shown: a sensitive one only to the people on its case
-    (resolvers.policy.lists_linked_incident); it is left out for anyone else."""
-    ids = linked_ids(links, INCIDENT)
-    rows = await incident_logic.visible_incidents(ctx, ids)
-    return [rows[i] for i in ids if i in rows and policy.lists_linked_incident(ctx.viewer, rows[i])]
+def listed_incidents(viewer: policy.Viewer, rows: Sequence[Any]) -> list[Any]:
+    """Of a problem's incidents (those of stations the viewer may see), the ones listed to the viewer: a
+    sensitive one only to the people on its case (resolvers.policy.lists_linked_incident); it is left out
+    for anyone else, not even counted."""
+    return [r for r in rows if r is not None and policy.lists_linked_incident(viewer, r)]
 
 
-async def linked_engagements(ctx: Context, links: Sequence[ProblemLinkRow]) -> list[Any]:
-    """The problem's engagements the viewer is shown: a household one only to its case."""
-    ids = linked_ids(links, ENGAGEMENT)
-    rows = await engagement_logic.visible_engagements(ctx, ids)
-    return [rows[i] for i in ids if i in rows and policy.lists_linked_engagement(ctx.viewer, rows[i])]
-
-
-async def linked_follow_ups(ctx: Context, links: Sequence[ProblemLinkRow]) -> list[Any]:
-    """The problem's follow-up actions the viewer may see (resolvers.policy.sees_follow_up)."""
-    ids = linked_ids(links, FOLLOW_UP_ACTION)
-    rows = await engagement_logic.visible_follow_ups(ctx, ids)
-    return [rows[i] for i in ids if i in rows]
+def listed_engagements(viewer: policy.Viewer, rows: Sequence[Any]) -> list[Any]:
+    """Of a problem's engagements, the ones listed to the viewer: a household one only to its case."""
+    return [r for r in rows if r is not None and policy.lists_linked_engagement(viewer, r)]

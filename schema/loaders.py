@@ -110,3 +110,18 @@ def public_priorities(ctx: Context) -> DataLoader[int, Any]:
 def upcoming_meetings(ctx: Context) -> DataLoader[int, Any]:
     """Each station's published meetings not over yet (public)."""
     return _loader(ctx, "UpcomingMeetingsByStationId", publishing_logic.upcoming_meetings, [])
+
+
+def visible_incident(ctx: Context) -> DataLoader[int, Any]:
+    """Incidents by id, of the stations the viewer may see (how each shows is Incident.from_row's)."""
+    return _loader(ctx, "VisibleIncidentById", incident_logic.visible_incidents)
+
+
+def visible_engagement(ctx: Context) -> DataLoader[int, Any]:
+    """Engagements by id, of the stations the viewer may see."""
+    return _loader(ctx, "VisibleEngagementById", engagement_logic.visible_engagements)
+
+
+def visible_follow_up(ctx: Context) -> DataLoader[int, Any]:
+    """Follow-up actions by id that the viewer may see (resolvers.policy.sees_follow_up)."""
+    return _loader(ctx, "VisibleFollowUpById", engagement_logic.visible_follow_ups)

@@ -266,8 +266,12 @@ class Problem(Node):
     )
     async def engagements(self, info: strawberry.Info[Context]) -> list[Engagement]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        rows = await logic.linked_engagements(info.context, links)
-        return [Engagement.from_row(r, info.context.viewer) for r in rows]
+        ids = logic.linked_ids(links, logic.ENGAGEMENT)
+        rows = await loaders.visible_engagement(info.context).load_many(ids)
+        return [
+            Engagement.from_row(r, info.context.viewer)
+            for r in logic.listed_engagements(info.context.viewer, rows)
+        ]
 
     @strawberry.field(
         description="The incidents that show it. A sensitive incident is listed only to the people on its "
@@ -275,14 +279,19 @@ class Problem(Node):
     )
     async def incidents(self, info: strawberry.Info[Context]) -> list[Incident]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        rows = await logic.linked_incidents(info.context, links)
-        return [Incident.from_row(r, info.context.viewer) for r in rows]
+        ids = logic.linked_ids(links, logic.INCIDENT)
+        rows = await loaders.visible_incident(info.context).load_many(ids)
+        return [
+            Incident.from_row(r, info.context.viewer)
+            for r in logic.listed_incidents(info.context.viewer, rows)
+        ]
 
     @strawberry.field(description="The follow-up actions that are the response (those you may see).")
     async def follow_up_actions(self, info: strawberry.Info[Context]) -> list[FollowUpAction]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        rows = await logic.linked_follow_ups(info.context, links)
-        return [FollowUpAction.from_row(r) for r in rows]
+        ids = logic.linked_ids(links, logic.FOLLOW_UP_ACTION)
+        rows = await loaders.visible_follow_up(info.context).load_many(ids)
+        return [FollowUpAction.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(
         description="Before and after figures of the response; null before it began. `days`: the length of "

@@ -603,3 +603,34 @@ async def test_a_household_engagement_is_tied_only_by_its_case(gql, sessionmaker
     assert [e["id"] for e in payload["problem"]["engagements"]] == [visit["id"]]
     body = await gql(NODE, {"id": problem["id"]}, headers=world.headers["colleague"])
     assert body["data"]["node"]["engagements"] == []
+
+
+async def test_the_list_reads_links_in_a_fixed_number_of_statements(gql, sessionmaker):
+    from tests.factories import statements
+
+    world = await _world(gql, sessionmaker)
+
+    async def listed() -> int:
+        with statements(sessionmaker) as seen:
+            body = await gql(LIST, {"first": 50}, headers=world.headers["commander"])
+        assert "errors" not in body, body
+        return len(seen)
+
+    for _ in range(2):
+        engagement = await _engagement(gql, world)
+        links = [
+            {"kind": "INCIDENT", "id": await _incident(gql, world)},
+            {"kind": "ENGAGEMENT", "id": engagement["id"]},
+            {"kind": "FOLLOW_UP_ACTION", "id": engagement["followUps"][0]["id"]},
+        ]
+        await _open(gql, world, links=links)
+    few = await listed()
+    for _ in range(4):
+        engagement = await _engagement(gql, world)
+        links = [
+            {"kind": "INCIDENT", "id": await _incident(gql, world)},
+            {"kind": "ENGAGEMENT", "id": engagement["id"]},
+            {"kind": "FOLLOW_UP_ACTION", "id": engagement["followUps"][0]["id"]},
+        ]
+        await _open(gql, world, links=links)
+    assert await listed() == few
