@@ -74,7 +74,8 @@ def personal_data(text: str, names: Sequence[str], badges: Sequence[str]) -> str
     words = set(re.findall(r"\w+", folded))
     if any(badge.casefold() in words for badge in badges if badge):
         return "a badge number"
-    if any(name and fold(name) in folded for name in names):
+    # A name counts as whole words ("Omar" is not refused inside "Omariya").
+    if any(re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded) for name in names if name):
         return "a person's name"
     return None
 

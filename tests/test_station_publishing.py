@@ -324,3 +324,17 @@ async def test_public_gets_of_what_a_station_publishes_revalidate_every_time(gql
         headers=accept,
     )
     assert plain.headers["cache-control"] == "public, max-age=60"
+
+
+def test_personal_data_is_found_in_any_script_and_names_only_as_whole_words():
+    from resolvers.station_publishing import personal_data
+
+    names, badges = ["Omar Khalid", "Layla Hassan", "سارة محمود"], ["B00042"]
+    assert personal_data("Call +964 770-123-4567", names, badges) == "a phone number"
+    assert personal_data("اتصل ٠٧٧٠ ١٢٣ ٤٥٦٧", names, badges) == "a phone number"
+    assert personal_data("officer b00042 leads it", names, badges) == "a badge number"
+    assert personal_data("Help for LAYLA  HASSAN", names, badges) == "a person's name"
+    assert personal_data("مساعدة سارة محمود", names, badges) == "a person's name"
+    assert personal_data("Omar Khalidiya street lights", names, badges) is None
+    assert personal_data("Patrols from 18:00 to 23:00 on 3 streets", names, badges) is None
+    assert personal_data("مساعدة ساره محمود", names, badges) == "a person's name"  # taa marbuta folded
