@@ -58,6 +58,7 @@ LANGUAGES = ("ar", "ku", "en")
 MAX_TITLE, MAX_DESCRIPTION = 200, 4000
 MAX_TOPICS, MAX_TOPIC = 20, 200
 MAX_LINKS = 100  # links added or removed by one request
+MAX_LINKS_TOTAL = 1000  # links of one problem: a problem of more records is several problems
 # The resolution a drawn area is checked at (the assessment counts it at this one): it must be coverable.
 AREA_RESOLUTION = 8
 
@@ -369,6 +370,8 @@ async def update_problem(ctx: Context, input: Any) -> Applied:
     for i, (kind, key) in enumerate(removing):
         if f"{kind}:{key}" not in linked:
             errors.add(("removeLinks", str(i)), "not_linked", kind=_NOUN[kind])
+    if len(linked | {f"{kind}:{key}" for kind, key in adding}) - len(removing) > MAX_LINKS_TOTAL:
+        errors.add(("addLinks",), "too_many", high=MAX_LINKS_TOTAL)
     if all(getattr(input, _python(name)) is None for name in _FIELDS):
         errors.add(("stage",), "nothing_to_correct", fields=", ".join(_FIELDS))
     errors.check()
