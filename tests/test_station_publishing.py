@@ -338,3 +338,18 @@ def test_personal_data_is_found_in_any_script_and_names_only_as_whole_words():
     assert personal_data("Omar Khalidiya street lights", names, badges) is None
     assert personal_data("Patrols from 18:00 to 23:00 on 3 streets", names, badges) is None
     assert personal_data("مساعدة ساره محمود", names, badges) == "a person's name"  # taa marbuta folded
+
+
+def test_what_revalidates_every_time():
+    from graphql import OperationDefinitionNode, parse
+
+    from api.http_cache import revalidated
+
+    def selection(document: str):
+        (op,) = [d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)]
+        return op.selection_set
+
+    assert revalidated(selection("query { station(id: 1) { upcomingMeetings { id } } }"))
+    assert revalidated(selection("query { stations { edges { node { publicPriorities { id } } } } }"))
+    assert revalidated(selection("query { station(id: 1) { ...F } } fragment F on Station { id }"))
+    assert not revalidated(selection("query { station(id: 1) { id name phone } }"))
