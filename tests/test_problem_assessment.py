@@ -241,3 +241,23 @@ async def test_the_assessment_is_for_those_who_see_the_problem(gql, sessionmaker
     await _ok(gql, UPDATE, "updateProblem", values, world.headers["officer"])
     found = await _assessment(gql, world, "officer", problem)
     assert found["days"] == 10
+
+
+async def test_a_closed_problem_is_assessed_up_to_the_day_it_closed(gql, sessionmaker):
+    world = await _world(gql, sessionmaker)
+    _, pivot = _days()
+    await _records(gql, world, pivot)
+    problem = await _in_response(gql, sessionmaker, world, pivot)
+    async with sessionmaker() as session:
+        await session.execute(
+            text("UPDATE problems SET stage = 'CLOSED', closed_at = :at WHERE id = :i"),
+            {"at": pivot + timedelta(days=4, hours=20), "i": key_of(problem["id"])},
+        )
+        await session.commit()
+    found = await _assessment(gql, world, "commander", problem)
+    # four whole days after (the fifth, the day it closed, is not whole): the records of day five are out;
+    # four days before too: two of the three thefts
+    assert found["days"] == 4
+    assert datetime.fromisoformat(found["after"]["to"]) == pivot + timedelta(days=4)
+    assert (found["before"]["incidents"], found["after"]["incidents"]) == (2, 0)
+    assert found["before"]["engagements"] == found["after"]["engagements"] == 0

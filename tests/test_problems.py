@@ -634,3 +634,39 @@ async def test_the_list_reads_links_in_a_fixed_number_of_statements(gql, session
         ]
         await _open(gql, world, links=links)
     assert await listed() == few
+
+
+async def test_an_update_is_checked_whole_and_applies_nothing_when_one_field_is_wrong(gql, sessionmaker):
+    world = await _world(gql, sessionmaker)
+    theft = await _incident(gql, world)
+    problem = await _open(gql, world)
+    payload = await _update(
+        gql,
+        world,
+        "officer",
+        problem,
+        stage="ASSESSMENT",
+        title="x" * 201,
+        ownerId=gid("Officer", world.ids["other_station"]),
+        area=AREA,
+        useStationArea=True,
+        addLinks=[{"kind": "INCIDENT", "id": theft}, {"kind": "INCIDENT", "clientId": str(uuid.uuid4())}],
+        priority="LOW",
+    )
+    errors = {(".".join(e["field"]), e["code"]) for e in payload["errors"]}
+    assert errors == {
+        ("stage", "INVALID"),
+        ("title", "INVALID"),
+        ("ownerId", "INVALID"),
+        ("area", "INVALID"),
+        ("addLinks.1.clientId", "NOT_FOUND"),
+    }
+    stored = await _scalar(
+        sessionmaker,
+        "SELECT version || ' ' || priority || ' ' || (SELECT count(*) FROM problem_links) FROM problems",
+    )
+    assert stored == "1 HIGH 0"
+    # a drawn area too large to count is refused
+    huge = {"type": "Polygon", "coordinates": [[[39, 29], [48, 29], [48, 37], [39, 37], [39, 29]]]}
+    payload = await _update(gql, world, "officer", problem, area=huge)
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(["area"], "INVALID")]
