@@ -5,16 +5,13 @@ follow-up actions that are the response (docs/problems.md).
 `open_problem` and `update_problem` take the GraphQL inputs and serve both the mutations and
 `syncFieldLog`: each checks its whole input before writing (every problem reported at once, with a path
 relative to the input), is idempotent by its client id, and `update_problem` applies only at the
-`expectedVersion` it names (CONFLICT otherwise). Who may is resolvers.policy's; which linked records a
-viewer sees listed is decided here through it, and the figures of the assessment are
-resolvers.problem_assessment's.
+`expectedVersion` it names (CONFLICT otherwise). Who may is resolvers.policy's; the records tied to a
+problem are resolvers.problem_links', and the figures of the assessment resolvers.problem_assessment's.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,18 +21,22 @@ from db import officers as officer_repo
 from db import problems as repo
 from db.rows import ProblemLinkRow, ReadProblemRow, StationRow
 from resolvers import audit, corrections, policy, references
-from resolvers import engagements as engagement_logic
-from resolvers import incidents as incident_logic
 from resolvers import stations as station_logic
 from resolvers.areas import POLYGON, Area
 from resolvers.context import Context
 from resolvers.errors import InputError, check_first
 from resolvers.field_checks import check_text
 from resolvers.idempotency import Applied, claim, content_hash, create_once
-from resolvers.ids import int_key, plain, record_key
+from resolvers.ids import plain, record_key
 from resolvers.listing import Page, page_of, scope_args
 from resolvers.mutation_errors import Collector, FieldError, fail
 from resolvers.patrols import check_area
+from resolvers.problem_links import (
+    NOUN,
+    check_links,
+    link_key,
+    links_of,
+)
 
 KIND_OPEN, KIND_UPDATE = "openProblem", "updateProblem"
 ENTITY = "Problem"
@@ -57,18 +58,9 @@ PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
 LANGUAGES = ("ar", "ku", "en")
 MAX_TITLE, MAX_DESCRIPTION = 200, 4000
 MAX_TOPICS, MAX_TOPIC = 20, 200
-MAX_LINKS = 100  # links added or removed by one request
 MAX_LINKS_TOTAL = 1000  # links of one problem: a problem of more records is several problems
 # The resolution a drawn area is checked at (the assessment counts it at this one): it must be coverable.
 AREA_RESOLUTION = 8
-
-ENGAGEMENT, INCIDENT, FOLLOW_UP_ACTION = "ENGAGEMENT", "INCIDENT", "FOLLOW_UP_ACTION"
-_LINK_NAMED = {
-    ENGAGEMENT: engagement_logic.NAMED,
-    INCIDENT: incident_logic.NAMED,
-    FOLLOW_UP_ACTION: engagement_logic.ACTION_NAMED,
-}
-_NOUN = {ENGAGEMENT: "engagement", INCIDENT: "incident", FOLLOW_UP_ACTION: "follow-up action"}
 
 
 # --- checking inputs ---------------------------------------------------------------------------------
@@ -124,90 +116,6 @@ async def _check_owner(
     return key
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Link:
-    path: tuple[str, ...]
-    kind: str
-    id: str | None
-    client_id: uuid.UUID | None
-
-
-async def _link_key(ctx: Context, errors: Collector, link: _Link) -> int | None:
-    """The record a link input names, by its ID or the client id it was made with (exactly one)."""
-    named = _LINK_NAMED[link.kind]
-    if (link.id is None) == (link.client_id is None):
-        errors.add((*link.path, "id"), "one_of", other="clientId")
-        return None
-    if link.id is not None:
-        key = int_key(link.id, named.entity)
-        if key is None:
-            errors.add((*link.path, "id"), "bad_id", kind=named.entity)
-        return key
-    assert link.client_id is not None  # exactly one of the two
-    found = ctx.claims.get(link.client_id) if ctx.claims is not None else None
-    if found is None:
-        async with ctx.db() as session:
-            found = await client_repo.find(session, link.client_id)
-    if (
-        found is None
-        or found.result_type != named.entity
-        or found.kind != named.made_by
-        or not found.result_id
-    ):
-        errors.add((*link.path, "clientId"), "not_found", "NOT_FOUND", kind=named.noun)
-        return None
-    return int(found.result_id)
-
-
-async def _check_links(
-    ctx: Context, errors: Collector, field: str, given: Sequence[Any] | None, station_id: int
-) -> list[tuple[str, int]]:
-    """The records named by `given` (ProblemLinkInput), each of the problem's station and one the viewer
-    may tie to it: NOT_FOUND for one they may not see, FORBIDDEN for a sensitive one off its case."""
-    if not given:
-        return []
-    if len(given) > MAX_LINKS:
-        errors.add((field,), "too_many", high=MAX_LINKS)
-        return []
-    links = [
-        _Link((field, str(i)), plain(item.kind), item.id, item.client_id) for i, item in enumerate(given)
-    ]
-    keys = [(link, await _link_key(ctx, errors, link)) for link in links]
-    wanted: dict[str, list[int]] = {}
-    for link, key in keys:
-        if key is not None:
-            wanted.setdefault(link.kind, []).append(key)
-    rows: dict[str, dict[int, Any]] = {
-        ENGAGEMENT: await engagement_logic.visible_engagements(ctx, wanted.get(ENGAGEMENT, [])),
-        INCIDENT: await incident_logic.visible_incidents(ctx, wanted.get(INCIDENT, [])),
-        FOLLOW_UP_ACTION: await engagement_logic.visible_follow_ups(ctx, wanted.get(FOLLOW_UP_ACTION, [])),
-    }
-    found: list[tuple[str, int]] = []
-    for link, key in keys:
-        if key is None:
-            continue
-        row = rows[link.kind].get(key)
-        where = (*link.path, "id" if link.id is not None else "clientId")
-        if row is None:
-            errors.add(where, "not_found", "NOT_FOUND", kind=_NOUN[link.kind])
-            continue
-        if row.station_id != station_id:
-            errors.add(where, "other_station_record", kind=_NOUN[link.kind])
-            continue
-        allowed = (
-            policy.may_link_incident(ctx.viewer, row)
-            if link.kind == INCIDENT
-            else policy.may_link_engagement(ctx.viewer, row)
-            if link.kind == ENGAGEMENT
-            else True
-        )
-        if not allowed:
-            fail(ctx.lang, where, "may_not_link_sensitive", "FORBIDDEN")
-        if (link.kind, key) not in found:
-            found.append((link.kind, key))
-    return found
-
-
 async def _writable_station(ctx: Context, errors: Collector, station_id: str | None) -> StationRow | None:
     """The problem's station: the one given, else the viewer's own. Outside the viewer's scope, or a
     station they may read but not write (supervisors), the request fails whole (FORBIDDEN)."""
@@ -253,7 +161,7 @@ async def open_problem(ctx: Context, input: Any) -> Applied:
         topics = _check_topics(errors, input.topics)
         area = _check_area(errors, input.area) if input.area is not None else None
         owner_id = await _check_owner(ctx, errors, input.owner_id, station, default=True) if station else None
-        links = await _check_links(ctx, errors, "links", input.links, station.id) if station else []
+        links = await check_links(ctx, errors, "links", input.links, station.id) if station else []
         errors.check()
         assert station is not None and owner_id is not None  # errors.check() raised otherwise
         values = {
@@ -309,16 +217,8 @@ def audit_view(row: Any, links: Sequence[ProblemLinkRow]) -> dict[str, Any]:
         "categories": list(row.categories),
         "drawnArea": row.area is not None,
         "version": row.version,
-        "links": sorted(_link_of(link) for link in links),
+        "links": sorted(link_key(link) for link in links),
     }
-
-
-def _link_of(link: ProblemLinkRow) -> str:
-    if link.engagement_id is not None:
-        return f"{ENGAGEMENT}:{link.engagement_id}"
-    if link.incident_id is not None:
-        return f"{INCIDENT}:{link.incident_id}"
-    return f"{FOLLOW_UP_ACTION}:{link.follow_up_action_id}"
 
 
 # --- updateProblem ------------------------------------------------------------------------------------
@@ -363,13 +263,13 @@ async def update_problem(ctx: Context, input: Any) -> Applied:
         corrections.stale(ctx, input.expected_version, row.version)
     station = (await station_logic.station_rows(ctx, [row.station_id]))[row.station_id]
     values = await _changes(ctx, errors, input, row, station)
-    adding = await _check_links(ctx, errors, "addLinks", input.add_links, row.station_id)
-    removing = await _check_links(ctx, errors, "removeLinks", input.remove_links, row.station_id)
+    adding = await check_links(ctx, errors, "addLinks", input.add_links, row.station_id)
+    removing = await check_links(ctx, errors, "removeLinks", input.remove_links, row.station_id)
     before_links = (await links_of(ctx, [row.id]))[row.id]
-    linked = {_link_of(link) for link in before_links}
+    linked = {link_key(link) for link in before_links}
     for i, (kind, key) in enumerate(removing):
         if f"{kind}:{key}" not in linked:
-            errors.add(("removeLinks", str(i)), "not_linked", kind=_NOUN[kind])
+            errors.add(("removeLinks", str(i)), "not_linked", kind=NOUN[kind])
     if len(linked | {f"{kind}:{key}" for kind, key in adding}) - len(removing) > MAX_LINKS_TOTAL:
         errors.add(("addLinks",), "too_many", high=MAX_LINKS_TOTAL)
     if all(getattr(input, _python(name)) is None for name in _FIELDS):
@@ -512,25 +412,3 @@ async def visible_problems(ctx: Context, ids: Sequence[int]) -> dict[int, ReadPr
     async with ctx.db() as session:
         rows = await repo.problems_by_ids(session, ids)
     return {i: r for i, r in rows.items() if policy.sees_problem(ctx.viewer, r)}
-
-
-async def links_of(ctx: Context, problem_ids: Sequence[int]) -> dict[int, list[ProblemLinkRow]]:
-    async with ctx.db() as session:
-        return await repo.links_of(session, problem_ids)
-
-
-def linked_ids(links: Sequence[ProblemLinkRow], kind: str) -> list[int]:
-    column = repo.LINK_COLUMNS[kind]
-    return [getattr(link, column) for link in links if getattr(link, column) is not None]
-
-
-def listed_incidents(viewer: policy.Viewer, rows: Sequence[Any]) -> list[Any]:
-    """Of a problem's incidents (those of stations the viewer may see), the ones listed to the viewer: a
-    sensitive one only to the people on its case (resolvers.policy.lists_linked_incident); it is left out
-    for anyone else, not even counted."""
-    return [r for r in rows if r is not None and policy.lists_linked_incident(viewer, r)]
-
-
-def listed_engagements(viewer: policy.Viewer, rows: Sequence[Any]) -> list[Any]:
-    """Of a problem's engagements, the ones listed to the viewer: a household one only to its case."""
-    return [r for r in rows if r is not None and policy.lists_linked_engagement(viewer, r)]

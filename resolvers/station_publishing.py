@@ -23,6 +23,7 @@ from db import problems as repo
 from db.rows import MeetingRow, ReadProblemRow, StationRow
 from resolvers import audit, policy
 from resolvers import engagements as engagement_logic
+from resolvers import problem_links as links_logic
 from resolvers import problems as problem_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
@@ -130,10 +131,8 @@ async def publish_priority(ctx: Context, input: Any) -> Applied:
     errors = Collector(ctx.lang)
     title = _localized(errors, "title", input.title, MAX_PUBLIC_TITLE)
     action = _localized(errors, "action", input.action, MAX_PUBLIC_ACTION)
-    links = (await problem_logic.links_of(ctx, [row.id]))[row.id]
-    names, badges = await _people_of(
-        ctx, row.station_id, problem_logic.linked_ids(links, problem_logic.INCIDENT)
-    )
+    links = (await links_logic.links_of(ctx, [row.id]))[row.id]
+    names, badges = await _people_of(ctx, row.station_id, links_logic.linked_ids(links, links_logic.INCIDENT))
     _check_public(errors, {"title": title or {}, "action": action or {}}, names, badges)
     errors.check()
     public = {"title": title, "action": action}

@@ -18,7 +18,7 @@ from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
 from resolvers import officers as officer_logic
 from resolvers import patrols as patrol_logic
-from resolvers import problems as problem_logic
+from resolvers import problem_links as problem_links_logic
 from resolvers import station_publishing as publishing_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
@@ -99,7 +99,7 @@ def action_incident(ctx: Context) -> DataLoader[int, Any]:
 
 def problem_links(ctx: Context) -> DataLoader[int, Any]:
     """Each problem's links, in the order they were made."""
-    return _loader(ctx, "LinksByProblemId", problem_logic.links_of, [])
+    return _loader(ctx, "LinksByProblemId", problem_links_logic.links_of, [])
 
 
 def public_priorities(ctx: Context) -> DataLoader[int, Any]:

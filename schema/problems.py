@@ -12,6 +12,7 @@ import strawberry
 
 from db.rows import ReadProblemRow
 from resolvers import problem_assessment
+from resolvers import problem_links as links_logic
 from resolvers import problems as logic
 from resolvers.context import Context
 from resolvers.errors import InputError
@@ -266,11 +267,11 @@ class Problem(Node):
     )
     async def engagements(self, info: strawberry.Info[Context]) -> list[Engagement]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        ids = logic.linked_ids(links, logic.ENGAGEMENT)
+        ids = links_logic.linked_ids(links, links_logic.ENGAGEMENT)
         rows = await loaders.visible_engagement(info.context).load_many(ids)
         return [
             Engagement.from_row(r, info.context.viewer)
-            for r in logic.listed_engagements(info.context.viewer, rows)
+            for r in links_logic.listed_engagements(info.context.viewer, rows)
         ]
 
     @strawberry.field(
@@ -279,17 +280,17 @@ class Problem(Node):
     )
     async def incidents(self, info: strawberry.Info[Context]) -> list[Incident]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        ids = logic.linked_ids(links, logic.INCIDENT)
+        ids = links_logic.linked_ids(links, links_logic.INCIDENT)
         rows = await loaders.visible_incident(info.context).load_many(ids)
         return [
             Incident.from_row(r, info.context.viewer)
-            for r in logic.listed_incidents(info.context.viewer, rows)
+            for r in links_logic.listed_incidents(info.context.viewer, rows)
         ]
 
     @strawberry.field(description="The follow-up actions that are the response (those you may see).")
     async def follow_up_actions(self, info: strawberry.Info[Context]) -> list[FollowUpAction]:
         links = await loaders.problem_links(info.context).load(self.row.id)
-        ids = logic.linked_ids(links, logic.FOLLOW_UP_ACTION)
+        ids = links_logic.linked_ids(links, links_logic.FOLLOW_UP_ACTION)
         rows = await loaders.visible_follow_up(info.context).load_many(ids)
         return [FollowUpAction.from_row(r) for r in rows if r is not None]
 
