@@ -6,13 +6,18 @@ evaluated on the minute, so an answer a minute old is still right but for the mi
 opens or closes). Everything else is `private, no-store`: an officer's data must not sit in a shared
 cache. The ETag is weak, being the hash of the uncompressed body: the same answer in gzip or brotli is the
 same entity for revalidation. Names follow Accept-Language, hence the Vary.
+
+What a station publishes (`publicPriorities`, `upcomingMeetings`) must show at once when a commander
+publishes or withdraws it: an answer that selects either is `public, no-cache`, which a cache may keep
+but must revalidate every time (answered 304 by the ETag while nothing changed). A fragment spread at any
+depth counts as selecting them (the operation alone does not say what the fragment holds).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from graphql import FieldNode, OperationDefinitionNode, OperationType
+from graphql import FieldNode, FragmentSpreadNode, OperationDefinitionNode, OperationType, SelectionSetNode
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +25,8 @@ PUBLIC_ROOT_FIELDS = frozenset({"nearestStations", "stations", "station", "gover
 MAX_AGE = 60
 PUBLIC = f"public, max-age={MAX_AGE}"
 PRIVATE = "private, no-store"
+REVALIDATED_FIELDS = frozenset({"publicPriorities", "upcomingMeetings"})
+REVALIDATE = "public, no-cache"
 
 
 def is_public(op: OperationDefinitionNode) -> bool:
@@ -31,6 +38,20 @@ def is_public(op: OperationDefinitionNode) -> bool:
         isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS and not s.directives
         for s in selections
     )
+
+
+def revalidated(selection_set: SelectionSetNode | None) -> bool:
+    """Whether a selection may reach what a station publishes (then caches revalidate every time)."""
+    if selection_set is None:
+        return False
+    for s in selection_set.selections:
+        if isinstance(s, FragmentSpreadNode):
+            return True
+        if isinstance(s, FieldNode) and s.name.value in REVALIDATED_FIELDS:
+            return True
+        if revalidated(getattr(s, "selection_set", None)):
+            return True
+    return False
 
 
 def etag_of(body: bytes | memoryview) -> str:
@@ -58,7 +79,8 @@ def finish(request: Request, op: OperationDefinitionNode | None, response: Respo
         response.headers["Cache-Control"] = PRIVATE
         return response
     etag = etag_of(response.body)
-    headers = {"Cache-Control": PUBLIC, "ETag": etag, "Vary": "Accept, Accept-Language"}
+    control = REVALIDATE if revalidated(op.selection_set) else PUBLIC
+    headers = {"Cache-Control": control, "ETag": etag, "Vary": "Accept, Accept-Language"}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)

@@ -385,3 +385,67 @@ class ServiceRequestRow(Protocol):
     version: int
     requested_at: datetime
     updated_at: datetime
+
+
+class ProblemRow(Protocol):
+    """A problem of a station (SARA), with its public text once published."""
+
+    id: int
+    client_id: uuid.UUID
+    station_id: int
+    area: dict[str, Any] | None
+    title: str
+    description: str
+    language: str
+    categories: list[str]
+    topics: list[str]
+    priority: str
+    owner_id: int
+    stage: str
+    version: int
+    opened_by_id: int
+    opened_at: datetime
+    response_started_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    public_text: dict[str, Any] | None
+    published_at: datetime | None
+    published_by_id: int | None
+
+
+class ReadProblemRow(ProblemRow, Protocol):
+    """A problem as read for a viewer: with its station's governorate (permissions depend on it)."""
+
+    station_governorate: str
+
+
+class ProblemLinkRow(Protocol):
+    """A record tied to a problem: exactly one of engagement_id, incident_id, follow_up_action_id."""
+
+    id: int
+    problem_id: int
+    engagement_id: int | None
+    incident_id: int | None
+    follow_up_action_id: int | None
+    linked_by_id: int | None
+    linked_at: datetime
+
+
+class MeetingRow(Protocol):
+    """A community meeting a commander published."""
+
+    id: int
+    client_id: uuid.UUID
+    station_id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: dict[str, str]
+    topic: dict[str, str]
+    latitude: float
+    longitude: float
+    problem_id: int | None
+    engagement_id: int | None
+    published_by_id: int
+    published_at: datetime
+    unpublished_at: datetime | None

@@ -551,3 +551,65 @@ async def _changes(session: Any, view: disclosure.Disclosure, f: repo.Filter, en
         for key in sorted(set(sums[0]) | set(sums[1]), key=lambda k: (k[0], k[1] or "")):
             changes.append(Change(window, key[0], key[1], sums[0].get(key, 0.0), sums[1].get(key, 0.0)))
     return changes
+
+
+# --- one station's figures (problem assessments) --------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class StationFigures:
+    """What one station's records add up to over a period: incidents per category, engagements and their
+    attendees (with women and young people among them)."""
+
+    incidents_by_category: dict[str, int]
+    engagements: int
+    attendees: int
+    women_attendees: int
+    youth_attendees: int
+
+
+async def station_figures(
+    ctx: Context,
+    area: Area,
+    station_id: int,
+    start: datetime,
+    end: datetime,
+    categories: Sequence[str] | None,
+    resolution: int,
+) -> StationFigures:
+    """The counts activitySummary gives for one station's records over [start, end) (whole hours), in a
+    drawn area or wherever they happened (a station area), incidents of `categories` only (None: all).
+    The caller has checked that the viewer may see the station's records; sensitive records count as
+    for any summary (resolvers.disclosure: exactly for a viewer on every case of their scope, by their
+    generalised key for anyone else)."""
+    viewer = policy.require_officer(ctx.viewer)
+    res = resolution if area.is_place else COUNT_RESOLUTION
+    view = disclosure.for_viewer(viewer)
+    f = dataclasses.replace(
+        _filter(
+            area,
+            policy.record_scope(viewer),
+            start,
+            end,
+            res,
+            ctx,
+            layers=[repo.INCIDENTS, repo.ENGAGEMENTS],
+            categories=_categories(categories),
+            sensitive=None if view.exact_aggregates else False,
+        ),
+        station_id=station_id,
+    )
+    async with ctx.db() as session:
+        rows = await _counts(session, view, f, start, end)
+    incidents: dict[str, int] = {}
+    for r in rows:
+        if r.layer == repo.INCIDENTS and r.n:
+            incidents[r.category] = incidents.get(r.category, 0) + r.n
+    engagements = [r for r in rows if r.layer == repo.ENGAGEMENTS]
+    return StationFigures(
+        incidents_by_category=incidents,
+        engagements=sum(r.n for r in engagements),
+        attendees=sum(r.attendees for r in engagements),
+        women_attendees=sum(r.women for r in engagements),
+        youth_attendees=sum(r.youth for r in engagements),
+    )

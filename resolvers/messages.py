@@ -467,6 +467,52 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "أُدخلت كلمة المرور الحالية خطأً مرات كثيرة. حاول مرة أخرى بعد {seconds} ثانية.",
         "ku": "وشەی نهێنیی ئێستا زۆر جار هەڵە نووسراوە. دوای {seconds} چرکە دووبارە هەوڵ بدەرەوە.",
     },
+    # problems (SARA) and what a station publishes
+    "problem_transition": {
+        "en": "{field}: a problem cannot go from {current} to {target}; from {current}: {allowed}.",
+        "ar": "{field}: لا يمكن نقل المشكلة من {current} إلى {target}؛ المسموح من {current}: {allowed}.",
+        "ku": "{field}: کێشەکە ناتوانێت لە {current}ەوە بچێتە {target}؛ ڕێگەپێدراو: {allowed}.",
+    },
+    "may_not_write_problem": {
+        "en": "{field}: only the officers and the commander of the station work on its problems.",
+        "ar": "{field}: لا يعمل على مشكلات المركز إلا منتسبوه وآمره.",
+        "ku": "{field}: تەنها ئەفسەران و فەرماندەی بنکە کار لەسەر کێشەکانی دەکەن.",
+    },
+    "other_station_record": {
+        "en": "{field}: this {kind} belongs to another station than the problem's.",
+        "ar": "{field}: هذا {kind} تابع لمركز غير مركز المشكلة.",
+        "ku": "{field}: ئەم {kind}ە سەر بە بنکەیەکی ترە نەک بنکەی کێشەکە.",
+    },
+    "may_not_link_sensitive": {
+        "en": "{field}: only the people on this sensitive record's case may tie it to a problem.",
+        "ar": "{field}: لا يربط هذا السجل الحساس بمشكلة إلا المعنيون بقضيته.",
+        "ku": "{field}: تەنها ئەو کەسانەی لەسەر دۆسیەی ئەم تۆمارە هەستیارەن دەتوانن بە کێشەیەکەوە ببەستنەوە.",
+    },
+    "not_linked": {
+        "en": "{field}: this {kind} is not tied to the problem.",
+        "ar": "{field}: هذا {kind} غير مرتبط بالمشكلة.",
+        "ku": "{field}: ئەم {kind}ە بە کێشەکەوە نەبەستراوەتەوە.",
+    },
+    "may_not_publish": {
+        "en": "{field}: only the station's commander publishes for the public.",
+        "ar": "{field}: لا ينشر للجمهور إلا آمر المركز.",
+        "ku": "{field}: تەنها فەرماندەی بنکە بۆ خەڵک بڵاو دەکاتەوە.",
+    },
+    "personal_data": {
+        "en": "{field} must not hold personal data ({what}): it is published for everyone.",
+        "ar": "يجب ألا يحتوي {field} على بيانات شخصية ({what}): فهو يُنشر للجميع.",
+        "ku": "{field} نابێت زانیاریی کەسی تێدا بێت ({what}): بۆ هەمووان بڵاو دەکرێتەوە.",
+    },
+    "meeting_household": {
+        "en": "{field}: a home visit or a family-protection follow-up is never published.",
+        "ar": "{field}: لا تُنشر الزيارات المنزلية ولا متابعات حماية الأسرة أبداً.",
+        "ku": "{field}: سەردانی ماڵ و بەدواداچوونی پاراستنی خێزان هەرگیز بڵاو ناکرێنەوە.",
+    },
+    "not_published": {
+        "en": "{field}: this {kind} is not published.",
+        "ar": "{field}: هذا {kind} غير منشور.",
+        "ku": "{field}: ئەم {kind}ە بڵاو نەکراوەتەوە.",
+    },
 }
 
 

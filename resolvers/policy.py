@@ -52,6 +52,9 @@ CITIZEN_TYPES = frozenset(
         "ActivityMap",
         "ActivityCell",
         "ActivityCounts",
+        # what a station publishes (Station.publicPriorities, Station.upcomingMeetings)
+        "PublicPriority",
+        "CommunityMeeting",
     }
 )
 CITIZEN_MUTATIONS = frozenset({"login", "refreshSession", "logout", "submitFeedback"})
@@ -226,6 +229,49 @@ class _IncidentCase:
             action.incident_reported_by_id,
             tuple(action.incident_assigned_officer_ids or ()),
         )
+
+
+# --- Problems (SARA) and what a station publishes ----------------------------------------------------
+
+
+def may_write_problem(viewer: Viewer, station_id: int) -> bool:
+    """Opening and working a problem: the officers and the commander of its station, and admins.
+    Supervisors read the problems of their governorates but do not write them (FORBIDDEN)."""
+    if viewer.role == ADMIN:
+        return True
+    return viewer.role in (OFFICER, COMMANDER) and viewer.station_id == station_id
+
+
+def sees_problem(viewer: Viewer, problem: Any) -> bool:
+    """A problem: whoever may see its station's records (supervisors within their governorates)."""
+    return can_access_station(viewer, problem.station_id, problem.station_governorate)
+
+
+def may_link_incident(viewer: Viewer, incident: Any) -> bool:
+    """Tying an incident to a problem (or untying it): to a sensitive one, only the people on its case."""
+    return sees_sensitive_details(viewer, incident)
+
+
+def may_link_engagement(viewer: Viewer, engagement: Any) -> bool:
+    """Tying an engagement to a problem: a household one only by the people on its case."""
+    return not is_household(engagement.kind) or on_engagement_case(viewer, engagement)
+
+
+def lists_linked_incident(viewer: Viewer, incident: Any) -> bool:
+    """Whether a problem's incident list shows this incident: a sensitive one only to the people on its
+    case; to anyone else it is not listed at all (it counts in the figures only, generalised)."""
+    return sees_sensitive_details(viewer, incident)
+
+
+def lists_linked_engagement(viewer: Viewer, engagement: Any) -> bool:
+    """Whether a problem's engagement list shows this engagement: a household one only to its case."""
+    return may_link_engagement(viewer, engagement)
+
+
+def may_publish(viewer: Viewer, station_id: int) -> bool:
+    """Publishing for the public (a priority, a community meeting) and withdrawing it: the commander of
+    the station, and admins."""
+    return viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == station_id)
 
 
 def require_admin(viewer: Viewer | None) -> Viewer:

@@ -18,6 +18,8 @@ from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
 from resolvers import officers as officer_logic
 from resolvers import patrols as patrol_logic
+from resolvers import problem_links as problem_links_logic
+from resolvers import station_publishing as publishing_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
 
@@ -93,3 +95,33 @@ def action_incident(ctx: Context) -> DataLoader[int, Any]:
     """Incidents by id, of the follow-up actions the viewer already sees (shown as Incident.from_row
     shows any incident: a sensitive one's details only to the people on its case)."""
     return _loader(ctx, "IncidentOfActionById", incident_logic.incidents_by_ids)
+
+
+def problem_links(ctx: Context) -> DataLoader[int, Any]:
+    """Each problem's links, in the order they were made."""
+    return _loader(ctx, "LinksByProblemId", problem_links_logic.links_of, [])
+
+
+def public_priorities(ctx: Context) -> DataLoader[int, Any]:
+    """Each station's published priorities (public)."""
+    return _loader(ctx, "PublicPrioritiesByStationId", publishing_logic.published_priorities, [])
+
+
+def upcoming_meetings(ctx: Context) -> DataLoader[int, Any]:
+    """Each station's published meetings not over yet (public)."""
+    return _loader(ctx, "UpcomingMeetingsByStationId", publishing_logic.upcoming_meetings, [])
+
+
+def visible_incident(ctx: Context) -> DataLoader[int, Any]:
+    """Incidents by id, of the stations the viewer may see (how each shows is Incident.from_row's)."""
+    return _loader(ctx, "VisibleIncidentById", incident_logic.visible_incidents)
+
+
+def visible_engagement(ctx: Context) -> DataLoader[int, Any]:
+    """Engagements by id, of the stations the viewer may see."""
+    return _loader(ctx, "VisibleEngagementById", engagement_logic.visible_engagements)
+
+
+def visible_follow_up(ctx: Context) -> DataLoader[int, Any]:
+    """Follow-up actions by id that the viewer may see (resolvers.policy.sees_follow_up)."""
+    return _loader(ctx, "VisibleFollowUpById", engagement_logic.visible_follow_ups)

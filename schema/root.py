@@ -19,7 +19,9 @@ from schema import (
     incidents,
     officers,
     patrols,
+    problems,
     service_requests,
+    station_publishing,
     stations,
     sync,
 )
@@ -35,6 +37,7 @@ NODE_LOADERS = {
     "Engagement": engagements.resolve_engagement_nodes,
     "FollowUpAction": engagements.resolve_follow_up_action_nodes,
     "ServiceRequest": service_requests.resolve_service_request_nodes,
+    "Problem": problems.resolve_problem_nodes,
 }
 
 
@@ -76,6 +79,7 @@ Query = merge_types(
         activity.ActivityQuery,
         feedback.FeedbackQuery,
         service_requests.ServiceRequestQuery,
+        problems.ProblemQuery,
         NodeQuery,
     ),
 )
@@ -89,6 +93,8 @@ Mutation = merge_types(
         sync.SyncMutation,
         feedback.FeedbackMutation,
         service_requests.ServiceRequestMutation,
+        problems.ProblemMutation,
+        station_publishing.StationPublishingMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

@@ -17,8 +17,10 @@ from resolvers.lang import localized
 from resolvers.messages import message
 from resolvers.station_records import Closure
 from resolvers.station_records import StationService as _StationService
+from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, LocalizedText
 from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
+from schema.station_community import CommunityMeeting, PublicPriority
 
 # strawberry.enum registers the logic's enum and gives it back; type checkers see it as the enum itself.
 if TYPE_CHECKING:
@@ -107,6 +109,21 @@ class Station(Node):
             timezone=row.timezone,
             row=row,
         )
+
+    @strawberry.field(
+        description="The problems the station's commander published as its priorities, the newest first "
+        "(public: what it is and what is being done)."
+    )
+    async def public_priorities(self, info: strawberry.Info[Context]) -> list[PublicPriority]:
+        rows = await loaders.public_priorities(info.context).load(self.row.id)
+        return [PublicPriority.from_row(r, info.context.lang) for r in rows]
+
+    @strawberry.field(
+        description="Community meetings the station published that are not over yet, soonest first."
+    )
+    async def upcoming_meetings(self, info: strawberry.Info[Context]) -> list[CommunityMeeting]:
+        rows = await loaders.upcoming_meetings(info.context).load(self.row.id)
+        return [CommunityMeeting.from_row(r, info.context.lang) for r in rows]
 
     @strawberry.field(description="The governorate the station serves.")
     async def governorate(self, info: strawberry.Info[Context]) -> Governorate:

@@ -13,6 +13,7 @@ import strawberry
 from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
 from resolvers import patrols as patrol_logic
+from resolvers import problems as problem_logic
 from resolvers import sync
 from resolvers.context import Context
 from resolvers.messages import message
@@ -35,6 +36,7 @@ from schema.incidents import (
 )
 from schema.node import Node
 from schema.patrols import AppendPatrolTrackInput, EndPatrolInput, Patrol, StartPatrolInput
+from schema.problems import OpenProblemInput, Problem, UpdateProblemInput
 
 
 @strawberry.enum(description="What became of one entry of a sync batch.")
@@ -78,6 +80,13 @@ class FieldLogEntryInput:
     )
     update_follow_up_action: UpdateFollowUpActionInput | None = strawberry.field(
         default=strawberry.UNSET, description="updateFollowUpAction (with a clientId)."
+    )
+    # problems (issue 16)
+    open_problem: OpenProblemInput | None = strawberry.field(
+        default=strawberry.UNSET, description="openProblem."
+    )
+    update_problem: UpdateProblemInput | None = strawberry.field(
+        default=strawberry.UNSET, description="updateProblem."
     )
 
 
@@ -130,6 +139,9 @@ _ACTIONS: dict[str, tuple[str, Callable[[Context, Any], Awaitable[sync.Applied]]
         engagement_logic.update_follow_up_action,
         "followUpAction",
     ),
+    # problems (issue 16)
+    "open_problem": ("openProblem", problem_logic.open_problem, "problem"),
+    "update_problem": ("updateProblem", problem_logic.update_problem, "problem"),
 }
 
 
@@ -142,6 +154,8 @@ def _node(ctx: Context, node_type: str, row: Any) -> Node | None:
         return Engagement.from_row(row, ctx.viewer)
     if node_type == "followUpAction":
         return FollowUpAction.from_row(row)
+    if node_type == "problem":
+        return Problem.from_row(row)
     return Incident.from_row(row, ctx.viewer)
 
 

@@ -99,6 +99,16 @@ mySessions           SELF      SELF      SELF      SELF      SELF      SELF     
 endSession           OK        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND UNAUTH
 # a citizen's Open311 report in station A's triage: its officers and commander triage it, supervisors read
 updateServiceRequest OK        OK        OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+# problems (SARA): the station's officers and commander write, supervisors read; the commander publishes
+problems             A         A         A         -         C         A         C         AC        UNAUTH
+node(problem A)      OK        OK        OK        NO        NO        OK        NO        OK        NO
+openProblem          OK        OK        OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+updateProblem        OK        OK        OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+syncFieldLog(problem) APPLIED  APPLIED   APPLIED   REJECTED  REJECTED  REJECTED  REJECTED  APPLIED   UNAUTH
+publishPriority      FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+unpublishPriority    FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+publishMeeting       FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+unpublishMeeting     FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 """
 
 
@@ -169,9 +179,33 @@ UPDATE_FOLLOW_UP = """
 mutation Follow($input: UpdateFollowUpActionInput!) {
   updateFollowUpAction(input: $input) { followUpAction { id status } errors { field code } }
 }"""
+OPEN_PROBLEM = """
+mutation Open($input: OpenProblemInput!) {
+  openProblem(input: $input) { problem { id station { id } } errors { field code } }
+}"""
+UPDATE_PROBLEM = """
+mutation Update($input: UpdateProblemInput!) {
+  updateProblem(input: $input) { problem { id version } errors { field code } }
+}"""
+PUBLISH_PRIORITY = """
+mutation Publish($input: PublishPriorityInput!) {
+  publishPriority(input: $input) { problem { id published } errors { field code } }
+}"""
+UNPUBLISH_PRIORITY = """
+mutation Unpublish($input: UnpublishPriorityInput!) {
+  unpublishPriority(input: $input) { problem { id published } errors { field code } }
+}"""
+PUBLISH_MEETING = """
+mutation Meeting($input: PublishMeetingInput!) {
+  publishMeeting(input: $input) { meeting { id } errors { field code } }
+}"""
+UNPUBLISH_MEETING = """
+mutation Withdraw($input: UnpublishMeetingInput!) {
+  unpublishMeeting(input: $input) { meeting { id withdrawn } errors { field code } }
+}"""
 LISTS = {
     name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
-    for name in ("incidents", "patrols", "engagements", "followUpActions", "serviceRequests")
+    for name in ("incidents", "patrols", "engagements", "followUpActions", "serviceRequests", "problems")
 }
 NODE = "query Node($id: ID!) { node(id: $id) { id } }"
 INCIDENT_NODE = f"query Node($id: ID!) {{ node(id: $id) {{ ... on Incident {{ {INCIDENT_FIELDS} }} }} }}"
@@ -275,6 +309,23 @@ async def _records_of(gql: GraphQL, headers: dict, station: int, *, place: dict,
                 headers,
             )
         )["incident"]
+    problem = await _ok(
+        gql,
+        OPEN_PROBLEM,
+        "openProblem",
+        {
+            "clientId": str(uuid.uuid4()),
+            "title": "Motorcycle thefts at the market",
+            "description": "Raised at the community meeting.",
+            "categories": ["THEFT"],
+            "links": [
+                {"kind": "ENGAGEMENT", "id": engagement["engagement"]["id"]},
+                {"kind": "INCIDENT", "id": theft["incident"]["id"]},
+            ],
+        },
+        headers,
+    )
+    made["problem"] = problem["problem"]
     assert {r["station"]["id"] for r in made.values()} == {station_id}
     (follow_up,) = engagement["engagement"]["followUps"]
     return {**{name: r["id"] for name, r in made.items()}, "followUp": follow_up["id"]}
@@ -900,6 +951,141 @@ async def check_end_session(w: World, role: str) -> str:
     )
 
 
+PROBLEM_STATE = "SELECT version || ' ' || coalesce(published_at::text, '-') FROM problems WHERE id = {}"
+
+
+async def check_open_problem(w: World, role: str) -> str:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "stationId": gid("Station", w.stations["A"]),
+        "ownerId": gid("Officer", w.officers["offA"]),
+        "title": "Street lights out on the market road",
+        "description": "Raised by shopkeepers.",
+    }
+    return await _write(
+        w,
+        role,
+        OPEN_PROBLEM,
+        "openProblem",
+        values,
+        "SELECT count(*) FROM problems WHERE station_id = :a",
+        lambda p: p["problem"]["station"]["id"] == gid("Station", w.stations["A"]),
+    )
+
+
+async def check_update_problem(w: World, role: str) -> str:
+    problem = w.records["A"]["problem"]
+    values = {"clientId": str(uuid.uuid4()), "problemId": problem, "expectedVersion": 1, "stage": "ANALYSIS"}
+    return await _write(
+        w,
+        role,
+        UPDATE_PROBLEM,
+        "updateProblem",
+        values,
+        PROBLEM_STATE.format(_key(problem)),
+        lambda p: p["problem"]["version"] == 2,
+    )
+
+
+async def check_sync_problem(w: World, role: str) -> str:
+    problem = w.records["A"]["problem"]
+    entry = {
+        "updateProblem": {
+            "clientId": str(uuid.uuid4()),
+            "problemId": problem,
+            "expectedVersion": 1,
+            "priority": "URGENT",
+        }
+    }
+    state = PROBLEM_STATE.format(_key(problem))
+    before = await w.scalar(state)
+    body = await w.gql(SYNC, {"input": {"entries": [entry]}}, headers=w.headers[role])
+    changed = await w.scalar(state) != before
+    if (code := _top_level(body)) is not None:
+        return code if not changed else f"{code}, yet stored"
+    (result,) = body["data"]["syncFieldLog"]["results"]
+    codes = [e["code"] for e in result["errors"]]
+    if result["status"] == "APPLIED" and changed and not codes:
+        return "APPLIED"
+    if result["status"] == "REJECTED" and not changed and codes in (["FORBIDDEN"], ["NOT_FOUND"]):
+        return "REJECTED"
+    return f"sync {result} (stored changed: {changed})"
+
+
+_PUBLIC = {
+    "title": {"ar": "سرقات السوق", "ku": "دزییەکانی بازاڕ", "en": "Thefts at the market"},
+    "action": {"ar": "دوريات مسائية", "ku": "پاسەوانیی ئێواران", "en": "Evening patrols"},
+}
+
+
+async def check_publish_priority(w: World, role: str) -> str:
+    problem = w.records["A"]["problem"]
+    return await _write(
+        w,
+        role,
+        PUBLISH_PRIORITY,
+        "publishPriority",
+        {"problemId": problem, **_PUBLIC},
+        PROBLEM_STATE.format(_key(problem)),
+        lambda p: p["problem"]["published"] is True,
+    )
+
+
+async def check_unpublish_priority(w: World, role: str) -> str:
+    problem = w.records["A"]["problem"]
+    await _ok(
+        w.gql, PUBLISH_PRIORITY, "publishPriority", {"problemId": problem, **_PUBLIC}, w.headers["cmdA"]
+    )
+    return await _write(
+        w,
+        role,
+        UNPUBLISH_PRIORITY,
+        "unpublishPriority",
+        {"problemId": problem},
+        PROBLEM_STATE.format(_key(problem)),
+        lambda p: p["problem"]["published"] is False,
+    )
+
+
+def _meeting(station: str) -> dict:
+    return {
+        "clientId": str(uuid.uuid4()),
+        "stationId": station,
+        "startsAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "place": {"ar": "قاعة البلدية", "ku": "هۆڵی شارەوانی", "en": "The municipality hall"},
+        "topic": {"ar": "الأمان في السوق", "ku": "ئاسایش لە بازاڕ", "en": "Safety at the market"},
+        "location": HERE,
+    }
+
+
+async def check_publish_meeting(w: World, role: str) -> str:
+    return await _write(
+        w,
+        role,
+        PUBLISH_MEETING,
+        "publishMeeting",
+        _meeting(gid("Station", w.stations["A"])),
+        "SELECT count(*) FROM community_meetings WHERE station_id = :a",
+        lambda p: p["meeting"]["id"] is not None,
+    )
+
+
+async def check_unpublish_meeting(w: World, role: str) -> str:
+    made = await _ok(
+        w.gql, PUBLISH_MEETING, "publishMeeting", _meeting(gid("Station", w.stations["A"])), w.headers["cmdA"]
+    )
+    meeting = made["meeting"]["id"]
+    return await _write(
+        w,
+        role,
+        UNPUBLISH_MEETING,
+        "unpublishMeeting",
+        {"meetingId": meeting},
+        f"SELECT count(unpublished_at) FROM community_meetings WHERE id = {_key(meeting)}",  # noqa: S608
+        lambda p: p["meeting"]["withdrawn"] is True,
+    )
+
+
 CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "incidents": _list_check("incidents", "theft", "dv"),
     "patrols": _list_check("patrols", "patrol"),
@@ -912,7 +1098,9 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "node(theft A)": _node_check("A", ("theft",)),
     "node(dv A)": _node_check("A", ("dv",)),
     "node(serviceRequest A)": _node_check("A", ("serviceRequest",)),
-    "node(records C)": _node_check("C", ("patrol", "engagement", "followUp", "theft", "serviceRequest")),
+    "node(records C)": _node_check(
+        "C", ("patrol", "engagement", "followUp", "theft", "serviceRequest", "problem")
+    ),
     "me": check_me,
     "nearestStations": check_nearest,
     "stations": check_stations,
@@ -937,6 +1125,15 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "mySessions": check_my_sessions,
     "endSession": check_end_session,
     "updateServiceRequest": check_update_service_request,
+    "problems": _list_check("problems", "problem"),
+    "node(problem A)": _node_check("A", ("problem",)),
+    "openProblem": check_open_problem,
+    "updateProblem": check_update_problem,
+    "syncFieldLog(problem)": check_sync_problem,
+    "publishPriority": check_publish_priority,
+    "unpublishPriority": check_unpublish_priority,
+    "publishMeeting": check_publish_meeting,
+    "unpublishMeeting": check_unpublish_meeting,
 }
 
 

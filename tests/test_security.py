@@ -67,6 +67,9 @@ TABLES = (
     "client_requests",
     "audit_log",
     "login_throttle",
+    "problems",
+    "problem_links",
+    "community_meetings",
 )
 REFUSED = {"UNAUTHENTICATED", "FORBIDDEN"}
 # What no refused request may change: failed sign-ins leave their trace (the throttle's count of them,

@@ -18,6 +18,7 @@ from db.models.fieldwork import (
 )
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
+from db.models.problems import CommunityMeeting, Problem, ProblemLink
 from db.models.rate_limits import RateLimitBucket
 from db.models.stations import Governorate, Station, StationClosure
 
@@ -31,6 +32,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "ClientRequest",
+    "CommunityMeeting",
     "Engagement",
     "EngagementCorrection",
     "FeedbackResponse",
@@ -44,6 +46,8 @@ __all__ = [
     "Patrol",
     "PatrolFix",
     "PersistedQuery",
+    "Problem",
+    "ProblemLink",
     "RateLimitBucket",
     "RefreshToken",
     "ServiceRequest",
