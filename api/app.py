@@ -8,6 +8,7 @@ import gc
 import logging
 from datetime import timedelta
 
+import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -39,6 +40,7 @@ from mobile_contract import releases
 from resolvers.feed import FeedHub
 from schema import build_schema
 from schema.plans import make_plan
+from schema.strawberry_internals import graphql_schema
 
 _log = logging.getLogger("markaz.app")
 
@@ -50,14 +52,16 @@ def create_app(
     reader=None,
     demo: bool = False,
     plans: bool = True,
+    schema: strawberry.Schema | None = None,
 ) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
     pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
-    off (schema/plans.py) to compare with ordinary execution."""
+    off (schema/plans.py) to compare with ordinary execution, or give a `schema` of their own (one with
+    extensions)."""
     settings = settings or Settings.from_env()
-    schema = build_schema()
+    schema = schema or build_schema()
     executor = Executor(
-        schema._schema,
+        graphql_schema(schema),
         planner=functools.partial(make_plan, schema) if plans else None,
         limits=Limits.from_settings(settings),
     )
@@ -81,6 +85,7 @@ def create_app(
         persisted=PersistedQueries(
             {**releases.known_documents(), **map_page.known_documents()}, production=settings.production
         ),
+        schema=schema,
     )
     websocket = GraphQLWebSocket(
         schema,
