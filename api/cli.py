@@ -444,6 +444,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_contract(args: argparse.Namespace) -> int:
     from mobile_contract import compat, releases
     from schema import build_schema
+    from schema.strawberry_internals import graphql_schema
 
     schema = build_schema()
     try:
@@ -462,7 +463,7 @@ def cmd_contract(args: argparse.Namespace) -> int:
         print(f"markaz contract {args.contract_command}: {error}", file=sys.stderr)
         return 2
     snapshot = releases.SNAPSHOT.read_text(encoding="utf-8") if releases.SNAPSHOT.exists() else None
-    findings = compat.check(schema._schema, manifests, snapshot, strict=args.strict)
+    findings = compat.check(graphql_schema(schema), manifests, snapshot, strict=args.strict)
     for finding in findings:
         print(finding, file=sys.stderr if finding.level == "error" else sys.stdout)
     for app in releases.APPS:
