@@ -53,11 +53,13 @@ def create_app(
     demo: bool = False,
     plans: bool = True,
     schema: strawberry.Schema | None = None,
+    migrate_first: bool = True,
 ) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
     pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
     off (schema/plans.py) to compare with ordinary execution, or give a `schema` of their own (one with
-    extensions)."""
+    extensions). A worker of `markaz serve --workers N` is made with `migrate_first=False`: the parent
+    process migrated the database before starting the workers."""
     settings = settings or Settings.from_env()
     schema = schema or build_schema()
     executor = Executor(
@@ -99,7 +101,7 @@ def create_app(
         if sessionmaker is not None:
             yield
             return
-        async with open_database(settings, serving=True) as database:
+        async with open_database(settings, serving=True, migrate_first=migrate_first) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
             endpoint.reader = database.reader
             if limiter is not None and hasattr(limiter.store, "sessionmaker"):

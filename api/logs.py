@@ -10,6 +10,7 @@ written, whatever a caller passed.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -76,13 +77,21 @@ def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> 
     return event_dict
 
 
-def configure(level: str = "INFO", fmt: str = "json") -> None:
+def _add_pid(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event_dict["pid"] = os.getpid()
+    return event_dict
+
+
+def configure(level: str = "INFO", fmt: str = "json", *, pid: bool = False) -> None:
+    """Logging for the process; `pid`: each line names the process (`markaz serve --workers N`)."""
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    if pid:
+        shared.append(_add_pid)
     renderer = (
         structlog.dev.ConsoleRenderer()
         if fmt == "console"
