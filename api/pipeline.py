@@ -222,17 +222,18 @@ class StepClock:
     """Nanoseconds spent in each step over many requests (bench/cost.py); `mark(step)` charges the time
     since the previous mark to `step`."""
 
-    def __init__(self) -> None:
+    def __init__(self, timer: Callable[[], int] = time.perf_counter_ns) -> None:
+        self.timer = timer  # wall time by default; time.process_time_ns counts this process's CPU only
         self.spent: dict[str, int] = dict.fromkeys(STEPS, 0)
         self.requests = 0
         self._last = 0
 
     def start(self) -> None:
         self.requests += 1
-        self._last = time.perf_counter_ns()
+        self._last = self.timer()
 
     def mark(self, step: str) -> None:
-        now = time.perf_counter_ns()
+        now = self.timer()
         self.spent[step] += now - self._last
         self._last = now
 
