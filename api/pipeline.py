@@ -325,7 +325,10 @@ class Pipeline:
             return await self.executor.execute(operation.prepared, op, variables, ctx)
 
         try:
-            result, extensions = await self.hooks.run(operation, variables, ctx, execute)
+            if self.hooks.active:
+                result, extensions = await self.hooks.run(operation, variables, ctx, execute)
+            else:  # no extensions: no hooks to enter, not even a coroutine's worth
+                result, extensions = await self.executor.execute(operation.prepared, op, variables, ctx), {}
         except BaseException:
             await ctx.close(commit=False)
             raise
