@@ -116,6 +116,8 @@ def create_app(
             # One LISTEN connection per process feeds every subscription of the process.
             hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
             await hub.start()
+            # The per-officer subscription cap, counted across every server process (api/graphql_ws.py).
+            websocket.per_officer.url = database.url
             retention = settings.feed_retention_hours
             compactor = Compactor(
                 database.sessionmaker,
@@ -135,6 +137,7 @@ def create_app(
                 await anchors.stop()
                 await compactor.stop()
                 await hub.stop()
+                await websocket.per_officer.close()
                 if tracing is not None:
                     tracing.shutdown()  # sends the spans still batched
 

@@ -23,10 +23,9 @@ Hostile clients cost a bounded amount:
   logged at INFO without a trace. Beyond MAX_FRAME_BYTES the server's WebSocket layer itself closes with
   1009 before reading on (`markaz serve` sets uvicorn's `ws_max_size`).
 - Variables nested deeper than api.executor.MAX_VARIABLES_DEPTH get an `error` for that subscription.
-- An officer holds at most `per_officer` live subscriptions in this process, over all their sockets
-  (MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER); each socket at most `max_subscriptions`
-  (MARKAZ_FEED_SUBSCRIPTIONS). Each process counts its own: behind a load balancer with N processes an
-  officer may hold up to N times the cap.
+- An officer holds at most `per_officer` live subscriptions, over all their sockets and every server
+  process (MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER; counted in PostgreSQL, db/subscription_slots.py); each
+  socket at most `max_subscriptions` (MARKAZ_FEED_SUBSCRIPTIONS).
 - When the access token the socket signed in with expires, each subscription ends with an error coded
   UNAUTHENTICATED carrying `extensions.lastCursor`, and then the socket is closed with 4403: a
   graphql-ws client reconnects, asking its `connectionParams` (a fresh token) again, and the app
@@ -41,6 +40,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,7 @@ from strawberry.utils.aio import aclosing
 
 from api.executor import variables_problem, without_suggestions
 from api.pipeline import Pipeline, Refused, authenticate
+from db import subscription_slots
 from db.faults import is_unavailable
 from resolvers.context import Context
 from resolvers.lang import pick_language
@@ -114,25 +115,79 @@ class _Unavailable(Exception):
 
 
 class OfficerSubscriptions:
-    """The live subscriptions of each officer in this process, over all their sockets."""
+    """The live subscriptions of each officer, over all their sockets: counted in this process, and, once
+    the app's lifespan gives `url`, across every process too (db/subscription_slots.py: one advisory lock
+    per slot, held on a connection of this process). If that connection cannot be had, the cap holds in
+    this process alone, and it is logged."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.live: dict[int, int] = {}
+        self.url: str | None = None
+        self._slots: dict[int, list[int]] = {}
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
 
-    def take(self, officer_id: int) -> bool:
+    async def take(self, officer_id: int) -> bool:
         held = self.live.get(officer_id, 0)
         if held >= self.limit:
             return False
-        self.live[officer_id] = held + 1
+        self.live[officer_id] = held + 1  # reserved before waiting on the database
+        if self.url is None:
+            return True
+        try:
+            slot = await self._shared(
+                # the slots this process holds, read under the lock (a new connection holds none)
+                lambda conn: subscription_slots.take(
+                    conn, officer_id, self.limit, list(self._slots.get(officer_id, ()))
+                )
+            )
+        except Exception as error:  # the database: the cap of this process still holds
+            _log.warning("subscription slots unavailable: %s", type(error).__name__)
+            return True
+        if slot is None:
+            self._forget(officer_id)
+            return False
+        self._slots.setdefault(officer_id, []).append(slot)
         return True
 
-    def release(self, officer_id: int) -> None:
+    async def release(self, officer_id: int) -> None:
+        self._forget(officer_id)
+        slots = self._slots.get(officer_id)
+        if not slots:
+            return
+        slot = slots.pop()
+        if not slots:
+            del self._slots[officer_id]
+        with contextlib.suppress(Exception):  # a lost connection has let its slots go already
+            await self._shared(lambda conn: subscription_slots.release(conn, officer_id, slot))
+
+    def _forget(self, officer_id: int) -> None:
         held = self.live.get(officer_id, 0) - 1
         if held > 0:
             self.live[officer_id] = held
         else:
             self.live.pop(officer_id, None)
+
+    async def _shared(self, step: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with self._lock:  # one statement at a time on the one connection
+            if self._conn is None or self._conn.is_closed():
+                assert self.url is not None
+                self._slots.clear()  # a new connection holds none of the old one's slots
+                self._conn = await subscription_slots.connect(self.url)
+            try:
+                return await step(self._conn)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await self._conn.close()
+                self._conn = None
+                raise
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -244,7 +299,7 @@ class _OperationHandler(TransportWSHandler[Connection, None]):
             except Refused as refused:
                 await operation.send_initial_errors(refused.errors)
                 return
-            if not view.per_officer.take(ctx.viewer.officer_id):
+            if not await view.per_officer.take(ctx.viewer.officer_id):
                 limit = view.per_officer.limit
                 await operation.send_initial_errors(
                     [
@@ -282,7 +337,7 @@ class _OperationHandler(TransportWSHandler[Connection, None]):
             raise
         finally:
             if holder is not None:
-                view.per_officer.release(holder)
+                await view.per_officer.release(holder)
             await ctx.close(commit=False)
 
 
