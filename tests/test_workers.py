@@ -57,3 +57,32 @@ async def test_two_workers_answer_on_one_port_and_stop_on_sigterm(database_url: 
         assert "Stopping parent process" in server.log_path.read_text()
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_with_the_embedded_database_the_parent_starts_and_migrates_it_once(tmp_path: Path):
+    # given no DATABASE_URL: the embedded PostgreSQL, in a data directory of the test's own
+    server = MarkazServer(
+        "", tmp_path / "embedded", args=("--workers", "2"), env={"MARKAZ_LOG_FORMAT": "json"}
+    )
+    try:
+        await asyncio.to_thread(server.wait_ready, 240)
+        async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post("/graphql", json=GOVERNORATES, headers={"connection": "close"})
+                    for _ in range(8)
+                )
+            )
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+        assert await asyncio.to_thread(server.stop) == 0, server.output()
+        # then the database was started and migrated by the parent alone, and stopped with it
+        entries = [
+            json.loads(line) for line in server.log_path.read_text().splitlines() if line.startswith("{")
+        ]
+        started = {e["pid"] for e in entries if e["event"].startswith("embedded PostgreSQL ready")}
+        migrated = {e["pid"] for e in entries if e["event"].startswith("Running upgrade")}
+        assert started == migrated == {server.proc.pid}, server.output()
+        pgdata = str(tmp_path / "embedded" / "pgdata")
+        assert not any(pgdata in " ".join(p.info["cmdline"] or ()) for p in psutil.process_iter(["cmdline"]))
+    finally:
+        await asyncio.to_thread(server.stop)
