@@ -17,18 +17,20 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api import http_cache
 from api.compression import BodyError, decode_body
 from api.executor import MAX_VARIABLES_DEPTH, Executor, without_suggestions
-from api.persisted import PersistedQueries
+from api.persisted import Persisted, PersistedQueries
 from api.pipeline import (
     RETRY_AFTER_S,
+    Answer,
     CommitLost,
     Operation,
+    Params,
     Pipeline,
     Refused,
     authenticate,
@@ -241,11 +243,9 @@ class GraphQLEndpoint:
         pipeline = self.pipeline
         lang = pick_language(request.headers.get("accept-language"))
         state = request.scope.setdefault("state", {})
-        # read
-        raw = await read_params(request)
+        raw = await read_params(request)  # read
         pipeline.mark("read")
-        # persisted query (may fill in `query`)
-        persisted = await pipeline.persisted_query(raw, lang, state.get("request_id", ""))
+        persisted = await pipeline.persisted_query(raw, lang, state.get("request_id", ""))  # may fill `query`
         params = check_params(raw)
         pipeline.mark("persisted")
         state["operation_name"] = params.operation_name
@@ -253,15 +253,25 @@ class GraphQLEndpoint:
         if authorization is None:
             # Refused before validation: outside the safelist, a citizen learns nothing about the schema.
             pipeline.safelist(params.query, None, lang)
-        # prepare (parse, validate, shape: cached per document)
-        operation = pipeline.prepare(params.query, params.operation_name)
+        operation = await self._prepare(request, params)
+        if isinstance(operation, Response):
+            return operation
+        pipeline.mark("prepare")
+        answer = await self._answer(request, params, persisted, operation, authorization)
+        pipeline.mark("execute")
+        return self.render(request, operation, answer, media)
+
+    async def _prepare(self, request: Request, params: Params) -> Operation | Response:
+        """The prepare step, with what HTTP adds: 405 for a GET of a mutation, and no subscriptions."""
+        operation = self.pipeline.prepare(params.query, params.operation_name)
         op = operation.op
         # A GET never runs a mutation, valid or not (the request may have been made by a link or a cache).
         if request.method == "GET" and op is not None and op.operation != OperationType.QUERY:
             return Response("Mutations must be sent with POST.", status_code=405, headers={"Allow": "POST"})
         errors = operation.errors
         if not errors and op is not None and op.name is not None:
-            state["operation_name"] = op.name.value  # counted by it (a document with errors, anonymous)
+            # counted by its name (api/metrics.py); a document with errors counts as anonymous
+            request.scope["state"]["operation_name"] = op.name.value
         if not errors and op is not None and op.operation == OperationType.SUBSCRIPTION:
             errors = [GraphQLError("Subscriptions run over WebSocket (graphql-transport-ws).")]
         if errors:
@@ -271,9 +281,21 @@ class GraphQLEndpoint:
                 # be used to map the schema; admins get the errors.
                 await self._refused_before_validation(request, params.query)
             raise Refused(400, errors, spec_status=True)
-        pipeline.mark("prepare")
+        return operation
+
+    async def _answer(
+        self,
+        request: Request,
+        params: Params,
+        persisted: Persisted,
+        operation: Operation,
+        authorization: str | None,
+    ) -> Answer:
+        """authenticate, safelist, limits and execute, in a context of the request's own; once more on a
+        connection the database had closed."""
+        pipeline = self.pipeline
         for attempt in (1, 2):
-            ctx = self._context(request, op)
+            ctx = self._context(request, operation.op)
             try:
                 if authorization:
                     await authenticate(ctx, authorization)
@@ -299,7 +321,7 @@ class GraphQLEndpoint:
             else:
                 failure = unavailable_error(result)
             if failure is None:
-                break
+                return Answer(result, extensions, cost, ctx)
             # A request that met a connection the database had closed (it restarted while the connection
             # sat in the pool) runs once more: SQLAlchemy has by then dropped the pool's old connections,
             # so the retry connects afresh. It is safe because nothing was committed: a transaction on a
@@ -308,20 +330,11 @@ class GraphQLEndpoint:
             if attempt == 1 and not isinstance(failure, CommitLost) and is_stale_connection(failure):
                 continue
             raise unavailable(ctx.lang, ctx.request_id, failure)
-        pipeline.mark("execute")
-        return self.render(request, operation, result, extensions, cost, ctx, media)
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
-    def render(
-        self,
-        request: Request,
-        operation: Operation,
-        result: ExecutionResult,
-        extensions: dict[str, Any],
-        cost: int,
-        ctx: Context,
-        media: str,
-    ) -> Response:
+    def render(self, request: Request, operation: Operation, answer: Answer, media: str) -> Response:
         """The render step: the execution's result as a GraphQL-over-HTTP response."""
+        result, ctx = answer.result, answer.ctx
         state = request.scope["state"]
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Errors with no field path before any data: variables that did not coerce, a request error.
@@ -338,10 +351,8 @@ class GraphQLEndpoint:
                 (e.get("extensions") or {}).get("code") for e in body["errors"]
             )
         state["graphql_answer"] = (operation.op, not result.errors)
-        body["extensions"] = {
-            **extensions,
-            "cost": {"requested": cost, "limit": self.executor.limits.max_cost},
-        }
+        cost = {"requested": answer.cost, "limit": self.executor.limits.max_cost}
+        body["extensions"] = {**answer.extensions, "cost": cost}
         return self._response(body, 200, media)
 
     def _context(self, request: Request, op: OperationDefinitionNode | None) -> Context:

@@ -146,6 +146,16 @@ class Operation:
         return self.op.name.value if self.op is not None and self.op.name else None
 
 
+@dataclasses.dataclass(slots=True)
+class Answer:
+    """What `execute` gives `render`: the result, the extensions' results, the cost, the context."""
+
+    result: ExecutionResult
+    extensions: dict[str, Any]
+    cost: int
+    ctx: Context
+
+
 async def authenticate(ctx: Context, authorization: str) -> None:
     """Set `ctx.viewer` from a bearer token. Refused (401) when the token is not good: the app must
     know to refresh it, so a bad token is never taken as a citizen."""
