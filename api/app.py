@@ -8,6 +8,7 @@ import gc
 import logging
 from datetime import timedelta
 
+import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -39,6 +40,7 @@ from mobile_contract import releases
 from resolvers.feed import FeedHub
 from schema import build_schema
 from schema.plans import make_plan
+from schema.strawberry_internals import graphql_schema
 
 _log = logging.getLogger("markaz.app")
 
@@ -50,14 +52,18 @@ def create_app(
     reader=None,
     demo: bool = False,
     plans: bool = True,
+    schema: strawberry.Schema | None = None,
+    migrate_first: bool = True,
 ) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
     pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
-    off (schema/plans.py) to compare with ordinary execution."""
+    off (schema/plans.py) to compare with ordinary execution, or give a `schema` of their own (one with
+    extensions). A worker of `markaz serve --workers N` is made with `migrate_first=False`: the parent
+    process migrated the database before starting the workers."""
     settings = settings or Settings.from_env()
-    schema = build_schema()
+    schema = schema or build_schema()
     executor = Executor(
-        schema._schema,
+        graphql_schema(schema),
         planner=functools.partial(make_plan, schema) if plans else None,
         limits=Limits.from_settings(settings),
     )
@@ -81,6 +87,7 @@ def create_app(
         persisted=PersistedQueries(
             {**releases.known_documents(), **map_page.known_documents()}, production=settings.production
         ),
+        schema=schema,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -94,7 +101,7 @@ def create_app(
         if sessionmaker is not None:
             yield
             return
-        async with open_database(settings, serving=True) as database:
+        async with open_database(settings, serving=True, migrate_first=migrate_first) as database:
             app.state.sessionmaker = endpoint.sessionmaker = database.sessionmaker
             endpoint.reader = database.reader
             if limiter is not None and hasattr(limiter.store, "sessionmaker"):
@@ -109,6 +116,8 @@ def create_app(
             # One LISTEN connection per process feeds every subscription of the process.
             hub = websocket.hub = FeedHub(database.reader, database.url, queue_size=settings.feed_queue)
             await hub.start()
+            # The per-officer subscription cap, counted across every server process (api/graphql_ws.py).
+            websocket.per_officer.url = database.url
             retention = settings.feed_retention_hours
             compactor = Compactor(
                 database.sessionmaker,
@@ -128,6 +137,7 @@ def create_app(
                 await anchors.stop()
                 await compactor.stop()
                 await hub.stop()
+                await websocket.per_officer.close()
                 if tracing is not None:
                     tracing.shutdown()  # sends the spans still batched
 

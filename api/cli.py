@@ -44,6 +44,10 @@ def _open_database(**options):
     return open_database(_settings(), attempts=CLI_ATTEMPTS, connect_timeout=CLI_CONNECT_TIMEOUT, **options)
 
 
+# Set in the environment of the worker processes of `markaz serve --workers N` (read by `worker_app`).
+WORKER_ENV = "MARKAZ_SERVE_WORKER"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import signal
 
@@ -56,11 +60,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.database import DatabaseUnreachable, reach
-    from api.graphql_ws import MAX_FRAME_BYTES
     from api.logs import configure
 
+    if args.workers < 1:
+        print("markaz serve: --workers must be 1 or more", file=sys.stderr)
+        return 2
     settings = _settings(signs=True)
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format, pid=args.workers > 1)
+    if args.workers > 1:
+        return _serve_workers(args, settings)
     if settings.database_url is not None:
         # Waited for here, before uvicorn: its start-up would report a failure as a traceback.
         try:
@@ -69,21 +77,80 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"markaz serve: {error}", file=sys.stderr)
             return 1
     app = create_app(settings, demo=args.demo)
+    uvicorn.run(app, **_uvicorn_options(args))
+    return 0
+
+
+def _uvicorn_options(args: argparse.Namespace) -> dict:
+    from api.graphql_ws import MAX_FRAME_BYTES
+
     # In-flight requests get 20 s to finish on SIGTERM before the process exits.
     # X-Forwarded-For is read by the app itself, from MARKAZ_TRUSTED_PROXIES only (api/security.py);
     # uvicorn's own reading would trust 127.0.0.1 by default.
     # A WebSocket frame beyond MAX_FRAME_BYTES is not read: the connection is closed with 1009.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        proxy_headers=False,
-        timeout_graceful_shutdown=20,
-        server_header=False,
-        ws_max_size=MAX_FRAME_BYTES,
-    )
+    return {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": 20,
+        "server_header": False,
+        "ws_max_size": MAX_FRAME_BYTES,
+    }
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """`markaz serve --workers N`: N uvicorn worker processes accepting on one port. This process starts
+    the embedded PostgreSQL (when there is no DATABASE_URL), migrates, seeds the demo data and makes the
+    development key, once, then hands the workers the database's URL; it stops the database after they
+    have stopped (SIGTERM: each finishes its requests first). What the workers share goes through
+    PostgreSQL (or Redis): docs/operations.md says what is counted per worker."""
+    import dataclasses
+    import os
+
+    import uvicorn
+
+    from api.database import DatabaseUnreachable, open_database
+    from api.security import audit_keys, secret_key
+    from db import embedded
+
+    async def prepare(url: str) -> None:
+        async with open_database(dataclasses.replace(settings, database_url=url), serving=True) as database:
+            if args.demo:
+                from resolvers.demo.seeding import seed_demo_if_empty
+
+                await seed_demo_if_empty(database.sessionmaker)
+
+    server = None
+    url = settings.database_url
+    try:
+        if url is None:
+            server, base = embedded.start(settings.data_dir)
+            url = asyncio.run(embedded.ensure_database(base))
+        try:
+            asyncio.run(prepare(url))
+        except DatabaseUnreachable as error:
+            print(f"markaz serve: {error}", file=sys.stderr)
+            return 1
+        secret_key(settings)  # in development, the key file is written now, before the workers read it
+        audit_keys(settings)
+        os.environ["DATABASE_URL"] = url
+        os.environ[WORKER_ENV] = "1"
+        uvicorn.run("api.cli:worker_app", factory=True, workers=args.workers, **_uvicorn_options(args))
+    finally:
+        if server is not None:
+            embedded.stop(server)
     return 0
+
+
+def worker_app():
+    """The app of one worker of `markaz serve --workers N` (uvicorn calls it in each worker process)."""
+    from api.app import create_app
+    from api.logs import configure
+
+    settings = _settings(signs=True)
+    configure(settings.log_level, settings.log_format, pid=True)
+    return create_app(settings, migrate_first=False)
 
 
 async def _migrate(args: argparse.Namespace) -> int:
@@ -444,6 +511,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_contract(args: argparse.Namespace) -> int:
     from mobile_contract import compat, releases
     from schema import build_schema
+    from schema.strawberry_internals import graphql_schema
 
     schema = build_schema()
     try:
@@ -462,7 +530,7 @@ def cmd_contract(args: argparse.Namespace) -> int:
         print(f"markaz contract {args.contract_command}: {error}", file=sys.stderr)
         return 2
     snapshot = releases.SNAPSHOT.read_text(encoding="utf-8") if releases.SNAPSHOT.exists() else None
-    findings = compat.check(schema._schema, manifests, snapshot, strict=args.strict)
+    findings = compat.check(graphql_schema(schema), manifests, snapshot, strict=args.strict)
     for finding in findings:
         print(finding, file=sys.stderr if finding.level == "error" else sys.stdout)
     for app in releases.APPS:
@@ -495,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes sharing the port (one per core; default 1)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="migrate the database to the newest schema")

@@ -11,8 +11,10 @@ No token, or one that is not valid (expired, ended session, disabled officer): t
 `Accept-Language` (any case), which then chooses the language of the socket's messages over the upgrade
 request's header. Only subscriptions run here; queries and mutations go over HTTP, where a request
 commits once. The query limits of api/limits.py apply here as over HTTP, and so, in production, does the
-safelist of api/persisted.py. There is no Origin check: a browser cannot borrow someone's sign-in here,
-since the token travels in the message, never in a cookie.
+safelist of api/persisted.py: a subscription goes through the same steps of api/pipeline.py as an HTTP
+request (authenticate, safelist, limits), and runs the schema's extensions like it. There is no Origin
+check: a browser cannot borrow someone's sign-in here, since the token travels in the message, never in a
+cookie.
 
 Hostile clients cost a bounded amount:
 - A message that is not a protocol message (not JSON, not an object, an unknown `type`, a `subscribe`
@@ -21,10 +23,9 @@ Hostile clients cost a bounded amount:
   logged at INFO without a trace. Beyond MAX_FRAME_BYTES the server's WebSocket layer itself closes with
   1009 before reading on (`markaz serve` sets uvicorn's `ws_max_size`).
 - Variables nested deeper than api.executor.MAX_VARIABLES_DEPTH get an `error` for that subscription.
-- An officer holds at most `per_officer` live subscriptions in this process, over all their sockets
-  (MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER); each socket at most `max_subscriptions`
-  (MARKAZ_FEED_SUBSCRIPTIONS). Each process counts its own: behind a load balancer with N processes an
-  officer may hold up to N times the cap.
+- An officer holds at most `per_officer` live subscriptions, over all their sockets and every server
+  process (MARKAZ_FEED_SUBSCRIPTIONS_PER_OFFICER; counted in PostgreSQL, db/subscription_slots.py); each
+  socket at most `max_subscriptions` (MARKAZ_FEED_SUBSCRIPTIONS).
 - When the access token the socket signed in with expires, each subscription ends with an error coded
   UNAUTHENTICATED carrying `extensions.lastCursor`, and then the socket is closed with 4403: a
   graphql-ws client reconnects, asking its `connectionParams` (a fresh token) again, and the app
@@ -39,6 +40,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,23 +50,20 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    _OperationStreamClosed,
-)
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from strawberry.utils.aio import aclosing
 
 from api.executor import variables_problem, without_suggestions
-from api.limits import check_request
+from api.pipeline import Pipeline, Refused, authenticate
+from db import subscription_slots
 from db.faults import is_unavailable
-from resolvers.auth import viewer_for_token
 from resolvers.context import Context
 from resolvers.lang import pick_language
 from resolvers.messages import message
 from resolvers.policy import may_introspect
 from resolvers.tokens import TokenError, access_expires_at, bearer_token
+from schema.strawberry_internals import OperationStreamClosed, TransportWSHandler, send_result_stream
 
 _log = logging.getLogger("markaz.ws")
 # A protocol message longer than this closes the socket with 4400 (the feed's documents and variables,
@@ -116,25 +115,79 @@ class _Unavailable(Exception):
 
 
 class OfficerSubscriptions:
-    """The live subscriptions of each officer in this process, over all their sockets."""
+    """The live subscriptions of each officer, over all their sockets: counted in this process, and, once
+    the app's lifespan gives `url`, across every process too (db/subscription_slots.py: one advisory lock
+    per slot, held on a connection of this process). If that connection cannot be had, the cap holds in
+    this process alone, and it is logged."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.live: dict[int, int] = {}
+        self.url: str | None = None
+        self._slots: dict[int, list[int]] = {}
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
 
-    def take(self, officer_id: int) -> bool:
+    async def take(self, officer_id: int) -> bool:
         held = self.live.get(officer_id, 0)
         if held >= self.limit:
             return False
-        self.live[officer_id] = held + 1
+        self.live[officer_id] = held + 1  # reserved before waiting on the database
+        if self.url is None:
+            return True
+        try:
+            slot = await self._shared(
+                # the slots this process holds, read under the lock (a new connection holds none)
+                lambda conn: subscription_slots.take(
+                    conn, officer_id, self.limit, list(self._slots.get(officer_id, ()))
+                )
+            )
+        except Exception as error:  # the database: the cap of this process still holds
+            _log.warning("subscription slots unavailable: %s", type(error).__name__)
+            return True
+        if slot is None:
+            self._forget(officer_id)
+            return False
+        self._slots.setdefault(officer_id, []).append(slot)
         return True
 
-    def release(self, officer_id: int) -> None:
+    async def release(self, officer_id: int) -> None:
+        self._forget(officer_id)
+        slots = self._slots.get(officer_id)
+        if not slots:
+            return
+        slot = slots.pop()
+        if not slots:
+            del self._slots[officer_id]
+        with contextlib.suppress(Exception):  # a lost connection has let its slots go already
+            await self._shared(lambda conn: subscription_slots.release(conn, officer_id, slot))
+
+    def _forget(self, officer_id: int) -> None:
         held = self.live.get(officer_id, 0) - 1
         if held > 0:
             self.live[officer_id] = held
         else:
             self.live.pop(officer_id, None)
+
+    async def _shared(self, step: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with self._lock:  # one statement at a time on the one connection
+            if self._conn is None or self._conn.is_closed():
+                assert self.url is not None
+                self._slots.clear()  # a new connection holds none of the old one's slots
+                self._conn = await subscription_slots.connect(self.url)
+            try:
+                return await step(self._conn)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await self._conn.close()
+                self._conn = None
+                raise
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            self._conn = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -153,18 +206,18 @@ class Connection:
         return self.expires_at is not None and datetime.now(UTC) >= self.expires_at
 
 
-class _OperationHandler(BaseGraphQLTransportWSHandler):
+class _OperationHandler(TransportWSHandler[Connection, None]):
     """Strawberry's graphql-transport-ws handler, except that each operation gets a Context of its own
     (a session is used by one coroutine at a time), only subscriptions are accepted, messages of the wrong
     shape close the socket and the socket closes when its access token expires."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._expiry: asyncio.Task | None = None
+        self._expiry: asyncio.Task[None] | None = None
 
     async def send_message(self, message: Any) -> None:
         view: GraphQLWebSocket = self.view  # type: ignore[assignment]
-        if not may_introspect(self.context.viewer, production=view.endpoint.production):
+        if not may_introspect(self.context.viewer, production=view.pipeline.production):
             # No "Did you mean" hints to anyone but admins in production (api.executor.without_suggestions)
             if message.get("type") == "error":
                 message = {**message, "payload": [without_suggestions(e) for e in message["payload"]]}
@@ -213,8 +266,12 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 await self._expiry
         await super().shutdown()
 
-    async def run_operation(self, operation) -> None:
+    async def run_operation(self, operation: Any) -> None:
+        """One subscription through the pipeline's steps (api/pipeline.py): read (the message, checked by
+        `malformed`; its variables here), authenticate (done at connection_init; the token's expiry here),
+        safelist, prepare and limits, then execute by `Schema.stream`, which runs the schema's extensions."""
         view: GraphQLWebSocket = self.view  # type: ignore[assignment]
+        pipeline = view.pipeline
         ctx = view.operation_context(self.context)
         holder: int | None = None
         try:
@@ -229,20 +286,20 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                     [GraphQLError(message("token_expired", ctx.lang), extensions={"code": "UNAUTHENTICATED"})]
                 )
                 return
-            if not view.endpoint.persisted.allowed(operation.query, ctx.viewer):
+            try:
                 # The production safelist holds here as over HTTP.
-                refusal = GraphQLError(
-                    message("operation_not_allowed", ctx.lang), extensions={"code": "OPERATION_NOT_ALLOWED"}
-                )
-                await operation.send_initial_errors([refusal])
-                return
-            refused = view.refusal(operation, ctx)
-            if refused:
+                pipeline.safelist(operation.query, ctx.viewer, ctx.lang)
                 # Depth, aliases, tokens and cost hold here as over HTTP (api/limits.py), checked on the
                 # executor's cached shape before anything runs.
-                await operation.send_initial_errors(refused)
+                prepared = pipeline.prepare(operation.query, operation.operation_name)
+                if prepared.prepared.errors:
+                    raise Refused(400, prepared.errors)
+                if prepared.op is not None:  # an unknown operation name: the protocol handler answers it
+                    pipeline.limits(prepared, operation.variables, ctx.viewer)
+            except Refused as refused:
+                await operation.send_initial_errors(refused.errors)
                 return
-            if not view.per_officer.take(ctx.viewer.officer_id):
+            if not await view.per_officer.take(ctx.viewer.officer_id):
                 limit = view.per_officer.limit
                 await operation.send_initial_errors(
                     [
@@ -266,9 +323,9 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
                 allowed_operation_types=(OperationType.SUBSCRIPTION,),
             )
             async with aclosing(result_source):
-                await self._send_result_stream(operation, result_source)
+                await send_result_stream(self, operation, result_source)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
-        except (_OperationStreamClosed, WebSocketDisconnected):
+        except (OperationStreamClosed, WebSocketDisconnected):
             return  # the client went away (or the socket is closing): nothing to tell anyone
         except Exception as error:
             await self.handle_task_exception(error)
@@ -280,17 +337,18 @@ class _OperationHandler(BaseGraphQLTransportWSHandler):
             raise
         finally:
             if holder is not None:
-                view.per_officer.release(holder)
+                await view.per_officer.release(holder)
             await ctx.close(commit=False)
 
 
 class GraphQLWebSocket(GraphQL):
-    """The WebSocket half of /graphql; `endpoint` (api.graphql_http.GraphQLEndpoint) lends it the database
-    and the signing key, so both halves authenticate the same way."""
+    """The WebSocket half of /graphql; `endpoint` (api.graphql_http.GraphQLEndpoint) lends it its pipeline
+    (the database, the signing key, the safelist, the limits), so both halves run the same steps."""
 
-    graphql_transport_ws_handler_class = _OperationHandler
+    # Strawberry's view is typed for a context of None; this view's context is a Connection.
+    graphql_transport_ws_handler_class = _OperationHandler  # type: ignore[assignment]
 
-    def __init__(self, schema, endpoint: Any, *, max_subscriptions: int, per_officer: int = 20) -> None:
+    def __init__(self, schema: Any, endpoint: Any, *, max_subscriptions: int, per_officer: int = 20) -> None:
         super().__init__(
             schema,
             graphql_ide=None,
@@ -300,6 +358,7 @@ class GraphQLWebSocket(GraphQL):
             max_subscriptions_per_connection=max_subscriptions,
         )
         self.endpoint = endpoint
+        self.pipeline: Pipeline = endpoint.pipeline
         self.hub: Any = None
         self.per_officer = OfficerSubscriptions(per_officer)
 
@@ -325,14 +384,14 @@ class GraphQLWebSocket(GraphQL):
         )
 
     def operation_context(self, connection: Connection) -> Context:
-        endpoint = self.endpoint
+        pipeline = self.pipeline
         return Context(
-            sessionmaker=endpoint.sessionmaker,
-            reader=endpoint.reader,
+            sessionmaker=pipeline.sessionmaker,
+            reader=pipeline.reader,
             lang=connection.lang,
             request_id=connection.request_id,
-            production=endpoint.production,
-            secret_key=endpoint.secret_key,
+            production=pipeline.production,
+            secret_key=pipeline.secret_key,
             device_id=connection.device_id,
             client_ip=connection.client_ip,
             viewer=connection.viewer,
@@ -340,41 +399,24 @@ class GraphQLWebSocket(GraphQL):
             access_expires_at=connection.expires_at,
         )
 
-    def refusal(self, operation: Any, ctx: Context) -> list[GraphQLError]:
-        """The errors that stop a subscription before it runs: the document's own (limits on its shape,
-        parse and validation errors) or its cost with these variables; empty when it may run."""
-        executor = self.endpoint.executor
-        prepared = executor.prepare(operation.query)
-        if prepared.errors:
-            return list(prepared.errors)
-        op = executor.operation(prepared, operation.operation_name)
-        if op is None:
-            return []  # an unknown operation name: the protocol handler answers it as usual
-        shape = prepared.shapes[op.name.value if op.name else None]
-        _, refused = check_request(
-            shape,
-            operation.variables,
-            executor.limits,
-            viewer=ctx.viewer,
-            production=self.endpoint.production,
-        )
-        return [refused] if refused is not None else []
-
     async def on_ws_connect(self, context: Connection):  # type: ignore[override]
         params = context.connection_params or {}
         for key, value in params.items():  # the payload's language wins over the upgrade request's
             if isinstance(value, str) and key.lower() == "accept-language":
                 context.lang = pick_language(value[:200])
-        token = bearer_token(params.get("Authorization", params.get("authorization")))
+        authorization = params.get("Authorization", params.get("authorization"))
+        token = bearer_token(authorization)
         if token is None:
             _log.info("websocket refused", extra={"reason": "no bearer token"})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         ctx = self.operation_context(context)
         try:
-            context.viewer = await viewer_for_token(ctx, token)
-            context.expires_at = access_expires_at(self.endpoint.secret_key, token)
-        except TokenError as error:
-            _log.info("websocket refused", extra={"reason": str(error)})
+            await authenticate(ctx, str(authorization))  # the pipeline's step, once for the socket
+            context.viewer = ctx.viewer
+            context.expires_at = access_expires_at(self.pipeline.secret_key, token)
+        except (Refused, TokenError) as refused:
+            reason = refused.reason if isinstance(refused, Refused) else str(refused)
+            _log.info("websocket refused", extra={"reason": reason})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
         except Exception as error:
             if not is_unavailable(error):

@@ -10,12 +10,16 @@ written, whatever a caller passed.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
 import uuid
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
+from structlog.typing import Processor
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Keys whose values are never logged (compared lower-case, without `_` and `-`): credentials, and the
@@ -66,20 +70,28 @@ def _secret(key) -> bool:
     return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in SECRET_KEYS
 
 
-def redact(_logger, _method, event_dict: dict) -> dict:
+def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A structlog processor: values under secret keys replaced, tokens and passwords cut out of text."""
     for key, value in event_dict.items():
         event_dict[key] = "[redacted]" if _secret(key) else _clean(value)
     return event_dict
 
 
-def configure(level: str = "INFO", fmt: str = "json") -> None:
-    shared = [
+def _add_pid(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event_dict["pid"] = os.getpid()
+    return event_dict
+
+
+def configure(level: str = "INFO", fmt: str = "json", *, pid: bool = False) -> None:
+    """Logging for the process; `pid`: each line names the process (`markaz serve --workers N`)."""
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    if pid:
+        shared.append(_add_pid)
     renderer = (
         structlog.dev.ConsoleRenderer()
         if fmt == "console"

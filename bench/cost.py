@@ -1,7 +1,9 @@
 """Benchmark: what one request costs the server, measured in-process: CPU time and database round trips.
 
-Run by hand: `.venv/bin/python bench/cost.py --database-url postgresql://.../db nearest|sync [...]`.
-`nearest` needs stations (`markaz seed --demo --stations 10000` on that database); `sync`
+Run by hand: `.venv/bin/python bench/cost.py --database-url postgresql://.../db nearest|steps|sync [...]`.
+`nearest` needs stations (`markaz seed --demo --stations 10000` on that database); `steps` too, and
+prints the time a request spends in each step of the GraphQL pipeline (api/pipeline.py) for the citizen
+app's NearestStations and an officer's MyIncidents (it adds the officer STEPS001 if missing); `sync`
 recreates its database (named markaz_bench_* or perf_*), seeds stations and two officers, and sends
 them a day of field work.
 
@@ -223,6 +225,102 @@ async def bench_nearest(args: argparse.Namespace, trips: RoundTrips) -> None:
             await measure("nearestStations", args.requests, one, args.profile, trips)
 
 
+def _operation(app: str, name: str) -> str:
+    return (REPO / "mobile_contract" / "operations" / app / f"{name}.graphql").read_text()
+
+
+async def _steps_officer(database_url: str) -> str:
+    """The badge of the bench's officer, added once (password bench/sync.py's PASSWORD)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import sync as day
+    from sqlalchemy import text
+
+    from db.engine import make_engine, make_sessionmaker
+    from resolvers.officers import add_officer
+
+    badge = "STEPS001"
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = await session.execute(
+                text("SELECT 1 FROM officers WHERE badge_number = :b"), {"b": badge}
+            )
+            if found.first() is None:
+                station = (
+                    await session.execute(text("SELECT id FROM stations ORDER BY id LIMIT 1"))
+                ).scalar()
+                await add_officer(
+                    session,
+                    badge=badge,
+                    name="Bench Officer",
+                    role="OFFICER",
+                    password=day.PASSWORD,
+                    station_id=station,
+                )
+                await session.commit()
+    finally:
+        await engine.dispose()
+    return badge
+
+
+async def bench_steps(args: argparse.Namespace, trips: RoundTrips) -> None:
+    """Microseconds a request spends in each step of the pipeline, wall and this process's CPU."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import sync as day
+
+    from api.pipeline import STEPS, StepClock
+
+    points = nearest_points(4096, args.seed)
+    badge = await _steps_officer(args.database_url)
+    nearest = _operation("citizen", "NearestStations")
+    incidents = _operation("officer", "MyIncidents")
+    async with App(args.database_url) as app:
+        endpoint = next(
+            r.endpoint.__self__
+            for r in app.app.routes
+            if type(r).__name__ == "Route" and getattr(r, "path", None) == "/graphql"
+        )
+        login = await graphql(app, day.LOGIN, {"badge": badge, "password": day.PASSWORD})
+        token = login["data"]["login"]["accessToken"]
+
+        async def citizen(index: int) -> None:
+            lat, lon = points[index % len(points)]
+            variables = {
+                "near": {"latitude": lat, "longitude": lon},
+                "services": ["FAMILY_AND_CHILD_PROTECTION"],
+            }
+            answer = await graphql(app, nearest, variables, name="NearestStations")
+            if not answer["data"]["nearestStations"]:
+                raise RuntimeError(f"no stations: {answer}")
+
+        async def officer(index: int) -> None:
+            await graphql(app, incidents, {}, token, "MyIncidents")
+
+        for label, run in (("citizen NearestStations", citizen), ("officer MyIncidents", officer)):
+            await measure(f"{label} warm-up", args.warmup, run, None, trips)
+            rows = []
+            for timer_name, timer in (("wall", time.perf_counter_ns), ("cpu", time.process_time_ns)):
+                clock = endpoint.pipeline.clock = StepClock(timer)
+                started = timer()
+                for index in range(args.requests):
+                    await run(index)
+                whole = (timer() - started) / args.requests / 1000
+                endpoint.pipeline.clock = None
+                per = {step: clock.spent[step] / clock.requests / 1000 for step in STEPS}
+                rows.append((timer_name, per, whole))
+            say(f"{label}: µs a request in each step ({args.requests} requests)")
+            say("  " + f"{'step':<14}" + "".join(f"{name:>10}" for name, _, _ in rows))
+            for step in STEPS:
+                say("  " + f"{step:<14}" + "".join(f"{per[step]:>10.1f}" for _, per, _ in rows))
+            say(
+                "  "
+                + f"{'outside':<14}"
+                + "".join(f"{whole - sum(per.values()):>10.1f}" for _, per, whole in rows)
+                + "   (middlewares, ASGI, this driver)"
+            )
+            say("  " + f"{'whole request':<14}" + "".join(f"{whole:>10.1f}" for _, _, whole in rows))
+
+
 async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
     """500-entry batches of one officer's day (bench/sync.py's mix), each new, then one sent again."""
     from datetime import UTC, datetime
@@ -282,7 +380,7 @@ async def bench_sync(args: argparse.Namespace, trips: RoundTrips) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Server CPU and round trips per request, in-process.")
-    parser.add_argument("what", choices=["nearest", "sync"])
+    parser.add_argument("what", choices=["nearest", "steps", "sync"])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=300)
@@ -302,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.statements:
             trips.texts = collections.Counter()
     with contextlib.suppress(KeyboardInterrupt):
-        run_async(bench_nearest(args, trips) if args.what == "nearest" else bench_sync(args, trips))
+        benches = {"nearest": bench_nearest, "steps": bench_steps, "sync": bench_sync}
+        run_async(benches[args.what](args, trips))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Benchmark: the citizens' nearest-open-stations query through Markaz, PostGraphile 5 and a floor.
 
 Run by hand, never in CI: `.venv/bin/python bench/nearest.py` (about fifteen minutes), or `--quick` for a
-smoke run. The method follows ../shared/PERFORMANCE.md, on a 2-core machine:
+smoke run. The method is that of docs/performance.md ("What a GraphQL stack costs"), on a 2-core machine:
 
 - Data. For each station count (default 10,000 and 100,000) a fresh database `markaz_bench_<n>` is made
   on the server of --database-url and seeded with `markaz seed --demo --stations <n>` (which migrates

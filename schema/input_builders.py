@@ -17,19 +17,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
-from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
-from strawberry.types.arguments import InputContext, convert_argument
-from strawberry.types.base import (
+from strawberry.types.unset import UNSET
+
+from schema.strawberry_internals import (
+    GlobalID,
+    InputContext,
+    LazyType,
+    StrawberryEnumDefinition,
     StrawberryList,
     StrawberryMaybe,
     StrawberryObjectDefinition,
     StrawberryOptional,
+    convert_argument,
+    has_enum_definition,
     has_object_definition,
 )
-from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
-from strawberry.types.lazy_type import LazyType
-from strawberry.types.unset import UNSET
 
 Convert = Callable[[Any, InputContext], Any]
 

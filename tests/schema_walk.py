@@ -31,8 +31,9 @@ from graphql import (
 )
 
 from schema import build_schema
+from schema.strawberry_internals import graphql_schema
 
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema(build_schema())
 STRING_SCALARS = ("String", "ID")
 
 

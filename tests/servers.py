@@ -88,7 +88,13 @@ class MarkazServer:
     """`markaz serve` in a process of its own on a free loopback port, against `database_url`."""
 
     def __init__(
-        self, database_url: str, data_dir: Path, *, name: str = "serve", env: dict[str, str] | None = None
+        self,
+        database_url: str,
+        data_dir: Path,
+        *,
+        name: str = "serve",
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -104,7 +110,7 @@ class MarkazServer:
         )
         with self.log_path.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *args],
                 cwd=ROOT,
                 env=environment,
                 stdout=log,

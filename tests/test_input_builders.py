@@ -18,13 +18,15 @@ from graphql import (
 )
 from graphql.utilities import coerce_input_value
 from strawberry.types.arguments import convert_argument
-from strawberry.types.base import StrawberryObjectDefinition
 
 from schema import build_schema
 from schema.input_builders import _Builder
+from schema.strawberry_internals import StrawberryObjectDefinition, graphql_schema
 
 SCHEMA = build_schema()
-INPUTS = sorted(name for name, t in SCHEMA._schema.type_map.items() if isinstance(t, GraphQLInputObjectType))
+INPUTS = sorted(
+    name for name, t in graphql_schema(SCHEMA).type_map.items() if isinstance(t, GraphQLInputObjectType)
+)
 
 
 @contextlib.contextmanager
@@ -91,7 +93,7 @@ def _value(rng: random.Random, type_, depth: int = 0):
 
 @pytest.mark.parametrize("name", INPUTS)
 def test_every_input_type_is_built_as_strawberry_builds_it(name):
-    graphql_type = SCHEMA._schema.type_map[name]
+    graphql_type = graphql_schema(SCHEMA).type_map[name]
     python_type = SCHEMA.get_type_by_name(name).origin
     rng = random.Random(name)
     built = 0
@@ -120,7 +122,7 @@ def test_the_builders_are_installed_and_a_list_is_never_the_one_given():
             "occurredAt": "2026-11-29T08:00:00+03:00",
             "topics": ["water"],
         },
-        SCHEMA._schema.type_map["LogEngagementInput"],
+        graphql_schema(SCHEMA).type_map["LogEngagementInput"],
     )
     built = convert_argument(raw, LogEngagementInput, SCHEMA.schema_converter.scalar_registry, SCHEMA.config)
     assert built.topics == ["water"] and built.topics is not raw["topics"]

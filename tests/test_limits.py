@@ -17,10 +17,11 @@ from api.config import Settings
 from api.limits import MAX_PAGE, Limits, shape_of
 from db.engine import make_engine
 from schema import build_schema
+from schema.strawberry_internals import graphql_schema
 from tests.conftest import GraphQL
 
 OPERATIONS = sorted((Path(__file__).parent.parent / "mobile_contract" / "operations").rglob("*.graphql"))
-SCHEMA = build_schema()._schema
+SCHEMA = graphql_schema(build_schema())
 LIMITS = Limits()
 
 

@@ -6,6 +6,7 @@ import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
 from schema import build_schema
+from schema.strawberry_internals import graphql_schema
 
 OPERATIONS = sorted((Path(__file__).parent.parent / "mobile_contract" / "operations").rglob("*.graphql"))
 
@@ -21,4 +22,4 @@ def test_operation_validates_and_is_named_after_its_file(path):
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     assert len(operations) == 1 and operations[0].name is not None
     assert operations[0].name.value == path.stem
-    assert validate(build_schema()._schema, document) == []
+    assert validate(graphql_schema(build_schema()), document) == []

@@ -138,9 +138,10 @@ def _shape_of(query: str):
 
     from api.limits import Limits, shape_of
     from schema import build_schema
+    from schema.strawberry_internals import graphql_schema
 
     document = parse(query)
-    return shape_of(build_schema()._schema, document, document.definitions[0], Limits())
+    return shape_of(graphql_schema(build_schema()), document, document.definitions[0], Limits())
 
 
 async def test_introspection_is_open_to_admins_in_production(prod, sessionmaker):

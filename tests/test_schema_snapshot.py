@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from schema import build_schema
+from schema.strawberry_internals import graphql_schema
 
 SNAPSHOT = Path(__file__).parent.parent / "mobile_contract" / "schema.graphql"
 
@@ -18,7 +19,7 @@ def test_schema_snapshot_matches_the_live_schema():
 def test_every_type_and_field_has_a_description():
     from graphql import GraphQLInputObjectType, GraphQLObjectType
 
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     missing = []
     for name, type_ in schema.type_map.items():
         if name.startswith("__") or name in ("Query", "Mutation", "Subscription"):
