@@ -305,3 +305,12 @@ def may_export_activity(viewer: Viewer | None) -> Viewer:
     if viewer.role not in (COMMANDER, SUPERVISOR, ADMIN):
         raise Forbidden("Only commanders, supervisors and administrators may export activity.")
     return viewer
+
+
+# --- The officer's device -------------------------------------------------------------------------------
+
+
+def may_sync_device(viewer: Viewer | None) -> Viewer:
+    """The offline working set (`deviceChanges`) is for every signed-in officer, of any role; what it
+    holds is their own scope (resolvers/device_sync.py), never anyone else's."""
+    return require_officer(viewer)

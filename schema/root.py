@@ -11,7 +11,17 @@ from strawberry.tools import merge_types
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
-from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import (
+    activity,
+    activity_feed,
+    device_sync,
+    engagements,
+    incidents,
+    officers,
+    patrols,
+    stations,
+    sync,
+)
 from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -62,6 +72,7 @@ Query = merge_types(
         incidents.IncidentQuery,
         engagements.EngagementQuery,
         activity.ActivityQuery,
+        device_sync.DeviceQuery,
         NodeQuery,
     ),
 )

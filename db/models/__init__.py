@@ -3,6 +3,7 @@
 from db.models.activity import ActivityCell, ActivityRollup
 from db.models.activity_feed import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 from db.models.base import Base
+from db.models.device_sync import DeviceChangeRow, DeviceCommit, DeviceSyncHorizon
 from db.models.fieldwork import (
     AuditEntry,
     ClientRequest,
@@ -30,6 +31,9 @@ __all__ = [
     "AuthSession",
     "Base",
     "ClientRequest",
+    "DeviceChangeRow",
+    "DeviceCommit",
+    "DeviceSyncHorizon",
     "Engagement",
     "EngagementCorrection",
     "FollowUpAction",
