@@ -26,8 +26,6 @@ class DeviceChangeRow(Base):
         ),
         Index("ix_device_changes_xid", "xid"),
         Index("ix_device_changes_kind_entity_id", "kind", "entity_id"),
-        Index("ix_device_changes_stations", "stations", postgresql_using="gin"),
-        Index("ix_device_changes_officers", "officers", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -1,7 +1,8 @@
 """The officer's working set, incrementally: a change log written by triggers, positions given at
 commit, a pruning horizon, and when each incident was closed (docs/device-sync.md).
 
-- `device_changes`: one row per written row of `stations`, `incidents`, `follow_up_actions`, `patrols`
+- `device_changes` (statement-level triggers over transition tables, so bulk writes log set-wise): one
+  row per written row of `stations`, `incidents`, `follow_up_actions`, `patrols`
   and `officers` (insert, update that changed something, delete), with the row's scope keys before the
   change (`before`: only the columns that decide who holds it, never its description, people or place),
   and the stations and officers it named before or after (`stations`, `officers`, for one officer's part).
@@ -31,6 +32,8 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("stations", "incidents", "follow_up_actions", "patrols", "officers")
+# Statement-level triggers with transition tables take one event each.
+EVENTS = ("inserted", "updated", "deleted")
 
 
 def upgrade() -> None:
@@ -73,12 +76,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_device_changes_xid", "device_changes", ["xid"], unique=False)
     op.create_index("ix_device_changes_kind_entity_id", "device_changes", ["kind", "entity_id"], unique=False)
-    op.create_index(
-        "ix_device_changes_stations", "device_changes", ["stations"], unique=False, postgresql_using="gin"
-    )
-    op.create_index(
-        "ix_device_changes_officers", "device_changes", ["officers"], unique=False, postgresql_using="gin"
-    )
     op.create_table(
         "device_commits",
         sa.Column("xid", sa.BigInteger(), nullable=False),
@@ -102,25 +99,27 @@ def upgrade() -> None:
         "0016",
         "functions/incidents_closed_at",
         "functions/device_changes_mark",
-        "functions/device_changes_log",
+        *(f"functions/device_changes_{table}" for table in TABLES),
         "functions/device_changes_position",
         "functions/device_changes_prune",
         "triggers/incidents.incidents_closed_at",
-        *(f"triggers/{table}.device_changes" for table in TABLES),
+        *(f"triggers/{table}.device_changes_{event}" for table in TABLES for event in EVENTS),
         "triggers/device_commits.device_changes_position",
     )
 
 
 def downgrade() -> None:
     for table in TABLES:
-        op.execute(f"DROP TRIGGER device_changes ON {table}")
+        for event in EVENTS:
+            op.execute(f"DROP TRIGGER device_changes_{event} ON {table}")
     op.execute("DROP TRIGGER incidents_closed_at ON incidents")
     op.drop_table("device_commits")  # its constraint trigger goes with it
     op.drop_table("device_changes")
     op.drop_table("device_sync_horizon")
     op.execute(
         "DROP FUNCTION device_changes_prune(timestamptz, integer), device_changes_position(), "
-        "device_changes_log(), device_changes_mark(), incidents_closed_at()"
+        + "".join(f"device_changes_{table}(), " for table in TABLES)
+        + "device_changes_mark(), incidents_closed_at()"
     )
     op.execute("DROP SEQUENCE device_position_seq")
     op.drop_index("ix_follow_up_actions_owner_id", table_name="follow_up_actions")
