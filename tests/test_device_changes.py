@@ -257,6 +257,22 @@ async def test_sensitive_incidents_are_generalised_off_the_case_and_exact_on_it(
     assert hidden["occurredAt"] != shown["occurredAt"]  # both happened at once: one is given as its day
     assert shown["detailsHidden"] is False and shown["description"] == "what happened"
     assert (shown["location"]["latitude"], shown["location"]["longitude"]) == (36.3412, 43.1377)
+    # Its details reached a phone: the read is audited, as any read of a sensitive case's details.
+    async with committed_sessionmaker() as session:
+        audited = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT entity_id FROM audit_log WHERE action = 'read_sensitive' AND entity_type = "
+                        "'Incident' AND officer_id = :o"
+                    ),
+                    {"o": w["me"]},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert str(on_case) in audited and str(off_case) not in audited
     # Taken off the case: the next sync sends it again, generalised.
     phone = Phone(cgql, headers)
     await phone.sync()
