@@ -15,8 +15,8 @@ commit, a pruning horizon, and when each incident was closed (docs/device-sync.m
   a closed incident for a week after it. Incidents already closed take their resolved_at, else their
   reporting time.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql
 
 from db import definitions
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -96,7 +96,7 @@ def upgrade() -> None:
     op.execute("CREATE SEQUENCE device_position_seq AS bigint")
     definitions.install(
         op.execute,
-        "0016",
+        "0018",
         "functions/incidents_closed_at",
         "functions/device_changes_mark",
         *(f"functions/device_changes_{table}" for table in TABLES),
