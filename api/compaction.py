@@ -15,7 +15,7 @@ The feed's event log keeps `feed_retention` (MARKAZ_FEED_RETENTION_HOURS): older
 events go, oldest first, `PRUNE_POSITIONS` a transaction (activity_feed_prune, the feed pruning
 migration). A subscriber resuming from before the horizon is told to reload (resolvers/feed.py).
 
-The officers' working-set log (migration 0016) keeps `device_retention` (resolvers.device_sync.RETENTION,
+The officers' working-set log (migration 0018) keeps `device_retention` (resolvers.device_sync.RETENTION,
 30 days) the same way (device_changes_prune); a phone whose cursor is older is told to resync whole.
 """
 

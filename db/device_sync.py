@@ -1,6 +1,6 @@
 """Every SQL statement of the officer's working set (docs/device-sync.md).
 
-The change log (migration 0016) is read by position: `device_commits.position` is the committing
+The change log (migration 0018) is read by position: `device_commits.position` is the committing
 transaction's place, given at commit and visible in increasing order, so "the changes after p" is a plain
 range. A row's state at position p is the `before` of its first logged change after p, or, when it has
 none, the row as it is now: the sync reads both in one REPEATABLE READ snapshot.
@@ -175,5 +175,5 @@ _PRUNE = text("SELECT device_changes_prune(:before, :limit)")
 
 async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
     """Remove up to `limit` of the oldest positions committed before `before`, with their rows, and raise
-    the horizon (device_changes_prune, migration 0016). The positions removed."""
+    the horizon (device_changes_prune, migration 0018). The positions removed."""
     return (await statements.execute(session, _PRUNE, {"before": before, "limit": limit})).scalar_one()

@@ -150,7 +150,7 @@ _COMMITTED_TABLES = (
     "stations",
     "activity_rollups",
     "activity_cells",
-    # last: deleting the tables above logs their rows for the phones (migration 0016)
+    # last: deleting the tables above logs their rows for the phones (migration 0018)
     "device_changes",
     "device_commits",
 )

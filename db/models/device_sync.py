@@ -1,7 +1,7 @@
 """The officer's working set's change log (docs/device-sync.md): one row per written row of the tables
 phones keep, and one per committing transaction, which gives all of that transaction's rows their place.
 
-Rows are written by triggers (migration 0016), never by Python, so no write path can forget a phone.
+Rows are written by triggers (migration 0018), never by Python, so no write path can forget a phone.
 Positions are given at commit under the live feed's lock, so they become visible in increasing order.
 """
 

@@ -184,7 +184,7 @@ class Incident(Base):
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     assigned_officer_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default=text("'{}'"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # When it left the open statuses (RESOLVED or CLOSED), kept by a trigger (migration 0016): phones keep
+    # When it left the open statuses (RESOLVED or CLOSED), kept by a trigger (migration 0018): phones keep
     # a closed incident for resolvers.device_sync.KEEP_CLOSED after it.
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

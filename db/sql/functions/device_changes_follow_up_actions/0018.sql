@@ -1,4 +1,4 @@
--- The working set's change log (migration 0016) for follow_up_actions: one row per row a statement inserted, changed
+-- The working set's change log (migration 0018) for follow_up_actions: one row per row a statement inserted, changed
 -- or deleted, with its scope keys before the change (owner_id, status; nothing else of the row) and the
 -- stations and officers it named. Statement-level, over the transition tables: bulk writes log set-wise.
 CREATE OR REPLACE FUNCTION device_changes_follow_up_actions() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,4 +1,4 @@
--- The working set's change log (migration 0016) for incidents: one row per row a statement inserted, changed
+-- The working set's change log (migration 0018) for incidents: one row per row a statement inserted, changed
 -- or deleted, with its scope keys before the change (station_id, status, closed_at, assigned_officer_ids; nothing else of the row) and the
 -- stations and officers it named. Statement-level, over the transition tables: bulk writes log set-wise.
 CREATE OR REPLACE FUNCTION device_changes_incidents() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,4 +1,4 @@
--- The working set's change log (migration 0016) for patrols: one row per row a statement inserted, changed
+-- The working set's change log (migration 0018) for patrols: one row per row a statement inserted, changed
 -- or deleted, with its scope keys before the change (officer_ids, status, station_id; nothing else of the row) and the
 -- stations and officers it named. Statement-level, over the transition tables: bulk writes log set-wise.
 CREATE OR REPLACE FUNCTION device_changes_patrols() RETURNS trigger LANGUAGE plpgsql AS $$
