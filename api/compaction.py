@@ -14,6 +14,9 @@ function takes an advisory lock, so they take turns, and whoever comes second fi
 The feed's event log keeps `feed_retention` (MARKAZ_FEED_RETENTION_HOURS): older positions and their
 events go, oldest first, `PRUNE_POSITIONS` a transaction (activity_feed_prune, the feed pruning
 migration). A subscriber resuming from before the horizon is told to reload (resolvers/feed.py).
+
+The officers' working-set log (migration 0018) keeps `device_retention` (resolvers.device_sync.RETENTION,
+30 days) the same way (device_changes_prune); a phone whose cursor is older is told to resync whole.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from db import activity, activity_feed
+from db import activity, activity_feed, device_sync
 from db.faults import is_unavailable
+from resolvers.device_sync import RETENTION as DEVICE_RETENTION
 
 CHUNK = 50_000
 PRUNE_POSITIONS = 500  # a position is one committed transaction: a sync batch's hundreds of events
@@ -36,11 +40,17 @@ _log = logging.getLogger("markaz.compaction")
 
 class Compactor:
     def __init__(
-        self, sessionmaker: Any, *, every_seconds: float, feed_retention: timedelta | None = None
+        self,
+        sessionmaker: Any,
+        *,
+        every_seconds: float,
+        feed_retention: timedelta | None = None,
+        device_retention: timedelta | None = DEVICE_RETENTION,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.every_seconds = every_seconds
         self.feed_retention = feed_retention  # None: the feed's log is kept whole
+        self.device_retention = device_retention  # None: the working-set log is kept whole
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -87,6 +97,22 @@ class Compactor:
             _log.info("live feed pruned", extra={"events": removed, "before": before.isoformat()})
         return removed
 
+    async def prune_device_log(self) -> int:
+        """Remove the working-set log's positions older than its retention, oldest first; how many."""
+        if self.device_retention is None:
+            return 0
+        before, removed = datetime.now(UTC) - self.device_retention, 0
+        while True:
+            async with self.sessionmaker() as session:
+                taken = await device_sync.prune(session, before, PRUNE_POSITIONS)
+                await session.commit()
+            removed += taken
+            if not taken:
+                break
+        if removed:
+            _log.info("working-set log pruned", extra={"positions": removed, "before": before.isoformat()})
+        return removed
+
     async def _loop(self) -> None:
         while True:
             # Spread over the interval, so that processes started together do not all run at once.
@@ -94,6 +120,7 @@ class Compactor:
             try:
                 await self.run_once()
                 await self.prune_feed()
+                await self.prune_device_log()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -68,6 +68,10 @@ LIST_BOUNDS: dict[str, int | str] = {
     "Incident.followUps": 20,
     "Query.mySessions": 100,
 }
+# Lists longer than MAX_PAGE, sized by their parent field's `first`: (the most it may ask, its default).
+# deviceChanges sends the phone's working set in pages of up to 1000 (resolvers/device_sync.py); a larger
+# `first` is refused by the resolver, naming it.
+BULK_PAGES: dict[str, tuple[int, int]] = {"DeviceChanges.changes": (1000, 500)}
 # Objects that are values carried in their parent's row, costing no work of their own.
 FREE_TYPES = frozenset(
     {"UserError", "GeoPoint", "LocalizedText", "Attendees", "PageInfo", "Person", "OpeningPeriod"}
@@ -267,6 +271,9 @@ def _list_length(key: str, definition: Any, args: dict[str, Any], parent_args: d
         return _page(args.get("first"), definition.args["first"].default_value)
     if "ids" in definition.args:
         return _length(args.get("ids"), (), MAX_PAGE)
+    if key in BULK_PAGES:
+        high, default = BULK_PAGES[key]
+        return _bulk(parent_args.get("first"), high, default)
     bound = LIST_BOUNDS.get(key)
     if isinstance(bound, int):
         return bound
@@ -289,6 +296,19 @@ def _page(value_node: Any, default: Any) -> Multiplier:
 
     if value_node is None:
         return size(None)
+    return _thunk(value_node, size)
+
+
+def _bulk(value_node: Any, high: int, default: int) -> Multiplier:
+    def size(value: Any) -> int:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            return high
+        return value if 1 <= value <= high else 1  # out of range: refused by the resolver, naming `first`
+
+    if value_node is None:
+        return default
     return _thunk(value_node, size)
 
 

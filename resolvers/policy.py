@@ -387,3 +387,12 @@ def may_triage_service_request(viewer: Viewer, request: Any) -> bool:
     return viewer.role == ADMIN or (
         viewer.role in (OFFICER, COMMANDER) and viewer.station_id == request.station_id
     )
+
+
+# --- The officer's device -------------------------------------------------------------------------------
+
+
+def may_sync_device(viewer: Viewer | None) -> Viewer:
+    """The offline working set (`deviceChanges`) is for every signed-in officer, of any role; what it
+    holds is their own scope (resolvers/device_sync.py), never anyone else's."""
+    return require_officer(viewer)

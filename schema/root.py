@@ -14,6 +14,7 @@ from resolvers.messages import message
 from schema import (
     activity,
     activity_feed,
+    device_sync,
     engagements,
     feedback,
     incidents,
@@ -80,6 +81,7 @@ Query = merge_types(
         feedback.FeedbackQuery,
         service_requests.ServiceRequestQuery,
         problems.ProblemQuery,
+        device_sync.DeviceQuery,
         NodeQuery,
     ),
 )

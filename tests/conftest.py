@@ -150,6 +150,9 @@ _COMMITTED_TABLES = (
     "stations",
     "activity_rollups",
     "activity_cells",
+    # last: deleting the tables above logs their rows for the phones (migration 0018)
+    "device_changes",
+    "device_commits",
 )
 
 
@@ -163,6 +166,7 @@ async def committed_sessionmaker(engine) -> Any:
     async with engine.begin() as conn:
         for table in _COMMITTED_TABLES:
             await conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        await conn.exec_driver_sql("UPDATE device_sync_horizon SET position = 0, pruned_at = NULL")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from db.models.activity import ActivityCell, ActivityRollup
 from db.models.activity_feed import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 from db.models.base import Base
 from db.models.citizens import FeedbackResponse, ServiceRequest
+from db.models.device_sync import DeviceChangeRow, DeviceCommit, DeviceSyncHorizon
 from db.models.fieldwork import (
     AuditEntry,
     ClientRequest,
@@ -33,6 +34,9 @@ __all__ = [
     "Base",
     "ClientRequest",
     "CommunityMeeting",
+    "DeviceChangeRow",
+    "DeviceCommit",
+    "DeviceSyncHorizon",
     "Engagement",
     "EngagementCorrection",
     "FeedbackResponse",

@@ -130,6 +130,7 @@ class FollowUpAction(Base):
         CheckConstraint("(engagement_id IS NULL) <> (incident_id IS NULL)", name="one_subject"),
         Index("ix_follow_up_actions_engagement_id", "engagement_id"),
         Index("ix_follow_up_actions_incident_id", "incident_id"),
+        Index("ix_follow_up_actions_owner_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -152,6 +153,7 @@ class Incident(Base):
         ),
         Index("ix_incidents_station_id_occurred_at", "station_id", "occurred_at"),
         Index("ix_incidents_station_id_disclosed_at", "station_id", "disclosed_at", "id"),
+        Index("ix_incidents_assigned_officer_ids", "assigned_officer_ids", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -182,6 +184,9 @@ class Incident(Base):
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     assigned_officer_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default=text("'{}'"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When it left the open statuses (RESOLVED or CLOSED), kept by a trigger (migration 0018): phones keep
+    # a closed incident for resolvers.device_sync.KEEP_CLOSED after it.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

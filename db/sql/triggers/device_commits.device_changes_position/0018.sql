@@ -1,0 +1,1 @@
+CREATE CONSTRAINT TRIGGER device_changes_position AFTER INSERT ON device_commits DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION device_changes_position();

@@ -1,0 +1,1 @@
+CREATE TRIGGER device_changes_updated AFTER UPDATE ON incidents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION device_changes_incidents();
