@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from api import graphiql_page, map_page
 from api.audit_anchors import AuditAnchors
@@ -27,11 +27,13 @@ from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
 from api.graphql_ws import GraphQLWebSocket
 from api.limits import Limits
 from api.logs import RequestIdMiddleware
+from api.media import make_endpoint as make_media_endpoint
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.persisted import PersistedQueries
 from api.ratelimit import RateLimit, limiter_for
 from api.security import ClientAddress, SecurityHeaders, audit_keys, secret_key, trusted_networks
 from api.tracing import TracingMiddleware, trace_statements, tracer_provider
+from api.uploads import Uploads
 from db import migrate
 from db.engine import give_audit_key
 from db.faults import is_unavailable
@@ -167,6 +169,9 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/exports/activity", make_export_endpoint(secret_key(settings), settings), methods=["GET"]),
+            # photos and documents: tus uploads, and the stored bytes by signed link (docs/media.md)
+            Mount("/uploads", app=Uploads(settings, key)),
+            Route("/media/{attachment_id:int}/{variant}", make_media_endpoint(key), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -81,6 +81,14 @@ class Settings:
     # Seconds between anchors of the audit chain's head (api/audit_anchors.py); 0: none. Their file.
     audit_anchor_seconds: int = 60
     audit_anchor_file: Path | None = None
+    # Photos and documents (api/uploads.py, docs/media.md): the largest upload, how many unfinished uploads
+    # an officer may hold, the hours before an unfinished one expires, the seconds a PATCH body may stall
+    # and the seconds one PATCH may take (then cut off, what arrived kept).
+    upload_max_bytes: int = 20 * 1024 * 1024
+    upload_quota: int = 20
+    upload_expiry_hours: int = 24
+    upload_idle_seconds: int = 30
+    upload_patch_seconds: int = 600
 
     @property
     def anchor_file(self) -> Path:
@@ -145,6 +153,11 @@ class Settings:
             audit_anchor_seconds=_number(
                 env, "MARKAZ_AUDIT_ANCHOR_SECONDS", defaults.audit_anchor_seconds, low=0
             ),
+            upload_max_bytes=_number(env, "MARKAZ_UPLOAD_MAX_BYTES", defaults.upload_max_bytes),
+            upload_quota=_number(env, "MARKAZ_UPLOAD_QUOTA", defaults.upload_quota),
+            upload_expiry_hours=_number(env, "MARKAZ_UPLOAD_EXPIRY_HOURS", defaults.upload_expiry_hours),
+            upload_idle_seconds=_number(env, "MARKAZ_UPLOAD_IDLE_SECONDS", defaults.upload_idle_seconds),
+            upload_patch_seconds=_number(env, "MARKAZ_UPLOAD_PATCH_SECONDS", defaults.upload_patch_seconds),
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
             if env.get("MARKAZ_AUDIT_ANCHOR_FILE")
             else None,

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
-from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import activity, activity_feed, engagements, incidents, media, officers, patrols, stations, sync
 from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -23,6 +23,7 @@ NODE_LOADERS = {
     "Incident": incidents.resolve_incident_nodes,
     "Engagement": engagements.resolve_engagement_nodes,
     "FollowUpAction": engagements.resolve_follow_up_action_nodes,
+    "Attachment": media.resolve_attachment_nodes,
 }
 
 
@@ -73,6 +74,7 @@ Mutation = merge_types(
         incidents.IncidentMutation,
         engagements.EngagementMutation,
         sync.SyncMutation,
+        media.MediaMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
+from resolvers import media as media_logic
 from resolvers import patrols as patrol_logic
 from resolvers import sync
 from resolvers.context import Context
@@ -33,6 +34,7 @@ from schema.incidents import (
     ReportIncidentInput,
     UpdateIncidentStatusInput,
 )
+from schema.media import AttachMediaInput, Attachment
 from schema.node import Node
 from schema.patrols import AppendPatrolTrackInput, EndPatrolInput, Patrol, StartPatrolInput
 
@@ -78,6 +80,10 @@ class FieldLogEntryInput:
     )
     update_follow_up_action: UpdateFollowUpActionInput | None = strawberry.field(
         default=strawberry.UNSET, description="updateFollowUpAction (with a clientId)."
+    )
+    # photos and documents (issue 14)
+    attach_media: AttachMediaInput | None = strawberry.field(
+        default=strawberry.UNSET, description="attachMedia (of an upload finished beforehand)."
     )
 
 
@@ -130,6 +136,7 @@ _ACTIONS: dict[str, tuple[str, Callable[[Context, Any], Awaitable[sync.Applied]]
         engagement_logic.update_follow_up_action,
         "followUpAction",
     ),
+    "attach_media": ("attachMedia", media_logic.attach_media, "attachment"),
 }
 
 
@@ -142,6 +149,8 @@ def _node(ctx: Context, node_type: str, row: Any) -> Node | None:
         return Engagement.from_row(row, ctx.viewer)
     if node_type == "followUpAction":
         return FollowUpAction.from_row(row)
+    if node_type == "attachment":
+        return Attachment.from_row(row)
     return Incident.from_row(row, ctx.viewer)
 
 

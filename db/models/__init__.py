@@ -15,6 +15,7 @@ from db.models.fieldwork import (
     Patrol,
     PatrolFix,
 )
+from db.models.media import Attachment, MediaObject, Upload, UploadPart
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
 from db.models.rate_limits import RateLimitBucket
@@ -26,6 +27,7 @@ __all__ = [
     "ActivityEvent",
     "ActivityFeedHorizon",
     "ActivityRollup",
+    "Attachment",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -38,6 +40,7 @@ __all__ = [
     "IncidentCorrection",
     "IncidentStatusChange",
     "LoginThrottle",
+    "MediaObject",
     "Officer",
     "Patrol",
     "PatrolFix",
@@ -46,4 +49,6 @@ __all__ = [
     "RefreshToken",
     "Station",
     "StationClosure",
+    "Upload",
+    "UploadPart",
 ]
