@@ -43,8 +43,11 @@ from bench.common import (
 from bench.sync import with_database
 
 DATABASE = "markaz_bench_uploads"
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - a bench database's throwaway accounts
 TUS = {"tus-resumable": "1.0.0"}
+REPORT = "mutation R($i: ReportIncidentInput!) { reportIncident(input: $i) { incident { id } } }"
+ATTACH = """mutation A($i: AttachMediaInput!) {
+  attachMedia(input: $i) { attachment { bytes width } errors { message } } }"""
 LOGIN = """mutation L($b: String!, $p: String!) { login(input: {badgeNumber: $b, password: $p}) {
   accessToken errors { code } } }"""
 
@@ -148,7 +151,8 @@ async def run(args: argparse.Namespace, port: int, badges: list[str]) -> None:
         times_ms = sorted(t * 1000 for t in times)
         say(f"(a) one upload of {args.size} MiB in {len(times)} PATCHes of {args.chunk} KiB:")
         say(
-            f"    {took:.2f} s, {args.size / took:.1f} MiB/s; PATCH median {statistics.median(times_ms):.1f} ms, "
+            f"    {took:.2f} s, {args.size / took:.1f} MiB/s; "
+            f"PATCH median {statistics.median(times_ms):.1f} ms, "
             f"p95 {times_ms[int(len(times_ms) * 0.95) - 1]:.1f} ms, max {times_ms[-1]:.1f} ms"
         )
 
@@ -191,7 +195,7 @@ async def run(args: argparse.Namespace, port: int, badges: list[str]) -> None:
             "/graphql",
             headers=headers[0],
             json={
-                "query": "mutation R($i: ReportIncidentInput!) { reportIncident(input: $i) { incident { id } } }",
+                "query": REPORT,
                 "variables": {
                     "i": {
                         "clientId": str(uuid.uuid4()),
@@ -209,7 +213,7 @@ async def run(args: argparse.Namespace, port: int, badges: list[str]) -> None:
             "/graphql",
             headers=headers[0],
             json={
-                "query": "mutation A($i: AttachMediaInput!) { attachMedia(input: $i) { attachment { bytes width } errors { message } } }",
+                "query": ATTACH,
                 "variables": {
                     "i": {
                         "clientId": str(uuid.uuid4()),
