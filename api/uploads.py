@@ -88,6 +88,10 @@ class Uploads:
         self.expiry = timedelta(hours=settings.upload_expiry_hours)
         self.idle = float(settings.upload_idle_seconds)
         self.patch_seconds = float(settings.upload_patch_seconds)
+        # PATCHes running in this process, by upload: (asked to stop, finished). A phone that lost its
+        # signal leaves its PATCH waiting on a connection that may look open for a while; its next HEAD or
+        # PATCH of the same upload stops that one (what it received is kept) and answers after it.
+        self._running: dict[uuid.UUID, tuple[asyncio.Event, asyncio.Event]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # pragma: no cover - mounted for HTTP only
@@ -193,6 +197,27 @@ class Uploads:
 
     # --- HEAD, DELETE ---------------------------------------------------------------------------------
 
+    async def _supersede(self, upload_id: uuid.UUID) -> bool:
+        """Stop this process's PATCH of the upload still running, and wait (a little) for it to keep what it
+        received; whether there was one."""
+        running = self._running.get(upload_id)
+        if running is None:
+            return False
+        stop, finished = running
+        stop.set()
+        try:
+            await asyncio.wait_for(finished.wait(), timeout=10)
+        except TimeoutError:
+            _log.warning("a superseded PATCH did not finish in 10 s", extra={"upload": upload_id.hex})
+        return True
+
+    async def _current(self, sessions: Any, viewer: Viewer, upload_id: uuid.UUID) -> Any:
+        """The viewer's upload as it is once any PATCH of it still running here has stopped."""
+        row = await self._mine(sessions, viewer, upload_id)
+        if await self._supersede(upload_id):
+            row = await self._mine(sessions, viewer, upload_id)
+        return row
+
     async def _mine(self, sessions: Any, viewer: Viewer, upload_id: uuid.UUID) -> Any:
         async with sessions() as session:
             row = await repo.upload(session, upload_id)
@@ -201,7 +226,7 @@ class Uploads:
         return row
 
     async def _head(self, sessions: Any, viewer: Viewer, upload_id: uuid.UUID) -> Response:
-        row = await self._mine(sessions, viewer, upload_id)
+        row = await self._current(sessions, viewer, upload_id)
         answer = {
             "Upload-Offset": str(row.upload_offset),
             "Upload-Length": str(row.length),
@@ -216,7 +241,7 @@ class Uploads:
         return Response(status_code=200, headers=answer)
 
     async def _delete(self, sessions: Any, viewer: Viewer, upload_id: uuid.UUID) -> Response:
-        await self._mine(sessions, viewer, upload_id)
+        await self._current(sessions, viewer, upload_id)
         async with sessions() as session:
             await repo.delete_upload(session, upload_id)
             await session.commit()
@@ -239,7 +264,7 @@ class Uploads:
             raise _Refused(415, f"Content-Type must be {OFFSET_TYPE}.")
         given = offset if offset is not None else _number(headers.get("upload-offset"), "Upload-Offset")
         checksum = _checksum(headers.get("upload-checksum"))
-        row = await self._mine(sessions, viewer, upload_id)
+        row = await self._current(sessions, viewer, upload_id)
         if row.upload_offset != given:
             raise _Refused(
                 409,
@@ -254,9 +279,11 @@ class Uploads:
         spool = tempfile.SpooledTemporaryFile(max_size=PART_BYTES) if checksum else None
         hasher = CHECKSUMS[checksum[0]]() if checksum else None
         received = 0
+        stop, finished = asyncio.Event(), asyncio.Event()
+        self._running[upload_id] = (stop, finished)
         try:
             try:
-                async for chunk in self._body(receive):
+                async for chunk in self._body(receive, stop):
                     received += len(chunk)
                     if received > room:
                         raise _Refused(400, f"The body goes past Upload-Length: {room} bytes were left.")
@@ -284,26 +311,38 @@ class Uploads:
         finally:
             if spool is not None:
                 spool.close()
+            finished.set()
+            if self._running.get(upload_id) == (stop, finished):
+                del self._running[upload_id]
         return Response(status_code=204, headers={"Upload-Offset": str(writer.offset)})
 
-    async def _body(self, receive: Receive) -> AsyncIterator[bytes]:
-        """The request body as it comes, within the idle and the whole-request deadlines."""
+    async def _body(self, receive: Receive, stop: asyncio.Event) -> AsyncIterator[bytes]:
+        """The request body as it comes, within the idle and the whole-request deadlines, until a later
+        request of the same upload asks this one to stop."""
         deadline = time.monotonic() + self.patch_seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _Stopped("took too long")
-            try:
-                message_ = await asyncio.wait_for(receive(), timeout=min(self.idle, left))
-            except TimeoutError:
-                raise _Stopped("stalled") from None
-            if message_["type"] == "http.disconnect":
-                raise _Stopped("disconnected")
-            chunk = message_.get("body", b"")
-            if chunk:
-                yield chunk
-            if not message_.get("more_body", False):
-                return
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Stopped("took too long")
+                arriving = asyncio.ensure_future(receive())
+                done, _ = await asyncio.wait(
+                    {arriving, stopped}, timeout=min(self.idle, left), return_when=asyncio.FIRST_COMPLETED
+                )
+                if arriving not in done:
+                    arriving.cancel()
+                    raise _Stopped("superseded" if stopped in done else "stalled")
+                message_ = arriving.result()
+                if message_["type"] == "http.disconnect":
+                    raise _Stopped("disconnected")
+                chunk = message_.get("body", b"")
+                if chunk:
+                    yield chunk
+                if not message_.get("more_body", False):
+                    return
+        finally:
+            stopped.cancel()
 
 
 class _Writer:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import statements
 from db.rows import AttachmentRow, UploadRow
 
 _UPLOAD_COLUMNS = (
@@ -26,7 +27,8 @@ async def create_upload(
     metadata: dict[str, Any],
     expires_at: datetime,
 ) -> UploadRow:
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             "INSERT INTO uploads (id, officer_id, length, metadata, expires_at, completed_at) "  # noqa: S608
             "VALUES (:id, :officer, CAST(:length AS bigint), CAST(:metadata AS jsonb), :expires, "
@@ -52,7 +54,8 @@ def _json(value: Any) -> str:
 
 async def upload(session: AsyncSession, upload_id: uuid.UUID) -> UploadRow | None:
     """An upload that has not expired (an unfinished one past `expires_at` is as good as gone)."""
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE id = :id "  # noqa: S608 - fixed columns
             "AND (completed_at IS NOT NULL OR expires_at > now())"
@@ -64,8 +67,9 @@ async def upload(session: AsyncSession, upload_id: uuid.UUID) -> UploadRow | Non
 
 async def unfinished_of(session: AsyncSession, officer_id: int) -> tuple[int, int]:
     """(how many, how many bytes declared) of an officer's live unfinished uploads."""
-    row = (
-        await session.execute(
+    row: Any = (
+        await statements.execute(
+            session,
             text(
                 "SELECT count(*), coalesce(sum(length), 0) FROM uploads WHERE officer_id = :officer "
                 "AND completed_at IS NULL AND expires_at > now()"
@@ -81,7 +85,8 @@ async def append_part(
 ) -> UploadRow | None:
     """Add the bytes that follow `start`, if the upload is still at `start` (a concurrent PATCH that got
     there first wins); the upload as it now is, or None when it had moved on (or is gone)."""
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             "WITH moved AS (UPDATE uploads SET upload_offset = upload_offset + CAST(:size AS bigint), "  # noqa: S608
             "completed_at = CASE WHEN upload_offset + CAST(:size AS bigint) = length THEN now() END "
@@ -99,7 +104,8 @@ async def append_part(
 
 async def seal(session: AsyncSession, upload_id: uuid.UUID) -> str:
     """The SHA-256 of a complete upload's bytes (computed in PostgreSQL, kept on the upload)."""
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             "UPDATE uploads SET sha256 = (SELECT encode(sha256(coalesce(string_agg(data, ''::bytea "
             "ORDER BY start), ''::bytea)), 'hex') FROM upload_parts WHERE upload_id = :id) "
@@ -112,21 +118,22 @@ async def seal(session: AsyncSession, upload_id: uuid.UUID) -> str:
 
 async def upload_bytes(session: AsyncSession, upload_id: uuid.UUID) -> AsyncIterator[bytes]:
     """An upload's bytes in order, part by part."""
-    result = await session.stream(
-        text("SELECT data FROM upload_parts WHERE upload_id = :id ORDER BY start"), {"id": upload_id}
+    result = await statements.execute(
+        session, text("SELECT data FROM upload_parts WHERE upload_id = :id ORDER BY start"), {"id": upload_id}
     )
-    async for (data,) in result:
+    for (data,) in result:
         yield bytes(data)
 
 
 async def delete_upload(session: AsyncSession, upload_id: uuid.UUID) -> None:
-    await session.execute(text("DELETE FROM uploads WHERE id = :id"), {"id": upload_id})
+    await statements.execute(session, text("DELETE FROM uploads WHERE id = :id"), {"id": upload_id})
 
 
 async def delete_expired(session: AsyncSession, *, limit: int = 100) -> int:
     """Delete unfinished uploads past their expiry, and finished ones never attached past it (a few at a
     time: whoever calls it does not wait for a backlog); how many went."""
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             "DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE expires_at <= now() "
             "LIMIT :limit FOR UPDATE SKIP LOCKED)"
@@ -146,7 +153,8 @@ _ATTACHMENT_COLUMNS = (
 
 async def insert_attachment(session: AsyncSession, values: dict[str, Any]) -> AttachmentRow:
     names = sorted(values)
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             f"INSERT INTO attachments ({', '.join(names)}) "  # noqa: S608 - the columns are ours
             f"VALUES ({', '.join(':' + n for n in names)}) RETURNING {_ATTACHMENT_COLUMNS}"
@@ -157,7 +165,8 @@ async def insert_attachment(session: AsyncSession, values: dict[str, Any]) -> At
 
 
 async def attachments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, AttachmentRow]:
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments WHERE id = ANY(:ids)"),  # noqa: S608
         {"ids": list(ids)},
     )
@@ -169,7 +178,8 @@ async def attachments_of(
 ) -> dict[int, list[AttachmentRow]]:
     """Each record's attachments, oldest first; `column` is incident_id or engagement_id."""
     assert column in ("incident_id", "engagement_id")
-    result = await session.execute(
+    result = await statements.execute(
+        session,
         text(
             f"SELECT {_ATTACHMENT_COLUMNS} FROM attachments "  # noqa: S608 - fixed columns
             f"WHERE {column} = ANY(:ids) ORDER BY id"
@@ -186,7 +196,8 @@ async def attachments_of(
 
 
 async def put_object(session: AsyncSession, key: str, data: bytes) -> None:
-    await session.execute(
+    await statements.execute(
+        session,
         text(
             "INSERT INTO media_objects (key, data) VALUES (:key, :data) "
             "ON CONFLICT (key) DO UPDATE SET data = excluded.data"
@@ -197,6 +208,8 @@ async def put_object(session: AsyncSession, key: str, data: bytes) -> None:
 
 async def get_object(session: AsyncSession, key: str) -> bytes | None:
     found = (
-        await session.execute(text("SELECT data FROM media_objects WHERE key = :key"), {"key": key})
+        await statements.execute(
+            session, text("SELECT data FROM media_objects WHERE key = :key"), {"key": key}
+        )
     ).scalar()
     return bytes(found) if found is not None else None

@@ -153,7 +153,7 @@ async def expected(info: strawberry.Info[Context], record: Any, *, incident: boo
 
 async def resolve_attachment_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Attachment nodes for `node`/`nodes`: only those whose record the viewer may see the media of."""
-    ids = [int(k) for k in keys if k.isdigit()]
+    ids = [int(k) for k in keys if k.isdigit() and len(k) <= 18]
     if ctx.viewer is None or not ids:
         return {}
     async with ctx.db() as session:

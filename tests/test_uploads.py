@@ -6,11 +6,13 @@ another officer's upload 404, quota, bytes past the length), and a real tus clie
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import io
 import os
 import socket
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -312,11 +314,10 @@ async def live_officer(committed_sessionmaker, database_url, tmp_path) -> Any:
         server.stop()
 
 
-def _cut_off_patch(
-    base: str, path: str, headers: dict[str, str], offset: int, body: bytes, sent: int
-) -> None:
-    """A PATCH that announces `body` and sends only its first `sent` bytes before the connection drops (a
-    phone losing its signal)."""
+@contextlib.contextmanager
+def _stalled_patch(base: str, path: str, headers: dict[str, str], offset: int, body: bytes, sent: int):
+    """A PATCH that announces `body` and sends only its first `sent` bytes, its connection then left
+    hanging (a phone that lost its signal: nothing says the connection is gone) until the block ends."""
     parts = urlsplit(base)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
         lines = [
@@ -329,9 +330,8 @@ def _cut_off_patch(
             f"Authorization: {headers['authorization']}",
         ]
         conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body[:sent])
-        import time
-
-        time.sleep(0.5)  # the bytes reach the server before the connection goes
+        time.sleep(0.5)  # the bytes reach the server
+        yield
 
 
 async def test_tuspy_uploads_in_pieces_and_resumes_after_a_dropped_connection(live_officer):
@@ -351,10 +351,14 @@ async def test_tuspy_uploads_in_pieces_and_resumes_after_a_dropped_connection(li
         )
         first.upload_chunk()  # one piece, then the phone loses its signal half-way through the next
         path = urlsplit(first.url).path
-        _cut_off_patch(server.base, path, headers, first.offset, data[first.offset :], 400_000)
-        resumed = uploads.uploader(file_stream=io.BytesIO(data), url=first.url, chunk_size=256 * 1024)
-        resumed_from = resumed.offset  # asked by HEAD
-        resumed.upload()
+        started = time.monotonic()
+        with _stalled_patch(server.base, path, headers, first.offset, data[first.offset :], 400_000):
+            # The phone, back on the network with a new connection, asks HEAD where to resume: the
+            # hanging PATCH is stopped at once (not after the idle timeout) and what it got is kept.
+            resumed = uploads.uploader(file_stream=io.BytesIO(data), url=first.url, chunk_size=256 * 1024)
+            resumed_from = resumed.offset  # asked by HEAD
+            assert time.monotonic() - started < 10
+            resumed.upload()
         return first.url, resumed_from, resumed.offset
 
     url, resumed_from, final = await asyncio.to_thread(run)
