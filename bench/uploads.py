@@ -1,6 +1,6 @@
 """Benchmark tus uploads through the real Markaz server over loopback (run by hand, never in CI).
 
-    .venv/bin/python -m bench.uploads [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/uploads.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Makes the database markaz_bench_uploads afresh, starts `markaz serve` and measures:
   (a) one upload of --size MiB in PATCHes of --chunk KiB, one after the other (as a phone sends them):
@@ -26,11 +26,10 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-
-from bench.common import (
+from common import (
     BenchError,
     clean_up,
     free_port,
@@ -40,7 +39,11 @@ from bench.common import (
     start_markaz,
     stop_process_group,
 )
-from bench.sync import with_database
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
 
 DATABASE = "markaz_bench_uploads"
 PASSWORD = "correct horse battery"  # noqa: S105 - a bench database's throwaway accounts
@@ -53,17 +56,21 @@ LOGIN = """mutation L($b: String!, $p: String!) { login(input: {badgeNumber: $b,
 
 
 async def seed(url: str, officers: int) -> list[str]:
+    from sqlalchemy import text
+
     from api.database import prepare
     from db.engine import make_engine, make_sessionmaker
+    from resolvers.demo.stations import MODEL_STATIONS
     from resolvers.officers import add_officer
-    from tests.factories import make_station
+    from resolvers.station_writer import write_stations
 
     await prepare(url)
     engine = make_engine(url, pool_size=1)
     badges = []
     try:
         async with make_sessionmaker(engine)() as session:
-            station = await make_station(session, governorate="IQ-NI", latitude=36.34, longitude=43.13)
+            await write_stations(session, list(MODEL_STATIONS))
+            station = (await session.execute(text("SELECT min(id) FROM stations"))).scalar()
             for n in range(officers):
                 badge = f"UP{n + 1:03d}"
                 await add_officer(
