@@ -302,7 +302,8 @@ async def live_officer(committed_sessionmaker, database_url, tmp_path) -> Any:
         station = await make_station(session, governorate="IQ-NI", latitude=36.40, longitude=43.10)
         _, badge = await make_officer(session, station_id=station)
         await session.commit()
-    server = MarkazServer(database_url, tmp_path / "served")
+    # A short idle timeout, for the test of a stalled body.
+    server = MarkazServer(database_url, tmp_path / "served", env={"MARKAZ_UPLOAD_IDLE_SECONDS": "2"})
     try:
         server.wait_ready()
         async with httpx.AsyncClient(base_url=server.base) as http:
@@ -380,3 +381,38 @@ async def test_tuspy_uploads_in_pieces_and_resumes_after_a_dropped_connection(li
     finally:
         await engine.dispose()
     assert digest == hashlib.sha256(data).hexdigest()
+
+
+async def test_a_stalled_body_is_cut_off_and_what_arrived_is_kept(live_officer):
+    import asyncio
+
+    server, headers, _ = live_officer
+    data = os.urandom(300_000)
+    async with httpx.AsyncClient(base_url=server.base) as http:
+        created = await http.post("/uploads/", headers={**headers, **TUS, "upload-length": str(len(data))})
+        path = _path(created)
+
+        def stall() -> bytes:
+            parts = urlsplit(server.base)
+            with socket.create_connection((parts.hostname, parts.port), timeout=20) as conn:
+                head = (
+                    f"PATCH {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nTus-Resumable: 1.0.0\r\n"
+                    "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n"
+                    f"Content-Length: {len(data)}\r\nAuthorization: {headers['authorization']}\r\n\r\n"
+                )
+                conn.sendall(head.encode() + data[:100_000])
+                started = time.monotonic()
+                answer = conn.recv(200)  # the server answers once the body has stalled for 2 s
+                assert 1.5 < time.monotonic() - started < 15
+                return answer
+
+        answer = await asyncio.to_thread(stall)
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        head = await http.head(path, headers={**headers, **TUS})
+        assert head.headers["upload-offset"] == "100000"
+        rest = await http.patch(
+            path,
+            content=data[100_000:],
+            headers={**headers, **TUS, **OFFSET_TYPE, "upload-offset": "100000"},
+        )
+        assert rest.status_code == 204 and rest.headers["upload-offset"] == str(len(data))
