@@ -39,6 +39,7 @@ from db.engine import give_audit_key
 from db.faults import is_unavailable
 from mobile_contract import releases
 from resolvers.feed import FeedHub
+from resolvers.media import store_for as media_store_for
 from schema import build_schema
 from schema.plans import make_plan
 
@@ -176,6 +177,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sessionmaker = sessionmaker
+    app.state.media_store = media_store_for(settings.media_dir)
     app.state.rate_limiter, app.state.metrics = limiter, metrics
     # Added innermost first. Rate limits come before any work; CORS and the security headers wrap their
     # 429s too; metrics and traces see every outcome; the client's address is settled before all.

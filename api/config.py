@@ -89,6 +89,9 @@ class Settings:
     upload_expiry_hours: int = 24
     upload_idle_seconds: int = 30
     upload_patch_seconds: int = 600
+    # Where attachments' kept bytes go: none, PostgreSQL (the default: every backup carries them); a
+    # directory, files under it (MARKAZ_MEDIA_DIR). Uploads in progress are always in PostgreSQL.
+    media_dir: Path | None = None
 
     @property
     def anchor_file(self) -> Path:
@@ -158,6 +161,7 @@ class Settings:
             upload_expiry_hours=_number(env, "MARKAZ_UPLOAD_EXPIRY_HOURS", defaults.upload_expiry_hours),
             upload_idle_seconds=_number(env, "MARKAZ_UPLOAD_IDLE_SECONDS", defaults.upload_idle_seconds),
             upload_patch_seconds=_number(env, "MARKAZ_UPLOAD_PATCH_SECONDS", defaults.upload_patch_seconds),
+            media_dir=Path(env["MARKAZ_MEDIA_DIR"]).expanduser() if env.get("MARKAZ_MEDIA_DIR") else None,
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
             if env.get("MARKAZ_AUDIT_ANCHOR_FILE")
             else None,

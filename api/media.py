@@ -38,7 +38,7 @@ def make_endpoint(secret_key: str):
             return Response("This link is not valid (or has expired): ask for the record again.", 404)
         async with request.app.state.sessionmaker() as session:
             rows = await repo.attachments_by_ids(session, [attachment_id])
-            data = await logic.STORE.get(session, logic.object_key(attachment_id, variant))
+            data = await logic.store_of(request).get(session, logic.object_key(attachment_id, variant))
         row = rows.get(attachment_id)
         if row is None or data is None:
             return Response("Not found.", 404)

@@ -402,9 +402,12 @@ def _upload_id(rest: str) -> uuid.UUID:
 
 
 def _location(scope: Scope, upload_id: uuid.UUID) -> str:
-    headers = Headers(scope=scope)
-    host = headers.get("host") or "localhost"
-    return f"{scope.get('scheme', 'http')}://{host}/uploads/{upload_id.hex}"
+    """The upload's URL as a path from the server's root (`root_path` kept): every tus client resolves it
+    against the URL it created the upload at, and no scheme or host has to be guessed behind a proxy."""
+    root = scope.get("root_path", "")
+    if root.endswith("/uploads"):
+        root = root[: -len("/uploads")]
+    return f"{root}/uploads/{upload_id.hex}"
 
 
 def _metadata(raw: str | None) -> dict[str, str]:

@@ -17,10 +17,13 @@ import dataclasses
 import hashlib
 import hmac
 import io
+import os
+import re
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Protocol, cast
 
 from db import client_requests as client_repo
 from db import media as repo
@@ -136,9 +139,17 @@ def _exif_time(image: Any) -> datetime | None:
 # --- the media store --------------------------------------------------------------------------------
 
 
+class Store(Protocol):
+    """Where the kept bytes of attachments live: `put` while attaching, `get` when serving."""
+
+    async def put(self, ctx: Context, key: str, data: bytes) -> None: ...
+
+    async def get(self, session: Any, key: str) -> bytes | None: ...
+
+
 class PostgresStore:
     """Stored bytes in PostgreSQL (`media_objects`), in the request's transaction: an attachment and its
-    bytes are written together or not at all, and every backup carries them."""
+    bytes are written together or not at all, and every backup carries them. The default."""
 
     async def put(self, ctx: Context, key: str, data: bytes) -> None:
         async with ctx.db() as session:
@@ -148,7 +159,57 @@ class PostgresStore:
         return await repo.get_object(session, key)
 
 
-STORE = PostgresStore()
+_KEY = re.compile(r"attachments/[0-9]{1,18}/(full|thumb)")
+
+
+class DirectoryStore:
+    """Stored bytes as files under a directory (MARKAZ_MEDIA_DIR), for deployments that keep large media
+    out of the database. A file is written whole (a temporary name, synced, then renamed) before the
+    attachment's transaction commits; should that transaction then fail, the file is left unreferenced
+    (attachment ids are never reused) and harmless. Backups must then copy the directory too."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a media key: {key!r}")
+        return self.root / key
+
+    async def put(self, ctx: Context, key: str, data: bytes) -> None:
+        await asyncio.to_thread(self._write, self._path(key), data)
+
+    async def get(self, session: Any, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+
+
+POSTGRES = PostgresStore()
+
+
+def store_for(media_dir: Path | None) -> Store:
+    """The store the configuration chooses: a directory when MARKAZ_MEDIA_DIR is set, else PostgreSQL."""
+    return DirectoryStore(media_dir) if media_dir is not None else POSTGRES
+
+
+def store_of(ctx_or_request: Any) -> Store:
+    """The app's store (api/app.py keeps it on the app's state), for a request or its Context."""
+    request = getattr(ctx_or_request, "request", ctx_or_request)
+    app = getattr(request, "app", None)
+    return getattr(getattr(app, "state", None), "media_store", None) or POSTGRES
 
 
 def object_key(attachment_id: int, variant: str) -> str:
@@ -214,9 +275,10 @@ async def attach_media(ctx: Context, input: Any) -> Applied:
                 return None
             await repo.delete_upload(session, what["upload_id"])  # its bytes live on as the attachment's
         kept: Kept = what["kept"]
-        await STORE.put(ctx, object_key(made.id, "full"), kept.data)
+        store = store_of(ctx)
+        await store.put(ctx, object_key(made.id, "full"), kept.data)
         if kept.thumbnail is not None:
-            await STORE.put(ctx, object_key(made.id, "thumb"), kept.thumbnail)
+            await store.put(ctx, object_key(made.id, "thumb"), kept.thumbnail)
         return made
 
     applied = await create_once(

@@ -423,3 +423,34 @@ async def test_attach_media_as_a_sync_entry_with_the_report_it_belongs_to(client
     seen = (await gql(INCIDENT, {"id": incident}, headers=world.headers["supervisor"]))["data"]["node"]
     # What a supervisor sees: one of the two photos the phone said it would send has arrived.
     assert seen["attachmentsExpected"] == 2 and seen["attachmentsReceived"] == 1
+
+
+async def test_a_media_directory_keeps_the_bytes_as_files(sessionmaker, settings, tmp_path):
+    import dataclasses
+
+    import httpx
+
+    from api.app import create_app
+    from tests.conftest import GraphQL
+
+    media = tmp_path / "media"
+    app = create_app(dataclasses.replace(settings, media_dir=media), sessionmaker=sessionmaker)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://markaz.test"
+    ) as client:
+        gql = GraphQL(client)
+        world = await _world(gql, sessionmaker)
+        incident = await _report(gql, world)
+        photo = await upload(client, world.headers["reporter"], jpeg_with_gps())
+        made = (await _attach(gql, world, "reporter", uploadId=photo, incidentId=incident))["data"][
+            "attachMedia"
+        ]
+        attachment = made["attachment"]
+        key = int(attachment["url"].split("/")[2])
+        stored = media / "attachments" / str(key) / "full"
+        assert stored.read_bytes() == (await client.get(attachment["url"])).content
+        assert (media / "attachments" / str(key) / "thumb").is_file()
+        assert b"Exif" not in stored.read_bytes()
+        assert not list(media.rglob("*.partial"))
+    async with sessionmaker() as session:
+        assert (await session.execute(text("SELECT count(*) FROM media_objects"))).scalar() == 0
