@@ -8,8 +8,8 @@ PostgreSQL media store.
 - `media_objects`: the stored bytes (the served image, its thumbnail), by key: the default media store,
   so that the embedded database and every backup carry them.
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0017"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
