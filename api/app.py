@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from api import feedback_page, graphiql_page, map_page, open311
 from api.audit_anchors import AuditAnchors
@@ -28,16 +28,19 @@ from api.graphql_http import RETRY_AFTER_S, GraphQLEndpoint
 from api.graphql_ws import GraphQLWebSocket
 from api.limits import Limits
 from api.logs import RequestIdMiddleware
+from api.media import make_endpoint as make_media_endpoint
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.persisted import PersistedQueries
 from api.ratelimit import RateLimit, limiter_for
 from api.security import ClientAddress, SecurityHeaders, audit_keys, secret_key, trusted_networks
 from api.tracing import TracingMiddleware, trace_statements, tracer_provider
+from api.uploads import Uploads
 from db import migrate
 from db.engine import give_audit_key
 from db.faults import is_unavailable
 from mobile_contract import releases
 from resolvers.feed import FeedHub
+from resolvers.media import store_for as media_store_for
 from schema import build_schema
 from schema.plans import make_plan
 from schema.strawberry_internals import graphql_schema
@@ -179,10 +182,14 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/exports/activity", make_export_endpoint(secret_key(settings), settings), methods=["GET"]),
+            # photos and documents: tus uploads, and the stored bytes by signed link (docs/media.md)
+            Mount("/uploads", app=Uploads(settings, key)),
+            Route("/media/{attachment_id:int}/{variant}", make_media_endpoint(key), methods=["GET"]),
         ],
         lifespan=lifespan,
     )
     app.state.sessionmaker = sessionmaker
+    app.state.media_store = media_store_for(settings.media_dir)
     app.state.rate_limiter, app.state.metrics = limiter, metrics
     # Added innermost first. Rate limits come before any work; CORS and the security headers wrap their
     # 429s too; metrics and traces see every outcome; the client's address is settled before all.

@@ -1,5 +1,5 @@
 """The activity tables' upkeep, run by every server process in the background: the rollups' compaction
-and the live feed's pruning.
+and the live feed's pruning (and the deletion of expired uploads, docs/media.md).
 
     compactor = Compactor(sessionmaker, every_seconds=60, feed_retention=timedelta(days=7))
     await compactor.start()   # in the app's lifespan; `await compactor.stop()` on the way out
@@ -29,7 +29,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from db import activity, activity_feed, device_sync
+from db import activity, activity_feed, device_sync, media
 from db.faults import is_unavailable
 from resolvers.device_sync import RETENTION as DEVICE_RETENTION
 
@@ -113,6 +113,20 @@ class Compactor:
             _log.info("working-set log pruned", extra={"positions": removed, "before": before.isoformat()})
         return removed
 
+    async def expire_uploads(self) -> int:
+        """Delete unfinished uploads past their expiry (api/uploads.py), a hundred a transaction; how many."""
+        removed = 0
+        while True:
+            async with self.sessionmaker() as session:
+                taken = await media.delete_expired(session)
+                await session.commit()
+            removed += taken
+            if taken < 100:
+                break
+        if removed:
+            _log.info("expired uploads deleted", extra={"uploads": removed})
+        return removed
+
     async def _loop(self) -> None:
         while True:
             # Spread over the interval, so that processes started together do not all run at once.
@@ -121,6 +135,7 @@ class Compactor:
                 await self.run_once()
                 await self.prune_feed()
                 await self.prune_device_log()
+                await self.expire_uploads()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

@@ -88,6 +88,17 @@ class Settings:
     # with `open311_require_key` a POST without a known key is refused.
     open311_keys: tuple[tuple[str, str], ...] = ()
     open311_require_key: bool = False
+    # Photos and documents (api/uploads.py, docs/media.md): the largest upload, how many unfinished uploads
+    # an officer may hold, the hours before an unfinished one expires, the seconds a PATCH body may stall
+    # and the seconds one PATCH may take (then cut off, what arrived kept).
+    upload_max_bytes: int = 20 * 1024 * 1024
+    upload_quota: int = 20
+    upload_expiry_hours: int = 24
+    upload_idle_seconds: int = 30
+    upload_patch_seconds: int = 600
+    # Where attachments' kept bytes go: none, PostgreSQL (the default: every backup carries them); a
+    # directory, files under it (MARKAZ_MEDIA_DIR). Uploads in progress are always in PostgreSQL.
+    media_dir: Path | None = None
 
     @property
     def anchor_file(self) -> Path:
@@ -152,6 +163,12 @@ class Settings:
             audit_anchor_seconds=_number(
                 env, "MARKAZ_AUDIT_ANCHOR_SECONDS", defaults.audit_anchor_seconds, low=0
             ),
+            upload_max_bytes=_number(env, "MARKAZ_UPLOAD_MAX_BYTES", defaults.upload_max_bytes),
+            upload_quota=_number(env, "MARKAZ_UPLOAD_QUOTA", defaults.upload_quota),
+            upload_expiry_hours=_number(env, "MARKAZ_UPLOAD_EXPIRY_HOURS", defaults.upload_expiry_hours),
+            upload_idle_seconds=_number(env, "MARKAZ_UPLOAD_IDLE_SECONDS", defaults.upload_idle_seconds),
+            upload_patch_seconds=_number(env, "MARKAZ_UPLOAD_PATCH_SECONDS", defaults.upload_patch_seconds),
+            media_dir=Path(env["MARKAZ_MEDIA_DIR"]).expanduser() if env.get("MARKAZ_MEDIA_DIR") else None,
             audit_anchor_file=Path(env["MARKAZ_AUDIT_ANCHOR_FILE"]).expanduser()
             if env.get("MARKAZ_AUDIT_ANCHOR_FILE")
             else None,

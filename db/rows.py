@@ -449,3 +449,38 @@ class MeetingRow(Protocol):
     published_by_id: int
     published_at: datetime
     unpublished_at: datetime | None
+
+
+class UploadRow(Protocol):
+    """A tus upload (db/media.py)."""
+
+    id: uuid.UUID
+    officer_id: int
+    length: int
+    upload_offset: int
+    metadata: dict[str, Any]
+    sha256: str | None
+    created_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None
+
+
+class AttachmentRow(Protocol):
+    """A photo or document of an incident or an engagement (db/media.py)."""
+
+    id: int
+    client_id: uuid.UUID
+    incident_id: int | None
+    engagement_id: int | None
+    attached_by_id: int | None
+    content_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    sha256: str
+    upload_sha256: str
+    has_thumbnail: bool
+    taken_at: datetime | None
+    caption: str | None
+    expected_total: int | None
+    created_at: datetime

@@ -137,6 +137,12 @@ class Disclosure:
         """A household engagement seen by someone not on its case."""
         return policy.is_household(row.kind) and not policy.on_engagement_case(self.viewer, row)
 
+    def media_withheld(self, row: Any, *, incident: bool) -> bool:
+        """A record's photos and documents, and their count, for someone who may not see its details (a
+        sensitive incident or a household engagement off its case): none of them, not even generalised
+        (resolvers.policy.sees_media)."""
+        return not policy.sees_media(self.viewer, row, incident=incident)
+
     def event_sent(
         self, layer: str, category: str | None, sensitive: bool, station_id: int, officer_ids: Sequence[int]
     ) -> bool:

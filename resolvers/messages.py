@@ -513,6 +513,47 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field}: هذا {kind} غير منشور.",
         "ku": "{field}: ئەم {kind}ە بڵاو نەکراوەتەوە.",
     },
+    # photos and documents (api/uploads.py, resolvers/media.py)
+    "upload_too_large": {
+        "en": "The file is {size} bytes; the largest upload accepted is {high} bytes. Send a smaller photo "
+        "(a lower resolution) or split the document.",
+        "ar": "حجم الملف {size} بايت؛ وأكبر حجم مقبول {high} بايت. أرسل صورة أصغر (بدقة أقل) أو قسّم المستند.",
+        "ku": "قەبارەی فایلەکە {size} بایتە؛ گەورەترین بارکردنی پەسەندکراو {high} بایتە. وێنەیەکی بچووکتر "
+        "بنێرە یان بەڵگەنامەکە دابەش بکە.",
+    },
+    "upload_quota": {
+        "en": "You have {high} unfinished uploads, the most allowed: finish or cancel some first.",
+        "ar": "لديك {high} عمليات رفع غير مكتملة، وهو الحد الأقصى: أكمل بعضها أو ألغِها أولاً.",
+        "ku": "{high} بارکردنی تەواونەکراوت هەیە، کە زۆرترینی ڕێگەپێدراوە: سەرەتا هەندێکیان تەواو بکە یان "
+        "هەڵیانبوەشێنەوە.",
+    },
+    "upload_unknown": {
+        "en": "{field}: no upload of yours has this id (it may have expired).",
+        "ar": "{field}: لا توجد عملية رفع لك بهذا المعرّف (ربما انتهت صلاحيتها).",
+        "ku": "{field}: هیچ بارکردنێکی تۆ ئەم ناسنامەیەی نییە (لەوانەیە بەسەرچووبێت).",
+    },
+    "upload_unfinished": {
+        "en": "{field}: the upload is not finished ({offset} of {length} bytes arrived): resume it first.",
+        "ar": "{field}: لم يكتمل الرفع (وصل {offset} من {length} بايت): أكمله أولاً.",
+        "ku": "{field}: بارکردنەکە تەواو نەبووە ({offset} لە {length} بایت گەیشتووە): سەرەتا تەواوی بکە.",
+    },
+    "media_type": {
+        "en": "{field}: the file is not a JPEG, PNG or WebP photo or a PDF document (judged by its content, "
+        "not its name).",
+        "ar": "{field}: الملف ليس صورة JPEG أو PNG أو WebP ولا مستند PDF (بحسب محتواه لا اسمه).",
+        "ku": "{field}: فایلەکە وێنەی JPEG، PNG یان WebP یان بەڵگەنامەی PDF نییە (بەپێی ناوەڕۆکەکەی، نەک "
+        "ناوەکەی).",
+    },
+    "media_broken": {
+        "en": "{field}: the image could not be read (damaged, or larger than {high} megapixels).",
+        "ar": "{field}: تعذّرت قراءة الصورة (تالفة، أو أكبر من {high} ميغابكسل).",
+        "ku": "{field}: وێنەکە نەخوێندرایەوە (تێکچووە، یان لە {high} مێگاپیکسڵ گەورەترە).",
+    },
+    "may_not_attach": {
+        "en": "{field}: only the people on this record's case may attach photos or documents to it.",
+        "ar": "{field}: لا يرفق الصور أو المستندات بهذا السجل إلا المعنيون بقضيته.",
+        "ku": "{field}: تەنها ئەوانەی لەسەر دۆسیەی ئەم تۆمارەن دەتوانن وێنە یان بەڵگەنامەی پێوە بلکێنن.",
+    },
 }
 
 

@@ -202,6 +202,24 @@ def may_add_follow_up(viewer: Viewer, record: Any, *, incident: bool) -> bool:
     return True
 
 
+def may_attach_media(viewer: Viewer, record: Any, *, incident: bool) -> bool:
+    """Attaching a photo or document to a record the viewer may write (its station is in their scope):
+    to a sensitive incident or a household engagement, only the people on its case (a photo shows far
+    more than its coarse cell and day); to any other, anyone who may write it."""
+    return sees_media(viewer, record, incident=incident)
+
+
+def sees_media(viewer: Viewer | None, record: Any, *, incident: bool) -> bool:
+    """A record's photos and documents (and the links to them): whoever may see the record's details. Of
+    a sensitive incident or a household engagement, the people on its case only; everyone else is shown
+    none of them (resolvers.disclosure.media_withheld), never a generalised version."""
+    if viewer is None:
+        return False
+    if incident:
+        return sees_sensitive_details(viewer, record)
+    return not is_household(record.kind) or on_engagement_case(viewer, record)
+
+
 def sees_follow_up(viewer: Viewer, action: Any) -> bool:
     """A follow-up action: its owner, and whoever may see its station's records; an action of a sensitive
     incident only its owner and the people on the incident's case."""

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema import input_builders, root
 from schema.engagements import Engagement, FollowUpAction
 from schema.incidents import Incident
+from schema.media import Attachment
 from schema.officers import Officer
 from schema.patrols import Patrol
 from schema.scalars import SCALARS
@@ -29,7 +30,17 @@ def make_schema(schema_class: type[strawberry.Schema] = strawberry.Schema) -> st
         query=root.Query,
         mutation=root.Mutation,
         subscription=root.Subscription,
-        types=[Station, Governorate, Officer, Patrol, Incident, Engagement, FollowUpAction, ServiceRequest],
+        types=[
+            Station,
+            Governorate,
+            Officer,
+            Patrol,
+            Incident,
+            Engagement,
+            FollowUpAction,
+            ServiceRequest,
+            Attachment,
+        ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     input_builders.install(schema)

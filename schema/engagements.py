@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import strawberry
 from graphql import GraphQLError
@@ -26,6 +26,9 @@ from schema.node import Node, PageInfo, from_global_id, int_key, parse_time_curs
 from schema.officers import Officer
 from schema.patrols import Patrol
 from schema.stations import Station
+
+if TYPE_CHECKING:
+    from schema.media import Attachment
 
 
 @strawberry.enum(description="What kind of community engagement it was.")
@@ -245,6 +248,32 @@ class Engagement(Node):
     async def corrections(self, info: strawberry.Info[Context]) -> list[EngagementCorrection]:
         rows = await loaders.engagement_corrections(info.context).load(self.row.id)
         return [EngagementCorrection.from_row(c, hidden=self.generalised) for c in rows]
+
+    # photos and documents (schema/media.py)
+    @strawberry.field(
+        description="Its photos and documents, oldest first; none for those who may not see its details."
+    )
+    async def attachments(
+        self, info: strawberry.Info[Context]
+    ) -> list[Annotated[Attachment, strawberry.lazy("schema.media")]]:
+        from schema import media
+
+        return await media.attachments(info, self.row, incident=False)
+
+    @strawberry.field(
+        description="How many attachments it should have in all, as the officer's phone said (null: never "
+        "said, or its details are not yours)."
+    )
+    async def attachments_expected(self, info: strawberry.Info[Context]) -> int | None:
+        from schema import media
+
+        return await media.expected(info, self.row, incident=False)
+
+    @strawberry.field(description="How many attachments have arrived (null when its details are not yours).")
+    async def attachments_received(self, info: strawberry.Info[Context]) -> int | None:
+        from schema import media
+
+        return await media.received(info, self.row, incident=False)
 
 
 @strawberry.enum(description="A field of an engagement that a correction changed.")

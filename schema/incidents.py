@@ -27,6 +27,7 @@ from schema.stations import Station
 
 if TYPE_CHECKING:
     from schema.engagements import FollowUpAction
+    from schema.media import Attachment
 
 
 @strawberry.enum(description="What kind of incident it is; three kinds are always sensitive.")
@@ -349,6 +350,32 @@ class Incident(Node):
 
         rows = await loaders.incident_follow_ups(info.context).load(self.row.id)
         return [FollowUpAction.from_row(r) for r in rows]
+
+    # photos and documents (schema/media.py)
+    @strawberry.field(
+        description="Its photos and documents, oldest first; none for those who may not see its details."
+    )
+    async def attachments(
+        self, info: strawberry.Info[Context]
+    ) -> list[Annotated[Attachment, strawberry.lazy("schema.media")]]:
+        from schema import media
+
+        return await media.attachments(info, self.row, incident=True)
+
+    @strawberry.field(
+        description="How many attachments it should have in all, as the officer's phone said (null: never "
+        "said, or its details are not yours)."
+    )
+    async def attachments_expected(self, info: strawberry.Info[Context]) -> int | None:
+        from schema import media
+
+        return await media.expected(info, self.row, incident=True)
+
+    @strawberry.field(description="How many attachments have arrived (null when its details are not yours).")
+    async def attachments_received(self, info: strawberry.Info[Context]) -> int | None:
+        from schema import media
+
+        return await media.received(info, self.row, incident=True)
 
 
 @strawberry.input(description="Someone involved in an incident.")

@@ -18,6 +18,7 @@ from schema import (
     engagements,
     feedback,
     incidents,
+    media,
     officers,
     patrols,
     problems,
@@ -39,6 +40,7 @@ NODE_LOADERS = {
     "FollowUpAction": engagements.resolve_follow_up_action_nodes,
     "ServiceRequest": service_requests.resolve_service_request_nodes,
     "Problem": problems.resolve_problem_nodes,
+    "Attachment": media.resolve_attachment_nodes,
 }
 
 
@@ -97,6 +99,7 @@ Mutation = merge_types(
         service_requests.ServiceRequestMutation,
         problems.ProblemMutation,
         station_publishing.StationPublishingMutation,
+        media.MediaMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
+from resolvers import media as media_logic
 from resolvers import patrols as patrol_logic
 from resolvers import problems as problem_logic
 from resolvers import sync
@@ -34,6 +35,7 @@ from schema.incidents import (
     ReportIncidentInput,
     UpdateIncidentStatusInput,
 )
+from schema.media import AttachMediaInput, Attachment
 from schema.node import Node
 from schema.patrols import AppendPatrolTrackInput, EndPatrolInput, Patrol, StartPatrolInput
 from schema.problems import OpenProblemInput, Problem, UpdateProblemInput
@@ -87,6 +89,10 @@ class FieldLogEntryInput:
     )
     update_problem: UpdateProblemInput | None = strawberry.field(
         default=strawberry.UNSET, description="updateProblem."
+    )
+    # photos and documents (issue 14)
+    attach_media: AttachMediaInput | None = strawberry.field(
+        default=strawberry.UNSET, description="attachMedia (of an upload finished beforehand)."
     )
 
 
@@ -142,6 +148,7 @@ _ACTIONS: dict[str, tuple[str, Callable[[Context, Any], Awaitable[sync.Applied]]
     # problems (issue 16)
     "open_problem": ("openProblem", problem_logic.open_problem, "problem"),
     "update_problem": ("updateProblem", problem_logic.update_problem, "problem"),
+    "attach_media": ("attachMedia", media_logic.attach_media, "attachment"),
 }
 
 
@@ -156,6 +163,8 @@ def _node(ctx: Context, node_type: str, row: Any) -> Node | None:
         return FollowUpAction.from_row(row)
     if node_type == "problem":
         return Problem.from_row(row)
+    if node_type == "attachment":
+        return Attachment.from_row(row)
     return Incident.from_row(row, ctx.viewer)
 
 

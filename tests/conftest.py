@@ -131,6 +131,9 @@ def gql(client) -> GraphQL:
 # Tables a committed test may write, children first, emptied after it (the audit log is append-only,
 # and its entries are valid ones, so it is left as it is).
 _COMMITTED_TABLES = (
+    "attachments",
+    "media_objects",
+    "uploads",
     "activity_events",
     "activity_commits",
     "client_requests",

@@ -51,6 +51,7 @@ from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
 from tests.factories import PASSWORD, make_officer, make_station, sign_in
+from tests.test_attach_media import PDF, png_with_text, upload
 
 MATRIX = """
 operation            offA      offA2     cmdA      offB      cmdC      supNI     supBA     admin     citizen
@@ -67,6 +68,8 @@ node(theft A)        OK        OK        OK        NO        NO        OK       
 node(dv A)           OK        OK        OK        NO        NO        OK        NO        OK        NO
 node(serviceRequest A) OK      OK        OK        NO        NO        OK        NO        OK        NO
 node(records C)      NO        NO        NO        NO        OK        NO        OK        OK        NO
+node(photo A)        OK        OK        OK        NO        NO        OK        NO        OK        NO
+node(dv photo A)     OK        NO        OK        NO        NO        NO        NO        OK        NO
 me                   SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      NULL
 nearestStations      PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
 stations             PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
@@ -93,6 +96,9 @@ correctEngagement    OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN
 addFollowUpAction    OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
 addFollowUpAction(dv) OK       FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 syncFieldLog(correct) APPLIED  REJECTED  APPLIED   REJECTED  REJECTED  REJECTED  REJECTED  APPLIED   UNAUTH
+# photos and documents: to a record one may write; to a sensitive incident, only its case
+attachMedia          OK        OK        OK        NOT_FOUND NOT_FOUND OK        NOT_FOUND OK        UNAUTH
+attachMedia(dv)      OK        FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 # one's own sign-ins: a new password of one's own; one's sessions listed; ending offA's other session
 changePassword       OK        OK        OK        OK        OK        OK        OK        OK        UNAUTH
 mySessions           SELF      SELF      SELF      SELF      SELF      SELF      SELF      SELF      UNAUTH
@@ -328,7 +334,16 @@ async def _records_of(gql: GraphQL, headers: dict, station: int, *, place: dict,
     made["problem"] = problem["problem"]
     assert {r["station"]["id"] for r in made.values()} == {station_id}
     (follow_up,) = engagement["engagement"]["followUps"]
-    return {**{name: r["id"] for name, r in made.items()}, "followUp": follow_up["id"]}
+    photos = {}
+    for record, name in (("theft", "photo"), ("dv", "dvPhoto")):
+        if record in made:
+            values = {
+                "clientId": str(uuid.uuid4()),
+                "uploadId": await upload(gql.client, headers, png_with_text()),
+                "incidentId": made[record]["id"],
+            }
+            photos[name] = (await _ok(gql, ATTACH_MEDIA, "attachMedia", values, headers))["attachment"]["id"]
+    return {**{name: r["id"] for name, r in made.items()}, "followUp": follow_up["id"], **photos}
 
 
 async def _accounts(maker: async_sessionmaker) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
@@ -807,6 +822,10 @@ CHANGE_PASSWORD = """
 mutation Change($input: ChangePasswordInput!) {
   changePassword(input: $input) { officer { id } endedSessions errors { field code } }
 }"""
+ATTACH_MEDIA = """
+mutation Attach($input: AttachMediaInput!) {
+  attachMedia(input: $input) { attachment { id } errors { field code } }
+}"""
 MY_SESSIONS = "query { mySessions { id current } }"
 END_SESSION = """
 mutation End($input: EndSessionInput!) {
@@ -867,6 +886,27 @@ def _add_follow_up_check(incident: str) -> Callable[[World, str], Awaitable[str]
             values,
             f"SELECT count(*) FROM follow_up_actions WHERE incident_id = {_key(w.records['A'][incident])}",  # noqa: S608
             lambda p: p["followUpAction"]["subjectKind"] == "INCIDENT",
+        )
+
+    return check
+
+
+def _attach_media_check(incident: str) -> Callable[[World, str], Awaitable[str]]:
+    async def check(w: World, role: str) -> str:
+        headers = w.headers[role]
+        values = {
+            "clientId": str(uuid.uuid4()),
+            "uploadId": await upload(w.gql.client, headers, PDF) if headers else uuid.uuid4().hex,
+            "incidentId": w.records["A"][incident],
+        }
+        return await _write(
+            w,
+            role,
+            ATTACH_MEDIA,
+            "attachMedia",
+            values,
+            f"SELECT count(*) FROM attachments WHERE incident_id = {_key(w.records['A'][incident])}",  # noqa: S608
+            lambda p: p["attachment"]["id"] is not None,
         )
 
     return check
@@ -1099,8 +1139,10 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "node(dv A)": _node_check("A", ("dv",)),
     "node(serviceRequest A)": _node_check("A", ("serviceRequest",)),
     "node(records C)": _node_check(
-        "C", ("patrol", "engagement", "followUp", "theft", "serviceRequest", "problem")
+        "C", ("patrol", "engagement", "followUp", "theft", "serviceRequest", "problem", "photo")
     ),
+    "node(photo A)": _node_check("A", ("photo",)),
+    "node(dv photo A)": _node_check("A", ("dvPhoto",)),
     "me": check_me,
     "nearestStations": check_nearest,
     "stations": check_stations,
@@ -1121,6 +1163,8 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "addFollowUpAction": _add_follow_up_check("theft"),
     "addFollowUpAction(dv)": _add_follow_up_check("dv"),
     "syncFieldLog(correct)": check_sync_correct,
+    "attachMedia": _attach_media_check("theft"),
+    "attachMedia(dv)": _attach_media_check("dv"),
     "changePassword": check_change_password,
     "mySessions": check_my_sessions,
     "endSession": check_end_session,

@@ -17,6 +17,7 @@ from db.models.fieldwork import (
     Patrol,
     PatrolFix,
 )
+from db.models.media import Attachment, MediaObject, Upload, UploadPart
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
 from db.models.problems import CommunityMeeting, Problem, ProblemLink
@@ -29,6 +30,7 @@ __all__ = [
     "ActivityEvent",
     "ActivityFeedHorizon",
     "ActivityRollup",
+    "Attachment",
     "AuditEntry",
     "AuthSession",
     "Base",
@@ -46,6 +48,7 @@ __all__ = [
     "IncidentCorrection",
     "IncidentStatusChange",
     "LoginThrottle",
+    "MediaObject",
     "Officer",
     "Patrol",
     "PatrolFix",
@@ -57,4 +60,6 @@ __all__ = [
     "ServiceRequest",
     "Station",
     "StationClosure",
+    "Upload",
+    "UploadPart",
 ]
