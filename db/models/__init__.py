@@ -18,7 +18,7 @@ from db.models.fieldwork import (
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
 from db.models.rate_limits import RateLimitBucket
-from db.models.stations import Governorate, Station, StationClosure
+from db.models.stations import Governorate, PublicHoliday, Station, StationClosure
 
 __all__ = [
     "ActivityCell",
@@ -42,6 +42,7 @@ __all__ = [
     "Patrol",
     "PatrolFix",
     "PersistedQuery",
+    "PublicHoliday",
     "RateLimitBucket",
     "RefreshToken",
     "Station",
