@@ -11,7 +11,18 @@ from strawberry.tools import merge_types
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
-from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import (
+    activity,
+    activity_feed,
+    engagements,
+    holidays,
+    incidents,
+    officers,
+    patrols,
+    station_management,
+    stations,
+    sync,
+)
 from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -62,6 +73,7 @@ Query = merge_types(
         incidents.IncidentQuery,
         engagements.EngagementQuery,
         activity.ActivityQuery,
+        holidays.HolidayQuery,
         NodeQuery,
     ),
 )
@@ -73,6 +85,8 @@ Mutation = merge_types(
         incidents.IncidentMutation,
         engagements.EngagementMutation,
         sync.SyncMutation,
+        station_management.StationManagementMutation,
+        holidays.HolidayMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))
