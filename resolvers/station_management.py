@@ -109,7 +109,7 @@ class AddStationClosure(Protocol):
     @property
     def services(self) -> Sequence[Any] | None: ...
     @property
-    def reasons(self) -> Texts: ...
+    def reason(self) -> Texts: ...
 
 
 class RemoveStationClosure(Protocol):
@@ -423,9 +423,9 @@ async def add_station_closure(ctx: Context, input: AddStationClosure) -> Applied
         problems.add(("startsAt",), "too_far_ahead", years=CLOSURE_YEARS_AHEAD)
     services = _services(problems, ("services",), input.services or ())
     _offered(problems, ("services",), [plain(s) for s in input.services or ()], row.services)
-    reasons = _texts(problems, ("reasons",), input.reasons, MAX_REASON_LENGTH)
+    reasons = _texts(problems, ("reason",), input.reason, MAX_REASON_LENGTH)
     if not any(reasons.values()):
-        problems.add(("reasons",), "required")
+        problems.add(("reason",), "required")
     async with ctx.db() as session:
         ahead = (await repo.closures_for_stations(session, [row.id], ending_after=now))[row.id]
     if len(ahead) >= MAX_CLOSURES_AHEAD:

@@ -100,7 +100,7 @@ class AddStationClosureInput:
     services: list[StationService] | None = strawberry.field(
         default=None, description="Only these desks close; null or [] for the whole station."
     )
-    reasons: LocalizedTextInput = strawberry.field(
+    reason: LocalizedTextInput = strawberry.field(
         description="Why, for the public, in at least one language (500 characters each)."
     )
 

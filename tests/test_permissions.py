@@ -924,7 +924,7 @@ async def check_add_closure(w: World, role: str) -> str:
         "expectedVersion": 1,
         "startsAt": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
         "endsAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-        "reasons": {"en": "Repairs to the building."},
+        "reason": {"en": "Repairs to the building."},
     }
     return await _write(
         w,

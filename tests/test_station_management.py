@@ -153,7 +153,7 @@ async def test_everyone_but_its_commander_and_admins_is_refused(gql, sessionmake
                 "expectedVersion": 1,
                 "startsAt": NOW_PLUS(hours=1),
                 "endsAt": NOW_PLUS(hours=2),
-                "reasons": {"en": "x"},
+                "reason": {"en": "x"},
             },
         ),
         (REMOVE, {"closureId": gid("StationClosure", closure_id), "expectedVersion": 1}),
@@ -330,7 +330,7 @@ async def test_a_stale_version_is_a_conflict_with_the_current_station(gql, sessi
             "expectedVersion": 1,
             "startsAt": NOW_PLUS(hours=1),
             "endsAt": NOW_PLUS(hours=3),
-            "reasons": {"en": "x"},
+            "reason": {"en": "x"},
         },
         headers,
     )
@@ -354,7 +354,7 @@ async def test_the_same_client_id_again_changes_nothing_more(gql, sessionmaker):
         "expectedVersion": 2,
         "startsAt": NOW_PLUS(days=1),
         "endsAt": NOW_PLUS(days=2),
-        "reasons": {"ar": "تدريب"},
+        "reason": {"ar": "تدريب"},
         "clientId": str(uuid.uuid4()),
     }
     added = await _payload(gql, ADD, "addStationClosure", closure, headers)
@@ -386,7 +386,7 @@ async def test_a_closure_closes_the_station_at_once_and_its_removal_opens_it(gql
             "expectedVersion": 1,
             "startsAt": NOW_PLUS(minutes=-5),
             "endsAt": NOW_PLUS(hours=4),
-            "reasons": {"ar": "صيانة", "ku": "چاککردنەوە", "en": "Repairs"},
+            "reason": {"ar": "صيانة", "ku": "چاککردنەوە", "en": "Repairs"},
         },
         headers,
     )
@@ -435,7 +435,7 @@ async def test_a_desk_closure_closes_only_that_desk(gql, sessionmaker):
             "startsAt": NOW_PLUS(minutes=-1),
             "endsAt": NOW_PLUS(hours=1),
             "services": ["TRAFFIC"],
-            "reasons": {"en": "Traffic officers at a checkpoint"},
+            "reason": {"en": "Traffic officers at a checkpoint"},
         },
         headers,
     )
@@ -459,12 +459,12 @@ async def test_closures_are_checked_whole(gql, sessionmaker):
             "startsAt": NOW_PLUS(days=2),
             "endsAt": NOW_PLUS(days=1),
             "services": ["TRAFFIC", "TRAFFIC"],
-            "reasons": {"en": "  ", "ar": "x" * 501},
+            "reason": {"en": "  ", "ar": "x" * 501},
         },
         headers,
     )
     fields = sorted(".".join(e["field"]) for e in payload["errors"])
-    assert fields == ["endsAt", "reasons.ar", "services.0", "services.1", "services.1"]
+    assert fields == ["endsAt", "reason.ar", "services.0", "services.1", "services.1"]
     # a closure in the past (and with no reason), or one that would last more than a year
     past = await _payload(
         gql,
@@ -475,11 +475,11 @@ async def test_closures_are_checked_whole(gql, sessionmaker):
             "expectedVersion": 1,
             "startsAt": NOW_PLUS(days=-3),
             "endsAt": NOW_PLUS(days=-2),
-            "reasons": {"en": " "},
+            "reason": {"en": " "},
         },
         headers,
     )
-    assert sorted(".".join(e["field"]) for e in past["errors"]) == ["endsAt", "reasons", "startsAt"]
+    assert sorted(".".join(e["field"]) for e in past["errors"]) == ["endsAt", "reason", "startsAt"]
     long = await _payload(
         gql,
         ADD,
@@ -489,7 +489,7 @@ async def test_closures_are_checked_whole(gql, sessionmaker):
             "expectedVersion": 1,
             "startsAt": NOW_PLUS(days=1),
             "endsAt": NOW_PLUS(days=400),
-            "reasons": {"en": "x"},
+            "reason": {"en": "x"},
         },
         headers,
     )
@@ -617,7 +617,7 @@ async def test_a_persisted_get_has_a_new_etag_and_the_new_data_right_after_a_cha
             "expectedVersion": 2,
             "startsAt": NOW_PLUS(minutes=-1),
             "endsAt": NOW_PLUS(hours=1),
-            "reasons": {"en": "x"},
+            "reason": {"en": "x"},
         },
         headers,
     )
