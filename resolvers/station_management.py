@@ -39,6 +39,8 @@ CLOSURE_YEARS_AHEAD = 2
 CLOSURE_BACKDATE = timedelta(days=1)
 MAX_CLOSURES_AHEAD = 200
 _PHONE = re.compile(r"[0-9+\-() ]+")
+# A phone typed on an Arabic or Kurdish keyboard comes in Arabic-Indic or Persian digits: kept as ASCII.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 KIND_UPDATE, KIND_ADD, KIND_REMOVE = "updateStation", "addStationClosure", "removeStationClosure"
 ENTITY = "Station"
 
@@ -282,7 +284,13 @@ def _periods(
     return [period for _, period in periods]
 
 
+MAX_SERVICES = 20  # a list of services: seven exist, a few repeated is a slip, thousands an attack
+
+
 def _services(problems: Collector, path: tuple[str, ...], given: Sequence[Any]) -> list[str]:
+    if len(given) > MAX_SERVICES:
+        problems.add(path, "too_many", high=MAX_SERVICES)
+        return []
     names = [plain(s) for s in given]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -316,6 +324,7 @@ def _update_values(ctx: Context, row: StationRow, input: UpdateStation) -> dict[
     values.update({f"address_{lang}": text for lang, text in addresses.items()})
     if input.phone is not None:
         phone = check_text(problems, ("phone",), input.phone, max_length=MAX_PHONE_LENGTH)
+        phone = phone.translate(_DIGITS) if phone else phone
         if phone is not None and not _PHONE.fullmatch(phone):
             problems.add(("phone",), "bad_phone")
         values["phone"] = phone
@@ -345,6 +354,9 @@ def _update_values(ctx: Context, row: StationRow, input: UpdateStation) -> dict[
         if period.service is not None:
             desks.setdefault(period.service, []).append(period)
     seen: list[str] = []
+    if len(input.desk_hours or ()) > MAX_SERVICES:
+        problems.add(("deskHours",), "too_many", high=MAX_SERVICES)
+        problems.check()
     for index, desk in enumerate(input.desk_hours or ()):
         service, where = plain(desk.service), ("deskHours", str(index))
         if service in seen:
@@ -422,7 +434,8 @@ async def add_station_closure(ctx: Context, input: AddStationClosure) -> Applied
     if starts > now + timedelta(days=365 * CLOSURE_YEARS_AHEAD):
         problems.add(("startsAt",), "too_far_ahead", years=CLOSURE_YEARS_AHEAD)
     services = _services(problems, ("services",), input.services or ())
-    _offered(problems, ("services",), [plain(s) for s in input.services or ()], row.services)
+    if len(input.services or ()) <= MAX_SERVICES:
+        _offered(problems, ("services",), [plain(s) for s in input.services or ()], row.services)
     reasons = _texts(problems, ("reason",), input.reason, MAX_REASON_LENGTH)
     if not any(reasons.values()):
         problems.add(("reason",), "required")

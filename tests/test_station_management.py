@@ -260,6 +260,33 @@ async def test_bad_input_is_named_field_by_field_and_nothing_is_written(gql, ses
     assert payload["station"] is None and await _state(sessionmaker, station) == (1, 0)
 
 
+async def test_a_phone_in_arabic_digits_is_kept_in_ascii_and_lists_are_bounded(gql, sessionmaker):
+    station, _, badges = await _setup(sessionmaker)
+    headers = await sign_in(gql, badges["commander"])
+    sid = gid("Station", station)
+    payload = await _payload(
+        gql,
+        UPDATE,
+        "updateStation",
+        {"stationId": sid, "expectedVersion": 1, "phone": "٠٧٧٠ ١٢٣ ٤٥٦٧"},
+        headers,
+    )
+    assert payload["errors"] == [] and payload["station"]["phone"] == "0770 123 4567"
+    many = await _payload(
+        gql,
+        UPDATE,
+        "updateStation",
+        {
+            "stationId": sid,
+            "expectedVersion": 2,
+            "services": ["TRAFFIC"] * 5000,
+            "deskHours": [{"service": "TRAFFIC", "periods": []}] * 50,
+        },
+        headers,
+    )
+    assert sorted(e["field"][0] for e in many["errors"]) == ["deskHours", "services"]
+
+
 async def test_hours_past_midnight_that_run_into_the_next_period_overlap(gql, sessionmaker):
     station, _, badges = await _setup(sessionmaker, always_open=False)
     headers = await sign_in(gql, badges["commander"])
