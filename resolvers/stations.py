@@ -111,13 +111,13 @@ _HOLIDAYS_AHEAD = timedelta(days=400)
 async def holidays_from(ctx: Context, after: datetime) -> list[holidays.Holiday]:
     """The public holidays (the administrators' changes applied) from the day before `after` to 400 days
     on: one read of `public_holidays` per request and window."""
+    if not holidays.FIRST_YEAR - 1 <= after.year <= holidays.LAST_YEAR:
+        return []  # no holiday is known then (and the dates below stay far from date.min and date.max)
     first = (after - timedelta(days=1)).date()
-    key = (first, _HOLIDAYS_AHEAD)
     known: dict[Any, list[holidays.Holiday]] = ctx.loaders.setdefault("holidays", {})
-    found = known.get(key)
+    found = known.get(first)
     if found is None:
-        last = first + _HOLIDAYS_AHEAD
-        found = known[key] = await holidays_between(ctx, first, last)
+        found = known[first] = await holidays_between(ctx, first, first + _HOLIDAYS_AHEAD)
     return found
 
 

@@ -381,3 +381,17 @@ def test_closures_for_a_holiday_are_its_days_in_the_stations_zone():
     (desk,) = holidays.closures_for([nowruz], timezone="Asia/Baghdad", whole_station=False, desks=["TRAFFIC"])
     assert desk.services == ("TRAFFIC",)
     assert holidays.closures_for([nowruz], timezone="Asia/Baghdad", whole_station=False, desks=()) == []
+
+
+async def test_instants_far_from_the_holiday_tables_are_answered(gql, sessionmaker):
+    async with sessionmaker() as session:
+        station = await make_station(session, closes_on_holidays=True)
+        await session.commit()
+    for at in (
+        "1900-01-01T12:00:00Z",
+        "1924-12-31T12:00:00Z",
+        "2076-12-31T12:00:00Z",
+        "2199-12-31T00:00:00Z",
+    ):
+        body = await gql(STATION, {"id": gid("Station", station), "at": at})
+        assert "errors" not in body and body["data"]["station"]["isOpen"] is True, (at, body)
