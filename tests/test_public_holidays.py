@@ -395,3 +395,21 @@ async def test_instants_far_from_the_holiday_tables_are_answered(gql, sessionmak
     ):
         body = await gql(STATION, {"id": gid("Station", station), "at": at})
         assert "errors" not in body and body["data"]["station"]["isOpen"] is True, (at, body)
+
+
+async def test_a_get_of_the_holidays_is_cached_publicly_and_a_move_changes_its_etag(
+    client, gql, sessionmaker
+):
+    import json
+
+    headers = await _admin(gql, sessionmaker)
+    params = {"query": HOLIDAYS, "variables": json.dumps({"year": 2025})}
+    accept = {"accept": "application/graphql-response+json"}
+    first = await client.get("/graphql", params=params, headers=accept)
+    assert first.status_code == 200 and first.headers["cache-control"] == "public, max-age=60"
+    etag = first.headers["etag"]
+    await gql(MOVE, {"input": {"key": "ashura-1447", "startsOn": "2025-07-06"}}, headers=headers)
+    again = await client.get("/graphql", params=params, headers={**accept, "if-none-match": etag})
+    assert again.status_code == 200 and again.headers["etag"] != etag
+    ashura = next(h for h in again.json()["data"]["publicHolidays"] if h["key"] == "ashura-1447")
+    assert (ashura["startsOn"], ashura["moved"]) == ("2025-07-06", True)
