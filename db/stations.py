@@ -362,6 +362,8 @@ async def replace_closures(
     session: AsyncSession, station_ids: Sequence[int], closures: Sequence[dict[str, Any]]
 ) -> None:
     """Make the listed closures the stations' only closures (an import states them in full)."""
+    if not station_ids:
+        return
     old = delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids)))
     await statements.execute(session, old)
     if closures:

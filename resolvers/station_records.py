@@ -82,3 +82,7 @@ class StationRecord:
     addresses: dict[str, str] = dataclasses.field(default_factory=dict)
     # Closed on Iraq's public holidays (OpenStreetMap's "PH off"): resolvers/holidays.py.
     closes_on_holidays: bool = False
+    # Whether the file states the station's closures (a `closures` value, even an empty list): only then
+    # does writing it replace them. An OpenStreetMap export says nothing of closures, so re-importing it
+    # leaves those a commander made through the API. Not part of what the station is (equality).
+    closures_given: bool = dataclasses.field(default=True, compare=False)

@@ -7,6 +7,7 @@ and persisted GETs, whose ETag changes and whose 304 is never served for the old
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -658,3 +659,57 @@ async def test_a_persisted_get_has_a_new_etag_and_the_new_data_right_after_a_cha
     else:
         ids = [n["station"]["id"] for n in third.json()["data"]["nearestStations"]]
         assert gid("Station", station) not in ids
+
+
+async def test_a_re_import_silent_on_closures_keeps_those_made_through_the_api(gql, sessionmaker):
+    # given: a station imported from OpenStreetMap, then closed tomorrow by its commander
+    from resolvers.station_export import same_as_stored, stored_records
+    from resolvers.station_import import parse_geojson
+    from resolvers.station_writer import write_stations
+    from tests.test_station_import import collection, osm
+
+    def parsed(feature: dict) -> list:
+        result = parse_geojson(collection(feature))
+        assert result.errors == []
+        return [record for _, record in result.records]
+
+    async with sessionmaker() as session:
+        await write_stations(session, parsed(osm("node/77", opening_hours="24/7")))
+        station = (
+            await session.execute(text("SELECT id FROM stations WHERE external_id = 'node/77'"))
+        ).scalar_one()
+        _, badge = await make_officer(session, role="STATION_COMMANDER", station_id=station)
+        await session.commit()
+    headers = await sign_in(gql, badge)
+    added = await _payload(
+        gql,
+        ADD,
+        "addStationClosure",
+        {
+            "stationId": gid("Station", station),
+            "expectedVersion": 1,
+            "startsAt": NOW_PLUS(days=1),
+            "endsAt": NOW_PLUS(days=2),
+            "reason": {"en": "Training"},
+        },
+        headers,
+    )
+    assert added["errors"] == []
+    # when: the same export is imported again (it says nothing of closures)
+    again = parsed(osm("node/77", opening_hours="24/7"))
+    async with sessionmaker() as session:
+        stored = await stored_records(session, ["node/77"])
+        assert same_as_stored(again[0], stored["node/77"])  # nothing to write
+        await write_stations(session, parsed(osm("node/77", opening_hours="24/7", name__en="Renamed")))
+        await session.commit()
+    # then: the commander's closure is still there
+    assert await _state(sessionmaker, station) == (3, 1)
+    # and a file that states closures (even none) states them in full: Markaz's own export format
+    from resolvers.station_export import geojson_feature
+
+    stating = geojson_feature(dataclasses.replace(stored["node/77"], closures=()))
+    assert stating["properties"]["closures"] == []
+    async with sessionmaker() as session:
+        await write_stations(session, parsed(stating))
+        await session.commit()
+    assert (await _state(sessionmaker, station))[1] == 0
