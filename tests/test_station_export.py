@@ -226,7 +226,7 @@ async def test_stored_stations_export_and_import_back_unchanged(
                 if (r.external_id or "").startswith(prefix)
             ]
             # What is stored is the file's station, as the database keeps it (services in order), with
-            # its per-language addresses and holiday flag (migration 0018).
+            # its per-language addresses and holiday flag (migration 0020).
             assert stored == [dataclasses.replace(r, services=tuple(sorted(r.services))) for r in records]
             for fmt in ("geojson", "csv"):
                 text = await _text_of(stored, fmt)

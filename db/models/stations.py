@@ -69,7 +69,7 @@ class Station(Base):
     latitude: Mapped[float] = mapped_column(Double)
     longitude: Mapped[float] = mapped_column(Double)
     address: Mapped[str | None] = mapped_column(Text)
-    # The address in each language (migration 0018); `address` stays the one address of older imports.
+    # The address in each language (migration 0020); `address` stays the one address of older imports.
     address_ar: Mapped[str | None] = mapped_column(Text)
     address_ku: Mapped[str | None] = mapped_column(Text)
     address_en: Mapped[str | None] = mapped_column(Text)
@@ -79,10 +79,10 @@ class Station(Base):
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'Asia/Baghdad'"))
     hours: Mapped[list[dict]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    # Closed on Iraq's public holidays: the whole station, or only these desks (migration 0018).
+    # Closed on Iraq's public holidays: the whole station, or only these desks (migration 0020).
     closes_on_holidays: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     holiday_closed_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    # Bumped by every change made through the API or an import: `expectedVersion` (migration 0018).
+    # Bumped by every change made through the API or an import: `expectedVersion` (migration 0020).
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Minutes of the week the station and each service desk are open, computed by a trigger from the
     # three columns above (migration 0008); only the nearest-open search reads it, in SQL.
@@ -105,7 +105,7 @@ class StationClosure(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)
-    # The reason in each language, for closures made through the API (migration 0018).
+    # The reason in each language, for closures made through the API (migration 0020).
     reason_ar: Mapped[str | None] = mapped_column(Text)
     reason_ku: Mapped[str | None] = mapped_column(Text)
     reason_en: Mapped[str | None] = mapped_column(Text)

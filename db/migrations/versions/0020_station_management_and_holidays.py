@@ -13,8 +13,8 @@
 `stations.open_weekly` needs nothing: its trigger (0008) already follows every write of the hours,
 the always-open flag and the services, whoever makes it.
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0018"
-down_revision = "0015"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
