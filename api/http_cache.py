@@ -21,7 +21,9 @@ from graphql import FieldNode, FragmentSpreadNode, OperationDefinitionNode, Oper
 from starlette.requests import Request
 from starlette.responses import Response
 
-PUBLIC_ROOT_FIELDS = frozenset({"nearestStations", "stations", "station", "governorates", "__typename"})
+PUBLIC_ROOT_FIELDS = frozenset(
+    {"nearestStations", "stations", "station", "governorates", "publicHolidays", "__typename"}
+)
 MAX_AGE = 60
 PUBLIC = f"public, max-age={MAX_AGE}"
 PRIVATE = "private, no-store"

@@ -39,12 +39,18 @@ class StationRow(Protocol):
     latitude: float
     longitude: float
     address: str | None
+    address_ar: str | None
+    address_ku: str | None
+    address_en: str | None
     phone: str | None
     services: list[str]
     always_open: bool
     timezone: str
     hours: list[dict[str, Any]]
     active: bool
+    closes_on_holidays: bool
+    holiday_closed_services: list[str]
+    version: int
     created_at: datetime
     updated_at: datetime
 
@@ -57,7 +63,26 @@ class ClosureRow(Protocol):
     starts_at: datetime
     ends_at: datetime
     reason: str | None
+    reason_ar: str | None
+    reason_ku: str | None
+    reason_en: str | None
     services: list[str] | None
+
+
+class PublicHolidayRow(Protocol):
+    """An administrator's change to the public holidays: a national holiday moved, or a one-off."""
+
+    id: int
+    key: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    name_ar: str | None
+    name_ku: str | None
+    name_en: str | None
+    national: bool
+    changed_by_id: int | None
+    updated_at: datetime
 
 
 class OfficerRow(Protocol):
@@ -236,7 +261,8 @@ class ReadEngagementRow(EngagementRow, Protocol):
 
 class NearestStationRow(StationRow, Protocol):
     """A candidate of the nearest-station walk: the chord to the point (metres, a lower bound of the
-    geodesic distance), and its closures not over yet as [starts_at, ends_at, reason, services] lists."""
+    geodesic distance), and its closures not over yet as [starts_at, ends_at, reason, services, id,
+    reason_ar, reason_ku, reason_en] lists."""
 
     chord: float
     closures_ahead: list[list[Any]]

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,6 +156,10 @@ def nearest_query(
                             StationClosure.ends_at,
                             StationClosure.reason,
                             StationClosure.services,
+                            StationClosure.id,
+                            StationClosure.reason_ar,
+                            StationClosure.reason_ku,
+                            StationClosure.reason_en,
                         ),
                         StationClosure.starts_at,
                     )
@@ -340,9 +345,13 @@ async def upsert_stations(
     stmt = values.on_conflict_do_update(
         index_elements=[Station.external_id],
         set_={
-            name: (func.clock_timestamp() if name == "updated_at" else values.excluded[name])
-            for name in _UPDATABLE
-            if name in rows[0] or name == "updated_at"
+            **{
+                name: (func.clock_timestamp() if name == "updated_at" else values.excluded[name])
+                for name in _UPDATABLE
+                if name in rows[0] or name == "updated_at"
+            },
+            # A re-import is a change like any other: a commander's form opened before it is stale.
+            "version": Station.version + 1,
         },
     ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
     made: Sequence[Any] = (await statements.execute(session, stmt)).all()
@@ -353,6 +362,8 @@ async def replace_closures(
     session: AsyncSession, station_ids: Sequence[int], closures: Sequence[dict[str, Any]]
 ) -> None:
     """Make the listed closures the stations' only closures (an import states them in full)."""
+    if not station_ids:
+        return
     old = delete(StationClosure).where(StationClosure.station_id.in_(list(station_ids)))
     await statements.execute(session, old)
     if closures:
@@ -361,3 +372,36 @@ async def replace_closures(
 
 async def station_count(session: AsyncSession) -> int:
     return int((await statements.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
+
+
+# --- Changes through the API (resolvers/station_management.py) ------------------------------------------
+
+
+async def update_station_if_version(
+    session: AsyncSession, station_id: int, expected_version: int, values: dict[str, Any]
+) -> StationRow | None:
+    """Apply `values` and bump the version, only if the station is still at `expected_version`; the row
+    as it now is, or None when it has moved on. `updated_at` is the clock's time, not the transaction's:
+    compiled schedules are cached by it (resolvers/stations.py), and two changes in one transaction must
+    not share it. The trigger of migration 0008 recomputes `open_weekly` when the hours change."""
+    stmt = (
+        update(Station)
+        .where(_STATIONS.c.id == station_id, _STATIONS.c.version == expected_version)
+        .values(**values, version=_STATIONS.c.version + 1, updated_at=func.clock_timestamp())
+        .returning(*_COLUMNS)
+    )
+    return cast("StationRow | None", (await statements.execute(session, stmt)).first())
+
+
+async def insert_closure(session: AsyncSession, values: dict[str, Any]) -> ClosureRow:
+    stmt = insert(StationClosure).values(**values).returning(*StationClosure.__table__.c)
+    return cast("ClosureRow", (await statements.execute(session, stmt)).one())
+
+
+async def closure_by_id(session: AsyncSession, closure_id: int) -> ClosureRow | None:
+    query = select(StationClosure.__table__).where(StationClosure.id == closure_id)
+    return cast("ClosureRow | None", (await statements.execute(session, query)).first())
+
+
+async def delete_closure(session: AsyncSession, closure_id: int) -> None:
+    await statements.execute(session, delete(StationClosure).where(StationClosure.id == closure_id))

@@ -237,6 +237,92 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field}: سجلات هذا المركز ليست من صلاحيتك.",
         "ku": "{field}: تۆمارەکانی ئەم بنکەیە هی تۆ نین.",
     },
+    # Station management and public holidays (resolvers/station_management.py, resolvers/holiday_admin.py)
+    "not_your_station_to_run": {
+        "en": "{field}: only this station's commander, or an administrator, may change it.",
+        "ar": "{field}: لا يغيّر هذا المركز إلا آمره أو مدير النظام.",
+        "ku": "{field}: تەنها فەرماندەی ئەم بنکەیە یان بەڕێوەبەر دەتوانێت بیگۆڕێت.",
+    },
+    "admins_only": {
+        "en": "{field}: only administrators may do this.",
+        "ar": "{field}: هذا الإجراء لمديري النظام فقط.",
+        "ku": "{field}: تەنها بەڕێوەبەران دەتوانن ئەمە بکەن.",
+    },
+    "name_required": {
+        "en": "{field}: the station needs an Arabic or an English name.",
+        "ar": "{field}: يحتاج المركز إلى اسم عربي أو إنجليزي.",
+        "ku": "{field}: بنکەکە پێویستی بە ناوێکی عەرەبی یان ئینگلیزی هەیە.",
+    },
+    "not_offered": {
+        "en": "{field}: the station does not offer {service}.",
+        "ar": "{field}: لا يقدّم المركز خدمة {service}.",
+        "ku": "{field}: بنکەکە خزمەتگوزاریی {service} پێشکەش ناکات.",
+    },
+    "listed_twice": {
+        "en": "{field}: {value} is listed twice.",
+        "ar": "{field}: {value} مذكور مرتين.",
+        "ku": "{field}: {value} دوو جار هاتووە.",
+    },
+    "hours_overlap": {
+        "en": "{field} overlaps {other}.",
+        "ar": "{field} يتداخل مع {other}.",
+        "ku": "{field} لەگەڵ {other} یەک دەگرێتەوە.",
+    },
+    "bad_hours": {
+        "en": "{field}: {problem}.",
+        "ar": "{field}: وقت غير صالح ({problem}).",
+        "ku": "{field}: کاتێکی نادروست ({problem}).",
+    },
+    "always_open_hours": {
+        "en": "{field}: a station open around the clock has no hours of its own (desks may).",
+        "ar": "{field}: المركز المفتوح على مدار الساعة ليس له أوقات خاصة به (للأقسام أوقاتها).",
+        "ku": "{field}: بنکەیەک کە هەموو کاتێک کراوەیە کاتی تایبەتی نییە (بەشەکان دەتوانن).",
+    },
+    "bad_phone": {
+        "en": "{field} may contain only digits, spaces, +, - and parentheses.",
+        "ar": "{field} يحتوي على أرقام ومسافات و+ و- وأقواس فقط.",
+        "ku": "{field} تەنها ژمارە، بۆشایی، +، - و کەوانە لەخۆدەگرێت.",
+    },
+    "nothing_to_change": {
+        "en": "Give at least one of {fields} to change.",
+        "ar": "حدّد واحداً على الأقل من {fields} لتغييره.",
+        "ku": "لانیکەم یەکێک لە {fields} دیاری بکە بۆ گۆڕین.",
+    },
+    "in_past": {
+        "en": "{field} is in the past.",
+        "ar": "{field} في الماضي.",
+        "ku": "{field} لە ڕابردوودایە.",
+    },
+    "closure_over": {
+        "en": "{field}: this closure is over; past closures are kept.",
+        "ar": "{field}: انتهى هذا الإغلاق؛ تُحفظ الإغلاقات السابقة.",
+        "ku": "{field}: ئەم داخستنە تەواو بووە؛ داخستنە ڕابردووەکان دەپارێزرێن.",
+    },
+    "too_long_days": {
+        "en": "{field} may last at most {days} days.",
+        "ar": "لا يجوز أن يتجاوز {field} {days} يوماً.",
+        "ku": "{field} نابێت لە {days} ڕۆژ زیاتر بێت.",
+    },
+    "holiday_unknown": {
+        "en": "{field}: no national holiday has this key (see publicHolidays).",
+        "ar": "{field}: لا توجد عطلة وطنية بهذا المفتاح (انظر publicHolidays).",
+        "ku": "{field}: هیچ پشوویەکی نیشتمانی بەم کلیلە نییە (سەیری publicHolidays بکە).",
+    },
+    "holiday_move_too_far": {
+        "en": "{field} may be at most {days} days from the computed date {computed}.",
+        "ar": "لا يجوز أن يبعد {field} أكثر من {days} أيام عن التاريخ المحسوب {computed}.",
+        "ku": "{field} نابێت لە {days} ڕۆژ زیاتر لە بەرواری هەژمارکراو {computed} دوور بێت.",
+    },
+    "holiday_key_taken": {
+        "en": "{field}: this key belongs to a national holiday; move it with movePublicHoliday.",
+        "ar": "{field}: هذا المفتاح لعطلة وطنية؛ غيّر موعدها بـ movePublicHoliday.",
+        "ku": "{field}: ئەم کلیلە هی پشوویەکی نیشتمانییە؛ بە movePublicHoliday بیگوازەرەوە.",
+    },
+    "bad_holiday_key": {
+        "en": "{field} must be 3 to 60 lower-case letters, digits and dashes.",
+        "ar": "يجب أن يتكون {field} من 3 إلى 60 حرفاً لاتينياً صغيراً أو رقماً أو شرطة.",
+        "ku": "{field} دەبێت 3 تا 60 پیتی بچووکی لاتینی، ژمارە و هێڵ بێت.",
+    },
     "no_station_near": {
         "en": "{field}: no active station in this governorate; give stationId.",
         "ar": "{field}: لا يوجد مركز فعّال في هذه المحافظة؛ حدّد stationId.",

@@ -35,7 +35,17 @@ HOUSEHOLD_KINDS = frozenset({"HOME_VISIT", "FAMILY_PROTECTION_FOLLOW_UP"})
 # of the live schema as a citizen and holds the answers to these lists, so a new field that is not
 # refused fails there until it is refused or added here on purpose.
 CITIZEN_QUERIES = frozenset(
-    {"nearestStations", "stations", "station", "governorates", "me", "node", "nodes", "publicSafetyMap"}
+    {
+        "nearestStations",
+        "stations",
+        "station",
+        "governorates",
+        "me",
+        "node",
+        "nodes",
+        "publicSafetyMap",
+        "publicHolidays",
+    }
 )
 CITIZEN_TYPES = frozenset(
     {
@@ -49,6 +59,8 @@ CITIZEN_TYPES = frozenset(
         "GeoPoint",
         "OpeningPeriod",
         "StationClosure",
+        "ServiceDesk",
+        "PublicHoliday",
         "ActivityMap",
         "ActivityCell",
         "ActivityCounts",
@@ -297,6 +309,19 @@ def require_admin(viewer: Viewer | None) -> Viewer:
     if viewer.role != ADMIN:
         raise Forbidden("Only administrators may do this.")
     return viewer
+
+
+def may_manage_station(viewer: Viewer, station_id: int) -> bool:
+    """A station's names, address, phone, services, hours and closures (updateStation,
+    addStationClosure, removeStationClosure): its own commander, and admins for every station.
+    Supervisors oversee stations' records, they do not run them; officers neither."""
+    return viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id == station_id)
+
+
+def may_change_public_holidays(viewer: Viewer) -> bool:
+    """Moving a public holiday to the announced dates, or adding a one-off: admins only (the holidays
+    are national; every station that closes on them follows)."""
+    return viewer.role == ADMIN
 
 
 def may_introspect(viewer: Viewer | None, *, production: bool) -> bool:

@@ -50,6 +50,8 @@ def record_of(row: Any, closures: Sequence[Any]) -> StationRecord:
         longitude=row.longitude,
         external_id=row.external_id,
         address=row.address,
+        addresses={lang: text for lang in LANGUAGES if (text := getattr(row, f"address_{lang}")) is not None},
+        closes_on_holidays=row.closes_on_holidays,
         phone=row.phone,
         is_model_station=row.is_model_station,
         services=tuple(row.services),
@@ -57,7 +59,13 @@ def record_of(row: Any, closures: Sequence[Any]) -> StationRecord:
         timezone=row.timezone,
         hours=tuple(Period(p["weekday"], p["opens"], p["closes"], p.get("service")) for p in row.hours),
         closures=tuple(
-            Closure(c.starts_at, c.ends_at, c.reason, tuple(c.services) if c.services else None)
+            Closure(
+                c.starts_at,
+                c.ends_at,
+                # A closure made through the API has its reason per language; a file holds one.
+                c.reason or c.reason_en or c.reason_ar or c.reason_ku,
+                tuple(c.services) if c.services else None,
+            )
             for c in closures
         ),
         active=row.active,
@@ -82,6 +90,8 @@ def same_as_stored(record: StationRecord, stored: StationRecord) -> bool:
     builds it), the same periods and the same closures, each in any order (a CSV export groups periods)."""
     if _row(record) != _row(stored):
         return False
+    if not record.closures_given:  # writing it leaves the closures alone
+        return True
     return sorted(map(_closure_key, record.closures)) == sorted(map(_closure_key, stored.closures))
 
 

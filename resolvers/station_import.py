@@ -441,6 +441,7 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
         timezone=timezone,
         hours=tuple(hours),
         closures=_closures(props.get("closures"), r),
+        closures_given=props.get("closures") not in (None, ""),
         active=_bool(props.get("active"), "active", r) is not False,
     )
     return None if r.errors or lat is None or lon is None else record

@@ -45,12 +45,18 @@ class Period:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Closure:
-    """A dated exception: the station (or only the listed services) is closed in [starts_at, ends_at)."""
+    """A dated exception: the station (or only the listed services) is closed in [starts_at, ends_at).
+
+    `reason` is the one reason an import gives; `reasons` the reason in Arabic, Kurdish and English, as
+    closures made through the API give it. `id` is the stored closure's (None before it is written, and
+    for the closures public holidays make)."""
 
     starts_at: datetime
     ends_at: datetime
     reason: str | None = None
     services: tuple[str, ...] | None = None
+    id: int | None = None
+    reasons: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 @dataclasses.dataclass(slots=True)
@@ -71,8 +77,12 @@ class StationRecord:
     hours: tuple[Period, ...] = ()
     closures: tuple[Closure, ...] = ()
     active: bool = True
-    # The address in each language ("ar", "ku", "en"), as OpenStreetMap's addr:* tags give it. Not stored
-    # yet: `address` is the station's one stored address until stations keep one per language.
+    # The address in each language ("ar", "ku", "en"), as OpenStreetMap's addr:* tags give it; `address`
+    # is the one address of files that give no language.
     addresses: dict[str, str] = dataclasses.field(default_factory=dict)
-    # Closed on public holidays (OpenStreetMap's "PH off"). Not stored yet: kept for the public holidays.
+    # Closed on Iraq's public holidays (OpenStreetMap's "PH off"): resolvers/holidays.py.
     closes_on_holidays: bool = False
+    # Whether the file states the station's closures (a `closures` value, even an empty list): only then
+    # does writing it replace them. An OpenStreetMap export says nothing of closures, so re-importing it
+    # leaves those a commander made through the API. Not part of what the station is (equality).
+    closures_given: bool = dataclasses.field(default=True, compare=False)

@@ -36,6 +36,10 @@ def row_of(record: StationRecord) -> dict:
         "latitude": record.latitude,
         "longitude": record.longitude,
         "address": record.address,
+        "address_ar": record.addresses.get("ar"),
+        "address_ku": record.addresses.get("ku"),
+        "address_en": record.addresses.get("en"),
+        "closes_on_holidays": record.closes_on_holidays,
         "phone": record.phone,
         "services": sorted(set(record.services)),
         "always_open": record.always_open,
@@ -60,7 +64,8 @@ async def write_stations(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> WriteCounts:
-    """Insert or update (by external id) the records, with their closures, in batches.
+    """Insert or update (by external id) the records, with their closures, in batches. A record whose
+    file states no closures (`closures_given` false) leaves the station's closures as they are.
 
     Only flushes: the caller commits once, so an import applies whole or not at all.
     """
@@ -75,9 +80,13 @@ async def write_stations(
         batch = list(unique.values())
         results = await repo.upsert_stations(session, [row_of(r) for r in batch])
         closures: list[dict[str, Any]] = []
+        stated: list[int] = []  # the stations whose closures the records state
         for (station_id, _, inserted), record in zip(results, batch, strict=True):
             counts.inserted += inserted
             counts.updated += not inserted
+            if not record.closures_given:
+                continue  # a file silent on closures leaves the station's as they are
+            stated.append(station_id)
             closures.extend(
                 {
                     "station_id": station_id,
@@ -88,7 +97,7 @@ async def write_stations(
                 }
                 for c in record.closures
             )
-        await repo.replace_closures(session, [r[0] for r in results], closures)
+        await repo.replace_closures(session, stated, closures)
         done += len(batch)
         if progress is not None:
             progress(done)

@@ -7,12 +7,13 @@ import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from db import holidays as holiday_repo
 from db import stations as repo
 from db.rows import ClosureRow, NearestStationRow, StationRow
-from resolvers import errors, hours
+from resolvers import errors, holidays, hours
 from resolvers.context import Context
 from resolvers.geodesy import geodesic_m
 from resolvers.listing import Page, page_of
@@ -36,17 +37,17 @@ def _period(item: dict[str, Any]) -> Period:
     return Period(item["weekday"], item["opens"], item["closes"], item.get("service"))
 
 
-# Compiled weekly schedules by (station id, updated_at): every write bumps updated_at, so a changed
+# Compiled weekly schedules by (station id, version, updated_at): every write bumps both, so a changed
 # station misses the cache. Least recently used first out, sized for the largest station sets we serve
 # (a cache cleared whole when full would recompile a burst of schedules and stall requests).
-_weekly: OrderedDict[tuple[int, datetime], hours.Schedule] = OrderedDict()
+_weekly: OrderedDict[tuple[int, int, datetime], hours.Schedule] = OrderedDict()
 _WEEKLY_MAX = 200_000
 
 
 def schedule_of(row: StationRow, closures: Sequence[Closure] = ()) -> hours.Schedule:
     """The schedule of a station row, with the given closures (for `hours.next_change`, every closure not
     over by the instant asked about: `closures_ending_after`)."""
-    key = (row.id, row.updated_at)
+    key = (row.id, row.version, row.updated_at)
     weekly = _weekly.get(key)
     if weekly is None:
         weekly = _weekly[key] = hours.Schedule(
@@ -62,28 +63,92 @@ def schedule_of(row: StationRow, closures: Sequence[Closure] = ()) -> hours.Sche
 
 
 def closures_from_json(items: Sequence[Sequence[Any]]) -> list[Closure]:
-    """Closures as the nearest query aggregates them: [starts_at, ends_at, reason, services]."""
+    """Closures as the nearest query aggregates them: [starts_at, ends_at, reason, services, id,
+    reason_ar, reason_ku, reason_en]."""
     return [
-        Closure(datetime.fromisoformat(s), datetime.fromisoformat(e), r, tuple(v) if v else None)
-        for s, e, r, v in items
+        Closure(
+            datetime.fromisoformat(s), datetime.fromisoformat(e), r, tuple(v) if v else None, i, (ar, ku, en)
+        )
+        for s, e, r, v, i, ar, ku, en in items
     ]
 
 
 def closure_of(row: ClosureRow) -> Closure:
-    return Closure(row.starts_at, row.ends_at, row.reason, tuple(row.services) if row.services else None)
+    return Closure(
+        row.starts_at,
+        row.ends_at,
+        row.reason,
+        tuple(row.services) if row.services else None,
+        row.id,
+        (row.reason_ar, row.reason_ku, row.reason_en),
+    )
 
 
-def open_for(row: NearestStationRow, at: datetime, services: Sequence[str]) -> bool:
+def closes_on_holidays(row: StationRow) -> bool:
+    """Whether public holidays close the station or any of its desks."""
+    return row.closes_on_holidays or bool(row.holiday_closed_services)
+
+
+def holiday_closures(row: StationRow, found: Sequence[holidays.Holiday], after: datetime) -> list[Closure]:
+    """The closures the holidays `found` make for the station, those not over by `after`. They go with
+    its own closures, the same way: a holiday is evaluated exactly as a closure of those days."""
+    if not closes_on_holidays(row):
+        return []
+    made = holidays.closures_for(
+        found,
+        timezone=row.timezone,
+        whole_station=row.closes_on_holidays,
+        desks=[s for s in row.holiday_closed_services if s in row.services],
+    )
+    return [c for c in made if c.ends_at > after]
+
+
+# How far ahead holidays are read for a station's hours: `nextChangeAt` of a station closed on holidays
+# looks at most this far (the next holiday is always nearer: there are a dozen a year).
+_HOLIDAYS_AHEAD = timedelta(days=400)
+
+
+async def holidays_from(ctx: Context, after: datetime) -> list[holidays.Holiday]:
+    """The public holidays (the administrators' changes applied) from the day before `after` to 400 days
+    on: one read of `public_holidays` per request and window."""
+    if not holidays.FIRST_YEAR - 1 <= after.year <= holidays.LAST_YEAR:
+        return []  # no holiday is known then (and the dates below stay far from date.min and date.max)
+    first = (after - timedelta(days=1)).date()
+    known: dict[Any, list[holidays.Holiday]] = ctx.loaders.setdefault("holidays", {})
+    found = known.get(first)
+    if found is None:
+        found = known[first] = await holidays_between(ctx, first, first + _HOLIDAYS_AHEAD)
+    return found
+
+
+async def holidays_between(ctx: Context, first: date, last: date) -> list[holidays.Holiday]:
+    margin = timedelta(days=holidays.MAX_MOVE_DAYS + holidays.MAX_DAYS + 366)
+    async with ctx.db() as session:
+        rows = await holiday_repo.changes_between(session, first - margin, last + margin)
+    return holidays.holidays_between(first, last, [change_of(r) for r in rows])
+
+
+def change_of(row: Any) -> holidays.Change:
+    names = {lang: text for lang in ("ar", "ku", "en") if (text := getattr(row, f"name_{lang}"))}
+    return holidays.Change(row.key, row.kind, row.starts_on, row.ends_on, names, row.national)
+
+
+def open_for(
+    row: NearestStationRow, at: datetime, services: Sequence[str], found: Sequence[holidays.Holiday] = ()
+) -> bool:
     """Whether a nearest-search candidate is open at `at` for all of `services`. Its `closures_ahead` are
     those not over by `at`, in start order: only the ones already begun can close it, and a station
-    with holidays ahead decodes one start to know it has none begun."""
+    with closures ahead decodes one start to know it has none begun. The public holidays `found` close
+    it like closures when it closes on holidays."""
     items = row.closures_ahead
-    if not items:
+    extra = [c for c in holiday_closures(row, found, at) if c.starts_at <= at] if found else []
+    if not items and not extra:
         return hours.is_open_for_all(schedule_of(row), at, services)
     begun = 0
     while begun < len(items) and datetime.fromisoformat(items[begun][0]) <= at:
         begun += 1
-    return hours.is_open_for_all(schedule_of(row, closures_from_json(items[:begun])), at, services)
+    closures = closures_from_json(items[:begun]) + extra
+    return hours.is_open_for_all(schedule_of(row, closures), at, services)
 
 
 def request_now(ctx: Context) -> datetime:
@@ -149,6 +214,7 @@ async def nearest(
     # row asked for is walked to in the index, past all the closed stations on the way.
     batch = first + (2 if open_now else 8)
     seen: list[int] = []
+    found_holidays: list[holidays.Holiday] | None = None
     while True:
         async with ctx.db() as session:
             rows = await repo.nearest_candidates(
@@ -164,12 +230,16 @@ async def nearest(
                 open_now=open_now,
             )
         seen.extend(row.id for row in rows)
+        # Holidays close like closures, which the database leaves to Python: read once, when a station
+        # that closes on them comes up.
+        if found_holidays is None and any(closes_on_holidays(row) for row in rows):
+            found_holidays = await holidays_from(ctx, at)
         for row in rows:
             # The stop rule, candidate by candidate: this one and every later one (in chord order) is at
             # least its chord away, so none of them can enter the answer. It saves the geodesics.
             if len(found) >= first and found[first - 1][0] <= row.chord - _CHORD_SLACK_M:
                 return _answer(ctx, found[:first], at)
-            open_ = open_for(row, at, services)
+            open_ = open_for(row, at, services, found_holidays or ())
             if open_now and not open_:
                 continue
             distance = geodesic_m(latitude, longitude, row.latitude, row.longitude)

@@ -17,12 +17,14 @@ from schema import (
     device_sync,
     engagements,
     feedback,
+    holidays,
     incidents,
     media,
     officers,
     patrols,
     problems,
     service_requests,
+    station_management,
     station_publishing,
     stations,
     sync,
@@ -84,6 +86,7 @@ Query = merge_types(
         service_requests.ServiceRequestQuery,
         problems.ProblemQuery,
         device_sync.DeviceQuery,
+        holidays.HolidayQuery,
         NodeQuery,
     ),
 )
@@ -100,6 +103,8 @@ Mutation = merge_types(
         problems.ProblemMutation,
         station_publishing.StationPublishingMutation,
         media.MediaMutation,
+        station_management.StationManagementMutation,
+        holidays.HolidayMutation,
     ),
 )
 Subscription = merge_types("Subscription", (activity_feed.ActivitySubscription,))

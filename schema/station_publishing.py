@@ -18,7 +18,7 @@ from schema.station_community import CommunityMeeting
 
 
 @strawberry.input(description="A text for the public in each of Markaz's languages, all three required.")
-class LocalizedTextInput:
+class PublicTextInput:
     ar: str = strawberry.field(description="Arabic.")
     ku: str = strawberry.field(description="Kurdish (Sorani, Arabic script).")
     en: str = strawberry.field(description="English.")
@@ -31,8 +31,8 @@ class LocalizedTextInput:
 )
 class PublishPriorityInput:
     problem_id: strawberry.ID = strawberry.field(description="The problem.")
-    title: LocalizedTextInput = strawberry.field(description="The issue, at most 200 characters each.")
-    action: LocalizedTextInput = strawberry.field(
+    title: PublicTextInput = strawberry.field(description="The issue, at most 200 characters each.")
+    action: PublicTextInput = strawberry.field(
         description="What is being done about it, at most 1000 characters each."
     )
 
@@ -58,9 +58,9 @@ class PublishMeetingInput:
     ends_at: datetime | None = strawberry.field(
         default=None, description="When it ends: after it begins, within 24 hours."
     )
-    place: LocalizedTextInput = strawberry.field(description="Where: a place's name, at most 200 characters.")
+    place: PublicTextInput = strawberry.field(description="Where: a place's name, at most 200 characters.")
     location: GeoPointInput = strawberry.field(description="Where on the map (published to about 100 m).")
-    topic: LocalizedTextInput = strawberry.field(description="What it is about, at most 300 characters.")
+    topic: PublicTextInput = strawberry.field(description="What it is about, at most 300 characters.")
     problem_id: strawberry.ID | None = strawberry.field(
         default=None, description="The station's problem it is about, if any."
     )

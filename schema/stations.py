@@ -66,11 +66,39 @@ class OpeningPeriod:
 
 @strawberry.type(description="A dated exception to the weekly hours: a holiday or a temporary closure.")
 class StationClosure:
+    id: strawberry.ID | None = strawberry.field(
+        description="Its global ID (pass it to removeStationClosure); null for none stored."
+    )
     starts_at: datetime = strawberry.field(description="Closed from this instant...")
     ends_at: datetime = strawberry.field(description="...until this instant (open again from it).")
-    reason: str | None = strawberry.field(description="Why, for the public.")
+    reason: str | None = strawberry.field(description="Why, for the public, in the client's language.")
+    reasons: LocalizedText = strawberry.field(description="Why, in every language given.")
     services: list[StationService] | None = strawberry.field(
         description="Only these services are closed; null when the whole station is."
+    )
+
+    @classmethod
+    def of(cls, closure: Closure, lang: str) -> StationClosure:
+        ar, ku, en = closure.reasons
+        reasons = {"ar": ar, "ku": ku, "en": en}
+        return cls(
+            id=strawberry.ID(to_global_id("StationClosure", closure.id)) if closure.id is not None else None,
+            starts_at=closure.starts_at,
+            ends_at=closure.ends_at,
+            reason=localized(reasons, lang) if any(closure.reasons) else closure.reason,
+            reasons=LocalizedText(**reasons),
+            services=[_StationService(s) for s in closure.services] if closure.services else None,
+        )
+
+
+@strawberry.type(description="A service desk of a station.")
+class ServiceDesk:
+    service: StationService = strawberry.field(description="The service.")
+    closes_on_holidays: bool = strawberry.field(
+        description="Closed on public holidays (the whole station's flag, or the desk's own)."
+    )
+    has_own_hours: bool = strawberry.field(
+        description="The desk keeps hours of its own (in openingHours); else the station's."
     )
 
 
@@ -86,27 +114,40 @@ class Station(Node):
     names: LocalizedText = strawberry.field(description="The name in every language.")
     is_model_station: bool = strawberry.field(description="A Model Police Station of the initiative.")
     location: GeoPoint = strawberry.field(description="Where the station is.")
-    address: str | None = strawberry.field(description="Street address.")
+    address: str | None = strawberry.field(
+        description="Street address, in the client's language when the station has it in several."
+    )
+    addresses: LocalizedText = strawberry.field(description="The address in every language given.")
     phone: str | None = strawberry.field(description="Public phone number.")
     services: list[StationService] = strawberry.field(description="What the station offers.")
     always_open: bool = strawberry.field(description="Open around the clock (closures aside).")
+    closes_on_holidays: bool = strawberry.field(
+        description="The whole station closes on Iraq's public holidays (see publicHolidays)."
+    )
     timezone: str = strawberry.field(description="IANA time zone of the opening hours.")
+    version: int = strawberry.field(
+        description="Bumped by every change; send it as expectedVersion to change the station."
+    )
     row: strawberry.Private[Any]
 
     @classmethod
     def from_row(cls, row: StationRow, lang: str) -> Station:
         names = _names(row)
+        addresses = {"ar": row.address_ar, "ku": row.address_ku, "en": row.address_en}
         return cls(
             id=strawberry.ID(to_global_id("Station", row.id)),
             name=localized(names, lang),
             names=LocalizedText(**names),
             is_model_station=row.is_model_station,
             location=GeoPoint(latitude=row.latitude, longitude=row.longitude),
-            address=row.address,
+            address=localized(addresses, lang) if any(addresses.values()) else row.address,
+            addresses=LocalizedText(**addresses),
             phone=row.phone,
             services=[_StationService(s) for s in row.services],
             always_open=row.always_open,
+            closes_on_holidays=row.closes_on_holidays,
             timezone=row.timezone,
+            version=row.version,
             row=row,
         )
 
@@ -124,6 +165,19 @@ class Station(Node):
     async def upcoming_meetings(self, info: strawberry.Info[Context]) -> list[CommunityMeeting]:
         rows = await loaders.upcoming_meetings(info.context).load(self.row.id)
         return [CommunityMeeting.from_row(r, info.context.lang) for r in rows]
+
+    @strawberry.field(description="The station's service desks, one per service it offers.")
+    def desks(self) -> list[ServiceDesk]:
+        row = self.row
+        own = {p.get("service") for p in row.hours}
+        return [
+            ServiceDesk(
+                service=_StationService(s),
+                closes_on_holidays=row.closes_on_holidays or s in row.holiday_closed_services,
+                has_own_hours=s in own,
+            )
+            for s in row.services
+        ]
 
     @strawberry.field(description="The governorate the station serves.")
     async def governorate(self, info: strawberry.Info[Context]) -> Governorate:
@@ -149,23 +203,25 @@ class Station(Node):
             return known
         return await ctx.loader("closures_by_station", _closure_loader).load((self.row.id, after))
 
-    @strawberry.field(description="Closures in force now or coming, in start order.")
+    @strawberry.field(
+        description="Closures in force now or coming, in start order (public holidays aside: see "
+        "publicHolidays and closesOnHolidays)."
+    )
     async def closures(self, info: strawberry.Info[Context]) -> list[StationClosure]:
         ctx = info.context
         return [
-            StationClosure(
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                reason=c.reason,
-                services=[_StationService(s) for s in c.services] if c.services else None,
-            )
-            for c in await self._closures_after(ctx, logic.request_now(ctx))
+            StationClosure.of(c, ctx.lang) for c in await self._closures_after(ctx, logic.request_now(ctx))
         ]
 
     async def _schedule(self, ctx: Context, at: datetime) -> hours.Schedule:
         # Every closure not over by `at`, however far `at` is from today: those in force decide
-        # `isOpen`, and those ahead `nextChangeAt`.
-        return logic.schedule_of(self.row, await self._closures_after(ctx, at))
+        # `isOpen`, and those ahead `nextChangeAt`. Public holidays close it the same way, when it (or a
+        # desk) closes on them.
+        closures = await self._closures_after(ctx, at)
+        if logic.closes_on_holidays(self.row):
+            found = await logic.holidays_from(ctx, at)
+            closures = closures + logic.holiday_closures(self.row, found, at)
+        return logic.schedule_of(self.row, closures)
 
     @strawberry.field(description="Whether the station is open at `at` (default: now).")
     async def is_open(

@@ -18,7 +18,6 @@ from db.engine import make_engine
 from db.migrate import alembic_config, upgrade_async
 from resolvers.geodesy import geodesic_m
 from resolvers.reference import sync_reference_data
-from tests.factories import make_officer, make_station
 from tests.test_activity import _brute_force, _rollups
 
 
@@ -33,8 +32,24 @@ async def test_existing_records_are_folded_by_the_migration(server_url) -> None:
         start = datetime(2026, 5, 31, 20, tzinfo=UTC)
         async with maker() as session:
             await sync_reference_data(session)
-            station = await make_station(session, governorate="IQ-NI")
-            officer, _ = await make_officer(session, station_id=station)
+            # the tables as 0005 left them: rows written in SQL, not by today's writers
+            station = (
+                await session.execute(
+                    text(
+                        "INSERT INTO stations (governorate_code, name_en, search_key, latitude, longitude)"
+                        " VALUES ('IQ-NI', 'Old station', 'old station', 36.34, 43.13) RETURNING id"
+                    )
+                )
+            ).scalar_one()
+            officer = (
+                await session.execute(
+                    text(
+                        "INSERT INTO officers (badge_number, name, gender, role, station_id, password_hash)"
+                        " VALUES ('OLD-1', 'Old officer', 'FEMALE', 'OFFICER', :s, 'x') RETURNING id"
+                    ),
+                    {"s": station},
+                )
+            ).scalar_one()
             for i in range(30):
                 await session.execute(
                     text(

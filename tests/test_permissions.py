@@ -115,6 +115,14 @@ publishPriority      FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN
 unpublishPriority    FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 publishMeeting       FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
 unpublishMeeting     FORBIDDEN FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+# running station A (its commander, admins); Iraq's public holidays (read by all, changed by admins)
+updateStation        FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+addStationClosure    FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+removeStationClosure FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+publicHolidays       PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC
+movePublicHoliday    FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+setPublicHoliday     FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+removePublicHoliday  FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
 """
 
 
@@ -1126,6 +1134,148 @@ async def check_unpublish_meeting(w: World, role: str) -> str:
     )
 
 
+UPDATE_STATION = """
+mutation U($input: UpdateStationInput!) {
+  updateStation(input: $input) { station { id version phone } errors { field code message } }
+}
+"""
+ADD_CLOSURE = """
+mutation A($input: AddStationClosureInput!) {
+  addStationClosure(input: $input) { station { id version } closure { id } errors { field code message } }
+}
+"""
+REMOVE_CLOSURE = """
+mutation R($input: RemoveStationClosureInput!) {
+  removeStationClosure(input: $input) { station { id version } errors { field code message } }
+}
+"""
+PUBLIC_HOLIDAYS = "query H { publicHolidays(year: 2025) { key startsOn endsOn name } }"
+MOVE_HOLIDAY = """
+mutation M($input: MovePublicHolidayInput!) {
+  movePublicHoliday(input: $input) { holiday { key startsOn moved } errors { field code message } }
+}
+"""
+SET_HOLIDAY = """
+mutation S($input: SetPublicHolidayInput!) {
+  setPublicHoliday(input: $input) { holiday { key startsOn } errors { field code message } }
+}
+"""
+REMOVE_HOLIDAY = """
+mutation X($input: RemovePublicHolidayInput!) {
+  removePublicHoliday(input: $input) { holiday { key } errors { field code message } }
+}
+"""
+STATION_A_VERSION = "SELECT version || ' ' || coalesce(phone, '') FROM stations WHERE id = :a"
+HOLIDAY_CHANGES = (
+    "SELECT coalesce(string_agg(key || ' ' || starts_on, ',' ORDER BY key), '') FROM public_holidays"
+)
+
+
+async def check_update_station(w: World, role: str) -> str:
+    values = {
+        "stationId": gid("Station", w.stations["A"]),
+        "expectedVersion": 1,
+        "phone": "+964 770 000 0001",
+    }
+    return await _write(
+        w,
+        role,
+        UPDATE_STATION,
+        "updateStation",
+        values,
+        STATION_A_VERSION,
+        lambda p: p["station"]["version"] == 2 and p["station"]["phone"] == "+964 770 000 0001",
+    )
+
+
+async def check_add_closure(w: World, role: str) -> str:
+    values = {
+        "stationId": gid("Station", w.stations["A"]),
+        "expectedVersion": 1,
+        "startsAt": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        "endsAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "reason": {"en": "Repairs to the building."},
+    }
+    return await _write(
+        w,
+        role,
+        ADD_CLOSURE,
+        "addStationClosure",
+        values,
+        "SELECT count(*) FROM station_closures WHERE station_id = :a",
+        lambda p: p["station"]["version"] == 2 and p["closure"]["id"] is not None,
+    )
+
+
+async def check_remove_closure(w: World, role: str) -> str:
+    closure = await w.scalar(
+        "INSERT INTO station_closures (station_id, starts_at, ends_at, reason_en) "
+        "VALUES (:a, now() + interval '1 day', now() + interval '2 days', 'Training day') RETURNING id",
+        a=w.stations["A"],
+    )
+    values = {"closureId": gid("StationClosure", closure), "expectedVersion": 1}
+    return await _write(
+        w,
+        role,
+        REMOVE_CLOSURE,
+        "removeStationClosure",
+        values,
+        "SELECT count(*) FROM station_closures WHERE station_id = :a",
+        lambda p: p["station"]["version"] == 2,
+    )
+
+
+async def check_public_holidays(w: World, role: str) -> str:
+    body = await w.gql(PUBLIC_HOLIDAYS, headers=w.headers[role])
+    if (code := _top_level(body)) is not None:
+        return code
+    found = {h["key"]: h["startsOn"] for h in body["data"]["publicHolidays"]}
+    return "PUBLIC" if found.get("eid-al-fitr-1446") == "2025-03-30" else f"odd holidays: {found}"
+
+
+async def check_move_holiday(w: World, role: str) -> str:
+    return await _write(
+        w,
+        role,
+        MOVE_HOLIDAY,
+        "movePublicHoliday",
+        {"key": "eid-al-fitr-1446", "startsOn": "2025-03-31"},
+        HOLIDAY_CHANGES,
+        lambda p: p["holiday"] == {"key": "eid-al-fitr-1446", "startsOn": "2025-03-31", "moved": True},
+    )
+
+
+async def check_set_holiday(w: World, role: str) -> str:
+    values = {"key": "victory-day-2025", "startsOn": "2025-12-10", "names": {"en": "Victory Day"}}
+    return await _write(
+        w,
+        role,
+        SET_HOLIDAY,
+        "setPublicHoliday",
+        values,
+        HOLIDAY_CHANGES,
+        lambda p: p["holiday"] == {"key": "victory-day-2025", "startsOn": "2025-12-10"},
+    )
+
+
+async def check_remove_holiday(w: World, role: str) -> str:
+    await w.conn.execute(
+        text(
+            "INSERT INTO public_holidays (key, kind, starts_on, ends_on, name_en) "
+            "VALUES ('one-off-2025-11-20', 'ONE_OFF', '2025-11-20', '2025-11-20', 'Census day')"
+        )
+    )
+    return await _write(
+        w,
+        role,
+        REMOVE_HOLIDAY,
+        "removePublicHoliday",
+        {"key": "one-off-2025-11-20"},
+        HOLIDAY_CHANGES,
+        lambda p: p["holiday"] is None,
+    )
+
+
 CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "incidents": _list_check("incidents", "theft", "dv"),
     "patrols": _list_check("patrols", "patrol"),
@@ -1178,6 +1328,13 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "unpublishPriority": check_unpublish_priority,
     "publishMeeting": check_publish_meeting,
     "unpublishMeeting": check_unpublish_meeting,
+    "updateStation": check_update_station,
+    "addStationClosure": check_add_closure,
+    "removeStationClosure": check_remove_closure,
+    "publicHolidays": check_public_holidays,
+    "movePublicHoliday": check_move_holiday,
+    "setPublicHoliday": check_set_holiday,
+    "removePublicHoliday": check_remove_holiday,
 }
 
 

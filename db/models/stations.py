@@ -9,17 +9,19 @@ bound of the geodesic distance, which lets the nearest-station search stop exact
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Double,
     ForeignKey,
     Identity,
     Index,
+    Integer,
     String,
     Text,
     func,
@@ -67,12 +69,21 @@ class Station(Base):
     latitude: Mapped[float] = mapped_column(Double)
     longitude: Mapped[float] = mapped_column(Double)
     address: Mapped[str | None] = mapped_column(Text)
+    # The address in each language (migration 0020); `address` stays the one address of older imports.
+    address_ar: Mapped[str | None] = mapped_column(Text)
+    address_ku: Mapped[str | None] = mapped_column(Text)
+    address_en: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     always_open: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'Asia/Baghdad'"))
     hours: Mapped[list[dict]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Closed on Iraq's public holidays: the whole station, or only these desks (migration 0020).
+    closes_on_holidays: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    holiday_closed_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    # Bumped by every change made through the API or an import: `expectedVersion` (migration 0020).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Minutes of the week the station and each service desk are open, computed by a trigger from the
     # three columns above (migration 0008); only the nearest-open search reads it, in SQL.
     open_weekly: Mapped[list] = mapped_column(
@@ -94,4 +105,32 @@ class StationClosure(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The reason in each language, for closures made through the API (migration 0020).
+    reason_ar: Mapped[str | None] = mapped_column(Text)
+    reason_ku: Mapped[str | None] = mapped_column(Text)
+    reason_en: Mapped[str | None] = mapped_column(Text)
     services: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # None: the whole station
+
+
+class PublicHoliday(Base):
+    """An administrator's change to Iraq's public holidays: a national holiday moved to the dates the
+    government announced (`kind` MOVED, `key` the computed holiday's), or a one-off holiday (ONE_OFF)."""
+
+    __tablename__ = "public_holidays"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="ends_on_or_after_starts"),
+        CheckConstraint("kind IN ('MOVED', 'ONE_OFF')", name="kind_known"),
+        Index("ix_public_holidays_ends_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # the last day, inclusive
+    name_ar: Mapped[str | None] = mapped_column(Text)
+    name_ku: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    national: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
