@@ -373,6 +373,8 @@ class GraphQLWebSocket(GraphQL):
         try:
             context.viewer = await viewer_for_token(ctx, token)
             context.expires_at = access_expires_at(self.endpoint.secret_key, token)
+            if context.viewer.must_change_password:  # a one-time password: only changePassword, over HTTP
+                raise TokenError("the officer must change a one-time password first")
         except TokenError as error:
             _log.info("websocket refused", extra={"reason": str(error)})
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None

@@ -60,6 +60,19 @@ class ClosureRow(Protocol):
     services: list[str] | None
 
 
+class StationAreaRow(Protocol):
+    """A station's area: its GeoJSON geometry and bounding box."""
+
+    station_id: int
+    geometry: dict[str, Any]
+    west: float
+    south: float
+    east: float
+    north: float
+    vertices: int
+    updated_at: datetime
+
+
 class OfficerRow(Protocol):
     """An officer account."""
 
@@ -74,6 +87,8 @@ class OfficerRow(Protocol):
     active: bool
     password_hash: str
     password_changed_at: datetime
+    must_change_password: bool
+    version: int
     created_at: datetime
 
 
@@ -259,6 +274,7 @@ class LiveViewerRow(Protocol):
     gender: str
     station_governorate: str | None
     device_id: str | None
+    must_change_password: bool
 
 
 class RefreshRow(Protocol):

@@ -11,7 +11,17 @@ from strawberry.tools import merge_types
 from resolvers.context import Context
 from resolvers.errors import InputError
 from resolvers.messages import message
-from schema import activity, activity_feed, engagements, incidents, officers, patrols, stations, sync
+from schema import (
+    activity,
+    activity_feed,
+    engagements,
+    incidents,
+    officer_admin,
+    officers,
+    patrols,
+    stations,
+    sync,
+)
 from schema.node import Node, parse_node_ids
 
 # Type name of a global ID -> loader of such nodes by key. Each domain adds its own.
@@ -58,6 +68,7 @@ Query = merge_types(
     (
         stations.StationQuery,
         officers.OfficerQuery,
+        officer_admin.OfficerAdminQuery,
         patrols.PatrolQuery,
         incidents.IncidentQuery,
         engagements.EngagementQuery,
@@ -69,6 +80,7 @@ Mutation = merge_types(
     "Mutation",
     (
         officers.OfficerMutation,
+        officer_admin.OfficerAdminMutation,
         patrols.PatrolMutation,
         incidents.IncidentMutation,
         engagements.EngagementMutation,

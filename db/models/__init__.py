@@ -18,7 +18,7 @@ from db.models.fieldwork import (
 from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
 from db.models.rate_limits import RateLimitBucket
-from db.models.stations import Governorate, Station, StationClosure
+from db.models.stations import Governorate, Station, StationArea, StationClosure
 
 __all__ = [
     "ActivityCell",
@@ -45,5 +45,6 @@ __all__ = [
     "RateLimitBucket",
     "RefreshToken",
     "Station",
+    "StationArea",
     "StationClosure",
 ]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     String,
     Text,
     func,
@@ -95,3 +96,21 @@ class StationClosure(Base):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)
     services: Mapped[list[str] | None] = mapped_column(ARRAY(Text))  # None: the whole station
+
+
+class StationArea(Base):
+    """A station's area (its beat): a GeoJSON Polygon or MultiPolygon, with its bounding box. The GiST
+    index on `box(point(west, south), point(east, north))` (migration 0019) finds the areas whose box
+    holds a point; resolvers/station_areas.py decides exactly."""
+
+    __tablename__ = "station_areas"
+    __table_args__ = (CheckConstraint("west <= east AND south <= north", name="bbox_ordered"),)
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    geometry: Mapped[dict] = mapped_column(JSONB)
+    west: Mapped[float] = mapped_column(Double)
+    south: Mapped[float] = mapped_column(Double)
+    east: Mapped[float] = mapped_column(Double)
+    north: Mapped[float] = mapped_column(Double)
+    vertices: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
