@@ -14,6 +14,7 @@ from resolvers.messages import message
 from schema import (
     activity,
     activity_feed,
+    audit_log,
     engagements,
     incidents,
     officer_admin,
@@ -69,6 +70,7 @@ Query = merge_types(
         stations.StationQuery,
         officers.OfficerQuery,
         officer_admin.OfficerAdminQuery,
+        audit_log.AuditLogQuery,
         patrols.PatrolQuery,
         incidents.IncidentQuery,
         engagements.EngagementQuery,
