@@ -21,14 +21,18 @@ mutation Report($input: ReportIncidentInput!) {
   reportIncident(input: $input) { incident { id } errors { field code } }
 }"""
 LOG = """
-mutation Log($input: LogEngagementInput!) { logEngagement(input: $input) { engagement { id } errors { code } } }
+mutation Log($input: LogEngagementInput!) {
+  logEngagement(input: $input) { engagement { id } errors { code } }
+}
 """
 READ = "query Read($id: ID!) { node(id: $id) { ... on Incident { description location { latitude } } } }"
 READ_ENGAGEMENT = "query Read($id: ID!) { node(id: $id) { ... on Engagement { notes } } }"
 AUDIT = """
 query Audit($filter: AuditFilter, $first: Int, $after: String) {
   auditLog(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { at action subjectType subjectId deviceId before after detailsWithheld actor { id } } }
+    edges {
+      cursor node { at action subjectType subjectId deviceId before after detailsWithheld actor { id } }
+    }
     pageInfo { hasNextPage endCursor }
   }
 }"""
