@@ -35,7 +35,17 @@ HOUSEHOLD_KINDS = frozenset({"HOME_VISIT", "FAMILY_PROTECTION_FOLLOW_UP"})
 # of the live schema as a citizen and holds the answers to these lists, so a new field that is not
 # refused fails there until it is refused or added here on purpose.
 CITIZEN_QUERIES = frozenset(
-    {"nearestStations", "stations", "station", "governorates", "me", "node", "nodes", "publicSafetyMap"}
+    {
+        "nearestStations",
+        "stations",
+        "station",
+        "governorates",
+        "me",
+        "node",
+        "nodes",
+        "publicSafetyMap",
+        "locateStation",
+    }
 )
 CITIZEN_TYPES = frozenset(
     {

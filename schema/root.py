@@ -20,6 +20,7 @@ from schema import (
     officer_admin,
     officers,
     patrols,
+    station_areas,
     stations,
     sync,
 )
@@ -68,6 +69,7 @@ Query = merge_types(
     "Query",
     (
         stations.StationQuery,
+        station_areas.StationAreaQuery,
         officers.OfficerQuery,
         officer_admin.OfficerAdminQuery,
         audit_log.AuditLogQuery,
