@@ -142,12 +142,8 @@ class AuditLogQuery:
         if filter is not None and filter.subject_id is not None:
             parsed = ids.parse_global_id(filter.subject_id)
             if parsed is None or parsed[0] not in SUBJECT_TYPES:
-                raise InputError(
-                    "filter.subjectId",
-                    message(
-                        "bad_node_id", ctx.lang, field="filter.subjectId", value=str(filter.subject_id)[:40]
-                    ),
-                )
+                field = "filter.subjectId"
+                raise InputError(field, message("bad_id", ctx.lang, field=field, kind="record or account"))
             subject_type, subject_id = parsed
         if filter is not None and filter.actor_id is not None:
             actor = ids.int_key(filter.actor_id, "Officer")
