@@ -7,7 +7,7 @@ accounts of their own station, never giving a higher role nor another station. E
 A new account, and a reset one, get a one-time password made here and returned once, in the payload of
 the request that made it: it is never stored but as its hash, and a retry of the request (its clientId
 again) answers without it. The account must change it: its sign-in says `mustChangePassword`, and until
-it is changed the officer may run only changePassword, logout and me (api/executor.py).
+it is changed the officer may run only changePassword, logout, refreshSession and me (api/executor.py).
 """
 
 from __future__ import annotations

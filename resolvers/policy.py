@@ -322,7 +322,8 @@ def may_export_activity(viewer: Viewer | None) -> Viewer:
 # --- Officer administration and the audit log --------------------------------------------------------
 
 # What an officer signed in with a one-time password may run until it is changed (api/executor.py).
-PASSWORD_CHANGE_FIELDS = frozenset({"changePassword", "logout", "me", "__typename"})
+# (refreshSession only renews the tokens of the sign-in, which stays as restricted.)
+PASSWORD_CHANGE_FIELDS = frozenset({"changePassword", "logout", "refreshSession", "me", "__typename"})
 
 
 def may_list_officers(viewer: Viewer | None) -> Viewer:
