@@ -44,6 +44,12 @@ async def officer_by_badge(session: AsyncSession, badge: str) -> OfficerRow | No
     )
 
 
+async def badge_taken(session: AsyncSession, badge: str) -> bool:
+    """Whether an account has this badge number (its id only: works on a database of any revision)."""
+    query = select(Officer.id).where(Officer.badge_number == badge)
+    return (await statements.execute(session, query)).first() is not None
+
+
 async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OfficerRow]:
     rows = (await statements.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
     return cast("dict[int, OfficerRow]", {row.id: row for row in rows})

@@ -190,7 +190,7 @@ async def create_officer(
     )
     if badge:
         async with ctx.db() as session:
-            if await repo.officer_by_badge(session, badge) is not None:
+            if await repo.badge_taken(session, badge):
                 problems.add(("badgeNumber",), "badge_taken", "CONFLICT")
     problems.check()
     claimed = await claim(ctx, input.client_id, KIND_CREATE, digest)
