@@ -18,13 +18,14 @@ fall outside all of them. Two areas that share a border must share its vertices 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
 from collections.abc import Sequence
 from typing import Any
 
 MAX_VERTICES = 20_000
 MAX_POLYGONS = 500
-MAX_PAIR_CHECKS = 3_000_000
+MAX_PAIR_CHECKS = 1_000_000
 
 Ring = list[tuple[float, float]]
 Polygon = list[Ring]
@@ -150,12 +151,14 @@ def _check_crossings(rings: Polygon, path: str) -> None:
                 raise AreaError(f"{path}.{r}.{i + 1}", "repeats the position before it")
             edges.append((min(a[0], b[0]), max(a[0], b[0]), r, i, a, b))
     edges.sort(key=lambda e: e[0])
-    active: list[Any] = []
+    active: dict[int, Any] = {}  # the edges whose span of longitude reaches the sweep, by position
+    ends: list[tuple[float, int]] = []  # a heap of (east end, position) of the active edges
     checks = 0
-    for edge in edges:
+    for n, edge in enumerate(edges):
         west = edge[0]
-        active = [e for e in active if e[1] >= west]
-        for other in active:
+        while ends and ends[0][0] < west:
+            del active[heapq.heappop(ends)[1]]
+        for other in active.values():
             checks += 1
             if checks > MAX_PAIR_CHECKS:
                 raise AreaError(path, "too intricate to check (simplify its rings)")
@@ -176,7 +179,8 @@ def _check_crossings(rings: Polygon, path: str) -> None:
                     else f"rings {other[2]} and {edge[2]} cross or touch"
                 )
                 raise AreaError(where, f"{what} (near {edge[4][0]:.6f}, {edge[4][1]:.6f})")
-        active.append(edge)
+        active[n] = edge
+        heapq.heappush(ends, (edge[1], n))
 
 
 def _overlapping_neighbours(e1: Any, e2: Any) -> bool:
