@@ -399,3 +399,47 @@ async def test_the_officers_list_pages(w: World) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen) == sorted(w.badges.values()) and len(seen) == len(set(seen))
+
+
+async def test_a_one_time_password_opens_nothing_else_on_any_path(w: World, client) -> None:
+    # given: a new supervisor signed in with the one-time password
+    gov = to_global_id("Governorate", "IQ-NI")
+    made = (await w.call(CREATE, {"input": _new("SUPERVISOR", governorateIds=[gov])}, "admin"))["data"]
+    officer, password = made["createOfficer"]["officer"], made["createOfficer"]["oneTimePassword"]
+    login = await w.gql(
+        """mutation L($badge: String!, $password: String!) {
+          login(input: {badgeNumber: $badge, password: $password}) {
+            accessToken refreshToken errors { code }
+          }
+        }""",
+        {"badge": officer["badgeNumber"], "password": password},
+    )
+    tokens = login["data"]["login"]
+    headers = {**EN, "authorization": f"Bearer {tokens['accessToken']}"}
+    # then: the export endpoint refuses it, and a fragment at the root is not looked into but refused
+    response = await client.get(
+        "/exports/activity",
+        params={
+            "format": "csv",
+            "from": "2026-01-01T00:00:00+03:00",
+            "to": "2026-02-01T00:00:00+03:00",
+            "resolution": "8",
+            "governorateId": gov,
+        },
+        headers=headers,
+    )
+    assert "PASSWORD_CHANGE_REQUIRED" in response.text and response.status_code != 200
+    fragment = await w.gql("query { ... on Query { incidents(first: 1) { totalCount } } }", headers=headers)
+    assert _code(fragment) == "PASSWORD_CHANGE_REQUIRED"
+    # while the session may still renew its tokens (it stays as restricted)
+    refreshed = await w.gql(
+        "mutation R($t: String!) { refreshSession(input: {refreshToken: $t}) { accessToken errors { code } } "
+        "}",
+        {"t": tokens["refreshToken"]},
+        headers=headers,
+    )
+    assert refreshed["data"]["refreshSession"]["errors"] == []
+    again = {**EN, "authorization": f"Bearer {refreshed['data']['refreshSession']['accessToken']}"}
+    assert _code(await w.gql("query { officers(first: 1) { totalCount } }", headers=again)) == (
+        "PASSWORD_CHANGE_REQUIRED"
+    )
