@@ -1,5 +1,5 @@
 """The SQL of station areas: storing each station's area, reading areas back, and the areas whose box
-holds a point (through the GiST index on `box(point(west, south), point(east, north))`, migration 0019)."""
+holds a point (through the GiST index on `box(point(west, south), point(east, north))`, migration 0021)."""
 
 from __future__ import annotations
 

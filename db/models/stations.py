@@ -100,7 +100,7 @@ class StationClosure(Base):
 
 class StationArea(Base):
     """A station's area (its beat): a GeoJSON Polygon or MultiPolygon, with its bounding box. The GiST
-    index on `box(point(west, south), point(east, north))` (migration 0019) finds the areas whose box
+    index on `box(point(west, south), point(east, north))` (migration 0021) finds the areas whose box
     holds a point; resolvers/station_areas.py decides exactly."""
 
     __tablename__ = "station_areas"

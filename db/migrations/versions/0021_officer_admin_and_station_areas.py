@@ -8,8 +8,8 @@
 - `station_areas`: each station's beat as GeoJSON, with its bounding box; the GiST index on the box
   finds the few areas that may hold a point, an exact test decides (resolvers/station_areas.py).
 
-Revision ID: 0019
-Revises: 0015
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 00:30:00
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0019"
-down_revision = "0015"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
