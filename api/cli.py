@@ -224,6 +224,38 @@ async def _stations_import(args: argparse.Namespace) -> int:
     return 1 if parsed.errors else 0
 
 
+async def _stations_import_areas(args: argparse.Namespace) -> int:
+    """Store each station's area from a GeoJSON file; every unusable feature is reported, one a line."""
+    from api.progress import Progress
+    from resolvers.station_areas import parse_area_file, write_areas
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"markaz stations import-areas: no such file: {path}", file=sys.stderr)
+        return 2
+    parsed = parse_area_file(path)
+    async with _open_database() as database, database.sessionmaker() as session:
+        written = await write_areas(session, parsed.areas, progress=Progress("areas", len(parsed.areas)))
+        problems = sorted(parsed.problems + written.problems, key=lambda p: p.feature)
+        if args.dry_run or (problems and args.strict):
+            await session.rollback()
+        else:
+            await session.commit()
+    for problem in problems:
+        where = f"feature {problem.feature}" if problem.feature else "file"
+        print(f"{path.name}: {where}: {problem.field}: {problem.message}", file=sys.stderr)
+    good = written.stored + written.unchanged
+    nothing = " (dry run: nothing written)" if args.dry_run else ""
+    if problems and args.strict and not args.dry_run:
+        nothing = " (--strict: nothing written)"
+    verb = "would store" if args.dry_run or (problems and args.strict) else "stored"
+    print(
+        f"{good} area(s) matched to stations: {verb} {written.stored}, unchanged {written.unchanged}; "
+        f"{len(problems)} problem(s){nothing}"
+    )
+    return 1 if problems else 0
+
+
 class _OutputFailed(Exception):
     """The output file could not be written; the message is the one line to print."""
 
@@ -587,6 +619,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument("--strict", action="store_true", help="import nothing when any row is bad")
     imp.set_defaults(coro=_stations_import)
+    areas = stations_sub.add_parser(
+        "import-areas",
+        help="import station areas (beats): a GeoJSON FeatureCollection of Polygon/MultiPolygon features, "
+        "each naming its station by a `station`, `station_id`, `station_code`, `code` or `ref` property",
+    )
+    areas.add_argument("file")
+    areas.add_argument("--dry-run", action="store_true", help="check and match, write nothing")
+    areas.add_argument("--strict", action="store_true", help="import nothing when any feature is bad")
+    areas.set_defaults(coro=_stations_import_areas)
     exp = stations_sub.add_parser(
         "export", help="write every station as GeoJSON or CSV, in the files `stations import` reads"
     )

@@ -18,6 +18,7 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     Node,
@@ -36,6 +37,8 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import validate_document
 
 from api.limits import LimitExceeded, Limits, Shape, check_shape, shape_of
+from resolvers.messages import message
+from resolvers.policy import PASSWORD_CHANGE_FIELDS
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,6 +116,19 @@ class Executor:
     async def execute(
         self, prepared: Prepared, op: OperationDefinitionNode, variables: dict[str, Any] | None, context: Any
     ) -> ExecutionResult:
+        viewer = getattr(context, "viewer", None)
+        if viewer is not None and viewer.must_change_password and not password_change_only(op):
+            # Signed in with a one-time password: nothing but changing it (resolvers/officer_admin.py).
+            # A field error of the first root field (data null, HTTP 200), as a refusal is.
+            text = message("password_change_required", getattr(context, "lang", "ar"))
+            first = op.selection_set.selections[0]
+            key = first.alias or first.name if isinstance(first, FieldNode) else None
+            refused = GraphQLError(
+                text,
+                path=[key.value] if key is not None else ["data"],
+                extensions={"code": "PASSWORD_CHANGE_REQUIRED"},
+            )
+            return ExecutionResult(None, [refused])
         if self.planner is not None:
             name = op.name.value if op.name else None
             if name in prepared.plans:
@@ -134,6 +150,15 @@ class Executor:
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
         return result  # type: ignore[return-value]
+
+
+def password_change_only(op: OperationDefinitionNode) -> bool:
+    """Whether an operation asks for nothing but what an officer who must change their password may run
+    (resolvers.policy.PASSWORD_CHANGE_FIELDS); fragments at the root are not looked into, but refused."""
+    return all(
+        isinstance(selection, FieldNode) and selection.name.value in PASSWORD_CHANGE_FIELDS
+        for selection in op.selection_set.selections
+    )
 
 
 NUL_TEXT = "Text may not contain the NUL character (U+0000)."

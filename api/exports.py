@@ -180,6 +180,10 @@ async def _prepare(
         ctx.viewer = await auth.viewer_for_token(ctx, token)
     except tokens.TokenError:
         raise GraphQLError(message("session_ended", lang), extensions={"code": "UNAUTHENTICATED"}) from None
+    if ctx.viewer.must_change_password:
+        raise GraphQLError(
+            message("password_change_required", lang), extensions={"code": "PASSWORD_CHANGE_REQUIRED"}
+        )
     limiter = request.app.state.rate_limiter
     if limiter is not None:
         wait = await limiter.take(f"export:officer:{ctx.viewer.officer_id}", rate, burst)

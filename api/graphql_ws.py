@@ -414,6 +414,9 @@ class GraphQLWebSocket(GraphQL):
             await authenticate(ctx, str(authorization))  # the pipeline's step, once for the socket
             context.viewer = ctx.viewer
             context.expires_at = access_expires_at(self.pipeline.secret_key, token)
+            if context.viewer is not None and context.viewer.must_change_password:
+                # a one-time password: only changePassword, over HTTP
+                raise TokenError("the officer must change a one-time password first")
         except (Refused, TokenError) as refused:
             reason = refused.reason if isinstance(refused, Refused) else str(refused)
             _log.info("websocket refused", extra={"reason": reason})

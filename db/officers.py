@@ -18,6 +18,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -43,6 +44,12 @@ async def officer_by_badge(session: AsyncSession, badge: str) -> OfficerRow | No
     )
 
 
+async def badge_taken(session: AsyncSession, badge: str) -> bool:
+    """Whether an account has this badge number (its id only: works on a database of any revision)."""
+    query = select(Officer.id).where(Officer.badge_number == badge)
+    return (await statements.execute(session, query)).first() is not None
+
+
 async def officers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OfficerRow]:
     rows = (await statements.execute(session, select(_OFFICERS).where(Officer.id.in_(list(ids))))).all()
     return cast("dict[int, OfficerRow]", {row.id: row for row in rows})
@@ -56,16 +63,89 @@ async def list_officers(session: AsyncSession, *, station_id: int | None = None)
 
 
 async def set_active(session: AsyncSession, officer_id: int, active: bool) -> None:
-    await statements.execute(session, update(Officer).where(Officer.id == officer_id).values(active=active))
+    await statements.execute(
+        session,
+        update(Officer).where(Officer.id == officer_id).values(active=active, version=Officer.version + 1),
+    )
 
 
-async def set_password(session: AsyncSession, officer_id: int, password_hash: str) -> None:
+async def set_password(
+    session: AsyncSession, officer_id: int, password_hash: str, *, must_change: bool = False
+) -> None:
+    """A new password; `must_change`: a one-time password, which the officer must change at sign-in."""
     await statements.execute(
         session,
         update(Officer)
         .where(Officer.id == officer_id)
-        .values(password_hash=password_hash, password_changed_at=func.now()),
+        .values(
+            password_hash=password_hash,
+            password_changed_at=func.now(),
+            must_change_password=must_change,
+            version=Officer.version + 1,
+        ),
     )
+
+
+async def officer_for_update(session: AsyncSession, officer_id: int) -> OfficerRow | None:
+    """The account, locked until the transaction ends: two changes of it queue."""
+    query = select(_OFFICERS).where(Officer.id == officer_id).with_for_update()
+    return cast("OfficerRow | None", (await statements.execute(session, query)).first())
+
+
+async def change_officer(session: AsyncSession, officer_id: int, values: dict[str, Any]) -> OfficerRow:
+    """Apply `values` to the account and bump its version; the account as it is now."""
+    query = (
+        update(Officer)
+        .where(Officer.id == officer_id)
+        .values(**values, version=Officer.version + 1)
+        .returning(*_OFFICERS.c)
+    )
+    return cast("OfficerRow", (await statements.execute(session, query)).one())
+
+
+def _listed(
+    *,
+    everything: bool,
+    station_ids: Sequence[int],
+    governorates: Sequence[str],
+    station_id: int | None,
+    roles: Sequence[str],
+    active: bool | None,
+    search: str | None,
+) -> Select[Any]:
+    """The accounts of a scope (all; those of some stations; those of stations in some governorates
+    and the supervisors of those governorates) and a filter."""
+    query = select(_OFFICERS).outerjoin(Station, Station.id == Officer.station_id)
+    if not everything:
+        mine = [Officer.station_id.in_(list(station_ids))] if station_ids else []
+        if governorates:
+            mine.append(Station.governorate_code.in_(list(governorates)))
+            mine.append(Officer.governorates.overlap(list(governorates)))
+        query = query.where(or_(*mine) if mine else false())
+    if station_id is not None:
+        query = query.where(Officer.station_id == station_id)
+    if roles:
+        query = query.where(Officer.role.in_(list(roles)))
+    if active is not None:
+        query = query.where(Officer.active.is_(active))
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Officer.badge_number.ilike(pattern), Officer.name.ilike(pattern)))
+    return query
+
+
+async def page_officers(
+    session: AsyncSession, *, after_id: int | None, limit: int, **args: Any
+) -> Sequence[OfficerRow]:
+    query = _listed(**args).order_by(Officer.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Officer.id > after_id)
+    return cast("Sequence[OfficerRow]", (await statements.execute(session, query)).all())
+
+
+async def count_officers(session: AsyncSession, **args: Any) -> int:
+    query = select(func.count()).select_from(_listed(**args).subquery())
+    return int((await statements.execute(session, query)).scalar_one())
 
 
 ACCOUNT_SOURCE = "*"  # the source_key of an account's own row: its failures from every address
@@ -282,6 +362,7 @@ async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.U
             Officer.gender,
             Station.governorate_code.label("station_governorate"),
             AuthSession.device_id,
+            Officer.must_change_password,
         )
         .select_from(AuthSession)
         .join(Officer, Officer.id == AuthSession.officer_id)

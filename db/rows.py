@@ -85,6 +85,19 @@ class PublicHolidayRow(Protocol):
     updated_at: datetime
 
 
+class StationAreaRow(Protocol):
+    """A station's area: its GeoJSON geometry and bounding box."""
+
+    station_id: int
+    geometry: dict[str, Any]
+    west: float
+    south: float
+    east: float
+    north: float
+    vertices: int
+    updated_at: datetime
+
+
 class OfficerRow(Protocol):
     """An officer account."""
 
@@ -99,6 +112,8 @@ class OfficerRow(Protocol):
     active: bool
     password_hash: str
     password_changed_at: datetime
+    must_change_password: bool
+    version: int
     created_at: datetime
 
 
@@ -285,6 +300,7 @@ class LiveViewerRow(Protocol):
     gender: str
     station_governorate: str | None
     device_id: str | None
+    must_change_password: bool
 
 
 class RefreshRow(Protocol):

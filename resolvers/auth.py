@@ -169,6 +169,7 @@ def _viewer_of(
         device_id=device_id,
         name=row.name,
         gender=row.gender,
+        must_change_password=bool(row.must_change_password),
     )
 
 

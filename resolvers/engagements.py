@@ -728,3 +728,17 @@ async def corrections_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[in
     """Each engagement's corrections, oldest first."""
     async with ctx.db() as session:
         return await correction_repo.corrections_for(session, correction_repo.ENGAGEMENTS, engagement_ids)
+
+
+READ_HOUSEHOLD = "read_household"
+
+
+def audit_household_read(ctx: Context, row: EngagementRow) -> None:
+    """A read of a household engagement's exact place and notes (by someone on its case: the others see
+    it generalised) goes in the audit log, once per engagement per request, as a sensitive incident's."""
+    if not policy.is_household(row.kind):
+        return
+    seen = ctx.loader("engagements.household_reads", lambda _ctx: set())
+    if row.id not in seen:
+        seen.add(row.id)
+        audit.record(ctx, READ_HOUSEHOLD, ENTITY, row.id)

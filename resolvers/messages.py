@@ -323,6 +323,56 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "يجب أن يتكون {field} من 3 إلى 60 حرفاً لاتينياً صغيراً أو رقماً أو شرطة.",
         "ku": "{field} دەبێت 3 تا 60 پیتی بچووکی لاتینی، ژمارە و هێڵ بێت.",
     },
+    "station_needed": {
+        "en": "{field}: a {role} needs a station.",
+        "ar": "{field}: يحتاج {role} إلى مركز.",
+        "ku": "{field}: {role} پێویستی بە بنکەیەکە.",
+    },
+    "station_for_role": {
+        "en": "{field}: a {role} has no station (supervisors work on governorates, admins on all).",
+        "ar": "{field}: لا مركز لـ{role} (المشرفون على المحافظات، والمديرون على الكل).",
+        "ku": "{field}: {role} بنکەی نییە (سەرپەرشتیاران لەسەر پارێزگاکان، بەڕێوەبەران لەسەر هەموو).",
+    },
+    "governorates_for_role": {
+        "en": "{field}: only a SUPERVISOR works on governorates, not a {role}.",
+        "ar": "{field}: المحافظات للمشرف (SUPERVISOR) فقط، لا لـ{role}.",
+        "ku": "{field}: تەنها سەرپەرشتیار (SUPERVISOR) لەسەر پارێزگاکان کار دەکات، نەک {role}.",
+    },
+    "governorates_needed": {
+        "en": "{field}: a SUPERVISOR needs at least one governorate.",
+        "ar": "{field}: يحتاج المشرف إلى محافظة واحدة على الأقل.",
+        "ku": "{field}: سەرپەرشتیار لانیکەم پێویستی بە یەک پارێزگایە.",
+    },
+    "role_above_officer": {
+        "en": "{field}: a station commander may give only the OFFICER role.",
+        "ar": "{field}: لا يمنح آمر المركز إلا دور الشرطي (OFFICER).",
+        "ku": "{field}: فەرماندەی بنکە تەنها ڕۆڵی پۆلیس (OFFICER) دەدات.",
+    },
+    "other_station": {
+        "en": "{field}: a station commander places officers only at their own station.",
+        "ar": "{field}: لا يضع آمر المركز الشرطة إلا في مركزه.",
+        "ku": "{field}: فەرماندەی بنکە پۆلیس تەنها لە بنکەی خۆی دادەنێت.",
+    },
+    "not_your_officer": {
+        "en": "{field}: a station commander administers only the officers (role OFFICER) of their station.",
+        "ar": "{field}: لا يدير آمر المركز إلا شرطة مركزه (دور OFFICER).",
+        "ku": "{field}: فەرماندەی بنکە تەنها پۆلیسەکانی بنکەی خۆی (ڕۆڵی OFFICER) بەڕێوە دەبات.",
+    },
+    "own_account": {
+        "en": "{field}: your own account is administered by another administrator (use changePassword).",
+        "ar": "{field}: يدير حسابك مديرٌ آخر (استخدم changePassword لكلمة المرور).",
+        "ku": "{field}: هەژمارەکەت بەڕێوەبەرێکی تر بەڕێوەی دەبات (changePassword بەکاربهێنە).",
+    },
+    "badge_taken": {
+        "en": "{field}: an officer with this badge number exists.",
+        "ar": "{field}: يوجد شرطي بهذا الرقم.",
+        "ku": "{field}: پۆلیسێک بەم ژمارەیە هەیە.",
+    },
+    "password_change_required": {
+        "en": "Change your password first: you signed in with a one-time password.",
+        "ar": "غيّر كلمة المرور أولاً: دخلت بكلمة مرور لمرة واحدة.",
+        "ku": "سەرەتا وشەی نهێنییەکەت بگۆڕە: بە وشەی نهێنی یەکجارەکی چوویتە ژوورەوە.",
+    },
     "no_station_near": {
         "en": "{field}: no active station in this governorate; give stationId.",
         "ar": "{field}: لا يوجد مركز فعّال في هذه المحافظة؛ حدّد stationId.",

@@ -121,7 +121,7 @@ async def add_officer(
         unknown = sorted(set(governorates) - set(known))
         if unknown:
             raise AccountError(f"--governorate: unknown {', '.join(unknown)} (use codes like IQ-NI)")
-    if await repo.officer_by_badge(session, badge) is not None:
+    if await repo.badge_taken(session, badge):
         raise AccountError(f"--badge {badge}: an officer with this badge exists")
     officer_id = await repo.create_officer(
         session,

@@ -45,6 +45,7 @@ CITIZEN_QUERIES = frozenset(
         "nodes",
         "publicSafetyMap",
         "publicHolidays",
+        "locateStation",
     }
 )
 CITIZEN_TYPES = frozenset(
@@ -85,6 +86,8 @@ class Viewer:
     device_id: str | None = None
     name: str = ""
     gender: str = ""
+    # Signed in with a one-time password: only PASSWORD_CHANGE_FIELDS until it is changed.
+    must_change_password: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -439,3 +442,74 @@ def may_sync_device(viewer: Viewer | None) -> Viewer:
     """The offline working set (`deviceChanges`) is for every signed-in officer, of any role; what it
     holds is their own scope (resolvers/device_sync.py), never anyone else's."""
     return require_officer(viewer)
+
+
+# --- Officer administration and the audit log --------------------------------------------------------
+
+# What an officer signed in with a one-time password may run until it is changed (api/executor.py).
+# (refreshSession only renews the tokens of the sign-in, which stays as restricted.)
+PASSWORD_CHANGE_FIELDS = frozenset({"changePassword", "logout", "refreshSession", "me", "__typename"})
+
+
+def may_list_officers(viewer: Viewer | None) -> Viewer:
+    """The `officers` list: admins (everyone), commanders (their station's), supervisors (the officers of
+    their governorates' stations, and the supervisors of those governorates). Officers have `me`."""
+    viewer = require_officer(viewer)
+    if viewer.role not in (COMMANDER, SUPERVISOR, ADMIN):
+        raise Forbidden("Only commanders, supervisors and administrators may list officers.")
+    return viewer
+
+
+def officer_list_scope(viewer: Viewer) -> Scope:
+    if viewer.role == COMMANDER:
+        return Scope(station_ids=frozenset({viewer.station_id}) if viewer.station_id else frozenset())
+    return record_scope(viewer)
+
+
+def may_administer_officers(viewer: Viewer | None) -> Viewer:
+    """Officer administration (create, update, reset a password, unlock) is for admins, and for station
+    commanders over the officers of their own station; anyone else is refused outright."""
+    viewer = require_officer(viewer)
+    if viewer.role == ADMIN or (viewer.role == COMMANDER and viewer.station_id is not None):
+        return viewer
+    raise Forbidden("Only administrators and station commanders may administer officers.")
+
+
+def may_manage_officer(viewer: Viewer, officer: Any) -> bool:
+    """Whether the viewer may change this account: an admin any account but their own; a commander the
+    OFFICER accounts of their own station (never a commander's, a supervisor's or an admin's). Nobody
+    administers their own account here: one changes one's password with changePassword."""
+    if officer.id == viewer.officer_id:
+        return False
+    if viewer.role == ADMIN:
+        return True
+    return viewer.role == COMMANDER and officer.role == OFFICER and officer.station_id == viewer.station_id
+
+
+def sees_officer_to_manage(viewer: Viewer, officer: Any) -> bool:
+    """Whether the account is one the viewer may know of when administering (else NOT_FOUND): an admin
+    all; a commander the accounts of their station."""
+    return viewer.role == ADMIN or (
+        officer.station_id is not None and officer.station_id == viewer.station_id
+    )
+
+
+def account_refusal(viewer: Viewer, role: str, station_id: int | None) -> str | None:
+    """The input field a commander may not set so (None when allowed): a commander gives only the OFFICER
+    role, and only at their own station. Admins may set any account."""
+    if viewer.role == ADMIN:
+        return None
+    if role != OFFICER:
+        return "role"
+    if station_id != viewer.station_id:
+        return "stationId"
+    return None
+
+
+def may_read_audit_log(viewer: Viewer | None) -> Viewer:
+    """The audit log: admins all of it, supervisors the entries about their governorates' stations
+    (and those stations' officers, records and sign-ins); anyone else is refused."""
+    viewer = require_officer(viewer)
+    if viewer.role not in (SUPERVISOR, ADMIN):
+        raise Forbidden("Only administrators and supervisors may read the audit log.")
+    return viewer

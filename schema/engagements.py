@@ -136,13 +136,16 @@ class FollowUpAction(Node):
                 message("action_of_incident", info.context.lang), extensions={"code": "ACTION_OF_INCIDENT"}
             )
         loader = loaders.engagement(info.context)
-        return Engagement.from_row(await loader.load(self.row.engagement_id), info.context.viewer)
+        return Engagement.from_row(
+            await loader.load(self.row.engagement_id), info.context.viewer, info.context
+        )
 
     @strawberry.field(description="The engagement or incident it belongs to.")
     async def subject(self, info: strawberry.Info[Context]) -> FollowUpSubject:
         ctx = info.context
         if self.row.engagement_id is not None:
-            return Engagement.from_row(await loaders.engagement(ctx).load(self.row.engagement_id), ctx.viewer)
+            row = await loaders.engagement(ctx).load(self.row.engagement_id)
+            return Engagement.from_row(row, ctx.viewer, ctx)
         # Whoever sees the action may see its incident (policy.sees_follow_up): its details as theirs.
         return Incident.from_row(await loaders.action_incident(ctx).load(self.row.incident_id), ctx.viewer)
 
@@ -188,9 +191,12 @@ class Engagement(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: EngagementRow, viewer: Viewer | None) -> Engagement:
-        """The engagement as `viewer` may see it (resolvers.disclosure)."""
+    def from_row(cls, row: EngagementRow, viewer: Viewer | None, ctx: Context | None = None) -> Engagement:
+        """The engagement as `viewer` may see it (resolvers.disclosure); given the request's `ctx`, a read
+        of a household engagement's place and notes by someone on its case is audited."""
         hidden = disclosure.for_viewer(viewer).engagement_generalised(row)
+        if ctx is not None and not hidden:
+            logic.audit_household_read(ctx, row)
         if hidden:
             latitude, longitude, precision = disclosure.coarse_place(disclosure.coarse_cell(row.h3_cell))
         else:
@@ -635,7 +641,7 @@ class EngagementQuery:
         edges = [
             EngagementEdge(
                 cursor=time_cursor("EngagementCursor", r.disclosed_at, r.id),
-                node=Engagement.from_row(r, ctx.viewer),
+                node=Engagement.from_row(r, ctx.viewer, ctx),
             )
             for r in page.rows
         ]
@@ -736,7 +742,7 @@ def _keys(keys: list[str]) -> list[int]:
 async def resolve_engagement_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Engagement nodes for `node`/`nodes`, by key; only those the viewer may see."""
     rows = await logic.visible_engagements(ctx, _keys(keys))
-    return {str(i): Engagement.from_row(r, ctx.viewer) for i, r in rows.items()}
+    return {str(i): Engagement.from_row(r, ctx.viewer, ctx) for i, r in rows.items()}
 
 
 async def resolve_follow_up_action_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:

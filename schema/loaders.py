@@ -19,6 +19,7 @@ from resolvers import incidents as incident_logic
 from resolvers import officers as officer_logic
 from resolvers import patrols as patrol_logic
 from resolvers import problem_links as problem_links_logic
+from resolvers import station_areas as area_logic
 from resolvers import station_publishing as publishing_logic
 from resolvers import stations as station_logic
 from resolvers.context import Context
@@ -39,6 +40,11 @@ def _loader(ctx: Context, name: str, load: Load, default: Any = None) -> DataLoa
 def station(ctx: Context) -> DataLoader[int, Any]:
     """Stations by id (public: any station)."""
     return _loader(ctx, "StationById", station_logic.stations_by_ids)
+
+
+def station_area(ctx: Context) -> DataLoader[int, Any]:
+    """Station areas by station id (public; None for a station without one)."""
+    return _loader(ctx, "StationAreaByStation", area_logic.areas_of)
 
 
 def officer(ctx: Context) -> DataLoader[int, Any]:

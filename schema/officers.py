@@ -46,6 +46,13 @@ class Officer(Node):
     gender: Gender = strawberry.field(description="Gender.")
     role: Role = strawberry.field(description="Role, which decides what the officer may read and write.")
     active: bool = strawberry.field(description="False once the account is disabled.")
+    version: int = strawberry.field(
+        description="Bumped by every change to the account: send it as updateOfficer's `expectedVersion`."
+    )
+    must_change_password: bool = strawberry.field(
+        description="True while the account has a one-time password (a new or reset account): until it "
+        "is changed with changePassword, nothing else may be run (PASSWORD_CHANGE_REQUIRED)."
+    )
     row: strawberry.Private[Any]
 
     @classmethod
@@ -58,6 +65,8 @@ class Officer(Node):
             gender=Gender(row.gender),
             role=Role(row.role),
             active=row.active,
+            version=row.version,
+            must_change_password=row.must_change_password,
             row=row,
         )
 
@@ -100,6 +109,11 @@ class LoginPayload:
     refresh_token: str | None = strawberry.field(description="Keep safely; use once with refreshSession.")
     expires_at: datetime | None = strawberry.field(description="When the access token expires.")
     officer: Officer | None = strawberry.field(description="Who signed in.")
+    must_change_password: bool = strawberry.field(
+        default=False,
+        description="True when the password was a one-time password: change it with changePassword before "
+        "anything else (every other operation is refused with PASSWORD_CHANGE_REQUIRED).",
+    )
     errors: list[UserError] = strawberry.field(description="Why signing in failed; empty on success.")
 
 
@@ -115,6 +129,7 @@ def _login_payload(result: auth.Tokens) -> LoginPayload:
         refresh_token=result.refresh_token,
         expires_at=result.expires_at,
         officer=Officer.from_row(result.officer),
+        must_change_password=bool(result.officer.must_change_password),
         errors=[],
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -20,6 +20,7 @@ from resolvers.station_records import StationService as _StationService
 from schema import loaders
 from schema.common import GeoPoint, GeoPointInput, LocalizedText
 from schema.node import Node, PageInfo, from_global_id, int_key, to_global_id
+from schema.scalars import GeoJSON
 from schema.station_community import CommunityMeeting, PublicPriority
 
 # strawberry.enum registers the logic's enum and gives it back; type checkers see it as the enum itself.
@@ -183,6 +184,16 @@ class Station(Node):
     async def governorate(self, info: strawberry.Info[Context]) -> Governorate:
         rows = await logic.governorates(info.context)
         return Governorate.from_row(rows[self.row.governorate_code], info.context.lang)
+
+    @strawberry.field(
+        description="The station's area (its beat), a GeoJSON Polygon or MultiPolygon; null when none was "
+        "imported (`markaz stations import-areas`). locateStation finds the station of a point by it."
+    )
+    async def area(self, info: strawberry.Info[Context]) -> GeoJSON | None:
+        from schema import loaders  # schema.loaders is made for the types of this module and others
+
+        found = await loaders.station_area(info.context).load(self.row.id)
+        return cast(GeoJSON, found.geometry) if found is not None else None
 
     @strawberry.field(description="Weekly opening periods, the station's own and those of service desks.")
     def opening_hours(self) -> list[OpeningPeriod]:

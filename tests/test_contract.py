@@ -198,7 +198,8 @@ def test_cli_build_and_check(tmp_path):
     assert checked.returncode == 0, checked.stderr
     officer_operations = len(list((releases.OPERATIONS / "officer").glob("*.graphql")))
     assert f"1 release(s), {officer_operations} operation(s) checked: 0 error(s)" in checked.stdout
-    assert "note: citizen: not in any kept release yet: Governorates, NearestStations" in checked.stdout
+    pending = next(line for line in checked.stdout.splitlines() if line.startswith("note: citizen:"))
+    assert "not in any kept release yet: Governorates, " in pending and "NearestStations" in pending
     # A release built against an older schema, whose operation reads a field the schema no longer has.
     old = tmp_path / "officer-2.0.0.schema.graphql"
     shutil.copy(tmp_path / "officer-3.0.0.schema.graphql", old)

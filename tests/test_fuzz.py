@@ -31,6 +31,9 @@ MUTATIONS_PER_FIELD = 5
 ROLES = ("citizen", "offA", "admin")
 # Written although the mutation failed, on purpose: a failed sign-in is counted (throttling).
 KEPT_ON_FAILURE = {"login_throttle"}
+# ... and audited although it failed, on purpose: a failed sign-in, a wrong current password, a reused
+# refresh token (resolvers/auth.py, resolvers/sessions.py).
+AUDITED_ON_FAILURE = {"login", "changePassword", "refreshSession"}
 
 
 def _scalars(ids: list[str]) -> dict[str, st.SearchStrategy]:
@@ -136,7 +139,9 @@ async def test_generated_operations_never_fail_badly(w: World) -> None:
                 changed = {
                     t: (before[t], after[t])
                     for t in TABLES
-                    if before[t] != after[t] and t not in KEPT_ON_FAILURE
+                    if before[t] != after[t]
+                    and t not in KEPT_ON_FAILURE
+                    and not (t == "audit_log" and name in AUDITED_ON_FAILURE)
                 }
                 answer = response.text[:800]
                 assert not changed, f"{role}: {name} failed, yet wrote {changed}\n{document}\n{answer}"

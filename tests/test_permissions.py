@@ -123,6 +123,14 @@ publicHolidays       PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC   
 movePublicHoliday    FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
 setPublicHoliday     FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
 removePublicHoliday  FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+# officer administration (an OFFICER account at A; the others on offA2), and the audit log (whose entries
+# about A's and C's THEFT incidents appear)
+officers             FORBIDDEN FORBIDDEN A         FORBIDDEN C         A         C         AC        UNAUTH
+createOfficer        FORBIDDEN FORBIDDEN OK        FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN OK        UNAUTH
+updateOfficer        FORBIDDEN FORBIDDEN OK        FORBIDDEN NOT_FOUND FORBIDDEN FORBIDDEN OK        UNAUTH
+resetOfficerPassword FORBIDDEN FORBIDDEN OK        FORBIDDEN NOT_FOUND FORBIDDEN FORBIDDEN OK        UNAUTH
+unlockOfficer        FORBIDDEN FORBIDDEN OK        FORBIDDEN NOT_FOUND FORBIDDEN FORBIDDEN OK        UNAUTH
+auditLog             FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN FORBIDDEN A         C         AC        UNAUTH
 """
 
 
@@ -217,6 +225,24 @@ UNPUBLISH_MEETING = """
 mutation Withdraw($input: UnpublishMeetingInput!) {
   unpublishMeeting(input: $input) { meeting { id withdrawn } errors { field code } }
 }"""
+CREATE_OFFICER = """
+mutation C($input: CreateOfficerInput!) {
+  createOfficer(input: $input) { officer { id } oneTimePassword errors { field code } }
+}"""
+UPDATE_OFFICER = """
+mutation U($input: UpdateOfficerInput!) {
+  updateOfficer(input: $input) { officer { active } errors { field code } }
+}
+"""
+RESET_OFFICER_PASSWORD = """
+mutation R($input: ResetOfficerPasswordInput!) {
+  resetOfficerPassword(input: $input) { oneTimePassword errors { field code } }
+}"""
+UNLOCK_OFFICER = """
+mutation L($input: UnlockOfficerInput!) {
+  unlockOfficer(input: $input) { officer { id } errors { field code } }
+}
+"""
 LISTS = {
     name: f"query {{ {name}(first: 100) {{ edges {{ node {{ id }} }} }} }}"
     for name in ("incidents", "patrols", "engagements", "followUpActions", "serviceRequests", "problems")
@@ -1276,6 +1302,78 @@ async def check_remove_holiday(w: World, role: str) -> str:
     )
 
 
+async def check_officers(w: World, role: str) -> str:
+    body = await w.gql("query { officers(first: 100) { edges { node { id } } } }", headers=w.headers[role])
+    if (code := _top_level(body)) is not None:
+        return code
+    seen = {e["node"]["id"] for e in body["data"]["officers"]["edges"]}
+    at = {"A": {"offA", "offA2", "cmdA"}, "C": {"cmdC"}}
+    found = "".join(s for s, names in at.items() if {gid("Officer", w.officers[n]) for n in names} <= seen)
+    return found or "-"
+
+
+async def check_create_officer(w: World, role: str) -> str:
+    values = {
+        "clientId": str(uuid.uuid4()),
+        "badgeNumber": f"P{uuid.uuid4().hex[:8]}",
+        "name": "A New Officer",
+        "role": "OFFICER",
+        "stationId": gid("Station", w.stations["A"]),
+    }
+    stored = "SELECT count(*) FROM officers WHERE station_id = :a"
+    return await _write(
+        w, role, CREATE_OFFICER, "createOfficer", values, stored, lambda p: p["oneTimePassword"]
+    )
+
+
+async def check_update_officer(w: World, role: str) -> str:
+    values = {"officerId": gid("Officer", w.officers["offA2"]), "expectedVersion": 1, "active": False}
+    stored = f"SELECT active FROM officers WHERE id = {w.officers['offA2']}"  # noqa: S608
+    return await _write(
+        w, role, UPDATE_OFFICER, "updateOfficer", values, stored, lambda p: not p["officer"]["active"]
+    )
+
+
+async def check_reset_officer_password(w: World, role: str) -> str:
+    values = {"clientId": str(uuid.uuid4()), "officerId": gid("Officer", w.officers["offA2"])}
+    stored = f"SELECT password_hash FROM officers WHERE id = {w.officers['offA2']}"  # noqa: S608
+    return await _write(
+        w,
+        role,
+        RESET_OFFICER_PASSWORD,
+        "resetOfficerPassword",
+        values,
+        stored,
+        lambda p: p["oneTimePassword"],
+    )
+
+
+async def check_unlock_officer(w: World, role: str) -> str:
+    badge = await w.scalar(f"SELECT badge_number FROM officers WHERE id = {w.officers['offA2']}")  # noqa: S608
+    await w.conn.execute(
+        text("INSERT INTO login_throttle (badge_key, source_key, failures) VALUES (:b, 'ip:192.0.2.1', 9)"),
+        {"b": badge.casefold()},
+    )
+    stored = f"SELECT count(*) FROM login_throttle WHERE badge_key = '{badge.casefold()}'"  # noqa: S608
+    values = {"officerId": gid("Officer", w.officers["offA2"])}
+    return await _write(w, role, UNLOCK_OFFICER, "unlockOfficer", values, stored, lambda p: p["officer"])
+
+
+async def check_audit_log(w: World, role: str) -> str:
+    found = ""
+    for station in ("A", "C"):
+        body = await w.gql(
+            "query A($s: ID!) { auditLog(filter: {subjectId: $s}) { edges { node { action } } } }",
+            {"s": w.records[station]["theft"]},
+            headers=w.headers[role],
+        )
+        if (code := _top_level(body)) is not None:
+            return code
+        if any(e["node"]["action"] == "reportIncident" for e in body["data"]["auditLog"]["edges"]):
+            found += station
+    return found or "-"
+
+
 CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "incidents": _list_check("incidents", "theft", "dv"),
     "patrols": _list_check("patrols", "patrol"),
@@ -1335,6 +1433,12 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "movePublicHoliday": check_move_holiday,
     "setPublicHoliday": check_set_holiday,
     "removePublicHoliday": check_remove_holiday,
+    "officers": check_officers,
+    "createOfficer": check_create_officer,
+    "updateOfficer": check_update_officer,
+    "resetOfficerPassword": check_reset_officer_password,
+    "unlockOfficer": check_unlock_officer,
+    "auditLog": check_audit_log,
 }
 
 

@@ -22,7 +22,7 @@ from db.models.officers import AuthSession, LoginThrottle, Officer, RefreshToken
 from db.models.persisted import PersistedQuery
 from db.models.problems import CommunityMeeting, Problem, ProblemLink
 from db.models.rate_limits import RateLimitBucket
-from db.models.stations import Governorate, PublicHoliday, Station, StationClosure
+from db.models.stations import Governorate, PublicHoliday, Station, StationArea, StationClosure
 
 __all__ = [
     "ActivityCell",
@@ -60,6 +60,7 @@ __all__ = [
     "RefreshToken",
     "ServiceRequest",
     "Station",
+    "StationArea",
     "StationClosure",
     "Upload",
     "UploadPart",

@@ -256,6 +256,10 @@ class AuditEntry(Base):
     (`key_id` null) have a plain SHA-256 there. resolvers/audit.py."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_subject", "entity_type", "entity_id", "id"),
+        Index("ix_audit_log_officer_id", "officer_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -44,6 +44,10 @@ class Officer(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     password_hash: Mapped[str] = mapped_column(Text)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set by a one-time password (createOfficer, resetOfficerPassword): until the officer changes it,
+    # changePassword is all the account may do (resolvers/officer_admin.py).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # bumped by every change
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -134,3 +134,21 @@ class PublicHoliday(Base):
     national: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StationArea(Base):
+    """A station's area (its beat): a GeoJSON Polygon or MultiPolygon, with its bounding box. The GiST
+    index on `box(point(west, south), point(east, north))` (migration 0021) finds the areas whose box
+    holds a point; resolvers/station_areas.py decides exactly."""
+
+    __tablename__ = "station_areas"
+    __table_args__ = (CheckConstraint("west <= east AND south <= north", name="bbox_ordered"),)
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    geometry: Mapped[dict] = mapped_column(JSONB)
+    west: Mapped[float] = mapped_column(Double)
+    south: Mapped[float] = mapped_column(Double)
+    east: Mapped[float] = mapped_column(Double)
+    north: Mapped[float] = mapped_column(Double)
+    vertices: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
