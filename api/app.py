@@ -38,7 +38,7 @@ from db.faults import is_unavailable
 from mobile_contract import releases
 from resolvers.feed import FeedHub
 from schema import build_schema
-from schema.plans import make_plan
+from schema.compiled import make_plan
 
 _log = logging.getLogger("markaz.app")
 
@@ -52,8 +52,8 @@ def create_app(
     plans: bool = True,
 ) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
-    pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
-    off (schema/plans.py) to compare with ordinary execution."""
+    pass a `reader` (autocommit sessions for queries) as the server makes one, or turn compiled
+    operations off (schema/compiled) to compare with ordinary execution."""
     settings = settings or Settings.from_env()
     schema = build_schema()
     executor = Executor(
@@ -172,6 +172,7 @@ def create_app(
     )
     app.state.sessionmaker = sessionmaker
     app.state.rate_limiter, app.state.metrics = limiter, metrics
+    app.state.executor = executor  # the tests ask it which operations ran compiled
     # Added innermost first. Rate limits come before any work; CORS and the security headers wrap their
     # 429s too; metrics and traces see every outcome; the client's address is settled before all.
     app.add_middleware(CompressionMiddleware)
