@@ -74,6 +74,7 @@ class CompiledOperation:
         # Requests answered, and handed over to ordinary execution: the tests assert on them.
         self.answered = 0
         self.handed_over = 0
+        self.refused: str | None = None
 
     async def run(self, variables: dict[str, Any] | None, context: Any) -> ExecutionResult | None:
         """The result ordinary execution would give, or None when it must give it."""
@@ -84,6 +85,9 @@ class CompiledOperation:
             max_errors=MAX_COERCION_ERRORS,
             hide_suggestions=False,
         )
+        if self.refused is not None:
+            self.handed_over += 1
+            return None
         if isinstance(coerced, list):
             self.answered += 1
             return ExecutionResult(None, coerced)
@@ -91,6 +95,7 @@ class CompiledOperation:
             tree = self.tree(coerced)
         except Unsupported as why:
             _log.debug("operation %s runs through ordinary execution: %s", self.name, why)
+            self.refused = str(why)  # the tree cannot be made: not tried again
             self.handed_over += 1
             return None
         run = Run(self, coerced, context)

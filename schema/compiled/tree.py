@@ -30,19 +30,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from enum import Enum
+from math import isfinite
 from types import CoroutineType
 from typing import Any
 
 from graphql import (
     GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     TypeNameMetaFieldDef,
     is_abstract_type,
@@ -53,7 +61,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
 from graphql.execution.executor import default_type_resolver
 from graphql.execution.values import VariableValues, get_argument_values
-from graphql.language import FieldNode
+from graphql.language import FieldNode, VariableNode
 from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution import optimized_is_awaitable
@@ -216,6 +224,7 @@ class Build:
             and getattr(field.resolve, "_is_default", False)
             and self.strawberry.config.default_resolver is getattr
         ):
+            _check_attribute(parent, definition)
             self.ways["attribute"] += 1
             if is_leaf_type(_nullable(field.type)):
                 return _attribute_leaf(definition.python_name, key, parent.name, field.type, nodes)
@@ -236,7 +245,10 @@ class Build:
         if isinstance(type_, GraphQLNonNull):
             return _non_null(self.completer(type_.of_type, details, about), about)
         if isinstance(type_, GraphQLList):
-            return _listed(self.completer(type_.of_type, details, about), type_.of_type, about)
+            item = self.completer(type_.of_type, details, about)
+            if is_leaf_type(_nullable(type_.of_type)):
+                return _listed_leaves(item, type_.of_type, about)
+            return _listed(item, type_.of_type, about)
         if is_leaf_type(type_):
             return _leaf(type_)
         if is_abstract_type(type_):
@@ -273,13 +285,22 @@ class Build:
         nodes = about.nodes
         parent_name_of_type = about.parent_type.name
 
+        # Arguments written without variables (or not written at all) are the same at every call: when
+        # they convert to plain values (no input objects, which could be changed by the resolver, and
+        # which may be built with the Info), they are converted once.
+        constant = _constant_arguments(field, node, self.variables, arguments, registry, config)
+        if constant is not None:
+            needs_info = info_name is not None
+            takes_arguments = False  # nothing to work out per call
+
         def call(run: Run, source: Any, path: Path, raw: dict[str, Any]) -> Any:
             info = info_class(_raw_info=about.info(run, path), _field=definition) if needs_info else None
-            kwargs = (
-                convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=info)
-                if arguments
-                else {}
-            )
+            if constant is not None:
+                kwargs = dict(constant)
+            elif arguments:
+                kwargs = convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=info)
+            else:
+                kwargs = {}
             args = [source] if self_parameter else []
             if parent_name is not None:
                 kwargs[parent_name] = source
@@ -331,6 +352,54 @@ class Build:
                 return None
 
         return run_sync
+
+
+_PLAIN = (str, int, float, bool, type(None), Enum)
+
+
+def _constant_arguments(
+    field: GraphQLField,
+    node: FieldNode,
+    variables: VariableValues,
+    arguments: Any,
+    registry: Any,
+    config: Any,
+) -> dict[str, Any] | None:
+    """The converted arguments of a field whose arguments hold no variable, when they are plain values
+    (see `_resolver`); None otherwise."""
+    if not arguments or _has_variable(node):
+        return None
+    try:
+        raw = get_argument_values(field, node, variables, None, False)
+        converted = convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=None)
+    except Exception:
+        return None  # the error is for each call to make, as ordinary execution does
+    if not all(isinstance(v, _PLAIN) for v in raw.values()):
+        return None
+    if not all(isinstance(v, _PLAIN) for v in converted.values()):
+        return None
+    return converted
+
+
+def _has_variable(node: FieldNode) -> bool:
+    stack: list[Any] = [a.value for a in node.arguments or ()]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, VariableNode):
+            return True
+        stack.extend(getattr(value, "values", ()) or ())
+        stack.extend(f.value for f in getattr(value, "fields", ()) or ())
+    return False
+
+
+def _check_attribute(parent: GraphQLObjectType, definition: Any) -> None:
+    """The round-trip guard of a field read as an attribute: Strawberry's type still declares the field
+    under that Python name, with no resolver; otherwise the operation is left to ordinary execution."""
+    owner = (parent.extensions or {}).get(DEFINITION)
+    declared = {f.python_name: f for f in getattr(owner, "fields", ())}
+    found = declared.get(definition.python_name)
+    if found is None or found.base_resolver is not None or found.type != definition.type:
+        raise Unsupported(f"{parent.name}.{definition.python_name} is not the plain attribute it was")
 
 
 def _nullable(type_: Any) -> Any:
@@ -422,7 +491,7 @@ def _attribute_leaf(
     """A Strawberry field without a resolver, of a scalar or enum type: the attribute, coerced."""
     non_null = isinstance(return_type, GraphQLNonNull)
     leaf = return_type.of_type if non_null else return_type
-    coerce = leaf.coerce_output_value
+    coerce = fast_coerce(leaf)
     null_message = f"Cannot return null for non-nullable field {parent}.{nodes[0].name.value}."
 
     def attribute_leaf(run: Run, source: Any, parent_path: Path | None) -> Any:
@@ -559,6 +628,28 @@ def _listed(item: Complete, item_type: Any, about: FieldInfo) -> Complete:
     return listed
 
 
+def _listed_leaves(item: Complete, item_type: Any, about: FieldInfo) -> Complete:
+    """A list of scalars or enums: as `_listed`, with an item's path made only for its error."""
+    general = _listed(item, item_type, about)
+
+    def listed_leaves(run: Run, result: Any, path: Path, field_path: Path) -> Any:
+        if type(result) is not list:
+            return general(run, result, path, field_path)
+        completed: list[Any] = []
+        for value in result:
+            if optimized_is_awaitable(value):
+                return general(run, result, path, field_path)  # nothing is done twice: see below
+            try:
+                completed.append(item(run, value, path, field_path))
+            except Exception:
+                # Start again the general way, which locates the error at its item: completing a leaf
+                # has no effect beyond its value, so the items before it give the same again.
+                return general(run, result, path, field_path)
+        return completed
+
+    return listed_leaves
+
+
 async def _awaitable_item(
     run: Run, value: Any, path: Path, field_path: Path, item: Complete, item_type: Any, nodes: list[FieldNode]
 ) -> Any:
@@ -592,8 +683,58 @@ def _leaf_message(type_: Any, result: Any, coerced: Any) -> str:
     )
 
 
-def _leaf(type_: Any) -> Complete:
+def fast_coerce(type_: Any) -> Callable[[Any], Any]:
+    """`type_.coerce_output_value`, with the answer given at once for the values it returns unchanged
+    (a str for String and ID, a bool for Boolean, a finite float for Float, a 32-bit int for Int) and
+    remembered for each member of a Strawberry enum (found by a walk over the type's values otherwise).
+    tests/test_compiled_operations.py checks each against the type's own function."""
     coerce = type_.coerce_output_value
+    if type_ is GraphQLString or type_ is GraphQLID:
+
+        def text(value: Any) -> Any:
+            return value if type(value) is str else coerce(value)
+
+        return text
+    if type_ is GraphQLBoolean:
+
+        def boolean(value: Any) -> Any:
+            return value if type(value) is bool else coerce(value)
+
+        return boolean
+    if type_ is GraphQLFloat:
+
+        def number(value: Any) -> Any:
+            return value if type(value) is float and isfinite(value) else coerce(value)
+
+        return number
+    if type_ is GraphQLInt:
+
+        def integer(value: Any) -> Any:
+            return value if type(value) is int and _INT_MIN <= value <= _INT_MAX else coerce(value)
+
+        return integer
+    wrapped = getattr(type_, "wrapped_cls", None)
+    if isinstance(type_, GraphQLEnumType) and isinstance(wrapped, type) and issubclass(wrapped, Enum):
+        names: dict[Any, Any] = {}
+
+        def member(value: Any) -> Any:
+            if type(value) is wrapped:
+                found = names.get(value)
+                if found is None:
+                    found = names[value] = coerce(value)
+                return found
+            return coerce(value)
+
+        return member
+    return coerce
+
+
+_INT_MAX = 2_147_483_647
+_INT_MIN = -2_147_483_648
+
+
+def _leaf(type_: Any) -> Complete:
+    coerce = fast_coerce(type_)
 
     def leaf(run: Run, result: Any, path: Path, field_path: Path) -> Any:
         if isinstance(result, Exception):
