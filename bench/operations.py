@@ -4,17 +4,18 @@ Run by hand (a script, not a test):
 
     .venv/bin/python bench/operations.py --admin-url postgresql://postgres@127.0.0.1:5432/postgres
 
-It recreates a scratch database (markaz_bench_operations), migrates it, writes the model stations and
-10,000 demo stations (`--stations`) and the demo officers' field work (`--scale` of 90 days), then, for
-each query operation of mobile_contract/operations/** and of the /map page, sends the same requests to
-the real app in-process (through ASGI: no sockets, no HTTP parsing), first compiled and then with the
-planner off, one request at a time, and prints:
+It recreates a scratch database (markaz_bench_operations; `--reuse` keeps it), migrates it, writes the
+model stations and 10,000 demo stations (`--stations`) and the demo officers' field work (`--scale` of 90
+days), then, for each query operation of mobile_contract/operations/** and of the /map page, sends the
+same requests to the real app in-process (through ASGI: no sockets, no HTTP parsing), first compiled and
+then with the planner off, one request at a time, and prints the server's CPU time a request (the waits
+on PostgreSQL are not in it, so a busy machine moves it little):
 
-- requests/s and µs a request, end to end through the app (transport, authentication, limits,
-  execution, rendering), compiled and ordinary;
-- µs a request in execution alone (`Executor.execute`: the database's waits included), and the ratio.
+- end to end through the app (transport, authentication, limits, execution, rendering), and as req/s;
+- in execution alone (`Executor.execute`);
+- "engine": execution less the CPU of the fields' own resolvers (see ResolverClock).
 
-Figures swing on a shared machine; `--repeat` runs each measurement again and keeps the best.
+Each operation is checked to have run compiled. Figures and how to read them: docs/performance.md.
 """
 
 from __future__ import annotations

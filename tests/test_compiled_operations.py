@@ -426,3 +426,65 @@ async def test_random_variables_answer_alike(
         "withinMeters": within,
     }
     await both(apps, DOCUMENTS["citizen/NearestStations"], variables, {})
+
+
+async def _statements_of(
+    apps, sessionmaker, index: int, document: str, variables, headers
+) -> tuple[int, dict]:
+    from tests.factories import statements
+
+    with statements(sessionmaker) as seen:
+        response = await apps[1][index].post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"accept": "application/graphql-response+json", **headers},
+        )
+    # the audit log's batch (one, for every sensitive record read) is not a read of the operation's
+    return len(
+        [q for q in seen if "audit_log" not in q and "pg_advisory_xact_lock" not in q]
+    ), response.json()
+
+
+# Statements an operation may take at most (authentication's own included): loaders batch each level, so
+# no operation's count grows with its page.
+MAX_STATEMENTS = 12
+
+
+async def test_round_trips_are_those_of_ordinary_execution_and_do_not_grow_with_the_page(
+    apps, world, sessionmaker
+):
+    for name in QUERIES:
+        document = DOCUMENTS[name]
+        variables = variable_sets(name, world)[0]
+        headers = world.headers["anonymous" if name.startswith("citizen/") else "admin"]
+        if name.endswith(("/Me", "/MySessions", "/MyIncidents", "/MyFollowUpActions")):
+            headers = world.headers["officer on the case"]
+        await both(apps, document, variables, headers)  # warm: what the process caches (governorates) is read
+        compiled_count, compiled_body = await _statements_of(
+            apps, sessionmaker, 0, document, variables, headers
+        )
+        ordinary_count, ordinary_body = await _statements_of(
+            apps, sessionmaker, 1, document, variables, headers
+        )
+        assert compiled_body == ordinary_body or "errors" in compiled_body, name
+        assert compiled_count == ordinary_count, (name, compiled_count, ordinary_count)
+        assert compiled_count <= MAX_STATEMENTS, (name, compiled_count)
+    for name, filter_ in (
+        ("supervisor/Incidents", None),
+        ("supervisor/Engagements", None),
+        ("supervisor/Patrols", None),
+        ("supervisor/FollowUpActions", None),
+    ):
+        counts = []
+        for first in (5, 12, 40):
+            count, body = await _statements_of(
+                apps,
+                sessionmaker,
+                0,
+                DOCUMENTS[name],
+                {"first": first, "filter": filter_},
+                world.headers["admin"],
+            )
+            assert "errors" not in body, body
+            counts.append(count)
+        assert counts[0] == counts[1] == counts[2], (name, counts)
