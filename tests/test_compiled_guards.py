@@ -68,6 +68,16 @@ def test_strawberry_marks_basic_fields_and_calls_resolvers_as_the_tree_does():
     assert not build_schema().extensions
 
 
+def test_strawberrys_interface_type_check_never_reads_its_info():
+    from schema.compiled.tree import is_strawberry_type_check
+
+    check = build_schema()._schema.get_type("Station").is_type_of
+    assert is_strawberry_type_check(check)
+    assert list(inspect.signature(check).parameters) == ["obj", "_info"]
+    body = inspect.getsource(check)
+    assert "_info" not in body.split(":", 1)[1].split("\n", 1)[1]  # named, never used
+
+
 @pytest.mark.parametrize(
     "type_,values",
     [

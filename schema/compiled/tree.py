@@ -753,6 +753,9 @@ def _object(type_: GraphQLObjectType, fields: ObjectRun, about: FieldInfo) -> Co
     """graphql-core's complete_object_value: `is_type_of` (when the type has one), then its fields."""
     is_type_of = type_.is_type_of
     nodes = about.nodes
+    # The check Strawberry gives every type that implements an interface never reads its info: none is
+    # made for it (tests/test_compiled_guards.py holds Strawberry to that).
+    wants_info = not is_strawberry_type_check(is_type_of)
 
     def object_value(run: Run, result: Any, path: Path, field_path: Path) -> Any:
         if isinstance(result, Exception):
@@ -760,7 +763,7 @@ def _object(type_: GraphQLObjectType, fields: ObjectRun, about: FieldInfo) -> Co
         if result is None or result is Undefined:
             return None
         if is_type_of is not None:
-            matches = is_type_of(result, about.info(run, field_path))
+            matches = is_type_of(result, about.info(run, field_path) if wants_info else None)  # type: ignore[arg-type]
             if optimized_is_awaitable(matches):
                 return _object_after(run, matches, type_, fields, result, path, nodes)
             if not matches:
@@ -779,6 +782,15 @@ async def _object_after(
     if type(done) is CoroutineType:
         return await done
     return done
+
+
+def is_strawberry_type_check(is_type_of: Any) -> bool:
+    """Whether `is_type_of` is the one Strawberry makes for a type with interfaces (`_info` unused)."""
+    qualname = getattr(is_type_of, "__qualname__", "")
+    return (
+        qualname.endswith("_get_is_type_of.<locals>.is_type_of")
+        and getattr(is_type_of, "__module__", "") == "strawberry.schema.schema_converter"
+    )
 
 
 def _invalid_return_type(type_: Any, result: Any, nodes: list[FieldNode]) -> GraphQLError:
