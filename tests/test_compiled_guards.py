@@ -232,3 +232,25 @@ async def test_the_compiled_tree_fails_as_ordinary_execution_does(what, variable
     assert compiled is not None and plan.handed_over == 0
     assert compiled.data == ordinary.data
     assert [e.formatted for e in compiled.errors or ()] == [e.formatted for e in ordinary.errors or ()]
+
+
+@strawberry.type
+class Streaming:
+    @strawberry.field
+    async def numbers(self) -> list[int]:
+        async def numbers():
+            for n in range(3):
+                yield n
+
+        return numbers()  # type: ignore[return-value]
+
+
+async def test_what_the_tree_does_not_mirror_is_handed_over_to_ordinary_execution():
+    schema = strawberry.Schema(query=Streaming)
+    document = parse("{ numbers }")
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    plan = make_plan(schema, operation, document)
+    assert isinstance(plan, CompiledOperation)
+    assert await plan.run({}, None) is None and plan.handed_over == 1
+    ordinary = await execute(schema._schema, document, is_awaitable=optimized_is_awaitable)
+    assert ordinary.data == {"numbers": [0, 1, 2]}

@@ -77,8 +77,11 @@ Complete = Callable[["Run", Any, Path, Path], Any]
 ObjectRun = Callable[["Run", Any, Path | None], Any]
 
 
-class Unsupported(Exception):
-    """Something the tree does not mirror (an async iterable for a list): ordinary execution answers."""
+class Unsupported(BaseException):
+    """Something the tree does not mirror (an async iterable for a list): ordinary execution answers.
+
+    A BaseException, so that no field's error handling turns it into a field error on its way to
+    `CompiledOperation.run`."""
 
 
 class Run:
