@@ -632,22 +632,33 @@ def _listed(item: Complete, item_type: Any, about: FieldInfo) -> Complete:
 
 
 def _listed_leaves(item: Complete, item_type: Any, about: FieldInfo) -> Complete:
-    """A list of scalars or enums: as `_listed`, with an item's path made only for its error."""
+    """A list of scalars or enums: as `_listed` for every list whose items are all plain values (str, int,
+    float, bool, or the enum's own members: never awaitable, never null, never an exception) that coerce;
+    any other list, and any item that does not coerce, goes the general way, which locates each error at
+    its item (coercing a leaf has no effect beyond its value, so starting again changes nothing)."""
     general = _listed(item, item_type, about)
+    leaf = _nullable(item_type)
+    coerce = fast_coerce(leaf)
+    plain: set[type] = {str, int, float, bool}
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if isinstance(wrapped, type):
+        plain.add(wrapped)
 
     def listed_leaves(run: Run, result: Any, path: Path, field_path: Path) -> Any:
         if type(result) is not list:
             return general(run, result, path, field_path)
         completed: list[Any] = []
-        for value in result:
-            if optimized_is_awaitable(value):
-                return general(run, result, path, field_path)  # nothing is done twice: see below
-            try:
-                completed.append(item(run, value, path, field_path))
-            except Exception:
-                # Start again the general way, which locates the error at its item: completing a leaf
-                # has no effect beyond its value, so the items before it give the same again.
-                return general(run, result, path, field_path)
+        append = completed.append
+        try:
+            for value in result:
+                if type(value) not in plain:
+                    return general(run, result, path, field_path)
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    return general(run, result, path, field_path)
+                append(coerced)
+        except Exception:
+            return general(run, result, path, field_path)
         return completed
 
     return listed_leaves
