@@ -42,7 +42,7 @@ from mobile_contract import releases
 from resolvers.feed import FeedHub
 from resolvers.media import store_for as media_store_for
 from schema import build_schema
-from schema.plans import make_plan
+from schema.compiled import make_plan
 from schema.strawberry_internals import graphql_schema
 
 _log = logging.getLogger("markaz.app")
@@ -59,10 +59,10 @@ def create_app(
     migrate_first: bool = True,
 ) -> Starlette:
     """The Markaz app. Tests pass their own `sessionmaker` (bound to a rolled-back transaction), and may
-    pass a `reader` (autocommit sessions for queries) as the server makes one, or turn execution plans
-    off (schema/plans.py) to compare with ordinary execution, or give a `schema` of their own (one with
-    extensions). A worker of `markaz serve --workers N` is made with `migrate_first=False`: the parent
-    process migrated the database before starting the workers."""
+    pass a `reader` (autocommit sessions for queries) as the server makes one, or turn compiled
+    operations off (schema/compiled) to compare with ordinary execution, or give a `schema` of their own
+    (one with extensions). A worker of `markaz serve --workers N` is made with `migrate_first=False`: the
+    parent process migrated the database before starting the workers."""
     settings = settings or Settings.from_env()
     schema = schema or build_schema()
     executor = Executor(
@@ -191,6 +191,7 @@ def create_app(
     app.state.sessionmaker = sessionmaker
     app.state.media_store = media_store_for(settings.media_dir)
     app.state.rate_limiter, app.state.metrics = limiter, metrics
+    app.state.executor = executor  # the tests ask it which operations ran compiled
     # Added innermost first. Rate limits come before any work; CORS and the security headers wrap their
     # 429s too; metrics and traces see every outcome; the client's address is settled before all.
     app.add_middleware(CompressionMiddleware)

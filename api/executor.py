@@ -48,7 +48,7 @@ class Prepared:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     operations: dict[str | None, OperationDefinitionNode]
-    # Execution plans by operation name (schema/plans.py), made on first use; None: ordinary execution.
+    # Compiled operations by operation name (schema/compiled), made on first use; None: ordinary execution.
     plans: dict[str | None, Any] = dataclasses.field(default_factory=dict, compare=False)
     shapes: dict[str | None, Shape] = dataclasses.field(default_factory=dict)
 
@@ -61,11 +61,11 @@ class Executor:
         schema: GraphQLSchema,
         *,
         cache_size: int = 1000,
-        planner: Callable[[OperationDefinitionNode], Any] | None = None,
+        planner: Callable[[OperationDefinitionNode, DocumentNode], Any] | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.schema = schema
-        # Makes an execution plan for an operation (or None); without one, every operation is executed
+        # Compiles an operation of a document (or gives None); without it, every operation is executed
         # field by field.
         self.planner = planner
         self.limits = limits or Limits()
@@ -134,7 +134,7 @@ class Executor:
             if name in prepared.plans:
                 plan = prepared.plans[name]
             else:
-                plan = prepared.plans[name] = self.planner(op)
+                plan = prepared.plans[name] = self.planner(op, prepared.document)  # type: ignore[arg-type]
             if plan is not None:
                 answered = await plan.run(variables, context)
                 if answered is not None:

@@ -68,12 +68,11 @@ class AuditEntry:
         description="Who did it; null for the command line, a citizen, or an officer you may not see."
     )
     async def actor(self, info: strawberry.Info[Context]) -> Officer | None:
-        from resolvers import officers
+        from schema import loaders
 
         if self.entry.officer_id is None:
             return None
-        found = await officers.visible_officers(info.context, [self.entry.officer_id])
-        row = found.get(self.entry.officer_id)
+        row = await loaders.officer(info.context).load(self.entry.officer_id)  # one batch per page
         return Officer.from_row(row) if row is not None else None
 
     @classmethod

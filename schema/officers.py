@@ -74,8 +74,9 @@ class Officer(Node):
     async def station(self, info: strawberry.Info[Context]) -> Station | None:
         if self.row.station_id is None:
             return None
-        rows = await station_logic.stations_by_ids(info.context, [self.row.station_id])
-        row = rows.get(self.row.station_id)
+        from schema import loaders
+
+        row = await loaders.station(info.context).load(self.row.station_id)  # one batch per list
         return Station.from_row(row, info.context.lang) if row else None
 
     @strawberry.field(description="Governorates a supervisor oversees.")

@@ -369,7 +369,7 @@ async def nearest_stations(
     services: list[_StationService] | None = None,
     within_meters: float | None = None,
 ) -> list[NearbyStation]:
-    """`nearestStations`, for the field's resolver and for its execution plan (schema/plans.py)."""
+    """`nearestStations`: what the field's resolver answers."""
     when = at or logic.request_now(ctx)
     found = await logic.nearest(
         ctx,

@@ -34,7 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     _OperationStreamClosed,
 )
 from strawberry.types import ExecutionContext
-from strawberry.types.arguments import InputContext, convert_argument
+from strawberry.types.arguments import InputContext, convert_argument, convert_arguments
 from strawberry.types.base import (
     StrawberryList,
     StrawberryMaybe,
@@ -59,6 +59,7 @@ __all__ = [
     "StrawberryOptional",
     "TransportWSHandler",
     "convert_argument",
+    "convert_arguments",
     "extension_runs",
     "graphql_schema",
     "has_enum_definition",

@@ -3,7 +3,7 @@ against the installed Strawberry. A failure names what changed: mend schema/stra
 what it serves) before raising the pin in pyproject.toml.
 
 Besides the names of that module, this checks the few undocumented names other modules import directly
-(api/executor.py, schema/plans.py), so a Strawberry upgrade is judged here in one place."""
+(api/executor.py, schema/compiled), so a Strawberry upgrade is judged here in one place."""
 
 from __future__ import annotations
 
