@@ -205,6 +205,9 @@ async def nearest(
     lang = ctx.lang
     errors.check_range(latitude, "near.latitude", -90, 90, lang)
     errors.check_range(longitude, "near.longitude", -180, 180, lang)
+    # Nine decimals (0.1 mm) is finer than any position; rounding also keeps subnormal values such as
+    # 5e-237 out of PostgreSQL's trigonometry, which refuses them as an underflow.
+    latitude, longitude = round(latitude, 9), round(longitude, 9)
     first = errors.check_first(first, lang, default=5)
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)

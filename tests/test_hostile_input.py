@@ -301,3 +301,16 @@ async def test_another_stations_officer_is_answered_as_an_unknown_one(gql, sessi
         for owner in (other, nobody)
     ]
     assert answers[0] == answers[1] and answers[0]["data"]["logEngagement"]["errors"], answers
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query($p: GeoPointInput!) { nearestStations(near: $p) { station { id } } }",
+        "query($p: GeoPointInput!) { locateStation(near: $p) { id } }",
+    ],
+)
+async def test_a_subnormal_coordinate_is_answered_not_a_500(gql, query):
+    # 5e-237 is a valid float in range, but PostgreSQL's trigonometry refuses it as an underflow
+    body = await gql(query, {"p": {"latitude": 5e-237, "longitude": 1e-300}})
+    assert "errors" not in body, body
