@@ -26,6 +26,7 @@ import pytest
 from api.database import prepare
 from db import embedded
 from db.engine import make_engine, make_sessionmaker
+from resolvers.policy import COMMANDER
 from tests.factories import PASSWORD, make_officer, make_station
 
 ROOT = Path(__file__).parent.parent
@@ -67,7 +68,8 @@ async def seeded_database(server_url: str) -> Any:
             names = {"ar": "مركز أبولو", "ku": "بنکەی ئەپۆلۆ", "en": "Apollo Station"}
             station = await make_station(session, latitude=36.3797, longitude=43.1482, names=names)
             await make_station(session, latitude=36.3900, longitude=43.1600)
-            await make_officer(session, station_id=station, badge="APOLLO-1")
+            # the station's commander: the officer app's publishing operations are the commander's
+            await make_officer(session, station_id=station, badge="APOLLO-1", role=COMMANDER)
             await session.commit()
     finally:
         await engine.dispose()

@@ -91,6 +91,17 @@ const monthStart = (back) => {
 await run("citizen", "PublicSafetyMap", { area: { bbox: { south: 36.3, west: 43.0, north: 36.5, east: 43.3 } },
                                           from: monthStart(3), to: monthStart(0) });
 
+await run("citizen", "LocateStation", { near: here });
+await run("citizen", "StationCommunity", { id: stationId });
+await run("citizen", "SubmitFeedback", { input: { clientId: randomUUID(), stationId, service: "COMMUNITY_POLICING",
+  rating: 4, treatedWithRespect: true, wouldComeBack: true, feltSafeReporting: true, gender: "FEMALE" } });
+// A citizen's non-emergency report over Open311, for the station's triage below.
+const base = url.replace(/\/graphql$/, "");
+const open311 = await (await fetch(`${base}/open311/v2/requests.json`, { method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({ service_code: "street_lighting", lat: String(here.latitude), long: String(here.longitude),
+                              description: "The lamp at the market corner is out" }) })).json();
+
 // The officer app: sign in, a patrol with a track, an engagement, an incident, a sync batch, sign out.
 const login = await run("officer", "Login", { badgeNumber: badge, password });
 token = login?.login?.accessToken;
@@ -129,6 +140,44 @@ await run("officer", "EngagementHistory", { id: engagement?.id });
 await run("officer", "SyncFieldLog", { input: { entries: [
   { updateFollowUpAction: { clientId: randomUUID(), status: "DONE",
                             followUpActionClientId: added?.addFollowUpAction?.followUpAction?.clientId } }] } });
+// The working set offline, a photo (tus, then attachMedia), problem-solving and publishing, the triage
+// of a citizen's report (issues 14 to 16). The officer signed in here is the station's commander.
+const changes = await run("officer", "DeviceChanges", { first: 200 });
+await run("officer", "DeviceChanges", { after: changes?.deviceChanges?.cursor });
+const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+const b64 = (text) => Buffer.from(text).toString("base64");
+const created = await fetch(`${base}/uploads/`, { method: "POST", headers: { "tus-resumable": "1.0.0",
+  "upload-length": String(png.length), "upload-metadata": `filename ${b64("market.png")},contentType ${b64("image/png")}`,
+  authorization: `Bearer ${token}` } });
+const uploadId = (created.headers.get("location") ?? "").split("/").pop();
+await fetch(`${base}/uploads/${uploadId}`, { method: "PATCH", body: png, headers: { "tus-resumable": "1.0.0",
+  "upload-offset": "0", "content-type": "application/offset+octet-stream", authorization: `Bearer ${token}` } });
+await run("officer", "AttachMedia", { input: { clientId: randomUUID(), uploadId, incidentId: incident?.id,
+  caption: "The market stall", expectedAttachments: 1 } });
+await run("officer", "Attachments", { id: incident?.id });
+const opened = await run("officer", "OpenProblem", { input: { clientId: randomUUID(), title: "Thefts at the market",
+  description: "Raised at the community meeting", categories: ["THEFT"],
+  links: [{ kind: "INCIDENT", id: incident?.id }, { kind: "ENGAGEMENT", id: engagement?.id }] } });
+const problem = opened?.openProblem?.problem;
+await run("officer", "UpdateProblem", { input: { clientId: randomUUID(), problemId: problem?.id,
+  expectedVersion: problem?.version ?? 1, stage: "ANALYSIS" } });
+await run("officer", "Problems", { first: 10 });
+const words = (ar, ku, en) => ({ ar, ku, en });
+await run("officer", "PublishPriority", { input: { problemId: problem?.id,
+  title: words("السرقات في السوق", "دزی لە بازاڕ", "Thefts at the market"),
+  action: words("دوريات مسائية", "پاسەوانی ئێواران", "Evening patrols") } });
+await run("officer", "UnpublishPriority", { input: { problemId: problem?.id } });
+const meeting = await run("officer", "PublishMeeting", { input: { clientId: randomUUID(),
+  startsAt: new Date(now + 3 * 86_400_000).toISOString(), place: words("قاعة المركز", "هۆڵی بنکە", "The station's hall"),
+  location: { latitude: here.latitude, longitude: here.longitude },
+  topic: words("أمن السوق", "ئاسایشی بازاڕ", "Safety at the market") } });
+await run("officer", "UnpublishMeeting", { input: { meetingId: meeting?.publishMeeting?.meeting?.id } });
+const triage = await run("officer", "ServiceRequests", { first: 10 });
+const request = triage?.serviceRequests?.edges?.[0]?.node;
+await run("officer", "UpdateServiceRequest", { input: { clientId: randomUUID(), serviceRequestId: request?.id,
+  expectedVersion: request?.version ?? 1, triage: "ACCEPTED", statusNotes: "A patrol will look tonight" } });
+if (!open311?.[0]?.service_request_id) results.push({ app: "citizen", name: "Open311", ok: false, error: JSON.stringify(open311) });
+
 // A second sign-in (a lost phone), listed and ended; then a new password, which would end any other.
 await run("officer", "Login", { badgeNumber: badge, password });
 const sessions = await run("officer", "MySessions");
