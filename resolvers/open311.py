@@ -53,10 +53,17 @@ class Open311Error(Exception):
 
 
 async def route(ctx: Context, latitude: float, longitude: float, service: Service) -> Any | None:
-    """The station whose triage a report at this point goes to: the nearest active station offering the
-    service within ROUTE_WITHIN_M (None: outside every station's area). The seam for station areas:
-    when `locateStation` exists, the station whose area holds the point comes first, and this nearest
-    search is the fallback for places no area holds."""
+    """The station whose triage a report at this point goes to: the station whose area holds the point
+    (`locateStation`, resolvers/station_areas.py), when it is active and offers the service; else, for
+    places no such area holds, the nearest active station offering the service within ROUTE_WITHIN_M
+    (None: outside every station's area)."""
+    from resolvers import station_areas
+
+    responsible = await station_areas.locate_station(ctx, latitude, longitude)
+    if responsible is not None:
+        row = (await station_logic.station_rows(ctx, [responsible])).get(responsible)
+        if row is not None and row.active and service.station_service in (row.services or ()):
+            return row
     found = await station_logic.nearest(
         ctx,
         latitude=latitude,

@@ -9,6 +9,7 @@ import os
 import xml.etree.ElementTree as ET
 
 import httpx
+import orjson
 import pytest
 from h3.api import basic_int as h3i
 
@@ -392,3 +393,37 @@ async def test_a_real_open311_client_reads_everything(sessionmaker, settings) ->
     finally:
         server.should_exit = True
         await task
+
+
+async def test_a_report_goes_to_the_station_whose_area_holds_it_not_the_nearest(
+    client, gql, sessionmaker
+) -> None:
+    from resolvers.station_areas import parse_areas, write_areas
+
+    near, far, officer, _commander, far_officer, _supervisor = await stations(sessionmaker)
+    # given the farther station's beat reaching across the point (a river or a district line between)
+    lat, lon = MOSUL
+    ring = [
+        [lon - 0.02, lat - 0.02],
+        [lon + 0.02, lat - 0.02],
+        [lon + 0.02, lat + 0.3],
+        [lon - 0.02, lat + 0.3],
+    ]
+    ring.append(ring[0])
+    beat = {"type": "Feature", "properties": {"station_id": str(far)},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    async with sessionmaker() as session:
+        await write_areas(
+            session, parse_areas(orjson.dumps({"type": "FeatureCollection", "features": [beat]})).areas
+        )
+        await session.commit()
+    # when a citizen reports there
+    made = (await post(client, SPEC_EXAMPLE)).json()[0]
+    # then it is in the farther station's triage, the responsible one, and not the nearest's
+    body = await gql(LIST, headers=await sign_in(gql, far_officer))
+    [edge] = body["data"]["serviceRequests"]["edges"]
+    assert edge["node"]["id"] == to_global_id("ServiceRequest", made["service_request_id"])
+    assert edge["node"]["stationId"] == to_global_id("Station", far)
+    body = await gql(LIST, headers=await sign_in(gql, officer))
+    assert body["data"]["serviceRequests"]["edges"] == []
+    assert near != far
