@@ -131,6 +131,13 @@ def gql(client) -> GraphQL:
 # Tables a committed test may write, children first, emptied after it (the audit log is append-only,
 # and its entries are valid ones, so it is left as it is).
 _COMMITTED_TABLES = (
+    "problem_links",
+    "community_meetings",
+    "problems",
+    "service_requests",
+    "feedback_responses",
+    "station_areas",
+    "public_holidays",
     "attachments",
     "media_objects",
     "uploads",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import uuid
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,9 @@ EXPECTED = {
 SUMMARY = (Path(__file__).parent.parent / "api/static/map/operations/Summary.graphql").read_text()
 TIMELINE = (Path(__file__).parent.parent / "api/static/map/operations/Timeline.graphql").read_text()
 CELL = (Path(__file__).parent.parent / "api/static/map/operations/CellIncidents.graphql").read_text()
+PROBLEMS = (Path(__file__).parent.parent / "api/static/map/operations/Problems.graphql").read_text()
+OPEN_PROBLEM = """mutation($input: OpenProblemInput!) {
+  openProblem(input: $input) { problem { id } errors { field code message } } }"""
 
 
 async def _api(server, token: str, query: str, variables: dict) -> dict:
@@ -57,7 +61,11 @@ async def _api(server, token: str, query: str, variables: dict) -> dict:
         response = await client.post(
             server.url + "/graphql",
             json={"query": query, "variables": variables},
-            headers={"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"},
+            headers={
+                "authorization": f"Bearer {token}",
+                "accept": "application/graphql-response+json",
+                "accept-language": "en",  # as the page in English sends
+            },
         )
     body = response.json()
     assert "errors" not in body, body
@@ -125,8 +133,15 @@ async def test_the_browsers_language_comes_first_then_the_officers_choice(server
 async def test_the_figures_on_the_page_are_the_apis_for_the_same_question(
     server, committed_sessionmaker, tmp_path
 ):
-    supervisor, _, _ = await _seed(server, committed_sessionmaker)
+    supervisor, _, (officer_token, _station) = await _seed(server, committed_sessionmaker)
     token = await login(server, supervisor, PASSWORD)
+    problem = {
+        "clientId": str(uuid.uuid4()),
+        "title": "Thefts at the market",
+        "description": "Raised by shops",
+    }
+    opened = await _api(server, officer_token, OPEN_PROBLEM, {"input": problem})
+    assert opened["openProblem"]["errors"] == []
     async with Browser.launch(tmp_path / "profile", flags=("--accept-lang=en",)) as browser:
         page = await browser.new_page()
         await _signed_in(page, server, supervisor)
@@ -143,6 +158,11 @@ async def test_the_figures_on_the_page_are_the_apis_for_the_same_question(
             "[...document.querySelectorAll('#timeline rect.bar')].map(b => Number(b.dataset.incidents))"
         )
         assert sum(bars) == sum(b["incidents"] for b in timeline) == summary["incidents"]
+        # the area's open problems: the API's, listed
+        problems = (await _api(server, token, PROBLEMS, {"stationId": None}))["problems"]
+        assert await page.evaluate("window.markazMap.problems") == problems and problems["totalCount"] == 1
+        listed = await page.evaluate("document.querySelector('#problems li').textContent")
+        assert listed.startswith("Thefts at the market · scanning")
         rows = await page.evaluate("document.querySelectorAll('#changes tr[data-window]').length")
         assert rows == len(
             [c for c in summary["changes"] if not c["incidentCategory"] and not c["engagementKind"]]

@@ -4,6 +4,8 @@
   "use strict";
   const words = {
     ar: {
+      problems: "المشكلات المفتوحة", noProblems: "لا مشكلات مفتوحة هنا.",
+      stage_SCANNING: "الرصد", stage_ANALYSIS: "التحليل", stage_RESPONSE: "الاستجابة", stage_ASSESSMENT: "التقييم",
       title: "مركز: خريطة النشاط", map: "خريطة النشاط", language: "اللغة",
       badge: "رقم الشارة", password: "كلمة المرور", signIn: "تسجيل الدخول", signingIn: "جارٍ تسجيل الدخول…",
       area: "المنطقة", governorate: "المحافظة", station: "المركز", box: "مستطيل", draw: "ارسم على الخريطة",
@@ -30,6 +32,8 @@
       code: { THEFT: "سرقة", ASSAULT: "اعتداء", DOMESTIC_VIOLENCE: "عنف أسري", CHILD_PROTECTION: "حماية الطفل", JUVENILE: "أحداث", TRAFFIC_ACCIDENT: "حادث مروري", DISPUTE: "نزاع", MISSING_PERSON: "شخص مفقود", SUSPICIOUS_ACTIVITY: "نشاط مريب", FRAUD: "احتيال", OTHER: "أخرى", HOME_VISIT: "زيارة منزلية", SCHOOL_VISIT: "زيارة مدرسة", COMMUNITY_MEETING: "اجتماع مجتمعي", RELIGIOUS_LEADER_MEETING: "لقاء مع رجل دين", TRIBAL_LEADER_MEETING: "لقاء مع شيخ عشيرة", MARKET_WALK: "جولة في السوق", AWARENESS_SESSION: "جلسة توعية", FOLLOW_UP: "متابعة", FAMILY_PROTECTION_FOLLOW_UP: "متابعة حماية الأسرة" }, patrolPosition: "موقع دورية",
     },
     ku: {
+      problems: "کێشە کراوەکان", noProblems: "هیچ کێشەیەکی کراوە لێرە نییە.",
+      stage_SCANNING: "دۆزینەوە", stage_ANALYSIS: "شیکردنەوە", stage_RESPONSE: "وەڵامدانەوە", stage_ASSESSMENT: "هەڵسەنگاندن",
       title: "مەرکەز: نەخشەی چالاکی", map: "نەخشەی چالاکی", language: "زمان",
       badge: "ژمارەی باج", password: "وشەی نهێنی", signIn: "چوونەژوورەوە", signingIn: "چوونەژوورەوە…",
       area: "ناوچە", governorate: "پارێزگا", station: "بنکە", box: "چوارگۆشە", draw: "لەسەر نەخشە بیکێشە",
@@ -56,6 +60,8 @@
       code: { THEFT: "دزی", ASSAULT: "دەستدرێژی", DOMESTIC_VIOLENCE: "توندوتیژی خێزانی", CHILD_PROTECTION: "پاراستنی منداڵ", JUVENILE: "هەرزەکاران", TRAFFIC_ACCIDENT: "ڕووداوی هاتوچۆ", DISPUTE: "ناکۆکی", MISSING_PERSON: "کەسی ونبوو", SUSPICIOUS_ACTIVITY: "چالاکی گومانلێکراو", FRAUD: "فێڵ", OTHER: "هی تر", HOME_VISIT: "سەردانی ماڵ", SCHOOL_VISIT: "سەردانی قوتابخانە", COMMUNITY_MEETING: "کۆبوونەوەی کۆمەڵایەتی", RELIGIOUS_LEADER_MEETING: "دیدار لەگەڵ پیاوی ئایینی", TRIBAL_LEADER_MEETING: "دیدار لەگەڵ سەرۆک هۆز", MARKET_WALK: "گەڕان لە بازاڕ", AWARENESS_SESSION: "دانیشتنی هۆشیاری", FOLLOW_UP: "بەدواداچوون", FAMILY_PROTECTION_FOLLOW_UP: "بەدواداچوونی پاراستنی خێزان" }, patrolPosition: "شوێنی پاسەوانی",
     },
     en: {
+      problems: "Open problems", noProblems: "No open problem here.",
+      stage_SCANNING: "scanning", stage_ANALYSIS: "analysis", stage_RESPONSE: "response", stage_ASSESSMENT: "assessment",
       title: "Markaz: activity map", map: "Activity map", language: "Language",
       badge: "Badge number", password: "Password", signIn: "Sign in", signingIn: "Signing in…",
       area: "Area", governorate: "Governorate", station: "Station", box: "Box", draw: "Draw on the map",

@@ -275,18 +275,21 @@
     status(t("counting"));
     try {
       const period = { area: question.area, from: question.from, to: question.to };
-      const [activity, summary, timeline, gaps] = await Promise.all([
+      const [activity, summary, timeline, gaps, problems] = await Promise.all([
         graphql("ActivityMap", { ...period, resolution: question.resolution }),
         graphql("Summary", period),
         graphql("Timeline", period),
         question.gaps ? graphql("CoverageGaps", { area: question.area, to: question.to, resolution: question.resolution }) : null,
+        graphql("Problems", { stationId: question.area.stationId || null }),
       ]);
       last = { question, activity: activity.activityMap, summary: summary.activitySummary,
-               timeline: timeline.activityTimeline, gaps: gaps && gaps.coverageGaps, areaName: areaName() };
+               timeline: timeline.activityTimeline, gaps: gaps && gaps.coverageGaps, areaName: areaName(),
+               problems: problems.problems };
       hook.question = question;
       hook.summary = last.summary;
       hook.timeline = last.timeline;
       hook.gaps = last.gaps;
+      hook.problems = last.problems;
       redraw(true);
       follow(question.area);
       $("#report-button").disabled = false;
@@ -300,6 +303,19 @@
     drawSummary(last.summary);
     drawTimeline(last.timeline);
     drawGaps(last.gaps);
+    drawProblems(last.problems);
+  }
+
+  // The area's open problems (SARA): those of the chosen station, or all the supervisor may see.
+  function drawProblems(problems) {
+    $("#problems-section").hidden = false;
+    const nodes = problems.edges.map((e) => e.node);
+    $("#problems").replaceChildren(...(nodes.length ? nodes.map((p) => {
+      const item = document.createElement("li");
+      item.dataset.id = p.id;
+      item.textContent = `${p.title} · ${t("stage_" + p.stage)} · ${p.station.name}`;
+      return item;
+    }) : [Object.assign(document.createElement("li"), { textContent: t("noProblems") })]));
   }
 
   function colourScale(max) {
