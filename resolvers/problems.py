@@ -120,18 +120,8 @@ async def _writable_station(ctx: Context, errors: Collector, station_id: str | N
     """The problem's station: the one given, else the viewer's own. Outside the viewer's scope, or a
     station they may read but not write (supervisors), the request fails whole (FORBIDDEN)."""
     viewer = ctx.viewer
-    if station_id is not None:
-        key = record_key(errors, ("stationId",), station_id, "Station")
-    elif viewer.station_id is not None:
-        key = viewer.station_id
-    else:
-        errors.add(("stationId",), "required")
-        key = None
-    if key is None:
-        return None
-    station = (await station_logic.station_rows(ctx, [key])).get(key)
-    if station is None or not station.active:
-        errors.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
+    station = await station_logic.station_for_write(ctx, errors, station_id)
+    if station is None:
         return None
     if not policy.can_access_station(viewer, station.id, station.governorate_code):
         fail(ctx.lang, ("stationId",), "not_your_station", "FORBIDDEN")

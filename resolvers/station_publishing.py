@@ -169,18 +169,8 @@ async def unpublish_priority(ctx: Context, input: Any) -> Applied:
 
 async def _publishing_station(ctx: Context, errors: Collector, station_id: str | None) -> StationRow | None:
     viewer = ctx.viewer
-    if station_id is not None:
-        key = record_key(errors, ("stationId",), station_id, "Station")
-    elif viewer.station_id is not None:
-        key = viewer.station_id
-    else:
-        errors.add(("stationId",), "required")
-        key = None
-    if key is None:
-        return None
-    station = (await station_logic.station_rows(ctx, [key])).get(key)
-    if station is None or not station.active:
-        errors.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
+    station = await station_logic.station_for_write(ctx, errors, station_id)
+    if station is None:
         return None
     if not policy.may_publish(viewer, station.id):
         fail(ctx.lang, ("stationId",), "may_not_publish", "FORBIDDEN")

@@ -330,3 +330,26 @@ async def station_rows(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
         for station_id in wanted:
             known[station_id] = found.get(station_id)
     return {i: known[i] for i in ids if known[i] is not None}
+
+
+async def station_for_write(ctx: Context, problems: Any, station_id: str | None) -> StationRow | None:
+    """The active station a write names (`stationId`), else the viewer's own; None, with the problem
+    added to `problems` (a mutation_errors.Collector) under `stationId`, when there is none. Whether the
+    viewer may write there is the caller's policy."""
+    from resolvers.ids import record_key
+
+    viewer = ctx.viewer
+    if station_id is not None:
+        key = record_key(problems, ("stationId",), station_id, "Station")
+    elif viewer is not None and viewer.station_id is not None:
+        key = viewer.station_id
+    else:
+        problems.add(("stationId",), "required")
+        key = None
+    if key is None:
+        return None
+    station = (await station_rows(ctx, [key])).get(key)
+    if station is None or not station.active:
+        problems.add(("stationId",), "not_found", "NOT_FOUND", kind="station")
+        return None
+    return station

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,17 @@ async def post(server: Server, query: str, variables: dict | None = None, token:
         )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@contextlib.contextmanager
+def running(database_url: str, data_dir: Path) -> Iterator[Server]:
+    """`markaz serve` started, ready, and stopped at the end."""
+    started = Server(database_url, data_dir)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 async def login(server: Server, badge: str, password: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser import Browser, chromium_path
 from tests.factories import PASSWORD
-from tests.feed_support import Server, login
+from tests.feed_support import login, running
 from tests.test_map_page import _ask, _choose, _seed, _signed_in
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -34,12 +34,8 @@ if chromium_path() is None and not os.environ.get("CI"):
 
 @pytest.fixture(scope="module")
 def server(database_url, tmp_path_factory):
-    started = Server(database_url, tmp_path_factory.mktemp("map-languages"))
-    try:
-        started.wait_ready()
+    with running(database_url, tmp_path_factory.mktemp("map-languages")) as started:
         yield started
-    finally:
-        started.stop()
 
 
 # What each language shows on the sign-in button and the governorate labels it draws.

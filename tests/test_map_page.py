@@ -21,7 +21,7 @@ from schema import build_schema
 from schema.strawberry_internals import graphql_schema
 from tests.browser import Browser, chromium_path
 from tests.factories import PASSWORD, make_officer, make_station
-from tests.feed_support import Server, log_engagement, login, report_incident
+from tests.feed_support import Server, log_engagement, login, report_incident, running
 
 SCREENSHOT = Path(__file__).parent.parent / "docs" / "map.png"
 STATIONS = [(30.5128, 47.838), (30.545, 47.79), (30.47, 47.86)]
@@ -34,12 +34,8 @@ if chromium_path() is None and not os.environ.get("CI"):
 
 @pytest.fixture(scope="module")
 def server(database_url, tmp_path_factory):
-    started = Server(database_url, tmp_path_factory.mktemp("map-server"))
-    try:
-        started.wait_ready()
+    with running(database_url, tmp_path_factory.mktemp("map-server")) as started:
         yield started
-    finally:
-        started.stop()
 
 
 async def _seed(server: Server, committed_sessionmaker) -> tuple[str, set[str]]:
