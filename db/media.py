@@ -147,7 +147,8 @@ async def delete_expired(session: AsyncSession, *, limit: int = 100) -> int:
 
 _ATTACHMENT_COLUMNS = (
     "id, client_id, incident_id, engagement_id, attached_by_id, content_type, size_bytes, width, height, "
-    "sha256, upload_sha256, has_thumbnail, taken_at, caption, expected_total, created_at"
+    "sha256, upload_sha256, has_thumbnail, taken_at, taken_latitude, taken_longitude, caption, "
+    "expected_total, created_at"
 )
 
 

@@ -523,6 +523,8 @@ class AttachmentRow(Protocol):
     upload_sha256: str
     has_thumbnail: bool
     taken_at: datetime | None
+    taken_latitude: float | None
+    taken_longitude: float | None
     caption: str | None
     expected_total: int | None
     created_at: datetime

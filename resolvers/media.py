@@ -32,7 +32,7 @@ from db.rows import AttachmentRow
 from resolvers import audit, policy
 from resolvers import engagements as engagement_logic
 from resolvers.context import Context
-from resolvers.field_checks import check_text, check_time, now_utc
+from resolvers.field_checks import check_point, check_text, check_time, now_utc
 from resolvers.idempotency import Applied, content_hash, create_once
 from resolvers.mutation_errors import Collector, fail
 
@@ -74,6 +74,7 @@ class Kept:
     height: int | None = None
     thumbnail: bytes | None = None
     taken_at: datetime | None = None
+    taken_place: tuple[float, float] | None = None  # (latitude, longitude) from the EXIF GPS
 
 
 class Unreadable(Exception):
@@ -93,6 +94,7 @@ def keep(data: bytes, content_type: str) -> Kept:
     try:
         with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[content_type]]) as image:
             taken = _exif_time(image)
+            place = _exif_place(image)
             image.load()
             upright = ImageOps.exif_transpose(image)  # a new image: no EXIF, XMP or text chunks come along
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
@@ -116,7 +118,31 @@ def keep(data: bytes, content_type: str) -> Kept:
         height=upright.height,
         thumbnail=thumbnail.getvalue(),
         taken_at=taken,
+        taken_place=place,
     )
+
+
+def _exif_place(image: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of a photo's EXIF GPS (its GPSInfo IFD), or None when it has none that make
+    sense: read before the photo is saved without its metadata, and kept as fields under its record's
+    policy (docs/privacy.md), never in the bytes served."""
+
+    def degrees(value: Any, ref: Any, negative: str) -> float:
+        d, m, sec = (float(part) for part in value)
+        sign = -1.0 if str(ref).strip().upper() == negative else 1.0
+        return sign * (d + m / 60 + sec / 3600)
+
+    try:
+        gps = image.getexif().get_ifd(0x8825)
+        if not gps or 2 not in gps or 4 not in gps:
+            return None
+        latitude = degrees(gps[2], gps.get(1, "N"), "S")
+        longitude = degrees(gps[4], gps.get(3, "E"), "W")
+    except (ValueError, TypeError, KeyError, OSError, ZeroDivisionError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or latitude != latitude:
+        return None
+    return round(latitude, 7), round(longitude, 7)
 
 
 def _exif_time(image: Any) -> datetime | None:
@@ -230,6 +256,9 @@ async def attach_media(ctx: Context, input: Any) -> Applied:
         caption = check_text(errors, ("caption",), input.caption, max_length=MAX_CAPTION)
         now = now_utc()
         check_time(errors, ("takenAt",), input.taken_at, now, required=False)
+        given_place = getattr(input, "taken_place", None)
+        if given_place is not None:
+            check_point(errors, ("takenPlace",), given_place.latitude, given_place.longitude, None)
         expected = input.expected_attachments
         if expected is not None and not 1 <= expected <= MAX_EXPECTED:
             errors.add(("expectedAttachments",), "range", low=1, high=MAX_EXPECTED)
@@ -248,6 +277,7 @@ async def attach_media(ctx: Context, input: Any) -> Applied:
             kept = await asyncio.to_thread(keep, data, content_type)
         except Unreadable:
             fail(ctx.lang, ("uploadId",), "media_broken", high=MAX_MEGAPIXELS)
+        place = (given_place.latitude, given_place.longitude) if given_place is not None else kept.taken_place
         return {
             "values": {
                 "client_id": input.client_id,
@@ -261,6 +291,8 @@ async def attach_media(ctx: Context, input: Any) -> Applied:
                 "upload_sha256": upload.sha256 or hashlib.sha256(data).hexdigest(),
                 "has_thumbnail": kept.thumbnail is not None,
                 "taken_at": input.taken_at or kept.taken_at,
+                "taken_latitude": place[0] if place else None,
+                "taken_longitude": place[1] if place else None,
                 "caption": caption,
                 "expected_total": expected,
             },

@@ -15,7 +15,7 @@ from resolvers import engagements as engagement_logic
 from resolvers import incidents as incident_logic
 from resolvers import media as logic
 from resolvers.context import Context
-from schema.common import UserError
+from schema.common import GeoPoint, GeoPointInput, UserError
 from schema.loaders import _loader
 from schema.mutations import run
 from schema.node import Node, to_global_id
@@ -33,6 +33,10 @@ class Attachment(Node):
     taken_at: datetime | None = strawberry.field(
         description="When it was taken: as the phone said, else the photo's own EXIF time."
     )
+    taken_place: GeoPoint | None = strawberry.field(
+        description="Where it was taken: as the phone said, else the photo's own EXIF GPS position (the "
+        "image served carries none). Shown to whoever may see the attachment, as its record's place is."
+    )
     caption: str | None = strawberry.field(description="What it shows, as the officer wrote.")
     row: strawberry.Private[Any]
 
@@ -46,6 +50,9 @@ class Attachment(Node):
             height=row.height,
             sha256=row.sha256,
             taken_at=row.taken_at,
+            taken_place=GeoPoint(latitude=row.taken_latitude, longitude=row.taken_longitude)
+            if row.taken_latitude is not None and row.taken_longitude is not None
+            else None,
             caption=row.caption,
             row=row,
         )
@@ -87,6 +94,9 @@ class AttachMediaInput:
     caption: str | None = strawberry.field(default=None, description="What it shows, at most 500 characters.")
     taken_at: datetime | None = strawberry.field(
         default=None, description="When it was taken (default: the photo's EXIF time, if any)."
+    )
+    taken_place: GeoPointInput | None = strawberry.field(
+        default=None, description="Where it was taken (default: the photo's EXIF GPS position, if any)."
     )
     expected_attachments: int | None = strawberry.field(
         default=None,

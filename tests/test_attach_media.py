@@ -22,7 +22,10 @@ TUS = {"tus-resumable": "1.0.0"}
 EN = {"accept-language": "en"}
 HERE = {"latitude": 36.40123, "longitude": 43.20456}
 
-ATTACHMENT = "id contentType bytes width height sha256 takenAt caption url thumbnailUrl"
+ATTACHMENT = (
+    "id contentType bytes width height sha256 takenAt takenPlace { latitude longitude } caption url "
+    "thumbnailUrl"
+)
 ATTACH = f"""
 mutation Attach($input: AttachMediaInput!) {{
   attachMedia(input: $input) {{ attachment {{ {ATTACHMENT} }} errors {{ field code message }} }}
@@ -178,6 +181,10 @@ async def test_a_photo_is_kept_upright_without_its_gps_and_served_by_its_link(cl
     assert (made["width"], made["height"]) == (480, 640)  # turned upright by its EXIF orientation
     assert made["caption"] == "The broken lock"
     assert made["takenAt"].startswith("2026-11-30T06:15:00")  # its EXIF time, +03:00, in UTC
+    # where it was taken: the EXIF GPS fix, kept as a field (36°20'15.5" N, 43°7'30" E), not in the bytes
+    place = made["takenPlace"]
+    assert abs(place["latitude"] - (36 + 20 / 60 + 15.5 / 3600)) < 1e-6
+    assert abs(place["longitude"] - (43 + 7 / 60 + 30 / 3600)) < 1e-6
 
     served = await client.get(made["url"])
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
@@ -454,3 +461,16 @@ async def test_a_media_directory_keeps_the_bytes_as_files(sessionmaker, settings
         assert not list(media.rglob("*.partial"))
     async with sessionmaker() as session:
         assert (await session.execute(text("SELECT count(*) FROM media_objects"))).scalar() == 0
+
+
+async def test_the_phone_s_capture_place_wins_and_a_bad_one_is_refused_naming_it(client, gql, sessionmaker):
+    world = await _world(gql, sessionmaker)
+    incident = await _report(gql, world)
+    upload_id = await upload(client, world.headers["reporter"], jpeg_with_gps())
+    body = await _attach(gql, world, "reporter", uploadId=upload_id, incidentId=incident,
+                         takenPlace={"latitude": 91, "longitude": 43.1})  # fmt: skip
+    assert body["data"]["attachMedia"]["errors"][0]["field"] == ["takenPlace", "latitude"], body
+    body = await _attach(gql, world, "reporter", uploadId=upload_id, incidentId=incident,
+                         takenPlace={"latitude": 36.35, "longitude": 43.12})  # fmt: skip
+    made = body["data"]["attachMedia"]["attachment"]
+    assert made["takenPlace"] == {"latitude": 36.35, "longitude": 43.12}

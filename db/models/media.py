@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     Identity,
     Index,
@@ -68,6 +69,7 @@ class Attachment(Base):
     __table_args__ = (
         CheckConstraint("(engagement_id IS NULL) <> (incident_id IS NULL)", name="one_subject"),
         CheckConstraint("expected_total IS NULL OR expected_total BETWEEN 1 AND 50", name="expected_range"),
+        CheckConstraint("(taken_latitude IS NULL) = (taken_longitude IS NULL)", name="taken_place_whole"),
         Index("ix_attachments_incident_id", "incident_id"),
         Index("ix_attachments_engagement_id", "engagement_id"),
     )
@@ -85,6 +87,10 @@ class Attachment(Base):
     upload_sha256: Mapped[str] = mapped_column(Text)  # of what the phone sent
     has_thumbnail: Mapped[bool] = mapped_column(server_default=text("false"))
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where it was taken: the phone's, else the photo's own EXIF GPS, read before the image is saved
+    # without its metadata (migration 0022).
+    taken_latitude: Mapped[float | None] = mapped_column(Double)
+    taken_longitude: Mapped[float | None] = mapped_column(Double)
     caption: Mapped[str | None] = mapped_column(Text)
     # How many attachments the record should have in all, as the phone said when attaching this one.
     expected_total: Mapped[int | None] = mapped_column(Integer)
