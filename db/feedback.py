@@ -12,6 +12,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import statements
 from db.models import FeedbackResponse, Station
 from db.rows import FeedbackBaseRow, FeedbackCommentRow, FeedbackRow
 
@@ -24,12 +25,12 @@ async def insert_feedback(session: AsyncSession, values: dict[str, Any]) -> int 
     statement = (
         insert(_T).values(**values).on_conflict_do_nothing(index_elements=[_T.c.client_id]).returning(_T.c.id)
     )
-    return cast("int | None", (await session.execute(statement)).scalar())
+    return cast("int | None", (await statements.execute(session, statement)).scalar())
 
 
 async def feedback_by_client_id(session: AsyncSession, client_id: uuid.UUID) -> FeedbackRow | None:
     query = select(_T.c.id, _T.c.station_id, _T.c.content_hash).where(_T.c.client_id == client_id)
-    return cast("FeedbackRow | None", (await session.execute(query)).first())
+    return cast("FeedbackRow | None", (await statements.execute(session, query)).first())
 
 
 def _scope(
@@ -93,7 +94,7 @@ async def feedback_bases(
         .group_by(_T.c.station_id, month, _T.c.service, female)
         .order_by(_T.c.station_id, month, _T.c.service)
     )
-    return cast("Sequence[FeedbackBaseRow]", (await session.execute(query)).all())
+    return cast("Sequence[FeedbackBaseRow]", (await statements.execute(session, query)).all())
 
 
 async def feedback_comments(
@@ -113,4 +114,4 @@ async def feedback_comments(
         .order_by(month.desc(), _T.c.comment)
         .limit(limit)
     )
-    return cast("Sequence[FeedbackCommentRow]", (await session.execute(query)).all())
+    return cast("Sequence[FeedbackCommentRow]", (await statements.execute(session, query)).all())

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, func, or_, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import statements
 from db.models import ServiceRequest, Station
 from db.rows import ServiceRequestRow
 
@@ -21,7 +22,7 @@ _FROM = _T.join(_S, _S.c.id == _T.c.station_id)
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> int:
     statement = _T.insert().values(**values).returning(_T.c.id)
-    return cast(int, (await session.execute(statement)).scalar_one())
+    return cast(int, (await statements.execute(session, statement)).scalar_one())
 
 
 async def requests_by_ids(
@@ -32,11 +33,13 @@ async def requests_by_ids(
     query = select(*_COLUMNS).select_from(_FROM).where(_T.c.id.in_(list(ids)))
     if lock:
         query = query.with_for_update(of=_T)
-    return {row.id: cast(ServiceRequestRow, row) for row in (await session.execute(query)).all()}
+    return {row.id: cast(ServiceRequestRow, row) for row in (await statements.execute(session, query)).all()}
 
 
 async def request_id_by_token(session: AsyncSession, token: uuid.UUID) -> int | None:
-    return cast("int | None", (await session.execute(select(_T.c.id).where(_T.c.token == token))).scalar())
+    return cast(
+        "int | None", (await statements.execute(session, select(_T.c.id).where(_T.c.token == token))).scalar()
+    )
 
 
 async def public_requests(
@@ -69,7 +72,7 @@ async def public_requests(
         .order_by(_T.c.requested_at.desc(), _T.c.id.desc())
         .limit(limit)
     )
-    return cast("Sequence[ServiceRequestRow]", (await session.execute(query)).all())
+    return cast("Sequence[ServiceRequestRow]", (await statements.execute(session, query)).all())
 
 
 async def station_requests(
@@ -105,7 +108,7 @@ async def station_requests(
         .order_by(_T.c.requested_at.desc(), _T.c.id.desc())
         .limit(limit)
     )
-    return cast("Sequence[ServiceRequestRow]", (await session.execute(query)).all())
+    return cast("Sequence[ServiceRequestRow]", (await statements.execute(session, query)).all())
 
 
 async def update_request(session: AsyncSession, request_id: int, values: dict[str, Any]) -> None:
@@ -114,4 +117,4 @@ async def update_request(session: AsyncSession, request_id: int, values: dict[st
         .where(_T.c.id == request_id)
         .values(**values, version=_T.c.version + 1, updated_at=func.now())
     )
-    await session.execute(statement)
+    await statements.execute(session, statement)

@@ -205,9 +205,10 @@ async def nearest(
     lang = ctx.lang
     errors.check_range(latitude, "near.latitude", -90, 90, lang)
     errors.check_range(longitude, "near.longitude", -180, 180, lang)
-    # Nine decimals (0.1 mm) is finer than any position; rounding also keeps subnormal values such as
-    # 5e-237 out of PostgreSQL's trigonometry, which refuses them as an underflow.
-    latitude, longitude = round(latitude, 9), round(longitude, 9)
+    # A coordinate within 1e-12 degrees (0.1 nm) of zero is zero: values such as 5e-237 would reach
+    # PostgreSQL's trigonometry, which refuses them as an underflow. Every other point is left as given.
+    latitude = 0.0 if abs(latitude) < 1e-12 else latitude
+    longitude = 0.0 if abs(longitude) < 1e-12 else longitude
     first = errors.check_first(first, lang, default=5)
     if within_m is not None:
         errors.check_range(within_m, "withinMeters", 0, MAX_WITHIN_M, lang)
