@@ -95,8 +95,8 @@ class Proxy:
                 self._pump(client_reader, server_writer, self.up, writers, cuts=True),
                 self._pump(server_reader, client_writer, self.down, writers, cuts=False),
             )
-        except (OSError, asyncio.IncompleteReadError):
-            pass
+        except (OSError, RuntimeError, asyncio.IncompleteReadError):
+            pass  # a connection dropped (or cut): both ends are closed below
         finally:
             for writer in (client_writer, server_writer):
                 if writer is not None:
@@ -138,8 +138,8 @@ class Proxy:
                 writer.write(data)
                 await writer.drain()
                 link.carried += len(data)
-            if writer.can_write_eof():
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: uvloop's, once closed
+                if writer.can_write_eof():
                     writer.write_eof()
 
         delivering = asyncio.ensure_future(deliver())
