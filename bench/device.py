@@ -22,13 +22,18 @@ for the knobs. Figures go into docs/performance.md ("The officer's working set")
   batches of --batch, (g) --photos real JPEGs of --photo-kb uploaded with tus (PATCHes of --chunk-kb, no
   checksum) and each attached to one of the day's reports with attachMedia, (h) photo 1's connection
   dropped once half its size has gone up, then HEAD and the rest, (i, j) incremental syncs. Bytes are
-  counted at the proxy, headers included. --quick: 2 photos of 256 KiB, 40 entries, 1,000 stations.
+  counted at the proxy, headers included. Operations go by hash (automatic persisted queries), as the
+  apps send them (normalised as Apollo prints them); a document no release manifest holds yet is sent
+  once, on its first use, as an app's first use of it would. --quick: 2 photos of 256 KiB,
+  40 entries, 1,000 stations.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import hashlib
 import statistics
 import sys
 import tempfile
@@ -186,15 +191,40 @@ async def writes(url: str) -> None:
         await engine.dispose()
 
 
-async def sync(client: httpx.AsyncClient, headers: dict, after: str | None, first: int) -> dict[str, Any]:
+@functools.cache
+def normal_form(document: str) -> str:
+    """The document as Apollo Client prints it on the wire, whose hash the release manifests hold."""
+    from mobile_contract.documents import normalise
+
+    return normalise(document)
+
+
+async def post(
+    client: httpx.AsyncClient, headers: dict, query: str, variables: dict, *, persisted: bool = False
+) -> httpx.Response:
+    """A GraphQL POST; `persisted`: as the apps send it, by the document's hash alone (Apollo's automatic
+    persisted queries), with the document only when the server answers PERSISTED_QUERY_NOT_FOUND."""
+    if not persisted:
+        return await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    query = normal_form(query)
+    pq = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+    response = await client.post("/graphql", json={"variables": variables, "extensions": pq}, headers=headers)
+    if response.status_code == 200 and "PersistedQueryNotFound" in response.text[:300]:
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables, "extensions": pq}, headers=headers
+        )
+    return response
+
+
+async def sync(
+    client: httpx.AsyncClient, headers: dict, after: str | None, first: int, *, persisted: bool = False
+) -> dict[str, Any]:
     """One sync to its end: time, pages, changes, wire and JSON bytes, and the cursor it ends at."""
     started, pages, changes, wire, raw, cursor = time.monotonic(), 0, 0, 0, 0, after
     ops: dict[str, int] = {}
     while True:
-        response = await client.post(
-            "/graphql",
-            json={"query": OPERATION, "variables": {"after": cursor, "first": first}},
-            headers=headers,
+        response = await post(
+            client, headers, OPERATION, {"after": cursor, "first": first}, persisted=persisted
         )
         if response.status_code != 200:
             raise BenchError(f"deviceChanges answered {response.status_code}: {response.text[:500]}")
@@ -254,6 +284,7 @@ async def measure(port: int, first: int) -> None:
 
 SYNC_FIELD_LOG = (OPERATIONS / "SyncFieldLog.graphql").read_text()
 ATTACH_MEDIA = (OPERATIONS / "AttachMedia.graphql").read_text()
+APP_LOGIN = (OPERATIONS / "Login.graphql").read_text()
 TUS = {"tus-resumable": "1.0.0"}
 
 
@@ -346,7 +377,7 @@ def show_wire(label: str, wire: dict[str, float], extra: str = "") -> None:
 
 
 async def graphql(client: httpx.AsyncClient, headers: dict, query: str, variables: dict) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    response = await post(client, headers, query, variables, persisted=True)
     if response.status_code != 200:
         raise BenchError(f"/graphql answered {response.status_code}: {response.text[:500]}")
     body = response.json()
@@ -433,7 +464,7 @@ async def day(port: int, args: argparse.Namespace) -> None:
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{proxy.port}", timeout=600) as client:
             wire = Wire(proxy)
-            login = await graphql(client, {}, LOGIN, {"badge": "DEVICE001", "password": PASSWORD})
+            login = await graphql(client, {}, APP_LOGIN, {"badgeNumber": "DEVICE001", "password": PASSWORD})
             token = login["login"]["accessToken"]
             headers = {
                 "authorization": f"Bearer {token}",
@@ -443,7 +474,7 @@ async def day(port: int, args: argparse.Namespace) -> None:
             show_wire("(d) sign-in", wire.read())
 
             wire = Wire(proxy)
-            first = await sync(client, headers, None, args.first)
+            first = await sync(client, headers, None, args.first, persisted=True)
             show_wire("(e) first deviceChanges, no cursor", wire.read(), f"{first['changes']} changes")
 
             queue = entries(args.entries, lat, lon)
@@ -512,20 +543,25 @@ async def day(port: int, args: argparse.Namespace) -> None:
                     f"up, during the PATCH from offset {resume['dropped_at']}; HEAD said "
                     f"{resume['resumed_from']}: {resume['up']} bytes went up for it in all (creation, "
                     "PATCHes, HEAD, headers included), "
-                    f"{resume['up'] - resume['size']} over its size, against {usual:.0f} for a photo "
-                    f"not cut: the drop cost {resume['up'] - resume['size'] - usual:.0f} bytes "
-                    f"and {resume['seconds']:.1f} s for the upload"
+                    f"{resume['up'] - resume['size']} over its size"
+                    + (
+                        f", against {usual:.0f} for a photo not cut: the drop cost "
+                        f"{resume['up'] - resume['size'] - usual:.0f} bytes"
+                        if overheads
+                        else " (no photo uncut to compare with)"
+                    )
+                    + f"; {resume['seconds']:.1f} s for the upload"
                 )
 
             wire = Wire(proxy)
-            evening = await sync(client, headers, first["cursor"], args.first)
+            evening = await sync(client, headers, first["cursor"], args.first, persisted=True)
             show_wire(
                 "(i) incremental deviceChanges at the end of the day (the day's own reports come back)",
                 wire.read(),
                 f"{evening['changes']} changes",
             )
             wire = Wire(proxy)
-            idle = await sync(client, headers, evening["cursor"], args.first)
+            idle = await sync(client, headers, evening["cursor"], args.first, persisted=True)
             show_wire(
                 "(j) incremental deviceChanges, nothing changed", wire.read(), f"{idle['changes']} changes"
             )
