@@ -1,7 +1,8 @@
 """Benchmark: deviceChanges, the officer's offline working set, through the real Markaz server.
 
-Run by hand, never in CI: `.venv/bin/python bench/device.py` (a few minutes, most of it seeding), `--help`
-for the knobs. Figures go into docs/performance.md ("The officer's working set").
+Run by hand, never in CI: `.venv/bin/python bench/device.py`, `--help` for the knobs. At the defaults
+the day over 2G takes some 35 minutes (10 photos of 2 MiB at 100 kbit/s up); `--photo-kb 256` about 5,
+`--quick` about 1. Figures go into docs/performance.md ("The officer's working set").
 
 - Data. A fresh database `markaz_bench_device` on the server of --database-url (dropped first, migrated
   with `api.database.prepare`): the model stations and --stations generated ones (resolvers.demo.stations,
