@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import h3
 import orjson
 from common import recreate_database, run_async, say
 
@@ -113,6 +114,16 @@ def variables_for(
         "ActivityTimeline": {"area": mosul, **window},
         "CoverageGaps": {"area": mosul},
         "Stations": {"governorateId": w["governorate"]},
+        "LocateStation": {"near": {"latitude": lat, "longitude": lon}},
+        "StationCommunity": {"id": w["station"]},
+        "StationSettings": {"id": w["station"]},
+        "Attachments": {"id": w["incident"]},
+        "ProblemAssessment": {"id": w["incident"]},  # no problem seeded: a node of another kind, null
+        "FeedbackSummary": {"governorateId": w["governorate"], **months},
+        "PublicHolidays": {"year": hour.year},
+        "Summary": {"area": mosul, **window},
+        "Timeline": {"area": mosul, **window},
+        "CellIncidents": {"cell": h3.latlng_to_cell(36.34, 43.13, 7), **window},
     }.get(name, {})
 
 
@@ -253,7 +264,7 @@ async def bench(args: argparse.Namespace) -> None:
             token = (
                 None if app_name == "citizen" else tokens["SUPERVISOR" if app_name == "officer" else "ADMIN"]
             )
-            if name in ("Me", "MySessions", "MyIncidents", "MyFollowUpActions"):
+            if name in ("Me", "MySessions", "MyIncidents", "MyFollowUpActions", "DeviceChanges"):
                 token = tokens["OFFICER"]
             headers = {
                 "content-type": "application/json",
