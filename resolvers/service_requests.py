@@ -177,14 +177,12 @@ async def _incident_from(ctx: Context, row: ServiceRequestRow) -> int:
         ),
         occurred_at=row.requested_at,
         recorded_at=None,
-        station_id=None,  # the accepting officer's station, checked below to be the request's
+        station_id=global_id("Station", row.station_id),  # the request's: reportIncident checks access
         category=INCIDENT_CATEGORY.get(row.service_code, "OTHER"),
         description=text[: incidents.MAX_DESCRIPTION],
         sensitive=False,
         people=None,
     )
-    if ctx.viewer is None or ctx.viewer.station_id != row.station_id:
-        report.station_id = global_id("Station", row.station_id)
     applied = await incidents.report_incident(ctx, report)
     return int(applied.row.id)
 
