@@ -46,7 +46,8 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnected as StarletteSendAfterClose
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -206,6 +207,20 @@ class Connection:
         return self.expires_at is not None and datetime.now(UTC) >= self.expires_at
 
 
+class SocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's ASGI socket adapter, telling the handler "the client is gone" for both ways Starlette
+    says it. A send whose transport fails raises WebSocketDisconnect (translated by Strawberry); every
+    later send on that socket, such as another subscription's event in flight at the same moment, raises
+    Starlette's WebSocketDisconnected, which Strawberry does not translate and would log as a task's
+    exception."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await super().send_json(message)
+        except StarletteSendAfterClose as gone:
+            raise WebSocketDisconnected from gone
+
+
 class _OperationHandler(TransportWSHandler[Connection, None]):
     """Strawberry's graphql-transport-ws handler, except that each operation gets a Context of its own
     (a session is used by one coroutine at a time), only subscriptions are accepted, messages of the wrong
@@ -347,6 +362,7 @@ class GraphQLWebSocket(GraphQL):
 
     # Strawberry's view is typed for a context of None; this view's context is a Connection.
     graphql_transport_ws_handler_class = _OperationHandler  # type: ignore[assignment]
+    websocket_adapter_class = SocketAdapter
 
     def __init__(self, schema: Any, endpoint: Any, *, max_subscriptions: int, per_officer: int = 20) -> None:
         super().__init__(
