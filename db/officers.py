@@ -12,6 +12,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    bindparam,
     case,
     delete,
     exists,
@@ -350,32 +351,36 @@ async def revoke_officer_sessions(session: AsyncSession, officer_id: int, reason
     return result.rowcount or 0
 
 
+# Built once: it runs on every request with a bearer token (statements.fetch, one round trip).
+_LIVE_VIEWER: Select[*tuple[Any, ...]] = (
+    select(
+        Officer.id,
+        Officer.role,
+        Officer.station_id,
+        Officer.governorates,
+        Officer.name,
+        Officer.gender,
+        Station.governorate_code.label("station_governorate"),
+        AuthSession.device_id,
+        Officer.must_change_password,
+    )
+    .select_from(AuthSession)
+    .join(Officer, Officer.id == AuthSession.officer_id)
+    .outerjoin(Station, Station.id == Officer.station_id)
+    .where(
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.officer_id == bindparam("officer_id"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > func.now(),
+        Officer.active,
+    )
+)
+
+
 async def live_viewer(session: AsyncSession, officer_id: int, session_id: uuid.UUID) -> LiveViewerRow | None:
     """The officer behind a token, if the session is live and the officer active; one round trip."""
-    query = (
-        select(
-            Officer.id,
-            Officer.role,
-            Officer.station_id,
-            Officer.governorates,
-            Officer.name,
-            Officer.gender,
-            Station.governorate_code.label("station_governorate"),
-            AuthSession.device_id,
-            Officer.must_change_password,
-        )
-        .select_from(AuthSession)
-        .join(Officer, Officer.id == AuthSession.officer_id)
-        .outerjoin(Station, Station.id == Officer.station_id)
-        .where(
-            AuthSession.id == session_id,
-            AuthSession.officer_id == officer_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > func.now(),
-            Officer.active,
-        )
-    )
-    return cast("LiveViewerRow | None", (await statements.execute(session, query)).first())
+    rows = await statements.fetch(session, _LIVE_VIEWER, {"session_id": session_id, "officer_id": officer_id})
+    return cast("LiveViewerRow | None", rows[0] if rows else None)
 
 
 async def revoke_other_sessions(

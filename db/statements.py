@@ -75,11 +75,11 @@ class _Compiled:
     row: Any  # a named tuple class: rows with attribute access, like SQLAlchemy's rows
 
 
-_compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
+_compiled: dict[int, tuple[Select[*tuple[Any, ...]], _Compiled]] = {}
 _DIALECT = asyncpg_dialect()
 
 
-def _compile(statement: Select[Any]) -> _Compiled:
+def _compile(statement: Select[*tuple[Any, ...]]) -> _Compiled:
     found = _compiled.get(id(statement))
     if found is not None and found[0] is statement:
         return found[1]
@@ -92,7 +92,9 @@ def _compile(statement: Select[Any]) -> _Compiled:
     return result
 
 
-async def fetch(session: AsyncSession, statement: Select[Any], params: dict[str, Any]) -> list[Any]:
+async def fetch(
+    session: AsyncSession, statement: Select[*tuple[Any, ...]], params: dict[str, Any]
+) -> list[Any]:
     """The rows of a SELECT built once (the caller keeps it), sent by the driver itself.
 
     For the hottest reads only: SQLAlchemy's execution layer (compiled-cache lookup, execution context,
