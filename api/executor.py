@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     ArgumentNode,
@@ -139,13 +139,14 @@ class Executor:
                 answered = await plan.run(variables, context)
                 if answered is not None:
                     return answered
+        assert prepared.document is not None  # an operation was found in it
         result = execute(
             self.schema,
             prepared.document,
-            variable_values=variables,  # type: ignore[arg-type]
+            variable_values=variables,
             operation_name=op.name.value if op.name else None,
             context_value=context,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=cast("Any", optimized_is_awaitable),  # a TypeGuard in graphql-core's types
         )
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
