@@ -71,6 +71,8 @@ _ACTIONS_READ = select(
     Incident.sensitive.label("incident_sensitive"),
     Incident.reported_by_id.label("incident_reported_by_id"),
     Incident.assigned_officer_ids.label("incident_assigned_officer_ids"),
+    Engagement.kind.label("engagement_kind"),
+    Engagement.officer_id.label("engagement_officer_id"),
 ).select_from(_ACTIONS_FROM)
 ENGAGEMENT_ACTIONS, INCIDENT_ACTIONS = "ENGAGEMENT", "INCIDENT"
 
@@ -211,7 +213,11 @@ def _engagement_conditions(
             )
         )
     if patrol_id is not None:
+        # A patrol's track is shown exactly: a household engagement off its case is not tied to one (its
+        # patrol would place it to the metre; resolvers.disclosure).
+        assert viewpoint is not None, "a patrol needs the viewer's cases"
         conditions.append(Engagement.patrol_id == patrol_id)
+        conditions.append(or_(~func.markaz_sensitive_engagement(Engagement.kind), on_case(viewpoint)))
     return and_(*conditions)
 
 
@@ -283,10 +289,21 @@ def _action_conditions(
 ) -> ColumnElement[bool]:
     conditions = [_scope(_ACTION_STATION_ID, **scope)]
     kinds: list[ColumnElement[bool]] = []
+    assert viewpoint is not None, "actions need the viewer's cases"
     if ENGAGEMENT_ACTIONS in subjects:
-        kinds.append(FollowUpAction.engagement_id.is_not(None))
+        # An action of a household engagement: its owner and the people on the engagement's case
+        # (resolvers.policy.sees_follow_up): what it says to do there names the household.
+        kinds.append(
+            and_(
+                FollowUpAction.engagement_id.is_not(None),
+                or_(
+                    ~func.markaz_sensitive_engagement(Engagement.kind),
+                    on_case(viewpoint),
+                    FollowUpAction.owner_id == viewpoint.officer_id,
+                ),
+            )
+        )
     if INCIDENT_ACTIONS in subjects:
-        assert viewpoint is not None, "actions of incidents need the viewer's cases"
         # An action of a sensitive incident is listed to the people on the incident's case and its owner
         # (resolvers.policy.sees_follow_up): what it says to do may tell the case.
         kinds.append(

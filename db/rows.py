@@ -204,6 +204,8 @@ class ReadFollowUpRow(FollowUpRow, Protocol):
     station_id: int
     station_governorate: str
     overdue: bool
+    engagement_kind: str | None  # of an engagement's action: who is on its case (a household's)
+    engagement_officer_id: int | None
 
 
 class IncidentRow(PlacedRecordRow, Protocol):

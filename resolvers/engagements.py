@@ -713,8 +713,14 @@ async def engagements_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]
 
 
 async def follow_ups_of(ctx: Context, engagement_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Each engagement's follow-up actions that the viewer may see (resolvers.policy.sees_follow_up):
+    none of a household engagement's to someone off its case but the actions they own."""
     async with ctx.db() as session:
-        return await repo.follow_ups_by_engagement_ids(session, engagement_ids)
+        found = await repo.follow_ups_by_engagement_ids(session, engagement_ids)
+    viewer = ctx.viewer
+    if viewer is None:
+        return {i: [] for i in found}
+    return {i: [r for r in rows if policy.sees_follow_up(viewer, r)] for i, rows in found.items()}
 
 
 async def incident_follow_ups(ctx: Context, incident_ids: Sequence[int]) -> dict[int, list[Any]]:

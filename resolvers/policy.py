@@ -237,14 +237,32 @@ def sees_media(viewer: Viewer | None, record: Any, *, incident: bool) -> bool:
 
 def sees_follow_up(viewer: Viewer, action: Any) -> bool:
     """A follow-up action: its owner, and whoever may see its station's records; an action of a sensitive
-    incident only its owner and the people on the incident's case."""
+    incident, or of a household engagement (a home visit, a family-protection follow-up: what is to be
+    done there names the household, and its times time the visit), only its owner and the people on that
+    record's case."""
     if viewer.officer_id == action.owner_id:
         return True
     if not can_access_station(viewer, action.station_id, action.station_governorate):
         return False
-    if action.incident_id is None or not is_sensitive(action.incident_category, action.incident_sensitive):
+    if action.incident_id is None:
+        if action.engagement_kind is None or not is_household(action.engagement_kind):
+            return True
+        return on_engagement_case(viewer, _EngagementCase.of_action(action))
+    if not is_sensitive(action.incident_category, action.incident_sensitive):
         return True
     return on_incident_case(viewer, _IncidentCase.of_action(action))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _EngagementCase:
+    """The fields `on_engagement_case` reads, of the engagement an action belongs to."""
+
+    station_id: int
+    officer_id: int | None
+
+    @classmethod
+    def of_action(cls, action: Any) -> _EngagementCase:
+        return cls(action.station_id, action.engagement_officer_id)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -169,13 +169,16 @@ class Engagement(Node):
         "when it gave none), or the cell's radius when generalised."
     )
     generalised: bool = strawberry.field(
-        description="True for a household engagement whose case you are not on: place, times, notes and "
-        "patrol are withheld as described above."
+        description="True for a household engagement whose case you are not on: its place and times are "
+        "generalised, and its notes, topics, duration, officer, patrol and follow-up actions withheld (the "
+        "officer's patrol track would place it)."
     )
     occurred_at: datetime = strawberry.field(description="When it started (its day when generalised).")
-    duration_minutes: int | None = strawberry.field(description="How long it lasted, in minutes.")
+    duration_minutes: int | None = strawberry.field(
+        description="How long it lasted, in minutes (null when generalised)."
+    )
     attendees: Attendees = strawberry.field(description="How many people took part (0 when not counted).")
-    topics: list[str] = strawberry.field(description="Issues residents raised.")
+    topics: list[str] = strawberry.field(description="Issues residents raised (none when generalised).")
     notes: str | None = strawberry.field(description="The officer's notes; null when generalised.")
     recorded_at: datetime | None = strawberry.field(
         description="The device's clock when the officer saved it, when the device sent it (its day when "
@@ -210,11 +213,11 @@ class Engagement(Node):
             location_precision_meters=precision,
             generalised=hidden,
             occurred_at=when(row.occurred_at),
-            duration_minutes=row.duration_minutes,
+            duration_minutes=None if hidden else row.duration_minutes,
             attendees=Attendees(
                 total=row.attendees_total, women=row.attendees_women, youth=row.attendees_youth
             ),
-            topics=list(row.topics),
+            topics=[] if hidden else list(row.topics),
             notes=None if hidden else row.notes,
             recorded_at=when(row.recorded_at),
             received_at=when(row.received_at),
@@ -223,7 +226,10 @@ class Engagement(Node):
             row=row,
         )
 
-    @strawberry.field(description="Actions promised there, in the order they were logged.")
+    @strawberry.field(
+        description="Actions promised there, in the order they were logged; of a household engagement off "
+        "your cases, only those you own."
+    )
     async def follow_ups(self, info: strawberry.Info[Context]) -> list[FollowUpAction]:
         loader = loaders.follow_ups(info.context)
         return [FollowUpAction.from_row(r) for r in await loader.load(self.row.id)]
@@ -244,8 +250,12 @@ class Engagement(Node):
         loader = loaders.station(info.context)
         return Station.from_row(await loader.load(self.row.station_id), info.context.lang)
 
-    @strawberry.field(description="The officer who logged it.")
+    @strawberry.field(
+        description="The officer who logged it (null when generalised: their patrol track would place it)."
+    )
     async def logged_by(self, info: strawberry.Info[Context]) -> Officer | None:
+        if self.generalised:
+            return None
         return await _officer(info, self.row.officer_id)
 
     @strawberry.field(
@@ -311,8 +321,12 @@ class EngagementCorrection:
     fields: list[EngagementField] = strawberry.field(description="The fields it changed.")
     attendees_before: Attendees | None = strawberry.field(description="The attendee counts before.")
     attendees_after: Attendees | None = strawberry.field(description="The attendee counts after.")
-    topics_before: list[str] | None = strawberry.field(description="The topics before.")
-    topics_after: list[str] | None = strawberry.field(description="The topics after.")
+    topics_before: list[str] | None = strawberry.field(
+        description="The topics before (null when the engagement is generalised)."
+    )
+    topics_after: list[str] | None = strawberry.field(
+        description="The topics after (null when the engagement is generalised)."
+    )
     notes_before: str | None = strawberry.field(
         description="The notes before (null too when there were none)."
     )
@@ -333,8 +347,8 @@ class EngagementCorrection:
             fields=[f for f in EngagementField if f.value in changes],
             attendees_before=_attendees(side("attendees", "before")),
             attendees_after=_attendees(side("attendees", "after")),
-            topics_before=side("topics", "before"),
-            topics_after=side("topics", "after"),
+            topics_before=None if hidden else side("topics", "before"),
+            topics_after=None if hidden else side("topics", "after"),
             notes_before=None if hidden else side("notes", "before"),
             notes_after=None if hidden else side("notes", "after"),
             row=row,

@@ -697,3 +697,108 @@ async def test_listing_with_details_takes_the_same_statements_for_any_page(gql, 
     assert node["patrol"]["id"] == patrol_id and len(node["followUps"]) == 2
     assert node["followUps"][1]["owner"]["id"] == _gid("Officer", world.colleague[0])
     assert len(five) == len(one), five
+
+
+# --- a household engagement off its case: nothing that would place it ----------------------------------
+
+HOUSEHOLD_NODE = """
+query Node($id: ID!) {
+  node(id: $id) {
+    ... on Engagement {
+      generalised durationMinutes topics notes loggedBy { id } patrol { id }
+      followUps { id description updatedAt }
+    }
+  }
+}
+"""
+ON_PATROL = """
+query OnPatrol($patrol: ID!) {
+  engagements(filter: {patrolId: $patrol}, first: 50) { totalCount edges { node { id } } }
+}
+"""
+HOUSEHOLD_ACTIONS = """
+query Actions { followUpActions(first: 100) { totalCount edges { node { id description } } } }
+"""
+ACTION_NODE = "query A($id: ID!) { node(id: $id) { ... on FollowUpAction { id description } } }"
+
+
+async def test_a_home_visits_patrol_officer_and_actions_are_only_for_its_case(gql, sessionmaker):
+    """A family-protection follow-up logged on a patrol, with an action naming the house: off its case
+    (the station's other officers, the supervisor) nothing ties it to the officer's exact patrol track or
+    tells the house: not the patrol's list of engagements, not its officer, not its actions; on its case
+    (its officer, the commander, an admin) all of it. The action's owner always sees their own action."""
+    world = await _world(sessionmaker)
+    officer = await sign_in(gql, world.officer[1])
+    started = await gql(
+        START_PATROL,
+        {"input": {"clientId": str(uuid.uuid4()), "startedAt": _iso(_ago(hours=4))}},
+        headers=officer,
+    )
+    patrol = started["data"]["startPatrol"]["patrol"]["id"]
+    visit = await _log(
+        gql,
+        officer,
+        kind="FAMILY_PROTECTION_FOLLOW_UP",
+        durationMinutes=40,
+        patrolId=patrol,
+        topics=["the eldest daughter"],
+        notes="Second visit.",
+        followUps=[
+            {"description": "Bring the referral to the house at number 7, Street 12"},
+            {"description": "Call the school", "ownerId": _gid("Officer", world.bystander[0])},
+        ],
+    )
+    actions = {a["description"]: a["id"] for a in visit["followUps"]}
+    house, school = (
+        actions["Bring the referral to the house at number 7, Street 12"],
+        actions["Call the school"],
+    )
+    # a community meeting on the same patrol, which everyone may see tied to it
+    meeting = await _log(gql, officer, patrolId=patrol, followUps=[{"description": "Fix the lights"}])
+
+    async def seen(who: tuple[int, str]) -> dict:
+        headers = await sign_in(gql, who[1])
+        node = (await gql(HOUSEHOLD_NODE, {"id": visit["id"]}, headers=headers))["data"]["node"]
+        on_patrol = (await gql(ON_PATROL, {"patrol": patrol}, headers=headers))["data"]["engagements"]
+        listed = (await gql(HOUSEHOLD_ACTIONS, headers=headers))["data"]["followUpActions"]
+        nodes = {
+            name: (await gql(ACTION_NODE, {"id": key}, headers=headers))["data"]["node"]
+            for name, key in (("house", house), ("school", school))
+        }
+        return {
+            "node": node,
+            "on_patrol": {e["node"]["id"] for e in on_patrol["edges"]},
+            "patrol_count": on_patrol["totalCount"],
+            "listed": {e["node"]["id"] for e in listed["edges"]},
+            "listed_count": listed["totalCount"],
+            "action_nodes": {name: found is not None for name, found in nodes.items()},
+        }
+
+    # off the case: the colleague and the supervisor
+    for who in (world.colleague, world.supervisor):
+        view = await seen(who)
+        node = view["node"]
+        assert node["generalised"] is True, who
+        assert (node["durationMinutes"], node["topics"], node["notes"]) == (None, [], None), node
+        assert node["loggedBy"] is None and node["patrol"] is None, node
+        assert node["followUps"] == [], node
+        assert view["on_patrol"] == {meeting["id"]} and view["patrol_count"] == 1, view
+        assert house not in view["listed"] and school not in view["listed"], view
+        assert view["listed_count"] == len(view["listed"]), view
+        assert view["action_nodes"] == {"house": False, "school": False}, view
+    # the owner of one action, off the case otherwise: that action only
+    view = await seen(world.bystander)
+    assert [a["id"] for a in view["node"]["followUps"]] == [school], view
+    assert school in view["listed"] and house not in view["listed"], view
+    assert view["action_nodes"] == {"house": False, "school": True}, view
+    # on the case: the officer who held it, the commander, an admin
+    for who in (world.officer, world.commander, world.admin):
+        view = await seen(who)
+        node = view["node"]
+        assert node["generalised"] is False and node["durationMinutes"] == 40, (who, node)
+        assert node["topics"] == ["the eldest daughter"] and node["loggedBy"] is not None, node
+        assert node["patrol"] == {"id": patrol}, node
+        assert {a["id"] for a in node["followUps"]} == {house, school}, node
+        assert view["on_patrol"] == {visit["id"], meeting["id"]}, view
+        assert {house, school} <= view["listed"], view
+        assert view["action_nodes"] == {"house": True, "school": True}, view
