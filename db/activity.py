@@ -379,7 +379,7 @@ async def raw_summary(
     """What counts cannot tell, from the period's records (read through the (station, time) indexes):
     incidents by status, the median hours from report to resolution, the officers who reported or
     engaged, and the engagements logged by women officers. With `coarse`, sensitive records count by
-    their generalised key (`_raw_where`)."""
+    their generalised key (`_raw_where`), and sensitive incidents are left out of the median."""
     params: dict[str, Any] = {}
     incidents = _raw_where(
         f,
@@ -401,9 +401,13 @@ async def raw_summary(
         coarse=coarse,
         sensitive="markaz_sensitive_engagement(e.kind)",
     )
+    # Generalised, a sensitive incident has a day, not times: it is left out of the median hours to
+    # resolve, which its exact report and resolution times would move.
+    generalised = "markaz_sensitive_incident(i.category, i.sensitive)" if coarse is not None else "false"
     sql = f"""
       WITH inc AS (
-        SELECT i.status, i.reported_by_id, i.reported_at, i.resolved_at FROM incidents i
+        SELECT i.status, i.reported_by_id, i.reported_at, i.resolved_at, {generalised} AS generalised
+        FROM incidents i
         JOIN stations st ON st.id = i.station_id WHERE {incidents}
       ), eng AS (
         SELECT e.officer_id, o.gender FROM engagements e JOIN stations st ON st.id = e.station_id
@@ -414,7 +418,8 @@ async def raw_summary(
            FROM (SELECT status, count(*) AS n FROM inc GROUP BY status) s) AS statuses,
         (SELECT percentile_cont(0.5) WITHIN GROUP (
                   ORDER BY extract(epoch FROM resolved_at - reported_at) / 3600)
-           FROM inc WHERE resolved_at IS NOT NULL AND resolved_at >= reported_at) AS median_hours_to_resolve,
+           FROM inc WHERE resolved_at IS NOT NULL AND resolved_at >= reported_at AND NOT generalised)
+          AS median_hours_to_resolve,
         (SELECT count(*) FROM inc WHERE resolved_at IS NOT NULL) AS resolved,
         (SELECT coalesce(array_agg(DISTINCT officer), '{{}}') FROM (SELECT reported_by_id AS officer FROM inc
                                                                UNION ALL SELECT officer_id FROM eng) a
