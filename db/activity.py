@@ -67,6 +67,9 @@ class Coarse:
     day_to: datetime
     res: int = 7
     cells: Sequence[int] | None = None
+    # Records that arrived at or after this (the start of today in Baghdad) are held back: shown the
+    # moment they arrive, they would be timed by it (resolvers.disclosure.arrivals_held_from).
+    held_from: datetime | None = None
 
 
 _COVER = "(SELECT unnest(CAST(:cover AS bigint[])))"  # hashed: covers hold up to 100,000 cells
@@ -267,14 +270,67 @@ async def coarse_counts(session: AsyncSession, f: Filter, coarse: Coarse) -> Seq
     if coarse.cells is not None:
         params.update(coarse_res=coarse.res, coarse_cells=list(coarse.cells))
         conditions.append(_in_cells("r.cell", "coarse_res", "coarse_cells"))
-    sql = f"""
+    rows = f"""
       SELECT activity_h3_parent(r.cell, 7) AS cell7, r.grain, r.bucket, r.layer, r.category,
-             sum(r.n)::bigint AS n, sum(r.attendees)::bigint AS attendees, sum(r.women)::bigint AS women,
-             sum(r.youth)::bigint AS youth
+             r.n, r.attendees, r.women, r.youth
       {_STRETCHES}
-      WHERE {" AND ".join(conditions)}
-      GROUP BY 1, 2, 3, 4, 5"""
+      WHERE {" AND ".join(conditions)}"""
+    held = _held_arrivals(f, coarse, params) if coarse.held_from is not None else []
+    sql = f"""
+      SELECT cell7, grain, bucket, layer, category, sum(n)::bigint AS n, sum(attendees)::bigint AS attendees,
+             sum(women)::bigint AS women, sum(youth)::bigint AS youth
+      FROM ({" UNION ALL ".join([rows, *held])}) c
+      GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608 - fixed fragments; values are parameters
     return (await statements.execute(session, text(sql), params)).all()
+
+
+# A sensitive record's arrival and what the rollups counted it by, per layer.
+_ARRIVALS = {
+    INCIDENTS: (
+        "incidents x",
+        "x.reported_at",
+        "markaz_sensitive_incident(x.category, x.sensitive)",
+        "x.category",
+        "0, 0, 0",
+    ),
+    ENGAGEMENTS: (
+        "engagements x",
+        "x.received_at",
+        "markaz_sensitive_engagement(x.kind)",
+        "x.kind",
+        "x.attendees_total, x.attendees_women, x.attendees_youth",
+    ),
+}
+
+
+def _held_arrivals(f: Filter, coarse: Coarse, params: dict[str, Any]) -> list[str]:
+    """Rows that take back out of `coarse_counts` the sensitive records that arrived at or after
+    `coarse.held_from`: each counted negatively in the rollup row (stretch, cell, layer, category) that
+    counted it. Found by the partial indexes of sensitive arrivals (migration 0023): a few rows a day."""
+    params["held_from"] = coarse.held_from
+    held = []
+    for layer, (table, arrived, sensitive, category, sums) in _ARRIVALS.items():
+        if layer not in f.layers:
+            continue
+        conditions = [
+            sensitive,
+            f"{arrived} >= :held_from",
+            *_scope_and_area(f, params, "x.station_id", "st.governorate_code"),
+        ]
+        if layer == INCIDENTS and f.categories is not None:
+            conditions.append("x.category = ANY(CAST(:categories AS text[]))")
+        if coarse.cells is not None:
+            conditions.append(_in_cells("x.h3_cell", "coarse_res", "coarse_cells"))
+        for i in range(len(coarse.stretches)):
+            bucket = f'activity_bucket(CAST(:grain{i} AS "char"), x.occurred_at)'
+            negated = ", ".join(f"-{column}" for column in sums.split(", "))
+            where = " AND ".join([*conditions, f"{bucket} >= :start{i}", f"{bucket} < :end{i}"])
+            held.append(
+                f"SELECT activity_h3_parent(x.h3_cell, 7), CAST(:grain{i} AS char(1)), {bucket}, "  # noqa: S608 - fixed fragments; values are parameters
+                f"CAST({layer} AS smallint), {category}, -1, {negated} "
+                f"FROM {table} JOIN stations st ON st.id = x.station_id WHERE {where}"
+            )
+    return held
 
 
 async def public_base(
@@ -342,6 +398,7 @@ def _raw_where(
     end: datetime,
     *,
     sensitive: str | None = None,
+    arrived: str | None = None,
     coarse: Coarse | None = None,
 ) -> str:
     """The period's records of the scope and area. With `coarse`, the records for which the SQL
@@ -365,10 +422,14 @@ def _raw_where(
         if coarse.cells is not None:
             params.update(coarse_res=coarse.res, coarse_cells=list(coarse.cells))
             coarse_place = _in_cells(f"{table}.h3_cell", "coarse_res", "coarse_cells")
+        held = "true"
+        if coarse.held_from is not None and arrived is not None:
+            params["held_from"] = coarse.held_from
+            held = f"{table}.{arrived} < :held_from"
         conditions.append(
             f"((NOT {sensitive} AND {place}) OR ({sensitive} "
             f"AND {table}.disclosed_at >= :day_from AND {table}.disclosed_at < :day_to "
-            f"AND {coarse_place}))"
+            f"AND {coarse_place} AND {held}))"
         )
     return " AND ".join(conditions)
 
@@ -390,6 +451,7 @@ async def raw_summary(
         end,
         coarse=coarse,
         sensitive="markaz_sensitive_incident(i.category, i.sensitive)",
+        arrived="reported_at",
     )
     engagements = _raw_where(
         f,
@@ -400,6 +462,7 @@ async def raw_summary(
         end,
         coarse=coarse,
         sensitive="markaz_sensitive_engagement(e.kind)",
+        arrived="received_at",
     )
     # Generalised, a sensitive incident has a day, not times: it is left out of the median hours to
     # resolve, which its exact report and resolution times would move.

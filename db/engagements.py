@@ -189,6 +189,7 @@ def _engagement_conditions(
     patrol_id: int | None = None,
     viewpoint: CaseViewpoint | None = None,
     day_span: tuple[datetime | None, datetime | None] = (None, None),
+    held_from: datetime | None = None,
     **scope: Any,
 ) -> ColumnElement[bool]:
     conditions = [_scope(Engagement.station_id, **scope)]
@@ -210,6 +211,17 @@ def _engagement_conditions(
                 from_,
                 to,
                 day_span,
+            )
+        )
+    if held_from is not None:
+        # Off its case, a household engagement is listed once the day it arrived on has ended
+        # (resolvers.disclosure.arrivals_held_from): listed at once, it would be timed by its arrival.
+        assert viewpoint is not None, "holding back needs the viewer's cases"
+        conditions.append(
+            or_(
+                ~func.markaz_sensitive_engagement(Engagement.kind),
+                on_case(viewpoint),
+                Engagement.received_at < held_from,
             )
         )
     if patrol_id is not None:

@@ -148,9 +148,15 @@ def _conditions(
     viewpoint: CaseViewpoint,
     day_span: tuple[datetime | None, datetime | None],
     cell: Any = None,
+    held_from: datetime | None = None,
 ) -> ColumnElement[bool]:
     c = _INCIDENTS.c
     conditions: list[ColumnElement[bool]] = []
+    if held_from is not None:
+        # Off its case, a sensitive incident is listed once the day it arrived on has ended
+        # (resolvers.disclosure.arrivals_held_from): listed at once, it would be timed by its arrival.
+        sensitive = func.markaz_sensitive_incident(c.category, c.sensitive)
+        conditions.append(or_(~sensitive, on_case(viewpoint), c.reported_at < held_from))
     if not everything:
         in_scope: list[ColumnElement[bool]] = []
         if scope_station_ids:

@@ -77,6 +77,15 @@ def coarse_point(latitude: float, longitude: float) -> tuple[float, float]:
     return latitude, longitude
 
 
+def arrivals_held_from(now: datetime | None = None) -> datetime:
+    """Off its case, a sensitive record is shown only once the day it arrived on (in Baghdad) has ended:
+    the start of today. Shown the moment it arrived, a record would be timed by its arrival to anyone
+    asking again and again (a map's count going from 2 to 3 between two questions a minute apart), however
+    coarse its own key. So every output leaves out the sensitive records that arrived since then, and they
+    appear at midnight, in their day and cell, together with the rest of the day's."""
+    return activity_plan.day_floor(now or datetime.now(UTC)).astimezone(UTC)
+
+
 def coarse_time(at: datetime) -> datetime:
     """When a generalised record is shown to have happened: the start of its day in Baghdad."""
     return activity_plan.day_floor(at).astimezone(UTC)
@@ -136,6 +145,14 @@ class Disclosure:
     def engagement_generalised(self, row: EngagementRow) -> bool:
         """A household engagement seen by someone not on its case."""
         return policy.is_household(row.kind) and not policy.on_engagement_case(self.viewer, row)
+
+    def incident_held_back(self, row: IncidentRow, held_from: datetime) -> bool:
+        """A generalised incident that arrived today (`arrivals_held_from`): not shown yet."""
+        return row.reported_at >= held_from and self.incident_generalised(row)
+
+    def engagement_held_back(self, row: EngagementRow, held_from: datetime) -> bool:
+        """A generalised engagement that arrived today (`arrivals_held_from`): not shown yet."""
+        return row.received_at >= held_from and self.engagement_generalised(row)
 
     def media_withheld(self, row: Any, *, incident: bool) -> bool:
         """A record's photos and documents, and their count, for someone who may not see its details (a
@@ -337,6 +354,7 @@ def coarse_filter(
         day_to=day_to,
         res=area.res if area else COARSE_RESOLUTION,
         cells=area.cells if area else None,
+        held_from=arrivals_held_from(),
     )
 
 

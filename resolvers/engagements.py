@@ -628,6 +628,7 @@ async def list_engagements(
         "patrol_id": patrol_id,
         "viewpoint": policy.case_viewpoint(viewer),
         "day_span": disclosure.period_days(from_, to),
+        "held_from": disclosure.arrivals_held_from(),
     }
     async with ctx.db() as session:
         rows = list(await repo.list_engagements(session, after=after, limit=first + 1, **args))
@@ -685,6 +686,14 @@ async def visible_engagements(ctx: Context, ids: Sequence[int]) -> dict[int, Any
         for i, r in rows.items()
         if policy.can_access_station(ctx.viewer, r.station_id, r.station_governorate)
     }
+
+
+async def shown_engagements(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """`visible_engagements` less those held back from the viewer until their arrival day has ended
+    (resolvers.disclosure.arrivals_held_from): what `node` answers."""
+    rows = await visible_engagements(ctx, ids)
+    view, held_from = disclosure.for_viewer(ctx.viewer), disclosure.arrivals_held_from()
+    return {i: r for i, r in rows.items() if not view.engagement_held_back(r, held_from)}
 
 
 async def visible_follow_ups(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:

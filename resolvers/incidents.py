@@ -485,6 +485,14 @@ async def visible_incidents(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
     }
 
 
+async def shown_incidents(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
+    """`visible_incidents` less those held back from the viewer until their arrival day has ended
+    (resolvers.disclosure.arrivals_held_from): what `node` answers."""
+    rows = await visible_incidents(ctx, ids)
+    view, held_from = disclosure.for_viewer(ctx.viewer), disclosure.arrivals_held_from()
+    return {i: r for i, r in rows.items() if not view.incident_held_back(r, held_from)}
+
+
 async def incidents_by_ids(ctx: Context, ids: Sequence[int]) -> dict[int, Any]:
     """Incidents of follow-up actions the viewer already sees (resolvers.policy.sees_follow_up)."""
     async with ctx.db() as session:
@@ -531,6 +539,7 @@ async def list_incidents(
         "viewpoint": policy.case_viewpoint(viewer),
         "day_span": disclosure.period_days(occurred_from, occurred_to),
         "cell": disclosure.cell_filter(cell) if cell is not None else None,
+        "held_from": disclosure.arrivals_held_from(),
     }
     async with ctx.db() as session:
         rows = list(await repo.list_incidents(session, after=after, limit=first + 1, **args))

@@ -47,8 +47,12 @@ class DeviceChanges:
 
 
 async def _nodes(ctx: Context, changes: list[logic.Change]) -> dict[tuple[str, int], Any]:
-    """The nodes of the UPSERTs, through the same loaders (and so the same policy) as `node(id:)`."""
+    """The nodes of the UPSERTs, through the same loaders (and so the same policy) as `node(id:)`, but
+    for incidents: those that arrived today are not held back from a phone (docs/privacy.md)."""
+    from schema.incidents import resolve_synced_incident_nodes
     from schema.root import NODE_LOADERS  # the root assembles every domain, this one included
+
+    loaders = {**NODE_LOADERS, "Incident": resolve_synced_incident_nodes}
 
     wanted: dict[str, list[str]] = defaultdict(list)
     for change in changes:
@@ -56,7 +60,7 @@ async def _nodes(ctx: Context, changes: list[logic.Change]) -> dict[tuple[str, i
             wanted[change.type_name].append(str(change.entity_id))
     found: dict[tuple[str, int], Any] = {}
     for type_name, keys in wanted.items():
-        for key, node in (await NODE_LOADERS[type_name](ctx, keys)).items():
+        for key, node in (await loaders[type_name](ctx, keys)).items():
             found[(type_name, int(key))] = node
     return found
 

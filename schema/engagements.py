@@ -755,7 +755,7 @@ def _keys(keys: list[str]) -> list[int]:
 
 async def resolve_engagement_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Engagement nodes for `node`/`nodes`, by key; only those the viewer may see."""
-    rows = await logic.visible_engagements(ctx, _keys(keys))
+    rows = await logic.shown_engagements(ctx, _keys(keys))
     return {str(i): Engagement.from_row(r, ctx.viewer, ctx) for i, r in rows.items()}
 
 

@@ -20,7 +20,7 @@ from db import patrols as patrol_repo
 from resolvers import policy
 from resolvers.activity_plan import BAGHDAD
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import age_arrivals, make_officer, make_station, sign_in
 
 MAP = """
 query Map($area: AreaInput!, $from: DateTime!, $to: DateTime!, $resolution: Int, $layers: [ActivityLayer!],
@@ -646,6 +646,7 @@ async def test_sensitive_incidents_are_placed_coarsely_unless_one_may_read_them(
     at = (yesterday + timedelta(hours=10)).astimezone(UTC)
     await _report(gql, world.headers["officer"], MOSUL, at, category="DOMESTIC_VIOLENCE")
     await _report(gql, world.headers["officer"], MOSUL, at, category="THEFT")
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     variables = {
         "area": {"stationId": gid("Station", world.mosul)},
         "from": yesterday.isoformat(),

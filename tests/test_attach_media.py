@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from PIL import Image, PngImagePlugin
 from sqlalchemy import text
 
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import age_arrivals, make_officer, make_station, sign_in
 
 TUS = {"tus-resumable": "1.0.0"}
 EN = {"accept-language": "en"}
@@ -335,6 +335,7 @@ async def test_a_sensitive_incidents_media_only_on_its_case(client, gql, session
     made = await _attach(gql, world, "reporter", uploadId=photo, incidentId=incident, expectedAttachments=3)
     attachment = made["data"]["attachMedia"]["attachment"]
     assert made["data"]["attachMedia"]["errors"] == [] and attachment["url"]
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
 
     # Refused: the station's other officers, supervisors (who see the incident only generalised).
     for who in ("colleague", "supervisor"):
@@ -370,6 +371,7 @@ async def test_a_household_engagements_media_only_on_its_case(client, gql, sessi
     photo = await upload(client, world.headers["reporter"], jpeg_with_gps())
     made = await _attach(gql, world, "reporter", uploadId=photo, engagementId=visit)
     assert made["data"]["attachMedia"]["errors"] == []
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     seen = (await gql(INCIDENT, {"id": visit}, headers=world.headers["colleague"]))["data"]["node"]
     assert seen["attachments"] == [] and seen["attachmentsReceived"] is None
     theirs = await upload(client, world.headers["colleague"], PDF)

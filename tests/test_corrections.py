@@ -20,7 +20,7 @@ from db.engine import make_reader
 from resolvers import disclosure, feed, policy
 from schema.node import to_global_id
 from tests.conftest import GraphQL
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import age_arrivals, make_officer, make_station, sign_in
 from tests.test_activity import _brute_force, _rollups
 
 EN = {"accept-language": "en"}
@@ -541,6 +541,7 @@ async def test_a_category_corrected_into_a_sensitive_one_is_sensitive_everywhere
     assert (after.plain, after.secret) == (0, 1)
     assert after.disclosed_at == disclosure.coarse_time(before.disclosed_at)
     assert after.events == ["DOMESTIC_VIOLENCE:true"]
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     # the colleague off its case sees it generalised, and its history as generalised too
     body = await gql(NODE, {"id": incident["id"]}, headers=world.headers["colleague"])
     seen = body["data"]["node"]
@@ -576,6 +577,7 @@ async def test_the_history_of_a_place_off_the_case_is_its_coarse_cells(gql, sess
     (mine,) = payload["incident"]["corrections"]
     assert mine["locationBefore"] == {"latitude": HERE["latitude"], "longitude": HERE["longitude"]}
     assert mine["locationAfter"] == {"latitude": THERE["latitude"], "longitude": THERE["longitude"]}
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     for who in ("colleague", "supervisor"):
         (seen,) = (await gql(NODE, {"id": incident["id"]}, headers=world.headers[who]))["data"]["node"][
             "corrections"
@@ -605,6 +607,7 @@ async def test_only_its_commander_or_an_admin_makes_an_incident_no_longer_sensit
         description="Neighbours arguing over parking.",
     )
     assert moved["errors"] == [] and moved["incident"]["sensitive"] is True
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     assert (await gql(NODE, {"id": incident["id"]}, headers=world.headers["colleague"]))["data"]["node"][
         "detailsHidden"
     ]
@@ -795,6 +798,7 @@ async def test_who_may_correct_an_engagement_and_what_a_household_history_shows(
         )
         assert payload["errors"] == [], who
         version += 1
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     for who in ("colleague", "supervisor"):
         body = await gql(
             CORRECT_ENGAGEMENT,

@@ -136,6 +136,7 @@ async def _write(session, world, records) -> list[tuple[str, int, tuple, datetim
                     "latitude": lat,
                     "longitude": lon,
                     "occurred_at": at,
+                    "reported_at": at,  # it arrived on its day, in the past (arrivals_held_from)
                     "description": "x",
                     "reported_by_id": world.ids["reporter"],
                 },
@@ -151,6 +152,7 @@ async def _write(session, world, records) -> list[tuple[str, int, tuple, datetim
                     "latitude": lat,
                     "longitude": lon,
                     "occurred_at": at,
+                    "received_at": at,
                     "notes": "at number 7",
                     "attendees_total": 4,
                     "attendees_women": 2,
@@ -784,3 +786,116 @@ async def test_the_median_time_to_resolve_has_no_sensitive_case_off_it(gql, sess
         assert seen[viewer] == {"incidents": 2, "medianHoursToResolve": 2.0}, (viewer, seen[viewer])
     for viewer in ("commander", "admin"):
         assert seen[viewer] == {"incidents": 2, "medianHoursToResolve": 6.0}, (viewer, seen[viewer])
+
+
+ARRIVALS = """
+query A($area: AreaInput!, $from: DateTime!, $to: DateTime!, $cell: String!) {
+  activityMap(area: $area, from: $from, to: $to, resolution: 7) {
+    cells { h3Index incidents engagements } totals { incidents engagements }
+  }
+  activityTimeline(area: $area, from: $from, to: $to, resolution: 7, bucket: DAY) {
+    start incidents engagements
+  }
+  activitySummary(area: $area, from: $from, to: $to, resolution: 7) { incidents engagements }
+  incidents(filter: {from: $from, to: $to}, first: 100) { totalCount edges { node { id } } }
+  engagements(filter: {from: $from, to: $to}, first: 100) { totalCount edges { node { id } } }
+  inCell: incidents(filter: {cell: $cell}, first: 100) { edges { node { id } } }
+}"""
+NODE = "query N($id: ID!) { node(id: $id) { id } }"
+
+
+async def test_a_sensitive_record_is_shown_off_its_case_once_its_arrival_day_has_ended(gql, sessionmaker):
+    """Two domestic-violence reports and two home visits of the day before yesterday: one of each arrived
+    then, one of each arrives now (a late report). Asked again and again, the supervisor's and the station's
+    other officers' answers must not change the moment the late ones arrive, or the arrival would time
+    them: off the case only the records whose arrival day has ended are in any answer (map, timeline,
+    summary, lists, a clicked cell, node); on the case all four are listed at once, and counted at once by
+    those who count exactly (the commander, an admin)."""
+    world = await _world(gql, sessionmaker)
+    today = datetime.now(UTC).astimezone(BAGHDAD).replace(hour=0, minute=0, second=0, microsecond=0)
+    occurred = (today - timedelta(days=2) + timedelta(hours=10)).astimezone(UTC)
+    ids: dict[str, str] = {}
+    async with sessionmaker() as session:
+        for name, arrived in (("then", occurred + timedelta(hours=1)), ("now", None)):
+            arrival = {} if arrived is None else {"reported_at": arrived}
+            incident = await incident_repo.insert_incident(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": world.stations[0],
+                    "category": "DOMESTIC_VIOLENCE",
+                    "sensitive": True,
+                    "latitude": CENTRE[0],
+                    "longitude": CENTRE[1],
+                    "occurred_at": occurred,
+                    "description": "x",
+                    "reported_by_id": world.ids["reporter"],
+                    **arrival,
+                },
+            )
+            received = {} if arrived is None else {"received_at": arrived}
+            visit = await engagement_repo.insert_engagement(
+                session,
+                {
+                    "client_id": uuid.uuid4(),
+                    "station_id": world.stations[0],
+                    "officer_id": world.ids["reporter"],
+                    "kind": "HOME_VISIT",
+                    "latitude": CENTRE[0],
+                    "longitude": CENTRE[1],
+                    "occurred_at": occurred,
+                    "attendees_total": 3,
+                    **received,
+                },
+            )
+            ids[f"incident {name}"] = gid("Incident", incident.id)
+            ids[f"visit {name}"] = gid("Engagement", visit.id)
+        await session.commit()
+    cell7 = h3.cell_to_parent(h3.latlng_to_cell(*CENTRE, 10), 7)
+    variables = {
+        "area": {"stationId": gid("Station", world.stations[0])},
+        "from": (today - timedelta(days=3)).astimezone(UTC).isoformat(),
+        "to": (today + timedelta(days=1)).astimezone(UTC).isoformat(),
+        "cell": cell7,
+    }
+
+    async def answers(viewer: str) -> dict:
+        body = await gql(ARRIVALS, variables, headers=world.headers[viewer])
+        assert body.get("errors") is None, body
+        data = body["data"]
+        found = {}
+        for name, key in ids.items():
+            node = await gql(NODE, {"id": key}, headers=world.headers[viewer])
+            found[name] = node["data"]["node"] is not None
+        return {
+            "map": (data["activityMap"]["totals"]["incidents"], data["activityMap"]["totals"]["engagements"]),
+            "cells": sorted((c["incidents"], c["engagements"]) for c in data["activityMap"]["cells"]),
+            "timeline": sum(b["incidents"] + b["engagements"] for b in data["activityTimeline"]),
+            "summary": (data["activitySummary"]["incidents"], data["activitySummary"]["engagements"]),
+            "incidents": {e["node"]["id"] for e in data["incidents"]["edges"]},
+            "incidents total": data["incidents"]["totalCount"],
+            "engagements": {e["node"]["id"] for e in data["engagements"]["edges"]},
+            "in cell": {e["node"]["id"] for e in data["inCell"]["edges"]},
+            "nodes": found,
+        }
+
+    for viewer in ("supervisor", "colleague"):
+        seen = await answers(viewer)
+        assert seen["map"] == (1, 1) and seen["cells"] == [(1, 1)], (viewer, seen)
+        assert seen["timeline"] == 2 and seen["summary"] == (1, 1), (viewer, seen)
+        assert seen["incidents"] == {ids["incident then"]} and seen["incidents total"] == 1, (viewer, seen)
+        assert seen["engagements"] == {ids["visit then"]}, (viewer, seen)
+        assert seen["in cell"] == {ids["incident then"]}, (viewer, seen)
+        assert seen["nodes"] == {
+            "incident then": True,
+            "visit then": True,
+            "incident now": False,
+            "visit now": False,
+        }, (viewer, seen)
+    for viewer in ("reporter", "commander", "admin"):
+        seen = await answers(viewer)
+        if viewer != "reporter":  # an officer's maps count every sensitive record generalised, own or not
+            assert seen["map"] == (2, 2) and seen["summary"] == (2, 2), (viewer, seen)
+        assert seen["incidents"] == {ids["incident then"], ids["incident now"]}, (viewer, seen)
+        assert seen["engagements"] == {ids["visit then"], ids["visit now"]}, (viewer, seen)
+        assert all(seen["nodes"].values()), (viewer, seen)

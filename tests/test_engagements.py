@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in, statements
+from tests.factories import age_arrivals, make_officer, make_station, sign_in, statements
 
 LOG = """
 mutation Log($input: LogEngagementInput!) {
@@ -755,6 +755,7 @@ async def test_a_home_visits_patrol_officer_and_actions_are_only_for_its_case(gq
     )
     # a community meeting on the same patrol, which everyone may see tied to it
     meeting = await _log(gql, officer, patrolId=patrol, followUps=[{"description": "Fix the lights"}])
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
 
     async def seen(who: tuple[int, str]) -> dict:
         headers = await sign_in(gql, who[1])

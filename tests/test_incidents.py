@@ -20,7 +20,7 @@ from resolvers import policy
 from resolvers.context import Context
 from resolvers.mutation_errors import MutationFailed
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import age_arrivals, make_officer, make_station, sign_in
 
 INCIDENT = """
 fragment IncidentFields on Incident {
@@ -630,6 +630,7 @@ async def test_marked_sensitive_and_ordinary_incidents(gql, sessionmaker):
     juvenile = await report(gql, world.headers["reporter"], category="JUVENILE", sensitive=False)
     ordinary = juvenile["incident"]
     theft = (await report(gql, world.headers["reporter"]))["incident"]
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     assert (marked["sensitive"], ordinary["sensitive"], theft["sensitive"]) == (True, True, False)
     seen = {
         i: (await gql(NODE, {"id": i}, headers=world.headers["colleague"]))["data"]["node"]

@@ -50,7 +50,7 @@ from api.app import create_app
 from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
-from tests.factories import PASSWORD, make_officer, make_station, sign_in
+from tests.factories import PASSWORD, arrived_yesterday, make_officer, make_station, sign_in
 from tests.test_attach_media import PDF, png_with_text, upload
 
 MATRIX = """
@@ -443,6 +443,9 @@ async def world(engine, tmp_path_factory) -> Any:
                 }
                 for letter, place in (("A", HERE), ("C", BASRA)):
                     records[letter]["serviceRequest"] = await _service_request(conn, stations[letter], place)
+                async with maker() as session:  # seen off its case as on a later day
+                    await arrived_yesterday(session)
+                    await session.commit()
                 yield World(
                     gql=gql,
                     conn=conn,

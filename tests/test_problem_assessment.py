@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from resolvers import activity_plan
+from tests.factories import age_arrivals
 from tests.test_problems import (
     LIST,
     NODE,
@@ -198,6 +199,7 @@ async def test_a_sensitive_incident_counts_exactly_on_its_case_and_generalised_o
     await _records(gql, world, pivot)
     drawn = await _in_response(gql, sessionmaker, world, pivot, area=SMALL)
     scoped = await _in_response(gql, sessionmaker, world, pivot)
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
     # the commander counts it exactly: it happened in the box
     exact = await _assessment(gql, world, "commander", drawn)
     assert exact["drawnArea"] and exact["after"]["incidents"] == 2

@@ -85,6 +85,12 @@ class Engagement(Base):
         Index("ix_engagements_station_id_occurred_at", "station_id", "occurred_at"),
         Index("ix_engagements_station_id_disclosed_at", "station_id", "disclosed_at", "id"),
         Index("ix_engagements_patrol_id", "patrol_id"),
+        # The day's household arrivals, held back off their case (resolvers/disclosure.py).
+        Index(
+            "ix_engagements_sensitive_received_at",
+            "received_at",
+            postgresql_where=text("markaz_sensitive_engagement(kind)"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -154,6 +160,12 @@ class Incident(Base):
         Index("ix_incidents_station_id_occurred_at", "station_id", "occurred_at"),
         Index("ix_incidents_station_id_disclosed_at", "station_id", "disclosed_at", "id"),
         Index("ix_incidents_assigned_officer_ids", "assigned_officer_ids", postgresql_using="gin"),
+        # The day's sensitive arrivals, held back off their case (resolvers/disclosure.py).
+        Index(
+            "ix_incidents_sensitive_reported_at",
+            "reported_at",
+            postgresql_where=text("markaz_sensitive_incident(category, sensitive)"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
