@@ -346,21 +346,23 @@ def whole_months(start: datetime, end: datetime, lang: str) -> tuple[datetime, d
 async def feedback_comments(
     ctx: Context, *, station_id: int, start: datetime, end: datetime, first: int | None
 ) -> list[tuple[date, str]]:
-    """The comments of a station's answers, with their months only: for the station's commander."""
+    """The comments of a station's answers over the whole completed months of [start, end) (as the
+    summary's, `whole_months`), each with its month only: for the station's commander. A period is never
+    finer than a month, and the running month is never read (reading it day after day would date each new
+    comment to its day), so no two questions tell comments of one month apart by when they came."""
     lang = ctx.lang
     viewer = policy.require_officer(ctx.viewer)
     station = (await station_logic.station_rows(ctx, [station_id])).get(station_id)
     if station is None or not policy.may_read_feedback_comments(viewer, station.id):
         raise Forbidden(message("forbidden", lang))
-    if end <= start:
-        raise InputError("to", message("not_before", lang, field="to", other="from"))
+    month_from, month_to = whole_months(start, end, lang)
     limit = min(max(first or 50, 1), MAX_COMMENTS)
     async with ctx.db() as session:
         rows = await repo.feedback_comments(
             session,
             station_id=station_id,
-            first_day=activity_plan.day_floor(start).date(),
-            end_day=activity_plan.day_floor(end).date(),
+            first_day=month_from.date(),
+            end_day=month_to.date(),
             limit=limit,
         )
     return [(row.month, row.comment) for row in rows]

@@ -60,8 +60,11 @@ def answer(station_id: int, **overrides) -> dict:
     return values
 
 
-async def stored(sessionmaker, station_id: int, month: date, n: int, **values) -> None:
-    """n answers of one station in one month, written as submitFeedback writes them."""
+async def stored(
+    sessionmaker, station_id: int, month: date, n: int, on: date | None = None, **values
+) -> None:
+    """n answers of one station in one month (spread over its days, or all `on` one), written as
+    submitFeedback writes them."""
     row = {
         "service": "CRIME_REPORTING",
         "rating": 4,
@@ -81,7 +84,7 @@ async def stored(sessionmaker, station_id: int, month: date, n: int, **values) -
                     "(:c, 'x', :s, :service, :rating, :respected, :would_return, :safe_reporting, :gender, "
                     ":comment, :d)"
                 ),
-                {"c": uuid.uuid4(), "s": station_id, "d": month.replace(day=1 + i % 27), **row},
+                {"c": uuid.uuid4(), "s": station_id, "d": on or month.replace(day=1 + i % 27), **row},
             )
         await session.commit()
 
@@ -291,6 +294,66 @@ async def test_who_may_read_the_summary_and_the_comments(gql, sessionmaker) -> N
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await gql(COMMENTS, comments)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_comments_are_read_by_whole_completed_months_never_by_day(gql, sessionmaker) -> None:
+    from datetime import timedelta
+
+    from resolvers import activity_plan
+    from resolvers.field_checks import now_utc
+
+    station, _other, commander, *_ = await people(sessionmaker)
+    # given two comments of one March, sent on the 3rd and the 20th, one of February, one of this month
+    await stored(sessionmaker, station, date(2026, 3, 1), 1, on=date(2026, 3, 3), comment="Zaid was kind")
+    await stored(sessionmaker, station, date(2026, 3, 1), 1, on=date(2026, 3, 20), comment="A long wait")
+    await stored(sessionmaker, station, date(2026, 2, 1), 1, on=date(2026, 2, 14), comment="February")
+    today = activity_plan.day_floor(now_utc()).date()
+    await stored(sessionmaker, station, today.replace(day=1), 1, on=today, comment="Running month")
+    headers = await sign_in(gql, commander)
+    station_id = to_global_id("Station", station)
+
+    async def comments(start: date, end: date) -> list[dict]:
+        variables = {
+            "stationId": station_id,
+            "from": f"{start}T00:00:00+03:00",
+            "to": f"{end}T00:00:00+03:00",
+        }
+        body = await gql(COMMENTS, variables, headers=headers)
+        assert "errors" not in body, body
+        return body["data"]["feedbackComments"]
+
+    march = [
+        {"month": "2026-03-01", "comment": "A long wait"},
+        {"month": "2026-03-01", "comment": "Zaid was kind"},
+    ]  # by month, then by text: the order tells nothing of the days either
+    # when the commander asks for one day, either day: nothing, a period is whole months only
+    assert await comments(date(2026, 3, 3), date(2026, 3, 4)) == []
+    assert await comments(date(2026, 3, 20), date(2026, 3, 21)) == []
+    # every period from a day of March to a day of April holds the same: the whole of March
+    for first in range(1, 32, 3):
+        for last in range(1, 31, 7):
+            got = await comments(date(2026, 3, first), date(2026, 4, last))
+            assert got == march, (first, last)
+    # so no two questions tell the 3rd from the 20th: any period holds both comments or neither
+    for day in range(1, 32, 2):
+        for days in (1, 7, 17, 31):
+            start = date(2026, 3, day)
+            got = {c["comment"] for c in await comments(start, start + timedelta(days=days))}
+            assert got in (set(), {"A long wait", "Zaid was kind"}), (day, days)
+    # a longer period: whole months, newest first; the running month is never read, even up to tomorrow
+    tomorrow = today + timedelta(days=1)
+    assert await comments(date(2026, 1, 1), tomorrow) == [
+        *march,
+        {"month": "2026-02-01", "comment": "February"},
+    ]
+    assert await comments(today, tomorrow) == []
+    # and the period is bounded as the summary's is
+    body = await gql(
+        COMMENTS,
+        {"stationId": station_id, "from": "2026-03-05T00:00:00+03:00", "to": "2026-03-01T00:00:00+03:00"},
+        headers=headers,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # --- the base numbers' rule, on random answers (pure logic) --------------------------------------------
