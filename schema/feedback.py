@@ -62,7 +62,8 @@ class SubmitFeedbackInput:
     station_token: str | None = strawberry.field(
         default=None,
         description="The token of the station's QR link (feedbackLink), when the app read it; a wrong one "
-        "is refused.",
+        "is refused. Without it, a station takes few answers at a time from all senders together "
+        "(docs/feedback.md).",
     )
 
 

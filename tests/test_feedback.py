@@ -155,10 +155,12 @@ async def test_bad_feedback_is_refused_by_field(gql, sessionmaker) -> None:
 
 
 @pytest.fixture
-async def limited_client(sessionmaker, settings, tmp_path):
+def limited_app(sessionmaker, tmp_path):
+    """The app with its rate limits on (they are off in development otherwise), and its secret key."""
     import os
 
     from api.config import Settings
+    from api.security import secret_key
 
     limited = Settings.from_env(
         {
@@ -169,8 +171,17 @@ async def limited_client(sessionmaker, settings, tmp_path):
             "MARKAZ_RATE_SYNC_MS": "0",
         }
     )
-    app = create_app(limited, sessionmaker=sessionmaker)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test") as c:
+    return create_app(limited, sessionmaker=sessionmaker), secret_key(limited)
+
+
+def from_address(app, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://markaz.test")
+
+
+@pytest.fixture
+async def limited_client(limited_app):
+    async with from_address(limited_app[0], "127.0.0.1") as c:
         yield c
 
 
@@ -191,6 +202,62 @@ async def test_a_flood_from_one_source_is_refused(limited_client, sessionmaker) 
     async with sessionmaker() as session:
         count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
     assert count == 10
+
+
+async def test_the_station_token_is_checked_when_sent_and_optional_for_apps(
+    gql, sessionmaker, settings
+) -> None:
+    from api.security import secret_key
+
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        other = await make_station(session)
+        await session.commit()
+    key = secret_key(settings)
+    # with the station's own token (an app that read the QR code): stored
+    body = await gql(SUBMIT, {"input": answer(station, stationToken=logic.station_token(key, station))})
+    assert body["data"]["submitFeedback"] == {"accepted": True, "duplicate": False, "errors": []}
+    # another station's token, a guess, an empty one: refused on stationToken, nothing stored
+    for wrong in (logic.station_token(key, other), "guess", ""):
+        body = await gql(SUBMIT, {"input": answer(station, stationToken=wrong)})
+        errors = body["data"]["submitFeedback"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["stationToken"], "INVALID")], wrong
+    # without one (an app that did not read the code, as citizen-1.2.0 sends it): stored
+    body = await gql(SUBMIT, {"input": answer(station)})
+    assert body["data"]["submitFeedback"] == {"accepted": True, "duplicate": False, "errors": []}
+    async with sessionmaker() as session:
+        count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
+    assert count == 2
+
+
+async def test_answers_without_the_token_are_held_per_station_from_all_sources(
+    limited_app, sessionmaker
+) -> None:
+    app, key = limited_app
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        other = await make_station(session)
+        await session.commit()
+
+    async def send(address: str, given: dict) -> dict:
+        async with from_address(app, address) as c:
+            response = await c.post("/graphql", json={"query": SUBMIT, "variables": {"input": given}})
+        return response.json()["data"]["submitFeedback"]
+
+    # given a flood without the token, spread over three addresses (each within its own limit of 10)
+    outcomes = [await send(f"198.51.100.{i % 3 + 1}", answer(station)) for i in range(24)]
+    # then the station takes 20 such answers at once, from all of them together, and refuses the rest
+    assert [o["accepted"] for o in outcomes] == [True] * logic.TOKENLESS_BURST + [False] * 4
+    refused = outcomes[-1]["errors"][0]
+    assert refused["field"] == ["stationToken"] and refused["code"] == "LIMIT_EXCEEDED"
+    assert refused["retryAfterSeconds"] >= 1
+    # while an answer with the station's token (the QR code) still goes in, and another station is not held
+    with_token = answer(station, stationToken=logic.station_token(key, station))
+    assert (await send("203.0.113.9", with_token))["accepted"] is True
+    assert (await send("203.0.113.9", answer(other)))["accepted"] is True
+    async with sessionmaker() as session:
+        count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
+    assert count == logic.TOKENLESS_BURST + 2
 
 
 async def test_the_summary_publishes_only_bases_of_five_or_more(gql, sessionmaker) -> None:
