@@ -16,7 +16,7 @@ from sqlalchemy import text
 from api.app import create_app
 from resolvers import feedback as logic
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import make_feedback, make_officer, make_station, sign_in
 
 SUBMIT = """
 mutation Submit($input: SubmitFeedbackInput!) {
@@ -65,27 +65,10 @@ async def stored(
 ) -> None:
     """n answers of one station in one month (spread over its days, or all `on` one), written as
     submitFeedback writes them."""
-    row = {
-        "service": "CRIME_REPORTING",
-        "rating": 4,
-        "respected": True,
-        "would_return": True,
-        "safe_reporting": True,
-        "gender": None,
-        "comment": None,
-    }
-    row.update(values)
     async with sessionmaker() as session:
         for i in range(n):
-            await session.execute(
-                text(
-                    "INSERT INTO feedback_responses (client_id, content_hash, station_id, service, rating, "
-                    "respected, would_return, safe_reporting, gender, comment, submitted_on) VALUES "
-                    "(:c, 'x', :s, :service, :rating, :respected, :would_return, :safe_reporting, :gender, "
-                    ":comment, :d)"
-                ),
-                {"c": uuid.uuid4(), "s": station_id, "d": on or month.replace(day=1 + i % 27), **row},
-            )
+            day = on or month.replace(day=1 + i % 27)
+            await make_feedback(session, station_id=station_id, on=day, **values)
         await session.commit()
 
 
