@@ -28,7 +28,9 @@ from resolvers.lang import localized, pick_language
 from resolvers.mutation_errors import MutationFailed
 
 _log = logging.getLogger("markaz.feedback")
-MAX_BODY = 8 * 1024
+# The largest answer the form can send fits: a comment of 1000 characters of up to 4 bytes in UTF-8, each
+# byte percent-encoded as 3, and the other fields (about 300 bytes). A larger body is refused with 413.
+MAX_BODY = 16 * 1024
 _LANGS = {"ar": ("ar", "rtl"), "ku": ("ckb", "rtl"), "en": ("en", "ltr")}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -91,6 +93,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "This station was not found. Scan the code at the station again.",
     },
     "failed": {"ar": "تعذر الإرسال:", "ku": "نەنێردرا:", "en": "Not sent:"},
+    "too_large": {
+        "ar": "الإجابة أطول من أن تُرسل. ارجع، واختصر التعليق، ثم أرسل مرة أخرى.",
+        "ku": "وەڵامەکە زۆر درێژە بۆ ناردن. بگەڕێوە، تێبینییەکە کورت بکەرەوە و دووبارە بینێرە.",
+        "en": "The answer is too long to send. Go back, shorten the comment and send it again.",
+    },
 }
 SERVICES: dict[str, dict[str, str]] = {
     "CRIME_REPORTING": {"ar": "الإبلاغ عن جريمة", "ku": "ڕاپۆرتکردنی تاوان", "en": "Reporting a crime"},
@@ -143,6 +150,14 @@ class FeedbackPage:
     async def _handle(self, request: Request, lang: str) -> Response:
         raw = request.path_params.get("station", "")
         station_id = int(raw) if raw.isdigit() and len(raw) <= 18 else None
+        if request.method == "POST":
+            try:
+                form = await _form(request)
+            except _TooLarge:  # before the station is looked up: the answer is the same for every station
+                return self._page(lang, f"<p class=error>{_t('too_large', lang)}</p>", status=413)
+            token = form.get("t", "")
+        else:
+            form, token = {}, request.query_params.get("t", "")
         ctx = Context(
             sessionmaker=request.app.state.sessionmaker,
             lang=lang,
@@ -155,11 +170,6 @@ class FeedbackPage:
             station = (
                 (await station_logic.station_rows(ctx, [station_id])).get(station_id) if station_id else None
             )
-            if request.method == "POST":
-                form = await _form(request)
-                token = form.get("t", "")
-            else:
-                form, token = {}, request.query_params.get("t", "")
             if (
                 station is None
                 or not station.active
@@ -259,12 +269,20 @@ def _lang(request: Request) -> str:
     return asked if asked in _LANGS else pick_language(request.headers.get("accept-language"))
 
 
+class _TooLarge(Exception):
+    """The body is over MAX_BODY: answered 413, without reading the rest."""
+
+
 async def _form(request: Request) -> dict[str, str]:
+    """The posted fields; {} for a body that is not a form. _TooLarge over MAX_BODY (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _TooLarge
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_BODY:
-            return {}
+            raise _TooLarge
     try:
         pairs = urllib.parse.parse_qsl(bytes(body).decode("utf-8"), max_num_fields=20)
     except (UnicodeDecodeError, ValueError):

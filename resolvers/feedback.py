@@ -4,7 +4,9 @@ under the disclosure rule's base numbers (feedbackSummary), and its comments for
 **Anonymous.** An answer keeps its station, service, rating, the three yes/no answers, the gender when
 given, the comment, and its day: no address, no device id, no time of day. Floods are held by a token
 bucket per address in the rate limiter's store (memory, PostgreSQL or Redis buckets, never with the
-answer); a resend with the same `clientId` is dropped.
+answer); a resend with the same `clientId` is dropped. The station's QR token is checked when sent and
+optional for apps (docs/feedback.md says why); answers without it are also held per station, from all
+sources together.
 
 **Base numbers.** As on the public map (resolvers/disclosure.py), every figure shown is a sum of
 published base numbers. A base is one station's answers in one completed calendar month (Baghdad); it is
@@ -56,6 +58,11 @@ GENDERS = ("FEMALE", "MALE")
 # A source (an address, an IPv6 /64) may send this many answers at once, then one every 6 minutes.
 FEEDBACK_BURST = 10
 FEEDBACK_RATE = 1 / 360
+# Answers without the station's QR token (apps that did not read the code), from all sources together: a
+# station takes this many at once, then one every 30 minutes. A flood spread over many addresses, or a
+# script walking station ids, adds at most that to any station; answers with the token are not held by it.
+TOKENLESS_BURST = 20
+TOKENLESS_RATE = 1 / 1800
 MAX_MONTHS = 36
 MAX_COMMENTS = 200
 KIND = "submitFeedback"
@@ -94,14 +101,14 @@ def token_matches(secret_key: str, station_id: int, token: str) -> bool:
     return hmac.compare_digest(station_token(secret_key, station_id).encode(), token.encode()[:64])
 
 
-async def _take_token(ctx: Context) -> int | None:
-    """Seconds to wait when this source has sent too many answers; None to go on. The bucket is the
-    app's rate limiter's (off in development, like every limit)."""
+async def _take_token(ctx: Context, key: str, rate: float, burst: float) -> int | None:
+    """Seconds to wait when the bucket `key` is empty; None to go on (a token taken). The bucket is the
+    app's rate limiter's (off in development, like every limit); its key names no answer."""
     app = getattr(ctx.request, "app", None)
     limiter = getattr(getattr(app, "state", None), "rate_limiter", None)
     if limiter is None:
         return None
-    wait = await limiter.take(f"feedback:{source_key(ctx.client_ip)}", FEEDBACK_RATE, FEEDBACK_BURST)
+    wait = await limiter.take(key, rate, burst)
     return None if wait is None else max(1, int(wait + 0.999))
 
 
@@ -128,9 +135,14 @@ async def submit_feedback(ctx: Context, input: Any) -> Submitted:
     station = (await station_logic.station_rows(ctx, [station_id])).get(station_id)
     if station is None or not station.active:
         fail(lang, ("stationId",), "not_found", "NOT_FOUND", kind="station")
-    wait = await _take_token(ctx)
+    wait = await _take_token(ctx, f"feedback:{source_key(ctx.client_ip)}", FEEDBACK_RATE, FEEDBACK_BURST)
     if wait is not None:
         fail(lang, None, "rate_limited", "LIMIT_EXCEEDED", retry_after=wait, seconds=wait)
+    if token is None:  # optional for apps (docs/feedback.md): a station takes few such answers at a time
+        wait = await _take_token(ctx, f"feedback-tokenless:{station_id}", TOKENLESS_RATE, TOKENLESS_BURST)
+        if wait is not None:
+            key = "tokenless_feedback_limited"
+            fail(lang, ("stationToken",), key, "LIMIT_EXCEEDED", retry_after=wait, seconds=wait)
     values = {
         "client_id": input.client_id,
         "content_hash": digest,
@@ -346,21 +358,23 @@ def whole_months(start: datetime, end: datetime, lang: str) -> tuple[datetime, d
 async def feedback_comments(
     ctx: Context, *, station_id: int, start: datetime, end: datetime, first: int | None
 ) -> list[tuple[date, str]]:
-    """The comments of a station's answers, with their months only: for the station's commander."""
+    """The comments of a station's answers over the whole completed months of [start, end) (as the
+    summary's, `whole_months`), each with its month only: for the station's commander. A period is never
+    finer than a month, and the running month is never read (reading it day after day would date each new
+    comment to its day), so no two questions tell comments of one month apart by when they came."""
     lang = ctx.lang
     viewer = policy.require_officer(ctx.viewer)
     station = (await station_logic.station_rows(ctx, [station_id])).get(station_id)
     if station is None or not policy.may_read_feedback_comments(viewer, station.id):
         raise Forbidden(message("forbidden", lang))
-    if end <= start:
-        raise InputError("to", message("not_before", lang, field="to", other="from"))
+    month_from, month_to = whole_months(start, end, lang)
     limit = min(max(first or 50, 1), MAX_COMMENTS)
     async with ctx.db() as session:
         rows = await repo.feedback_comments(
             session,
             station_id=station_id,
-            first_day=activity_plan.day_floor(start).date(),
-            end_day=activity_plan.day_floor(end).date(),
+            first_day=month_from.date(),
+            end_day=month_to.date(),
             limit=limit,
         )
     return [(row.month, row.comment) for row in rows]

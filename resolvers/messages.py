@@ -18,6 +18,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "ar": "{field} ليس رمز هذا المركز: امسح الرمز في المركز مرة أخرى.",
         "ku": "{field} کۆدی ئەم بنکەیە نییە: دووبارە کۆدەکە لە بنکەکە بخوێنەرەوە.",
     },
+    "tokenless_feedback_limited": {
+        "en": "This station has had many answers without its code just now: scan the code at the station, "
+        "or try again in {seconds} s.",
+        "ar": "وصلت إلى هذا المركز إجابات كثيرة دون رمزه الآن: امسح الرمز في المركز، أو أعد المحاولة بعد "
+        "{seconds} ثانية.",
+        "ku": "ئەم بنکەیە ئێستا وەڵامی زۆری بێ کۆدەکەی بۆ هاتووە: کۆدەکە لە بنکەکە بخوێنەرەوە، یان دوای "
+        "{seconds} چرکە هەوڵ بدەرەوە.",
+    },
     "bad_url": {
         "en": "{field} must be an http or https address.",
         "ar": "يجب أن يكون {field} عنواناً يبدأ بـ http أو https.",

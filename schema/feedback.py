@@ -62,7 +62,8 @@ class SubmitFeedbackInput:
     station_token: str | None = strawberry.field(
         default=None,
         description="The token of the station's QR link (feedbackLink), when the app read it; a wrong one "
-        "is refused.",
+        "is refused. Without it, a station takes few answers at a time from all senders together "
+        "(docs/feedback.md).",
     )
 
 
@@ -202,15 +203,21 @@ class FeedbackQuery:
         station = (await station_logic.station_rows(ctx, [key])).get(key)
         return logic.feedback_link(ctx, station)
 
-    @strawberry.field(description="The comments of a station's feedback: its commander only.")
+    @strawberry.field(
+        description="The comments of a station's feedback over whole completed months, as feedbackSummary "
+        "counts them, each with its month only (never a day, never the running month): its commander only."
+    )
     async def feedback_comments(
         self,
         info: strawberry.Info[Context],
         station_id: strawberry.ID,
         from_: Annotated[
-            datetime, strawberry.argument(name="from", description="Sent on or after this day.")
+            datetime,
+            strawberry.argument(name="from", description="From the start of the month this falls in."),
         ],
-        to: Annotated[datetime, strawberry.argument(description="Sent before this day.")],
+        to: Annotated[
+            datetime, strawberry.argument(description="Up to this instant (whole months before it).")
+        ],
         first: Annotated[int | None, strawberry.argument(description="At most this many (200).")] = None,
     ) -> list[FeedbackComment]:
         ctx = info.context

@@ -92,6 +92,29 @@ async def make_officer(
     return officer_id, badge
 
 
+async def make_feedback(session: AsyncSession, *, station_id: int, on: Any, **overrides: Any) -> None:
+    """One anonymous answer of a station, sent on the day `on`, stored as submitFeedback stores it."""
+    import uuid
+
+    from db.feedback import insert_feedback
+
+    values = {
+        "client_id": uuid.uuid4(),
+        "content_hash": "x",
+        "station_id": station_id,
+        "service": "CRIME_REPORTING",
+        "rating": 4,
+        "respected": True,
+        "would_return": True,
+        "safe_reporting": True,
+        "gender": None,
+        "comment": None,
+        "submitted_on": on,
+        **overrides,
+    }
+    await insert_feedback(session, values)
+
+
 LOGIN = """
 mutation Login($badge: String!, $password: String!) {
   login(input: {badgeNumber: $badge, password: $password}) {

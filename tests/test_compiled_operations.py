@@ -31,7 +31,7 @@ from schema import build_schema
 from schema.compiled import CompiledOperation, make_plan
 from schema.node import to_global_id
 from tests.conftest import GraphQL
-from tests.factories import make_officer, sign_in
+from tests.factories import make_feedback, make_officer, sign_in
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted((ROOT / "mobile_contract" / "operations").rglob("*.graphql"))
@@ -122,6 +122,7 @@ class World:
     engagement: str = ""
     patrol: str = ""
     officer: str = ""
+    commanded_station: str = ""
     center: tuple[float, float] = (36.34, 43.13)
 
 
@@ -176,9 +177,18 @@ async def world(apps, sessionmaker) -> World:
         )
         patrol = await session.scalar(text("SELECT id FROM patrols ORDER BY id LIMIT 1"))
         station = await session.scalar(text("SELECT id FROM stations WHERE id = :i"), {"i": row.station_id})
+        by_role = {c.role: c.badge for c in credentials}
+        commanded = await session.scalar(
+            text("SELECT station_id FROM officers WHERE badge_number = :b"),
+            {"b": by_role["STATION_COMMANDER"]},
+        )
+        # feedback with comments at the commander's station, in the last completed month
+        last_month = (now.replace(day=1) - timedelta(days=1)).date()
+        for day, comment in ((3, "The desk was quick"), (17, None), (20, "A long wait at the gate")):
+            on = last_month.replace(day=min(day, last_month.day))
+            await make_feedback(session, station_id=commanded, on=on, comment=comment)
         await session.commit()
     gql = GraphQL(apps[1][1])
-    by_role = {c.role: c.badge for c in credentials}
     headers = {"anonymous": {}}
     headers["officer on the case"] = await sign_in(gql, badge_on, DEMO_PASSWORD)
     from tests.factories import PASSWORD
@@ -195,6 +205,7 @@ async def world(apps, sessionmaker) -> World:
         engagement=to_global_id("Engagement", engagement),
         patrol=to_global_id("Patrol", patrol),
         officer=to_global_id("Officer", on_case_id),
+        commanded_station=to_global_id("Station", commanded),
     )
 
 
@@ -263,6 +274,13 @@ def variable_sets(name: str, w: World) -> list[dict[str, Any] | None]:
         "Incidents": [{}, {"first": 5, "filter": {"categories": ["DOMESTIC_VIOLENCE"]}}],
         "Patrols": [{}, {"first": 2, "filter": {"status": "ENDED"}}],
         "Stations": [{"governorateId": None}, {"governorateId": w.governorate}],
+        "FeedbackComments": [
+            {"stationId": w.commanded_station, **_months()},
+            {"stationId": w.commanded_station, **_months(), "first": 1},
+            {"stationId": w.station, **_months()},
+            {"stationId": w.commanded_station, "from": _months()["to"], "to": _months()["from"]},
+        ],
+        "FeedbackLink": [{"stationId": w.commanded_station}, {"stationId": w.station}, {"stationId": "bad"}],
     }.get(op, [{}])
     # and what a broken client sends: nothing, and a value of the wrong type for each variable
     broken: list[dict[str, Any] | None] = [{}]
@@ -334,6 +352,8 @@ async def test_answers_hold_data_for_the_viewers_they_are_for(apps, world):
         "supervisor/Incidents": ("supervisor", {}),
         "supervisor/Patrols": ("admin", {}),
         "officer/Me": ("officer off the case", None),
+        "supervisor/FeedbackComments": ("commander", {"stationId": world.commanded_station, **_months()}),
+        "supervisor/FeedbackLink": ("commander", {"stationId": world.commanded_station}),
     }
     for name, (viewer, variables) in checks.items():
         status, body = await both(apps, DOCUMENTS[name], variables, world.headers[viewer])
@@ -463,6 +483,8 @@ async def test_round_trips_are_those_of_ordinary_execution_and_do_not_grow_with_
         headers = world.headers["anonymous" if name.startswith("citizen/") else "admin"]
         if name.endswith(("/Me", "/MySessions", "/MyIncidents", "/MyFollowUpActions")):
             headers = world.headers["officer on the case"]
+        if name.endswith("/FeedbackComments"):  # its commander's only: an admin is refused
+            headers = world.headers["commander"]
         await both(apps, document, variables, headers)  # warm: what the process caches (governorates) is read
         compiled_count, compiled_body = await _statements_of(
             apps, sessionmaker, 0, document, variables, headers

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from api.app import create_app
 from resolvers import feedback as logic
 from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from tests.factories import make_feedback, make_officer, make_station, sign_in
 
 SUBMIT = """
 mutation Submit($input: SubmitFeedbackInput!) {
@@ -60,29 +60,15 @@ def answer(station_id: int, **overrides) -> dict:
     return values
 
 
-async def stored(sessionmaker, station_id: int, month: date, n: int, **values) -> None:
-    """n answers of one station in one month, written as submitFeedback writes them."""
-    row = {
-        "service": "CRIME_REPORTING",
-        "rating": 4,
-        "respected": True,
-        "would_return": True,
-        "safe_reporting": True,
-        "gender": None,
-        "comment": None,
-    }
-    row.update(values)
+async def stored(
+    sessionmaker, station_id: int, month: date, n: int, on: date | None = None, **values
+) -> None:
+    """n answers of one station in one month (spread over its days, or all `on` one), written as
+    submitFeedback writes them."""
     async with sessionmaker() as session:
         for i in range(n):
-            await session.execute(
-                text(
-                    "INSERT INTO feedback_responses (client_id, content_hash, station_id, service, rating, "
-                    "respected, would_return, safe_reporting, gender, comment, submitted_on) VALUES "
-                    "(:c, 'x', :s, :service, :rating, :respected, :would_return, :safe_reporting, :gender, "
-                    ":comment, :d)"
-                ),
-                {"c": uuid.uuid4(), "s": station_id, "d": month.replace(day=1 + i % 27), **row},
-            )
+            day = on or month.replace(day=1 + i % 27)
+            await make_feedback(session, station_id=station_id, on=day, **values)
         await session.commit()
 
 
@@ -152,10 +138,12 @@ async def test_bad_feedback_is_refused_by_field(gql, sessionmaker) -> None:
 
 
 @pytest.fixture
-async def limited_client(sessionmaker, settings, tmp_path):
+def limited_app(sessionmaker, tmp_path):
+    """The app with its rate limits on (they are off in development otherwise), and its secret key."""
     import os
 
     from api.config import Settings
+    from api.security import secret_key
 
     limited = Settings.from_env(
         {
@@ -166,8 +154,17 @@ async def limited_client(sessionmaker, settings, tmp_path):
             "MARKAZ_RATE_SYNC_MS": "0",
         }
     )
-    app = create_app(limited, sessionmaker=sessionmaker)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://markaz.test") as c:
+    return create_app(limited, sessionmaker=sessionmaker), secret_key(limited)
+
+
+def from_address(app, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://markaz.test")
+
+
+@pytest.fixture
+async def limited_client(limited_app):
+    async with from_address(limited_app[0], "127.0.0.1") as c:
         yield c
 
 
@@ -188,6 +185,62 @@ async def test_a_flood_from_one_source_is_refused(limited_client, sessionmaker) 
     async with sessionmaker() as session:
         count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
     assert count == 10
+
+
+async def test_the_station_token_is_checked_when_sent_and_optional_for_apps(
+    gql, sessionmaker, settings
+) -> None:
+    from api.security import secret_key
+
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        other = await make_station(session)
+        await session.commit()
+    key = secret_key(settings)
+    # with the station's own token (an app that read the QR code): stored
+    body = await gql(SUBMIT, {"input": answer(station, stationToken=logic.station_token(key, station))})
+    assert body["data"]["submitFeedback"] == {"accepted": True, "duplicate": False, "errors": []}
+    # another station's token, a guess, an empty one: refused on stationToken, nothing stored
+    for wrong in (logic.station_token(key, other), "guess", ""):
+        body = await gql(SUBMIT, {"input": answer(station, stationToken=wrong)})
+        errors = body["data"]["submitFeedback"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["stationToken"], "INVALID")], wrong
+    # without one (an app that did not read the code, as citizen-1.2.0 sends it): stored
+    body = await gql(SUBMIT, {"input": answer(station)})
+    assert body["data"]["submitFeedback"] == {"accepted": True, "duplicate": False, "errors": []}
+    async with sessionmaker() as session:
+        count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
+    assert count == 2
+
+
+async def test_answers_without_the_token_are_held_per_station_from_all_sources(
+    limited_app, sessionmaker
+) -> None:
+    app, key = limited_app
+    async with sessionmaker() as session:
+        station = await make_station(session)
+        other = await make_station(session)
+        await session.commit()
+
+    async def send(address: str, given: dict) -> dict:
+        async with from_address(app, address) as c:
+            response = await c.post("/graphql", json={"query": SUBMIT, "variables": {"input": given}})
+        return response.json()["data"]["submitFeedback"]
+
+    # given a flood without the token, spread over three addresses (each within its own limit of 10)
+    outcomes = [await send(f"198.51.100.{i % 3 + 1}", answer(station)) for i in range(24)]
+    # then the station takes 20 such answers at once, from all of them together, and refuses the rest
+    assert [o["accepted"] for o in outcomes] == [True] * logic.TOKENLESS_BURST + [False] * 4
+    refused = outcomes[-1]["errors"][0]
+    assert refused["field"] == ["stationToken"] and refused["code"] == "LIMIT_EXCEEDED"
+    assert refused["retryAfterSeconds"] >= 1
+    # while an answer with the station's token (the QR code) still goes in, and another station is not held
+    with_token = answer(station, stationToken=logic.station_token(key, station))
+    assert (await send("203.0.113.9", with_token))["accepted"] is True
+    assert (await send("203.0.113.9", answer(other)))["accepted"] is True
+    async with sessionmaker() as session:
+        count = (await session.execute(text("SELECT count(*) FROM feedback_responses"))).scalar()
+    assert count == logic.TOKENLESS_BURST + 2
 
 
 async def test_the_summary_publishes_only_bases_of_five_or_more(gql, sessionmaker) -> None:
@@ -291,6 +344,66 @@ async def test_who_may_read_the_summary_and_the_comments(gql, sessionmaker) -> N
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await gql(COMMENTS, comments)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_comments_are_read_by_whole_completed_months_never_by_day(gql, sessionmaker) -> None:
+    from datetime import timedelta
+
+    from resolvers import activity_plan
+    from resolvers.field_checks import now_utc
+
+    station, _other, commander, *_ = await people(sessionmaker)
+    # given two comments of one March, sent on the 3rd and the 20th, one of February, one of this month
+    await stored(sessionmaker, station, date(2026, 3, 1), 1, on=date(2026, 3, 3), comment="Zaid was kind")
+    await stored(sessionmaker, station, date(2026, 3, 1), 1, on=date(2026, 3, 20), comment="A long wait")
+    await stored(sessionmaker, station, date(2026, 2, 1), 1, on=date(2026, 2, 14), comment="February")
+    today = activity_plan.day_floor(now_utc()).date()
+    await stored(sessionmaker, station, today.replace(day=1), 1, on=today, comment="Running month")
+    headers = await sign_in(gql, commander)
+    station_id = to_global_id("Station", station)
+
+    async def comments(start: date, end: date) -> list[dict]:
+        variables = {
+            "stationId": station_id,
+            "from": f"{start}T00:00:00+03:00",
+            "to": f"{end}T00:00:00+03:00",
+        }
+        body = await gql(COMMENTS, variables, headers=headers)
+        assert "errors" not in body, body
+        return body["data"]["feedbackComments"]
+
+    march = [
+        {"month": "2026-03-01", "comment": "A long wait"},
+        {"month": "2026-03-01", "comment": "Zaid was kind"},
+    ]  # by month, then by text: the order tells nothing of the days either
+    # when the commander asks for one day, either day: nothing, a period is whole months only
+    assert await comments(date(2026, 3, 3), date(2026, 3, 4)) == []
+    assert await comments(date(2026, 3, 20), date(2026, 3, 21)) == []
+    # every period from a day of March to a day of April holds the same: the whole of March
+    for first in range(1, 32, 3):
+        for last in range(1, 31, 7):
+            got = await comments(date(2026, 3, first), date(2026, 4, last))
+            assert got == march, (first, last)
+    # so no two questions tell the 3rd from the 20th: any period holds both comments or neither
+    for day in range(1, 32, 2):
+        for days in (1, 7, 17, 31):
+            start = date(2026, 3, day)
+            got = {c["comment"] for c in await comments(start, start + timedelta(days=days))}
+            assert got in (set(), {"A long wait", "Zaid was kind"}), (day, days)
+    # a longer period: whole months, newest first; the running month is never read, even up to tomorrow
+    tomorrow = today + timedelta(days=1)
+    assert await comments(date(2026, 1, 1), tomorrow) == [
+        *march,
+        {"month": "2026-02-01", "comment": "February"},
+    ]
+    assert await comments(today, tomorrow) == []
+    # and the period is bounded as the summary's is
+    body = await gql(
+        COMMENTS,
+        {"stationId": station_id, "from": "2026-03-05T00:00:00+03:00", "to": "2026-03-01T00:00:00+03:00"},
+        headers=headers,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # --- the base numbers' rule, on random answers (pure logic) --------------------------------------------

@@ -99,8 +99,6 @@ async def test_the_form_in_three_languages_and_its_answers(client, gql, sessionm
                 {"comment": "a\x07b"}, {"client_id": "nope"}):  # fmt: skip
         response = await client.post(f"/feedback/{station}", data={**fresh, **bad})
         assert response.status_code == 400 and "<form" in response.text, bad
-    big = await client.post(f"/feedback/{station}", content=b"x" * 20_000)
-    assert big.status_code == 404  # an unreadable body has no token
     assert await count(sessionmaker) == 1
     # the app's way: a wrong station token is refused by field
     given = {
@@ -115,6 +113,45 @@ async def test_the_form_in_three_languages_and_its_answers(client, gql, sessionm
     }
     body = await gql(SUBMIT, {"input": given})
     assert body["data"]["submitFeedback"]["errors"] == [{"field": ["stationToken"], "code": "INVALID"}]
+
+
+async def test_an_oversized_answer_is_413_with_a_short_page_in_the_persons_language(
+    client, gql, sessionmaker
+) -> None:
+    station, commander, *_ = await setting_up(sessionmaker)
+    link = (
+        await gql(
+            LINK, {"stationId": to_global_id("Station", station)}, headers=await sign_in(gql, commander)
+        )
+    )["data"]["feedbackLink"]
+    page = (await client.get(link)).text
+    form = {**ANSWER, "client_id": hidden(page, "client_id"), "t": hidden(page, "t")}
+
+    async def chunks(size: int):  # sent without a Content-Length: the limit holds while reading
+        for _ in range(size // 1000):
+            yield b"x" * 1000
+
+    # given a body over the limit, declared or only sent, to the station or to none
+    for target, body, headers, says in (
+        (f"/feedback/{station}", b"x" * 20_000, {}, "أطول من أن تُرسل"),
+        (f"/feedback/{station}?lang=en", chunks(20_000), {}, "too long to send"),
+        ("/feedback/99999999", b"x" * 20_000, {"accept-language": "ku"}, "زۆر درێژە"),
+    ):
+        # when it is posted
+        response = await client.post(target, content=body, headers=headers)
+        # then it is 413 with a short page saying so in the person's language, the same for every station
+        assert response.status_code == 413, target
+        assert says in response.text and "<form" not in response.text and "104" in response.text
+        assert response.headers["cache-control"] == "no-store"
+    assert await count(sessionmaker) == 0
+    # the largest answer the form allows (1000 characters of 3 bytes each, percent-encoded) still fits
+    longest = await client.post(f"/feedback/{station}", data={**form, "comment": "\u3042" * 1000})
+    assert longest.status_code == 200 and "شكراً لك" in longest.text
+    # one character over is the answer's own error, on the form again
+    fresh = {**form, "client_id": hidden((await client.get(link)).text, "client_id")}
+    over = await client.post(f"/feedback/{station}", data={**fresh, "comment": "\u3042" * 1001})
+    assert over.status_code == 400 and "<form" in over.text
+    assert await count(sessionmaker) == 1
 
 
 @pytest.mark.skipif(chromium_path() is None and not os.environ.get("CI"), reason="chromium is not installed")

@@ -255,6 +255,73 @@ async def test_production_runs_the_follow_up_and_public_map_operations_of_the_ne
     assert public["publicSafetyMap"]["resolution"] == 7 and public["publicSafetyMap"]["cells"] == []
 
 
+async def test_production_runs_the_commanders_feedback_operations_of_supervisor_1_4_0(
+    production, sessionmaker
+):
+    """Only the station's commander reads its feedback comments and its QR link: supervisor-1.4.0 ships
+    FeedbackComments and FeedbackLink, and in production they run by hash alone, for the commander, and
+    refuse everyone else by the policy (the safelist lets the operation through, not the person)."""
+    import datetime as dt
+
+    from schema.node import to_global_id
+    from tests.factories import make_feedback
+
+    comments_op, link_op = OPS[("supervisor", "FeedbackComments")], OPS[("supervisor", "FeedbackLink")]
+    # given a station with its commander, its officer, the governorate's supervisor, a neighbour's commander
+    async with sessionmaker() as session:
+        station = await make_station(session, governorate="IQ-NI")
+        neighbour = await make_station(session, governorate="IQ-NI")
+        await make_officer(session, role="STATION_COMMANDER", station_id=station, badge="FB-CMD")
+        await make_officer(session, station_id=station, badge="FB-OFC")
+        await make_officer(session, role="SUPERVISOR", governorates=("IQ-NI",), badge="FB-SUP")
+        await make_officer(session, role="STATION_COMMANDER", station_id=neighbour, badge="FB-NBR")
+        # and a comment of the last completed month
+        last_month = dt.date.today().replace(day=1) - dt.timedelta(days=20)
+        await make_feedback(session, station_id=station, on=last_month, comment="The desk was quick")
+        await session.commit()
+    station_id = to_global_id("Station", station)
+    period = {
+        "from": f"{last_month.replace(day=1)}T00:00:00+03:00",
+        "to": f"{dt.date.today()}T00:00:00+03:00",
+    }
+
+    async def by_hash(op, variables: dict, headers: dict) -> dict:
+        response = await production.post(
+            "/graphql", json=apq(op.sha256, variables=variables), headers=headers
+        )
+        assert response.status_code == 200, response.text  # never OPERATION_NOT_ALLOWED: a released operation
+        return response.json()
+
+    # when the commander runs them by hash: the comments, with their month only, and the form's link
+    commander = await _sign_in(production, "FB-CMD")
+    read = await by_hash(comments_op, {"stationId": station_id, **period}, commander)
+    assert read["data"]["feedbackComments"] == [
+        {
+            "__typename": "FeedbackComment",
+            "month": f"{last_month.replace(day=1)}",
+            "comment": "The desk was quick",
+        }
+    ]
+    link = (await by_hash(link_op, {"stationId": station_id}, commander))["data"]["feedbackLink"]
+    assert link.startswith(f"/feedback/{station}?t=")
+    assert (await production.get(link)).status_code == 200
+    # then the station's officer, the supervisor and the neighbour's commander are refused, by hash too
+    for badge in ("FB-OFC", "FB-SUP", "FB-NBR"):
+        headers = await _sign_in(production, badge)
+        for op, variables in (
+            (comments_op, {"stationId": station_id, **period}),
+            (link_op, {"stationId": station_id}),
+        ):
+            body = await by_hash(op, variables, headers)
+            assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (
+                badge,
+                op.name,
+            )
+    # and a citizen must sign in
+    body = await by_hash(comments_op, {"stationId": station_id, **period}, ACCEPT)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 @pytest.mark.parametrize(
     ("lang", "says", "not_says"),
     [
