@@ -195,7 +195,9 @@ async def _stations_import(args: argparse.Namespace) -> int:
     parsed = parse_station_file(path)
     unit = "line" if parsed.kind == "csv" else "feature"
     for error in parsed.errors:
+        # "feature 8 (way/123)": the number, and the id the mapper searches the source for.
         where = f"{unit} {error.row}" if error.row else "file"
+        where += f" ({error.feature_id})" if error.row and error.feature_id is not None else ""
         print(f"{path.name}: {where}: {error.field}: {error.message}", file=sys.stderr)
     good = len(parsed.records)
     if parsed.errors and args.strict:

@@ -41,6 +41,7 @@ Problems with the whole file are one error at row 0, field "file"; CSV header pr
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -65,6 +66,9 @@ class RowError:
     row: int  # CSV line number (header = 1) or GeoJSON feature number; 0 for the whole file
     field: str  # e.g. "latitude", "names.ar", "hours[2].closes", "services"
     message: str  # the reason, plain English
+    # The GeoJSON feature's own id as the file gives it, so that the mapper can find it: an OSM feature's
+    # "way/123", else the feature's external_id or id; None when it has none (and for CSV rows).
+    feature_id: str | None = None
 
 
 @dataclass
@@ -117,12 +121,13 @@ FORMULA_LIKE = re.compile(r"'*[=+\-@]")
 class _Row:
     """Collects the problems of one row so that all of them are reported together."""
 
-    def __init__(self, row: int) -> None:
+    def __init__(self, row: int, feature_id: str | None = None) -> None:
         self.row = row
+        self.feature_id = feature_id
         self.errors: list[RowError] = []
 
     def add(self, field_name: str, message: str) -> None:
-        self.errors.append(RowError(self.row, field_name, message))
+        self.errors.append(RowError(self.row, field_name, message, self.feature_id))
 
 
 def _file_error(kind: str, message: str, row: int = 0, field_name: str = "file") -> ParseResult:
@@ -468,11 +473,11 @@ def _osm_errors(errors: list[RowError], sources: Mapping[str, str]) -> list[RowE
     for error in errors:
         root = re.split(r"[.\[]", error.field)[0]
         if error.field == "names" and error.message == NAME_REQUIRED:
-            error = RowError(error.row, "name", _NO_OSM_NAME)
+            error = dataclasses.replace(error, field="name", message=_NO_OSM_NAME)
         elif error.field in sources:
-            error = RowError(error.row, sources[error.field], error.message)
+            error = dataclasses.replace(error, field=sources[error.field])
         elif root in ("hours", "always_open", "closes_on_holidays"):
-            error = RowError(error.row, "opening_hours", error.message)
+            error = dataclasses.replace(error, field="opening_hours")
         if error not in named:
             named.append(error)
     return named
@@ -526,8 +531,31 @@ def _point(geometry: Any, r: _Row) -> tuple[float | None, float | None]:
     return None, None
 
 
+MAX_SHOWN_ID = 80  # a feature's id as a report shows it, at most
+
+
+def feature_label(feature: Any) -> str | None:
+    """How a report names a feature besides its number: its OSM id as Overpass and osmtogeojson give it
+    ("way/123": the properties' "@id", an older export's "type" and "id"), else the id it is imported
+    by (external_id, else the properties' or the feature's "id"); None when it has none."""
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties")
+    props = props if isinstance(props, dict) else {}
+    kind, number = props.get("type"), props.get("id")
+    nested = f"{kind}/{number}" if kind in ("node", "way", "relation") and number is not None else None
+    candidates = (props.get("@id"), nested, props.get("external_id"), props.get("id"), feature.get("id"))
+    for value in candidates:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            continue
+        text = " ".join(str(value).split())  # one line, whatever the file holds
+        if text:
+            return text if len(text) <= MAX_SHOWN_ID else text[: MAX_SHOWN_ID - 1] + "…"
+    return None
+
+
 def _feature(number: int, feature: Any) -> _Input:
-    r = _Row(number)
+    r = _Row(number, feature_label(feature))
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         r.add("feature", "expected a GeoJSON Feature")
     feature = feature if isinstance(feature, dict) else {}

@@ -114,7 +114,7 @@ async def _counts(url: str, *tables: str) -> dict[str, int]:
 class Sample:
     file: str
     unit: str  # how the command names a row: "line" (CSV) or "feature" (GeoJSON)
-    bad_row: int
+    bad_where: str  # how the command names the bad row: its number, and a feature's id
     problems: tuple[tuple[str, str], ...]  # (field, a word of the reason) of each problem of the bad row
     good_ids: frozenset[str]
     bad_id: str
@@ -126,7 +126,7 @@ SAMPLES = [
     Sample(
         "stations_sample.csv",
         "line",
-        7,
+        "line 7",
         (("services", "PASSPORTS"), ("hours[0].closes", "25:00")),
         frozenset({"NI-MOS-001", "AR-ERB-001", "NA-NAJ-001", "BG-KRD-001", "BA-BAS-001"}),
         "DQ-NAS-001",
@@ -136,7 +136,7 @@ SAMPLES = [
     Sample(
         "stations_sample.geojson",
         "feature",
-        5,
+        "feature 5 (BA-BAS-101)",
         (("closures[0].starts_at", "offset"),),
         frozenset({"NI-MOS-101", "AR-ERB-101", "NA-NAJ-101", "KA-KAR-101"}),
         "BA-BAS-101",
@@ -149,11 +149,11 @@ SAMPLES = [
 def _problem_lines(sample: Sample, stderr: str, name: str | None = None) -> list[str]:
     """The lines reporting a bad row ("FILE: line N: FIELD: reason"), checked against the sample."""
     name = name or sample.file
-    row_line = re.compile(rf"{re.escape(name)}: {sample.unit} \d+: ")
+    row_line = re.compile(rf"{re.escape(name)}: {sample.unit} \d+( \([^)]+\))?: ")
     lines = [line for line in stderr.splitlines() if row_line.match(line)]
     assert len(lines) == len(sample.problems), stderr
     for field, word in sample.problems:
-        prefix = f"{name}: {sample.unit} {sample.bad_row}: {field}: "
+        prefix = f"{name}: {sample.bad_where}: {field}: "
         matching = [line for line in lines if line.startswith(prefix)]
         assert len(matching) == 1 and word in matching[0], (prefix, stderr)
         assert len(matching[0]) > len(prefix) + 10, f"no reason given: {matching[0]!r}"
@@ -234,7 +234,7 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     result = await run(str(fixed), "--strict")
     assert result.returncode == 0, _report(result)
     assert f"{good + 1} good row(s): inserted 1, updated 0, unchanged {good}; 0 problem(s)" in result.stdout
-    assert not re.search(rf"{sample.unit} \d+: ", result.stderr), result.stderr
+    assert not re.search(rf"{sample.unit} \d+( \([^)]+\))?: ", result.stderr), result.stderr
     final = await _stations(url)
     assert final is not None and set(final) == sample.good_ids | {sample.bad_id}
 

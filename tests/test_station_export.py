@@ -289,12 +289,12 @@ async def _snapshot(url: str) -> tuple[list[Any], list[Any]]:
 
 OVERPASS = DATA / "overpass_police.geojson"
 OVERPASS_PROBLEMS = [
-    "overpass_police.geojson: feature 8: name: no usable name",
-    "overpass_police.geojson: feature 9: geometry: expected a Point, or a Polygon or MultiPolygon outline, "
-    "got LineString",
-    "overpass_police.geojson: feature 10: opening_hours: 'Su-Th 08:00-14:00; Jun-Sep Su-Th 07:00-13:00' uses "
-    "month or date ranges ('Jun-Sep')",
-    "overpass_police.geojson: feature 11: amenity: is 'fire_station', not 'police'",
+    "overpass_police.geojson: feature 8 (way/915503321): name: no usable name",
+    "overpass_police.geojson: feature 9 (way/915503388): geometry: expected a Point, or a Polygon or "
+    "MultiPolygon outline, got LineString",
+    "overpass_police.geojson: feature 10 (node/6601234567): opening_hours: 'Su-Th 08:00-14:00; Jun-Sep "
+    "Su-Th 07:00-13:00' uses month or date ranges ('Jun-Sep')",
+    "overpass_police.geojson: feature 11 (node/6601234599): amenity: is 'fire_station', not 'police'",
 ]
 
 

@@ -1214,3 +1214,41 @@ def test_overpass_export_every_bad_feature_named() -> None:
     ]
     assert "LineString" in errors[1].message and "month or date ranges ('Jun-Sep')" in errors[2].message
     assert "fire_station" in errors[3].message
+    # Each is named by its OSM id too, so that the mapper finds it in the source.
+    assert [e.feature_id for e in errors] == [
+        "way/915503321",
+        "way/915503388",
+        "node/6601234567",
+        "node/6601234599",
+    ]
+
+
+def test_a_bad_feature_is_named_by_the_id_its_export_gives() -> None:
+    nameless = {"amenity": "police", "name:ckb": "بنکە"}  # no Arabic or English name: a problem
+    point = {"type": "Point", "coordinates": [MOSUL[1], MOSUL[0]]}
+
+    def label(**where: Any) -> str | None:
+        properties = where.pop("properties", nameless)
+        (error,) = parse_geojson(
+            collection({"type": "Feature", "geometry": point, "properties": properties, **where})
+        ).errors
+        return error.feature_id
+
+    # overpass turbo: "@id" beside the tags and the feature's "id"; either alone will do
+    assert label(properties={**nameless, "@id": "way/1"}, id="way/1") == "way/1"
+    assert label(id="way/2") == "way/2"
+    assert label(properties={**nameless, "@id": "node/3"}) == "node/3"
+    # the properties' own "id", and an older osmtogeojson's nested tags with "type" and "id"
+    assert label(properties={**nameless, "id": "relation/4"}) == "relation/4"
+    assert label(properties={"type": "way", "id": 5, "tags": nameless}, id="way/5") == "way/5"
+    assert label(properties={"type": "way", "id": 6, "tags": nameless}) == "way/6"
+    # the importer's own features by their external id; none at all, and ids no line can hold
+    assert label(properties={"external_id": "NI-7"}) == "NI-7"
+    assert label(properties={"name_ckb": "x"}) is None
+    assert label(properties={**nameless, "@id": "way/8\nforged: line"}) == "way/8 forged: line"
+    long = label(properties={**nameless, "@id": "node/" + "9" * 200})
+    assert long is not None and len(long) == 80 and long.endswith("…")
+    # an OSM feature whose only id is the properties' "id" is imported by it
+    tagged = {"amenity": "police", "name:en": "X", "id": "node/10"}
+    feature_of = {"type": "Feature", "geometry": point, "properties": tagged}
+    assert only_record(parse_geojson(collection(feature_of))).external_id == "node/10"
