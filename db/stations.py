@@ -370,6 +370,20 @@ async def replace_closures(
         await statements.execute(session, insert(StationClosure).values(list(closures)))
 
 
+async def set_holiday_desks(session: AsyncSession, desks: dict[int, list[str]]) -> None:
+    """Set the desks closed on public holidays of these stations (an import that states them)."""
+    if not desks:
+        return
+    stmt = (
+        update(Station)
+        .where(Station.id == bindparam("station"))
+        .values(holiday_closed_services=bindparam("desks"))
+    )
+    await statements.execute(
+        session, stmt, [{"station": station, "desks": services} for station, services in desks.items()]
+    )
+
+
 async def station_count(session: AsyncSession) -> int:
     return int((await statements.execute(session, select(func.count()).select_from(_STATIONS))).scalar_one())
 

@@ -2,10 +2,11 @@
 
 An import names who runs it (`ImportAudit`): each station it inserts or changes then has its audit entry
 (`station_imported`, entity `Station`), with the station before (none when new) and after, the closures
-when the file states them (it replaces them), the command and system user, and the file. The entries are
-returned, not written: the caller writes them at the end, just before it commits, so that the audit
-chain's head is locked only for that moment, not for the whole import. Bulk set-up (the demo data,
-benchmarks, tests' factories) names nobody and is not audited, as `markaz users` does (resolvers/officers).
+and the desks closed on holidays when the file states them (it replaces them), the command and system
+user, and the file. The entries are returned, not written: the caller writes them at the end, just
+before it commits, so that the audit chain's head is locked only for that moment, not for the whole
+import. Bulk set-up (the demo data, benchmarks, tests' factories) names nobody and is not audited, as
+`markaz users` does (resolvers/officers).
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ def _closure_view(closure: Closure) -> dict[str, Any]:
         "endsAt": closure.ends_at,
         "services": list(closure.services) if closure.services else None,
         "reason": closure.reason,
+        "reasons": dict(zip(LANGUAGES, closure.reasons, strict=True)),
     }
 
 
-def audit_view(record: StationRecord, *, closures: bool) -> dict[str, Any]:
+def audit_view(record: StationRecord, *, closures: bool, desks: bool) -> dict[str, Any]:
     """What the audit log keeps of an imported station (the keys of resolvers.station_management's
-    audit_view where they mean the same, so that both read alike); its closures when `closures`."""
+    audit_view where they mean the same, so that both read alike); its closures when `closures`, its
+    desks closed on holidays when `desks`."""
     view: dict[str, Any] = {
         "externalId": record.external_id,
         "names": {lang: record.names.get(lang) for lang in LANGUAGES},
@@ -73,6 +76,8 @@ def audit_view(record: StationRecord, *, closures: bool) -> dict[str, Any]:
         "active": record.active,
         "hours": row_of(record)["hours"],
     }
+    if desks:
+        view["desksClosedOnHolidays"] = sorted(set(record.desks_closed_on_holidays))
     if closures:
         view["closures"] = [_closure_view(c) for c in record.closures]
     return view
@@ -81,15 +86,15 @@ def audit_view(record: StationRecord, *, closures: bool) -> dict[str, Any]:
 def _entry(
     station_id: int, version: int, record: StationRecord, inserted: bool, audited: ImportAudit
 ) -> audit.Pending:
-    stated = record.closures_given
+    stated = {"closures": record.closures_given, "desks": record.desks_given}
     old = None if inserted or record.external_id is None else audited.stored.get(record.external_id)
     return audit.entry(
         IMPORTED,
         "Station",
         station_id,
-        before=None if old is None else audit_view(old, closures=stated),
+        before=None if old is None else audit_view(old, **stated),
         after={
-            **audit_view(record, closures=stated),
+            **audit_view(record, **stated),
             "version": version,
             "by": audited.by,
             "file": audited.file,
@@ -158,11 +163,14 @@ async def write_stations(
         results = await repo.upsert_stations(session, [row_of(r) for r in batch])
         closures: list[dict[str, Any]] = []
         stated: list[int] = []  # the stations whose closures the records state
+        desks: dict[int, list[str]] = {}  # the desks closed on holidays the records state (new: when any)
         for (station_id, _, inserted, version), record in zip(results, batch, strict=True):
             counts.inserted += inserted
             counts.updated += not inserted
             if audited is not None:
                 counts.audit_entries.append(_entry(station_id, version, record, inserted, audited))
+            if record.desks_given and (record.desks_closed_on_holidays or not inserted):
+                desks[station_id] = sorted(set(record.desks_closed_on_holidays))
             if not record.closures_given:
                 continue  # a file silent on closures leaves the station's as they are
             stated.append(station_id)
@@ -172,11 +180,13 @@ async def write_stations(
                     "starts_at": c.starts_at,
                     "ends_at": c.ends_at,
                     "reason": c.reason,
+                    **{f"reason_{lang}": text for lang, text in zip(LANGUAGES, c.reasons, strict=True)},
                     "services": list(c.services) if c.services else None,
                 }
                 for c in record.closures
             )
         await repo.replace_closures(session, stated, closures)
+        await repo.set_holiday_desks(session, desks)
         done += len(batch)
         if progress is not None:
             progress(done)

@@ -663,6 +663,57 @@ def test_csv_closures_column_holds_json() -> None:
     assert "JSON" in parse_csv(csv_row(closures="[{")).errors[0].message
 
 
+def test_closure_reasons_in_three_languages_and_desks_closed_on_holidays() -> None:
+    closure = {
+        "starts_at": "2025-03-30T00:00:00+03:00",
+        "ends_at": "2025-04-02T00:00:00+03:00",
+        "reasons": {"ar": "عيد", "ku": "جەژن", "en": "Eid"},
+        "services": ["TRAFFIC"],
+    }
+    services = ["COMMUNITY_POLICING", "TRAFFIC", "FAMILY_AND_CHILD_PROTECTION"]
+    record = only_record(
+        parse_geojson(
+            collection(
+                feature(
+                    services=services,
+                    desks_closed_on_holidays=["TRAFFIC", "family_and_child_protection"],
+                    closures=[closure],
+                )
+            )
+        )
+    )
+    assert [(c.reason, c.reasons) for c in record.closures] == [(None, ("عيد", "جەژن", "Eid"))]
+    assert record.desks_closed_on_holidays == ("TRAFFIC", "FAMILY_AND_CHILD_PROTECTION")
+    assert record.desks_given and record.closures_given
+    # In CSV: ";"-separated, or "[]" for none; an empty cell (or no column: an older file) says nothing.
+    csv_record = only_record(
+        parse_csv(csv_row(services="TRAFFIC;CRIME_REPORTING", desks_closed_on_holidays="TRAFFIC"))
+    )
+    assert (csv_record.desks_closed_on_holidays, csv_record.desks_given) == (("TRAFFIC",), True)
+    cleared = only_record(parse_csv(csv_row(services="TRAFFIC", desks_closed_on_holidays="[]")))
+    assert (cleared.desks_closed_on_holidays, cleared.desks_given) == ((), True)
+    for silent in (csv_row(services="TRAFFIC"), csv_row(services="TRAFFIC", desks_closed_on_holidays="")):
+        assert not only_record(parse_csv(silent)).desks_given
+    assert not only_record(parse_geojson(collection(feature(services=services)))).desks_given
+    # what cannot be: a desk the station does not offer, an unknown service, reasons not by language
+    bad = parse_geojson(
+        collection(
+            feature(services=["TRAFFIC"], desks_closed_on_holidays=["CRIME_REPORTING", "PASSPORTS"]),
+            feature(closures=[{**closure, "reasons": "Eid"}]),
+            feature(closures=[{**closure, "reasons": {"fr": "Aïd", "en": 7}}]),
+        )
+    )
+    assert errors_of(bad) == {
+        (1, "desks_closed_on_holidays"),
+        (2, "closures[0].reasons"),
+        (3, "closures[0].reasons.fr"),
+        (3, "closures[0].reasons.en"),
+    }
+    messages = [e.message for e in bad.errors if e.row == 1]
+    assert any("'CRIME_REPORTING' is not one of the station's services" in m for m in messages)
+    assert any("unknown service 'PASSPORTS'" in m for m in messages)
+
+
 def test_csv_formula_guard_is_taken_off() -> None:
     record = only_record(parse_csv(csv_row(phone="'+964 770 123 4567", name_en="'=Zuhour", name_ar="'مركز")))
     assert (record.phone, record.names["en"], record.names["ar"]) == ("+964 770 123 4567", "=Zuhour", "'مركز")
