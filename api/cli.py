@@ -182,20 +182,40 @@ async def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_key_problem(command: str) -> str | None:
+    """Why a command that writes audit entries cannot (one line), or None: the audit key must be good."""
+    from api.security import audit_keys
+
+    try:
+        current, _ = audit_keys(_settings())
+    except RuntimeError as error:
+        return f"{command}: {error}"
+    if current is None:
+        return f"{command}: the audit log needs a key: set MARKAZ_AUDIT_KEY (or MARKAZ_SECRET_KEY)"
+    return None
+
+
 async def _stations_import(args: argparse.Namespace) -> int:
     from api.progress import Progress
+    from resolvers import audit
     from resolvers.station_export import same_as_stored, stored_records
     from resolvers.station_import import parse_station_file
-    from resolvers.station_writer import write_stations
+    from resolvers.station_writer import ImportAudit, write_stations
 
     path = Path(args.file)
     if not path.is_file():
         print(f"markaz stations import: no such file: {path}", file=sys.stderr)
         return 2
+    # Each station written is audited (a dry run writes nothing, so it needs no key).
+    if not args.dry_run and (refused := _audit_key_problem("markaz stations import")):
+        print(refused, file=sys.stderr)
+        return 2
     parsed = parse_station_file(path)
     unit = "line" if parsed.kind == "csv" else "feature"
     for error in parsed.errors:
+        # "feature 8 (way/123)": the number, and the id the mapper searches the source for.
         where = f"{unit} {error.row}" if error.row else "file"
+        where += f" ({error.feature_id})" if error.row and error.feature_id is not None else ""
         print(f"{path.name}: {where}: {error.field}: {error.message}", file=sys.stderr)
     good = len(parsed.records)
     if parsed.errors and args.strict:
@@ -209,10 +229,17 @@ async def _stations_import(args: argparse.Namespace) -> int:
         changed = [
             r for r in records if r.external_id not in stored or not same_as_stored(r, stored[r.external_id])
         ]
-        counts = await write_stations(session, changed, progress=Progress("import", len(changed)))
+        audited = (
+            None if args.dry_run else ImportAudit(_operator("markaz stations import"), str(path), stored)
+        )
+        counts = await write_stations(
+            session, changed, progress=Progress("import", len(changed)), audited=audited
+        )
         if args.dry_run:
             await session.rollback()  # the writes ran, to count exactly, and are undone
         else:
+            # One entry a station written, at the end: the chain's head is locked only until the commit.
+            await audit.flush(session, counts.audit_entries)
             await session.commit()
     verb = "would insert" if args.dry_run else "inserted"
     verb2 = "would update" if args.dry_run else "updated"
@@ -227,19 +254,30 @@ async def _stations_import(args: argparse.Namespace) -> int:
 async def _stations_import_areas(args: argparse.Namespace) -> int:
     """Store each station's area from a GeoJSON file; every unusable feature is reported, one a line."""
     from api.progress import Progress
+    from resolvers import audit
     from resolvers.station_areas import parse_area_file, write_areas
 
     path = Path(args.file)
     if not path.is_file():
         print(f"markaz stations import-areas: no such file: {path}", file=sys.stderr)
         return 2
+    if not args.dry_run and (refused := _audit_key_problem("markaz stations import-areas")):
+        print(refused, file=sys.stderr)
+        return 2
     parsed = parse_area_file(path)
     async with _open_database() as database, database.sessionmaker() as session:
-        written = await write_areas(session, parsed.areas, progress=Progress("areas", len(parsed.areas)))
+        written = await write_areas(
+            session,
+            parsed.areas,
+            progress=Progress("areas", len(parsed.areas)),
+            by=None if args.dry_run else _operator("markaz stations import-areas"),
+            file=str(path),
+        )
         problems = sorted(parsed.problems + written.problems, key=lambda p: p.feature)
         if args.dry_run or (problems and args.strict):
             await session.rollback()
         else:
+            await audit.flush(session, written.audit_entries)  # one entry an area stored
             await session.commit()
     for problem in problems:
         where = f"feature {problem.feature}" if problem.feature else "file"
@@ -353,16 +391,12 @@ def _read_password() -> str:
 
 
 async def _users(args: argparse.Namespace) -> int:
-    from api.security import audit_keys
     from resolvers import officers
     from resolvers.audit import NoAuditKey
 
-    settings = _settings()
     if args.users_command != "list":  # a change to an account is audited: the audit key must be good
-        try:
-            audit_keys(settings)
-        except RuntimeError as error:
-            print(f"markaz users {args.users_command}: {error}", file=sys.stderr)
+        if refused := _audit_key_problem(f"markaz users {args.users_command}"):
+            print(refused, file=sys.stderr)
             return 2
     async with _open_database() as database, database.sessionmaker() as session:
         try:

@@ -1,33 +1,34 @@
 """HTTP caching of GraphQL GET responses: Cache-Control, ETag and 304 Not Modified.
 
-Only public station data is cacheable (`PUBLIC_ROOT_FIELDS`), and only for a request without a bearer
-token: then a phone, a proxy or a CDN may keep the answer for `MAX_AGE` seconds (opening hours are
-evaluated on the minute, so an answer a minute old is still right but for the minute at which a station
-opens or closes). Everything else is `private, no-store`: an officer's data must not sit in a shared
-cache. The ETag is weak, being the hash of the uncompressed body: the same answer in gzip or brotli is the
-same entity for revalidation. Names follow Accept-Language, hence the Vary.
+Only public data is cacheable (`PUBLIC_ROOT_FIELDS`), and only for a request without a bearer token.
+Everything else is `private, no-store`: an officer's data must not sit in a shared cache. The ETag is
+weak, being the hash of the uncompressed body: the same answer in gzip or brotli is the same entity for
+revalidation. Names follow Accept-Language, hence the Vary.
 
-What a station publishes (`publicPriorities`, `upcomingMeetings`) must show at once when a commander
-publishes or withdraws it: an answer that selects either is `public, no-cache`, which a cache may keep
-but must revalidate every time (answered 304 by the ETag while nothing changed). A fragment spread at any
-depth counts as selecting them (the operation alone does not say what the fragment holds).
+An answer that reads stations or holidays (`nearestStations`, `stations`, `station`, `publicHolidays`)
+is `public, no-cache`: a phone, a proxy or a CDN may keep it but must revalidate it every time, answered
+304 by the ETag while nothing changed. A commander's `updateStation` or `addStationClosure`, a
+publication or withdrawal (`publicPriorities`, `upcomingMeetings`), an administrator's moved holiday:
+each shows in the next answer, the shared caches' included, never a minute later. Only an answer of
+reference data that changes with a release alone (`governorates`) keeps `public, max-age=60`.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from graphql import FieldNode, FragmentSpreadNode, OperationDefinitionNode, OperationType, SelectionSetNode
+from graphql import FieldNode, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
 PUBLIC_ROOT_FIELDS = frozenset(
     {"nearestStations", "stations", "station", "governorates", "publicHolidays", "__typename"}
 )
+# Root fields whose answers change with a release only: a cache may keep them a minute unasked.
+STATIC_ROOT_FIELDS = frozenset({"governorates", "__typename"})
 MAX_AGE = 60
 PUBLIC = f"public, max-age={MAX_AGE}"
 PRIVATE = "private, no-store"
-REVALIDATED_FIELDS = frozenset({"publicPriorities", "upcomingMeetings"})
 REVALIDATE = "public, no-cache"
 
 
@@ -42,18 +43,11 @@ def is_public(op: OperationDefinitionNode) -> bool:
     )
 
 
-def revalidated(selection_set: SelectionSetNode | None) -> bool:
-    """Whether a selection may reach what a station publishes (then caches revalidate every time)."""
-    if selection_set is None:
-        return False
-    for s in selection_set.selections:
-        if isinstance(s, FragmentSpreadNode):
-            return True
-        if isinstance(s, FieldNode) and s.name.value in REVALIDATED_FIELDS:
-            return True
-        if revalidated(getattr(s, "selection_set", None)):
-            return True
-    return False
+def cache_control(op: OperationDefinitionNode) -> str:
+    """The Cache-Control of a public query's answer (`is_public`): revalidated every time when it reads
+    stations or holidays, which change through the API; a minute for static reference data alone."""
+    roots = {s.name.value for s in op.selection_set.selections if isinstance(s, FieldNode)}
+    return PUBLIC if roots <= STATIC_ROOT_FIELDS else REVALIDATE
 
 
 def etag_of(body: bytes | memoryview) -> str:
@@ -81,8 +75,7 @@ def finish(request: Request, op: OperationDefinitionNode | None, response: Respo
         response.headers["Cache-Control"] = PRIVATE
         return response
     etag = etag_of(response.body)
-    control = REVALIDATE if revalidated(op.selection_set) else PUBLIC
-    headers = {"Cache-Control": control, "ETag": etag, "Vary": "Accept, Accept-Language"}
+    headers = {"Cache-Control": cache_control(op), "ETag": etag, "Vary": "Accept, Accept-Language"}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)

@@ -333,10 +333,10 @@ _UPDATABLE = [c.name for c in _COLUMNS if c.name not in ("id", "external_id", "c
 
 async def upsert_stations(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
-) -> list[tuple[int, str | None, bool]]:
+) -> list[tuple[int, str | None, bool, int]]:
     """Insert stations, updating those whose `external_id` already exists.
 
-    Returns (id, external_id, inserted) per row in input order. Rows without an external id are
+    Returns (id, external_id, inserted, version) per row in input order. Rows without an external id are
     always inserted. `xmax = 0` tells an inserted row from an updated one in PostgreSQL.
     """
     if not rows:
@@ -353,9 +353,9 @@ async def upsert_stations(
             # A re-import is a change like any other: a commander's form opened before it is stale.
             "version": Station.version + 1,
         },
-    ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"))
+    ).returning(Station.id, Station.external_id, text("(xmax = 0) AS inserted"), Station.version)
     made: Sequence[Any] = (await statements.execute(session, stmt)).all()
-    return [(r[0], r[1], r[2]) for r in made]
+    return [(r[0], r[1], r[2], r[3]) for r in made]
 
 
 async def replace_closures(
@@ -368,6 +368,20 @@ async def replace_closures(
     await statements.execute(session, old)
     if closures:
         await statements.execute(session, insert(StationClosure).values(list(closures)))
+
+
+async def set_holiday_desks(session: AsyncSession, desks: dict[int, list[str]]) -> None:
+    """Set the desks closed on public holidays of these stations (an import that states them)."""
+    if not desks:
+        return
+    stmt = (
+        update(Station)
+        .where(Station.id == bindparam("station"))
+        .values(holiday_closed_services=bindparam("desks"))
+    )
+    await statements.execute(
+        session, stmt, [{"station": station, "desks": services} for station, services in desks.items()]
+    )
 
 
 async def station_count(session: AsyncSession) -> int:

@@ -108,7 +108,7 @@ def tags_of(feature: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, A
         return {**nested, "@id": osm_id or props.get("@id") or feature.get("id")}
     if "amenity" not in props and "@id" not in props:
         return None
-    return {**props, "@id": props.get("@id") or feature.get("id")}
+    return {**props, "@id": props.get("@id") or feature.get("id") or props.get("id")}
 
 
 @dataclass

@@ -6,7 +6,10 @@ or its Markaz id when no station has that code), `station_id` (the Markaz id), `
 or `ref` (the code: the `external_id` of the station files, like NI-MOS-001, or the OSM id an Overpass
 import kept, like node/123). The feature's own `id` is the area's, not the station's, and is not used.
 A station given two areas in one file is a problem of the second. Every feature that cannot be used is
-reported with its number and reason; the others are stored, each replacing its station's area.
+reported with its number and reason; the others are stored, each replacing its station's area. Each
+area stored is audited when the caller names who stores it (`station_area_imported`, entity `Station`):
+the area before (none when new) and after as its type, polygons, vertices, box and SHA-256 (an area
+may hold 20,000 positions: the file, kept, is what the hash identifies), the feature, the file and who.
 
 **Finding the station of a point** (locateStation) asks the GiST index on the areas' boxes for the
 few areas whose box holds the point, then tests those exactly (resolvers.area_geometry: a point on a
@@ -16,6 +19,7 @@ shared border belongs to exactly one area). Where areas overlap, the one with th
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -23,13 +27,14 @@ from typing import Any
 
 from db import station_areas as repo
 from db.rows import StationAreaRow
-from resolvers import area_geometry
+from resolvers import area_geometry, audit
 from resolvers.area_geometry import AreaError
 from resolvers.context import Context
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_FEATURES = 100_000
 STATION_KEYS = ("station", "station_id", "station_code", "code", "ref")
+AREA_IMPORTED = "station_area_imported"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -119,13 +124,35 @@ class Written:
     stored: int = 0
     unchanged: int = 0
     problems: list[FeatureProblem] = dataclasses.field(default_factory=list)
+    # The audit entries of the areas stored, when `by` was given; the caller writes them before it commits.
+    audit_entries: list[audit.Pending] = dataclasses.field(default_factory=list)
+
+
+def area_view(area: area_geometry.Area | StationAreaRow) -> dict[str, Any]:
+    """What the audit log keeps of an area: enough to tell one from another, not its every position."""
+    geometry = area.geometry
+    canonical = json.dumps(geometry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    coordinates = geometry.get("coordinates") or []
+    return {
+        "type": geometry.get("type"),
+        "polygons": len(coordinates) if geometry.get("type") == "MultiPolygon" else 1,
+        "vertices": area.vertices,
+        "box": {"west": area.west, "south": area.south, "east": area.east, "north": area.north},
+        "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+    }
 
 
 async def write_areas(
-    session: Any, parsed: list[ParsedArea], progress: Callable[[int], None] | None = None
+    session: Any,
+    parsed: list[ParsedArea],
+    progress: Callable[[int], None] | None = None,
+    *,
+    by: str | None = None,
+    file: str | None = None,
 ) -> Written:
     """Match each area to its station and store it (in the caller's transaction). An area equal to the
-    station's stored one is left alone."""
+    station's stored one is left alone. `by` (who runs the import) and `file`: each area stored has its
+    audit entry in the result."""
     result = Written()
     codes = [p.value for p in parsed if p.key != "station_id"]
     by_code = await repo.stations_by_codes(session, codes) if codes else {}
@@ -174,6 +201,18 @@ async def write_areas(
             }
             await repo.put_area(session, station, values)
             result.stored += 1
+            if by is not None:
+                after = {
+                    **area_view(area),
+                    "feature": item.feature,
+                    item.key: item.value,
+                    "by": by,
+                    "file": file,
+                }
+                before = None if old is None else area_view(old)
+                result.audit_entries.append(
+                    audit.entry(AREA_IMPORTED, "Station", station, before=before, after=after)
+                )
         if progress is not None:
             progress(result.stored + result.unchanged)
     return result

@@ -2,8 +2,9 @@
 `markaz stations import` reads back as the same stations.
 
 Everything a station file can say is written: names, governorate, point, addresses, phone, the model
-flag, services, always-open, closes-on-holidays, time zone, active, weekly and desk hours, and every
-closure (CSV carries them as JSON text in its `closures` column). Stations come in id order from one
+flag, services, always-open, closes-on-holidays and the desks closed on holidays, time zone, active,
+weekly and desk hours, and every closure with its reason, per language when it was made through the API
+(CSV carries them as JSON text in its `closures` column). Stations come in id order from one
 snapshot of the database (db/station_export.py), a page at a time, so an export of any size streams.
 
 GeoJSON: one Feature a line, properties as resolvers/station_import.py reads them; hours as a list of
@@ -52,6 +53,8 @@ def record_of(row: Any, closures: Sequence[Any]) -> StationRecord:
         address=row.address,
         addresses={lang: text for lang in LANGUAGES if (text := getattr(row, f"address_{lang}")) is not None},
         closes_on_holidays=row.closes_on_holidays,
+        # Only the desks the station offers: those are what a flag means (resolvers/stations.py).
+        desks_closed_on_holidays=tuple(s for s in row.holiday_closed_services if s in row.services),
         phone=row.phone,
         is_model_station=row.is_model_station,
         services=tuple(row.services),
@@ -62,9 +65,9 @@ def record_of(row: Any, closures: Sequence[Any]) -> StationRecord:
             Closure(
                 c.starts_at,
                 c.ends_at,
-                # A closure made through the API has its reason per language; a file holds one.
-                c.reason or c.reason_en or c.reason_ar or c.reason_ku,
+                c.reason,  # a file's one reason; one made through the API has it per language
                 tuple(c.services) if c.services else None,
+                reasons=(c.reason_ar, c.reason_ku, c.reason_en),
             )
             for c in closures
         ),
@@ -72,8 +75,9 @@ def record_of(row: Any, closures: Sequence[Any]) -> StationRecord:
     )
 
 
-def _closure_key(closure: Closure) -> tuple[datetime, datetime, str, tuple[str, ...]]:
-    return closure.starts_at, closure.ends_at, closure.reason or "", tuple(closure.services or ())
+def _closure_key(closure: Closure) -> tuple[datetime, datetime, str, tuple[str, ...], tuple[str, ...]]:
+    reasons = tuple(text or "" for text in closure.reasons)
+    return closure.starts_at, closure.ends_at, closure.reason or "", reasons, tuple(closure.services or ())
 
 
 def _row(record: StationRecord) -> dict[str, Any]:
@@ -87,8 +91,12 @@ def _row(record: StationRecord) -> dict[str, Any]:
 
 def same_as_stored(record: StationRecord, stored: StationRecord) -> bool:
     """Whether writing `record` would leave the stored station as it is: the same row (as the writer
-    builds it), the same periods and the same closures, each in any order (a CSV export groups periods)."""
+    builds it), the same periods and the same closures, each in any order (a CSV export groups periods),
+    and the same desks closed on holidays."""
     if _row(record) != _row(stored):
+        return False
+    desks = set(record.desks_closed_on_holidays)
+    if record.desks_given and desks != set(stored.desks_closed_on_holidays):
         return False
     if not record.closures_given:  # writing it leaves the closures alone
         return True
@@ -137,6 +145,10 @@ def _closures(record: StationRecord) -> list[dict[str, Any]]:
         }
         if closure.reason is not None:
             item["reason"] = closure.reason
+        if any(closure.reasons):
+            item["reasons"] = {
+                lang: text for lang, text in zip(LANGUAGES, closure.reasons, strict=True) if text
+            }
         if closure.services:
             item["services"] = list(closure.services)
         closures.append(item)
@@ -160,6 +172,7 @@ def geojson_feature(record: StationRecord) -> dict[str, Any]:
         "services": list(record.services),
         "always_open": record.always_open,
         "closes_on_holidays": record.closes_on_holidays,
+        "desks_closed_on_holidays": list(record.desks_closed_on_holidays),
         "timezone": record.timezone,
         "active": record.active,
         "hours": hours,
@@ -235,6 +248,7 @@ def csv_values(record: StationRecord) -> dict[str, str]:
         "services": ";".join(record.services),
         "always_open": flag(record.always_open),
         "closes_on_holidays": flag(record.closes_on_holidays),
+        "desks_closed_on_holidays": ";".join(record.desks_closed_on_holidays),
         "timezone": record.timezone,
         "active": flag(record.active),
         "hours": hours_text(record.hours, record.always_open),

@@ -9,10 +9,13 @@ MultiPolygon outline, which gives the point inside it farthest from its edges
 (resolvers/outline_point.py). Properties: external_id (or "id", or the feature's own "id"), name_ar,
 name_ku, name_en (or names: {ar, ku, en}), governorate (ISO 3166-2 code such as "IQ-NI"; derived from
 the point when missing), address, address_ar, address_ku, address_en (or addresses: {ar, ku, en}),
-phone, is_model_station, services (list or "A;B"), always_open, closes_on_holidays, timezone (IANA,
+phone, is_model_station, services (list or "A;B"), always_open, closes_on_holidays,
+desks_closed_on_holidays (services whose desks close on public holidays: list or "A;B"), timezone (IANA,
 default Asia/Baghdad), active, hours (list of {weekday: 0-6 with 0 = Monday or "Mon", opens, closes,
-service?}, or the compact text below), closures (list of {starts_at, ends_at, reason?, services?}, ISO
-8601 with offset, years 1900 to 2200).
+service?}, or the compact text below), closures (list of {starts_at, ends_at, reason?, reasons?: {ar,
+ku, en}, services?}, ISO 8601 with offset, years 1900 to 2200). A file that gives closures or
+desks_closed_on_holidays (even an empty list) states them, and importing it replaces the station's; one
+without them (an older file, an OpenStreetMap export) leaves them as they are.
 
 A feature from an OpenStreetMap export (an Overpass GeoJSON export as it comes: its properties are OSM
 tags, with "@id" or an `amenity` tag) is read by its tags instead (resolvers/osm_tags.py): only
@@ -21,11 +24,13 @@ tag it comes from ("name:ar", "opening_hours", "phone", "@id").
 
 CSV (comma separated, header first): external_id, name_ar, name_ku, name_en, governorate, latitude,
 longitude, address, address_ar, address_ku, address_en, phone, is_model_station, services (";"
-separated), always_open, closes_on_holidays, timezone, active, hours (compact text), closures (the
-GeoJSON list as JSON text). Unknown columns are ignored; latitude, longitude and name_ar or name_en are
-required. Row numbers are line numbers in the file (the header is line 1). A cell that starts with "'"
-followed by = + - or @ is read without the "'": `markaz stations export` writes such cells that way so
-that a spreadsheet does not run them as formulas.
+separated), always_open, closes_on_holidays, desks_closed_on_holidays (";" separated, or "[]" for
+none), timezone, active, hours (compact text), closures (the GeoJSON list as JSON text). An empty
+closures or desks_closed_on_holidays cell says nothing of them (write "[]" to clear them). Unknown
+columns are ignored; latitude, longitude and name_ar or name_en are required. Row numbers are line
+numbers in the file (the header is line 1). A cell that starts with "'" followed by = + - or @ is read
+without the "'": `markaz stations export` writes such cells that way so that a spreadsheet does not run
+them as formulas.
 
 Compact hours: parts separated by ";", each "[SERVICE] DAYS TIMES", e.g. "Sun-Thu 08:00-14:00;
 Sat 09:00-12:00; FAMILY_AND_CHILD_PROTECTION Sun-Thu 08:00-13:00". DAYS: Mon Tue Wed Thu Fri Sat Sun,
@@ -41,6 +46,7 @@ Problems with the whole file are one error at row 0, field "file"; CSV header pr
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -65,6 +71,9 @@ class RowError:
     row: int  # CSV line number (header = 1) or GeoJSON feature number; 0 for the whole file
     field: str  # e.g. "latitude", "names.ar", "hours[2].closes", "services"
     message: str  # the reason, plain English
+    # The GeoJSON feature's own id as the file gives it, so that the mapper can find it: an OSM feature's
+    # "way/123", else the feature's external_id or id; None when it has none (and for CSV rows).
+    feature_id: str | None = None
 
 
 @dataclass
@@ -91,6 +100,7 @@ CSV_COLUMNS = (
     "services",
     "always_open",
     "closes_on_holidays",
+    "desks_closed_on_holidays",
     "timezone",
     "active",
     "hours",
@@ -117,12 +127,13 @@ FORMULA_LIKE = re.compile(r"'*[=+\-@]")
 class _Row:
     """Collects the problems of one row so that all of them are reported together."""
 
-    def __init__(self, row: int) -> None:
+    def __init__(self, row: int, feature_id: str | None = None) -> None:
         self.row = row
+        self.feature_id = feature_id
         self.errors: list[RowError] = []
 
     def add(self, field_name: str, message: str) -> None:
-        self.errors.append(RowError(self.row, field_name, message))
+        self.errors.append(RowError(self.row, field_name, message, self.feature_id))
 
 
 def _file_error(kind: str, message: str, row: int = 0, field_name: str = "file") -> ParseResult:
@@ -321,12 +332,37 @@ def _datetime(value: Any, name: str, r: _Row) -> datetime | None:
     return moment
 
 
+_NO_REASONS: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+def _reasons(value: Any, name: str, r: _Row) -> tuple[str | None, str | None, str | None]:
+    """A closure's reason per language, {ar, ku, en}, as the API gives it and the export writes it."""
+    if value is None:
+        return _NO_REASONS
+    if not isinstance(value, dict):
+        r.add(name, "must be an object with ar, ku and en")
+        return _NO_REASONS
+    for key in sorted(value.keys() - set(LANGUAGES)):
+        r.add(f"{name}.{key}", "unknown language; expected ar, ku or en")
+    ar, ku, en = (_text(value.get(lang), f"{name}.{lang}", r) for lang in LANGUAGES)
+    return ar, ku, en
+
+
+def _json_list(value: Any, name: str, r: _Row) -> Any:
+    """A CSV cell holding a list as JSON text ("[...]") as the list; anything else as it is."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            r.add(name, f"is not valid JSON ({exc.msg} at character {exc.pos + 1})")
+            return None
+    return value
+
+
 def _closures(value: Any, r: _Row) -> tuple[Closure, ...]:
     if isinstance(value, str) and value.lstrip().startswith("["):  # a CSV cell: the list as JSON text
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            r.add("closures", f"is not valid JSON ({exc.msg} at character {exc.pos + 1})")
+        value = _json_list(value, "closures", r)
+        if value is None:
             return ()
     if value is not None and not isinstance(value, list):
         r.add("closures", "must be a list of {starts_at, ends_at, reason, services} (in CSV, as JSON text)")
@@ -339,11 +375,12 @@ def _closures(value: Any, r: _Row) -> tuple[Closure, ...]:
         starts = _datetime(item.get("starts_at"), f"{name}.starts_at", r)
         ends = _datetime(item.get("ends_at"), f"{name}.ends_at", r)
         reason = _text(item.get("reason"), f"{name}.reason", r)
+        reasons = _reasons(item.get("reasons"), f"{name}.reasons", r)
         services = _services(item.get("services"), f"{name}.services", r)
         if starts and ends and ends <= starts:
             r.add(f"{name}.ends_at", "must be after starts_at")
-        elif starts and ends:
-            closures.append(Closure(starts, ends, reason, services or None))  # no services: whole station
+        elif starts and ends:  # no services: the whole station
+            closures.append(Closure(starts, ends, reason, services or None, reasons=reasons))
     return tuple(closures)
 
 
@@ -402,9 +439,21 @@ def _phone(value: Any, r: _Row) -> str | None:
     return phone
 
 
+def _desks(value: Any, services: tuple[str, ...], r: _Row) -> tuple[str, ...]:
+    """The desks closed on public holidays: services (a list, "A;B", or in CSV also a JSON list, "[]"
+    for none) the station offers."""
+    name = "desks_closed_on_holidays"
+    desks = _services(_json_list(value, name, r), name, r)
+    for desk in desks:
+        if desk not in services:
+            r.add(name, f"'{desk}' is not one of the station's services")
+    return desks
+
+
 def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _Row) -> StationRecord | None:
     """Validate one row's values (CSV text or JSON values) into a record; None when r has problems."""
     names = _names(props, r)
+    services = _services(props.get("services"), "services", r)
     derived = _location(lat, lon, r)
     given = _text(props.get("governorate"), "governorate", r)
     if given and given.upper() not in GOVERNORATES_BY_CODE:
@@ -435,9 +484,11 @@ def _record(props: Mapping[str, Any], lat: float | None, lon: float | None, r: _
         addresses=_languages(props, "address", "addresses", MAX_ADDRESS_LENGTH, r),
         phone=_phone(props.get("phone"), r),
         is_model_station=bool(_bool(props.get("is_model_station"), "is_model_station", r)),
-        services=_services(props.get("services"), "services", r),
+        services=services,
         always_open=always_open,
         closes_on_holidays=bool(_bool(props.get("closes_on_holidays"), "closes_on_holidays", r)),
+        desks_closed_on_holidays=_desks(props.get("desks_closed_on_holidays"), services, r),
+        desks_given=props.get("desks_closed_on_holidays") not in (None, ""),
         timezone=timezone,
         hours=tuple(hours),
         closures=_closures(props.get("closures"), r),
@@ -468,11 +519,11 @@ def _osm_errors(errors: list[RowError], sources: Mapping[str, str]) -> list[RowE
     for error in errors:
         root = re.split(r"[.\[]", error.field)[0]
         if error.field == "names" and error.message == NAME_REQUIRED:
-            error = RowError(error.row, "name", _NO_OSM_NAME)
+            error = dataclasses.replace(error, field="name", message=_NO_OSM_NAME)
         elif error.field in sources:
-            error = RowError(error.row, sources[error.field], error.message)
+            error = dataclasses.replace(error, field=sources[error.field])
         elif root in ("hours", "always_open", "closes_on_holidays"):
-            error = RowError(error.row, "opening_hours", error.message)
+            error = dataclasses.replace(error, field="opening_hours")
         if error not in named:
             named.append(error)
     return named
@@ -526,8 +577,31 @@ def _point(geometry: Any, r: _Row) -> tuple[float | None, float | None]:
     return None, None
 
 
+MAX_SHOWN_ID = 80  # a feature's id as a report shows it, at most
+
+
+def feature_label(feature: Any) -> str | None:
+    """How a report names a feature besides its number: its OSM id as Overpass and osmtogeojson give it
+    ("way/123": the properties' "@id", an older export's "type" and "id"), else the id it is imported
+    by (external_id, else the properties' or the feature's "id"); None when it has none."""
+    if not isinstance(feature, dict):
+        return None
+    props = feature.get("properties")
+    props = props if isinstance(props, dict) else {}
+    kind, number = props.get("type"), props.get("id")
+    nested = f"{kind}/{number}" if kind in ("node", "way", "relation") and number is not None else None
+    candidates = (props.get("@id"), nested, props.get("external_id"), props.get("id"), feature.get("id"))
+    for value in candidates:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            continue
+        text = " ".join(str(value).split())  # one line, whatever the file holds
+        if text:
+            return text if len(text) <= MAX_SHOWN_ID else text[: MAX_SHOWN_ID - 1] + "…"
+    return None
+
+
 def _feature(number: int, feature: Any) -> _Input:
-    r = _Row(number)
+    r = _Row(number, feature_label(feature))
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         r.add("feature", "expected a GeoJSON Feature")
     feature = feature if isinstance(feature, dict) else {}

@@ -47,9 +47,9 @@ class Period:
 class Closure:
     """A dated exception: the station (or only the listed services) is closed in [starts_at, ends_at).
 
-    `reason` is the one reason an import gives; `reasons` the reason in Arabic, Kurdish and English, as
-    closures made through the API give it. `id` is the stored closure's (None before it is written, and
-    for the closures public holidays make)."""
+    `reason` is the one reason of a file that gives no language; `reasons` the reason in Arabic, Kurdish
+    and English, as closures made through the API give it (and Markaz's export writes back). `id` is the
+    stored closure's (None before it is written, and for the closures public holidays make)."""
 
     starts_at: datetime
     ends_at: datetime
@@ -86,3 +86,9 @@ class StationRecord:
     # does writing it replace them. An OpenStreetMap export says nothing of closures, so re-importing it
     # leaves those a commander made through the API. Not part of what the station is (equality).
     closures_given: bool = dataclasses.field(default=True, compare=False)
+    # The desks (services) that close on public holidays when the station itself does not (the API's
+    # `desksClosedOnHolidays`), among `services`; written only when the file states them (a
+    # `desks_closed_on_holidays` value, even an empty list): an older file or an OpenStreetMap export,
+    # silent on them, leaves those a commander set. Like `closures_given`, not part of equality.
+    desks_closed_on_holidays: tuple[str, ...] = ()
+    desks_given: bool = dataclasses.field(default=True, compare=False)

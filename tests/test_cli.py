@@ -110,11 +110,30 @@ async def _counts(url: str, *tables: str) -> dict[str, int]:
 # --- markaz stations import ----------------------------------------------------------------------------
 
 
+async def _audited(url: str, action: str) -> list[Any]:
+    """The audit entries of one action, oldest first (an empty list when the log does not exist yet)."""
+    conn = await asyncpg.connect(url)
+    try:
+        if await conn.fetchval("SELECT to_regclass('audit_log')") is None:
+            return []
+        rows = await conn.fetch(
+            "SELECT entity_type, entity_id, officer_id, before, after FROM audit_log WHERE action = $1 "
+            "ORDER BY id",
+            action,
+        )
+    finally:
+        await conn.close()
+    return [
+        {**dict(r), "before": r["before"] and json.loads(r["before"]), "after": json.loads(r["after"])}
+        for r in rows
+    ]
+
+
 @dataclass(frozen=True)
 class Sample:
     file: str
     unit: str  # how the command names a row: "line" (CSV) or "feature" (GeoJSON)
-    bad_row: int
+    bad_where: str  # how the command names the bad row: its number, and a feature's id
     problems: tuple[tuple[str, str], ...]  # (field, a word of the reason) of each problem of the bad row
     good_ids: frozenset[str]
     bad_id: str
@@ -126,7 +145,7 @@ SAMPLES = [
     Sample(
         "stations_sample.csv",
         "line",
-        7,
+        "line 7",
         (("services", "PASSPORTS"), ("hours[0].closes", "25:00")),
         frozenset({"NI-MOS-001", "AR-ERB-001", "NA-NAJ-001", "BG-KRD-001", "BA-BAS-001"}),
         "DQ-NAS-001",
@@ -136,7 +155,7 @@ SAMPLES = [
     Sample(
         "stations_sample.geojson",
         "feature",
-        5,
+        "feature 5 (BA-BAS-101)",
         (("closures[0].starts_at", "offset"),),
         frozenset({"NI-MOS-101", "AR-ERB-101", "NA-NAJ-101", "KA-KAR-101"}),
         "BA-BAS-101",
@@ -149,11 +168,11 @@ SAMPLES = [
 def _problem_lines(sample: Sample, stderr: str, name: str | None = None) -> list[str]:
     """The lines reporting a bad row ("FILE: line N: FIELD: reason"), checked against the sample."""
     name = name or sample.file
-    row_line = re.compile(rf"{re.escape(name)}: {sample.unit} \d+: ")
+    row_line = re.compile(rf"{re.escape(name)}: {sample.unit} \d+( \([^)]+\))?: ")
     lines = [line for line in stderr.splitlines() if row_line.match(line)]
     assert len(lines) == len(sample.problems), stderr
     for field, word in sample.problems:
-        prefix = f"{name}: {sample.unit} {sample.bad_row}: {field}: "
+        prefix = f"{name}: {sample.bad_where}: {field}: "
         matching = [line for line in lines if line.startswith(prefix)]
         assert len(matching) == 1 and word in matching[0], (prefix, stderr)
         assert len(matching[0]) > len(prefix) + 10, f"no reason given: {matching[0]!r}"
@@ -180,6 +199,7 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     )
     assert "dry run: nothing written" in result.stdout
     assert await _stations(url) == {}
+    assert await _audited(url, "station_imported") == []
 
     # --strict: the problems are reported and nothing is imported.
     result = await run(str(path), "--strict")
@@ -187,6 +207,7 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     _problem_lines(sample, result.stderr)
     assert "nothing imported" in result.stderr
     assert await _stations(url) == {}
+    assert await _audited(url, "station_imported") == []
 
     # The import: good rows are written, the bad one is reported and skipped, the exit status is 1.
     result = await run(str(path))
@@ -197,12 +218,26 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     assert imported is not None and set(imported) == sample.good_ids
     old_name, new_name = sample.renamed
     assert old_name in {en for en, _ in imported.values()}
+    # Each station written has its audit entry: none before it, who ran the command, from which file.
+    entries = await _audited(url, "station_imported")
+    assert {e["after"]["externalId"] for e in entries} == sample.good_ids and len(entries) == good
+    conn = await asyncpg.connect(url)
+    try:
+        ids = {str(r["id"]) for r in await conn.fetch("SELECT id FROM stations")}
+    finally:
+        await conn.close()
+    assert {e["entity_id"] for e in entries} == ids and {e["entity_type"] for e in entries} == {"Station"}
+    assert all(e["before"] is None and e["officer_id"] is None for e in entries)
+    assert all(e["after"]["by"].startswith("markaz stations import (system user ") for e in entries)
+    assert {e["after"]["file"] for e in entries} == {str(path)}
+    assert old_name in {e["after"]["names"]["en"] for e in entries}
 
     # A dry run now finds every good row unchanged and still writes nothing.
     result = await run(str(path), "--dry-run")
     assert result.returncode == 1, _report(result)
     assert f"would insert 0, would update 0, unchanged {good}; {bad} problem(s)" in result.stdout
     assert await _stations(url) == imported
+    assert len(await _audited(url, "station_imported")) == good  # a dry run audits nothing
 
     # --strict with a bad row leaves the imported stations as they are.
     renamed_text = path.read_text(encoding="utf-8").replace(old_name, new_name)
@@ -223,6 +258,13 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     after = await _stations(url)
     assert after is not None and set(after) == sample.good_ids
     assert {en for en, _ in after.values()} == {en for en, _ in imported.values()} - {old_name} | {new_name}
+    # Only the station that changed is audited again, with what it was and what it became.
+    entries = await _audited(url, "station_imported")
+    assert len(entries) == good + 1, entries  # the strict run before wrote nothing, nor audited
+    renamed_entry = entries[-1]
+    assert renamed_entry["before"]["names"]["en"] == old_name
+    assert renamed_entry["after"]["names"]["en"] == new_name
+    assert renamed_entry["after"]["file"] == str(renamed) and renamed_entry["after"]["version"] == 2
 
     # With the bad row corrected, the file imports cleanly: that row is inserted, the rest left as they are.
     fixed_text = renamed_text
@@ -234,9 +276,15 @@ async def test_stations_import(sample: Sample, fresh_database: str, tmp_path: Pa
     result = await run(str(fixed), "--strict")
     assert result.returncode == 0, _report(result)
     assert f"{good + 1} good row(s): inserted 1, updated 0, unchanged {good}; 0 problem(s)" in result.stdout
-    assert not re.search(rf"{sample.unit} \d+: ", result.stderr), result.stderr
+    assert not re.search(rf"{sample.unit} \d+( \([^)]+\))?: ", result.stderr), result.stderr
     final = await _stations(url)
     assert final is not None and set(final) == sample.good_ids | {sample.bad_id}
+    entries = await _audited(url, "station_imported")
+    assert len(entries) == good + 2 and entries[-1]["before"] is None
+    assert entries[-1]["after"]["externalId"] == sample.bad_id
+    # and the chain of those entries verifies
+    verified = await asyncio.to_thread(markaz, "audit", "verify", database_url=url, data_dir=tmp_path)
+    assert verified.returncode == 0 and "audit log intact" in verified.stdout, _report(verified)
 
 
 # --- markaz seed --demo ----------------------------------------------------------------------------------

@@ -368,6 +368,52 @@ async def test_unlock_forgets_the_failed_sign_ins(w: World) -> None:
     assert _code(await w.call(UNLOCK, {"input": {"officerId": w.gid("cmdA")}}, "cmdA")) == "FORBIDDEN"
 
 
+async def test_a_commander_may_not_act_on_another_commander_of_their_own_station(w: World) -> None:
+    # given: a second commander at station A, with failed sign-ins on record (something to unlock)
+    async with w.sessionmaker() as session:
+        second, badge = await make_officer(session, role="STATION_COMMANDER", station_id=w.stations["A"])
+        await session.commit()
+    w.ids["cmdA2"], w.badges["cmdA2"] = second, badge
+    w.headers["cmdA2"] = {**EN, **await sign_in(w.gql, badge)}
+    for _ in range(3):
+        await w.gql(LOGIN, {"badge": badge, "password": "not the password at all"})
+    key = badge.casefold()
+    throttled = await w.scalar("SELECT count(*) FROM login_throttle WHERE badge_key = :k", k=key)
+    assert throttled > 0
+    # when: A's first commander changes the second's role (even down to OFFICER) or active flag, resets
+    # the password or unlocks the account; and the second does the same to the first
+    for actor, target in (("cmdA", "cmdA2"), ("cmdA2", "cmdA")):
+        for document, variables in (
+            (UPDATE, _update(w, target, role="OFFICER")),
+            (UPDATE, _update(w, target, active=False)),
+            (RESET, {"input": {"clientId": str(uuid.uuid4()), "officerId": w.gid(target)}}),
+            (UNLOCK, {"input": {"officerId": w.gid(target)}}),
+        ):
+            body = await w.call(document, variables, actor)
+            # then: FORBIDDEN, naming the account (a colleague's account is visible, so not NOT_FOUND)
+            assert body["data"] is None and _code(body) == "FORBIDDEN", (actor, document, body)
+            assert "officerId" in body["errors"][0]["message"], body
+    # and nothing changed: both still commanders, active, at version 1, their passwords as they were,
+    # the failed sign-ins still counted, no session ended, and nothing audited
+    for who in ("cmdA", "cmdA2"):
+        row = await w.scalar(
+            "SELECT row(role, active, version, must_change_password)::text FROM officers WHERE id = :i",
+            i=w.ids[who],
+        )
+        assert row == "(STATION_COMMANDER,t,1,f)", (who, row)
+        me = await w.gql("query { me { id } }", headers=w.headers[who])
+        assert me["data"]["me"]["id"] == w.gid(who), me
+    assert await w.scalar("SELECT count(*) FROM login_throttle WHERE badge_key = :k", k=key) == throttled
+    for action in ("officer_updated", "officer_password_reset", "officer_unlocked"):
+        for who in ("cmdA", "cmdA2"):
+            assert await w.audited(action, w.ids[who]) == [], (action, who)
+    # while an admin may: the same reset by the admin goes through
+    done = await w.call(
+        RESET, {"input": {"clientId": str(uuid.uuid4()), "officerId": w.gid("cmdA2")}}, "admin"
+    )
+    assert done["data"]["resetOfficerPassword"]["errors"] == [], done
+
+
 # --- officers -----------------------------------------------------------------------------------------
 
 

@@ -22,8 +22,8 @@ from resolvers.area_geometry import AreaError
 from resolvers.station_areas import parse_areas, write_areas
 from schema.node import to_global_id
 from tests.factories import make_station
+from tests.test_cli import _audited, markaz
 from tests.test_cli import fresh_database as fresh_database  # a fixture: a new database
-from tests.test_cli import markaz
 
 # The Tigris through Mosul, north to south, as the shared border: the west bank beat lies west of it.
 RIVER = [[43.115, 36.390], [43.128, 36.370], [43.134, 36.350], [43.142, 36.330], [43.150, 36.310]]
@@ -281,6 +281,16 @@ async def test_a_thousand_areas_are_found_through_the_index(gql, sessionmaker) -
     assert time.monotonic() - started < 20
 
 
+async def _station_id(url: str, code: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT id FROM stations WHERE external_id = $1", code))
+    finally:
+        await conn.close()
+
+
 async def test_import_areas_command(tmp_path: Path, fresh_database: str) -> None:
     # given: two stations imported, and an area file with a good beat, one for no station, one bad
     stations = tmp_path / "stations.geojson"
@@ -323,6 +333,25 @@ async def test_import_areas_command(tmp_path: Path, fresh_database: str) -> None
         "stations", "import-areas", str(areas), "--dry-run", database_url=fresh_database, data_dir=tmp_path
     )
     assert "would store 0, unchanged 1" in again.stdout
+    # and the area stored has its audit entry: the station's, what the area is, from which feature and file
+    (entry,) = await _audited(fresh_database, "station_area_imported")
+    west = await _station_id(fresh_database, "NI-MOS-W")
+    assert (entry["entity_type"], entry["entity_id"], entry["before"]) == ("Station", str(west), None)
+    after = entry["after"]
+    assert after["feature"] == 1 and after["station"] == "NI-MOS-W" and after["file"] == str(areas)
+    assert after["by"].startswith("markaz stations import-areas (system user ")
+    assert (after["type"], after["polygons"], after["vertices"]) == ("Polygon", 1, len(WEST))
+    assert after["box"] == {"west": 43.06, "south": 36.31, "east": 43.15, "north": 36.39}
+    # a changed area is audited with the one it replaced
+    moved = tmp_path / "moved.geojson"
+    moved.write_bytes(_file(_feature(_polygon(EAST), station="NI-MOS-W")))
+    result = markaz("stations", "import-areas", str(moved), database_url=fresh_database, data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first, second = await _audited(fresh_database, "station_area_imported")
+    assert second["before"] == {key: first["after"][key] for key in second["before"]}
+    assert second["after"]["sha256"] != first["after"]["sha256"] and second["after"]["file"] == str(moved)
+    verified = markaz("audit", "verify", database_url=fresh_database, data_dir=tmp_path)
+    assert verified.returncode == 0, verified.stderr
     missing = markaz(
         "stations",
         "import-areas",

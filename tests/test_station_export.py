@@ -7,7 +7,9 @@ real process against fresh databases; an OpenStreetMap export imported twice cha
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
+import io
 import json
 import string
 import subprocess
@@ -21,6 +23,7 @@ import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text as sa_text
 
 from db import embedded
 from resolvers.governorates import GOVERNORATES_BY_CODE, governorate_for_point
@@ -28,11 +31,12 @@ from resolvers.station_export import (
     chunks,
     csv_values,
     every_record,
+    geojson_feature,
     hours_text,
     same_as_stored,
     stored_records,
 )
-from resolvers.station_import import parse_csv, parse_geojson
+from resolvers.station_import import CSV_COLUMNS, parse_csv, parse_geojson
 from resolvers.station_records import SERVICE_NAMES, Closure, Period, StationRecord
 from resolvers.station_writer import write_stations
 from tests.test_cli import DATA, _report, markaz
@@ -76,12 +80,15 @@ def _closures(draw: st.DrawFn) -> tuple[Closure, ...]:
         ends = starts + timedelta(minutes=draw(st.integers(1, 60 * 1440)))
         offset = draw(st.sampled_from(_OFFSETS))
         services = draw(st.none() | st.lists(st.sampled_from(SERVICES), min_size=1, max_size=3, unique=True))
+        # A file's one reason, or the three of one made through the API (either, both or none).
+        reasons = draw(st.tuples(*[st.none() | _text] * 3) | st.just((None, None, None)))
         closures.append(
             Closure(
                 starts.astimezone(offset),
                 ends.astimezone(offset),
                 draw(st.none() | _text),
                 tuple(services) if services else None,
+                reasons=reasons,
             )
         )
     return tuple(closures)
@@ -90,7 +97,8 @@ def _closures(draw: st.DrawFn) -> tuple[Closure, ...]:
 @st.composite
 def station_records(draw: st.DrawFn, prefix: str = "") -> StationRecord:
     """Any station the importer accepts: names in one to three languages (Arabic or English among them),
-    a point in Iraq, services, weekly and desk hours, closures, every flag."""
+    a point in Iraq, services, weekly and desk hours, closures (reasons in one or three languages), the
+    desks closed on holidays, every flag."""
     names = draw(st.dictionaries(st.sampled_from(["ar", "ku", "en"]), _text, min_size=1))
     if "ar" not in names and "en" not in names:
         names["en"] = draw(_text)
@@ -101,6 +109,8 @@ def station_records(draw: st.DrawFn, prefix: str = "") -> StationRecord:
     for service in draw(st.lists(st.sampled_from(SERVICES), max_size=2, unique=True)):
         hours += draw(_periods(service))
     phone = draw(st.none() | st.from_regex(r"[-+(]?[0-9][0-9 ()-]{1,18}[0-9]", fullmatch=True))
+    services = draw(st.lists(st.sampled_from(SERVICES), max_size=4, unique=True))
+    desks = draw(st.lists(st.sampled_from(services), unique=True)) if services else []
     return StationRecord(
         names=names,
         governorate=draw(st.sampled_from(sorted(GOVERNORATES_BY_CODE))),
@@ -112,7 +122,7 @@ def station_records(draw: st.DrawFn, prefix: str = "") -> StationRecord:
         address=draw(st.none() | _text),
         phone=phone,
         is_model_station=draw(st.booleans()),
-        services=tuple(draw(st.lists(st.sampled_from(SERVICES), max_size=4, unique=True))),
+        services=tuple(services),
         always_open=always_open,
         timezone=draw(st.sampled_from(ZONES)),
         hours=tuple(hours),
@@ -120,6 +130,7 @@ def station_records(draw: st.DrawFn, prefix: str = "") -> StationRecord:
         active=draw(st.booleans()),
         addresses=draw(st.dictionaries(st.sampled_from(["ar", "ku", "en"]), _text)),
         closes_on_holidays=draw(st.booleans()),
+        desks_closed_on_holidays=tuple(desks),
     )
 
 
@@ -225,9 +236,16 @@ async def test_stored_stations_export_and_import_back_unchanged(
                 for r in page
                 if (r.external_id or "").startswith(prefix)
             ]
-            # What is stored is the file's station, as the database keeps it (services in order), with
-            # its per-language addresses and holiday flag (migration 0020).
-            assert stored == [dataclasses.replace(r, services=tuple(sorted(r.services))) for r in records]
+            # What is stored is the file's station, as the database keeps it (services and desks in
+            # order), with its per-language addresses and holiday flags (migration 0020).
+            assert stored == [
+                dataclasses.replace(
+                    r,
+                    services=tuple(sorted(r.services)),
+                    desks_closed_on_holidays=tuple(sorted(r.desks_closed_on_holidays)),
+                )
+                for r in records
+            ]
             for fmt in ("geojson", "csv"):
                 text = await _text_of(stored, fmt)
                 back = _parsed(text, fmt)
@@ -248,6 +266,145 @@ async def test_stored_stations_export_and_import_back_unchanged(
                 assert await _text_of(again, fmt) == text
         finally:
             await savepoint.rollback()
+
+
+STATION_STATE = """
+query S($id: ID!) {
+  station(id: $id) {
+    version closesOnHolidays desks { service closesOnHolidays }
+    closures { startsAt endsAt reason reasons { ar ku en } services }
+  }
+}"""
+
+
+async def _station_state(gql: Any, station: int) -> dict[str, Any]:
+    from tests.test_stations_api import gid
+
+    body = await gql(STATION_STATE, {"id": gid("Station", station)})
+    assert "errors" not in body, body
+    state = body["data"]["station"]
+    state.pop("version")
+    return state
+
+
+async def test_what_the_api_made_exports_and_imports_back_unchanged(gql: Any, sessionmaker: Any) -> None:
+    """A commander's closures, with their reasons in three languages, and the desks they close on holidays
+    go out in both formats and come back as they were: into the same station (nothing changes) and as a
+    new one (the same station again). A file silent on the desks, as older exports are, keeps them."""
+    from tests.factories import make_officer, sign_in, station_record
+    from tests.test_station_management import ADD, NOW_PLUS, UPDATE, _payload
+    from tests.test_stations_api import gid
+
+    # given: a station its commander has run through the API
+    prefix = f"api{uuid.uuid4().hex[:8]}-"
+    services = ("COMMUNITY_POLICING", "FAMILY_AND_CHILD_PROTECTION", "TRAFFIC")
+    async with sessionmaker() as session:
+        await write_stations(session, [station_record(external_id=f"{prefix}1", services=services)])
+        station = (await stored_records(session, [f"{prefix}1"]))[f"{prefix}1"]
+        station_id = (
+            await session.execute(
+                sa_text("SELECT id FROM stations WHERE external_id = :e"), {"e": f"{prefix}1"}
+            )
+        ).scalar_one()
+        _, badge = await make_officer(session, role="STATION_COMMANDER", station_id=station_id)
+        await session.commit()
+    headers = await sign_in(gql, badge)
+    sid = gid("Station", station_id)
+    updated = await _payload(
+        gql,
+        UPDATE,
+        "updateStation",
+        {
+            "stationId": sid,
+            "expectedVersion": 1,
+            "desksClosedOnHolidays": ["TRAFFIC", "FAMILY_AND_CHILD_PROTECTION"],
+        },
+        headers,
+    )
+    assert updated["errors"] == [], updated
+    reasons = {"ar": 'تدريب، "سنوي"', "ku": "ڕاهێنان", "en": "Training, yearly"}
+    for version, values in (
+        (2, {"reason": reasons, "services": ["TRAFFIC"]}),
+        (3, {"reason": {"en": "Power cut"}}),
+    ):
+        added = await _payload(
+            gql,
+            ADD,
+            "addStationClosure",
+            {
+                "stationId": sid,
+                "expectedVersion": version,
+                "startsAt": NOW_PLUS(days=1),
+                "endsAt": NOW_PLUS(days=2),
+                **values,
+            },
+            headers,
+        )
+        assert added["errors"] == [], added
+    made = await _station_state(gql, station_id)
+    assert [c["reasons"] for c in made["closures"]] == [reasons, {"ar": None, "ku": None, "en": "Power cut"}]
+    assert {d["service"] for d in made["desks"] if d["closesOnHolidays"]} == {
+        "TRAFFIC",
+        "FAMILY_AND_CHILD_PROTECTION",
+    }
+
+    async with sessionmaker() as session:
+        (stored,) = await _ours(session, prefix)
+    assert stored.desks_closed_on_holidays == ("FAMILY_AND_CHILD_PROTECTION", "TRAFFIC")
+    assert [c.reasons for c in stored.closures] == [
+        (reasons["ar"], reasons["ku"], reasons["en"]),
+        (None, None, "Power cut"),
+    ]
+    assert stored != station  # the API's changes are in what is exported
+    for fmt in ("geojson", "csv"):
+        text = await _text_of([stored], fmt)
+        (back,) = _parsed(text, fmt)
+        # when: the file is read back, it is the same station, reasons and desks included...
+        assert _hours_as_set(back) == _hours_as_set(stored), fmt
+        async with sessionmaker() as session:
+            found = await stored_records(session, [f"{prefix}1"])
+        assert same_as_stored(back, found[f"{prefix}1"]), fmt  # ...so importing it changes nothing
+        # and imported as a new station, it is that station again, as the API shows it
+        copy = dataclasses.replace(back, external_id=f"{prefix}{fmt}")
+        async with sessionmaker() as session:
+            await write_stations(session, [copy])
+            copy_id = (
+                await session.execute(
+                    sa_text("SELECT id FROM stations WHERE external_id = :e"), {"e": copy.external_id}
+                )
+            ).scalar_one()
+            await session.commit()
+        assert await _station_state(gql, copy_id) == made, fmt
+        async with sessionmaker() as session:
+            (again,) = [r for r in await _ours(session, prefix) if r.external_id == copy.external_id]
+        assert await _text_of([dataclasses.replace(again, external_id=stored.external_id)], fmt) == text
+
+    # A file silent on the desks (an older export: no such property or column) leaves them as they are;
+    # one that states none clears them.
+    feature = geojson_feature(stored)
+    del feature["properties"]["desks_closed_on_holidays"]
+    older = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    (silent,) = _parsed(older, "geojson")
+    assert silent.desks_closed_on_holidays == () and not silent.desks_given
+    async with sessionmaker() as session:
+        assert same_as_stored(silent, (await stored_records(session, [f"{prefix}1"]))[f"{prefix}1"])
+        await write_stations(session, [dataclasses.replace(silent, phone="+964 770 000 0000")])
+        await session.commit()
+    assert (await _station_state(gql, station_id))["desks"] == made["desks"]
+    cells = csv_values(dataclasses.replace(stored, desks_closed_on_holidays=()))
+    assert cells["desks_closed_on_holidays"] == ""  # an empty cell says nothing...
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerow({**cells, "desks_closed_on_holidays": "[]"})
+    cleared = parse_csv(out.getvalue())
+    assert cleared.errors == [], cleared.errors
+    (clearing,) = [r for _, r in cleared.records]
+    assert clearing.desks_given and clearing.desks_closed_on_holidays == ()  # ...and "[]" says none
+    async with sessionmaker() as session:
+        await write_stations(session, [clearing])
+        await session.commit()
+    assert not any(d["closesOnHolidays"] for d in (await _station_state(gql, station_id))["desks"])
 
 
 # --- the command ----------------------------------------------------------------------------------------
@@ -289,12 +446,12 @@ async def _snapshot(url: str) -> tuple[list[Any], list[Any]]:
 
 OVERPASS = DATA / "overpass_police.geojson"
 OVERPASS_PROBLEMS = [
-    "overpass_police.geojson: feature 8: name: no usable name",
-    "overpass_police.geojson: feature 9: geometry: expected a Point, or a Polygon or MultiPolygon outline, "
-    "got LineString",
-    "overpass_police.geojson: feature 10: opening_hours: 'Su-Th 08:00-14:00; Jun-Sep Su-Th 07:00-13:00' uses "
-    "month or date ranges ('Jun-Sep')",
-    "overpass_police.geojson: feature 11: amenity: is 'fire_station', not 'police'",
+    "overpass_police.geojson: feature 8 (way/915503321): name: no usable name",
+    "overpass_police.geojson: feature 9 (way/915503388): geometry: expected a Point, or a Polygon or "
+    "MultiPolygon outline, got LineString",
+    "overpass_police.geojson: feature 10 (node/6601234567): opening_hours: 'Su-Th 08:00-14:00; Jun-Sep "
+    "Su-Th 07:00-13:00' uses month or date ranges ('Jun-Sep')",
+    "overpass_police.geojson: feature 11 (node/6601234599): amenity: is 'fire_station', not 'police'",
 ]
 
 

@@ -663,6 +663,57 @@ def test_csv_closures_column_holds_json() -> None:
     assert "JSON" in parse_csv(csv_row(closures="[{")).errors[0].message
 
 
+def test_closure_reasons_in_three_languages_and_desks_closed_on_holidays() -> None:
+    closure = {
+        "starts_at": "2025-03-30T00:00:00+03:00",
+        "ends_at": "2025-04-02T00:00:00+03:00",
+        "reasons": {"ar": "عيد", "ku": "جەژن", "en": "Eid"},
+        "services": ["TRAFFIC"],
+    }
+    services = ["COMMUNITY_POLICING", "TRAFFIC", "FAMILY_AND_CHILD_PROTECTION"]
+    record = only_record(
+        parse_geojson(
+            collection(
+                feature(
+                    services=services,
+                    desks_closed_on_holidays=["TRAFFIC", "family_and_child_protection"],
+                    closures=[closure],
+                )
+            )
+        )
+    )
+    assert [(c.reason, c.reasons) for c in record.closures] == [(None, ("عيد", "جەژن", "Eid"))]
+    assert record.desks_closed_on_holidays == ("TRAFFIC", "FAMILY_AND_CHILD_PROTECTION")
+    assert record.desks_given and record.closures_given
+    # In CSV: ";"-separated, or "[]" for none; an empty cell (or no column: an older file) says nothing.
+    csv_record = only_record(
+        parse_csv(csv_row(services="TRAFFIC;CRIME_REPORTING", desks_closed_on_holidays="TRAFFIC"))
+    )
+    assert (csv_record.desks_closed_on_holidays, csv_record.desks_given) == (("TRAFFIC",), True)
+    cleared = only_record(parse_csv(csv_row(services="TRAFFIC", desks_closed_on_holidays="[]")))
+    assert (cleared.desks_closed_on_holidays, cleared.desks_given) == ((), True)
+    for silent in (csv_row(services="TRAFFIC"), csv_row(services="TRAFFIC", desks_closed_on_holidays="")):
+        assert not only_record(parse_csv(silent)).desks_given
+    assert not only_record(parse_geojson(collection(feature(services=services)))).desks_given
+    # what cannot be: a desk the station does not offer, an unknown service, reasons not by language
+    bad = parse_geojson(
+        collection(
+            feature(services=["TRAFFIC"], desks_closed_on_holidays=["CRIME_REPORTING", "PASSPORTS"]),
+            feature(closures=[{**closure, "reasons": "Eid"}]),
+            feature(closures=[{**closure, "reasons": {"fr": "Aïd", "en": 7}}]),
+        )
+    )
+    assert errors_of(bad) == {
+        (1, "desks_closed_on_holidays"),
+        (2, "closures[0].reasons"),
+        (3, "closures[0].reasons.fr"),
+        (3, "closures[0].reasons.en"),
+    }
+    messages = [e.message for e in bad.errors if e.row == 1]
+    assert any("'CRIME_REPORTING' is not one of the station's services" in m for m in messages)
+    assert any("unknown service 'PASSPORTS'" in m for m in messages)
+
+
 def test_csv_formula_guard_is_taken_off() -> None:
     record = only_record(parse_csv(csv_row(phone="'+964 770 123 4567", name_en="'=Zuhour", name_ar="'مركز")))
     assert (record.phone, record.names["en"], record.names["ar"]) == ("+964 770 123 4567", "=Zuhour", "'مركز")
@@ -1214,3 +1265,41 @@ def test_overpass_export_every_bad_feature_named() -> None:
     ]
     assert "LineString" in errors[1].message and "month or date ranges ('Jun-Sep')" in errors[2].message
     assert "fire_station" in errors[3].message
+    # Each is named by its OSM id too, so that the mapper finds it in the source.
+    assert [e.feature_id for e in errors] == [
+        "way/915503321",
+        "way/915503388",
+        "node/6601234567",
+        "node/6601234599",
+    ]
+
+
+def test_a_bad_feature_is_named_by_the_id_its_export_gives() -> None:
+    nameless = {"amenity": "police", "name:ckb": "بنکە"}  # no Arabic or English name: a problem
+    point = {"type": "Point", "coordinates": [MOSUL[1], MOSUL[0]]}
+
+    def label(**where: Any) -> str | None:
+        properties = where.pop("properties", nameless)
+        (error,) = parse_geojson(
+            collection({"type": "Feature", "geometry": point, "properties": properties, **where})
+        ).errors
+        return error.feature_id
+
+    # overpass turbo: "@id" beside the tags and the feature's "id"; either alone will do
+    assert label(properties={**nameless, "@id": "way/1"}, id="way/1") == "way/1"
+    assert label(id="way/2") == "way/2"
+    assert label(properties={**nameless, "@id": "node/3"}) == "node/3"
+    # the properties' own "id", and an older osmtogeojson's nested tags with "type" and "id"
+    assert label(properties={**nameless, "id": "relation/4"}) == "relation/4"
+    assert label(properties={"type": "way", "id": 5, "tags": nameless}, id="way/5") == "way/5"
+    assert label(properties={"type": "way", "id": 6, "tags": nameless}) == "way/6"
+    # the importer's own features by their external id; none at all, and ids no line can hold
+    assert label(properties={"external_id": "NI-7"}) == "NI-7"
+    assert label(properties={"name_ckb": "x"}) is None
+    assert label(properties={**nameless, "@id": "way/8\nforged: line"}) == "way/8 forged: line"
+    long = label(properties={**nameless, "@id": "node/" + "9" * 200})
+    assert long is not None and len(long) == 80 and long.endswith("…")
+    # an OSM feature whose only id is the properties' "id" is imported by it
+    tagged = {"amenity": "police", "name:en": "X", "id": "node/10"}
+    feature_of = {"type": "Feature", "geometry": point, "properties": tagged}
+    assert only_record(parse_geojson(collection(feature_of))).external_id == "node/10"

@@ -607,7 +607,8 @@ async def test_a_persisted_get_has_a_new_etag_and_the_new_data_right_after_a_cha
     )
     params = get_params(operation.sha256, variables)
     first = await client.get("/graphql", params=params, headers=ACCEPT)
-    assert first.status_code == 200 and first.headers["cache-control"] == "public, max-age=60"
+    # a shared cache may keep it, but asks every time: nothing serves the old station after a change
+    assert first.status_code == 200 and first.headers["cache-control"] == "public, no-cache"
     etag = first.headers["etag"]
     assert (
         await client.get("/graphql", params=params, headers={**ACCEPT, "if-none-match": etag})
@@ -659,6 +660,12 @@ async def test_a_persisted_get_has_a_new_etag_and_the_new_data_right_after_a_cha
     else:
         ids = [n["station"]["id"] for n in third.json()["data"]["nearestStations"]]
         assert gid("Station", station) not in ids
+    # and the new answer is revalidated as the old one was: a 304 while nothing changes again
+    assert third.headers["cache-control"] == "public, no-cache"
+    fourth = await client.get(
+        "/graphql", params=params, headers={**ACCEPT, "if-none-match": third.headers["etag"]}
+    )
+    assert fourth.status_code == 304 and fourth.headers["cache-control"] == "public, no-cache"
 
 
 async def test_a_re_import_silent_on_closures_keeps_those_made_through_the_api(gql, sessionmaker):
