@@ -10,6 +10,7 @@ and docs/map-report.png.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image, ImageOps
 
 from schema import build_schema
 from schema.strawberry_internals import graphql_schema
@@ -404,6 +406,23 @@ async def test_an_area_drawn_with_the_mouse_is_the_area_asked_about(server, comm
         await page.close()
 
 
+# The report's page: A4 with the print stylesheet's 14 mm margins (api/static/map/map.css).
+A4, MARGIN = (210, 297), 14
+HEXAGON_COLOURS = {  # map.js's COLOURS
+    (0xFF, 0xF5, 0xEB),
+    (0xFD, 0xD0, 0xA2),
+    (0xFD, 0xAE, 0x6B),
+    (0xFD, 0x8D, 0x3C),
+    (0xE6, 0x55, 0x0D),
+    (0xA6, 0x36, 0x03),
+}
+GOVERNORATE_FILL = (0xF6, 0xF3, 0xEA)
+
+
+def _px(mm: float) -> int:
+    return round(mm * 96 / 25.4)
+
+
 async def test_the_monthly_report_prints_in_arabic_with_the_map_and_the_figures(
     server, committed_sessionmaker, tmp_path
 ):
@@ -413,28 +432,79 @@ async def test_the_monthly_report_prints_in_arabic_with_the_map_and_the_figures(
         await _signed_in(page, server, supervisor)
         await _ask(page)
         await page.evaluate("window.markazMap.buildReport()")
-        await page.print_media()
+        await page.wait_for("document.querySelectorAll('#report-map path.report-governorate').length === 18")
+        # rendered as printed on one A4 page: the print stylesheet at the page box's width
+        width, height = A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN
+        image = Image.open(io.BytesIO(await page.printed_page(width, height))).convert("RGB")
+        assert image.size == (_px(width), _px(height))
+        image.save(tmp_path / "report.png")
         # as printed: the report alone, in Arabic, with its map and figures; the controls left out
         assert await page.evaluate("getComputedStyle(document.querySelector('#panel')).display") == "none"
         assert await page.evaluate("getComputedStyle(document.querySelector('#report')).display") == "block"
+        assert await page.evaluate("document.documentElement.dir") == "rtl"
         title = await page.evaluate("document.querySelector('#report-title').textContent")
-        assert title.startswith("التقرير الشهري")
+        assert title == "التقرير الشهري: البصرة"
         summary = await page.evaluate("window.markazMap.summary")
-        incidents = await page.evaluate(
-            "document.querySelector('#report-figures dd[data-figure=incidents]').textContent"
+        figures = await page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#report-figures dd')]"
+            ".map(d => [d.dataset.figure, d.textContent]))"
         )
-        western = incidents.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")).replace("٬", "")
-        assert int(western) == summary["incidents"]
+        western = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789", "٬")
+        assert int(figures["incidents"].translate(western)) == summary["incidents"]
+        assert int(figures["engagements"].translate(western)) == summary["engagements"]
+        assert all(ARABIC_INDIC & set(v) or v == "–" for v in figures.values()), figures
+        terms = await _texts(page, "#report-figures dt")
+        assert "الحوادث" in terms and not LATIN.search(" ".join(terms)), terms
+        rows = await _texts(page, "#report-changes tr[data-window]")
+        assert rows and not LATIN.search(" ".join(rows)), rows
         cells = await page.evaluate("document.querySelectorAll('#report-map path.report-cell').length")
         assert cells == await page.evaluate("window.markazMap.cells")
-        await page.wait_for("document.querySelectorAll('#report-map path.report-governorate').length === 18")
-        image = await page.screenshot()
+        # the whole report on the page: nothing runs past its foot, nothing wider than it
+        box = await page.evaluate(
+            "(() => { const r = document.querySelector('#report').getBoundingClientRect();"
+            " return [r.left, r.right, r.bottom, document.documentElement.scrollWidth]; })()"
+        )
+        assert box[0] >= 0 and box[1] <= _px(width) + 1 and box[2] <= _px(height) and box[3] <= _px(width)
+
+        # and what is drawn on it: the map's governorates and coloured hexagons, the title's and the
+        # figures' text (dark pixels), inked right to left (the title at the right)
+        def region(selector: str) -> list[tuple[int, int, int]]:
+            left, top, right, bottom = regions[selector]
+            raw = image.crop((left, top, right, bottom)).tobytes()  # RGB, row by row
+            return [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 3)]
+
+        regions = {
+            selector: tuple(round(v) for v in rect)
+            for selector, rect in (
+                await page.evaluate(
+                    "Object.fromEntries(['#report-map', '#report-title', '#report-figures',"
+                    " '#report-changes']"
+                    ".map(s => { const r = document.querySelector(s).getBoundingClientRect();"
+                    " return [s, [r.left, r.top, r.right, r.bottom]]; }))"
+                )
+            ).items()
+        }
+        on_map = region("#report-map")
+        coloured = [p for p in on_map if p in HEXAGON_COLOURS]
+        assert len(coloured) > 20 * cells and len(set(coloured)) >= 3  # hexagons some pixels across, shaded
+        assert sum(p == GOVERNORATE_FILL for p in on_map) > len(on_map) // 10
+        dark = lambda pixels: sum(max(p) < 110 for p in pixels)  # noqa: E731
+        for selector in ("#report-title", "#report-figures", "#report-changes"):
+            assert dark(region(selector)) > 100, selector
+        left, top, right, bottom = regions["#report-title"]
+        title_ink = [
+            x for x in range(left, right) for y in range(top, bottom) if max(image.getpixel((x, y))) < 110
+        ]
+        assert min(title_ink) > (left + right) / 2  # right-aligned: Arabic's reading start
+        # the PDF the browser's print dialog saves: one page
+        await page.send("Emulation.clearDeviceMetricsOverride")
         printed = await page.pdf()
-        assert image.startswith(b"\x89PNG") and printed.startswith(b"%PDF")
-        assert printed.count(b"/Type /Page") >= 1 or printed.count(b"/Type/Page") >= 1
-        if os.environ.get("MARKAZ_UPDATE_SCREENSHOT"):
-            (DOCS / "map-report.png").write_bytes(image)
+        assert printed.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", printed)) == 1
         (tmp_path / "report.pdf").write_bytes(printed)
+        if os.environ.get("MARKAZ_UPDATE_SCREENSHOT"):
+            sheet = Image.new("RGB", (_px(A4[0]), _px(A4[1])), "white")
+            sheet.paste(image, (_px(MARGIN), _px(MARGIN)))
+            ImageOps.expand(sheet, border=1, fill="#b8c0c8").save(DOCS / "map-report.png", optimize=True)
         assert page.problems == []
         await page.close()
 
