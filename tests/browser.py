@@ -118,6 +118,28 @@ class Page:
         printed = await self.send("Page.printToPDF", printBackground=True, preferCSSPageSize=True)
         return base64.b64decode(printed["data"])
 
+    async def printed_page(self, width_mm: float, height_mm: float) -> bytes:
+        """One printed page's content box as PNG: the print stylesheet laid out at the page box's width
+        (96 CSS px to the inch, as Chromium prints), no scrollbar. What `pdf()` puts on its first page,
+        without a PDF rasteriser (pdftoppm is not on every machine). Leaves the viewport at that size."""
+        width, height = round(width_mm * 96 / 25.4), round(height_mm * 96 / 25.4)
+        await self.print_media()
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        await self.send("Emulation.setScrollbarsHidden", hidden=True)
+        await asyncio.sleep(0.2)  # the relayout at the new width
+        shot = await self.send(
+            "Page.captureScreenshot",
+            format="png",
+            clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        )
+        return base64.b64decode(shot["data"])
+
     async def close(self) -> None:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):

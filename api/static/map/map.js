@@ -19,28 +19,83 @@
 
   const $ = (selector) => document.querySelector(selector);
   const session = { token: null, refresh: null, expires: 0, officer: null };
-  const feed = { socket: null, cursor: null, area: null, retry: 500, timer: null, count: 0, state: "liveOff" };
+  const feed = { socket: null, cursor: null, area: null, retry: 500, timer: null, count: 0, state: "liveOff", events: [] };
+  const stationNames = new Map(); // station id -> name in the page's language, from the Stations query
   const hook = (window.markazMap = {
     cells: 0, events: 0, error: null, ready: false, lang: null, governorates: 0, stations: 0,
     summary: null, timeline: null, gaps: null, cellRecords: null, question: null, reportReady: false,
+    missingWords: [], namesLang: null,
   });
   let lang = I18N.initial();
   let last = null; // the last question asked and its answers, to redraw in another language
 
   // --- words, numbers and dates in the chosen language ----------------------------------------------
+  // A word missing from the chosen language falls back to English, and is noted for the tests.
+  const missing = new Set();
+  function unsaid(key) {
+    missing.add(`${lang}:${key}`);
+    hook.missingWords = [...missing];
+  }
   function t(key, values) {
-    let text = (I18N.words[lang] && I18N.words[lang][key]) || I18N.words.en[key] || key;
+    const own = I18N.words[lang] && I18N.words[lang][key];
+    if (own == null) unsaid(key);
+    let text = own || I18N.words.en[key] || key;
     for (const [name, value] of Object.entries(values || {})) text = text.replaceAll(`{${name}}`, value);
     return text;
   }
-  const code = (value) => (I18N.words[lang].code || {})[value] || value.toLowerCase().replaceAll("_", " ");
+  function code(value) {
+    const own = (I18N.words[lang].code || {})[value];
+    if (own == null) unsaid("code." + value);
+    return own || value.toLowerCase().replaceAll("_", " ");
+  }
   const number = (value, digits = 0) =>
     new Intl.NumberFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], maximumFractionDigits: digits }).format(value);
   const percent = (share) =>
     share == null ? "–" : new Intl.NumberFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], style: "percent", maximumFractionDigits: 0 }).format(share);
-  const day = (iso) => new Intl.DateTimeFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], dateStyle: "medium", timeZone: "Asia/Baghdad" }).format(new Date(iso));
   const comma = () => (lang === "en" ? ", " : "، ");
-  const clock = (iso) => new Intl.DateTimeFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], hour: "2-digit", minute: "2-digit", timeZone: "Asia/Baghdad" }).format(new Date(iso));
+
+  // Dates and times in Baghdad's time. A browser whose ICU lacks the language's locale (Chromium has no
+  // `ckb`) would print English month names, so for a language with its own month names in i18n.js the date
+  // is put together here: those names and the language's digits.
+  const ownDates = (l) => Boolean(I18N.dates[l]) && Intl.DateTimeFormat.supportedLocalesOf([I18N.locales[l]]).length === 0;
+  const baghdadParts = new Intl.DateTimeFormat("en-US", {
+    numberingSystem: "latn", timeZone: "Asia/Baghdad", hourCycle: "h23",
+    year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
+  });
+  function inBaghdad(iso) {
+    const parts = baghdadParts.formatToParts(new Date(iso)).filter((p) => p.type !== "literal");
+    return Object.fromEntries(parts.map((p) => [p.type, Number(p.value)]));
+  }
+  const digits = (value, width = 1) =>
+    new Intl.NumberFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], useGrouping: false, minimumIntegerDigits: width }).format(value);
+  function day(iso) {
+    if (!ownDates(lang)) {
+      return new Intl.DateTimeFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], dateStyle: "medium", timeZone: "Asia/Baghdad" }).format(new Date(iso));
+    }
+    const p = inBaghdad(iso);
+    const own = I18N.dates[lang];
+    return own.day.replace("{day}", digits(p.day)).replace("{month}", own.months[p.month - 1]).replace("{year}", digits(p.year));
+  }
+  function clock(iso) {
+    if (!ownDates(lang)) {
+      return new Intl.DateTimeFormat(I18N.locales[lang], { numberingSystem: I18N.numbering[lang], hour: "2-digit", minute: "2-digit", timeZone: "Asia/Baghdad" }).format(new Date(iso));
+    }
+    const p = inBaghdad(iso);
+    return `${digits(p.hour, 2)}:${digits(p.minute, 2)}`;
+  }
+  hook.day = (iso) => day(iso);
+  hook.clock = (iso) => clock(iso);
+
+  // What an error says to the supervisor: the API's own message (already in the page's language), or the
+  // page's word for a network failure; anything else is a fault of the page, logged for whoever debugs it.
+  function said(message) {
+    return Object.assign(new Error(message), { forPeople: true });
+  }
+  function explain(error) {
+    if (error && error.forPeople) return error.message;
+    console.error(error);
+    return t("pageError");
+  }
 
   function applyLanguage(next, chosen) {
     lang = next;
@@ -55,14 +110,54 @@
       element.setAttribute("aria-label", t(element.dataset.i18nLabel));
       if (element.tagName === "INPUT") element.placeholder = t(element.dataset.i18nLabel);
     }
+    for (const option of $("#query").resolution.options) option.text = number(Number(option.value));
+    // Leaflet's zoom buttons carry English titles of their own.
+    for (const [selector, word] of [[".leaflet-control-zoom-in", t("zoomInTitle")], [".leaflet-control-zoom-out", t("zoomOutTitle")]]) {
+      const button = document.querySelector(selector);
+      if (button) {
+        button.title = word;
+        button.setAttribute("aria-label", word);
+      }
+    }
     document.title = t("title");
     hook.lang = lang;
     liveState(feed.state);
     drawOutlines();
     if (session.officer) showWho();
     if (last) redraw();
+    renderFeed();
+    if (session.officer) renamed().catch((error) => status(explain(error), true));
   }
   $("#lang").addEventListener("change", (event) => applyLanguage(event.target.value, true));
+
+  // The names the API gives (governorates, stations, and those in the last question's answers) are in the
+  // language the page asked in: after a switch, ask again in the new one. The last switch wins.
+  let naming = 0;
+  async function renamed() {
+    const turn = ++naming;
+    const current = () => turn === naming;
+    const form = $("#query");
+    const all = (await graphql("Governorates", {})).governorates;
+    if (!current()) return;
+    const names = new Map(all.map((g) => [g.id, g.name]));
+    for (const option of form.governorate.options) option.text = names.get(option.value) || option.text;
+    await drawStations(current);
+    if (!current()) return;
+    renderFeed();
+    if (feed.socket) follow(feed.area); // the feed speaks the socket's language: open it again, from its cursor
+    if (last) {
+      const asked = last;
+      const answers = await answer(asked.question);
+      if (!current() || last !== asked) return;
+      keepAnswers(asked.question, answers);
+      redraw(false);
+      if (hook.cellRecords) await showCell(hook.cellRecords.cell);
+      if (!current()) return;
+      if (hook.reportReady) buildReport();
+    }
+    hook.namesLang = lang;
+    document.body.dataset.namesLang = lang;
+  }
 
   // --- the map: governorates and stations from this package, tiles only when configured --------------
   const map = L.map("map", { preferCanvas: false, zoomSnap: 0.25 }).setView(IRAQ, 6);
@@ -98,9 +193,10 @@
     document.body.dataset.governorates = String(collection.features.length);
   }
 
-  async function drawStations() {
+  async function drawStations(current = () => true) {
     const form = $("#query");
     const data = await graphql("Stations", { governorateId: form.governorate.value || null });
+    if (!current()) return;
     stationLayer.clearLayers();
     const nodes = data.stations.edges.map((e) => e.node);
     for (const station of nodes) {
@@ -114,7 +210,10 @@
       marker.addTo(stationLayer);
     }
     hook.stations = nodes.length;
+    for (const n of nodes) stationNames.set(n.id, n.name);
+    const chosen = form.station.value;
     form.station.replaceChildren(...nodes.map((n) => new Option(n.name, n.id)));
+    if (nodes.some((n) => n.id === chosen)) form.station.value = chosen;
   }
 
   function status(text, isError) {
@@ -131,10 +230,17 @@
       "content-type": "application/json", accept: "application/graphql-response+json", "accept-language": lang,
     };
     if (authenticated) headers.authorization = "Bearer " + (await freshToken());
-    const response = await fetch("/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-    const body = await response.json();
+    let body;
+    try {
+      const response = await fetch("/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+      body = await response.json();
+    } catch (failure) {
+      // No answer, or not the API's (a proxy's error page): the browser's own text is English and technical.
+      console.error(failure);
+      throw said(t("networkError"));
+    }
     if (body.errors && body.errors.length) {
-      const error = new Error(body.errors.map((e) => e.message).join("; "));
+      const error = said(body.errors.map((e) => e.message).join("; "));
       error.code = body.errors[0].extensions && body.errors[0].extensions.code;
       throw error;
     }
@@ -151,7 +257,7 @@
     if (session.refresh && session.expires - Date.now() < 60_000) {
       const data = await graphql("Refresh", { input: { refreshToken: session.refresh } }, false);
       const payload = data.refreshSession;
-      if (payload.errors.length) throw new Error(payload.errors[0].message);
+      if (payload.errors.length) throw said(payload.errors[0].message);
       keep(payload);
     }
     return session.token;
@@ -176,8 +282,10 @@
       setDefaultPeriod();
       status("");
       hook.ready = true;
+      hook.namesLang = lang;
+      document.body.dataset.namesLang = lang;
     } catch (error) {
-      status(error.message, true);
+      status(explain(error), true);
     }
   });
 
@@ -201,7 +309,7 @@
     form.from.value = new Date(today.getTime() - 29 * 86_400_000).toISOString().slice(0, 10);
   }
 
-  $("#query").governorate.addEventListener("change", () => drawStations().catch((e) => status(e.message, true)));
+  $("#query").governorate.addEventListener("change", () => drawStations().catch((e) => status(explain(e), true)));
   for (const radio of document.querySelectorAll("input[name=kind]")) {
     radio.addEventListener("change", () => {
       const kind = $("#query").kind.value;
@@ -250,12 +358,13 @@
     return { bbox: { south: n("south"), west: n("west"), north: n("north"), east: n("east") } };
   }
 
-  function areaName() {
+  // The area's name as the selects now give it (in the page's language), else the name it had when asked.
+  function areaName(area, before) {
     const form = $("#query");
-    const kind = form.kind.value;
-    const select = kind === "station" ? form.station : form.governorate;
-    if (kind === "bbox") return t("box");
-    return select.options[select.selectedIndex] ? select.options[select.selectedIndex].text : "";
+    if (area.bbox) return t("box");
+    const [select, id] = area.stationId ? [form.station, area.stationId] : [form.governorate, area.governorateId];
+    const option = [...select.options].find((o) => o.value === id);
+    return option ? option.text : before || "";
   }
 
   // --- asking: the hexagons, the summary, the timeline and the gaps, all for the same question -------
@@ -274,28 +383,39 @@
   async function ask(question) {
     status(t("counting"));
     try {
-      const period = { area: question.area, from: question.from, to: question.to };
-      const [activity, summary, timeline, gaps, problems] = await Promise.all([
-        graphql("ActivityMap", { ...period, resolution: question.resolution }),
-        graphql("Summary", period),
-        graphql("Timeline", period),
-        question.gaps ? graphql("CoverageGaps", { area: question.area, to: question.to, resolution: question.resolution }) : null,
-        graphql("Problems", { stationId: question.area.stationId || null }),
-      ]);
-      last = { question, activity: activity.activityMap, summary: summary.activitySummary,
-               timeline: timeline.activityTimeline, gaps: gaps && gaps.coverageGaps, areaName: areaName(),
-               problems: problems.problems };
-      hook.question = question;
-      hook.summary = last.summary;
-      hook.timeline = last.timeline;
-      hook.gaps = last.gaps;
-      hook.problems = last.problems;
+      const answers = await answer(question);
+      keepAnswers(question, answers);
+      hook.cellRecords = null;
+      $("#cell-section").hidden = true;
       redraw(true);
       follow(question.area);
       $("#report-button").disabled = false;
     } catch (error) {
-      status(error.message, true);
+      status(explain(error), true);
     }
+  }
+
+  // The API's answers to one question, in the page's language.
+  async function answer(question) {
+    const period = { area: question.area, from: question.from, to: question.to };
+    const [activity, summary, timeline, gaps, problems] = await Promise.all([
+      graphql("ActivityMap", { ...period, resolution: question.resolution }),
+      graphql("Summary", period),
+      graphql("Timeline", period),
+      question.gaps ? graphql("CoverageGaps", { area: question.area, to: question.to, resolution: question.resolution }) : null,
+      graphql("Problems", { stationId: question.area.stationId || null }),
+    ]);
+    return { activity: activity.activityMap, summary: summary.activitySummary, timeline: timeline.activityTimeline,
+             gaps: gaps && gaps.coverageGaps, problems: problems.problems };
+  }
+
+  function keepAnswers(question, answers) {
+    last = { question, ...answers, areaName: areaName(question.area, last && last.question === question ? last.areaName : "") };
+    hook.question = question;
+    hook.summary = last.summary;
+    hook.timeline = last.timeline;
+    hook.gaps = last.gaps;
+    hook.problems = last.problems;
   }
 
   function redraw(fit) {
@@ -336,7 +456,7 @@
         const p = feature.properties;
         layer.bindTooltip(t("tooltip", { incidents: number(p.incidents), engagements: number(p.engagements),
                                          minutes: number(p.patrolMinutes) }));
-        layer.on("click", () => showCell(p.h3Index).catch((e) => status(e.message, true)));
+        layer.on("click", () => showCell(p.h3Index).catch((e) => status(explain(e), true)));
       },
     }).addTo(map);
     if (fit && features.length) map.fitBounds(cells.getBounds(), { maxZoom: 14 });
@@ -389,9 +509,9 @@
   function fillChanges(table, summary) {
     const rows = summary.changes.filter((c) => !c.incidentCategory && !c.engagementKind);
     const head = document.createElement("tr");
-    for (const key of ["", "current", "previous", "change"]) {
+    for (const word of ["", t("current"), t("previous"), t("change")]) {
       const cell = document.createElement("th");
-      cell.textContent = key ? t(key) : "";
+      cell.textContent = word;
       head.append(cell);
     }
     table.replaceChildren(head, ...rows.map((c) => {
@@ -494,7 +614,7 @@
 
   function buildReport() {
     const q = last.question;
-    $("#report-title").textContent = t("reportTitle", { area: last.areaName });
+    $("#report-title").textContent = t("reportTitle", { area: areaName(q.area, last.areaName) });
     $("#report-period").textContent = t("reportPeriod", { from: day(q.from), to: day(new Date(Date.parse(q.to) - 1).toISOString()) });
     fillFigures($("#report-figures"), last.summary);
     fillChanges($("#report-changes"), last.summary);
@@ -567,11 +687,12 @@
     try {
       token = await freshToken();
     } catch (error) {
-      return liveState("stopped", error.message);
+      return liveState("stopped", explain(error));
     }
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = (feed.socket = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws"));
-    socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: "Bearer " + token } }));
+    // The feed's names (stations) in the page's language: the upgrade request carries the browser's.
+    socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: "Bearer " + token, "accept-language": lang } }));
     socket.onmessage = (message) => receive(socket, JSON.parse(message.data));
     socket.onclose = (event) => {
       if (event.code === 4403) return liveState("refused");
@@ -622,24 +743,34 @@
 
   function show(event) {
     feed.cursor = event.cursor;
-    const what = event.incident ? code(event.incident.category)
-      : event.engagement ? code(event.engagement.kind) : t("patrolPosition");
-    const point = [event.location.latitude, event.location.longitude];
-    L.circleMarker(point, {
-      className: "markaz-live", radius: 7, weight: 2, color: "#fff", fillColor: LAYER_COLOURS[event.layer], fillOpacity: 0.95,
-    }).bindTooltip(`${what}${comma()}${event.station.name}`).addTo(live);
-    const item = document.createElement("li");
-    const layer = document.createElement("span");
-    layer.className = "layer";
-    layer.style.color = LAYER_COLOURS[event.layer];
-    layer.textContent = what;
-    item.dataset.layer = event.layer;
-    item.append(layer, ` ${clock(event.occurredAt)}${comma()}${event.station.name}`);
-    $("#feed").prepend(item);
-    while ($("#feed").children.length > FEED_LIMIT) $("#feed").lastChild.remove();
+    feed.events.unshift(event);
+    feed.events.length = Math.min(feed.events.length, FEED_LIMIT);
+    renderFeed();
     feed.count += 1;
     hook.events = feed.count;
     document.body.dataset.events = String(feed.count);
+  }
+
+  // The live events as dots and a list, newest first, in the page's language (a station's name in the
+  // language it was received in, unless the station list has it in the new one).
+  function renderFeed() {
+    live.clearLayers();
+    $("#feed").replaceChildren(...feed.events.map((event) => {
+      const what = event.incident ? code(event.incident.category)
+        : event.engagement ? code(event.engagement.kind) : t("patrolPosition");
+      const station = stationNames.get(event.station.id) || event.station.name;
+      L.circleMarker([event.location.latitude, event.location.longitude], {
+        className: "markaz-live", radius: 7, weight: 2, color: "#fff", fillColor: LAYER_COLOURS[event.layer], fillOpacity: 0.95,
+      }).bindTooltip(`${what}${comma()}${station}`).addTo(live);
+      const item = document.createElement("li");
+      const layer = document.createElement("span");
+      layer.className = "layer";
+      layer.style.color = LAYER_COLOURS[event.layer];
+      layer.textContent = what;
+      item.dataset.layer = event.layer;
+      item.append(layer, ` ${clock(event.occurredAt)}${comma()}${station}`);
+      return item;
+    }));
   }
 
   applyLanguage(lang, false);
