@@ -429,6 +429,18 @@ class ServiceRequestRow(Protocol):
     version: int
     requested_at: datetime
     updated_at: datetime
+    # Its case (db/service_requests.py): the incident it became, else that of the report it repeats;
+    # null when it has none.
+    case_incident_id: int | None
+    case_station_id: int | None
+    case_category: str | None
+    case_marked: bool | None
+    case_reported_by_id: int | None
+    case_assigned_officer_ids: list[int] | None
+    case_reported_at: datetime | None
+    on_sensitive_case: bool
+    # When everyone may see it was sent: on a sensitive case, the start of its day; else requested_at.
+    disclosed_at: datetime
 
 
 class ProblemRow(Protocol):

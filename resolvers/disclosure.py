@@ -1,9 +1,10 @@
 """The disclosure rule: how precisely each viewer sees where and when records happened, in every output.
 
 Every output that counts, places or lists field records asks this module: lists and nodes (incidents,
-engagements), maps, timelines, summaries and CompStat changes, coverage gaps, exports, the live feed and
-the citizens' public map. docs/privacy.md states the rule for deployers; resolvers.policy decides which
-records are sensitive and who is on their case.
+engagements, and citizens' Open311 reports, which follow their incident's rule), maps, timelines,
+summaries and CompStat changes, coverage gaps, exports, the live feed and the citizens' public map.
+docs/privacy.md states the rule for deployers; resolvers.policy decides which records are sensitive and
+who is on their case.
 
 **Generalise, then aggregate.** Outside the people on its case, a sensitive record exists only as its
 coarse key: its resolution-7 H3 cell (about 5 km², 1.2 km across) and its calendar day in Baghdad. Every
@@ -39,7 +40,7 @@ from typing import Any, Protocol, TypeVar
 
 from h3.api import basic_int as h3i
 
-from db.rows import EngagementRow, IncidentRow
+from db.rows import EngagementRow, IncidentRow, ServiceRequestRow
 from resolvers import activity_plan, policy
 from resolvers.geodesy import geodesic_m
 
@@ -154,6 +155,21 @@ class Disclosure:
         """A generalised engagement that arrived today (`arrivals_held_from`): not shown yet."""
         return row.received_at >= held_from and self.engagement_generalised(row)
 
+    def service_request_generalised(self, row: ServiceRequestRow) -> bool:
+        """A citizen's Open311 report on a sensitive case (the incident it became, or that of the report
+        it repeats, is sensitive, however it became so: a correction into a sensitive category, a mark)
+        seen by someone not on that incident's case: shown as the incident is, its place the centre of
+        its coarse cell and every time the start of its day, with nothing the citizen wrote, sent or was
+        told (description, address, photo, attributes, status notes, contact)."""
+        case = _request_case(row)
+        return case is not None and self.incident_generalised(case)
+
+    def service_request_held_back(self, row: ServiceRequestRow, held_from: datetime) -> bool:
+        """A generalised report whose incident arrived today (`arrivals_held_from`): not shown yet, as
+        the incident is not."""
+        arrived = row.case_reported_at
+        return arrived is not None and arrived >= held_from and self.service_request_generalised(row)
+
     def media_withheld(self, row: Any, *, incident: bool) -> bool:
         """A record's photos and documents, and their count, for someone who may not see its details (a
         sensitive incident or a household engagement off its case): none of them, not even generalised
@@ -188,6 +204,35 @@ class _Case:
     assigned_officer_ids: tuple[int, ...]
     kind: str | None
     officer_id: int | None
+
+
+def _request_case(row: ServiceRequestRow) -> Any:
+    """The incident whose case a citizen's report is on (db/service_requests.py), or None."""
+    if row.case_incident_id is None or row.case_category is None or row.case_station_id is None:
+        return None
+    return _Case(
+        row.case_category,
+        bool(row.case_marked),
+        row.case_station_id,
+        row.case_reported_by_id,
+        tuple(row.case_assigned_officer_ids or ()),
+        None,
+        None,
+    )
+
+
+def service_request_on_sensitive_case(row: ServiceRequestRow) -> bool:
+    """Whether a citizen's report is on a sensitive incident's case: its exact place and text are that
+    case's details (a read of them by someone on it is audited as one of the incident's)."""
+    case = _request_case(row)
+    return case is not None and policy.is_sensitive(case.category, case.sensitive)
+
+
+def service_request_published(row: ServiceRequestRow) -> bool:
+    """Whether the public Open311 requests show a report: not one on a sensitive case, since the public
+    may see nothing placed of a sensitive case (its resolution-9 place, its exact times). The SQL holds
+    the same rule (db.service_requests.public_requests); this is the last check before publishing."""
+    return not service_request_on_sensitive_case(row)
 
 
 def for_viewer(viewer: policy.Viewer | None) -> Disclosure:

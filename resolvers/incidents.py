@@ -603,10 +603,16 @@ def read_history(ctx: Context, row: Any, corrections: Sequence[Any]) -> bool:
 
 
 def _audit_read(ctx: Context, row: Any) -> None:
+    audit_details_read(ctx, row.id)
+
+
+def audit_details_read(ctx: Context, incident_id: int) -> None:
+    """Write a read of a sensitive incident's details to the audit log, once per incident per request
+    (also a read of a citizen's report on its case: resolvers/service_requests.py)."""
     seen = ctx.loader("incidents.sensitive_reads", lambda _ctx: set())
-    if row.id not in seen:
-        seen.add(row.id)
-        audit.record(ctx, READ_SENSITIVE, ENTITY, row.id)
+    if incident_id not in seen:
+        seen.add(incident_id)
+        audit.record(ctx, READ_SENSITIVE, ENTITY, incident_id)
 
 
 def read_details(ctx: Context, row: IncidentRow) -> bool:

@@ -10,6 +10,9 @@ within ROUTE_WITHIN_M; none: the place is outside every station's area and the r
 station responsible, its times, and its place as the centre of its H3 resolution-9 cell (about 0.1 km²,
 some 200 m across), never the exact point. The description, the address, the photo and the reporter's
 contact are never published: a neighbour's complaint names the neighbour, a photo shows faces and plates.
+A request on a sensitive case (its incident, or that of the request it repeats, is sensitive: corrected
+into domestic violence, say) is not published at all, neither listed nor found by its id: the public may
+see nothing placed of a sensitive case (resolvers.disclosure.service_request_published).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from h3.api import basic_int as h3i
 
 from db import service_requests as repo
 from db.rows import ServiceRequestRow
+from resolvers import disclosure
 from resolvers import stations as station_logic
 from resolvers.context import Context
 from resolvers.field_checks import now_utc
@@ -249,6 +253,7 @@ async def public_list(
         rows = await repo.public_requests(
             session, ids=ids, service_codes=service_codes, status=status, start=start, end=end, limit=MAX_LIST
         )
+    rows = [r for r in rows if disclosure.service_request_published(r)]
     names = await station_names(ctx, rows)
     return [public_request(r, names.get(r.station_id, {}), ctx.lang) for r in rows]
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 import strawberry
 
 from db.rows import ServiceRequestRow
-from resolvers import open311_services, policy
+from resolvers import disclosure, open311_services, policy
 from resolvers import service_requests as logic
 from resolvers.context import Context
 from resolvers.errors import check_first
@@ -44,29 +44,56 @@ class ServiceRequestContact:
     phone: str | None = strawberry.field(description="Their phone.")
 
 
-@strawberry.type(description="A citizen's non-emergency report (Open311), in its station's triage.")
+@strawberry.type(
+    description="A citizen's non-emergency report (Open311), in its station's triage. A report whose "
+    "incident (the one it became, or that of the report it repeats) is sensitive follows that incident's "
+    "rule: anyone off its case sees it with `detailsHidden`, placed at its resolution-7 cell's centre, "
+    "each time the start of its day (Baghdad), and nothing the citizen wrote, sent or was told "
+    "(docs/privacy.md)."
+)
 class ServiceRequest(Node):
     service_code: str = strawberry.field(description="The Open311 service code.")
     service_name: str = strawberry.field(description="The service's name in the viewer's language.")
     station_id: strawberry.ID = strawberry.field(description="The station whose triage it is in.")
     status: ServiceRequestStatus = strawberry.field(description="What Open311 shows: open or closed.")
     triage: ServiceRequestTriage = strawberry.field(description="The station's decision.")
-    status_notes: str | None = strawberry.field(description="What the citizen is told (published).")
-    description: str | None = strawberry.field(description="What the citizen wrote (never published).")
-    location: GeoPoint = strawberry.field(description="The exact point the citizen gave.")
-    address_string: str | None = strawberry.field(description="The address the citizen gave.")
-    media_url: str | None = strawberry.field(description="The citizen's photo, when sent.")
+    details_hidden: bool = strawberry.field(
+        description="True when its incident is sensitive and you are not on its case: the location is its "
+        "resolution-7 cell's centre, times are days, and the description, address, photo, attributes, "
+        "status notes and contact are withheld."
+    )
+    status_notes: str | None = strawberry.field(
+        description="What the citizen is told (published); null when its details are hidden from you."
+    )
+    description: str | None = strawberry.field(
+        description="What the citizen wrote (never published); null when its details are hidden from you."
+    )
+    location: GeoPoint = strawberry.field(
+        description="The exact point the citizen gave; its resolution-7 cell's centre (about 1.2 km "
+        "across) when its details are hidden from you."
+    )
+    address_string: str | None = strawberry.field(
+        description="The address the citizen gave; null when its details are hidden from you."
+    )
+    media_url: str | None = strawberry.field(
+        description="The citizen's photo, when sent; null when its details are hidden from you."
+    )
     attributes: strawberry.scalars.JSON = strawberry.field(
-        description="The service's attributes as answered."
+        description="The service's attributes as answered; empty when its details are hidden from you."
     )
     contact: ServiceRequestContact | None = strawberry.field(
-        description="The reporter's contact: for the station's officers and commander, and admins."
+        description="The reporter's contact: for the station's officers and commander, and admins; null "
+        "when its details are hidden from you."
     )
     incident_id: strawberry.ID | None = strawberry.field(description="The incident it became, when linked.")
     duplicate_of_id: strawberry.ID | None = strawberry.field(description="The report it duplicates.")
     version: int = strawberry.field(description="Send as expectedVersion to updateServiceRequest.")
-    requested_at: datetime = strawberry.field(description="When it was sent.")
-    updated_at: datetime = strawberry.field(description="When it last changed.")
+    requested_at: datetime = strawberry.field(
+        description="When it was sent (its day when its details are hidden from you)."
+    )
+    updated_at: datetime = strawberry.field(
+        description="When it last changed (its day when its details are hidden from you)."
+    )
     station_key: strawberry.Private[int]
 
     @strawberry.field(description="The station whose triage it is in.")
@@ -75,12 +102,19 @@ class ServiceRequest(Node):
         return Station.from_row(row, info.context.lang)
 
     @classmethod
-    def from_row(cls, row: ServiceRequestRow, viewer: policy.Viewer | None, lang: str) -> ServiceRequest:
+    def from_row(cls, row: ServiceRequestRow, ctx: Context) -> ServiceRequest:
+        """The request as the viewer may see it (resolvers.disclosure: its incident's rule)."""
+        viewer, lang = ctx.viewer, ctx.lang
+        hidden = logic.details_hidden(ctx, row)
+        when = disclosure.times(hidden)
         contact = None
-        if viewer is not None and policy.sees_service_request_contact(viewer, row):
+        if not hidden and viewer is not None and policy.sees_service_request_contact(viewer, row):
             contact = ServiceRequestContact(
                 name=row.contact_name, email=row.contact_email, phone=row.contact_phone
             )
+        latitude, longitude = row.latitude, row.longitude
+        if hidden:
+            latitude, longitude = disclosure.coarse_point(latitude, longitude)
         return cls(
             id=strawberry.ID(to_global_id("ServiceRequest", row.id)),
             service_code=row.service_code,
@@ -88,20 +122,21 @@ class ServiceRequest(Node):
             station_id=strawberry.ID(to_global_id("Station", row.station_id)),
             status=ServiceRequestStatus(row.status),
             triage=ServiceRequestTriage(row.triage),
-            status_notes=row.status_notes,
-            description=row.description,
-            location=GeoPoint(latitude=row.latitude, longitude=row.longitude),
-            address_string=row.address_string,
-            media_url=row.media_url,
-            attributes=cast(Any, dict(row.attributes or {})),
+            details_hidden=hidden,
+            status_notes=None if hidden else row.status_notes,
+            description=None if hidden else row.description,
+            location=GeoPoint(latitude=latitude, longitude=longitude),
+            address_string=None if hidden else row.address_string,
+            media_url=None if hidden else row.media_url,
+            attributes=cast(Any, {} if hidden else dict(row.attributes or {})),
             contact=contact,
             incident_id=strawberry.ID(to_global_id("Incident", row.incident_id)) if row.incident_id else None,
             duplicate_of_id=strawberry.ID(to_global_id("ServiceRequest", row.duplicate_of_id))
             if row.duplicate_of_id
             else None,
             version=row.version,
-            requested_at=row.requested_at,
-            updated_at=row.updated_at,
+            requested_at=when(row.requested_at),
+            updated_at=when(row.updated_at),
             station_key=row.station_id,
         )
 
@@ -119,7 +154,10 @@ class ServiceRequestEdge:
     node: ServiceRequest = strawberry.field(description="The report.")
 
 
-@strawberry.type(description="A page of reports, the most recent first.")
+@strawberry.type(
+    description="A page of reports, the most recent first (a report on a sensitive case by its day, for "
+    "everyone, so that its place in the list never times it)."
+)
 class ServiceRequestConnection:
     edges: list[ServiceRequestEdge] = strawberry.field(description="The reports of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page ends.")
@@ -195,8 +233,8 @@ class ServiceRequestQuery:
         )
         edges = [
             ServiceRequestEdge(
-                cursor=time_cursor("ServiceRequestCursor", r.requested_at, r.id),
-                node=ServiceRequest.from_row(r, ctx.viewer, ctx.lang),
+                cursor=time_cursor("ServiceRequestCursor", r.disclosed_at, r.id),
+                node=ServiceRequest.from_row(r, ctx),
             )
             for r in rows
         ]
@@ -219,7 +257,7 @@ class ServiceRequestMutation:
         if failure is not None and failure.current_version is not None:
             row = await logic.current_version(ctx, request_id)
         return ServiceRequestPayload(
-            service_request=ServiceRequest.from_row(row, ctx.viewer, ctx.lang) if row is not None else None,
+            service_request=ServiceRequest.from_row(row, ctx) if row is not None else None,
             current_version=row.version if row is not None else None,
             errors=errors,
         )
@@ -229,4 +267,4 @@ async def resolve_service_request_nodes(ctx: Context, keys: list[str]) -> dict[s
     """ServiceRequest nodes for `node`/`nodes`, by key; only those the viewer may see."""
     ids = [int(k) for k in keys if k.isdigit() and len(k) <= 18]
     rows = await logic.visible_requests(ctx, ids)
-    return {str(i): ServiceRequest.from_row(r, ctx.viewer, ctx.lang) for i, r in rows.items()}
+    return {str(i): ServiceRequest.from_row(r, ctx) for i, r in rows.items()}

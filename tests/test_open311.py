@@ -5,18 +5,22 @@ client (the `georeport` library) over a real socket."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
 import pytest
 from h3.api import basic_int as h3i
+from sqlalchemy import text
 
 from api.app import create_app
 from api.config import Settings
-from schema.node import to_global_id
-from tests.factories import make_officer, make_station, sign_in
+from resolvers import disclosure
+from schema.node import time_cursor, to_global_id
+from tests.factories import age_arrivals, make_officer, make_station, sign_in
 from tests.servers import free_port
 
 BASE = "/open311/v2"
@@ -427,3 +431,225 @@ async def test_a_report_goes_to_the_station_whose_area_holds_it_not_the_nearest(
     body = await gql(LIST, headers=await sign_in(gql, officer))
     assert body["data"]["serviceRequests"]["edges"] == []
     assert near != far
+
+
+# --- a request whose incident becomes sensitive ---------------------------------------------------------
+
+REQUEST_FIELDS_QUERY = """
+fragment Request on ServiceRequest {
+  id detailsHidden incidentId duplicateOfId triage status statusNotes description addressString mediaUrl
+  attributes requestedAt updatedAt location { latitude longitude } contact { name email phone }
+}
+"""
+CASE_LIST = REQUEST_FIELDS_QUERY + "query { serviceRequests { edges { cursor node { ...Request } } } }"
+CASE_NODE = REQUEST_FIELDS_QUERY + "query($id: ID!) { node(id: $id) { ...Request } }"
+REPORT_INCIDENT = """
+mutation($input: ReportIncidentInput!) {
+  reportIncident(input: $input) { incident { id version } errors { field code } }
+}
+"""
+CORRECT_INCIDENT = """
+mutation($input: CorrectIncidentInput!) {
+  correctIncident(input: $input) { incident { id sensitive } errors { field code } }
+}
+"""
+
+
+async def test_a_request_follows_its_incident_corrected_into_domestic_violence(
+    client, gql, sessionmaker
+) -> None:
+    near, _far, officer, commander, _far_officer, supervisor = await stations(sessionmaker)
+    async with sessionmaker() as session:
+        _, colleague = await make_officer(session, station_id=near)
+        _, admin = await make_officer(session, role="ADMIN")
+        await session.commit()
+    headers = {
+        name: await sign_in(gql, badge)
+        for name, badge in (
+            ("reporter", officer),
+            ("commander", commander),
+            ("colleague", colleague),
+            ("supervisor", supervisor),
+            ("admin", admin),
+        )
+    }
+    # given: a citizen's report of men trying car doors, a second and a third report of the same street,
+    # and an unrelated one
+    report = {**SPEC_EXAMPLE, "service_code": "suspicious_activity", "address_string": "House 7, Al-Zuhur",
+              "description": "A man trying car doors in front of house 7, shouting at a woman."}  # fmt: skip
+    first = (await post(client, report)).json()[0]["service_request_id"]
+    again = {**report, "service_code": "road_hazard", "attribute[kind]": "obstacle",
+             "description": "A car left across the lane in front of house 7."}  # fmt: skip
+    second = (await post(client, again)).json()[0]["service_request_id"]
+    third = (await post(client, again)).json()[0]["service_request_id"]
+    other = (await post(client, SPEC_EXAMPLE)).json()[0]["service_request_id"]
+    ids = {n: to_global_id("ServiceRequest", n) for n in (first, second, third, other)}
+    # the officer reports it as a theft and accepts the first report for it; the second repeats it, and
+    # the third the second
+    body = await gql(
+        REPORT_INCIDENT,
+        {
+            "input": {
+                "clientId": "0b7e7f0e-1d55-4c2e-9a3e-6d3c1f5a0001",
+                "category": "THEFT",
+                "location": {"latitude": MOSUL[0], "longitude": MOSUL[1]},
+                "occurredAt": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+                "description": "Attempted theft from parked cars.",
+                "stationId": to_global_id("Station", near),
+            }
+        },
+        headers=headers["reporter"],
+    )
+    theft = body["data"]["reportIncident"]["incident"]["id"]
+
+    async def triage(who: str, request: str, version: int, **values) -> dict:
+        update = {"serviceRequestId": ids[request], "expectedVersion": version, **values}
+        return await gql(UPDATE, {"input": update}, headers=headers[who])
+
+    body = await triage("reporter", first, 1, triage="ACCEPTED", incidentId=theft,
+                        statusNotes="An officer will call you back.")  # fmt: skip
+    assert body["data"]["updateServiceRequest"]["errors"] == []
+    body = await triage("reporter", second, 1, triage="DUPLICATE", duplicateOfId=ids[first])
+    assert body["data"]["updateServiceRequest"]["errors"] == []
+    body = await triage("reporter", third, 1, triage="DUPLICATE", duplicateOfId=ids[second])
+    assert body["data"]["updateServiceRequest"]["errors"] == []
+    listed = (await client.get(f"{BASE}/requests.json", params={"status": "open,closed"})).json()
+    assert {r["service_request_id"] for r in listed} == {first, second, third, other}
+
+    # when: the reporter corrects the theft into domestic violence (the woman told the station)
+    body = await gql(
+        CORRECT_INCIDENT,
+        {
+            "input": {
+                "clientId": "0b7e7f0e-1d55-4c2e-9a3e-6d3c1f5a0002",
+                "incidentId": theft,
+                "expectedVersion": 1,
+                "reason": "She came to the station: it was her husband.",
+                "category": "DOMESTIC_VIOLENCE",
+                "description": "Her husband beat her in the street in front of house 7.",
+            }
+        },
+        headers=headers["reporter"],
+    )
+    assert body["data"]["correctIncident"]["errors"] == []
+    assert body["data"]["correctIncident"]["incident"]["sensitive"] is True
+
+    # then: the public sees neither report of the case, listed or by id, as for an unknown id
+    unknown = assert_error(await client.get(f"{BASE}/requests/999999999.json"), 404)
+    for gone in (first, second, third):
+        assert assert_error(await client.get(f"{BASE}/requests/{gone}.json"), 404) == unknown
+        assert (await client.get(f"{BASE}/requests/{gone}.xml")).status_code == 404
+    listed = (await client.get(f"{BASE}/requests.json", params={"status": "open,closed"})).json()
+    assert [r["service_request_id"] for r in listed] == [other]
+    asked = ",".join((first, second, third, other))
+    by_ids = (await client.get(f"{BASE}/requests.json", params={"service_request_id": asked})).json()
+    assert [r["service_request_id"] for r in by_ids] == [other]
+
+    async def seen(who: str) -> dict[str, dict]:
+        """{request id: (edge, node)} of the requests `who` lists, each also asked by node (they agree)."""
+        body = await gql(CASE_LIST, headers=headers[who])
+        found = {}
+        for edge in body["data"]["serviceRequests"]["edges"]:
+            node = (await gql(CASE_NODE, {"id": edge["node"]["id"]}, headers=headers[who]))["data"]["node"]
+            assert node == edge["node"], (who, node, edge["node"])
+            found[edge["node"]["id"]] = edge
+        return found
+
+    # off the case, on the day its incident arrived: its reports are in no list, no node, no triage
+    for who in ("colleague", "supervisor"):
+        assert set(await seen(who)) == {ids[other]}, who
+        for gone in (first, second, third):
+            assert (await gql(CASE_NODE, {"id": ids[gone]}, headers=headers[who]))["data"]["node"] is None
+    body = await triage("colleague", first, 2, triage="RESOLVED")
+    assert body["data"]["updateServiceRequest"]["errors"][0]["code"] == "NOT_FOUND"
+
+    # on the case: exactly as the citizen sent it, ordered by its day (for everyone), its read audited
+    async def reads() -> int:
+        async with sessionmaker() as session:
+            return (
+                await session.execute(
+                    text(
+                        "SELECT count(*) FROM audit_log WHERE action = 'read_sensitive' "
+                        "AND entity_type = 'Incident' AND entity_id = :i"
+                    ),
+                    {"i": base64.b64decode(theft).decode().split(":", 1)[1]},
+                )
+            ).scalar_one()
+
+    before = await reads()
+    exact = await seen("reporter")
+    assert await reads() > before
+    edge = exact[ids[first]]
+    mine = edge["node"]
+    assert mine["detailsHidden"] is False and mine["incidentId"] == theft
+    assert mine["location"] == {"latitude": MOSUL[0], "longitude": MOSUL[1]}
+    assert mine["description"] == report["description"] and mine["addressString"] == "House 7, Al-Zuhur"
+    assert mine["mediaUrl"] == SPEC_EXAMPLE["media_url"]
+    assert mine["statusNotes"] == "An officer will call you back."
+    assert mine["contact"] == {"name": "john smith", "email": "smit333@sfgov.edu", "phone": "111111111"}
+    assert exact[ids[second]]["node"]["attributes"] == {"kind": "obstacle"}
+    requested = datetime.fromisoformat(mine["requestedAt"])
+    day = disclosure.coarse_time(requested)
+    assert requested != day
+    assert edge["cursor"] == time_cursor("ServiceRequestCursor", day, int(first))
+    assert list(exact) == [ids[other], ids[third], ids[second], ids[first]]  # by day, then id
+    for who in ("commander", "admin"):
+        assert (await seen(who))[ids[first]] == edge, who
+
+    # off the case, from the next day on: generalised like the incident, nothing of what was sent or said
+    await age_arrivals(sessionmaker)  # asked as on a later day (resolvers.disclosure.arrivals_held_from)
+    cell = h3i.latlng_to_cell(*MOSUL, 7)
+    centre = dict(zip(("latitude", "longitude"), h3i.cell_to_latlng(cell), strict=True))
+    for who in ("colleague", "supervisor"):
+        found = await seen(who)
+        assert list(found) == [ids[other], ids[third], ids[second], ids[first]], who
+        assert found[ids[other]]["node"]["detailsHidden"] is False
+        for request in (first, second, third):
+            hidden = found[ids[request]]
+            node = hidden["node"]
+            assert node["detailsHidden"] is True, (who, node)
+            assert node["location"] == centre
+            assert node["description"] is node["addressString"] is node["mediaUrl"] is None
+            assert node["statusNotes"] is node["contact"] is None and node["attributes"] == {}
+            assert node["requestedAt"] == day.isoformat()
+            assert node["updatedAt"] == disclosure.coarse_time(requested).isoformat()
+            assert hidden["cursor"] == time_cursor("ServiceRequestCursor", day, int(request))
+        assert found[ids[first]]["node"]["incidentId"] == theft
+        assert found[ids[second]]["node"]["duplicateOfId"] == ids[first]
+        assert found[ids[third]]["node"]["duplicateOfId"] == ids[second]
+    # ... and the triage of its reports is for its case: not answered, not repeated, not tied to it
+    body = await triage("colleague", first, 2, triage="RESOLVED", statusNotes="Done.")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await triage("colleague", other, 1, triage="DUPLICATE", duplicateOfId=ids[first])
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await triage("colleague", other, 1, triage="ACCEPTED", incidentId=theft)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await seen("reporter"))[ids[first]]["node"] == mine  # nothing changed
+    # the commander, on the case, resolves it: still exact for them, and still not published
+    body = await triage("commander", first, 2, triage="RESOLVED", statusNotes="Referred to the FPU.")
+    assert body["data"]["updateServiceRequest"]["errors"] == []
+    assert body["data"]["updateServiceRequest"]["serviceRequest"]["statusNotes"] == "Referred to the FPU."
+    assert assert_error(await client.get(f"{BASE}/requests/{first}.json"), 404) == unknown
+    hidden = (await seen("colleague"))[ids[first]]["node"]
+    assert hidden["status"] == "CLOSED" and hidden["statusNotes"] is None
+    # taking a report off the case is the commander's (as lowering a sensitivity): not its reporter's
+    body = await triage("reporter", third, 2, triage="DECLINED", statusNotes="Nothing to do.")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert assert_error(await client.get(f"{BASE}/requests/{third}.json"), 404) == unknown
+    # accepting a report that repeats one of the case makes an incident marked sensitive: it stays on it
+    body = await triage("reporter", second, 2, triage="ACCEPTED")
+    accepted = body["data"]["updateServiceRequest"]
+    assert accepted["errors"] == [] and accepted["serviceRequest"]["incidentId"] not in (None, theft)
+    became = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Incident { sensitive category } } }",
+        {"id": accepted["serviceRequest"]["incidentId"]},
+        headers=headers["reporter"],
+    )
+    assert became["data"]["node"] == {"sensitive": True, "category": "OTHER"}  # a road hazard
+    for gone in (second, third):
+        assert assert_error(await client.get(f"{BASE}/requests/{gone}.json"), 404) == unknown
+    # the commander may take one off it: then it is an ordinary report again, published
+    body = await triage("commander", third, 2, triage="DECLINED", statusNotes="Nothing to do.")
+    assert body["data"]["updateServiceRequest"]["errors"] == []
+    [public] = (await client.get(f"{BASE}/requests/{third}.json")).json()
+    assert public["status"] == "closed" and public["status_notes"] == "Nothing to do."
