@@ -20,8 +20,10 @@ Outcomes:
   NO            node(id) is null (in the `dv` rows: and the incidents list leaves it out)
   SELF / NULL   `me` is the signed-in officer with their role / null
   PUBLIC        the station data, the same for everyone
-  DETAILS       the sensitive incident with its description, people and exact place (node and list)
-  HIDDEN        ... with detailsHidden, sensitive, no description or people, the place its H3 cell's centre
+  DETAILS       the sensitive incident with its description, people and exact place (node and list); of
+                its citizen's report, what the citizen wrote, where, and their contact
+  HIDDEN        ... with detailsHidden, sensitive, no description or people, the place its H3 cell's centre;
+                of its citizen's report, no description, status notes or contact, the same centre
   FORBIDDEN     top-level error extensions.code FORBIDDEN, data null, nothing stored
   UNAUTH        top-level error UNAUTHENTICATED, nothing stored (in the `dv` rows: the list refused and
                 node(id) null)
@@ -77,6 +79,8 @@ station              PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC    PUBLIC   
 # the DOMESTIC_VIOLENCE incident's details; then again once cmdA has assigned it to offA2
 dv details           DETAILS   HIDDEN    DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
 dv, offA2 assigned   DETAILS   DETAILS   DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
+# a citizen's report accepted for the DOMESTIC_VIOLENCE incident follows its case (node and list)
+serviceRequest(dv)   DETAILS   HIDDEN    DETAILS   NO        NO        HIDDEN    NO        DETAILS   UNAUTH
 # writes at station A (the incident ones on the THEFT incident; assigning it to offA2; the patrol ones on
 # A's patrol). A record one may not see is NOT_FOUND, as a missing one is, never FORBIDDEN (which would
 # say it exists); FORBIDDEN is for what one may see but not do, or a role that may not do it at all.
@@ -105,6 +109,8 @@ mySessions           SELF      SELF      SELF      SELF      SELF      SELF     
 endSession           OK        NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND NOT_FOUND UNAUTH
 # a citizen's Open311 report in station A's triage: its officers and commander triage it, supervisors read
 updateServiceRequest OK        OK        OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
+# ... and accepted for the DOMESTIC_VIOLENCE incident: its triage is for the people on its case
+updateServiceRequest(dv) OK    FORBIDDEN OK        NOT_FOUND NOT_FOUND FORBIDDEN NOT_FOUND OK        UNAUTH
 # problems (SARA): the station's officers and commander write, supervisors read; the commander publishes
 problems             A         A         A         -         C         A         C         AC        UNAUTH
 node(problem A)      OK        OK        OK        NO        NO        OK        NO        OK        NO
@@ -157,6 +163,7 @@ _CELL7 = h3.latlng_to_cell(HERE["latitude"], HERE["longitude"], 7)
 HERE_COARSE = dict(zip(("latitude", "longitude"), h3.cell_to_latlng(_CELL7), strict=True))
 BASRA = {"latitude": 30.51, "longitude": 47.81}
 DV_TEXT = "Beaten by her husband at home; the neighbours called."
+DV_REQUEST_TEXT = "Shouting and a woman crying at house 7, every night."
 DV_PEOPLE = [
     {"name": "Layla Hassan", "role": "VICTIM", "age": 31, "gender": "FEMALE", "phone": "0770 000 0000"}
 ]
@@ -443,6 +450,9 @@ async def world(engine, tmp_path_factory) -> Any:
                 }
                 for letter, place in (("A", HERE), ("C", BASRA)):
                     records[letter]["serviceRequest"] = await _service_request(conn, stations[letter], place)
+                records["A"]["dvServiceRequest"] = await _service_request(
+                    conn, stations["A"], HERE, incident=records["A"]["dv"]
+                )
                 async with maker() as session:  # seen off its case as on a later day
                     await arrived_yesterday(session)
                     await session.commit()
@@ -572,22 +582,31 @@ def _incident_view(node: dict) -> str:
     return f"view {node}"
 
 
-async def _dv_seen_by(w: World, role: str) -> str:
-    """How the DOMESTIC_VIOLENCE incident looks to `role` by node(id) and in the list (which must agree)."""
-    dv = w.records["A"]["dv"]
-    body = await w.gql(INCIDENT_NODE, {"id": dv}, headers=w.headers[role])
+async def _seen_by(
+    w: World, role: str, name: str, queries: tuple[str, str, str], view: Callable[[dict], str]
+) -> str:
+    """How station A's record `name` looks to `role` by node(id) and in its list (which must agree):
+    `queries` are the node query, the list query and the list's field; `view` names what a node shows."""
+    node_query, list_query, field = queries
+    wanted = w.records["A"][name]
+    body = await w.gql(node_query, {"id": wanted}, headers=w.headers[role])
     assert "errors" not in body, body
     node = body["data"]["node"]
-    by_node = "NO" if node is None else _incident_view(node)
-    body = await w.gql(INCIDENT_LIST, headers=w.headers[role])
+    by_node = "NO" if node is None else view(node)
+    body = await w.gql(list_query, headers=w.headers[role])
     if (code := _top_level(body)) is not None:
         by_list = code
     else:
-        listed = [e["node"] for e in body["data"]["incidents"]["edges"] if e["node"]["id"] == dv]
-        by_list = "NO" if not listed else _incident_view(listed[0])
+        listed = [e["node"] for e in body["data"][field]["edges"] if e["node"]["id"] == wanted]
+        by_list = "NO" if not listed else view(listed[0])
     if by_list == "UNAUTH" and by_node == "NO":
         return "UNAUTH"
     return by_node if by_node == by_list else f"node {by_node} / list {by_list}"
+
+
+async def _dv_seen_by(w: World, role: str) -> str:
+    """How the DOMESTIC_VIOLENCE incident looks to `role` by node(id) and in the list (which must agree)."""
+    return await _seen_by(w, role, "dv", (INCIDENT_NODE, INCIDENT_LIST, "incidents"), _incident_view)
 
 
 async def check_dv_assigned(w: World, role: str) -> str:
@@ -811,36 +830,92 @@ mutation Update($input: UpdateServiceRequestInput!) {
 }"""
 
 
-async def _service_request(conn: AsyncConnection, station: int, place: dict) -> str:
-    """A citizen's Open311 report in the station's triage (as api/open311.py stores one)."""
+async def _service_request(
+    conn: AsyncConnection, station: int, place: dict, incident: str | None = None
+) -> str:
+    """A citizen's Open311 report in the station's triage (as api/open311.py stores one); with `incident`,
+    accepted for that incident."""
     made = await conn.execute(
         text(
             "INSERT INTO service_requests (token, service_code, station_id, description, latitude, "
-            "longitude, contact_phone) VALUES (:token, 'street_lighting', :station, 'The lamp is out.', "
-            ":lat, :lon, '07700000000') RETURNING id"
+            "longitude, contact_phone, triage, incident_id, status_notes) VALUES (:token, "
+            ":code, :station, :text, :lat, :lon, '07700000000', :triage, :incident, :notes) RETURNING id"
         ),
-        {"token": uuid.uuid4(), "station": station, "lat": place["latitude"], "lon": place["longitude"]},
+        {
+            "token": uuid.uuid4(),
+            "code": "street_lighting" if incident is None else "suspicious_activity",
+            "station": station,
+            "text": "The lamp is out." if incident is None else DV_REQUEST_TEXT,
+            "lat": place["latitude"],
+            "lon": place["longitude"],
+            "triage": "NEW" if incident is None else "ACCEPTED",
+            "incident": None if incident is None else _key(incident),
+            "notes": None if incident is None else "An officer will call you back.",
+        },
     )
     return gid("ServiceRequest", made.scalar_one())
 
 
-async def check_update_service_request(w: World, role: str) -> str:
-    request = w.records["A"]["serviceRequest"]
-    values = {
-        "serviceRequestId": request,
-        "expectedVersion": 1,
-        "triage": "ACCEPTED",
-        "statusNotes": "On it.",
-    }
-    return await _write(
-        w,
-        role,
-        UPDATE_SERVICE_REQUEST,
-        "updateServiceRequest",
-        values,
-        f"SELECT triage FROM service_requests WHERE id = {_key(request)}",  # noqa: S608
-        lambda p: p["serviceRequest"] == {"id": request, "triage": "ACCEPTED"},
-    )
+SERVICE_REQUEST_FIELDS = """
+  id detailsHidden incidentId description statusNotes location { latitude longitude } contact { phone }
+"""
+SERVICE_REQUEST_NODE = (
+    f"query Node($id: ID!) {{ node(id: $id) {{ ... on ServiceRequest {{ {SERVICE_REQUEST_FIELDS} }} }} }}"
+)
+SERVICE_REQUEST_LIST = (
+    f"query {{ serviceRequests(first: 100) {{ edges {{ node {{ {SERVICE_REQUEST_FIELDS} }} }} }} }}"
+)
+
+
+def _service_request_view(node: dict) -> str:
+    if (
+        not node["detailsHidden"]
+        and node["description"] == DV_REQUEST_TEXT
+        and node["statusNotes"] == "An officer will call you back."
+        and node["location"] == HERE
+        and node["contact"] == {"phone": "07700000000"}
+    ):
+        return "DETAILS"
+    if (
+        node["detailsHidden"]
+        and node["description"] is None
+        and node["statusNotes"] is None
+        and node["location"] == HERE_COARSE
+        and node["contact"] is None
+    ):
+        return "HIDDEN"
+    return f"view {node}"
+
+
+async def check_dv_service_request(w: World, role: str) -> str:
+    """How the report accepted for the DOMESTIC_VIOLENCE incident looks by node(id) and in the list."""
+    queries = (SERVICE_REQUEST_NODE, SERVICE_REQUEST_LIST, "serviceRequests")
+    return await _seen_by(w, role, "dvServiceRequest", queries, _service_request_view)
+
+
+def _update_service_request_check(name: str, triage: str) -> Callable[[World, str], Awaitable[str]]:
+    """Triage station A's report `name` (`serviceRequest`, new; `dvServiceRequest`, accepted for the
+    DOMESTIC_VIOLENCE incident) into `triage`."""
+
+    async def check(w: World, role: str) -> str:
+        request = w.records["A"][name]
+        values = {
+            "serviceRequestId": request,
+            "expectedVersion": 1,
+            "triage": triage,
+            "statusNotes": "On it.",
+        }
+        return await _write(
+            w,
+            role,
+            UPDATE_SERVICE_REQUEST,
+            "updateServiceRequest",
+            values,
+            f"SELECT triage FROM service_requests WHERE id = {_key(request)}",  # noqa: S608
+            lambda p: p["serviceRequest"] == {"id": request, "triage": triage},
+        )
+
+    return check
 
 
 CORRECT_INCIDENT = """
@@ -1382,7 +1457,7 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "patrols": _list_check("patrols", "patrol"),
     "engagements": _list_check("engagements", "engagement"),
     "followUpActions": _list_check("followUpActions", "followUp"),
-    "serviceRequests": _list_check("serviceRequests", "serviceRequest"),
+    "serviceRequests": _list_check("serviceRequests", "serviceRequest", "dvServiceRequest"),
     "node(patrol A)": _node_check("A", ("patrol",)),
     "node(engagement A)": _node_check("A", ("engagement",)),
     "node(followUp A)": _node_check("A", ("followUp",)),
@@ -1400,6 +1475,7 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "station": check_station,
     "dv details": _dv_seen_by,
     "dv, offA2 assigned": check_dv_assigned,
+    "serviceRequest(dv)": check_dv_service_request,
     "reportIncident": check_report,
     "updateIncidentStatus": check_update_status,
     "assignIncident": check_assign,
@@ -1419,7 +1495,8 @@ CHECKS: dict[str, Callable[[World, str], Awaitable[str]]] = {
     "changePassword": check_change_password,
     "mySessions": check_my_sessions,
     "endSession": check_end_session,
-    "updateServiceRequest": check_update_service_request,
+    "updateServiceRequest": _update_service_request_check("serviceRequest", "ACCEPTED"),
+    "updateServiceRequest(dv)": _update_service_request_check("dvServiceRequest", "RESOLVED"),
     "problems": _list_check("problems", "problem"),
     "node(problem A)": _node_check("A", ("problem",)),
     "openProblem": check_open_problem,
