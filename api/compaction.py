@@ -15,6 +15,9 @@ The feed's event log keeps `feed_retention` (MARKAZ_FEED_RETENTION_HOURS): older
 events go, oldest first, `PRUNE_POSITIONS` a transaction (activity_feed_prune, the feed pruning
 migration). A subscriber resuming from before the horizon is told to reload (resolvers/feed.py).
 
+The public map's month that ended last is frozen (resolvers.activity.freeze_last_public_month, migration
+0024): its base numbers kept as they were in its first minute or so, whenever the public first asks.
+
 The officers' working-set log (migration 0018) keeps `device_retention` (resolvers.device_sync.RETENTION,
 30 days) the same way (device_changes_prune); a phone whose cursor is older is told to resync whole.
 """
@@ -31,6 +34,7 @@ from typing import Any
 
 from db import activity, activity_feed, device_sync, media
 from db.faults import is_unavailable
+from resolvers.activity import freeze_last_public_month
 from resolvers.device_sync import RETENTION as DEVICE_RETENTION
 
 CHUNK = 50_000
@@ -127,12 +131,20 @@ class Compactor:
             _log.info("expired uploads deleted", extra={"uploads": removed})
         return removed
 
+    async def freeze_public_month(self) -> list[datetime]:
+        """Freeze the public map's last completed month if it is not yet; the months frozen."""
+        frozen = await freeze_last_public_month(self.sessionmaker)
+        if frozen:
+            _log.info("public map month frozen", extra={"months": [m.isoformat() for m in frozen]})
+        return frozen
+
     async def _loop(self) -> None:
         while True:
             # Spread over the interval, so that processes started together do not all run at once.
             await asyncio.sleep(self.every_seconds * random.uniform(0.5, 1.5))
             try:
                 await self.run_once()
+                await self.freeze_public_month()
                 await self.prune_feed()
                 await self.prune_device_log()
                 await self.expire_uploads()

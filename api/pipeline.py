@@ -325,7 +325,8 @@ class Pipeline:
         self, operation: Operation, variables: dict[str, Any] | None, ctx: Context
     ) -> tuple[ExecutionResult, dict[str, Any]]:
         """The execute step, for a query or a mutation: run inside the extension hooks, then one commit
-        (a query commits too when it read a sensitive record, whose read must be audited). The session is
+        (a query commits too when it read a sensitive record, whose read must be audited, or froze a
+        month of the public map in its session: `ctx.keep_writes`). The session is
         only let go when the database went away (its connection is dead, a rollback could only fail);
         CommitLost when the commit itself was cut off."""
         op = operation.op
@@ -346,7 +347,7 @@ class Pipeline:
             with contextlib.suppress(Exception):
                 await ctx.close(commit=False)
             return result, extensions
-        commit = op.operation == OperationType.MUTATION or bool(ctx.audit)
+        commit = op.operation == OperationType.MUTATION or bool(ctx.audit) or ctx.keep_writes
         try:
             await ctx.close(commit=commit)
         except Exception as error:

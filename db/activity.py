@@ -30,9 +30,11 @@ __all__ = [
     "coarse_counts",
     "compact",
     "counts",
+    "freeze_public_months",
     "public_base",
     "raw_summary",
     "timeline",
+    "unfrozen_months",
 ]
 
 
@@ -333,42 +335,71 @@ def _held_arrivals(f: Filter, coarse: Coarse, params: dict[str, Any]) -> list[st
     return held
 
 
+async def unfrozen_months(session: AsyncSession, months: Sequence[datetime]) -> list[datetime]:
+    """Which of `months` (each a month's start) the public map has not frozen yet, in order."""
+    sql = """SELECT m FROM unnest(CAST(:months AS timestamptz[])) AS m
+             WHERE NOT EXISTS (SELECT 1 FROM public_months p WHERE p.month = m) ORDER BY m"""
+    result = await statements.execute(session, text(sql), {"months": list(months)})
+    return [row[0] for row in result.all()]
+
+
+async def freeze_public_months(
+    session: AsyncSession, months: Sequence[datetime], *, excluded: Sequence[str], minimum: int
+) -> list[datetime]:
+    """Freeze those of `months` (each a month's start) that are not frozen yet: claim each in
+    public_months and store its published base numbers, counted from the rollups now, for every
+    governorate: per resolution-7 cell, governorate of the stations, the incidents neither sensitive nor
+    of an `excluded` category, where there are at least `minimum` (the others are suppressed: never
+    stored). One statement, so one transaction even on an autocommit session; the months claimed in
+    order, so that two freezes of overlapping months take their keys in the same order. A month another
+    transaction froze, or is freezing now, is left to it: its claim waits for that transaction's end and
+    then claims nothing (ON CONFLICT DO NOTHING), and it counts nothing for it. The months this call
+    froze; the caller commits."""
+    sql = f"""
+      WITH claimed AS (
+        INSERT INTO public_months (month)
+        SELECT m FROM unnest(CAST(:months AS timestamptz[])) AS m ORDER BY m
+        ON CONFLICT (month) DO NOTHING
+        RETURNING month
+      ), published AS (
+        INSERT INTO public_base_numbers (month, governorate, cell, n)
+        SELECT r.bucket, r.governorate, activity_h3_parent(r.cell, 7), sum(r.n)
+        {_STRETCHES}
+        WHERE r.grain = 'm' AND r.res = 8 AND r.bucket IN (SELECT month FROM claimed)
+          AND r.layer = {INCIDENTS} AND NOT r.sensitive AND r.category <> ALL(CAST(:excluded AS text[]))
+        GROUP BY 1, 2, 3
+        HAVING sum(r.n) >= :minimum
+      )
+      SELECT month FROM claimed ORDER BY month"""  # noqa: S608 - fixed fragments; values are parameters
+    params = {"months": sorted(months), "excluded": list(excluded), "minimum": minimum}
+    return [row[0] for row in (await statements.execute(session, text(sql), params)).all()]
+
+
 async def public_base(
     session: AsyncSession,
     *,
     start: datetime,
     end: datetime,
-    excluded: Sequence[str],
-    minimum: int,
     governorate: str | None = None,
     cells7: Sequence[int] | None = None,
 ) -> Sequence[Row[Any]]:
-    """The public map's published base numbers in [start, end) (whole months): per resolution-7 cell
-    (`cell7`), month (`bucket`) and governorate of the stations, the incidents neither sensitive nor of an
-    `excluded` category, where there are at least `minimum` of them (the others are suppressed: never
-    returned, so never part of a sum). Optionally of one governorate, or of some cells only."""
-    params: dict[str, Any] = {"start": start, "end": end, "excluded": list(excluded), "minimum": minimum}
-    conditions = [
-        "r.grain = 'm'",
-        "r.res = 8",
-        "r.bucket >= :start",
-        "r.bucket < :end",
-        f"r.layer = {INCIDENTS}",
-        "NOT r.sensitive",
-        "r.category <> ALL(CAST(:excluded AS text[]))",
-    ]
+    """The public map's published base numbers in [start, end) (whole months, every one of them frozen
+    first: freeze_public_months), as they were stored when each month was frozen: per resolution-7 cell
+    (`cell7`), month (`bucket`) and governorate of the stations, the count (`n`). Never the rollups: a
+    late report or a correction after the month was frozen changes none of them. Optionally of one
+    governorate, or of some cells only."""
+    params: dict[str, Any] = {"start": start, "end": end}
+    conditions = ["b.month >= :start", "b.month < :end"]
     if governorate is not None:
         params["governorate"] = governorate
-        conditions.append("r.governorate = :governorate")
+        conditions.append("b.governorate = :governorate")
     if cells7 is not None:
-        params.update(public_res=7, public_cells=list(cells7))
-        conditions.append(_in_cells("r.cell", "public_res", "public_cells"))
+        params["cells"] = list(cells7)
+        conditions.append("b.cell IN (SELECT unnest(CAST(:cells AS bigint[])))")
     sql = f"""
-      SELECT activity_h3_parent(r.cell, 7) AS cell7, r.bucket, r.governorate, sum(r.n)::bigint AS n
-      {_STRETCHES}
-      WHERE {" AND ".join(conditions)}
-      GROUP BY 1, 2, 3
-      HAVING sum(r.n) >= :minimum"""
+      SELECT b.cell AS cell7, b.month AS bucket, b.governorate, b.n
+      FROM public_base_numbers b
+      WHERE {" AND ".join(conditions)}"""  # noqa: S608 - fixed fragments; values are parameters
     return (await statements.execute(session, text(sql), params)).all()
 
 

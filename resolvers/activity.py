@@ -1,6 +1,7 @@
 """Activity for supervisors and citizens: maps of H3 cells, timelines, summaries with CompStat changes,
 coverage gaps, and the citizens' public safety map. Everything is counted from the rollups (db.activity)
-except what counts cannot give a summary (medians, distinct officers); permissions come from
+except what counts cannot give a summary (medians, distinct officers) and the public map, read from its
+months' base numbers as frozen when first published; permissions come from
 resolvers.policy, areas from resolvers.areas, which rollup rows answer a period from
 resolvers.activity_plan, and how precisely sensitive records and the public's numbers may be shown from
 resolvers.disclosure: for a viewer who is not on every case of their scope, every question counts the
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import h3
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import activity as repo
 from resolvers import activity_plan, disclosure, inputs, policy
@@ -208,7 +210,9 @@ async def public_safety_map(
     """Incidents per coarse cell for anyone, from the published base numbers only (resolvers.disclosure):
     completed months, no sensitive incidents, every number a sum of base numbers of at least
     PUBLIC_MIN_COUNT, so that no difference of two answers reveals a suppressed one. A drawn area holds
-    the base cells whose centre it contains; a governorate, the base numbers of its stations."""
+    the base cells whose centre it contains; a governorate, the base numbers of its stations. Each month
+    is answered as it was first published (frozen then, for every governorate: `freeze_public_months`),
+    so that no late report or correction moves a base number across the threshold between two days."""
     check_resolution(resolution, ctx.lang, disclosure.PUBLIC_RESOLUTION)
     for name, value in (("from", start), ("to", end)):
         if value.utcoffset() is None:
@@ -223,18 +227,58 @@ async def public_safety_map(
         raise InputError("to", message("period_too_long", ctx.lang, field="from..to", high="3 years"))
     cells7 = area.cells(disclosure.PUBLIC_RESOLUTION, lang=ctx.lang) if area.is_place else None
     async with ctx.db() as session:
+        # Each month is answered from its base numbers as first published, never from the rollups as
+        # they are now: a month not published before is frozen first.
+        missing = await repo.unfrozen_months(session, disclosure.public_months_of(start, end))
+        if missing and ctx.reader is None:
+            # In the request's transaction, which is then committed, not rolled back as a query's is.
+            await _freeze(session, missing)
+            ctx.keep_writes = True
+        elif missing:
+            # An autocommit reader writes nothing: a transaction of its own, committed before the read.
+            await freeze_public_months(ctx.sessionmaker, missing)
         published = await repo.public_base(
             session,
             start=start,
             end=end,
-            excluded=sorted(policy.SENSITIVE_CATEGORIES),
-            minimum=disclosure.PUBLIC_MIN_COUNT,
             cells7=cells7,
             governorate=area.governorate if area.kind == GOVERNORATE else None,
         )
     found = disclosure.public_cells(published, resolution)
     cells = [Cell(index, n, 0, 0.0) for index, n in sorted(found.items())]
     return ActivityMap(resolution, start, end, cells, Totals(incidents=sum(found.values())))
+
+
+async def freeze_public_months(
+    sessionmaker: async_sessionmaker[AsyncSession], months: Sequence[datetime]
+) -> list[datetime]:
+    """Freeze those of the public map's `months` (each a completed month's start) not frozen yet: their
+    published base numbers, of every governorate, counted now and kept as they are from then on
+    (db.activity.freeze_public_months), in one transaction of their own. Two freezes of a month at once:
+    one stores it, the other waits for it and stores nothing. The months this call froze."""
+    async with sessionmaker() as session:
+        frozen = await _freeze(session, months)
+        await session.commit()
+    return frozen
+
+
+async def _freeze(session: AsyncSession, months: Sequence[datetime]) -> list[datetime]:
+    excluded = sorted(policy.SENSITIVE_CATEGORIES)
+    return await repo.freeze_public_months(
+        session, months, excluded=excluded, minimum=disclosure.PUBLIC_MIN_COUNT
+    )
+
+
+async def freeze_last_public_month(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime | None = None
+) -> list[datetime]:
+    """The server's upkeep (api/compaction.py, every minute): freeze the month that ended last (Baghdad)
+    if no question of the public map has frozen it yet, so that a month is kept as it was at its end,
+    whenever the public first asks. Nothing to do (one lookup) once it is."""
+    month = activity_plan.month_floor(activity_plan.month_floor(now or datetime.now(UTC)) - timedelta(days=1))
+    async with sessionmaker() as session:
+        missing = await repo.unfrozen_months(session, [month.astimezone(UTC)])
+    return await freeze_public_months(sessionmaker, missing) if missing else []
 
 
 async def coverage_gaps(

@@ -36,6 +36,9 @@ class Context:
     access_expires_at: datetime | None = None
     loaders: dict[str, Any] = dataclasses.field(default_factory=dict)
     audit: list[Any] = dataclasses.field(default_factory=list)  # resolvers.audit.Pending, written at commit
+    # A query that wrote in its own session what must be kept (the public map freezing a month): the
+    # transport commits it, as a mutation, instead of rolling it back. Never set with a `reader`.
+    keep_writes: bool = False
     # resolvers.atomic.applied_whole: writes running now, and whether the last one's savepoint is
     # still to be released (with the next SAVEPOINT, or by the commit)
     savepoint_depth: int = 0

@@ -26,7 +26,10 @@ a viewer, whatever the area, period, resolution, layers, categories or number of
 that are not sensitive in one resolution-7 cell, over one calendar month, of the stations of one
 governorate; it is published when it is at least 5 and suppressed (counted as nothing) otherwise. Any
 cell, area or period the public asks about is answered with the sum of the published base numbers it
-holds, so no difference of two answers can reveal a suppressed count.
+holds, so no difference of two answers can reveal a suppressed count. A month's base numbers are frozen
+when it is first published (`public_months_of`, db.activity.freeze_public_months): a late report or a
+correction cannot move one across the threshold afterwards, so comparing the map of two days reveals
+nothing either.
 """
 
 from __future__ import annotations
@@ -361,6 +364,16 @@ def public_period(start: datetime, end: datetime, now: datetime) -> tuple[dateti
     first = activity_plan.month_floor(start)
     last = min(activity_plan.month_floor(end), activity_plan.month_floor(now))
     return first.astimezone(UTC), max(first, last).astimezone(UTC)
+
+
+def public_months_of(start: datetime, end: datetime) -> list[datetime]:
+    """The starts of the months of [start, end), a period of whole months (`public_period`): the months
+    the public map answers, each frozen before it is read."""
+    months, month = [], activity_plan.month_floor(start)
+    while month < end:
+        months.append(month.astimezone(UTC))
+        month = activity_plan.next_month(month)
+    return months
 
 
 def public_cells(published: Iterable[Any], resolution: int) -> dict[int, int]:

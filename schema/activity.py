@@ -331,7 +331,9 @@ class ActivityQuery:
         "incidents. Every number is a sum of published base numbers (one "
         "resolution-7 cell, one month, the stations of one governorate), each at "
         "least 5; smaller ones are left out of every sum, so no two answers can "
-        "be subtracted to reveal one (docs/privacy.md). The area is a box, a "
+        "be subtracted to reveal one (docs/privacy.md). A month is kept as it "
+        "was first published, at its end: later reports and corrections of it "
+        "are not on this map. The area is a box, a "
         "polygon (the base cells whose centre it holds) or a governorate."
     )
     async def public_safety_map(

@@ -160,6 +160,8 @@ _COMMITTED_TABLES = (
     "stations",
     "activity_rollups",
     "activity_cells",
+    "public_base_numbers",
+    "public_months",
     # last: deleting the tables above logs their rows for the phones (migration 0018)
     "device_changes",
     "device_commits",

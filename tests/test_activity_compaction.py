@@ -1,4 +1,5 @@
-"""Compaction of the activity rollups, and the cell ranges that maps of drawn areas read."""
+"""Compaction of the activity rollups, and the cell ranges that maps of drawn areas read; the same upkeep
+freezes the public map's month that ended last."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from api.compaction import Compactor
 from db import incidents as incident_repo
 from db.activity import cell_ranges
+from resolvers.activity_plan import month_floor
 from tests.factories import make_station
 
 
@@ -132,5 +134,15 @@ async def test_the_server_runs_the_compactor_in_the_background(
                 )
                 == 3
             )
+        # and it freezes the public map's month that ended last (Baghdad), once, before anyone asks
+        last_month = month_floor(month_floor(datetime.now(UTC)) - timedelta(days=1)).astimezone(UTC)
+        frozen = "SELECT array_agg(month ORDER BY month) FROM public_months"
+        for _ in range(100):
+            async with committed_sessionmaker() as session:
+                if await session.scalar(text(frozen)):
+                    break
+            await asyncio.sleep(0.1)
+        async with committed_sessionmaker() as session:
+            assert await session.scalar(text(frozen)) == [last_month]
     finally:
         server.stop()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections import defaultdict
@@ -23,11 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from db import activity as activity_repo
 from db import engagements as engagement_repo
 from db import incidents as incident_repo
-from resolvers import policy
+from resolvers import activity, policy
 from resolvers.activity_plan import BAGHDAD
 from schema.node import to_global_id
+from tests.conftest import GraphQL
 from tests.factories import make_officer, make_station, sign_in
 
 EN = {"accept-language": "en"}
@@ -615,9 +618,40 @@ async def test_every_public_number_is_a_sum_of_published_base_numbers(
             assert {c["h3Index"]: c["incidents"] for c in found["cells"]} == dict(expected), question
             assert found["totals"]["incidents"] == sum(expected.values())
     finally:
+        # the next example's world: no incidents, and no month frozen (the months asked above were
+        # frozen with this example's numbers, and would be answered from them from now on)
         async with sessionmaker() as session:
             await session.execute(text("DELETE FROM incidents"))
+            await session.execute(text("DELETE FROM public_months"))
             await session.commit()
+
+
+async def _thefts(session, station: int, cell: str, month: datetime, n: int) -> list:
+    """`n` thefts of `station` at the centre of `cell` (resolution 7), on the 4th of `month`."""
+    lat, lon = h3.cell_to_latlng(cell)
+    return [
+        await incident_repo.insert_incident(
+            session,
+            {
+                "client_id": uuid.uuid4(),
+                "station_id": station,
+                "category": "THEFT",
+                "sensitive": False,
+                "latitude": lat,
+                "longitude": lon,
+                "occurred_at": (month + timedelta(days=3, hours=i)).astimezone(UTC),
+                "description": "x",
+            },
+        )
+        for i in range(n)
+    ]
+
+
+async def _frozen_months(session) -> list[datetime]:
+    """The frozen months of the tests' year (a test server's upkeep may have frozen last month)."""
+    sql = "SELECT month FROM public_months WHERE month < :end ORDER BY 1"
+    end = datetime(2026, 10, 1, tzinfo=BAGHDAD)
+    return list((await session.execute(text(sql), {"end": end})).scalars())
 
 
 async def test_a_coarse_cell_minus_its_children_reveals_nothing(gql, sessionmaker) -> None:
@@ -634,21 +668,7 @@ async def test_a_coarse_cell_minus_its_children_reveals_nothing(gql, sessionmake
             (shown, MONTHS[1], 6),
             (shown, MONTHS[2], 2),
         ):
-            lat, lon = h3.cell_to_latlng(cell)
-            for i in range(n):
-                await incident_repo.insert_incident(
-                    session,
-                    {
-                        "client_id": uuid.uuid4(),
-                        "station_id": world.stations[0],
-                        "category": "THEFT",
-                        "sensitive": False,
-                        "latitude": lat,
-                        "longitude": lon,
-                        "occurred_at": (month + timedelta(days=2, hours=i)).astimezone(UTC),
-                        "description": "x",
-                    },
-                )
+            await _thefts(session, world.stations[0], cell, month, n)
         await session.commit()
     lat, lon = h3.cell_to_latlng(parent)
     area = {"bbox": {"south": lat - 0.2, "west": lon - 0.2, "north": lat + 0.2, "east": lon + 0.2}}
@@ -664,6 +684,169 @@ async def test_a_coarse_cell_minus_its_children_reveals_nothing(gql, sessionmake
     three = await total(MONTHS[0], MONTHS[3], 7)
     two = await total(MONTHS[0], MONTHS[2], 7)
     assert three[shown] - two[shown] == 0  # August's 2 are suppressed in every sum
+
+
+# --- the public map: a published month is kept as first published -----------------------------------
+
+CORRECT = """
+mutation C($input: CorrectIncidentInput!) {
+  correctIncident(input: $input) { errors { field code message } }
+}"""
+
+
+def _public_questions_of(start: datetime, end: datetime) -> list[dict]:
+    lat, lon = CENTRE
+    box = {"bbox": {"south": lat - 0.2, "west": lon - 0.2, "north": lat + 0.2, "east": lon + 0.2}}
+    return [
+        {"area": area, "from": start.isoformat(), "to": end.isoformat(), "res": res}
+        for area in (box, {"governorateId": gid("Governorate", "IQ-NI")})
+        for res in (5, 6, 7)
+    ]
+
+
+async def test_a_published_month_is_answered_as_first_published(gql, sessionmaker) -> None:
+    """Comparing the public map of two days: once July is published, a late report in a published cell,
+    a late report lifting a suppressed cell to 5, and a correction moving a report out of a published
+    cell of 5 (into a suppressed one of 4) change the rollups and the officers' maps, and no public
+    answer. August, published only afterwards, is counted as it is when first asked."""
+    world = await _world(gql, sessionmaker)
+    x, y, z, w = sorted(h3.grid_ring(h3.latlng_to_cell(*CENTRE, 7), 1))[:4]
+    july, august, september = MONTHS[1], MONTHS[2], MONTHS[3]
+    async with sessionmaker() as session:
+        for cell, n in ((x, 5), (y, 4), (w, 4)):
+            await _thefts(session, world.stations[0], cell, july, n)
+        moved, *_ = await _thefts(session, world.stations[0], z, july, 5)
+        await _thefts(session, world.stations[0], x, august, 5)
+        await session.commit()
+    questions = _public_questions_of(MONTHS[0], august)  # June and July: August is not asked yet
+
+    async def public() -> list[dict]:
+        answers = []
+        for question in questions:
+            body = await gql(PUBLIC, question)
+            assert "errors" not in body, body
+            answers.append(body["data"]["publicSafetyMap"])
+        return answers
+
+    published = await public()
+    assert {c["h3Index"]: c["incidents"] for c in published[2]["cells"]} == {x: 5, z: 5}
+    assert published[2]["totals"]["incidents"] == 10
+
+    # when: a late report in x, one that lifts y to 5, and z's report moved to w by a correction
+    async with sessionmaker() as session:
+        await _thefts(session, world.stations[0], x, july, 1)
+        await _thefts(session, world.stations[0], y, july, 1)
+        await _thefts(session, world.stations[0], x, august, 1)  # August is not published yet
+        await session.commit()
+    lat, lon = h3.cell_to_latlng(w)
+    body = await gql(
+        CORRECT,
+        {
+            "input": {
+                "clientId": str(uuid.uuid4()),
+                "incidentId": gid("Incident", moved.id),
+                "expectedVersion": moved.version,
+                "reason": "The report placed it in the wrong street.",
+                "location": {"latitude": lat, "longitude": lon},
+            }
+        },
+        headers=world.headers["commander"],
+    )
+    assert body["data"]["correctIncident"]["errors"] == [], body
+
+    # then: July's base numbers are now x 6, y 5, z 4, w 5 (the admin's map counts them exactly) ...
+    admin_map = await gql(
+        MAP,
+        {**questions[2], "from": july.isoformat(), "res": 7, "layers": ["INCIDENTS"]},
+        headers=world.headers["admin"],
+    )
+    assert {c["h3Index"]: c["incidents"] for c in admin_map["data"]["activityMap"]["cells"]} == {
+        x: 6,
+        y: 5,
+        z: 4,
+        w: 5,
+    }
+    # ... and every public answer is the same as before: July as it was first published
+    assert await public() == published
+    async with sessionmaker() as session:
+        stored = (
+            await session.execute(
+                text("SELECT cell, n FROM public_base_numbers WHERE month = :m"), {"m": july.astimezone(UTC)}
+            )
+        ).all()
+    assert {h3.int_to_str(cell): n for cell, n in stored} == {x: 5, z: 5}
+    # August, published now for the first time, holds its late report; then it is kept too
+    for question in _public_questions_of(august, september):
+        body = await gql(PUBLIC, question)
+        if question["res"] == 7:
+            assert {c["h3Index"]: c["incidents"] for c in body["data"]["publicSafetyMap"]["cells"]} == {x: 6}
+    async with sessionmaker() as session:
+        await _thefts(session, world.stations[0], x, august, 1)
+        await session.commit()
+    body = await gql(PUBLIC, _public_questions_of(august, september)[2])
+    assert body["data"]["publicSafetyMap"]["totals"]["incidents"] == 6
+
+
+async def test_the_upkeep_freezes_the_month_that_ended(gql, sessionmaker) -> None:
+    """The server's upkeep freezes the month that ended last as it was then, before anyone asks; a
+    month still running is not frozen (nor answered)."""
+    world = await _world(gql, sessionmaker)
+    cell = h3.latlng_to_cell(*CENTRE, 7)
+    july = MONTHS[1]
+    async with sessionmaker() as session:
+        await _thefts(session, world.stations[0], cell, july, 5)
+        await _thefts(session, world.stations[0], cell, MONTHS[2], 5)
+        await session.commit()
+    just_after = datetime(2026, 8, 1, 0, 1, tzinfo=BAGHDAD)
+    assert await activity.freeze_last_public_month(sessionmaker, now=just_after) == [july.astimezone(UTC)]
+    assert await activity.freeze_last_public_month(sessionmaker, now=just_after) == []  # once
+    async with sessionmaker() as session:
+        await _thefts(session, world.stations[0], cell, july, 1)  # reported on 1 August
+        await session.commit()
+    body = await gql(PUBLIC, _public_questions_of(july, MONTHS[2])[2])
+    assert body["data"]["publicSafetyMap"]["cells"] == [{"h3Index": cell, "incidents": 5}]
+    async with sessionmaker() as session:
+        months = await _frozen_months(session)
+    assert months == [july.astimezone(UTC)]  # August, running on 1 August, was not frozen
+
+
+async def test_two_freezes_of_one_month_at_once_store_it_once(committed_sessionmaker, committed_client):
+    """Two first questions about a month at once: the first to claim it stores its base numbers, the
+    other waits for that transaction, stores nothing and reads them. Real commits, separate connections."""
+    async with committed_sessionmaker() as session:
+        station = await make_station(session, governorate="IQ-NI", latitude=CENTRE[0], longitude=CENTRE[1])
+        cell = h3.latlng_to_cell(*CENTRE, 7)
+        await _thefts(session, station, cell, MONTHS[1], 6)
+        await session.commit()
+    july = MONTHS[1].astimezone(UTC)
+    async with committed_sessionmaker() as first:
+        frozen = await activity_repo.freeze_public_months(
+            first, [july], excluded=sorted(policy.SENSITIVE_CATEGORIES), minimum=5
+        )
+        assert frozen == [july]
+        second = asyncio.create_task(activity.freeze_public_months(committed_sessionmaker, [july]))
+        await asyncio.sleep(0.5)
+        assert not second.done()  # waiting on the first one's claim of July
+        async with committed_sessionmaker() as late:  # reported while the first is freezing
+            await _thefts(late, station, cell, MONTHS[1], 1)
+            await late.commit()
+        await first.commit()
+    assert await second == []
+    async with committed_sessionmaker() as session:
+        stored = (
+            await session.execute(
+                text("SELECT month, cell, n FROM public_base_numbers WHERE month = :m"), {"m": july}
+            )
+        ).all()
+    assert [(m, h3.int_to_str(c), n) for m, c, n in stored] == [(july, cell, 6)]
+    # and questions at once, through the app's autocommit readers, read the stored numbers
+    gql = GraphQL(committed_client)
+    bodies = await asyncio.gather(*(gql(PUBLIC, q) for q in _public_questions_of(MONTHS[0], MONTHS[2])))
+    assert all("errors" not in body for body in bodies), bodies
+    assert bodies[2]["data"]["publicSafetyMap"]["cells"] == [{"h3Index": cell, "incidents": 6}]
+    async with committed_sessionmaker() as session:
+        months = await _frozen_months(session)
+    assert months == [MONTHS[0].astimezone(UTC), july]  # June once, by one of them
 
 
 @pytest.mark.parametrize("area", [{"stationId": "U3RhdGlvbjox"}])

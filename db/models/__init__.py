@@ -1,6 +1,6 @@
 """SQLAlchemy models. Alembic migrations create the tables; these describe them for queries."""
 
-from db.models.activity import ActivityCell, ActivityRollup
+from db.models.activity import ActivityCell, ActivityRollup, PublicBaseNumber, PublicMonth
 from db.models.activity_feed import ActivityCommit, ActivityEvent, ActivityFeedHorizon
 from db.models.base import Base
 from db.models.citizens import FeedbackResponse, ServiceRequest
@@ -55,7 +55,9 @@ __all__ = [
     "PersistedQuery",
     "Problem",
     "ProblemLink",
+    "PublicBaseNumber",
     "PublicHoliday",
+    "PublicMonth",
     "RateLimitBucket",
     "RefreshToken",
     "ServiceRequest",

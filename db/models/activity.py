@@ -19,7 +19,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Double, Index, SmallInteger, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import CHAR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -184,3 +196,32 @@ class ActivityCell(Base):
     sensitive_engagements: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     patrol_minutes: Mapped[float] = mapped_column(Double, server_default=text("0"))
     fresh: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class PublicMonth(Base):
+    """A month of the citizens' public map, frozen (migration 0024): its base numbers were counted once,
+    when it was first published, into `public_base_numbers`, and the public map answers the month from
+    those alone from then on, whatever late reports and corrections do to the rollups (docs/privacy.md,
+    "The public map"). A row here with no base numbers is a month frozen with none published."""
+
+    __tablename__ = "public_months"
+
+    month: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)  # its start, Baghdad
+    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PublicBaseNumber(Base):
+    """A published base number of a frozen month: the incidents that are not sensitive in one
+    resolution-7 cell, that month, of the stations of one governorate, as counted when the month was
+    frozen. Only published ones (at least resolvers.disclosure.PUBLIC_MIN_COUNT) are stored: a suppressed
+    one is not a row, and the check refuses one."""
+
+    __tablename__ = "public_base_numbers"
+    __table_args__ = (CheckConstraint("n >= 5", name="published"),)
+
+    month: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), ForeignKey("public_months.month", ondelete="CASCADE"), primary_key=True
+    )
+    governorate: Mapped[str] = mapped_column(Text, primary_key=True)  # the stations'
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # resolution 7
+    n: Mapped[int] = mapped_column(BigInteger)
