@@ -2,9 +2,11 @@
 serves the place, and what the public sees of reports (docs/open311.md). The services are
 resolvers/open311_services.py's; the station's triage is resolvers/service_requests.py's.
 
-**Routing.** A report goes to the nearest active station that offers the service's station service,
-within ROUTE_WITHIN_M; none: the place is outside every station's area and the report is refused.
-`route` is the one seam: when station areas (`locateStation`) land, it asks them first.
+**Routing** (`route`). A report goes to the station whose imported area holds the place
+(`locateStation`), when that station is active and offers the service's station service; a place no such
+area holds goes to the nearest active station offering it within ROUTE_WITHIN_M, so that a deployment
+with areas for some governorates only still serves the others. No station either way: the place is
+outside every station's area, and the report is refused with a clear error.
 
 **What the public sees** of a request (GET requests): its id, service, status, status notes, the
 station responsible, its times, and its place as the centre of its H3 resolution-9 cell (about 0.1 km²,
