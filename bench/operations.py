@@ -76,6 +76,11 @@ async def seed(url: str, stations: int, scale: float) -> dict[str, Any]:
             station = await session.scalar(
                 text("SELECT id FROM stations WHERE is_model_station ORDER BY id LIMIT 1")
             )
+            badges = {c.role: c.badge for c in credentials}
+            commanded = await session.scalar(
+                text("SELECT station_id FROM officers WHERE badge_number = :b"),
+                {"b": badges.get("STATION_COMMANDER", "")},
+            )
     finally:
         await engine.dispose()
     return {
@@ -83,6 +88,7 @@ async def seed(url: str, stations: int, scale: float) -> dict[str, Any]:
         "incident": to_global_id("Incident", incident),
         "engagement": to_global_id("Engagement", engagement),
         "station": to_global_id("Station", station),
+        "commanded": to_global_id("Station", commanded or station),  # the demo commander's station
         "governorate": to_global_id("Governorate", "IQ-NI"),
     }
 
@@ -121,6 +127,8 @@ def variables_for(
         "Attachments": {"id": w["incident"]},
         "ProblemAssessment": {"id": w["incident"]},  # no problem seeded: a node of another kind, null
         "FeedbackSummary": {"governorateId": w["governorate"], **months},
+        "FeedbackComments": {"stationId": w["commanded"], **months, "first": 20},
+        "FeedbackLink": {"stationId": w["commanded"]},
         "PublicHolidays": {"year": hour.year},
         "Summary": {"area": mosul, **window},
         "Timeline": {"area": mosul, **window},
@@ -252,7 +260,7 @@ async def bench(args: argparse.Namespace) -> None:
         executor = app.app.state.executor
         timed = Timed(executor)
         tokens = {}
-        for role in ("OFFICER", "SUPERVISOR", "ADMIN"):
+        for role in ("OFFICER", "SUPERVISOR", "ADMIN", "STATION_COMMANDER"):
             variables = {"badgeNumber": world["badges"][role], "password": DEMO_PASSWORD}
             answer = await graphql(app, login, variables)
             tokens[role] = answer["data"]["login"]["accessToken"]
@@ -267,6 +275,8 @@ async def bench(args: argparse.Namespace) -> None:
             )
             if name in ("Me", "MySessions", "MyIncidents", "MyFollowUpActions", "DeviceChanges"):
                 token = tokens["OFFICER"]
+            if name in ("FeedbackComments", "FeedbackLink"):  # the station's commander's alone
+                token = tokens["STATION_COMMANDER"]
             headers = {
                 "content-type": "application/json",
                 "accept": "application/graphql-response+json",
