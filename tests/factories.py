@@ -149,31 +149,26 @@ def statements(sessionmaker) -> Iterator[list[str]]:
         event.remove(connection, "before_cursor_execute", count)
 
 
-async def arrived_yesterday(session: Any) -> None:
-    """Make every sensitive record now stored look as if it had arrived a day earlier.
+async def age_arrivals(sessionmaker: Any) -> None:
+    """Make every sensitive record now stored look as if it had arrived a day earlier, committed.
 
     Off its case a sensitive record is shown only once the day it arrived on has ended
     (resolvers.disclosure.arrivals_held_from); a test that looks at one off its case, made a moment ago,
     asks as on a later day. Only the arrival moves (incidents.reported_at, engagements.received_at):
-    the rollups, the feed and the places do not depend on it. The caller commits."""
+    the rollups, the feed and the places do not depend on it."""
     from sqlalchemy import text as sql
 
-    await session.execute(
-        sql(
-            "UPDATE incidents SET reported_at = reported_at - interval '1 day' "
-            "WHERE markaz_sensitive_incident(category, sensitive)"
-        )
-    )
-    await session.execute(
-        sql(
-            "UPDATE engagements SET received_at = received_at - interval '1 day' "
-            "WHERE markaz_sensitive_engagement(kind)"
-        )
-    )
-
-
-async def age_arrivals(sessionmaker: Any) -> None:
-    """`arrived_yesterday`, committed."""
     async with sessionmaker() as session:
-        await arrived_yesterday(session)
+        await session.execute(
+            sql(
+                "UPDATE incidents SET reported_at = reported_at - interval '1 day' "
+                "WHERE markaz_sensitive_incident(category, sensitive)"
+            )
+        )
+        await session.execute(
+            sql(
+                "UPDATE engagements SET received_at = received_at - interval '1 day' "
+                "WHERE markaz_sensitive_engagement(kind)"
+            )
+        )
         await session.commit()

@@ -123,44 +123,67 @@ def _fine(lat: float, lon: float) -> int:
     return h3.str_to_int(h3.latlng_to_cell(lat, lon, 10))
 
 
+async def _incident(session, station: int, category: str, point: tuple, at: datetime, **fields):
+    """One incident of `station` at `point`, happened at `at`, as the repository stores it; `fields` adds
+    to or overrides what these tests leave alone (a sensitive category is sensitive, unmarked)."""
+    lat, lon = point
+    values = {
+        "client_id": uuid.uuid4(),
+        "station_id": station,
+        "category": category,
+        "sensitive": policy.is_sensitive(category, False),
+        "latitude": lat,
+        "longitude": lon,
+        "occurred_at": at,
+        "description": "x",
+    }
+    return await incident_repo.insert_incident(session, {**values, **fields})
+
+
+async def _engagement(session, station: int, officer: int, kind: str, point: tuple, at: datetime, **fields):
+    """One engagement held by `officer` of `station` at `point`, at `at`; `fields` adds to it."""
+    lat, lon = point
+    values = {
+        "client_id": uuid.uuid4(),
+        "station_id": station,
+        "officer_id": officer,
+        "kind": kind,
+        "latitude": lat,
+        "longitude": lon,
+        "occurred_at": at,
+    }
+    return await engagement_repo.insert_engagement(session, {**values, **fields})
+
+
 async def _write(session, world, records) -> list[tuple[str, int, tuple, datetime]]:
     """Insert the records; (table, id, point, time) of each."""
     written = []
     for i, (table, kind, (lat, lon), at) in enumerate(records):
         station = world.stations[i % 2]
         if table == "incidents":
-            row = await incident_repo.insert_incident(
+            row = await _incident(
                 session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": station,
-                    "category": kind,
-                    "sensitive": policy.is_sensitive(kind, i % 5 == 4),
-                    "latitude": lat,
-                    "longitude": lon,
-                    "occurred_at": at,
-                    "reported_at": at,  # it arrived on its day, in the past (arrivals_held_from)
-                    "description": "x",
-                    "reported_by_id": world.ids["reporter"],
-                },
+                station,
+                kind,
+                (lat, lon),
+                at,
+                sensitive=policy.is_sensitive(kind, i % 5 == 4),
+                reported_at=at,  # it arrived on its day, in the past (arrivals_held_from)
+                reported_by_id=world.ids["reporter"],
             )
         else:
-            row = await engagement_repo.insert_engagement(
+            row = await _engagement(
                 session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": station,
-                    "officer_id": world.ids["reporter"],
-                    "kind": kind,
-                    "latitude": lat,
-                    "longitude": lon,
-                    "occurred_at": at,
-                    "received_at": at,
-                    "notes": "at number 7",
-                    "attendees_total": 4,
-                    "attendees_women": 2,
-                    "attendees_youth": 1,
-                },
+                station,
+                world.ids["reporter"],
+                kind,
+                (lat, lon),
+                at,
+                received_at=at,
+                notes="at number 7",
+                attendees_total=4,
+                attendees_women=2,
+                attendees_youth=1,
             )
         written.append((table, row.id, (lat, lon), at))
     return written
@@ -566,20 +589,8 @@ async def test_every_public_number_is_a_sum_of_published_base_numbers(
             at = (month + timedelta(days=rng.randrange(28), minutes=rng.randrange(1440))).astimezone(UTC)
             records.append((category, h3.cell_to_latlng(child), at, station))
     async with sessionmaker() as session:
-        for category, (lat, lon), at, station in records:
-            await incident_repo.insert_incident(
-                session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": world.stations[station],
-                    "category": category,
-                    "sensitive": policy.is_sensitive(category, False),
-                    "latitude": lat,
-                    "longitude": lon,
-                    "occurred_at": at,
-                    "description": "x",
-                },
-            )
+        for category, point, at, station in records:
+            await _incident(session, world.stations[station], category, point, at)
         await session.commit()
     try:
         # the base numbers, by brute force: per (cell of resolution 7, month, governorate), incidents that
@@ -628,20 +639,10 @@ async def test_every_public_number_is_a_sum_of_published_base_numbers(
 
 async def _thefts(session, station: int, cell: str, month: datetime, n: int) -> list:
     """`n` thefts of `station` at the centre of `cell` (resolution 7), on the 4th of `month`."""
-    lat, lon = h3.cell_to_latlng(cell)
+    point = h3.cell_to_latlng(cell)
     return [
-        await incident_repo.insert_incident(
-            session,
-            {
-                "client_id": uuid.uuid4(),
-                "station_id": station,
-                "category": "THEFT",
-                "sensitive": False,
-                "latitude": lat,
-                "longitude": lon,
-                "occurred_at": (month + timedelta(days=3, hours=i)).astimezone(UTC),
-                "description": "x",
-            },
+        await _incident(
+            session, station, "THEFT", point, (month + timedelta(days=3, hours=i)).astimezone(UTC)
         )
         for i in range(n)
     ]
@@ -936,22 +937,16 @@ async def test_the_median_time_to_resolve_has_no_sensitive_case_off_it(gql, sess
     reported = (DAY0 + timedelta(hours=9)).astimezone(UTC)
     async with sessionmaker() as session:
         for category, hours in (("THEFT", 2), ("DOMESTIC_VIOLENCE", 10)):
-            await incident_repo.insert_incident(
+            await _incident(
                 session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": world.stations[0],
-                    "category": category,
-                    "sensitive": policy.is_sensitive(category, False),
-                    "latitude": CENTRE[0],
-                    "longitude": CENTRE[1],
-                    "occurred_at": reported,
-                    "reported_at": reported,
-                    "resolved_at": reported + timedelta(hours=hours),
-                    "status": "RESOLVED",
-                    "description": "x",
-                    "reported_by_id": world.ids["reporter"],
-                },
+                world.stations[0],
+                category,
+                CENTRE,
+                reported,
+                reported_at=reported,
+                resolved_at=reported + timedelta(hours=hours),
+                status="RESOLVED",
+                reported_by_id=world.ids["reporter"],
             )
         await session.commit()
     variables = {
@@ -1001,35 +996,25 @@ async def test_a_sensitive_record_is_shown_off_its_case_once_its_arrival_day_has
     async with sessionmaker() as session:
         for name, arrived in (("then", occurred + timedelta(hours=1)), ("now", None)):
             arrival = {} if arrived is None else {"reported_at": arrived}
-            incident = await incident_repo.insert_incident(
+            incident = await _incident(
                 session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": world.stations[0],
-                    "category": "DOMESTIC_VIOLENCE",
-                    "sensitive": True,
-                    "latitude": CENTRE[0],
-                    "longitude": CENTRE[1],
-                    "occurred_at": occurred,
-                    "description": "x",
-                    "reported_by_id": world.ids["reporter"],
-                    **arrival,
-                },
+                world.stations[0],
+                "DOMESTIC_VIOLENCE",
+                CENTRE,
+                occurred,
+                reported_by_id=world.ids["reporter"],
+                **arrival,
             )
             received = {} if arrived is None else {"received_at": arrived}
-            visit = await engagement_repo.insert_engagement(
+            visit = await _engagement(
                 session,
-                {
-                    "client_id": uuid.uuid4(),
-                    "station_id": world.stations[0],
-                    "officer_id": world.ids["reporter"],
-                    "kind": "HOME_VISIT",
-                    "latitude": CENTRE[0],
-                    "longitude": CENTRE[1],
-                    "occurred_at": occurred,
-                    "attendees_total": 3,
-                    **received,
-                },
+                world.stations[0],
+                world.ids["reporter"],
+                "HOME_VISIT",
+                CENTRE,
+                occurred,
+                attendees_total=3,
+                **received,
             )
             ids[f"incident {name}"] = gid("Incident", incident.id)
             ids[f"visit {name}"] = gid("Engagement", visit.id)

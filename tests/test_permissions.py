@@ -52,7 +52,7 @@ from api.app import create_app
 from api.config import Settings
 from schema.node import to_global_id
 from tests.conftest import GraphQL
-from tests.factories import PASSWORD, arrived_yesterday, make_officer, make_station, sign_in
+from tests.factories import PASSWORD, age_arrivals, make_officer, make_station, sign_in
 from tests.test_attach_media import PDF, png_with_text, upload
 
 MATRIX = """
@@ -453,9 +453,7 @@ async def world(engine, tmp_path_factory) -> Any:
                 records["A"]["dvServiceRequest"] = await _service_request(
                     conn, stations["A"], HERE, incident=records["A"]["dv"]
                 )
-                async with maker() as session:  # seen off its case as on a later day
-                    await arrived_yesterday(session)
-                    await session.commit()
+                await age_arrivals(maker)  # seen off its case as on a later day
                 yield World(
                     gql=gql,
                     conn=conn,
