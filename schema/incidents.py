@@ -667,12 +667,15 @@ class IncidentQuery:
 async def resolve_incident_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Incident nodes for `node`/`nodes`, by key: only those of stations the viewer may see, less those
     held back until their arrival day has ended (resolvers.disclosure.arrivals_held_from)."""
-    rows = await logic.shown_incidents(ctx, [int(k) for k in keys if k.isdigit() and len(k) <= 18])
-    return {str(i): Incident.from_row(r, ctx.viewer) for i, r in rows.items()}
+    return await _incident_nodes(ctx, keys, logic.shown_incidents)
 
 
 async def resolve_synced_incident_nodes(ctx: Context, keys: list[str]) -> dict[str, Any]:
     """Incident nodes for an officer's working set (`deviceChanges`): as `resolve_incident_nodes`, held
     back from no one, for a change skipped once is never sent again (docs/privacy.md, known gaps)."""
-    rows = await logic.visible_incidents(ctx, [int(k) for k in keys if k.isdigit() and len(k) <= 18])
+    return await _incident_nodes(ctx, keys, logic.visible_incidents)
+
+
+async def _incident_nodes(ctx: Context, keys: list[str], rows_of: Any) -> dict[str, Any]:
+    rows = await rows_of(ctx, [int(k) for k in keys if k.isdigit() and len(k) <= 18])
     return {str(i): Incident.from_row(r, ctx.viewer) for i, r in rows.items()}
